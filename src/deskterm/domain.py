@@ -1,0 +1,176 @@
+"""The words of the helpdesk: statuses, priorities, channels and the records that move between parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+    @property
+    def is_active(self) -> bool:
+        """True while the ticket still needs work (it is in the queue)."""
+        return self not in (Status.SOLVED, Status.CLOSED)
+
+    @property
+    def waits(self) -> bool:
+        """True while the ticket waits on someone else, which pauses SLA clocks."""
+        return self in (Status.PENDING, Status.ON_HOLD)
+
+
+ACTIVE_STATUSES = tuple(s.value for s in Status if s.is_active)
+
+# Which status changes a person may make. Closed is final: a new message opens a new ticket.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED}),
+    Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent; stored beside the name so SQL can sort by it."""
+        return list(Priority).index(self)
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Channel(StrEnum):
+    """The channels deskterm ships connectors for. The set is open: any string is a valid channel."""
+
+    EMAIL = "email"
+    EBAY = "ebay"
+    AMAZON = "amazon"
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    DEMO = "demo"
+
+
+DEFAULT_ESCALATION_LEVELS = ("tier 1", "tier 2", "lead")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_iso(moment: datetime) -> str:
+    """The one text form of a moment in the store: UTC, seconds, sortable as text."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: deskterm stores only aware times")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One way to reach a customer on one channel: an email address, an eBay user name, ..."""
+
+    kind: str
+    value: str
+
+
+@dataclass(slots=True)
+class InboundMessage:
+    """A message as a connector hands it to ingest, already decoded to text."""
+
+    account: str
+    external_id: str
+    channel: str
+    sender: Identity
+    sent_at: datetime
+    text: str
+    sender_name: str = ""
+    subject: str = ""
+    html: str | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    conversation_id: str | None = None
+    direction: Direction = Direction.IN
+    automatic: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    order_numbers: tuple[str, ...] = ()
+    extra_identities: tuple[Identity, ...] = ()
+    warnings: tuple[str, ...] = ()
+    raw_path: str | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one pull returns: messages and the cursor to store with them, in one transaction."""
+
+    messages: list[InboundMessage]
+    cursor: dict
+    folder: str = ""
+    orders: list[OrderSnapshot] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OrderSnapshot:
+    account: str
+    external_id: str
+    number: str
+    customer: Identity
+    status: str
+    placed_at: datetime
+    total: str = "0.00"
+    currency: str = "USD"
+    fulfillment_status: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+    items: tuple[dict, ...] = ()
+    customer_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A queued reply as the sync engine hands it to a connector's send()."""
+
+    outbox_id: int
+    ticket_id: int
+    account: str
+    channel: str
+    to: Identity
+    subject: str
+    body: str
+    message_id: str
+    idempotency_key: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    conversation_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()

@@ -1,0 +1,315 @@
+"""Turns connector batches into tickets and messages: dedupe, customer identity, threading, reopen.
+
+A batch and its cursor commit in one transaction; re-ingesting a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from deskterm import actions, clocks
+from deskterm.domain import (
+    Batch,
+    Direction,
+    Identity,
+    InboundMessage,
+    OrderSnapshot,
+    Status,
+    to_iso,
+    utcnow,
+)
+from deskterm.store import Store
+
+TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
+
+
+@dataclass(slots=True)
+class IngestResult:
+    added: int = 0
+    duplicates: int = 0
+    new_tickets: int = 0
+    reopened: int = 0
+
+    def __iadd__(self, other: IngestResult) -> IngestResult:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.new_tickets += other.new_tickets
+        self.reopened += other.reopened
+        return self
+
+
+def normalise_identity(identity: Identity) -> Identity:
+    value = identity.value.strip()
+    if identity.kind == "email":
+        value = value.lower()
+    return Identity(identity.kind, value)
+
+
+def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: str, at: str) -> int:
+    """The customer who owns any of `identities`, created when none does; links the rest to it."""
+    customer_id = None
+    for identity in identities:
+        row = conn.execute(
+            "SELECT customer_id FROM identities WHERE kind = ? AND value = ?",
+            (identity.kind, identity.value),
+        ).fetchone()
+        if row:
+            customer_id = row[0]
+            break
+    if customer_id is None:
+        customer_id = conn.execute(
+            "INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at)
+        ).lastrowid
+    elif name:
+        conn.execute(
+            "UPDATE customers SET name = ? WHERE id = ? AND name = ''", (name, customer_id)
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
+        [(customer_id, i.kind, i.value) for i in identities],
+    )
+    return customer_id
+
+
+def _live_ticket(conn: sqlite3.Connection, ticket_id: int) -> int:
+    """Follow merges to the ticket that now holds the conversation."""
+    seen = set()
+    while ticket_id not in seen:
+        seen.add(ticket_id)
+        row = conn.execute("SELECT merged_into FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None or row[0] is None:
+            return ticket_id
+        ticket_id = row[0]
+    return ticket_id
+
+
+def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int) -> int | None:
+    """The ticket this message continues, or None for a new conversation.
+
+    In order: the channel's own conversation id; In-Reply-To / References against stored
+    Message-IDs; a ticket token in the subject, but only when the sender is that ticket's customer,
+    so a stranger quoting a token cannot slip mail into someone else's ticket.
+    """
+    if msg.conversation_id:
+        row = conn.execute(
+            "SELECT id FROM tickets WHERE account = ? AND conversation_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (msg.account, msg.conversation_id),
+        ).fetchone()
+        if row:
+            return _live_ticket(conn, row[0])
+    for ref in [msg.in_reply_to, *reversed(msg.references)]:
+        if not ref:
+            continue
+        row = conn.execute(
+            "SELECT ticket_id FROM messages WHERE message_id = ? LIMIT 1", (ref,)
+        ).fetchone()
+        if row:
+            return _live_ticket(conn, row[0])
+    for token in TICKET_TOKEN.findall(msg.subject):
+        row = conn.execute(
+            "SELECT id FROM tickets WHERE id = ? AND customer_id = ?", (int(token), customer_id)
+        ).fetchone()
+        if row:
+            return _live_ticket(conn, row[0])
+    return None
+
+
+def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at: str) -> None:
+    for order in orders:
+        identity = normalise_identity(order.customer)
+        customer_id = _customer_for(conn, [identity], order.customer_name, at)
+        conn.execute(
+            "INSERT INTO orders (account, external_id, number, customer_id, status,"
+            " fulfillment_status, total, currency, placed_at, carrier, tracking_number,"
+            " tracking_url, items, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account, external_id) DO UPDATE SET status = excluded.status,"
+            " fulfillment_status = excluded.fulfillment_status, total = excluded.total,"
+            " carrier = excluded.carrier, tracking_number = excluded.tracking_number,"
+            " tracking_url = excluded.tracking_url, items = excluded.items,"
+            " updated_at = excluded.updated_at",
+            (
+                order.account,
+                order.external_id,
+                order.number,
+                customer_id,
+                order.status,
+                order.fulfillment_status,
+                order.total,
+                order.currency,
+                to_iso(order.placed_at),
+                order.carrier,
+                order.tracking_number,
+                order.tracking_url,
+                json.dumps(list(order.items)),
+                at,
+            ),
+        )
+
+
+def _is_duplicate(conn: sqlite3.Connection, msg: InboundMessage) -> bool:
+    if conn.execute(
+        "SELECT 1 FROM messages WHERE account = ? AND external_id = ?",
+        (msg.account, msg.external_id),
+    ).fetchone():
+        return True
+    # The same mail seen in two folders, or our own sent reply coming back from the channel.
+    return bool(
+        msg.message_id
+        and conn.execute(
+            "SELECT 1 FROM messages WHERE account = ? AND message_id = ?",
+            (msg.account, msg.message_id),
+        ).fetchone()
+    )
+
+
+def _link_order(conn: sqlite3.Connection, ticket_id: int, numbers: tuple[str, ...]) -> None:
+    for number in numbers:
+        row = conn.execute(
+            "SELECT id FROM orders WHERE number = ? ORDER BY placed_at DESC LIMIT 1", (number,)
+        ).fetchone()
+        if row:
+            conn.execute(
+                "UPDATE tickets SET order_id = ? WHERE id = ? AND order_id IS NULL",
+                (row[0], ticket_id),
+            )
+            return
+
+
+def _ingest_one(
+    store: Store, conn: sqlite3.Connection, msg: InboundMessage, now: datetime, actor: str
+) -> tuple[int | None, IngestResult]:
+    result = IngestResult()
+    if _is_duplicate(conn, msg):
+        result.duplicates = 1
+        return None, result
+    at = to_iso(now)
+    sent_at = to_iso(msg.sent_at)
+    identities = [normalise_identity(msg.sender)] + [
+        normalise_identity(i) for i in msg.extra_identities
+    ]
+    customer_id = _customer_for(conn, identities, msg.sender_name, at)
+    ticket_id = find_thread(conn, msg, customer_id)
+    status = None
+    if ticket_id is not None:
+        status = conn.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
+        if status == Status.CLOSED:
+            ticket_id = None
+    if ticket_id is None:
+        ticket_id = conn.execute(
+            "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
+            " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+            (
+                customer_id,
+                msg.account,
+                msg.channel,
+                msg.subject,
+                msg.conversation_id,
+                sent_at,
+                at,
+                sent_at,
+            ),
+        ).lastrowid
+        result.new_tickets = 1
+        kind = "created"
+    else:
+        kind = "message_in"
+    message_row = conn.execute(
+        "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
+        " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
+        " attachments, warnings, raw_path, sent_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket_id,
+            msg.account,
+            msg.external_id,
+            Direction(msg.direction).value,
+            msg.sender_name,
+            msg.sender.value,
+            msg.subject,
+            msg.text,
+            msg.html,
+            msg.message_id,
+            msg.in_reply_to,
+            " ".join(msg.references),
+            int(msg.automatic),
+            json.dumps([asdict(a) for a in msg.attachments]),
+            json.dumps(list(msg.warnings)),
+            msg.raw_path,
+            sent_at,
+            at,
+        ),
+    ).lastrowid
+    result.added = 1
+    conn.execute(
+        "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ? WHERE id = ?",
+        (sent_at, at, ticket_id),
+    )
+    _link_order(conn, ticket_id, msg.order_numbers)
+    actions.write_event(
+        conn,
+        ticket_id,
+        kind,
+        actor,
+        now,
+        {
+            "message": message_row,
+            "automatic": msg.automatic,
+            "direction": Direction(msg.direction).value,
+            "account": msg.account,
+            "channel": msg.channel,
+        },
+    )
+    customer_wrote = msg.direction == Direction.IN and not msg.automatic
+    if customer_wrote and status == Status.SOLVED:
+        actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
+        result.reopened = 1
+    elif customer_wrote and status in (Status.PENDING, Status.ON_HOLD):
+        # The customer answered what we were waiting for: the ticket needs us again.
+        actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
+    return ticket_id, result
+
+
+def ingest_batch(
+    store: Store, account: str, batch: Batch, *, now: datetime | None = None
+) -> IngestResult:
+    """Store one batch of `account` and, with it, the connector's new cursor: all or nothing."""
+    now = now or utcnow()
+    total = IngestResult()
+    with store.tx() as conn:
+        upsert_orders(conn, batch.orders, to_iso(now))
+        touched: list[int] = []
+        for msg in batch.messages:
+            ticket_id, result = _ingest_one(store, conn, msg, now, f"sync:{msg.account}")
+            total += result
+            if ticket_id is not None:
+                touched.append(ticket_id)
+        clocks.refresh(conn, touched, now)
+        if batch.cursor:
+            save_cursor(conn, account, batch.folder, batch.cursor, now)
+    return total
+
+
+def save_cursor(
+    conn: sqlite3.Connection, account: str, folder: str, cursor: dict, now: datetime
+) -> None:
+    conn.execute(
+        "INSERT INTO sync_state (account, folder, cursor, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (account, folder) DO UPDATE SET cursor = excluded.cursor,"
+        " updated_at = excluded.updated_at",
+        (account, folder, json.dumps(cursor, sort_keys=True), to_iso(now)),
+    )
+
+
+def load_cursors(store: Store, account: str) -> dict[str, dict]:
+    return {
+        folder: json.loads(cursor)
+        for folder, cursor in store.conn.execute(
+            "SELECT folder, cursor FROM sync_state WHERE account = ?", (account,)
+        )
+    }

@@ -1,0 +1,136 @@
+"""The local SQLite store: opening, migrating and transactions. Read queries live in store.queries."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from deskterm.store.schema import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(Exception):
+    """The database file cannot be used: newer than this deskterm, unreadable, or locked too long."""
+
+
+def default_db_path() -> Path:
+    """Where the database lives: $DESKTERM_DB, else the platform's user data folder."""
+    env = os.environ.get("DESKTERM_DB")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("deskterm")) / "deskterm.db"
+
+
+class Store:
+    """One connection to the database file, with explicit write transactions.
+
+    Connections run in autocommit mode; `tx()` opens BEGIN IMMEDIATE so a writer takes the lock up
+    front instead of failing half-way when another process (sync --watch, a second TUI) writes too.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+        self._depth = 0
+        self._lock = threading.RLock()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one, so callers compose."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits; cheap enough to poll every second."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _create_private(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the file to the newest schema; each step commits with its user_version or not at all."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"the database is at schema version {current}, newer than this deskterm "
+            f"understands ({len(MIGRATIONS)}); upgrade deskterm"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        try:
+            db.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+
+
+def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:
+    """Open (creating and migrating as needed) the database at `path` or the default location."""
+    if memory:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        resolved = None
+    else:
+        resolved = Path(path).expanduser() if path is not None else default_db_path()
+        _create_private(resolved)
+        try:
+            conn = sqlite3.connect(
+                resolved,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {resolved}: {exc}") from exc
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not memory:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    db = sqlite_utils.Database(conn)
+    try:
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot use {resolved or ':memory:'}: {exc}") from exc
+    return Store(db, resolved)
