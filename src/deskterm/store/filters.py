@@ -1,0 +1,230 @@
+"""The search language of the queue, in the spirit of notmuch and Zendesk, compiled to SQL.
+
+``status:open channel:ebay tag:wismo from:anna is:breached older:2h refund`` — terms are ANDed;
+``-term`` negates; several values are given with commas (``status:new,open``); bare words search the
+message text through FTS5. Parsing is pure; `Filter.where(now)` gives a WHERE clause and parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from deskterm.domain import ACTIVE_STATUSES, Priority, Status, to_iso
+
+DURATION = re.compile(r"^(\d+)([smhdw])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+KEYS = (
+    "status",
+    "channel",
+    "account",
+    "tag",
+    "from",
+    "assignee",
+    "priority",
+    "is",
+    "older",
+    "newer",
+    "idle",
+    "id",
+    "order",
+)
+FLAGS = (
+    "breached",
+    "warning",
+    "escalated",
+    "unassigned",
+    "assigned",
+    "mine",
+    "snoozed",
+    "active",
+    "merged",
+)
+
+
+class FilterError(ValueError):
+    """The query has a term deskterm does not understand; the message names it."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '15m', '2h', '3d', '1w' -> timedelta."""
+    match = DURATION.match(text.strip().lower())
+    if not match:
+        raise FilterError(f"{text!r} is not a duration; write it like 30m, 2h, 3d or 1w")
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    key: str
+    values: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    terms: tuple[Term, ...] = ()
+    text: tuple[str, ...] = field(default=())
+    me: str | None = None
+
+    @property
+    def names_status(self) -> bool:
+        return any(t.key == "status" for t in self.terms) or any(
+            t.key == "is" and {"active", "snoozed"} & set(t.values) for t in self.terms
+        )
+
+    def where(self, now: datetime) -> tuple[str, list]:
+        """SQL over `tickets AS t` for this filter at moment `now`."""
+        clauses: list[str] = ["t.merged_into IS NULL"]
+        params: list = []
+        if not self.names_status:
+            placeholders = ", ".join("?" * len(ACTIVE_STATUSES))
+            clauses.append(f"t.status IN ({placeholders})")
+            params.extend(ACTIVE_STATUSES)
+            clauses.append("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)")
+            params.append(to_iso(now))
+        for term in self.terms:
+            sql, args = _term_sql(term, now, self.me)
+            clauses.append(f"NOT ({sql})" if term.negated else sql)
+            params.extend(args)
+        if self.text:
+            clauses.append(
+                "t.id IN (SELECT m.ticket_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+                " WHERE messages_fts MATCH ?)"
+            )
+            params.append(fts_query(self.text))
+        return " AND ".join(clauses), params
+
+    def __str__(self) -> str:
+        parts = [("-" if t.negated else "") + f"{t.key}:{','.join(t.values)}" for t in self.terms]
+        return " ".join(parts + list(self.text))
+
+
+def fts_query(words: tuple[str, ...]) -> str:
+    """Each word as a quoted FTS5 prefix term, so user text never becomes FTS syntax."""
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def _in(column: str, values: tuple[str, ...]) -> tuple[str, list]:
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
+def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
+    key, values = term.key, term.values
+    if key == "status":
+        for value in values:
+            if value not in {s.value for s in Status}:
+                raise FilterError(
+                    f"status:{value} is unknown; one of {', '.join(s.value for s in Status)}"
+                )
+        return _in("t.status", values)
+    if key == "priority":
+        for value in values:
+            if value not in {p.value for p in Priority}:
+                raise FilterError(
+                    f"priority:{value} is unknown; one of {', '.join(p.value for p in Priority)}"
+                )
+        return _in("t.priority", values)
+    if key in ("channel", "account"):
+        return _in(f"t.{key}", values)
+    if key == "tag":
+        sql = " AND ".join(
+            "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)"
+            for _ in values
+        )
+        return f"({sql})", [v.lower() for v in values]
+    if key == "assignee":
+        names = [me if v == "me" and me else v for v in values if v != "none"]
+        parts = []
+        if "none" in values:
+            parts.append("t.assignee IS NULL")
+        if names:
+            sql, args = _in("t.assignee", tuple(names))
+            parts.append(sql)
+            return "(" + " OR ".join(parts) + ")", args
+        return "(" + " OR ".join(parts) + ")", []
+    if key == "from":
+        ors, args = [], []
+        for value in values:
+            ors.append(
+                "t.customer_id IN (SELECT c.id FROM customers c WHERE c.name LIKE ? ESCAPE '\\'"
+                " UNION SELECT i.customer_id FROM identities i WHERE i.value LIKE ? ESCAPE '\\')"
+            )
+            pattern = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args += [pattern + "%", pattern + "%"]
+        return "(" + " OR ".join(ors) + ")", args
+    if key in ("older", "newer", "idle"):
+        cutoff = to_iso(now - parse_duration(values[0]))
+        column = "t.last_message_at" if key == "idle" else "t.created_at"
+        return (f"{column} >= ?" if key == "newer" else f"{column} < ?"), [cutoff]
+    if key == "id":
+        try:
+            return _in("t.id", tuple(str(int(v.lstrip("#"))) for v in values))
+        except ValueError:
+            raise FilterError(f"id:{','.join(values)} must be ticket numbers") from None
+    if key == "order":
+        return (
+            "t.order_id IN (SELECT o.id FROM orders o WHERE o.number IN "
+            f"({', '.join('?' * len(values))}))",
+            list(values),
+        )
+    if key == "is":
+        ors, args = [], []
+        for flag in values:
+            sql, flag_args = _flag_sql(flag, now, me)
+            ors.append(sql)
+            args += flag_args
+        return "(" + " AND ".join(ors) + ")", args
+    raise FilterError(f"{key}: is not a search key; keys are {', '.join(KEYS)}")
+
+
+def _flag_sql(flag: str, now: datetime, me: str | None) -> tuple[str, list]:
+    match flag:
+        case "breached" | "warning":
+            return "t.sla_state = ?", [flag]
+        case "escalated":
+            return "t.escalation > 0", []
+        case "unassigned":
+            return "t.assignee IS NULL", []
+        case "assigned":
+            return "t.assignee IS NOT NULL", []
+        case "mine":
+            if not me:
+                raise FilterError("is:mine needs an agent name (set [agent] name in the config)")
+            return "t.assignee = ?", [me]
+        case "snoozed":
+            return "t.snoozed_until > ?", [to_iso(now)]
+        case "active":
+            return _in("t.status", ACTIVE_STATUSES)
+        case "merged":
+            return "t.merged_into IS NOT NULL", []
+    raise FilterError(f"is:{flag} is unknown; one of {', '.join(FLAGS)}")
+
+
+def parse(query: str, *, me: str | None = None) -> Filter:
+    """Parse the search language; raises FilterError naming the first term it cannot read."""
+    try:
+        words = shlex.split(query)
+    except ValueError as exc:
+        raise FilterError(f"cannot read the query: {exc}") from None
+    terms: list[Term] = []
+    text: list[str] = []
+    for word in words:
+        negated = word.startswith("-") and ":" in word
+        body = word[1:] if negated else word
+        key, sep, value = body.partition(":")
+        if not sep or key.lower() not in KEYS:
+            if sep and re.fullmatch(r"[a-z]+", key.lower()):
+                raise FilterError(f"{key}: is not a search key; keys are {', '.join(KEYS)}")
+            text.append(word)
+            continue
+        values = tuple(v.strip() for v in value.split(",") if v.strip())
+        if not values:
+            raise FilterError(f"{key}: needs a value, like {key}:something")
+        terms.append(Term(key.lower(), values, negated))
+    parsed = Filter(tuple(terms), tuple(text), me)
+    # Validate every term now, so the person typing sees the mistake before any query runs.
+    parsed.where(datetime.fromisoformat("2000-01-01T00:00:00+00:00"))
+    return parsed

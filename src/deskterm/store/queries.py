@@ -1,0 +1,219 @@
+"""Read queries: queue pages, counts, a ticket with its thread, search, sync status.
+
+Nothing here writes; writes go through deskterm.actions and deskterm.ingest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from deskterm.store import Store
+from deskterm.store.filters import Filter
+
+
+class Sort(StrEnum):
+    DEADLINE = "deadline"
+    CREATED = "created"
+    UPDATED = "updated"
+    PRIORITY = "priority"
+
+
+# Each sort is a tuple of SQL expressions (the last one always t.id, so keys are unique) and the
+# direction; keyset paging compares the same tuple.
+SORTS: dict[Sort, tuple[tuple[str, ...], str]] = {
+    Sort.DEADLINE: (("COALESCE(t.next_deadline, '9999')", "t.created_at", "t.id"), "ASC"),
+    Sort.CREATED: (("t.created_at", "t.id"), "ASC"),
+    Sort.UPDATED: (("t.last_message_at", "t.id"), "DESC"),
+    Sort.PRIORITY: (
+        (
+            "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END",
+            "COALESCE(t.next_deadline, '9999')",
+            "t.id",
+        ),
+        "ASC",
+    ),
+}
+
+QUEUE_COLUMNS = """
+    t.id, t.subject, t.status, t.priority, t.channel, t.account, t.assignee, t.escalation,
+    t.next_deadline, t.sla_state, t.snoozed_until, t.created_at, t.last_message_at,
+    c.name AS customer_name,
+    (SELECT value FROM identities i WHERE i.customer_id = t.customer_id ORDER BY i.id LIMIT 1)
+        AS customer_handle,
+    (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM ticket_tags g WHERE g.ticket_id = t.id
+        ORDER BY tag)) AS tags
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    account: str
+    assignee: str | None
+    escalation: int
+    next_deadline: str | None
+    sla_state: str
+    snoozed_until: str | None
+    created_at: str
+    last_message_at: str
+    customer_name: str
+    customer_handle: str | None
+    tags: str | None
+    key: tuple
+
+    @property
+    def customer(self) -> str:
+        return self.customer_name or self.customer_handle or ""
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split() if self.tags else []
+
+
+def queue_page(
+    store: Store,
+    flt: Filter,
+    now: datetime,
+    *,
+    sort: Sort = Sort.DEADLINE,
+    limit: int = 100,
+    after: tuple | None = None,
+    offset: int = 0,
+) -> list[QueueRow]:
+    """One page of the queue: rows after the keyset `after` (or from `offset`), in sort order."""
+    where, params = flt.where(now)
+    exprs, direction = SORTS[sort]
+    if after is not None:
+        op = ">" if direction == "ASC" else "<"
+        where += f" AND ({', '.join(exprs)}) {op} ({', '.join('?' * len(exprs))})"
+        params = [*params, *after]
+    order = ", ".join(f"{e} {direction}" for e in exprs)
+    key_cols = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
+    sql = (
+        f"SELECT {QUEUE_COLUMNS}, {key_cols} FROM tickets t JOIN customers c ON c.id = t.customer_id"
+        f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    rows = store.conn.execute(sql, [*params, limit, offset]).fetchall()
+    width = len(exprs)
+    return [QueueRow(*row[:-width], key=tuple(row[-width:])) for row in rows]
+
+
+def queue_count(store: Store, flt: Filter, now: datetime) -> int:
+    where, params = flt.where(now)
+    return store.conn.execute(f"SELECT COUNT(*) FROM tickets t WHERE {where}", params).fetchone()[0]
+
+
+def _dicts(store: Store, sql: str, params: list | tuple = ()) -> list[dict]:
+    cur = store.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def ticket(store: Store, ticket_id: int) -> dict | None:
+    """A ticket with its customer, identities, tags and linked order; None when it does not exist."""
+    rows = _dicts(
+        store,
+        "SELECT t.*, c.name AS customer_name FROM tickets t JOIN customers c ON c.id = t.customer_id"
+        " WHERE t.id = ?",
+        (ticket_id,),
+    )
+    if not rows:
+        return None
+    found = rows[0]
+    found["tags"] = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
+        )
+    ]
+    found["identities"] = _dicts(
+        store,
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id",
+        (found["customer_id"],),
+    )
+    return found
+
+
+def messages(store: Store, ticket_id: int) -> list[dict]:
+    rows = _dicts(
+        store,
+        "SELECT id, direction, author_name, author_addr, subject, text, html, message_id,"
+        " automatic, attachments, warnings, sent_at FROM messages WHERE ticket_id = ?"
+        " ORDER BY sent_at, id",
+        (ticket_id,),
+    )
+    for row in rows:
+        row["attachments"] = json.loads(row["attachments"])
+        row["warnings"] = json.loads(row["warnings"])
+        row["automatic"] = bool(row["automatic"])
+    return rows
+
+
+def events(store: Store, ticket_id: int) -> list[dict]:
+    rows = _dicts(
+        store,
+        "SELECT id, at, actor, kind, data, undone_by FROM events WHERE ticket_id = ? ORDER BY id",
+        (ticket_id,),
+    )
+    for row in rows:
+        row["data"] = json.loads(row["data"])
+    return rows
+
+
+def orders_for_customer(store: Store, customer_id: int) -> list[dict]:
+    rows = _dicts(
+        store,
+        "SELECT * FROM orders WHERE customer_id = ? ORDER BY placed_at DESC",
+        (customer_id,),
+    )
+    for row in rows:
+        row["items"] = json.loads(row["items"])
+    return rows
+
+
+def customer_tickets(store: Store, customer_id: int) -> list[dict]:
+    return _dicts(
+        store,
+        "SELECT id, subject, status, channel, created_at FROM tickets WHERE customer_id = ?"
+        " AND merged_into IS NULL ORDER BY created_at DESC",
+        (customer_id,),
+    )
+
+
+def stage_counts(store: Store) -> dict[str, int]:
+    """Tickets per status, for the workflow header."""
+    return dict(
+        store.conn.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall()
+    )
+
+
+def oldest_active(store: Store) -> dict | None:
+    rows = _dicts(
+        store,
+        "SELECT id, subject, created_at FROM tickets WHERE status IN ('new', 'open')"
+        " AND merged_into IS NULL ORDER BY created_at, id LIMIT 1",
+    )
+    return rows[0] if rows else None
+
+
+def sync_overview(store: Store) -> list[dict]:
+    """Each account with its sync state and how many replies wait in the outbox."""
+    return _dicts(
+        store,
+        "SELECT a.name, a.channel, a.connector, a.enabled, s.state, s.last_attempt_at,"
+        " s.last_success_at, s.last_error,"
+        " (SELECT COUNT(*) FROM outbox o WHERE o.account = a.name"
+        "   AND o.status IN ('queued', 'sending', 'failed')) AS outbox_waiting"
+        " FROM accounts a LEFT JOIN sync_status s ON s.account = a.name ORDER BY a.name",
+    )
+
+
+def accounts(store: Store) -> list[dict]:
+    return _dicts(store, "SELECT * FROM accounts ORDER BY name")
