@@ -1,0 +1,315 @@
+"""Untrusted message content made safe and readable: control stripping, charsets, MIME bodies,
+HTML to Markdown, and where quoted history starts.
+
+Everything here is pure (no I/O) so ingest, the TUI and the tests share one notion of "the text".
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from email.header import decode_header
+from email.message import Message
+
+# Terminal escape sequences first (so their parameters go with them), then lone controls.
+# CSI and its 8-bit form; OSC/DCS/SOS/PM/APC strings up to BEL or ST; any other ESC sequence.
+# An unterminated string loses only its introducer: customer text after it stays visible.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]?"
+)
+# C0 except tab and newline, DEL, C1, and the bidi overrides that can make text (or a link) read
+# differently from what it is ("Trojan Source").
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def sanitize(text: str) -> str:
+    """Strip terminal escape sequences and C0/C1 controls, keeping newlines and tabs."""
+    if not _CONTROLS.search(text):
+        return text
+    text = text.replace("\r\n", "\n")
+    text = _ESCAPES.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+# Codecs Python knows that are not mail charsets: they would interpret the bytes as escapes.
+_REFUSED_CODECS = frozenset(
+    {"unicode_escape", "raw_unicode_escape", "punycode", "idna", "undefined", "utf_7"}
+)
+# What mail in the wild means by these labels (as browsers do it: WHATWG encoding standard).
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "unicode-1-1-utf-7": "utf-7",
+}
+
+
+def _codec(charset: str | None) -> str | None:
+    """Python's codec for a declared charset, or None when it is unknown or refused."""
+    if not charset:
+        return None
+    label = charset.strip().strip("\"'").lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return None
+    return None if name.replace("-", "_") in _REFUSED_CODECS else name
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Decode `data` declared as `charset`; never fails. Returns the text and a warning, if any.
+
+    Undeclared or unknown charsets try UTF-8 and fall back to Windows-1252; bytes that do not fit
+    become U+FFFD and the warning says so.
+    """
+    name = _codec(charset)
+    if name is not None:
+        try:
+            return data.decode(name), None
+        except UnicodeDecodeError:
+            if name == "utf-8":
+                # Labelled ASCII or UTF-8 but really 8-bit Windows text: common from old clients.
+                try:
+                    return data.decode("cp1252"), None
+                except UnicodeDecodeError:
+                    pass
+            return data.decode(name, "replace"), (
+                f"some characters could not be decoded as {charset} and were replaced"
+            )
+        except (LookupError, ValueError, TypeError):
+            pass  # a codec that exists but refuses these bytes entirely
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", "replace")
+    if charset and charset.strip().lower() not in ("unknown-8bit", "x-unknown"):
+        return text, f"unknown charset {charset!r}; decoded as UTF-8 or Windows-1252"
+    return text, None
+
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def decode_header_value(value: str | None) -> tuple[str, str | None]:
+    """A header as readable text: unfolded, RFC 2047 words decoded, raw 8-bit read as UTF-8."""
+    if value is None:
+        return "", None
+    value = str(value)
+    if "\n" in value:
+        value = _FOLD.sub("", value)
+    warning = None
+    if not value.isascii():
+        # Raw 8-bit headers (RFC 6532, or just careless) arrive as surrogate escapes.
+        raw = value.encode("ascii", "surrogateescape") if _has_surrogates(value) else None
+        if raw is not None:
+            value, warning = decode_bytes(raw, "utf-8")
+    if "=?" not in value:
+        return value.strip(), warning
+    try:
+        parts = decode_header(value)
+    except Exception:
+        # A malformed encoded word (bad base64, ...) is shown as written rather than lost.
+        return value.strip(), "a header had a malformed encoded word and is shown undecoded"
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        text, problem = decode_bytes(chunk, charset)
+        warning = warning or problem
+        out.append(text)
+    return "".join(out).strip(), warning
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def html_to_markdown(html: str) -> str:
+    """Readable Markdown for an HTML body; scripts and styles dropped, links keep their target."""
+    # markdownify pulls in BeautifulSoup: about 40 ms to import, so only HTML-only mail pays it.
+    from markdownify import markdownify
+
+    text = markdownify(html, heading_style="ATX", bullets="-", strip=["img"])
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Lines that start quoted history in replies, by the mail clients that write them.
+_ATTRIBUTION = re.compile(
+    r"^(?:"
+    r"On\b.{0,300}\bwrote:"
+    r"|Am\b.{0,300}\bschrieb\b.{0,200}:"
+    r"|Le\b.{0,300}\ba écrit\s*:"
+    r"|El\b.{0,300}\bescribió:"
+    r"|Op\b.{0,300}\bschreef\b.{0,200}:"
+    r"|-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message)"
+    r"\s*-{2,}"
+    r"|_{10,}"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_OUTLOOK_HEADER = re.compile(r"^\*?(?:From|Von|De):\*?\s", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\*?(?:Sent|Date|Gesendet|Envoyé|To|An|À):\*?\s", re.IGNORECASE)
+
+
+def quoted_start(lines: list[str]) -> int | None:
+    """Index of the first line of quoted history in `lines`, or None when there is none."""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        # Gmail wraps a long attribution over two lines.
+        joined = f"{stripped} {lines[i + 1].strip()}" if i + 1 < len(lines) else stripped
+        if _ATTRIBUTION.match(stripped) or (
+            stripped.startswith(("On ", "Am ", "Le ", "El ")) and _ATTRIBUTION.match(joined)
+        ):
+            return i
+        if _OUTLOOK_HEADER.match(stripped) and any(
+            _OUTLOOK_NEXT.match(nxt.strip()) for nxt in lines[i + 1 : i + 4]
+        ):
+            return i
+    # A tail where every line is quoted with ">" (top-posting without an attribution).
+    tail = None
+    for i in range(len(lines) - 1, -1, -1):
+        stripped = lines[i].strip()
+        if not stripped:
+            continue
+        if stripped.startswith(">"):
+            tail = i
+        else:
+            break
+    return tail if tail else None
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """The new part of a message and the quoted history below it ('' when there is none)."""
+    lines = text.split("\n")
+    start = quoted_start(lines)
+    if start is None:
+        return text, ""
+    return "\n".join(lines[:start]).rstrip(), "\n".join(lines[start:]).strip("\n")
+
+
+@dataclass(slots=True)
+class Part:
+    """A non-body MIME part: an attachment or an inline image."""
+
+    filename: str
+    content_type: str
+    payload: bytes
+    inline: bool = False
+
+
+@dataclass(slots=True)
+class Body:
+    """What a reader sees of a message: text (Markdown for HTML mail), original HTML, parts."""
+
+    text: str = ""
+    html: str | None = None
+    parts: list[Part] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+MAX_TEXT_CHARS = 1_000_000
+MAX_PARTS = 200
+
+
+def _cap(text: str, what: str, warnings: list[str]) -> str:
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    warnings.append(
+        f"the {what} was {len(text):,} characters; only the first {MAX_TEXT_CHARS:,} are shown"
+    )
+    return text[:MAX_TEXT_CHARS] + "\n\n[… truncated by deskterm; the full message is kept raw]"
+
+
+def _part_text(part: Message, warnings: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        payload = b""
+    elif isinstance(payload, str):
+        payload = payload.encode("utf-8", "surrogateescape")
+    text, problem = decode_bytes(payload, part.get_content_charset())
+    if problem:
+        warnings.append(problem)
+    return text.replace("\r\n", "\n")
+
+
+def _filename(part: Message, index: int, warnings: list[str]) -> str:
+    raw = part.get_filename() or part.get_param("name")
+    if isinstance(raw, tuple):  # RFC 2231 value that get_param did not collapse
+        raw = raw[2]
+    name, problem = decode_header_value(raw) if raw else ("", None)
+    if problem:
+        warnings.append(problem)
+    # A filename is a label, never a path: the part is stored by content hash.
+    name = sanitize(name).replace("/", "_").replace("\\", "_").strip(". ")
+    if not name:
+        subtype = part.get_content_subtype() or "bin"
+        name = f"part-{index}.{subtype}"
+    return name[:200]
+
+
+def message_body(msg: Message) -> Body:
+    """Choose the text to show for a parsed message and collect its attachments.
+
+    A text/plain alternative wins over HTML; HTML-only mail becomes Markdown. Nested multiparts
+    are walked depth-first; parts that are neither body nor attachment are kept as attachments
+    so nothing is silently dropped.
+    """
+    body = Body()
+    plain: list[str] = []
+    html: list[str] = []
+    for index, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            continue
+        if len(body.parts) >= MAX_PARTS:
+            body.warnings.append(f"more than {MAX_PARTS} parts; the rest are only in the raw mail")
+            break
+        ctype = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+        is_attachment = disposition == "attachment" or (
+            part.get_filename() is not None and disposition != "inline"
+        )
+        if not is_attachment and ctype == "text/plain":
+            plain.append(_part_text(part, body.warnings))
+        elif not is_attachment and ctype == "text/html":
+            html.append(_part_text(part, body.warnings))
+        elif ctype == "message/rfc822" and not is_attachment:
+            # A forwarded mail: show it as an attachment the agent can open.
+            inner = part.get_payload()
+            payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            body.parts.append(Part(_filename(part, index, body.warnings), ctype, payload))
+        else:
+            payload = part.get_payload(decode=True) or b""
+            if isinstance(payload, str):
+                payload = payload.encode("utf-8", "surrogateescape")
+            body.parts.append(
+                Part(
+                    _filename(part, index, body.warnings),
+                    ctype,
+                    payload,
+                    inline=disposition == "inline",
+                )
+            )
+    if html:
+        body.html = _cap("\n".join(html), "HTML part", body.warnings)
+    if plain:
+        body.text = _cap("\n\n".join(t.strip("\n") for t in plain), "text", body.warnings)
+    elif body.html is not None:
+        body.text = html_to_markdown(body.html)
+    body.text = sanitize(body.text)
+    for defect in getattr(msg, "defects", ()):
+        body.warnings.append(f"broken MIME structure: {type(defect).__name__}")
+    body.warnings = list(dict.fromkeys(body.warnings))
+    return body
