@@ -68,6 +68,7 @@ class Filter:
     terms: tuple[Term, ...] = ()
     text: tuple[str, ...] = field(default=())
     me: str | None = None
+    active_only: bool = True
 
     @property
     def names_status(self) -> bool:
@@ -79,7 +80,7 @@ class Filter:
         """SQL over `tickets AS t` for this filter at moment `now`."""
         clauses: list[str] = ["t.merged_into IS NULL"]
         params: list = []
-        if not self.names_status:
+        if self.active_only and not self.names_status:
             placeholders = ", ".join("?" * len(ACTIVE_STATUSES))
             clauses.append(f"t.status IN ({placeholders})")
             params.extend(ACTIVE_STATUSES)
@@ -203,8 +204,11 @@ def _flag_sql(flag: str, now: datetime, me: str | None) -> tuple[str, list]:
     raise FilterError(f"is:{flag} is unknown; one of {', '.join(FLAGS)}")
 
 
-def parse(query: str, *, me: str | None = None) -> Filter:
-    """Parse the search language; raises FilterError naming the first term it cannot read."""
+def parse(query: str, *, me: str | None = None, active_only: bool = True) -> Filter:
+    """Parse the search language; raises FilterError naming the first term it cannot read.
+
+    With `active_only` (the queue), a query that names no status sees only unsolved, awake tickets.
+    """
     try:
         words = shlex.split(query)
     except ValueError as exc:
@@ -224,7 +228,7 @@ def parse(query: str, *, me: str | None = None) -> Filter:
         if not values:
             raise FilterError(f"{key}: needs a value, like {key}:something")
         terms.append(Term(key.lower(), values, negated))
-    parsed = Filter(tuple(terms), tuple(text), me)
+    parsed = Filter(tuple(terms), tuple(text), me, active_only)
     # Validate every term now, so the person typing sees the mistake before any query runs.
     parsed.where(datetime.fromisoformat("2000-01-01T00:00:00+00:00"))
     return parsed

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from deskterm.store import Store
-from deskterm.store.filters import Filter
+from deskterm.store.filters import Filter, fts_query
 
 
 class Sort(StrEnum):
@@ -217,3 +217,20 @@ def sync_overview(store: Store) -> list[dict]:
 
 def accounts(store: Store) -> list[dict]:
     return _dicts(store, "SELECT * FROM accounts ORDER BY name")
+
+
+def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dict]:
+    """Tickets of any status whose messages match `words`, best match first, with a snippet."""
+    hits = _dicts(
+        store,
+        "SELECT m.ticket_id AS id, t.subject, t.status, t.channel, m.sent_at,"
+        " snippet(messages_fts, 1, '«', '»', ' … ', 12) AS snippet"
+        " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+        " JOIN tickets t ON t.id = m.ticket_id"
+        " WHERE messages_fts MATCH ? ORDER BY messages_fts.rank LIMIT ?",
+        (fts_query(words), limit * 5),
+    )
+    best: dict[int, dict] = {}
+    for hit in hits:
+        best.setdefault(hit["id"], hit)
+    return list(best.values())[:limit]
