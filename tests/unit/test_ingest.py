@@ -1,0 +1,204 @@
+"""Ingest: dedupe, threading, customer identity, reopening, and batches committed with their cursor."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from deskterm import actions, ingest
+from deskterm.domain import Batch, Identity, OrderSnapshot
+from deskterm.store import Store
+
+COUNTED = ("tickets", "messages", "customers", "identities", "events")
+
+
+def counts(store: Store) -> dict[str, int]:
+    return {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED}
+
+
+def test_ingesting_the_same_batch_twice_changes_nothing(
+    store: Store, make_message, deliver
+) -> None:
+    batch = [make_message(), make_message(subject="Return"), make_message(subject="Refund")]
+    first = deliver(*batch)
+    before = counts(store)
+
+    again = deliver(*batch)
+
+    assert (first.added, again.added, again.duplicates) == (3, 0, 3)
+    assert counts(store) == before
+
+
+def test_the_same_mail_in_two_folders_is_stored_once(store: Store, make_message, deliver) -> None:
+    deliver(make_message(external_id="INBOX/7", message_id="<same@x>"))
+    result = deliver(make_message(external_id="All Mail/91", message_id="<same@x>"))
+    assert result.duplicates == 1
+    assert counts(store)["messages"] == 1
+
+
+def test_a_reply_chain_lands_in_one_ticket(store: Store, make_message, deliver, now) -> None:
+    deliver(make_message(message_id="<a@x>"))
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+    ours = actions.reply(store, ticket, "Looking into it", actor="agent:bob", at=now)
+    our_id = store.conn.execute(
+        "SELECT message_id FROM messages WHERE id = ?", (ours.message_id,)
+    ).fetchone()[0]
+
+    deliver(
+        make_message(
+            subject="Re: Where is my order?", in_reply_to=our_id, references=("<a@x>", our_id)
+        ),
+        make_message(subject="RE: again", message_id="<c@x>", references=("<a@x>",)),
+    )
+
+    assert counts(store)["tickets"] == 1
+    assert counts(store)["messages"] == 4
+
+
+def test_conversation_id_threads_marketplace_messages(store: Store, make_message, deliver) -> None:
+    ebay = {"account": "ebay", "channel": "ebay", "sender": Identity("ebay", "buyer_1")}
+    deliver(make_message(**ebay, conversation_id="c-1", message_id=None))
+    deliver(make_message(**ebay, conversation_id="c-1", message_id=None, subject="other words"))
+    assert counts(store)["tickets"] == 1
+
+
+def test_subject_token_threads_only_for_the_same_customer(
+    store: Store, make_message, deliver
+) -> None:
+    deliver(make_message())
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+
+    deliver(make_message(subject=f"Re: order [#{ticket}]", message_id="<own@x>"))
+    deliver(
+        make_message(
+            subject=f"Fwd: [#{ticket}] look at this",
+            sender=Identity("email", "stranger@evil.example"),
+            message_id="<stranger@x>",
+        )
+    )
+
+    rows = store.conn.execute(
+        "SELECT m.message_id, m.ticket_id FROM messages m ORDER BY m.id"
+    ).fetchall()
+    assert rows[1] == ("<own@x>", ticket)
+    assert rows[2][1] != ticket
+
+
+def test_a_customer_message_reopens_a_solved_ticket(
+    store: Store, make_message, deliver, now
+) -> None:
+    deliver(make_message(message_id="<a@x>"))
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+    actions.resolve(store, ticket, actor="agent:bob", at=now)
+
+    result = deliver(make_message(in_reply_to="<a@x>"), at=now + timedelta(hours=1))
+
+    assert result.reopened == 1
+    assert store.conn.execute("SELECT status FROM tickets").fetchone() == ("open",)
+
+
+def test_automatic_mail_does_not_reopen(store: Store, make_message, deliver, now) -> None:
+    deliver(make_message(message_id="<a@x>"))
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+    actions.resolve(store, ticket, actor="agent:bob", at=now)
+
+    deliver(make_message(in_reply_to="<a@x>", automatic=True, subject="Out of office"))
+
+    assert store.conn.execute("SELECT status FROM tickets").fetchone() == ("solved",)
+
+
+def test_mail_to_a_closed_ticket_opens_a_new_one(store: Store, make_message, deliver, now) -> None:
+    deliver(make_message(message_id="<a@x>"))
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+    actions.resolve(store, ticket, actor="agent:bob", at=now)
+    actions.set_status(store, ticket, "closed", actor="agent:bob", at=now)
+
+    deliver(make_message(in_reply_to="<a@x>"))
+
+    assert counts(store)["tickets"] == 2
+
+
+def test_one_customer_across_channels_through_shared_identities(
+    store: Store, make_message, deliver
+) -> None:
+    deliver(make_message(sender=Identity("email", "Anna@Example.com")))
+    deliver(
+        make_message(
+            account="ebay",
+            channel="ebay",
+            sender=Identity("ebay", "anna_a"),
+            extra_identities=(Identity("email", "anna@example.com"),),
+        )
+    )
+    assert counts(store)["customers"] == 1
+    assert sorted(store.conn.execute("SELECT kind, value FROM identities").fetchall()) == [
+        ("ebay", "anna_a"),
+        ("email", "anna@example.com"),
+    ]
+
+
+def test_a_batch_commits_with_its_cursor_or_not_at_all(
+    store: Store, make_message, monkeypatch
+) -> None:
+    good = make_message()
+    ingest.ingest_batch(store, "mail", Batch([good], {"uid": 1}, "INBOX"))
+    assert ingest.load_cursors(store, "mail") == {"INBOX": {"uid": 1}}
+
+    real = ingest._ingest_one
+    calls = {"n": 0}
+
+    def crash_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_ingest_one", crash_on_second)
+    before = counts(store)
+    with pytest.raises(RuntimeError):
+        ingest.ingest_batch(
+            store, "mail", Batch([make_message(), make_message()], {"uid": 3}, "INBOX")
+        )
+
+    assert counts(store) == before
+    assert ingest.load_cursors(store, "mail") == {"INBOX": {"uid": 1}}
+
+
+def test_order_numbers_in_a_message_link_the_ticket_to_the_order(
+    store: Store, make_message, now
+) -> None:
+    order = OrderSnapshot(
+        account="shop",
+        external_id="o-1",
+        number="#1042",
+        customer=Identity("email", "anna@example.com"),
+        status="in_transit",
+        placed_at=now - timedelta(days=3),
+        tracking_number="1Z999",
+    )
+    batch = Batch([make_message(order_numbers=("#1042",))], {}, orders=[order])
+    ingest.ingest_batch(store, "mail", batch, now=now)
+
+    row = store.conn.execute(
+        "SELECT o.number, o.tracking_number FROM tickets t JOIN orders o ON o.id = t.order_id"
+    ).fetchone()
+    assert row == ("#1042", "1Z999")
+    assert counts(store)["customers"] == 1
+
+
+def test_messages_are_searchable_right_after_ingest(store: Store, make_message, deliver) -> None:
+    deliver(make_message(text="The parcel was damaged in transit"))
+    hits = store.conn.execute(
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'damaged'"
+    ).fetchall()
+    assert len(hits) == 1
+
+
+def test_every_ingested_message_writes_an_event(store: Store, make_message, deliver) -> None:
+    deliver(make_message(message_id="<a@x>"), make_message(in_reply_to="<a@x>"))
+    kinds = [r[0] for r in store.conn.execute("SELECT kind FROM events ORDER BY id")]
+    assert kinds == ["created", "message_in"]
+    data = json.loads(store.conn.execute("SELECT data FROM events").fetchone()[0])
+    assert data["channel"] == "email"
