@@ -123,14 +123,15 @@ def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {resolved}: {exc}") from exc
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if not memory:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-    db = sqlite_utils.Database(conn)
     try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
         migrate(db)
     except sqlite3.DatabaseError as exc:
+        conn.close()
         raise StoreError(f"cannot use {resolved or ':memory:'}: {exc}") from exc
     return Store(db, resolved)

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from deskterm.domain import ACTIVE_STATUSES, Priority, Status, to_iso
+from deskterm.domain import Priority, Status, to_iso
 
 DURATION = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -42,6 +42,11 @@ FLAGS = (
     "active",
     "merged",
 )
+
+
+# Literal, not bound: the planner can then match the partial index tickets_queue, whose WHERE
+# clause is exactly this.
+ACTIVE_SQL = "t.status NOT IN ('solved', 'closed')"
 
 
 class FilterError(ValueError):
@@ -81,9 +86,7 @@ class Filter:
         clauses: list[str] = ["t.merged_into IS NULL"]
         params: list = []
         if self.active_only and not self.names_status:
-            placeholders = ", ".join("?" * len(ACTIVE_STATUSES))
-            clauses.append(f"t.status IN ({placeholders})")
-            params.extend(ACTIVE_STATUSES)
+            clauses.append(ACTIVE_SQL)
             clauses.append("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)")
             params.append(to_iso(now))
         for term in self.terms:
@@ -198,7 +201,7 @@ def _flag_sql(flag: str, now: datetime, me: str | None) -> tuple[str, list]:
         case "snoozed":
             return "t.snoozed_until > ?", [to_iso(now)]
         case "active":
-            return _in("t.status", ACTIVE_STATUSES)
+            return ACTIVE_SQL, []
         case "merged":
             return "t.merged_into IS NOT NULL", []
     raise FilterError(f"is:{flag} is unknown; one of {', '.join(FLAGS)}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from deskterm.domain import to_iso
 from deskterm.store import Store
 from deskterm.store.filters import Filter, fts_query
 
@@ -224,7 +225,7 @@ def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dic
     hits = _dicts(
         store,
         "SELECT m.ticket_id AS id, t.subject, t.status, t.channel, m.sent_at,"
-        " snippet(messages_fts, 1, '«', '»', ' … ', 12) AS snippet"
+        " snippet(messages_fts, -1, '«', '»', ' … ', 12) AS snippet"
         " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
         " JOIN tickets t ON t.id = m.ticket_id"
         " WHERE messages_fts MATCH ? ORDER BY messages_fts.rank LIMIT ?",
@@ -234,3 +235,14 @@ def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dic
     for hit in hits:
         best.setdefault(hit["id"], hit)
     return list(best.values())[:limit]
+
+
+def deadlines_between(store: Store, start: datetime, end: datetime) -> list[dict]:
+    """Active tickets whose SLA deadline fell in (start, end]: the ones that just breached."""
+    return _dicts(
+        store,
+        "SELECT id, subject, next_deadline FROM tickets"
+        " WHERE COALESCE(next_deadline, '9999') > ? AND COALESCE(next_deadline, '9999') <= ?"
+        " AND status NOT IN ('solved', 'closed') ORDER BY COALESCE(next_deadline, '9999')",
+        (to_iso(start), to_iso(end)),
+    )
