@@ -191,5 +191,17 @@ CREATE TABLE meta (
 );
 """
 
+V2_DRAFTS = """
+-- What an agent is typing, saved as they type so nothing is lost (quit, crash, switch ticket).
+-- Drafts are not ticket changes: no events, and they vanish with their ticket.
+CREATE TABLE drafts (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('reply', 'note')),
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, kind)
+) WITHOUT ROWID;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
-MIGRATIONS: list[str] = [V1_CORE]
+MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS]

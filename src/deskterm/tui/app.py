@@ -1,0 +1,177 @@
+"""The workstation app: settings, the store, the clock, the sync engine and the first screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from textual.app import App
+
+from deskterm.config import Config
+from deskterm.domain import utcnow
+from deskterm.store import Store, open_store, queries
+from deskterm.tui.bindings import bindings
+from deskterm.tui.keymap import APP, parse_keymap
+from deskterm.tui.messages import DataChanged, SyncReported
+from deskterm.tui.settings import parse_tui, views_for
+from deskterm.tui.widgets.header import Overview
+
+TICK_SECONDS = 1.0
+
+
+class DeskApp(App):
+    """Small on purpose: screens hold the behaviour, this holds what they share."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "deskterm"
+    BINDINGS = bindings(APP)
+
+    def __init__(
+        self,
+        store_path: Path,
+        config: Config,
+        *,
+        sync: bool = True,
+        now: Callable[[], datetime] | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.settings = parse_tui(config.section("tui"), config.path)
+        self.user_keymap = parse_keymap(config.section("keymap"), config.path)
+        self.store_path = Path(store_path)
+        self.store: Store = open_store(self.store_path)
+        self._reader: Store | None = None
+        self.now = now or utcnow
+        self.zone = zone or datetime.now().astimezone().tzinfo
+        self.actor = f"agent:{config.agent}"
+        channels = [a["channel"] for a in queries.accounts(self.store)]
+        self.views = views_for(config, list(dict.fromkeys(channels)))
+        self.sync_enabled = sync
+        self._watcher = None
+        self._data_version = self.store.data_version()
+        self._last_tick = self.now()
+
+    def on_mount(self) -> None:
+        from deskterm.tui.screens.queue import QueueScreen
+
+        self.set_keymap(self.user_keymap)
+        self.queue_screen = QueueScreen(self.views)
+        self.push_screen(self.queue_screen)
+        self.set_interval(TICK_SECONDS, self._tick)
+        if self.sync_enabled:
+            self._start_sync()
+
+    def _start_sync(self) -> None:
+        from deskterm.sync import Watcher
+
+        self._watcher = Watcher(
+            self.store_path, on_report=lambda report: self.post_message(SyncReported(report))
+        )
+        self._watcher.start()
+
+    def on_sync_reported(self, message: SyncReported) -> None:
+        if message.report.error:
+            self.notify(
+                message.report.error, title=f"Sync: {message.report.account}", severity="warning"
+            )
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop(timeout=2)
+        if self._reader is not None:
+            self._reader.close()
+        self.store.close()
+
+    def reader(self) -> Store:
+        """A second connection for worker threads, so reads there never share the UI's."""
+        if self._reader is None:
+            self._reader = open_store(self.store_path)
+        return self._reader
+
+    def read_overview(self, store: Store) -> Overview:
+        return Overview(
+            stages=queries.stage_counts(store),
+            oldest=queries.oldest_active(store),
+            accounts=tuple(queries.sync_overview(store)),
+            sync_enabled=self.sync_enabled,
+        )
+
+    def _tick(self) -> None:
+        """Every second: notice outside writes, announce breaches, let the screen move its clocks."""
+        now = self.now()
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.data_changed()
+        self._announce_breaches(self._last_tick, now)
+        self._last_tick = now
+        tick = getattr(self.screen, "tick", None)
+        if tick is not None:
+            tick()
+
+    def _announce_breaches(self, since: datetime, now: datetime) -> None:
+        if now - since > timedelta(minutes=5):
+            # After a long sleep (laptop lid) a flood of old breaches says nothing useful.
+            return
+        crossed = queries.deadlines_between(self.store, since, now)
+        for row in crossed[:3]:
+            self.notify(
+                f"#{row['id']} passed its SLA deadline", title="SLA breach", severity="error"
+            )
+        if len(crossed) > 3:
+            self.notify(f"and {len(crossed) - 3} more", title="SLA breach", severity="error")
+        if crossed and self.settings.bell:
+            self.bell()
+
+    def data_changed(self) -> None:
+        """Tell every screen on the stack to re-read what it shows."""
+        self._data_version = self.store.data_version()
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged())
+
+    def open_ticket(self, ticket_id: int, *, compose: str | None = None) -> None:
+        from deskterm.tui.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id, compose=compose))
+
+    def switch_ticket(self, ticket_id: int) -> None:
+        from deskterm.tui.screens.ticket import TicketScreen
+
+        self.switch_screen(TicketScreen(ticket_id))
+
+    def open_macros(self, screen) -> None:
+        self.notify("No macros are installed", severity="warning")
+
+    def macro_entries(self) -> list[tuple[str, str, str]]:
+        return []
+
+    def action_help(self) -> None:
+        from deskterm.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(
+    store_path: Path,
+    config: Config,
+    *,
+    sync: bool = True,
+    now: Callable[[], datetime] | None = None,
+    zone: tzinfo | None = None,
+) -> DeskApp:
+    """The app as the CLI and the tests build it; config errors raise here, before the screen."""
+    return DeskApp(store_path, config, sync=sync, now=now, zone=zone)
+
+
+def run(
+    store_path: Path,
+    config: Config,
+    *,
+    sync: bool = True,
+    now: Callable[[], datetime] | None = None,
+) -> None:
+    """Open the workstation on the database at `store_path` until the agent quits."""
+    make_app(store_path, config, sync=sync, now=now).run()

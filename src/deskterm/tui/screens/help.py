@@ -1,0 +1,60 @@
+"""The help screen, generated from the key specs and the keymap in force, plus the macros."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from deskterm.tui.keymap import ACTIONS, APP, COMPOSER, QUEUE, SPECS, TICKET, display_key
+
+SCOPE_TITLES = {
+    QUEUE: "Queue",
+    ACTIONS: "Ticket actions (queue and ticket)",
+    TICKET: "Ticket",
+    COMPOSER: "Composer",
+    APP: "Everywhere",
+}
+
+
+def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Table:
+    """Every binding with the keys it has now; macros (key, name, description) at the end."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
+    table.add_column("keys", style="bold", no_wrap=True)
+    table.add_column("what")
+    table.add_column("id", style="dim", no_wrap=True)
+    for scope, title in SCOPE_TITLES.items():
+        table.add_row(Text(title, style="bold underline"), "", "")
+        for spec in SPECS:
+            if spec.scope == scope:
+                table.add_row(
+                    display_key(keymap.get(spec.id, spec.keys)), spec.description, spec.id
+                )
+        table.add_row("", "", "")
+    table.add_row(Text("Macros", style="bold underline"), "", "")
+    if not macros:
+        table.add_row("", Text("none installed", style="dim"), "")
+    for key, name, description in macros:
+        table.add_row(key or "m", Text(f"{name}: {description}"), "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keymap = {**{s.id: s.keys for s in SPECS}, **self.app.user_keymap}
+        with VerticalScroll(classes="prompt help"):
+            yield Static(Text("Keys (rebind them by id in [keymap])", style="bold"))
+            yield Static(help_table(keymap, self.app.macro_entries()))
+
+    def action_dismiss(self) -> None:
+        self.dismiss()

@@ -1,0 +1,223 @@
+"""The queue screen: header, views, search bar and the virtual list of tickets."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import Footer, Input
+
+from deskterm.store.filters import Filter, FilterError, parse
+from deskterm.store.queries import Sort, queue_count
+from deskterm.tui.bindings import bindings
+from deskterm.tui.keymap import ACTIONS, QUEUE
+from deskterm.tui.messages import DataChanged
+from deskterm.tui.queue_source import QueueSource
+from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
+from deskterm.tui.settings import View
+from deskterm.tui.widgets.header import StatusHeader
+from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
+from deskterm.tui.widgets.views_bar import ViewsBar
+
+SORT_ORDER = list(Sort)
+
+
+class QueueScreen(TicketActions):
+    BINDINGS = bindings(QUEUE, ACTIONS)
+
+    def __init__(self, views: list[View]) -> None:
+        super().__init__()
+        self.views = views
+        self.view_index: int | None = 0
+        self.search_text = ""
+        first = views[0]
+        self.source = QueueSource(
+            self.app.store, self.app.now, self._parse(first.query), first.sort
+        )
+
+    def _parse(self, query: str) -> Filter:
+        return parse(query, me=self.app.config.agent)
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.app.now, id="status")
+        yield ViewsBar(self.views, id="views")
+        yield Input(
+            placeholder="status:open tag:wismo from:anna is:breached older:2h words…", id="search"
+        )
+        yield QueueHeader()
+        yield QueueView(self.source, self.app.now, id="queue")
+        yield Footer()
+
+    @property
+    def queue(self) -> QueueView:
+        return self.query_one(QueueView)
+
+    def on_mount(self) -> None:
+        self.query_one("#search").display = False
+        self.queue.focus()
+        self.refresh_counts()
+
+    def on_screen_resume(self) -> None:
+        self.queue.reload(keep=self._current_id())
+
+    def _current_id(self) -> int | None:
+        row = self.queue.current
+        return row.id if row else None
+
+    def current_ticket_id(self) -> int | None:
+        return self._current_id()
+
+    def tick(self) -> None:
+        """Once a second: countdowns move; only visible rows are redrawn."""
+        self.queue.tick()
+        self.query_one(StatusHeader).refresh()
+
+    @on(DataChanged)
+    def data_changed(self) -> None:
+        self.queue.reload(keep=self._current_id())
+        self.refresh_counts()
+
+    @work(thread=True, exclusive=True, group="counts")
+    def refresh_counts(self) -> None:
+        """Count every view and read the header in a worker: at 100k tickets this takes a while."""
+        reader = self.app.reader()
+        now = self.app.now()
+        counts: dict[int | None, int] = {}
+        for n, view in enumerate(self.views):
+            counts[n] = queue_count(reader, self._parse(view.query), now)
+        if self.search_text:
+            counts[None] = queue_count(reader, self._parse(self.search_text), now)
+        overview = self.app.read_overview(reader)
+        self.app.call_from_thread(self._show_counts, counts, overview)
+
+    def _show_counts(self, counts, overview) -> None:
+        self.query_one(ViewsBar).counts = counts
+        self.query_one(StatusHeader).overview = overview
+
+    def after_action(self, kind: str, ticket_id: int) -> None:
+        queue = self.queue
+        following = queue.source.row(queue.cursor + 1)
+        if kind in FINISHING and self.app.settings.after_action == "next":
+            keep = following.id if following else None
+        else:
+            keep = ticket_id
+        queue.reload(keep=keep)
+
+    # Navigation
+
+    def action_cursor_down(self) -> None:
+        self.queue.move(1)
+
+    def action_cursor_up(self) -> None:
+        self.queue.move(-1)
+
+    def action_cursor_first(self) -> None:
+        self.queue.move_to(0)
+
+    def action_cursor_last(self) -> None:
+        self.queue.move_to(self.queue.count - 1)
+
+    def action_page_down(self) -> None:
+        self.queue.page(1)
+
+    def action_page_up(self) -> None:
+        self.queue.page(-1)
+
+    def action_open(self) -> None:
+        row = self.queue.current
+        if row is not None:
+            self.app.open_ticket(row.id)
+
+    def action_reply(self) -> None:
+        row = self.queue.current
+        if row is not None:
+            self.app.open_ticket(row.id, compose="reply")
+
+    def action_note(self) -> None:
+        row = self.queue.current
+        if row is not None:
+            self.app.open_ticket(row.id, compose="note")
+
+    def action_macros(self) -> None:
+        self.app.open_macros(self)
+
+    @on(QueueView.Selected)
+    def _selected(self, event: QueueView.Selected) -> None:
+        self.app.open_ticket(event.row.id)
+
+    def neighbour(self, ticket_id: int, step: int, *, reload: bool = False) -> int | None:
+        """The ticket `step` rows from `ticket_id` here, for J/K and "next" on the ticket screen.
+
+        With `reload`, the queue is read again first: a ticket that just left it (resolved,
+        snoozed) is followed by the one that took its place.
+        """
+        queue = self.queue
+        if reload:
+            queue.reload(keep=ticket_id)
+        current = queue.current
+        if current is not None and current.id != ticket_id:
+            found = self.source.index_of(ticket_id, near=queue.cursor)
+            if found is not None:
+                queue.move_to(found)
+                current = queue.current
+        if current is None:
+            return None
+        if current.id == ticket_id:
+            queue.move(step)
+        elif step < 0:
+            queue.move(-1)
+        following = queue.current
+        return following.id if following else None
+
+    # Views, search and sort
+
+    def action_view(self, number: int) -> None:
+        if number > len(self.views):
+            self.notify(f"There is no view {number}", severity="warning")
+            return
+        view = self.views[number - 1]
+        self.view_index, self.search_text = number - 1, ""
+        self._apply(self._parse(view.query), view.sort)
+
+    def _apply(self, flt: Filter, sort: Sort | None = None) -> None:
+        self.source.set_query(flt, sort)
+        bar = self.query_one(ViewsBar)
+        bar.active, bar.search, bar.sort = self.view_index, self.search_text, self.source.sort
+        self.queue.cursor = 0
+        self.queue.scroll_to(y=0, animate=False, immediate=True)
+        self.queue.reload()
+        self.refresh_counts()
+
+    def action_cycle_sort(self) -> None:
+        following = SORT_ORDER[(SORT_ORDER.index(self.source.sort) + 1) % len(SORT_ORDER)]
+        self._apply(self.source.filter, following)
+        self.notify(f"Sorted by {following.value}", timeout=2)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = self.search_text or str(self.source.filter)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        try:
+            flt = self._parse(query)
+        except FilterError as exc:
+            self.notify(str(exc), title="Search", severity="error")
+            return
+        event.input.display = False
+        self.view_index, self.search_text = (None, query) if query else (0, "")
+        if not query:
+            view = self.views[0]
+            self._apply(self._parse(view.query), view.sort)
+        else:
+            self._apply(flt)
+        self.queue.focus()
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#search", Input)
+        if event.key == "escape" and search.has_focus:
+            event.stop()
+            search.display = False
+            self.queue.focus()

@@ -1,0 +1,163 @@
+"""The ticket screen: the thread, the context sidebar and the composer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static
+
+from deskterm import actions, drafts
+from deskterm.store import queries
+from deskterm.tui.bindings import bindings
+from deskterm.tui.keymap import ACTIONS, TICKET
+from deskterm.tui.messages import DataChanged
+from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
+from deskterm.tui.widgets.composer import Composer
+from deskterm.tui.widgets.queue_view import one_line
+from deskterm.tui.widgets.sidebar import Sidebar
+from deskterm.tui.widgets.sla import sla_text
+from deskterm.tui.widgets.thread import Thread
+
+
+def title_line(ticket: dict, now, draft_kinds: list[str]) -> Text:
+    line = Text.assemble(
+        (f"#{ticket['id']} ", "bold"),
+        (one_line(ticket["subject"]) or "(no subject)", "bold"),
+        (f"   {ticket['status']} · {ticket['priority']} · {ticket['channel']}", "dim"),
+        (f" · {one_line(ticket['assignee'])}" if ticket["assignee"] else " · unassigned", "dim"),
+        "   ",
+        sla_text(ticket["sla_state"], ticket["next_deadline"], now),
+    )
+    if ticket["tags"]:
+        line.append("   " + " ".join(ticket["tags"]), style="blue")
+    if draft_kinds:
+        line.append("   ✎ draft " + ", ".join(draft_kinds), style="yellow")
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
+
+
+class TicketScreen(TicketActions):
+    BINDINGS = bindings(TICKET, ACTIONS)
+
+    def __init__(self, ticket_id: int, *, compose: str | None = None) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.start_composing = compose
+        self.show_quoted = False
+        self.ticket: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ticket-title")
+        with Horizontal(id="ticket-body"):
+            yield Thread(id="thread")
+            yield Sidebar(id="sidebar")
+        yield Composer(self.ticket_id, id="composer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one(Thread).focus()
+        if self.start_composing:
+            self.query_one(Composer).open(self.start_composing)
+
+    def load(self) -> None:
+        """Read the ticket, its thread and its context from the store and show them."""
+        store = self.app.store
+        ticket = queries.ticket(store, self.ticket_id)
+        if ticket is None:
+            self.notify(f"Ticket #{self.ticket_id} no longer exists", severity="error")
+            self.dismiss()
+            return
+        self.ticket = ticket
+        now, zone = self.app.now(), self.app.zone
+        self.query_one(Thread).show(
+            queries.messages(store, self.ticket_id), show_quoted=self.show_quoted, zone=zone
+        )
+        context = {
+            "ticket": ticket,
+            "orders": queries.orders_for_customer(store, ticket["customer_id"]),
+            "tickets": queries.customer_tickets(store, ticket["customer_id"]),
+            "events": queries.events(store, self.ticket_id),
+        }
+        self.query_one(Sidebar).show(context, now, zone)
+        self.tick()
+
+    def tick(self) -> None:
+        if self.ticket is not None:
+            kinds = drafts.kinds_with_drafts(self.app.store, self.ticket_id)
+            title = title_line(self.ticket, self.app.now(), kinds)
+            self.query_one("#ticket-title", Static).update(title)
+
+    @on(DataChanged)
+    def data_changed(self) -> None:
+        self.load()
+
+    def current_ticket_id(self) -> int | None:
+        return self.ticket_id
+
+    def after_action(self, kind: str, ticket_id: int) -> None:
+        if kind in FINISHING and self.app.settings.after_action == "next":
+            self.go(+1, finished=True)
+        else:
+            self.load()
+
+    def go(self, step: int, *, finished: bool = False) -> None:
+        """Open the ticket `step` places away in the queue (or leave when there is none)."""
+        following = self.app.queue_screen.neighbour(self.ticket_id, step, reload=finished)
+        if following is None or following == self.ticket_id:
+            if finished:
+                self.dismiss()
+            else:
+                self.notify("No more tickets in this direction", timeout=2)
+            return
+        self.app.switch_ticket(following)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_next_ticket(self) -> None:
+        self.go(+1)
+
+    def action_previous_ticket(self) -> None:
+        self.go(-1)
+
+    def action_toggle_quotes(self) -> None:
+        self.show_quoted = not self.show_quoted
+        self.load()
+
+    def action_reply(self) -> None:
+        self.query_one(Composer).open("reply")
+
+    def action_note(self) -> None:
+        self.query_one(Composer).open("note")
+
+    def action_macros(self) -> None:
+        self.app.open_macros(self)
+
+    @on(Composer.Send)
+    def _send(self, event: Composer.Send) -> None:
+        store, who = self.app.store, {"actor": self.app.actor, "at": self.app.now()}
+        composer = self.query_one(Composer)
+        if event.kind == "reply":
+            sent = self.act(
+                "reply",
+                lambda t: actions.reply(store, t, event.body, **who),
+                "Reply to #{id} queued; it leaves with the next sync (u undoes it until then)",
+                before=composer.sent,
+            )
+        else:
+            sent = self.act(
+                "note",
+                lambda t: actions.note(store, t, event.body, **who),
+                "Note added to #{id}",
+                before=composer.sent,
+            )
+        if not sent:
+            composer.area.focus()
+
+    @on(Composer.Closed)
+    def _composer_closed(self) -> None:
+        self.query_one(Thread).focus()
+        self.tick()

@@ -1,0 +1,198 @@
+"""The ticket actions both the queue and the ticket screen offer: prompt, call actions, report.
+
+Every change goes through deskterm.actions; an ActionError is shown to the agent and nothing else
+happens. After a finishing action the screen moves on or stays, as [tui] after_action says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.screen import Screen
+
+from deskterm import actions
+from deskterm.domain import Priority
+from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
+from deskterm.tui.snooze import CHOICES, snooze_until
+
+# Actions that hand the ticket on: after these the agent wants the next ticket (if so configured).
+FINISHING = frozenset({"resolve", "pending", "snooze", "escalate", "reply", "macro"})
+
+
+class TicketActions(Screen):
+    """A screen that acts on one ticket; subclasses say which one and what "next" means."""
+
+    def current_ticket_id(self) -> int | None:
+        raise NotImplementedError
+
+    def after_action(self, kind: str, ticket_id: int) -> None:
+        """Refresh after a successful action; move on when it was a finishing one."""
+        raise NotImplementedError
+
+    def act(
+        self,
+        kind: str,
+        call: Callable[[int], actions.Done],
+        done: str,
+        *,
+        before: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run one action on the current ticket; report the outcome. True when it happened.
+
+        `before` runs once the action succeeded and before the screen moves on.
+        """
+        ticket_id = self.current_ticket_id()
+        if ticket_id is None:
+            self.notify("No ticket selected", severity="warning")
+            return False
+        try:
+            call(ticket_id)
+        except actions.ActionError as exc:
+            self.notify(str(exc), title="Not done", severity="error")
+            return False
+        if before is not None:
+            before()
+        self.notify(done.format(id=ticket_id), timeout=3)
+        self.app.data_changed()
+        self.after_action(kind, ticket_id)
+        return True
+
+    @property
+    def _who(self) -> dict:
+        return {"actor": self.app.actor, "at": self.app.now()}
+
+    def action_resolve(self) -> None:
+        self.act(
+            "resolve",
+            lambda t: actions.resolve(self.app.store, t, **self._who),
+            "Resolved #{id}",
+        )
+
+    def action_pending(self) -> None:
+        self.act(
+            "pending",
+            lambda t: actions.set_status(self.app.store, t, "pending", **self._who),
+            "#{id} is pending: waiting on the customer",
+        )
+
+    def action_undo(self) -> None:
+        try:
+            done = actions.undo(self.app.store, **self._who)
+        except actions.ActionError as exc:
+            self.notify(str(exc), title="Nothing undone", severity="warning")
+            return
+        row = self.app.store.conn.execute(
+            "SELECT ticket_id FROM events WHERE id = ?", (done.event_id,)
+        ).fetchone()
+        self.notify(f"Undid the last change on #{row[0]}", timeout=3)
+        self.app.data_changed()
+        self.after_action("undo", row[0])
+
+    def action_escalate(self) -> None:
+        levels = self.app.config.escalation_levels
+
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.act(
+                "escalate",
+                lambda t: actions.escalate(self.app.store, t, reason, levels=levels, **self._who),
+                "Escalated #{id}",
+            )
+
+        if self.current_ticket_id() is not None:
+            self.app.push_screen(
+                TextPrompt("Escalate: why?", placeholder="what the next tier needs to know"),
+                answered,
+            )
+
+    def action_assign(self) -> None:
+        def answered(name: str | None) -> None:
+            if name is None:
+                return
+            self.act(
+                "assign",
+                lambda t: actions.assign(self.app.store, t, name or None, **self._who),
+                f"#{{id}} assigned to {name}" if name.strip() else "#{id} unassigned",
+            )
+
+        if self.current_ticket_id() is not None:
+            self.app.push_screen(
+                TextPrompt(
+                    "Assign to",
+                    value=self.app.config.agent,
+                    hint="empty = nobody; enter to confirm, esc to cancel",
+                ),
+                answered,
+            )
+
+    def action_tag(self) -> None:
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            for word in text.split():
+                if word.startswith("-"):
+                    name = word[1:]
+                    self.act(
+                        "untag",
+                        lambda t, n=name: actions.untag(self.app.store, t, n, **self._who),
+                        f"#{{id}}: removed tag {name}",
+                    )
+                else:
+                    self.act(
+                        "tag",
+                        lambda t, n=word: actions.tag(self.app.store, t, n, **self._who),
+                        f"#{{id}} tagged {word}",
+                    )
+
+        if self.current_ticket_id() is not None:
+            self.app.push_screen(
+                TextPrompt("Tags", placeholder="wismo refund -old", hint="-tag removes a tag"),
+                answered,
+            )
+
+    def action_priority(self) -> None:
+        def answered(value: str | None) -> None:
+            if value is None:
+                return
+            self.act(
+                "priority",
+                lambda t: actions.set_priority(self.app.store, t, value, **self._who),
+                f"#{{id}} priority {value}",
+            )
+
+        if self.current_ticket_id() is not None:
+            choices = [(p.value, p.value) for p in reversed(Priority)]
+            self.app.push_screen(ChoicePrompt("Priority", choices), answered)
+
+    def action_snooze(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value == "custom":
+                self.app.push_screen(
+                    TextPrompt(
+                        "Snooze until",
+                        placeholder="3d, tomorrow, 2026-12-01 14:30",
+                        hint="a duration, tomorrow, next week, a date or a date and time",
+                    ),
+                    chosen,
+                )
+            elif value:
+                self._snooze(value)
+
+        if self.current_ticket_id() is not None:
+            self.app.push_screen(ChoicePrompt("Snooze for", CHOICES), chosen)
+
+    def _snooze(self, choice: str) -> None:
+        now: datetime = self.app.now()
+        try:
+            until = snooze_until(choice, now, self.app.zone)
+        except ValueError as exc:
+            self.notify(str(exc), title="Not snoozed", severity="error")
+            return
+        label = until.astimezone(self.app.zone).strftime("%a %d %b %H:%M")
+        self.act(
+            "snooze",
+            lambda t: actions.snooze(self.app.store, t, until, **self._who),
+            f"#{{id}} snoozed until {label}",
+        )

@@ -1,0 +1,112 @@
+"""The composer: a reply or an internal note, saved as a draft on every change."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Label, TextArea
+
+from deskterm import drafts
+from deskterm.tui.bindings import bindings
+from deskterm.tui.keymap import COMPOSER
+
+MODE_LABELS = {
+    "reply": "Reply to the customer (ctrl+s sends, ctrl+e opens $EDITOR, esc keeps the draft)",
+    "note": "Internal note, never sent (ctrl+s saves, ctrl+e opens $EDITOR, esc keeps the draft)",
+}
+
+
+def edit_with(editor: str, text: str) -> str:
+    """Run `editor` on a temporary file holding `text`; return what the file holds afterwards."""
+    with tempfile.TemporaryDirectory(prefix="deskterm-") as folder:
+        path = Path(folder) / "message.txt"
+        path.write_text(text, encoding="utf-8")
+        subprocess.run([*shlex.split(editor), str(path)], check=True)
+        return path.read_text(encoding="utf-8")
+
+
+class Composer(Vertical):
+    """Hidden until the agent replies or writes a note on the open ticket."""
+
+    BINDINGS = bindings(COMPOSER)
+    DEFAULT_CSS = """
+    Composer { height: auto; max-height: 50%; display: none; border-top: heavy $accent; }
+    Composer.-open { display: block; }
+    Composer.-note { border-top: heavy $warning; }
+    Composer TextArea { height: 10; }
+    """
+
+    class Send(Message):
+        def __init__(self, kind: str, body: str) -> None:
+            self.kind, self.body = kind, body
+            super().__init__()
+
+    class Closed(Message):
+        pass
+
+    def __init__(self, ticket_id: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ticket_id = ticket_id
+        self.kind = "reply"
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="composer-mode")
+        yield TextArea(id="composer-body", soft_wrap=True, show_line_numbers=False)
+
+    @property
+    def area(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def open(self, kind: str) -> None:
+        """Show the composer for a reply or a note, with its saved draft."""
+        self.kind = kind
+        self.query_one("#composer-mode", Label).update(Text(MODE_LABELS[kind], style="bold"))
+        self.set_class(kind == "note", "-note")
+        with self.area.prevent(TextArea.Changed):
+            self.area.load_text(drafts.load(self.app.store, self.ticket_id, kind))
+        self.add_class("-open")
+        self.area.focus()
+        self.area.move_cursor(self.area.document.end)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        drafts.save(self.app.store, self.ticket_id, self.kind, self.area.text, self.app.now())
+
+    def sent(self) -> None:
+        """The message went through actions: forget its draft and close."""
+        drafts.discard(self.app.store, self.ticket_id, self.kind)
+        with self.area.prevent(TextArea.Changed):
+            self.area.load_text("")
+        self.action_close()
+
+    def action_send(self) -> None:
+        self.post_message(self.Send(self.kind, self.area.text))
+
+    def action_close(self) -> None:
+        self.remove_class("-open")
+        self.post_message(self.Closed())
+
+    def action_editor(self) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            with self.app.suspend():
+                text = edit_with(editor, self.area.text)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor", severity="error")
+            return
+        except (OSError, subprocess.CalledProcessError) as exc:
+            self.notify(f"{editor} failed: {exc}; the draft is unchanged", severity="error")
+            return
+        self.area.load_text(text.rstrip("\n"))

@@ -1,0 +1,251 @@
+"""The virtual queue: a ScrollView that renders only the visible rows, read page by page.
+
+Each visible line is rendered on demand from the QueueSource and kept in an LRU of Strips keyed by
+everything that changes how it looks, so a clock tick re-renders only rows whose countdown moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from deskterm.content import sanitize
+from deskterm.domain import from_iso
+from deskterm.store.queries import QueueRow
+from deskterm.tui.queue_source import QueueSource
+from deskterm.tui.widgets.sla import sla_text
+
+PRIORITY_MARKS = {
+    "urgent": ("!!", "bold red"),
+    "high": ("!", "yellow"),
+    "normal": ("", ""),
+    "low": ("↓", "dim"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: int
+    min_screen: int = 0
+
+
+# Columns in display order; a column is dropped when the screen is narrower than min_screen.
+COLUMNS = (
+    Column("SLA", 15),
+    Column("P", 2),
+    Column("Channel", 8, 70),
+    Column("Customer", 16),
+    Column("Subject", 0),
+    Column("Status", 8, 60),
+    Column("Assignee", 9, 100),
+    Column("Tags", 14, 110),
+    Column("Last", 5, 80),
+)
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """The columns that fit `width` and their widths; the subject takes what is left."""
+    shown = [c for c in COLUMNS if width >= c.min_screen]
+    fixed = sum(c.width for c in shown) + len(shown) - 1
+    return [(c, c.width or max(width - fixed, 8)) for c in shown]
+
+
+def age(moment: str, now: datetime) -> str:
+    """How long ago, in the largest unit that fits: 'now', '5m', '3h', '2d', '6w'."""
+    seconds = int((now - from_iso(moment)).total_seconds())
+    if seconds < 60:
+        return "now"
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
+
+
+def one_line(text: str | None) -> str:
+    """Untrusted text made safe for one cell: no control sequences, no line breaks."""
+    return " ".join(sanitize(text or "").split())
+
+
+def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
+    """Every column of one ticket as Text; customer text is never read as markup."""
+    mark, mark_style = PRIORITY_MARKS.get(row.priority, ("?", ""))
+    escalated = f"↑{row.escalation} " if row.escalation else ""
+    return {
+        "SLA": sla_text(row.sla_state, row.next_deadline, now),
+        "P": Text(mark, style=mark_style),
+        "Channel": Text(row.channel, style="cyan"),
+        "Customer": Text(one_line(row.customer)),
+        "Subject": Text.assemble((escalated, "bold magenta"), one_line(row.subject)),
+        "Status": Text(row.status, style="dim" if row.status == "pending" else ""),
+        "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else "dim"),
+        "Tags": Text(" ".join(row.tag_list), style="blue"),
+        "Last": Text(age(row.last_message_at, now), style="dim"),
+    }
+
+
+def compose_line(parts: dict[str, Text], width: int) -> Text:
+    line = Text(no_wrap=True, end="")
+    for n, (column, size) in enumerate(layout(width)):
+        cell = parts[column.title].copy()
+        cell.truncate(size, overflow="ellipsis", pad=True)
+        if n:
+            line.append(" ")
+        line.append_text(cell)
+    return line
+
+
+def header_line(width: int) -> Text:
+    return compose_line({c.title: Text(c.title) for c in COLUMNS}, width)
+
+
+class QueueHeader(Widget):
+    """The column titles above the queue, laid out like its rows."""
+
+    DEFAULT_CSS = """
+    QueueHeader { height: 1; text-style: bold; background: $panel; }
+    """
+
+    def render(self) -> Text:
+        return header_line(self.size.width)
+
+
+class QueueView(ScrollView, can_focus=True):
+    """Rows of the queue; the cursor row is the ticket the keys act on."""
+
+    COMPONENT_CLASSES: ClassVar = {"queue-view--cursor"}
+    DEFAULT_CSS = """
+    QueueView { height: 1fr; scrollbar-size-vertical: 1; }
+    QueueView > .queue-view--cursor { background: $accent 40%; text-style: bold; }
+    QueueView:focus > .queue-view--cursor { background: $accent 60%; }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another ticket (or to none, in an empty queue)."""
+
+        def __init__(self, row: QueueRow | None) -> None:
+            self.row = row
+            super().__init__()
+
+    class Selected(Message):
+        """The agent chose a ticket to open (enter or a click on the cursor row)."""
+
+        def __init__(self, row: QueueRow) -> None:
+            self.row = row
+            super().__init__()
+
+    def __init__(
+        self, source: QueueSource, now: Callable[[], datetime], *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.now = now
+        self.cursor = 0
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+
+    @property
+    def count(self) -> int:
+        return self.source.count
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.source.row(self.cursor)
+
+    def on_mount(self) -> None:
+        self.virtual_size = Size(self.size.width, self.count)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.count)
+
+    def reload(self, *, keep: int | None = None) -> None:
+        """Read the queue again; keep the cursor on ticket `keep` if it is still listed."""
+        self.source.invalidate()
+        self.virtual_size = Size(self.size.width, self.count)
+        if keep is not None:
+            self.source.row(self.cursor)
+            found = self.source.index_of(keep, near=self.cursor)
+            if found is not None:
+                self.cursor = found
+        self.move_to(self.cursor, force=True)
+        self.refresh()
+
+    def move_to(self, index: int, *, force: bool = False) -> None:
+        """Put the cursor on row `index` (clamped), scroll it into view and announce it."""
+        index = max(0, min(index, self.count - 1))
+        if index == self.cursor and not force:
+            return
+        old, self.cursor = self.cursor, index
+        self.refresh_line(old)
+        self.refresh_line(index)
+        top, height = int(self.scroll_y), max(self.size.height, 1)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+        self.post_message(self.Highlighted(self.current))
+
+    def move(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def page(self, direction: int) -> None:
+        self.move(direction * max(self.size.height - 1, 1))
+
+    def tick(self) -> None:
+        """Re-render the visible rows; unchanged ones come from the cache."""
+        self.refresh_lines(int(self.scroll_y), self.size.height)
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.size.width
+        row = self.source.row(index)
+        if row is None:
+            if index == 0:
+                empty = Text("  No tickets in this view.", style="dim", end="")
+                segments = list(empty.render(self.app.console))
+                return Strip(segments).crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        now = self.now()
+        parts = cells(row, now)
+        selected = index == self.cursor
+        key = (row, selected, self.has_focus, width, parts["SLA"].plain, parts["Last"].plain)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(parts, width, selected)
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, parts: dict[str, Text], width: int, selected: bool) -> Strip:
+        line = compose_line(parts, width)
+        base: Style = self.rich_style
+        if selected:
+            base = base + self.get_component_rich_style("queue-view--cursor")
+        segments = list(line.render(self.app.console))
+        return Strip(segments).apply_style(base).crop_extend(0, width, base)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_y) + event.y
+        row = self.source.row(index)
+        if row is None:
+            return
+        if index == self.cursor:
+            self.post_message(self.Selected(row))
+        else:
+            self.move_to(index)

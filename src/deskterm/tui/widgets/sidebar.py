@@ -1,0 +1,128 @@
+"""The ticket's context: the customer across channels, earlier tickets, orders, SLA and timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from deskterm.content import sanitize
+from deskterm.domain import from_iso
+from deskterm.tui.widgets.queue_view import age, one_line
+from deskterm.tui.widgets.sla import live_state, sla_text
+
+
+def section(title: str, lines: list[Text]) -> Text:
+    return Text("\n").join([Text(title, style="bold underline"), *lines, Text("")])
+
+
+def customer_lines(ticket: dict) -> list[Text]:
+    lines = [Text(one_line(ticket["customer_name"]) or "(no name)", style="bold")]
+    lines += [
+        Text.assemble((f"{i['kind']}: ", "dim"), one_line(i["value"])) for i in ticket["identities"]
+    ]
+    return lines
+
+
+def sla_lines(ticket: dict, now: datetime, zone) -> list[Text]:
+    state = live_state(ticket["sla_state"], ticket["next_deadline"], now) or "no clock"
+    lines = [Text.assemble(("state: ", "dim"), state)]
+    if ticket["next_deadline"]:
+        due = from_iso(ticket["next_deadline"]).astimezone(zone).strftime("%a %d %b %H:%M")
+        lines.append(
+            Text.assemble(
+                ("due: ", "dim"),
+                due,
+                "  ",
+                sla_text(ticket["sla_state"], ticket["next_deadline"], now),
+            )
+        )
+    if ticket["snoozed_until"]:
+        until = from_iso(ticket["snoozed_until"]).astimezone(zone).strftime("%a %d %b %H:%M")
+        lines.append(Text.assemble(("snoozed until: ", "dim"), until))
+    return lines
+
+
+def order_lines(orders: list[dict], linked: int | None) -> list[Text]:
+    if not orders:
+        return [Text("no orders cached", style="dim")]
+    lines = []
+    for order in orders[:8]:
+        line = Text.assemble(
+            ("★ " if order["id"] == linked else "", "yellow"),
+            (f"#{one_line(order['number'])}", "bold"),
+            f"  {one_line(order['status'])}",
+            (f" · {one_line(order['fulfillment_status'])}" if order["fulfillment_status"] else ""),
+            (f"  {one_line(order['total'])} {one_line(order['currency'])}", "dim"),
+        )
+        lines.append(line)
+        if order["tracking_number"]:
+            lines.append(
+                Text.assemble(
+                    "  ", one_line(order["carrier"]), " ", one_line(order["tracking_number"])
+                )
+            )
+        if order["tracking_url"]:
+            lines.append(Text("  " + one_line(order["tracking_url"]), style="blue"))
+    return lines
+
+
+def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text]:
+    others = [t for t in tickets if t["id"] != current]
+    if not others:
+        return [Text("first ticket from this customer", style="dim")]
+    return [
+        Text.assemble(
+            (f"#{t['id']} ", "bold"),
+            one_line(t["subject"])[:40],
+            (f"  {t['status']} · {t['channel']} · {age(t['created_at'], now)}", "dim"),
+        )
+        for t in others[:10]
+    ]
+
+
+def describe_event(event: dict) -> str:
+    data, kind = event["data"], event["kind"]
+    if "before" in data:
+        return f"{kind} {data['before'] or '—'} → {data['after'] or '—'}" + (
+            f": {data['reason']}" if data.get("reason") else ""
+        )
+    if kind in ("tag", "untag"):
+        return f"{kind} {data['tag']}"
+    return kind.replace("_", " ")
+
+
+def timeline_lines(events: list[dict], zone) -> list[Text]:
+    lines = []
+    for event in events[-15:]:
+        when = from_iso(event["at"]).astimezone(zone).strftime("%d %b %H:%M")
+        line = Text.assemble(
+            (when + " ", "dim"),
+            (one_line(event["actor"].partition(":")[2]) + " ", "cyan"),
+            sanitize(describe_event(event)),
+        )
+        if event["undone_by"]:
+            line.stylize("strike dim")
+        lines.append(line)
+    return lines
+
+
+class Sidebar(VerticalScroll):
+    def show(self, context: dict, now: datetime, zone) -> None:
+        ticket = context["ticket"]
+        text = Text("\n").join(
+            [
+                section("Customer", customer_lines(ticket)),
+                section("SLA", sla_lines(ticket, now, zone)),
+                section("Orders", order_lines(context["orders"], ticket["order_id"])),
+                section("Earlier tickets", earlier_lines(context["tickets"], ticket["id"], now)),
+                section("Timeline", timeline_lines(context["events"], zone)),
+            ]
+        )
+        body = self.query("#sidebar-body")
+        if body:
+            body.first(Static).update(text)
+        else:
+            self.mount(Static(text, id="sidebar-body"))

@@ -1,0 +1,80 @@
+"""The conversation of one ticket: customer, agent, note and automatic messages, each distinct."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from deskterm.content import html_to_markdown, sanitize, split_quoted
+from deskterm.domain import from_iso
+
+KIND_LABELS = {"in": "customer", "out": "reply", "note": "internal note", "auto": "automatic"}
+
+
+def message_kind(message: dict) -> str:
+    return "auto" if message["automatic"] else message["direction"]
+
+
+def body_text(message: dict) -> str:
+    """The readable body: the text part, else the HTML part as Markdown (links keep their target)."""
+    text = message["text"] or ""
+    if not text.strip() and message.get("html"):
+        text = html_to_markdown(message["html"])
+    return sanitize(text).strip("\n")
+
+
+def size_label(size: int) -> str:
+    for unit, scale in (("MB", 1 << 20), ("kB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def render_message(message: dict, *, show_quoted: bool, zone) -> Text:
+    """One message as Text; everything from the customer is literal, never markup."""
+    kind = message_kind(message)
+    when = from_iso(message["sent_at"]).astimezone(zone).strftime("%a %d %b %H:%M")
+    author = sanitize(message["author_name"] or message["author_addr"] or "")
+    head = Text.assemble(
+        (author or KIND_LABELS[kind], "bold"),
+        (f" <{sanitize(message['author_addr'])}>" if message["author_addr"] else "", "dim"),
+        ("  ·  " + KIND_LABELS[kind] + "  ·  " + when, "dim"),
+    )
+    body, quoted = split_quoted(body_text(message))
+    parts = [head, Text(body or "(no text)", style="" if body else "dim")]
+    if quoted:
+        lines = quoted.count("\n") + 1
+        if show_quoted:
+            parts.append(Text(quoted, style="dim italic"))
+        else:
+            parts.append(Text(f"▸ {lines} quoted lines hidden (x shows them)", style="dim"))
+    for attachment in message["attachments"]:
+        name = sanitize(str(attachment.get("filename", "")))
+        size = size_label(int(attachment.get("size", 0)))
+        parts.append(Text.assemble(("📎 ", ""), (name, "underline"), (f"  {size}", "dim")))
+    for warning in message["warnings"]:
+        parts.append(Text("⚠ " + sanitize(str(warning)), style="yellow"))
+    return Text("\n").join(parts)
+
+
+class MessageView(Static):
+    """One message; its CSS class says whose it is (-in, -out, -note, -auto)."""
+
+    def __init__(self, message: dict, *, show_quoted: bool, zone) -> None:
+        super().__init__(
+            render_message(message, show_quoted=show_quoted, zone=zone),
+            classes=f"message -{message_kind(message)}",
+        )
+
+
+class Thread(VerticalScroll):
+    """All messages of the ticket, oldest first, scrolled to the newest."""
+
+    def show(self, messages: list[dict], *, show_quoted: bool, zone) -> None:
+        self.remove_children()
+        self.mount_all(
+            [MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages]
+            or [Static(Text("No messages.", style="dim"))]
+        )
+        self.call_after_refresh(self.scroll_end, animate=False)

@@ -1,0 +1,47 @@
+"""The line of views under the header: number key, name and count; the active one highlighted."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from deskterm.tui.settings import View
+
+
+class ViewsBar(Widget):
+    DEFAULT_CSS = """
+    ViewsBar { height: 1; padding: 0 1; }
+    """
+
+    active: reactive[int | None] = reactive(0)
+    counts: reactive[dict[int, int]] = reactive(dict, always_update=True)
+    search: reactive[str] = reactive("")
+    sort: reactive[str] = reactive("deadline")
+
+    def __init__(self, views: list[View], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.views = views
+
+    def render(self) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for n, view in enumerate(self.views):
+            label = Text()
+            if n < 9:
+                label.append(f"{n + 1} ", style="dim")
+            label.append(view.name)
+            if n in self.counts:
+                label.append(f" {self.counts[n]}", style="bold")
+            if n == self.active:
+                label.stylize("reverse")
+            line.append_text(label)
+            line.append("  ")
+        if self.search:
+            search = Text.assemble(("/ ", "bold"), self.search)
+            if None in self.counts:
+                search.append(f" {self.counts[None]}", style="bold")
+            search.stylize("reverse")
+            line.append_text(search)
+            line.append("  ")
+        line.append(f"sort: {self.sort}", style="dim")
+        return line
