@@ -1,0 +1,221 @@
+"""The sync engine: pulls land with their cursor, replies leave exactly once, failures stay local."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from deskterm import actions, sync
+from deskterm.connector import Account, Connector, ConnectorError, PermanentError, TemporaryError
+from deskterm.domain import Batch, Identity, InboundMessage, Outbound
+from deskterm.store import Store
+
+ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
+
+
+class FakeChannel(Connector):
+    """A channel that records what it was asked to do and fails when told to."""
+
+    name = "fake"
+    channel = "email"
+    can_send = True
+
+    def __init__(self, account: Account, inbox: list[InboundMessage] | None = None) -> None:
+        super().__init__(account)
+        self.inbox = inbox or []
+        self.delivered: list[Outbound] = []
+        self.send_error: Exception | None = None
+        self.pull_error: Exception | None = None
+        self.confirm: str | Exception | None = None
+        self.cursors_seen: list[dict] = []
+
+    def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
+        self.cursors_seen.append(cursors)
+        if self.pull_error:
+            raise self.pull_error
+        start = cursors.get("INBOX", {}).get("next", 0)
+        for at in range(start, len(self.inbox), 2):
+            chunk = self.inbox[at : at + 2]
+            yield Batch(chunk, {"next": at + len(chunk)}, "INBOX")
+
+    def send(self, outbound: Outbound) -> str:
+        if self.send_error:
+            raise self.send_error
+        self.delivered.append(outbound)
+        return f"sent-{len(self.delivered)}"
+
+    def confirm_sent(self, outbound: Outbound) -> str | None:
+        if isinstance(self.confirm, Exception):
+            raise self.confirm
+        return self.confirm
+
+
+@pytest.fixture
+def account(store: Store, now) -> Account:
+    with store.tx() as conn:
+        conn.execute(
+            "INSERT INTO accounts (name, connector, channel, address, created_at)"
+            " VALUES ('mail', 'fake', 'email', 'help@shop.example', '2026-11-01T00:00:00Z')"
+        )
+    return ACCOUNT
+
+
+@pytest.fixture
+def ticket(store: Store, make_message, deliver) -> int:
+    deliver(make_message())
+    return 1
+
+
+def outbox(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT status, attempts, external_id FROM outbox").fetchall()
+
+
+def test_pull_stores_messages_and_resumes_from_the_cursor(
+    store: Store, account: Account, make_message, now
+) -> None:
+    channel = FakeChannel(account, [make_message(account="mail") for _ in range(5)])
+
+    report = sync.sync_account(store, account, connector=channel, now=now)
+    assert (report.pulled, report.error) == (5, None)
+
+    channel.inbox.append(make_message(account="mail"))
+    report = sync.sync_account(store, account, connector=channel, now=now)
+    assert channel.cursors_seen[-1] == {"INBOX": {"next": 6}}
+    assert report.pulled == 1
+    assert store.conn.execute("SELECT COUNT(*) FROM messages").fetchone() == (6,)
+
+
+def test_a_queued_reply_is_sent_once_and_its_id_recorded(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    done = actions.reply(store, ticket, "On its way", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+
+    sync.sync_account(store, account, connector=channel, now=now)
+    sync.sync_account(store, account, connector=channel, now=now)
+
+    assert len(channel.delivered) == 1
+    assert channel.delivered[0].to == Identity("email", "anna@example.com")
+    assert outbox(store) == [("sent", 1, "sent-1")]
+    assert store.conn.execute(
+        "SELECT external_id FROM messages WHERE id = ?", (done.message_id,)
+    ).fetchone() == ("sent-1",)
+    kinds = [r[0] for r in store.conn.execute("SELECT kind FROM events ORDER BY id")]
+    assert kinds[-1] == "delivered"
+
+
+def test_offline_replies_wait_with_backoff_and_leave_when_the_network_returns(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "On its way", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+    channel.send_error = TemporaryError("connection refused")
+
+    report = sync.sync_account(store, account, connector=channel, now=now)
+    assert (report.state, report.error) == ("offline", "connection refused")
+    assert outbox(store) == [("queued", 1, None)]
+    status = store.conn.execute("SELECT state, last_error FROM sync_status").fetchone()
+    assert status == ("offline", "connection refused")
+
+    channel.send_error = None
+    sync.sync_account(store, account, connector=channel, now=now + timedelta(seconds=5))
+    assert channel.delivered == []  # still backing off
+    sync.sync_account(store, account, connector=channel, now=now + timedelta(minutes=1))
+    assert len(channel.delivered) == 1
+    assert outbox(store) == [("sent", 2, "sent-1")]
+
+
+def test_a_rejected_reply_fails_visibly_and_is_not_retried(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+    channel.send_error = PermanentError("550 mailbox unavailable")
+
+    report = sync.sync_account(store, account, connector=channel, now=now)
+    sync.sync_account(store, account, connector=channel, now=now + timedelta(hours=2))
+
+    assert report.failed == 1
+    assert outbox(store) == [("failed", 1, None)]
+    assert store.conn.execute("SELECT kind FROM events ORDER BY id DESC LIMIT 1").fetchone() == (
+        "delivery_failed",
+    )
+
+
+@pytest.mark.parametrize(
+    ("confirm", "expected_sends", "expected_status"),
+    [
+        ("already-there", 0, "sent"),  # it left before the crash: never send again
+        (None, 1, "sent"),  # the channel says it never arrived: safe to send
+        (ConnectorError("cannot tell"), 0, "failed"),  # unknown: hold it for a person
+    ],
+)
+def test_a_crash_mid_send_never_sends_twice(
+    store: Store, account: Account, ticket: int, now, confirm, expected_sends, expected_status
+) -> None:
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    with store.tx() as conn:  # the state a crash between claim and bookkeeping leaves
+        conn.execute("UPDATE outbox SET status = 'sending', attempts = 1")
+    channel = FakeChannel(account)
+    channel.confirm = confirm
+
+    sync.sync_account(store, account, connector=channel, now=now)
+
+    assert len(channel.delivered) == expected_sends
+    assert outbox(store)[0][0] == expected_status
+
+
+def test_an_undone_reply_is_never_sent(store: Store, account: Account, ticket: int, now) -> None:
+    actions.reply(store, ticket, "wrong customer!", actor="agent:bob", at=now)
+    actions.undo(store, actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+
+    sync.sync_account(store, account, connector=channel, now=now)
+
+    assert channel.delivered == []
+
+
+def test_one_broken_account_does_not_stop_the_others(store: Store, now, monkeypatch) -> None:
+    with store.tx() as conn:
+        conn.executemany(
+            "INSERT INTO accounts (name, connector, channel, created_at) VALUES (?, ?, ?, ?)",
+            [
+                ("a-broken", "missing-plugin", "email", "2026-11-01T00:00:00Z"),
+                ("b-demo", "demo", "email", "2026-11-01T00:00:00Z"),
+            ],
+        )
+    reports = sync.run_once(store, now=now)
+
+    assert [(r.account, r.state) for r in reports] == [("a-broken", "error"), ("b-demo", "online")]
+    assert "not installed" in reports[0].error
+    assert reports[1].pulled == 1
+
+
+def test_a_connector_bug_is_reported_not_raised(store: Store, account: Account, now) -> None:
+    channel = FakeChannel(account)
+    channel.pull_error = KeyError("surprise")
+    report = sync.sync_account(store, account, connector=channel, now=now)
+    assert report.state == "error"
+    assert "KeyError" in report.error
+
+
+def test_backoff_doubles_and_respects_retry_after() -> None:
+    assert sync.backoff(1) == timedelta(seconds=30)
+    assert sync.backoff(3) == timedelta(minutes=2)
+    assert sync.backoff(20) == timedelta(hours=1)
+    assert sync.backoff(1, retry_after=600) == timedelta(minutes=10)
+
+
+def test_payload_round_trips_to_an_outbound(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "hi", actor="agent:bob", at=now)
+    row = store.conn.execute(
+        "SELECT id, ticket_id, account, idempotency_key, payload FROM outbox"
+    ).fetchone()
+    item = sync._outbound(row, "email")
+    assert item.body == "hi"
+    assert item.message_id == json.loads(row[4])["message_id"]
