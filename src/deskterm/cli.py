@@ -24,6 +24,7 @@ from rich.text import Text
 from deskterm import actions
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.domain import from_iso, to_iso, utcnow
+from deskterm.macro_cli import app as macro_app
 from deskterm.store import Store, StoreError, default_db_path, open_store, queries
 from deskterm.store.filters import FilterError, parse
 from deskterm.when import WhenError, parse_when
@@ -585,6 +586,9 @@ def demo(
     err.print(f"demo workspace: {count} tickets in {state.db_path}")
     if not no_open:
         _open_tui(state, sync=True)
+
+
+app.add_typer(macro_app, name="macro")
 
 
 def main() -> None:
