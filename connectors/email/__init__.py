@@ -1,0 +1,1 @@
+"""The email connector: IMAP pull, SMTP send, Maildir/mbox import (Amazon and Shopify mail too)."""

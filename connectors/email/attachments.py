@@ -1,0 +1,36 @@
+"""Attachment files on disk, named by content hash, so a part stored twice takes space once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def data_dir(settings: dict | None = None) -> Path:
+    """Where deskterm keeps files: the `data_dir` setting, $DESKTERM_DATA, or the platform's."""
+    configured = (settings or {}).get("data_dir") or os.environ.get("DESKTERM_DATA")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("deskterm"))
+
+
+class AttachmentStore:
+    """Content-addressed files under `root` (root/ab/abcdef...)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, data: bytes) -> tuple[str, Path]:
+        """Store `data` unless a file with the same hash is already there; (sha256, path)."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.root / digest[:2] / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write aside and rename, so a crash never leaves a truncated file under a good name.
+            tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return digest, path

@@ -1,0 +1,160 @@
+"""Import a Maildir or an mbox file through the same parse and ingest path as IMAP.
+
+Parsing is the expensive half, so it runs in worker processes while this process writes to the
+store; re-importing adds nothing because external ids come from Message-ID or the content hash.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deskterm.domain import Batch, InboundMessage
+from deskterm.ingest import IngestResult, ingest_batch
+from deskterm.store import Store
+
+from .parse import ParseOptions, parse_message
+
+BATCH_SIZE = 2000
+# Below this many messages, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 2000
+
+Progress = Callable[[int, int], None]
+
+
+class MailboxError(Exception):
+    """The path is not a mailbox deskterm can read; the message says what was expected."""
+
+
+def maildir_files(path: Path) -> list[Path]:
+    """Every message file of a Maildir and its Maildir++ subfolders, oldest delivery first."""
+    if not path.is_dir():
+        raise MailboxError(f"{path} is not a directory; a Maildir has cur/, new/ and tmp/ inside")
+    roots = [path] + [p for p in sorted(path.iterdir()) if p.is_dir() and p.name.startswith(".")]
+    files: list[Path] = []
+    found_maildir = False
+    for root in roots:
+        for sub in ("cur", "new"):
+            folder = root / sub
+            if not folder.is_dir():
+                continue
+            found_maildir = True
+            files.extend(
+                Path(entry.path)
+                for entry in os.scandir(folder)
+                if entry.is_file() and not entry.name.startswith(".")
+            )
+    if not found_maildir:
+        raise MailboxError(f"{path} has no cur/ or new/ folder; is it really a Maildir?")
+    # Maildir names start with the delivery time, so name order is (close to) arrival order.
+    files.sort(key=lambda p: p.name)
+    return files
+
+
+def mbox_messages(path: Path) -> Iterator[tuple[bytes, str]]:
+    """(raw bytes, where) for each message of an mbox file."""
+    if not path.is_file():
+        raise MailboxError(f"{path} is not a file; an mbox is one file of concatenated messages")
+    box = mailbox.mbox(path, create=False)
+    try:
+        for key in box.iterkeys():
+            yield box.get_bytes(key), f"{path}#{key}"
+    finally:
+        box.close()
+
+
+_OPTIONS: ParseOptions | None = None
+
+
+def _init_worker(options: ParseOptions) -> None:
+    global _OPTIONS
+    _OPTIONS = options
+
+
+def _parse_file(path: str) -> InboundMessage:
+    assert _OPTIONS is not None
+    file = Path(path)
+    received = datetime.fromtimestamp(file.stat().st_mtime, UTC).replace(microsecond=0)
+    return parse_message(file.read_bytes(), _OPTIONS, received=received, raw_path=path)
+
+
+def _parse_raw(item: tuple[bytes, str]) -> InboundMessage:
+    assert _OPTIONS is not None
+    raw, where = item
+    return parse_message(raw, _OPTIONS, raw_path=where)
+
+
+def _ingest_stream(
+    store: Store,
+    account: str,
+    messages: Iterable[InboundMessage],
+    total: int,
+    progress: Progress | None,
+) -> IngestResult:
+    result = IngestResult()
+    batch: list[InboundMessage] = []
+    done = 0
+    for msg in messages:
+        batch.append(msg)
+        if len(batch) >= BATCH_SIZE:
+            result += ingest_batch(store, account, Batch(batch, {}))
+            done += len(batch)
+            batch = []
+            if progress:
+                progress(done, total)
+    if batch:
+        result += ingest_batch(store, account, Batch(batch, {}))
+        done += len(batch)
+    if progress:
+        progress(done, total)
+    return result
+
+
+def _run(
+    store: Store,
+    options: ParseOptions,
+    items: list,
+    work: Callable,
+    progress: Progress | None,
+    workers: int | None,
+) -> IngestResult:
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(items) >= PARALLEL_THRESHOLD else 0
+    if workers <= 0:
+        _init_worker(options)
+        return _ingest_stream(store, options.account, map(work, items), len(items), progress)
+    # spawn, not fork: the parent holds an open SQLite connection a forked child must not inherit.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(options,)) as pool:
+        parsed = pool.imap(work, items, chunksize=200)
+        return _ingest_stream(store, options.account, parsed, len(items), progress)
+
+
+def import_maildir(
+    store: Store,
+    path: Path,
+    options: ParseOptions,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> IngestResult:
+    """Ingest every message of the Maildir at `path`; safe to run again."""
+    files = [str(p) for p in maildir_files(path)]
+    return _run(store, options, files, _parse_file, progress, workers)
+
+
+def import_mbox(
+    store: Store,
+    path: Path,
+    options: ParseOptions,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> IngestResult:
+    """Ingest every message of the mbox file at `path`; safe to run again."""
+    items = list(mbox_messages(path))
+    return _run(store, options, items, _parse_raw, progress, workers)
