@@ -75,7 +75,7 @@ class Context:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text(f"deskterm: {message}", style="red"))
+    err.print(Text(f"deskterm: {message}", style="red"), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -174,16 +174,10 @@ def list_tickets(
         return
     table = Table(box=None, pad_edge=False)
     widths = {"#": 5, "due": 11, "pri": 6, "channel": 7, "customer": 14, "status": 7, "assignee": 8}
+    subject_width = max(out.width - sum(widths.values()) - 2 * len(widths), 10)
     for column in ("#", "due", "pri", "channel", "customer", "subject", "status", "assignee"):
-        width = widths.get(column)
-        table.add_column(
-            column,
-            overflow="ellipsis",
-            no_wrap=True,
-            min_width=width,
-            max_width=width,
-            ratio=None if width else 1,
-        )
+        width = widths.get(column, subject_width)
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
     for r in rows:
         due = r.next_deadline[5:16].replace("T", " ") if r.next_deadline else ""
         table.add_row(
@@ -595,5 +589,5 @@ def main() -> None:
     try:
         app()
     except (StoreError, ConfigError) as exc:
-        err.print(Text(f"deskterm: {exc}", style="red"))
+        err.print(Text(f"deskterm: {exc}", style="red"), soft_wrap=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)

@@ -1,0 +1,153 @@
+"""The shell interface: the demo workspace, listing and acting on tickets, clear errors, fast start."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from deskterm.cli import app
+
+NOW = "2026-11-20T12:00:00Z"
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    code, _, _ = run("demo", "--seed", "1", "--now", NOW, "--no-open", "--db", str(path))
+    assert code == 0
+    return path
+
+
+@pytest.fixture
+def work_db(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo workspace for tests that change it."""
+    copy = tmp_path / "work.db"
+    source, target = sqlite3.connect(demo_db), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    return copy
+
+
+def test_the_demo_is_identical_for_the_same_seed_and_time(tmp_path: Path, demo_db: Path) -> None:
+    other = tmp_path / "again.db"
+    assert run("demo", "--seed", "1", "--now", NOW, "--no-open", "--db", str(other))[0] == 0
+
+    first = run("list", "--json", "--db", str(demo_db))[1]
+    second = run("list", "--json", "--db", str(other))[1]
+
+    assert first == second
+    tickets = json.loads(first)
+    assert len(tickets) >= 500
+    assert {t["channel"] for t in tickets} >= {"email", "ebay", "amazon", "shopify"}
+    assert {t["status"] for t in tickets} >= {"new", "open", "pending", "solved"}
+
+
+def test_the_demo_refuses_to_overwrite_a_workspace(demo_db: Path) -> None:
+    code, _, err = run("demo", "--no-open", "--db", str(demo_db))
+    assert code == 1
+    assert "needs an empty database" in err
+
+
+def test_list_filters_with_the_search_language(demo_db: Path) -> None:
+    code, out, _ = run("list", "channel:ebay is:active", "--json", "--db", str(demo_db))
+    tickets = json.loads(out)
+    assert code == 0 and tickets
+    assert all(t["channel"] == "ebay" and t["status"] not in ("solved", "closed") for t in tickets)
+
+
+def test_a_bad_query_exits_2_with_the_reason(demo_db: Path) -> None:
+    code, _, err = run("list", "colour:red", "--db", str(demo_db))
+    assert code == 2
+    assert "colour: is not a search key" in err
+
+
+def test_show_json_has_the_thread_and_the_events(demo_db: Path) -> None:
+    code, out, _ = run("show", "1", "--json", "--db", str(demo_db))
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["ticket"]["id"] == 1
+    assert shown["messages"][0]["direction"] == "in"
+    assert shown["events"][0]["kind"] == "created"
+
+
+def test_search_finds_words_in_messages(demo_db: Path) -> None:
+    code, out, _ = run("search", "tracking", "--json", "--db", str(demo_db))
+    assert code == 0
+    assert json.loads(out)
+
+
+def test_reply_from_stdin_then_undo(work_db: Path) -> None:
+    code, out, _ = run(
+        "reply", "1", "--as", "zoe", "--json", "--db", str(work_db), input="Thanks, on it!\n"
+    )
+    assert code == 0
+    assert json.loads(out)["outbox_id"]
+    assert run("undo", "--as", "zoe", "--db", str(work_db))[0] == 0
+    code, _, err = run("undo", "--as", "zoe", "--db", str(work_db))
+    assert code == 1
+    assert "nothing to undo" in err
+
+
+def test_actions_from_the_shell_change_the_ticket(work_db: Path) -> None:
+    db = ["--db", str(work_db), "--as", "zoe"]
+    active = json.loads(run("list", "status:new", "--json", "--db", str(work_db))[1])
+    ticket = str(active[0]["id"])
+    for args in (
+        ("priority", ticket, "urgent"),
+        ("assign", ticket, "me"),
+        ("tag", ticket, "vip", "follow-up"),
+        ("escalate", ticket, "--reason", "chargeback threatened"),
+        ("snooze", ticket, "4h"),
+        ("note", ticket, "--body", "called the carrier"),
+        ("resolve", ticket),
+    ):
+        code, _, err = run(*args, *db)
+        assert code == 0, (args, err)
+    shown = json.loads(run("show", ticket, "--json", "--db", str(work_db))[1])["ticket"]
+    assert (shown["priority"], shown["assignee"], shown["status"]) == ("urgent", "zoe", "solved")
+    assert {"vip", "follow-up"} <= set(shown["tags"])
+
+
+def test_an_invalid_action_exits_1_and_says_why(work_db: Path) -> None:
+    code, _, err = run("priority", "1", "sky-high", "--db", str(work_db), "--as", "zoe")
+    assert code == 1
+    assert "unknown priority" in err
+    code, _, err = run("snooze", "1", "someday", "--db", str(work_db), "--as", "zoe")
+    assert code == 2
+    assert "cannot read" in err
+
+
+def test_a_broken_config_names_file_and_key(tmp_path: Path, demo_db: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[agent]\nname = 42\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "deskterm", "--config", str(config), "list", "--db", str(demo_db)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert f"{config}: agent.name: must be text" in result.stderr
+
+
+def test_commands_that_draw_no_tui_never_import_textual(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "deskterm", "list", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = [line.split("|")[-1].strip() for line in result.stderr.splitlines()]
+    assert "deskterm.cli" in imported
+    assert not [name for name in imported if name.split(".")[0] == "textual"]
