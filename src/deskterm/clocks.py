@@ -1,45 +1,324 @@
-"""Keeps each ticket's stored SLA deadline in step with its events, so the queue sorts by an index."""
+"""Keeps each ticket's stored SLA deadline in step with its events, so the queue sorts by an index.
+
+This is the glue between the store and the pure rules in deskterm.sla: read one ticket's messages
+and events, run the rules, write tickets.next_deadline / warn_at / sla_state / sla_recheck_at and
+record each breach once. It runs inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
 
+from deskterm import sla
 from deskterm.domain import from_iso, to_iso
+from deskterm.sla_config import SlaSettings
+from deskterm.store import Store
 
-FIRST_REPLY_TARGET = timedelta(hours=2)
+BREACH_ACTOR = "system:sla"
+CLOCK_EVENT_KINDS = ("created", "status", "snooze", "reply")
+DONE = ("solved", "closed")
+
+TICKET_COLUMNS = (
+    "id, status, priority, channel, account, snoozed_until, created_at, updated_at,"
+    " next_deadline, warn_at, sla_state, sla_recheck_at"
+)
+MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
+EVENT_COLUMNS = "ticket_id, id, at, actor, kind, data, undone_by"
+EVENT_FILTER = f"kind IN ({', '.join(repr(k) for k in CLOCK_EVENT_KINDS)}) AND undone_by IS NULL"
+
+# Policies are read from the config file once, not on every refresh; use_policies() replaces them.
+_settings: SlaSettings | None = None
+
+
+def use_policies(settings: SlaSettings | None) -> None:
+    """Use these SLA settings from now on; None means load them from the config file when needed."""
+    global _settings
+    _settings = settings
+
+
+def current_policies() -> SlaSettings:
+    """The SLA settings in use, loaded from the config file on first use."""
+    global _settings
+    if _settings is None:
+        from deskterm.sla_config import load_sla
+
+        _settings = load_sla()
+    return _settings
+
+
+def _category(status: str) -> str:
+    if status in sla.DONE_STATUSES:
+        return "done"
+    return "waiting" if status in sla.WAITING_STATUSES else "working"
+
+
+def history_from_rows(
+    ticket: Sequence, messages: Iterable[Sequence], events: Iterable[Sequence]
+) -> sla.History:
+    """Digest a ticket's rows (shapes as TICKET_COLUMNS etc.) into what the clock rules read.
+
+    Undone events are skipped. A message counts from when it was sent, but never from later
+    than when we received it (a sender's clock cannot push a deadline into the future).
+    """
+    _, status, _, _, _, snoozed_until, created_at, updated_at = ticket[:8]
+    created = created_at
+    automatic_replies: set[int] = set()
+    statuses: list[tuple[str, str]] = []
+    snoozes: list[tuple[str, str | None]] = []
+    for _tid, _id, at, actor, kind, data, undone_by in events:
+        if undone_by is not None:
+            continue
+        if kind == "created":
+            created = min(created, at)
+        elif kind == "status":
+            statuses.append((at, json.loads(data)["after"]))
+        elif kind == "snooze":
+            snoozes.append((at, json.loads(data)["after"]))
+        elif kind == "reply" and actor.startswith("rule:"):
+            automatic_replies.add(json.loads(data)["message"])
+    customers: list[str] = []
+    agents: list[str] = []
+    for _tid, message_id, direction, automatic, sent_at, received_at in messages:
+        moment = min(sent_at, received_at)
+        if automatic:
+            continue
+        if direction == "in":
+            customers.append(moment)
+        elif direction == "out" and message_id not in automatic_replies:
+            agents.append(moment)
+    # Store text sorts like time; stable sorting keeps event order within one second.
+    statuses.sort(key=lambda s: s[0])
+    snoozes.sort(key=lambda s: s[0])
+    # Some writes (a merge closing its source) change the row without a status event of its own.
+    derived = statuses[-1][1] if statuses else "new"
+    if _category(derived) != _category(status):
+        statuses.append((max(updated_at, statuses[-1][0] if statuses else created), status))
+    if (snoozes[-1][1] if snoozes else None) != snoozed_until:
+        snoozes.append((max(updated_at, snoozes[-1][0] if snoozes else created), snoozed_until))
+    return sla.History(
+        created=from_iso(created),
+        customer_messages=tuple(from_iso(m) for m in sorted(customers)),
+        agent_replies=tuple(from_iso(m) for m in sorted(agents)),
+        statuses=tuple((from_iso(at), s) for at, s in statuses),
+        snoozes=tuple((from_iso(at), from_iso(u) if u else None) for at, u in snoozes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One ticket's SLA as of `now`: the policy that applies, its clocks and the stored summary."""
+
+    ticket_id: int
+    policy: sla.Policy | None
+    clocks: list[sla.Clock]
+    summary: sla.Summary
+
+
+def evaluate(
+    ticket: Sequence,
+    tags: frozenset[str],
+    messages: Iterable[Sequence],
+    events: Iterable[Sequence],
+    settings: SlaSettings,
+    now: datetime,
+) -> Evaluation:
+    """Choose the policy and run the clocks for one ticket's rows; no I/O."""
+    ticket_id, _, priority, channel, account, snoozed_until = ticket[:6]
+    policy = sla.choose_policy(settings.policies, channel, priority, tags, account)
+    if policy is None:
+        return Evaluation(ticket_id, None, [], sla.Summary(None, None, "", None))
+    history = history_from_rows(ticket, messages, events)
+    clocks = sla.compute_clocks(history, policy, priority, now)
+    snoozed = from_iso(snoozed_until) if snoozed_until else None
+    return Evaluation(ticket_id, policy, clocks, sla.summarize(clocks, snoozed, now))
+
+
+def _tags(conn: sqlite3.Connection, ticket_id: int, settings: SlaSettings) -> frozenset[str]:
+    if not settings.uses_tags:
+        return frozenset()
+    rows = conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
+    return frozenset(r[0] for r in rows)
+
+
+def evaluate_ticket(
+    conn: sqlite3.Connection, ticket_id: int, now: datetime, settings: SlaSettings | None = None
+) -> Evaluation | None:
+    """Read one ticket and evaluate it; None when there is no such ticket."""
+    settings = settings or current_policies()
+    ticket = conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
+    row = ticket.fetchone()
+    if row is None:
+        return None
+    messages = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?", (ticket_id,)
+    ).fetchall()
+    events = conn.execute(
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id = ? AND {EVENT_FILTER} ORDER BY id",
+        (ticket_id,),
+    ).fetchall()
+    return evaluate(row, _tags(conn, ticket_id, settings), messages, events, settings, now)
+
+
+def _stored(summary: sla.Summary) -> tuple[str | None, str | None, str, str | None]:
+    """The summary as the four ticket columns hold it."""
+    return (
+        to_iso(summary.deadline) if summary.deadline else None,
+        to_iso(summary.warn_at) if summary.warn_at else None,
+        summary.state,
+        to_iso(summary.recheck_at) if summary.recheck_at else None,
+    )
+
+
+def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
+    """Rows for the sla_breach events this evaluation calls for (the store drops repeats)."""
+    rows = []
+    for clock in evaluation.clocks:
+        if clock.state != sla.BREACHED or clock.due is None:
+            continue
+        data = {
+            "clock": clock.kind,
+            "started": to_iso(clock.started),
+            "due": to_iso(clock.due),
+            "target": int(clock.target.total_seconds()),
+            "policy": evaluation.policy.name if evaluation.policy else "",
+        }
+        rows.append((evaluation.ticket_id, to_iso(clock.due), json.dumps(data, sort_keys=True)))
+    return rows
+
+
+def _write(conn: sqlite3.Connection, results: list[tuple[Sequence, Evaluation]]) -> None:
+    updates = []
+    breaches = []
+    for row, evaluation in results:
+        stored = _stored(evaluation.summary)
+        if tuple(row[8:12]) != stored:
+            updates.append((*stored, evaluation.ticket_id))
+        breaches.extend(_breaches(evaluation))
+    if updates:
+        conn.executemany(
+            "UPDATE tickets SET next_deadline = ?, warn_at = ?, sla_state = ?, sla_recheck_at = ?"
+            " WHERE id = ?",
+            updates,
+        )
+    if breaches:
+        # The unique index events_sla_breach_once turns a second writer's insert into a no-op,
+        # even when two processes see the same breach.
+        conn.executemany(
+            "INSERT OR IGNORE INTO events (ticket_id, at, actor, kind, data)"
+            f" VALUES (?, ?, '{BREACH_ACTOR}', 'sla_breach', ?)",
+            breaches,
+        )
 
 
 def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) -> None:
     """Recompute next_deadline and sla_state for the given tickets inside the caller's transaction."""
-    for ticket_id in set(ticket_ids):
-        row = conn.execute(
-            "SELECT status, snoozed_until FROM tickets WHERE id = ?", (ticket_id,)
-        ).fetchone()
-        if row is None:
+    settings = current_policies()
+    results = []
+    for ticket_id in sorted(set(ticket_ids)):
+        row = conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
+        ticket = row.fetchone()
+        if ticket is None:
             continue
-        status, snoozed_until = row
-        waiting = status in ("pending", "on_hold", "solved", "closed")
-        snoozed = snoozed_until is not None and from_iso(snoozed_until) > now
-        last_in = conn.execute(
-            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ? AND direction = 'in'"
-            " AND automatic = 0",
-            (ticket_id,),
-        ).fetchone()[0]
-        last_out = conn.execute(
-            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ? AND direction = 'out'",
-            (ticket_id,),
-        ).fetchone()[0]
-        deadline = None
-        state = ""
-        if not waiting and not snoozed and last_in and (last_out is None or last_out < last_in):
-            due = from_iso(last_in) + FIRST_REPLY_TARGET
-            deadline = to_iso(due)
-            state = "breached" if due <= now else "running"
-        elif waiting or snoozed:
-            state = "paused"
-        conn.execute(
-            "UPDATE tickets SET next_deadline = ?, sla_state = ? WHERE id = ?",
-            (deadline, state, ticket_id),
+        messages = conn.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?", (ticket_id,)
         )
+        events = conn.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id = ? AND {EVENT_FILTER}"
+            " ORDER BY id",
+            (ticket_id,),
+        )
+        tags = _tags(conn, ticket_id, settings)
+        results.append((ticket, evaluate(ticket, tags, messages, events, settings, now)))
+    _write(conn, results)
+
+
+def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
+    for ticket_id, group in groupby(rows, key=lambda r: r[0]):
+        yield ticket_id, list(group)
+
+
+def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
+    """Recompute every open ticket (after the policies changed); returns how many were looked at.
+
+    Works in chunks of ticket ids, each its own transaction, so other writers wait at most one
+    chunk, and reads each chunk's messages and events in one ordered index scan.
+    """
+    settings = current_policies()
+    done = 0
+    last_id = 0
+    while True:
+        with store.tx() as conn:
+            tickets = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id > ?"
+                " AND status NOT IN ('solved', 'closed') ORDER BY id LIMIT ?",
+                (last_id, chunk),
+            ).fetchall()
+            if not tickets:
+                return done
+            low, high = tickets[0][0], tickets[-1][0]
+            messages = dict(
+                _grouped(
+                    conn.execute(
+                        f"SELECT {MESSAGE_COLUMNS} FROM messages"
+                        " WHERE ticket_id BETWEEN ? AND ? ORDER BY ticket_id",
+                        (low, high),
+                    )
+                )
+            )
+            events = dict(
+                _grouped(
+                    conn.execute(
+                        f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id BETWEEN ? AND ?"
+                        f" AND {EVENT_FILTER} ORDER BY ticket_id, id",
+                        (low, high),
+                    )
+                )
+            )
+            tags: dict[int, set[str]] = {}
+            if settings.uses_tags:
+                for ticket_id, tag in conn.execute(
+                    "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id BETWEEN ? AND ?",
+                    (low, high),
+                ):
+                    tags.setdefault(ticket_id, set()).add(tag)
+            results = [
+                (
+                    ticket,
+                    evaluate(
+                        ticket,
+                        frozenset(tags.get(ticket[0], ())),
+                        messages.get(ticket[0], []),
+                        events.get(ticket[0], []),
+                        settings,
+                        now,
+                    ),
+                )
+                for ticket in tickets
+            ]
+            _write(conn, results)
+        done += len(tickets)
+        last_id = high
+
+
+def tick(store: Store, now: datetime) -> list[int]:
+    """Refresh the tickets whose state changes with time alone (warning, breach, snooze ends).
+
+    Meant for a periodic caller (the TUI's clock, `sync --watch`); an index scan finds them.
+    """
+    with store.tx() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM tickets WHERE sla_recheck_at <= ?"
+                " AND status NOT IN ('solved', 'closed')",
+                (to_iso(now),),
+            )
+        ]
+        if ids:
+            refresh(conn, ids, now)
+    return ids

@@ -203,5 +203,17 @@ CREATE TABLE drafts (
 ) WITHOUT ROWID;
 """
 
+V3_SLA = """
+-- When the nearest active SLA clock turns to warning, and the next moment its state changes by
+-- time alone (warning, breach, end of a snooze), so a periodic tick finds those rows by index.
+ALTER TABLE tickets ADD COLUMN warn_at TEXT;
+ALTER TABLE tickets ADD COLUMN sla_recheck_at TEXT;
+CREATE INDEX tickets_sla_recheck ON tickets(sla_recheck_at) WHERE sla_recheck_at IS NOT NULL;
+-- One sla_breach event per clock, even when two processes notice the breach.
+CREATE UNIQUE INDEX events_sla_breach_once
+    ON events(ticket_id, json_extract(data, '$.clock'), json_extract(data, '$.started'))
+    WHERE kind = 'sla_breach';
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
-MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS]
+MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA]
