@@ -1,0 +1,358 @@
+"""EmailConnector: IMAP pull with per-folder cursors, IDLE, SMTP send with exactly-once bookkeeping.
+
+Account settings (JSON in the accounts table; the password or token comes from deskterm.secrets):
+
+    host, port, security ("ssl" | "starttls" | "none"), username (default: the account address),
+    folders (default ["INBOX"]), auth ("password" | "xoauth2"), token_command, oauth_token_url,
+    oauth_client_id, smtp_host, smtp_port, smtp_security, smtp_username, sent_folder ("Sent"),
+    append_sent (true; false for Gmail, which files sent mail itself), display_name,
+    batch_size (500), max_attachment_mb (50), data_dir, timeout (seconds, 30)
+
+Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
+$DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
+the copy by Message-ID: unflagged means it left, absent means it never did, still flagged means
+the crash came mid-send and a person must decide (the contract's ConnectorError).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from deskterm.connector import (
+    Account,
+    Connector,
+    ConnectorError,
+    PermanentError,
+    TemporaryError,
+)
+from deskterm.domain import Batch, Outbound
+
+from . import auth
+from .attachments import AttachmentStore, data_dir
+from .compose import ComposeError, build_reply
+from .parse import ParseOptions, parse_message
+
+PENDING_FLAG = b"$DesktermSending"
+FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
+_APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
+
+
+def _imap_errors():
+    from imapclient.exceptions import IMAPClientError, LoginError
+
+    return IMAPClientError, LoginError
+
+
+class EmailConnector(Connector):
+    name: ClassVar[str] = "email"
+    channel: ClassVar[str] = "email"
+    can_send: ClassVar[bool] = True
+    can_watch: ClassVar[bool] = True
+
+    def __init__(self, account: Account) -> None:
+        super().__init__(account)
+        s = account.settings
+        self.settings: dict[str, Any] = s
+        self.address = (account.address or s.get("username") or "").lower()
+        self.username = s.get("username") or account.address
+        self.folders: list[str] = list(s.get("folders") or ["INBOX"])
+        self.sent_folder: str | None = s.get("sent_folder", "Sent") or None
+        self.batch_size = int(s.get("batch_size", 500))
+        self.timeout = float(s.get("timeout", 30))
+        self.options = ParseOptions(
+            account=account.name,
+            own_addresses=frozenset(filter(None, [self.address])),
+            attachments=AttachmentStore(data_dir(s) / "attachments"),
+            max_attachment_bytes=int(float(s.get("max_attachment_mb", 50)) * 1024 * 1024),
+        )
+        self._client = None
+        self._tokens = auth.TokenSource(account) if s.get("auth") == "xoauth2" else None
+        # UIDNEXT per folder as last seen, so watch() can tell news that came before IDLE began.
+        self._seen_uidnext: dict[str, int] = {}
+
+    # -- connections ----------------------------------------------------------------------
+
+    def _tls(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if self.settings.get("tls_verify") is False:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _imap(self):
+        """A logged-in IMAPClient, reconnecting when the last one dropped."""
+        if self._client is not None:
+            return self._client
+        from imapclient import IMAPClient
+
+        client_error, login_error = _imap_errors()
+        security = self.settings.get("security", "ssl")
+        host = self.settings.get("host")
+        if not host:
+            raise PermanentError(f"account {self.account.name!r} has no IMAP host configured")
+        port = int(self.settings.get("port") or (993 if security == "ssl" else 143))
+        try:
+            client = IMAPClient(
+                host,
+                port=port,
+                ssl=security == "ssl",
+                ssl_context=self._tls() if security == "ssl" else None,
+                timeout=self.timeout,
+            )
+            if security == "starttls":
+                client.starttls(self._tls())
+            client.normalise_times = False
+            if self._tokens is not None:
+                client.oauth2_login(self.username, self._tokens.token())
+            else:
+                client.login(self.username, auth.password(self.account))
+        except login_error as exc:
+            raise PermanentError(
+                f"IMAP login to {host} as {self.username} was refused: {exc}"
+            ) from exc
+        except (client_error, OSError, ssl.SSLError) as exc:
+            raise TemporaryError(f"cannot reach IMAP server {host}:{port}: {exc}") from exc
+        self._client = client
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # already broken: just close the socket
+                with contextlib.suppress(OSError):
+                    client.shutdown()
+
+    def close(self) -> None:
+        self._drop()
+
+    def _guard(self, what: str, func, *args):
+        """Run one IMAP step; a broken connection becomes a TemporaryError and is dropped."""
+        client_error, _ = _imap_errors()
+        try:
+            return func(*args)
+        except ConnectorError:
+            raise
+        except (client_error, OSError) as exc:
+            self._drop()
+            raise TemporaryError(
+                f"IMAP {what} failed on {self.settings.get('host')}: {exc}"
+            ) from exc
+
+    # -- pulling ----------------------------------------------------------------------------
+
+    def _status(self, client, folder: str) -> dict[str, int | None]:
+        items = [b"UIDVALIDITY", b"UIDNEXT"]
+        if client.has_capability("CONDSTORE"):
+            items.append(b"HIGHESTMODSEQ")
+        status = client.folder_status(folder, items)
+        return {
+            "uidvalidity": status[b"UIDVALIDITY"],
+            "uidnext": status[b"UIDNEXT"],
+            "highestmodseq": status.get(b"HIGHESTMODSEQ"),
+        }
+
+    def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
+        """New mail per folder since its cursor, in batches of `batch_size`."""
+        for folder in self.folders:
+            yield from self._pull_folder(folder, cursors.get(folder) or {})
+
+    def _pull_folder(self, folder: str, cursor: dict) -> Iterator[Batch]:
+        client = self._imap()
+        status = self._guard(f"STATUS {folder}", self._status, client, folder)
+        self._seen_uidnext[folder] = status["uidnext"]
+        if cursor and all(cursor.get(k) == v for k, v in status.items()):
+            return
+        self._guard(f"SELECT {folder}", client.select_folder, folder, True)
+        # A new UIDVALIDITY means the server renumbered the folder: walk it all again. External
+        # ids come from Message-ID or the content hash, so ingest skips what it already has.
+        resync = cursor.get("uidvalidity") != status["uidvalidity"]
+        start = 1 if resync else int(cursor.get("uidnext") or 1)
+        found = self._guard(f"SEARCH {folder}", client.search, ["UID", f"{start}:*"])
+        uids = sorted(uid for uid in found if uid >= start)
+        final = dict(status)
+        if uids:
+            final["uidnext"] = max(status["uidnext"], uids[-1] + 1)
+        if not uids:
+            yield Batch([], final, folder)
+            return
+        for offset in range(0, len(uids), self.batch_size):
+            chunk = uids[offset : offset + self.batch_size]
+            fetched = self._guard(f"FETCH {folder}", client.fetch, chunk, FETCH_ITEMS)
+            messages = []
+            for uid in chunk:
+                item = fetched.get(uid)
+                if not item or b"BODY[]" not in item:
+                    continue  # expunged between SEARCH and FETCH
+                messages.append(
+                    parse_message(
+                        item[b"BODY[]"],
+                        self.options,
+                        received=item.get(b"INTERNALDATE"),
+                        raw_path=f"imap:{folder};UIDVALIDITY={status['uidvalidity']}/;UID={uid}",
+                    )
+                )
+            last = offset + self.batch_size >= len(uids)
+            next_cursor = (
+                final
+                if last
+                else {
+                    "uidvalidity": status["uidvalidity"],
+                    "uidnext": chunk[-1] + 1,
+                    # Only the final batch may claim the folder's modseq; until then keep the old.
+                    "highestmodseq": None if resync else cursor.get("highestmodseq"),
+                }
+            )
+            yield Batch(messages, next_cursor, folder)
+
+    def watch(self, timeout: float) -> bool:
+        """Block up to `timeout` s on IMAP IDLE in the first folder; True when mail arrived."""
+        client = self._imap()
+        folder = self.folders[0]
+        if folder in self._seen_uidnext:
+            status = self._guard(f"STATUS {folder}", self._status, client, folder)
+            if status["uidnext"] != self._seen_uidnext[folder]:
+                return True
+        if not client.has_capability("IDLE"):
+            time.sleep(timeout)
+            return True
+        self._guard(f"SELECT {folder}", client.select_folder, folder, True)
+        self._guard("IDLE", client.idle)
+        try:
+            responses = self._guard("IDLE", client.idle_check, timeout)
+        finally:
+            if self._client is not None:
+                self._guard("IDLE DONE", client.idle_done)
+        return any(
+            len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses if isinstance(r, tuple)
+        )
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _smtp(self) -> smtplib.SMTP:
+        s = self.settings
+        host = s.get("smtp_host") or s.get("host")
+        security = s.get("smtp_security", "ssl")
+        port = int(s.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+        try:
+            if security == "ssl":
+                smtp = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=self._tls())
+            else:
+                smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+                if security == "starttls":
+                    smtp.starttls(context=self._tls())
+            user = s.get("smtp_username") or self.username
+            if self._tokens is not None:
+                smtp.ehlo()
+                token = auth.xoauth2(user, self._tokens.token())
+                smtp.auth("XOAUTH2", lambda challenge=None: token, initial_response_ok=True)
+            elif s.get("smtp_auth", True) and user:
+                smtp.login(user, auth.password(self.account))
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentError(f"SMTP login to {host} was refused: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryError(f"cannot reach SMTP server {host}:{port}: {exc}") from exc
+        return smtp
+
+    def _deliver(self, raw: bytes, to: str) -> None:
+        smtp = self._smtp()
+        try:
+            smtp.sendmail(self.address, [to], raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(f"the mail server refused recipient {to}: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            error = PermanentError if exc.smtp_code >= 500 else TemporaryError
+            raise error(f"the mail server refused the reply: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryError(f"sending failed: {exc}") from exc
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _keywords_allowed(self, client) -> bool:
+        info = self._guard(f"SELECT {self.sent_folder}", client.select_folder, self.sent_folder)
+        return b"\\*" in (info.get(b"PERMANENTFLAGS") or ())
+
+    def _find_sent(self, client, message_id: str) -> list[int]:
+        return self._guard(
+            f"SEARCH {self.sent_folder}", client.search, ["HEADER", "Message-ID", message_id]
+        )
+
+    def send(self, outbound: Outbound) -> str:
+        """SMTP the reply and file it in Sent, so confirm_sent can tell later that it left."""
+        try:
+            msg = build_reply(outbound, self.address, self.settings.get("display_name", ""))
+        except ComposeError as exc:
+            raise PermanentError(str(exc)) from exc
+        raw = msg.as_bytes()
+        if not (self.sent_folder and self.settings.get("append_sent", True)):
+            self._deliver(raw, outbound.to.value)
+            return outbound.message_id
+        client = self._imap()
+        if not self._keywords_allowed(client):
+            # Without keywords there is no in-flight marker; file the copy once SMTP took it.
+            self._deliver(raw, outbound.to.value)
+            self._guard("APPEND", client.append, self.sent_folder, raw, [b"\\Seen"])
+            return outbound.message_id
+        response = self._guard(
+            "APPEND", client.append, self.sent_folder, raw, [b"\\Seen", PENDING_FLAG]
+        )
+        found = _APPENDUID.search(response or b"")
+        uids = [int(found.group(1))] if found else self._find_sent(client, outbound.message_id)
+        try:
+            self._deliver(raw, outbound.to.value)
+        except ConnectorError:
+            # SMTP refused it: the copy in Sent must not later pass for a sent reply.
+            self._guard("STORE", client.delete_messages, uids)
+            self._guard("EXPUNGE", client.uid_expunge, uids)
+            raise
+        self._guard("STORE", client.remove_flags, uids, [PENDING_FLAG])
+        return outbound.message_id
+
+    def confirm_sent(self, outbound: Outbound) -> str | None:
+        """The reply's Message-ID when Sent holds a finished copy, None when there is none."""
+        if not self.sent_folder:
+            return super().confirm_sent(outbound)
+        client = self._imap()
+        self._guard(f"SELECT {self.sent_folder}", client.select_folder, self.sent_folder, True)
+        uids = self._find_sent(client, outbound.message_id)
+        if not uids:
+            return None
+        flags = self._guard("FETCH FLAGS", client.get_flags, uids)
+        if any(PENDING_FLAG in f for f in flags.values()):
+            raise ConnectorError(
+                f"reply {outbound.message_id} was being sent when deskterm stopped; it may or may "
+                "not have reached the customer. Check with them, then retry or cancel it by hand"
+            )
+        return outbound.message_id
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def test(self) -> list[str]:
+        """Log in to IMAP and SMTP and check the folders; lines describing what worked."""
+        client = self._imap()
+        lines = [f"IMAP login to {self.settings.get('host')} as {self.username}: ok"]
+        names = {f[2] for f in self._guard("LIST", client.list_folders)}
+        for folder in [*self.folders, *filter(None, [self.sent_folder])]:
+            if folder not in names:
+                raise PermanentError(
+                    f"folder {folder!r} does not exist on the server (it has: "
+                    f"{', '.join(sorted(names))})"
+                )
+            lines.append(f"folder {folder}: ok")
+        lines.append(f"IDLE: {'yes' if client.has_capability('IDLE') else 'no (polling)'}")
+        smtp = self._smtp()
+        smtp.quit()
+        lines.append(
+            f"SMTP login to {self.settings.get('smtp_host') or self.settings.get('host')}: ok"
+        )
+        return lines
