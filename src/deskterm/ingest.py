@@ -61,7 +61,8 @@ def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: st
         if row:
             customer_id = row[0]
             break
-    if customer_id is None:
+    created = customer_id is None
+    if created:
         customer_id = conn.execute(
             "INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at)
         ).lastrowid
@@ -69,10 +70,11 @@ def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: st
         conn.execute(
             "UPDATE customers SET name = ? WHERE id = ? AND name = ''", (name, customer_id)
         )
-    conn.executemany(
-        "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
-        [(customer_id, i.kind, i.value) for i in identities],
-    )
+    if created or len(identities) > 1:
+        conn.executemany(
+            "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
+            [(customer_id, i.kind, i.value) for i in identities],
+        )
     return customer_id
 
 
@@ -153,17 +155,12 @@ def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at:
 
 
 def _is_duplicate(conn: sqlite3.Connection, msg: InboundMessage) -> bool:
-    if conn.execute(
-        "SELECT 1 FROM messages WHERE account = ? AND external_id = ?",
-        (msg.account, msg.external_id),
-    ).fetchone():
-        return True
-    # The same mail seen in two folders, or our own sent reply coming back from the channel.
+    # Same external id, or the same mail seen in two folders, or our own sent reply coming back.
     return bool(
-        msg.message_id
-        and conn.execute(
-            "SELECT 1 FROM messages WHERE account = ? AND message_id = ?",
-            (msg.account, msg.message_id),
+        conn.execute(
+            "SELECT 1 FROM messages WHERE account = ? AND external_id = ?"
+            " UNION ALL SELECT 1 FROM messages WHERE message_id = ? AND account = ? LIMIT 1",
+            (msg.account, msg.external_id, msg.message_id, msg.account),
         ).fetchone()
     )
 
@@ -246,10 +243,12 @@ def _ingest_one(
         ),
     ).lastrowid
     result.added = 1
-    conn.execute(
-        "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ? WHERE id = ?",
-        (sent_at, at, ticket_id),
-    )
+    if kind == "message_in":
+        conn.execute(
+            "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ?"
+            " WHERE id = ?",
+            (sent_at, at, ticket_id),
+        )
     _link_order(conn, ticket_id, msg.order_numbers)
     actions.write_event(
         conn,
