@@ -25,6 +25,7 @@ from deskterm import actions
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.domain import from_iso, to_iso, utcnow
 from deskterm.macro_cli import app as macro_app
+from deskterm.sla_cli import app as sla_app
 from deskterm.store import Store, StoreError, default_db_path, open_store, queries
 from deskterm.store.filters import FilterError, parse
 from deskterm.when import WhenError, parse_when
@@ -583,6 +584,7 @@ def demo(
 
 
 app.add_typer(macro_app, name="macro")
+app.add_typer(sla_app, name="sla")
 
 
 def main() -> None:
