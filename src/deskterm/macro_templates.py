@@ -9,6 +9,7 @@ they are given.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -114,6 +115,11 @@ class Missing(StrictUndefined):
     def _undefined_message(self) -> str:
         if self._undefined_hint:
             return self._undefined_hint
+        root = self
+        while isinstance(root._undefined_obj, Missing):
+            root = root._undefined_obj
+        if root is not self:
+            return f"{self.placeholder} has no value: there is no {root.placeholder}"
         return f"{self.placeholder} has no value"
 
     def __getattr__(self, name: str) -> Any:
@@ -153,12 +159,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+# A line holding only block tags ("{% if ... %}", "{% endfor %}") leaves no line behind, while a
+# tag that ends a line of text keeps that line's newline. (Jinja's trim_blocks would eat it.)
+_STANDALONE_TAGS = re.compile(r"(?m)^[ \t]*((?:\{[%#](?:[^\n%#]|[%#](?!\}))*[%#]\}[ \t]*)+)\n")
+
+
+def _drop_standalone_newlines(source: str) -> str:
+    return _STANDALONE_TAGS.sub(lambda m: m.group(1).rstrip(" \t"), source)
+
+
 def make_environment() -> _Sandbox:
     """The one template environment: sandboxed, strict, plain text (no HTML escaping)."""
     env = _Sandbox(
         undefined=Missing,
         autoescape=False,
-        trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
@@ -172,7 +186,7 @@ ENV = make_environment()
 def compile_template(source: str) -> Any:
     """Compile once; a syntax error names its line."""
     try:
-        return ENV.from_string(source)
+        return ENV.from_string(_drop_standalone_newlines(source))
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"line {exc.lineno}: {exc.message}") from None
     # Jinja folds constant expressions while compiling, so the sandbox can refuse already here.
@@ -226,7 +240,7 @@ def _loop_aliases(ast: nodes.Template) -> dict[str, str]:
 def unknown_placeholders(source: str) -> list[str]:
     """Problems with the placeholders `source` uses: unknown names and unknown fields."""
     try:
-        ast = ENV.parse(source)
+        ast = ENV.parse(_drop_standalone_newlines(source))
     except TemplateSyntaxError as exc:
         return [f"line {exc.lineno}: {exc.message}"]
     problems = []

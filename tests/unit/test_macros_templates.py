@@ -50,7 +50,7 @@ def test_a_missing_value_stops_rendering_and_names_the_placeholder(values: dict)
 
 def test_a_missing_order_names_the_placeholder_used(values: dict) -> None:
     del values["order"]
-    with pytest.raises(TemplateProblem, match=r"order\.number has no value"):
+    with pytest.raises(TemplateProblem, match=r"order\.number has no value: there is no order"):
         render("Your order {{ order.number }}", values)
 
 
@@ -129,3 +129,13 @@ def test_known_placeholders_pass_the_check() -> None:
         " {{ shop.signature }} {% for o in orders %}{{ o.total }}{% endfor %}"
     )
     assert unknown_placeholders(template) == []
+
+
+def test_a_block_tag_ending_a_line_keeps_the_line_break(values: dict) -> None:
+    template = "Order {{ order.number }}{% if order.carrier is defined %} via post{% endif %}\nNext"
+    assert render(template, values) == "Order 1001\nNext"
+
+
+def test_lines_holding_only_block_tags_leave_no_blank_line(values: dict) -> None:
+    template = "Items:\n{% for item in order.items %}\n- {{ item.title }}\n{% endfor %}\nThanks"
+    assert render(template, values) == "Items:\n- Felt hat\nThanks"
