@@ -10,9 +10,11 @@ from textual.app import App
 
 from deskterm.config import Config
 from deskterm.domain import utcnow
+from deskterm.macros import MacroSet, Problem, load_macros
 from deskterm.store import Store, open_store, queries
 from deskterm.tui.bindings import bindings
-from deskterm.tui.keymap import APP, parse_keymap
+from deskterm.tui.commands import DeskCommands
+from deskterm.tui.keymap import APP, normalize_key, parse_keymap, reserved_keys
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.header import Overview
@@ -26,6 +28,7 @@ class DeskApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "deskterm"
     BINDINGS = bindings(APP)
+    COMMANDS = App.COMMANDS | {DeskCommands}
 
     def __init__(
         self,
@@ -35,6 +38,7 @@ class DeskApp(App):
         sync: bool = True,
         now: Callable[[], datetime] | None = None,
         zone: tzinfo | None = None,
+        macro_set: MacroSet | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -49,13 +53,33 @@ class DeskApp(App):
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
         self.sync_enabled = sync
+        self.macros = macro_set if macro_set is not None else load_macros()
+        self.macro_keys = self._macro_keys()
+        # What u reverts, newest last: ("agent", "") or ("macro", name).
+        self.undo_stack: list[tuple[str, str]] = []
         self._watcher = None
         self._data_version = self.store.data_version()
         self._last_tick = self.now()
 
+    def _macro_keys(self) -> dict[str, str]:
+        """Macro keys as Textual names them; a key an app binding uses stays with the binding."""
+        reserved = reserved_keys(self.user_keymap)
+        bound = {}
+        for key, name in self.macros.keys.items():
+            textual_key = normalize_key(key)
+            if textual_key in reserved:
+                self.macros.problems.append(
+                    Problem(name, f"macro {name}: key {key!r} is used by the keymap; unbound")
+                )
+            else:
+                bound[textual_key] = name
+        return bound
+
     def on_mount(self) -> None:
         from deskterm.tui.screens.queue import QueueScreen
 
+        for problem in self.macros.problems:
+            self.notify(str(problem), title="Macros", severity="warning", timeout=8)
         self.set_keymap(self.user_keymap)
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
@@ -141,11 +165,10 @@ class DeskApp(App):
 
         self.switch_screen(TicketScreen(ticket_id))
 
-    def open_macros(self, screen) -> None:
-        self.notify("No macros are installed", severity="warning")
-
     def macro_entries(self) -> list[tuple[str, str, str]]:
-        return []
+        """(key, name, description) of every macro, for the help screen and the palette."""
+        keys = {name: key for key, name in self.macros.keys.items()}
+        return [(keys.get(m.name, ""), m.name, m.description) for m in self.macros]
 
     def action_help(self) -> None:
         from deskterm.tui.screens.help import HelpScreen
@@ -161,9 +184,10 @@ def make_app(
     sync: bool = True,
     now: Callable[[], datetime] | None = None,
     zone: tzinfo | None = None,
+    macro_set: MacroSet | None = None,
 ) -> DeskApp:
     """The app as the CLI and the tests build it; config errors raise here, before the screen."""
-    return DeskApp(store_path, config, sync=sync, now=now, zone=zone)
+    return DeskApp(store_path, config, sync=sync, now=now, zone=zone, macro_set=macro_set)
 
 
 def run(

@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Input
 
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
-from deskterm.tui.keymap import ACTIONS, QUEUE
+from deskterm.tui.keymap import ACTIONS, APP, QUEUE
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.queue_source import QueueSource
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.settings import View
-from deskterm.tui.widgets.header import StatusHeader
+from deskterm.tui.widgets.header import Overview, StatusHeader
 from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
 from deskterm.tui.widgets.views_bar import ViewsBar
 
 SORT_ORDER = list(Sort)
 
 
+class SearchBar(Input):
+    """The search line: enter applies the query, escape leaves it as it was."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel search", id="search.cancel")]
+
+    class Cancelled(Message):
+        pass
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
+
+
 class QueueScreen(TicketActions):
     BINDINGS = bindings(QUEUE, ACTIONS)
+    SCOPES = (APP, QUEUE, ACTIONS)
 
     def __init__(self, views: list[View]) -> None:
         super().__init__()
@@ -40,7 +57,7 @@ class QueueScreen(TicketActions):
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.app.now, id="status")
         yield ViewsBar(self.views, id="views")
-        yield Input(
+        yield SearchBar(
             placeholder="status:open tag:wismo from:anna is:breached older:2h words…", id="search"
         )
         yield QueueHeader()
@@ -89,17 +106,19 @@ class QueueScreen(TicketActions):
         overview = self.app.read_overview(reader)
         self.app.call_from_thread(self._show_counts, counts, overview)
 
-    def _show_counts(self, counts, overview) -> None:
-        self.query_one(ViewsBar).counts = counts
-        self.query_one(StatusHeader).overview = overview
+    def _show_counts(self, counts: dict[int | None, int], overview: Overview) -> None:
+        # query(), not query_one(): the answer may arrive while the app is closing.
+        for bar in self.query(ViewsBar):
+            bar.counts = counts
+        for header in self.query(StatusHeader):
+            header.overview = overview
 
-    def after_action(self, kind: str, ticket_id: int) -> None:
+    def after_action(self, kind: str, ticket_id: int, after: str) -> None:
         queue = self.queue
-        following = queue.source.row(queue.cursor + 1)
-        if kind in FINISHING and self.app.settings.after_action == "next":
+        keep: int | None = ticket_id
+        if kind in FINISHING and after == "next":
+            following = queue.source.row(queue.cursor + 1)
             keep = following.id if following else None
-        else:
-            keep = ticket_id
         queue.reload(keep=keep)
 
     # Navigation
@@ -136,9 +155,6 @@ class QueueScreen(TicketActions):
         row = self.queue.current
         if row is not None:
             self.app.open_ticket(row.id, compose="note")
-
-    def action_macros(self) -> None:
-        self.app.open_macros(self)
 
     @on(QueueView.Selected)
     def _selected(self, event: QueueView.Selected) -> None:
@@ -215,9 +231,7 @@ class QueueScreen(TicketActions):
             self._apply(flt)
         self.queue.focus()
 
-    def on_key(self, event) -> None:
-        search = self.query_one("#search", Input)
-        if event.key == "escape" and search.has_focus:
-            event.stop()
-            search.display = False
-            self.queue.focus()
+    @on(SearchBar.Cancelled)
+    def _search_cancelled(self) -> None:
+        self.query_one(SearchBar).display = False
+        self.queue.focus()

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static
 from deskterm import actions, drafts
 from deskterm.store import queries
 from deskterm.tui.bindings import bindings
-from deskterm.tui.keymap import ACTIONS, TICKET
+from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.composer import Composer
@@ -40,6 +40,7 @@ def title_line(ticket: dict, now, draft_kinds: list[str]) -> Text:
 
 class TicketScreen(TicketActions):
     BINDINGS = bindings(TICKET, ACTIONS)
+    SCOPES = (APP, TICKET, ACTIONS)
 
     def __init__(self, ticket_id: int, *, compose: str | None = None) -> None:
         super().__init__()
@@ -97,8 +98,8 @@ class TicketScreen(TicketActions):
     def current_ticket_id(self) -> int | None:
         return self.ticket_id
 
-    def after_action(self, kind: str, ticket_id: int) -> None:
-        if kind in FINISHING and self.app.settings.after_action == "next":
+    def after_action(self, kind: str, ticket_id: int, after: str) -> None:
+        if kind in FINISHING and after == "next":
             self.go(+1, finished=True)
         else:
             self.load()
@@ -132,9 +133,6 @@ class TicketScreen(TicketActions):
 
     def action_note(self) -> None:
         self.query_one(Composer).open("note")
-
-    def action_macros(self) -> None:
-        self.app.open_macros(self)
 
     @on(Composer.Send)
     def _send(self, event: Composer.Send) -> None:

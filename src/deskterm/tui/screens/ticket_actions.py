@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import events
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
-from deskterm import actions
+from deskterm import actions, macros
 from deskterm.domain import Priority
+from deskterm.tui.screens.macros import MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
 from deskterm.tui.snooze import CHOICES, snooze_until
 
@@ -26,21 +29,24 @@ class TicketActions(Screen):
     def current_ticket_id(self) -> int | None:
         raise NotImplementedError
 
-    def after_action(self, kind: str, ticket_id: int) -> None:
-        """Refresh after a successful action; move on when it was a finishing one."""
+    def after_action(self, kind: str, ticket_id: int, after: str) -> None:
+        """Refresh after a successful action; move on when it finished the ticket and after="next"."""
         raise NotImplementedError
 
     def act(
         self,
         kind: str,
-        call: Callable[[int], actions.Done],
+        call: Callable[[int], object],
         done: str,
         *,
         before: Callable[[], None] | None = None,
+        undo: tuple[str, str] = ("agent", ""),
+        after: str | None = None,
     ) -> bool:
         """Run one action on the current ticket; report the outcome. True when it happened.
 
-        `before` runs once the action succeeded and before the screen moves on.
+        `before` runs once the action succeeded and before the screen moves on; `undo` says what
+        u reverts afterwards; `after` ("next"/"stay") overrides the [tui] setting.
         """
         ticket_id = self.current_ticket_id()
         if ticket_id is None:
@@ -48,14 +54,15 @@ class TicketActions(Screen):
             return False
         try:
             call(ticket_id)
-        except actions.ActionError as exc:
+        except (actions.ActionError, macros.MacroError) as exc:
             self.notify(str(exc), title="Not done", severity="error")
             return False
         if before is not None:
             before()
+        self.app.undo_stack.append(undo)
         self.notify(done.format(id=ticket_id), timeout=3)
         self.app.data_changed()
-        self.after_action(kind, ticket_id)
+        self.after_action(kind, ticket_id, after or self.app.settings.after_action)
         return True
 
     @property
@@ -77,17 +84,91 @@ class TicketActions(Screen):
         )
 
     def action_undo(self) -> None:
+        """Revert the last change made here: an agent action, or a whole macro application."""
+        who, name = self.app.undo_stack.pop() if self.app.undo_stack else ("agent", "")
         try:
-            done = actions.undo(self.app.store, **self._who)
-        except actions.ActionError as exc:
+            if who == "macro":
+                done = macros.undo_macro(self.app.store, name, at=self.app.now())[-1]
+            else:
+                done = actions.undo(self.app.store, **self._who)
+        except (actions.ActionError, macros.MacroError) as exc:
             self.notify(str(exc), title="Nothing undone", severity="warning")
             return
-        row = self.app.store.conn.execute(
+        ticket_id = self.app.store.conn.execute(
             "SELECT ticket_id FROM events WHERE id = ?", (done.event_id,)
-        ).fetchone()
-        self.notify(f"Undid the last change on #{row[0]}", timeout=3)
+        ).fetchone()[0]
+        what = f"macro {name}" if who == "macro" else "the last change"
+        self.notify(f"Undid {what} on #{ticket_id}", timeout=3)
         self.app.data_changed()
-        self.after_action("undo", row[0])
+        self.after_action("undo", ticket_id, "stay")
+
+    def action_macros(self, chosen: str | None = None) -> None:
+        ticket_id = self.current_ticket_id()
+        if ticket_id is None:
+            return
+        if not len(self.app.macros):
+            self.notify("No macros are installed", severity="warning")
+            return
+        self.app.push_screen(
+            MacroPalette(self.app.macros, ticket_id, chosen=chosen), self._macro_chosen
+        )
+
+    def _macro_chosen(self, name: str | None) -> None:
+        if name is None:
+            return
+        item = self.app.macros.get(name)
+        needs = any(
+            step.needs_confirmation
+            for step in macros.preview(
+                item,
+                self.app.store,
+                self.current_ticket_id(),
+                self.app.config.agent,
+                config=self.app.config,
+                now=self.app.now(),
+            ).steps
+        )
+        if not needs:
+            self._apply_macro(item, confirm=False)
+            return
+
+        def confirmed(answer: str | None) -> None:
+            if answer == "yes":
+                self._apply_macro(item, confirm=True)
+
+        self.app.push_screen(
+            ChoicePrompt(
+                f"Macro {name} acts outside deskterm (see its steps). Run it?",
+                [("No, cancel", "no"), ("Yes, run it", "yes")],
+            ),
+            confirmed,
+        )
+
+    def _apply_macro(self, item: macros.Macro, *, confirm: bool) -> None:
+        self.act(
+            "macro",
+            lambda t: macros.apply(
+                item,
+                self.app.store,
+                t,
+                self.app.config.agent,
+                confirm=confirm,
+                config=self.app.config,
+                at=self.app.now(),
+            ),
+            f"Applied {item.name} to #{{id}}",
+            undo=("macro", item.name),
+            after=item.after,
+        )
+
+    def on_key(self, event: events.Key) -> None:
+        """A key bound to a macro opens that macro's preview (unless the agent is typing)."""
+        if isinstance(self.focused, Input | TextArea):
+            return
+        name = self.app.macro_keys.get(event.key)
+        if name is not None:
+            event.stop()
+            self.action_macros(name)
 
     def action_escalate(self) -> None:
         levels = self.app.config.escalation_levels

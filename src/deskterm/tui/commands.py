@@ -1,0 +1,53 @@
+"""The command palette: every binding of the screen, every view and every macro, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from deskterm.tui.keymap import SPECS, display_key
+
+
+class DeskCommands(Provider):
+    """Generated from the key specs and the keymap in force, so it never drifts from the keys."""
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable]]:
+        screen = self.screen
+        scopes = getattr(screen, "SCOPES", ())
+        keymap = self.app.user_keymap
+        for spec in SPECS:
+            if spec.scope in scopes:
+                keys = display_key(keymap.get(spec.id, spec.keys))
+                yield (
+                    spec.description,
+                    f"{keys}  ·  {spec.id}",
+                    partial(screen.run_action, spec.action),
+                )
+        for n, view in enumerate(getattr(screen, "views", ())):
+            key = f"{n + 1}  ·  " if n < 9 else ""
+            yield (
+                f"View: {view.name}",
+                f"{key}{view.query or 'the whole queue'}",
+                partial(screen.run_action, f"view({n + 1})"),
+            )
+        if hasattr(screen, "action_macros"):
+            for key, name, description in self.app.macro_entries():
+                yield (
+                    f"Macro: {name}",
+                    f"{key or 'm'}  ·  {description}",
+                    partial(screen.action_macros, name),
+                )
+
+    async def discover(self) -> Hits:
+        for title, help_text, command in self._commands():
+            yield DiscoveryHit(Text(title), command, text=title, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, command in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), command, text=title, help=help_text)

@@ -1,0 +1,151 @@
+"""The queue screen: order, navigation, views, search, live updates."""
+
+from __future__ import annotations
+
+from helpers import cursor_subject, notifications, queue_lines, subjects
+from workspace import MARKUP_SUBJECT, NOW, message
+
+from deskterm.domain import Batch
+from deskterm.ingest import ingest_batch
+from deskterm.store import open_store
+from deskterm.tui.screens.queue import QueueScreen
+from deskterm.tui.screens.ticket import TicketScreen
+
+
+async def test_queue_lists_nearest_deadline_first_with_countdowns(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        lines = queue_lines(app)
+        assert lines[0].startswith("overdue 1h")
+        assert "Where is my order #1001?" in lines[0]
+        assert lines[2].startswith("1h 30m")
+        assert subjects(app)[-1] == "Item not as described"
+
+
+async def test_markup_and_escape_sequences_in_customer_text_show_literally(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        line = next(x for x in queue_lines(app) if "FREE" in x)
+        assert MARKUP_SUBJECT in line
+        assert "[i]Sly[/i]" in line
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+        thread = app.screen.query_one("#thread").query_one(".message").render()
+        assert MARKUP_SUBJECT not in thread.plain  # the subject is in the title, not the body
+        assert "Click here [link](https://evil.example/x) now" in thread.plain
+        assert "\x1b" not in thread.plain
+        assert all(not span.style or "red" not in str(span.style) for span in thread.spans)
+
+
+async def test_j_k_g_G_move_the_cursor(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "j")
+        assert cursor_subject(app) == MARKUP_SUBJECT
+        await pilot.press("k")
+        assert cursor_subject(app) == "Refund for a broken lamp"
+        await pilot.press("G")
+        assert cursor_subject(app) == "Item not as described"
+        await pilot.press("g")
+        assert cursor_subject(app) == "Where is my order #1001?"
+        await pilot.press("k")
+        assert cursor_subject(app) == "Where is my order #1001?"
+
+
+async def test_enter_opens_the_ticket_and_escape_comes_back(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.ticket_id == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert cursor_subject(app) == "Refund for a broken lamp"
+
+
+async def test_clicking_a_row_selects_it_and_clicking_again_opens_it(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.click("#queue", offset=(5, 3))
+        assert cursor_subject(app) == "Change of address"
+        await pilot.click("#queue", offset=(5, 3))
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+
+
+async def test_q_quits(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_number_keys_switch_views_with_counts(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = app.screen.query_one("#views").render().plain
+        assert "1 Queue 5" in bar
+        assert "2 Mine 1" in bar
+        assert "Ebay 1" in bar
+        await pilot.press("2")
+        await pilot.pause()
+        assert subjects(app) == ["Refund for a broken lamp"]
+        await pilot.press("7")
+        await pilot.pause()
+        assert subjects(app) == ["Item not as described"]
+        await pilot.press("9")
+        assert "There is no view 9" in notifications(app)
+
+
+async def test_search_filters_the_queue_and_a_bad_query_keeps_what_was_typed(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.press(*"tag:wismo")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert subjects(app) == ["Where is my order #1001?"]
+        await pilot.press("slash", "ctrl+u")
+        await pilot.press(*"colour:red")
+        await pilot.press("enter")
+        await pilot.pause()
+        search = app.screen.query_one("#search")
+        assert search.display and search.value == "colour:red"
+        assert any("colour: is not a search key" in n for n in notifications(app))
+        await pilot.press("escape")
+        assert not search.display
+        assert subjects(app) == ["Where is my order #1001?"]
+
+
+async def test_free_text_search_goes_through_message_text(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "ctrl+u", *"lamp", "enter")
+        await pilot.pause()
+        assert subjects(app) == ["Refund for a broken lamp"]
+
+
+async def test_o_cycles_the_sort_order(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        assert subjects(app)[0] == "Where is my order #1001?"  # created first
+        assert "sort: created" in app.screen.query_one("#views").render().plain
+
+
+async def test_mail_written_by_another_process_appears_without_restart(app, db):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        other = open_store(db)
+        new = message(9, "zoe@example.com", "Hello from outside", "hi", NOW - NOW)
+        ingest_batch(other, "shop-mail", Batch([new], {}), now=NOW)
+        other.close()
+        app._tick()
+        await pilot.pause()
+        assert "Hello from outside" in subjects(app)
