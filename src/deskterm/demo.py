@@ -448,7 +448,7 @@ def _build_ticket(
     agent = rng.choice(AGENTS)
     actor = f"agent:{agent}"
     # Older conversations have mostly been dealt with; the fresh ones still wait.
-    weights = (30, 10, 14, 12, 4, 22, 8) if age < timedelta(days=2) else (3, 4, 10, 6, 3, 70, 4)
+    weights = (30, 10, 14, 12, 4, 22, 8) if age < timedelta(days=2) else (1, 1, 12, 1, 4, 79, 2)
     fate = rng.choices(
         ("new", "open", "pending", "follow_up", "on_hold", "solved", "escalated"), weights=weights
     )[0]
