@@ -102,7 +102,9 @@ def test_reply_from_stdin_then_undo(work_db: Path) -> None:
 
 def test_actions_from_the_shell_change_the_ticket(work_db: Path) -> None:
     db = ["--db", str(work_db), "--as", "zoe"]
-    active = json.loads(run("list", "status:new", "--json", "--db", str(work_db))[1])
+    active = json.loads(
+        run("list", "status:new priority:normal", "--json", "--db", str(work_db))[1]
+    )
     ticket = str(active[0]["id"])
     for args in (
         ("priority", ticket, "urgent"),
