@@ -220,10 +220,10 @@ def apply_macro(
         out.print_json(json.dumps({**planned.to_dict(), "events": events}))
         return
     for event in events:
-        outbox = f", outbox #{event['outbox']['id']} {event['outbox']['status']}"
-        out.print(
-            Text(f"event #{event['id']} {event['kind']}" + (outbox if "outbox" in event else ""))
-        )
+        line = f"event #{event['id']} {event['kind']}"
+        if "outbox" in event:
+            line += f", outbox #{event['outbox']['id']} {event['outbox']['status']}"
+        out.print(Text(line))
     out.print(Text(f"applied {item.name} to ticket #{ticket} ({len(events)} events)"))
 
 

@@ -1107,28 +1107,21 @@ def applied_events(store: Store, done: list[Done]) -> list[dict[str, Any]]:
 def last_application(store: Store, name: str) -> list[int]:
     """The event ids of macro `name`'s most recent application that is not undone, oldest first.
 
-    One application's events share the actor, the ticket and the moment, and follow each other.
+    One application's events share the actor, the ticket and the moment. Other actors' events
+    (an SLA breach recorded on the way) may sit between them and are not part of it.
     """
-    latest = _rows(
-        store,
-        "SELECT id, ticket_id, at FROM events WHERE actor = ? AND undone_by IS NULL"
-        " AND kind != 'undo' ORDER BY id DESC LIMIT 1",
+    ids: list[int] = []
+    head: tuple[int, str] | None = None
+    history = store.conn.execute(
+        "SELECT id, ticket_id, at, kind, undone_by FROM events WHERE actor = ? ORDER BY id DESC",
         (f"macro:{name}",),
     )
-    if not latest:
-        return []
-    head = latest[0]
-    ids = [head["id"]]
-    earlier = store.conn.execute(
-        "SELECT id, ticket_id, at, actor, kind, undone_by FROM events WHERE id < ?"
-        " ORDER BY id DESC",
-        (head["id"],),
-    )
-    for event_id, ticket_id, at, actor, kind, undone_by in earlier:
-        if actor != f"macro:{name}" or ticket_id != head["ticket_id"] or at != head["at"]:
-            break
+    for event_id, ticket_id, at, kind, undone_by in history:
         if kind == "undo" or undone_by is not None:
+            continue
+        if head not in (None, (ticket_id, at)):
             break
+        head = (ticket_id, at)
         ids.append(event_id)
     return sorted(ids)
 

@@ -501,6 +501,24 @@ def test_undo_reverts_every_step_of_the_last_application(store: Store, ticket_fo
         undo_macro(store, "damaged-item")
 
 
+def test_undoing_again_reaches_back_to_the_application_before(
+    store: Store, ticket_for, stock
+) -> None:
+    ticket = ticket_for(order())
+    untouched = (ticket_row(store, ticket), tags(store, ticket))
+    apply(stock.get("damaged-item"), store, ticket, config=CONFIG, at=NOW)
+    after_first = (ticket_row(store, ticket), tags(store, ticket))
+    store.conn.execute("UPDATE tickets SET status = 'open'")
+    apply(stock.get("damaged-item"), store, ticket, config=CONFIG, at=NOW + timedelta(hours=1))
+    assert len(undo_macro(store, "damaged-item")) == 2
+    assert (ticket_row(store, ticket), tags(store, ticket)) == (
+        ("open", *after_first[0][1:]),
+        after_first[1],
+    )
+    assert len(undo_macro(store, "damaged-item")) == 4
+    assert (ticket_row(store, ticket), tags(store, ticket)) == untouched
+
+
 def test_undo_refuses_once_the_reply_has_left(store: Store, ticket_for, stock) -> None:
     ticket = ticket_for(order())
     apply(stock.get("wismo"), store, ticket, config=CONFIG, at=NOW)
