@@ -36,7 +36,7 @@ from deskterm.domain import Batch, Outbound
 from . import auth
 from .attachments import AttachmentStore, data_dir
 from .compose import ComposeError, build_reply
-from .parse import ParseOptions, parse_message
+from .parse import ParseOptions, external_id_for, parse_message
 
 PENDING_FLAG = b"$DesktermSending"
 FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
@@ -47,6 +47,11 @@ def _imap_errors():
     from imapclient.exceptions import IMAPClientError, LoginError
 
     return IMAPClientError, LoginError
+
+
+def sent_id(outbound: Outbound) -> str:
+    """The external id of a sent reply: the one parse gives its copy, so a pull of Sent dedupes."""
+    return external_id_for(b"", outbound.message_id)
 
 
 class EmailConnector(Connector):
@@ -171,6 +176,17 @@ class EmailConnector(Connector):
         if cursor and all(cursor.get(k) == v for k, v in status.items()):
             return
         self._guard(f"SELECT {folder}", client.select_folder, folder, True)
+        try:
+            yield from self._fetch_new(client, folder, cursor, status)
+        finally:
+            self._leave(client)
+
+    def _leave(self, client) -> None:
+        """Deselect: STATUS on a selected folder answers from the session's stale view."""
+        if self._client is not None:
+            self._guard("CLOSE", client.close_folder)
+
+    def _fetch_new(self, client, folder: str, cursor: dict, status: dict) -> Iterator[Batch]:
         # A new UIDVALIDITY means the server renumbered the folder: walk it all again. External
         # ids come from Message-ID or the content hash, so ingest skips what it already has.
         resync = cursor.get("uidvalidity") != status["uidvalidity"]
@@ -230,6 +246,7 @@ class EmailConnector(Connector):
         finally:
             if self._client is not None:
                 self._guard("IDLE DONE", client.idle_done)
+                self._leave(client)
         return any(
             len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses if isinstance(r, tuple)
         )
@@ -296,13 +313,19 @@ class EmailConnector(Connector):
         raw = msg.as_bytes()
         if not (self.sent_folder and self.settings.get("append_sent", True)):
             self._deliver(raw, outbound.to.value)
-            return outbound.message_id
+            return sent_id(outbound)
         client = self._imap()
+        try:
+            return self._send_filed(client, outbound, raw)
+        finally:
+            self._leave(client)
+
+    def _send_filed(self, client, outbound: Outbound, raw: bytes) -> str:
         if not self._keywords_allowed(client):
             # Without keywords there is no in-flight marker; file the copy once SMTP took it.
             self._deliver(raw, outbound.to.value)
             self._guard("APPEND", client.append, self.sent_folder, raw, [b"\\Seen"])
-            return outbound.message_id
+            return sent_id(outbound)
         response = self._guard(
             "APPEND", client.append, self.sent_folder, raw, [b"\\Seen", PENDING_FLAG]
         )
@@ -316,7 +339,7 @@ class EmailConnector(Connector):
             self._guard("EXPUNGE", client.uid_expunge, uids)
             raise
         self._guard("STORE", client.remove_flags, uids, [PENDING_FLAG])
-        return outbound.message_id
+        return sent_id(outbound)
 
     def confirm_sent(self, outbound: Outbound) -> str | None:
         """The reply's Message-ID when Sent holds a finished copy, None when there is none."""
@@ -324,16 +347,20 @@ class EmailConnector(Connector):
             return super().confirm_sent(outbound)
         client = self._imap()
         self._guard(f"SELECT {self.sent_folder}", client.select_folder, self.sent_folder, True)
-        uids = self._find_sent(client, outbound.message_id)
+        try:
+            uids = self._find_sent(client, outbound.message_id)
+            flags = self._guard("FETCH FLAGS", client.get_flags, uids) if uids else {}
+        finally:
+            self._leave(client)
         if not uids:
             return None
-        flags = self._guard("FETCH FLAGS", client.get_flags, uids)
-        if any(PENDING_FLAG in f for f in flags.values()):
+        # A finished copy settles it, even beside a stale in-flight one from an earlier attempt.
+        if all(PENDING_FLAG in f for f in flags.values()):
             raise ConnectorError(
                 f"reply {outbound.message_id} was being sent when deskterm stopped; it may or may "
                 "not have reached the customer. Check with them, then retry or cancel it by hand"
             )
-        return outbound.message_id
+        return sent_id(outbound)
 
     # -- checks -----------------------------------------------------------------------------
 

@@ -1,0 +1,163 @@
+"""Pulling mail from a real Dovecot: first and incremental sync, UIDVALIDITY, IDLE, threading."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from deskterm.connectors.email import EmailConnector
+
+from deskterm import actions, ingest, sync
+from deskterm.domain import utcnow
+
+from .conftest import mail
+
+pytestmark = pytest.mark.integration
+
+
+def pull_all(store, connector) -> ingest.IngestResult:
+    total = ingest.IngestResult()
+    for batch in connector.pull(ingest.load_cursors(store, connector.account.name)):
+        total += ingest.ingest_batch(store, connector.account.name, batch)
+    return total
+
+
+def count(store, sql: str, *args) -> int:
+    return store.conn.execute(sql, args).fetchone()[0]
+
+
+def test_first_sync_brings_every_inbox_message_in_as_tickets(dovecot, mail_account, store):
+    account = mail_account()
+    client = dovecot.client(account.settings["username"])
+    for i in range(3):
+        client.append("INBOX", mail(f"Order {i} missing", sender=f"buyer{i}@example.net"))
+    connector = EmailConnector(account)
+
+    result = pull_all(store, connector)
+
+    assert result.added == 3 and result.new_tickets == 3
+    subjects = {r[0] for r in store.conn.execute("SELECT subject FROM tickets")}
+    assert subjects == {"Order 0 missing", "Order 1 missing", "Order 2 missing"}
+    cursor = ingest.load_cursors(store, account.name)["INBOX"]
+    assert cursor["uidnext"] == 4 and cursor["uidvalidity"] and cursor["highestmodseq"]
+    connector.close()
+
+
+def test_incremental_sync_fetches_only_new_mail(dovecot, mail_account, store, monkeypatch):
+    account = mail_account(batch_size=2)
+    client = dovecot.client(account.settings["username"])
+    for i in range(3):
+        client.append("INBOX", mail(f"first {i}", message_id=f"<first{i}@example.net>"))
+    connector = EmailConnector(account)
+    assert pull_all(store, connector).added == 3
+
+    client.append("INBOX", mail("second", message_id="<second@example.net>"))
+    fetched: list[list[int]] = []
+    real_fetch = connector._imap().fetch
+    monkeypatch.setattr(
+        connector._imap(),
+        "fetch",
+        lambda uids, items: fetched.append(uids) or real_fetch(uids, items),
+    )
+
+    assert pull_all(store, connector).added == 1
+    assert fetched == [[4]]
+    # Nothing new: the folder's status matches the cursor, so not even a SEARCH is sent.
+    assert list(connector.pull(ingest.load_cursors(store, account.name))) == []
+    connector.close()
+
+
+def test_uidvalidity_change_resyncs_the_folder_without_duplicates(dovecot, mail_account, store):
+    account = mail_account(folders=["Support"])
+    client = dovecot.client(account.settings["username"])
+    client.create_folder("Support")
+    old = [mail("kept", message_id="<kept@example.net>"), mail("no id", body="no message id")]
+    for raw in old:
+        client.append("Support", raw)
+    connector = EmailConnector(account)
+    assert pull_all(store, connector).added == 2
+    before = ingest.load_cursors(store, account.name)["Support"]["uidvalidity"]
+
+    # The server renumbers the folder: same mail under new UIDs, plus one new message.
+    client.delete_folder("Support")
+    client.create_folder("Support")
+    for raw in [*old, mail("after renumbering")]:
+        client.append("Support", raw)
+    result = pull_all(store, connector)
+
+    assert result.added == 1
+    assert result.duplicates == 2
+    assert count(store, "SELECT count(*) FROM messages") == 3
+    assert ingest.load_cursors(store, account.name)["Support"]["uidvalidity"] != before
+    connector.close()
+
+
+def test_idle_wakes_the_watcher_when_mail_arrives(dovecot, mail_account, store):
+    account = mail_account()
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+    deliverer = dovecot.client(account.settings["username"])
+    timer = threading.Timer(0.5, deliverer.append, ("INBOX", mail("arrives during IDLE")))
+    timer.start()
+
+    started = time.monotonic()
+    woke = connector.watch(timeout=20)
+    waited = time.monotonic() - started
+    timer.join()
+
+    assert woke is True
+    assert waited < 10
+    assert pull_all(store, connector).added == 1
+    assert not connector.watch(timeout=0.5)
+    connector.close()
+
+
+def test_customer_reply_to_our_answer_threads_into_the_same_ticket(
+    dovecot, mail_account, store, smtp_server
+):
+    account = mail_account(smtp=smtp_server)
+    client = dovecot.client(account.settings["username"])
+    client.append("INBOX", mail("Broken lamp", message_id="<q1@example.net>"))
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+    (ticket_id,) = store.conn.execute("SELECT id FROM tickets").fetchone()
+    actions.reply(store, ticket_id, "Sorry! A new lamp is on its way.", actor="agent:anna")
+    sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport(account.name))
+    our_id = store.conn.execute(
+        "SELECT message_id FROM messages WHERE direction = 'out'"
+    ).fetchone()[0]
+
+    client.append(
+        "INBOX",
+        mail("Re: Broken lamp", message_id="<q2@example.net>", in_reply_to=our_id, body="Thanks!"),
+    )
+    pull_all(store, connector)
+
+    assert count(store, "SELECT count(*) FROM tickets") == 1
+    assert count(store, "SELECT count(*) FROM messages WHERE ticket_id = ?", ticket_id) == 3
+    connector.close()
+
+
+def test_auto_replies_and_bounces_are_stored_as_automatic(dovecot, mail_account, store):
+    account = mail_account()
+    client = dovecot.client(account.settings["username"])
+    client.append("INBOX", mail("Out of office", extra="Auto-Submitted: auto-replied\r\n"))
+    client.append("INBOX", mail("Undelivered", sender="MAILER-DAEMON@mx.example.net"))
+    client.append("INBOX", mail("A person", sender="cara@example.net"))
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+
+    flags = dict(store.conn.execute("SELECT subject, automatic FROM messages"))
+    assert flags == {"Out of office": 1, "Undelivered": 1, "A person": 0}
+    connector.close()
+
+
+def test_wrong_password_is_a_clear_permanent_error(dovecot, mail_account, monkeypatch):
+    from deskterm.connector import PermanentError
+    from deskterm.secrets import env_name
+
+    account = mail_account()
+    monkeypatch.setenv(env_name(account.name), "wrong")
+    with pytest.raises(PermanentError, match=r"login .* refused"):
+        list(EmailConnector(account).pull({}))

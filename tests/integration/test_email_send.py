@@ -1,0 +1,152 @@
+"""Replies through SMTP (aiosmtpd) and the Sent folder (Dovecot): threading headers, exactly once."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+from deskterm.connectors.email import EmailConnector
+from deskterm.connectors.email.connector import PENDING_FLAG
+
+from deskterm import actions, ingest, sync
+from deskterm.domain import utcnow
+
+from .conftest import mail
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def ticket(dovecot, mail_account, store, smtp_server):
+    """An account with one customer mail pulled in; returns (account, ticket id)."""
+    account = mail_account(smtp=smtp_server)
+    client = dovecot.client(account.settings["username"])
+    client.append(
+        "INBOX",
+        mail(
+            "Parcel damaged",
+            message_id="<q1@example.net>",
+            in_reply_to="<earlier@example.net>",
+        ),
+    )
+    connector = EmailConnector(account)
+    for batch in connector.pull({}):
+        ingest.ingest_batch(store, account.name, batch)
+    connector.close()
+    (ticket_id,) = store.conn.execute("SELECT id FROM tickets").fetchone()
+    return account, ticket_id
+
+
+def sent_copies(dovecot, account, message_id: str) -> list[tuple]:
+    client = dovecot.client(account.settings["username"])
+    client.select_folder("Sent", readonly=True)
+    uids = client.search(["HEADER", "Message-ID", message_id])
+    return list(client.get_flags(uids).values()) if uids else []
+
+
+def outbox_status(store) -> str:
+    return store.conn.execute("SELECT status FROM outbox").fetchone()[0]
+
+
+def test_reply_reaches_the_customer_threaded_and_is_filed_in_sent(
+    dovecot, store, smtp_server, ticket
+):
+    account, ticket_id = ticket
+    actions.reply(
+        store, ticket_id, "We are **sorry**.\n\nA new one ships today.", actor="agent:anna"
+    )
+
+    report = sync.sync_account(store, account)
+
+    assert report.sent == 1 and report.error is None
+    (envelope,) = smtp_server.received
+    assert envelope.rcpt_tos == ["ann@example.net"]
+    sent = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    message_id = sent["Message-ID"]
+    assert message_id.endswith("@shop.example>")
+    assert sent["In-Reply-To"] == "<q1@example.net>"
+    assert sent["References"] == "<earlier@example.net> <q1@example.net>"
+    assert sent["Subject"] == f"Re: Parcel damaged [#{ticket_id}]"
+    assert sent.get_body(("plain",)).get_content().strip().startswith("We are **sorry**.")
+    assert "<strong>sorry</strong>" in sent.get_body(("html",)).get_content()
+    copies = sent_copies(dovecot, account, message_id)
+    assert len(copies) == 1 and PENDING_FLAG not in copies[0]
+    assert outbox_status(store) == "sent"
+
+
+def test_crash_after_sending_before_bookkeeping_does_not_send_twice(
+    dovecot, store, smtp_server, ticket, monkeypatch
+):
+    account, ticket_id = ticket
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+    real_mark_sent = sync._mark_sent
+
+    def crash(*args):
+        raise SystemExit("power cut")
+
+    monkeypatch.setattr(sync, "_mark_sent", crash)
+    with pytest.raises(SystemExit):
+        sync.push_outbox(store, account, EmailConnector(account), utcnow(), sync.AccountReport("x"))
+    assert outbox_status(store) == "sending"
+
+    monkeypatch.setattr(sync, "_mark_sent", real_mark_sent)
+    report = sync.sync_account(store, account, connector=EmailConnector(account))
+
+    assert report.error is None
+    assert len(smtp_server.received) == 1
+    assert outbox_status(store) == "sent"
+
+
+def test_crash_before_smtp_sends_exactly_once_on_restart(store, smtp_server, ticket, monkeypatch):
+    account, ticket_id = ticket
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+    connector = EmailConnector(account)
+    monkeypatch.setattr(connector, "send", lambda item: (_ for _ in ()).throw(SystemExit("crash")))
+    with pytest.raises(SystemExit):
+        sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport("x"))
+
+    report = sync.sync_account(store, account, connector=EmailConnector(account))
+
+    assert report.sent == 1
+    assert len(smtp_server.received) == 1
+    assert outbox_status(store) == "sent"
+
+
+def test_crash_in_the_middle_of_sending_holds_the_reply_for_a_person(
+    dovecot, store, smtp_server, ticket, monkeypatch
+):
+    account, ticket_id = ticket
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+    connector = EmailConnector(account)
+    client = connector._imap()
+    # SMTP has taken the mail; the process dies before the in-flight flag is cleared.
+    monkeypatch.setattr(client, "remove_flags", lambda *a: (_ for _ in ()).throw(SystemExit()))
+    with pytest.raises(SystemExit):
+        sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport("x"))
+
+    sync.sync_account(store, account, connector=EmailConnector(account))
+
+    assert len(smtp_server.received) == 1
+    status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
+    assert status == "failed"
+    assert "may or may not have reached the customer" in error
+
+
+def test_refused_recipient_fails_permanently_and_leaves_nothing_in_sent(
+    dovecot, store, smtp_server, ticket
+):
+    account, ticket_id = ticket
+    smtp_server.refuse.add("ann@example.net")
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+
+    report = sync.sync_account(store, account)
+
+    assert report.failed == 1
+    assert smtp_server.received == []
+    status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
+    assert status == "failed" and "ann@example.net" in error
+    message_id = store.conn.execute(
+        "SELECT message_id FROM messages WHERE direction = 'out'"
+    ).fetchone()[0]
+    assert sent_copies(dovecot, account, message_id) == []
