@@ -20,8 +20,7 @@ class DemoConnector(Connector):
     can_send = True
 
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(account)
-        self.clock = clock
+        super().__init__(account, clock=clock)
         self.interval = timedelta(seconds=float(account.settings.get("interval", 120)))
 
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:

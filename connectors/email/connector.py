@@ -21,7 +21,8 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any, ClassVar
 
 from deskterm.connector import (
@@ -31,7 +32,7 @@ from deskterm.connector import (
     PermanentError,
     TemporaryError,
 )
-from deskterm.domain import Batch, Outbound
+from deskterm.domain import Batch, Outbound, utcnow
 
 from . import auth
 from .attachments import AttachmentStore, data_dir
@@ -60,8 +61,8 @@ class EmailConnector(Connector):
     can_send: ClassVar[bool] = True
     can_watch: ClassVar[bool] = True
 
-    def __init__(self, account: Account) -> None:
-        super().__init__(account)
+    def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__(account, clock=clock)
         s = account.settings
         self.settings: dict[str, Any] = s
         self.address = (account.address or s.get("username") or "").lower()

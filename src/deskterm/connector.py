@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from deskterm.domain import Batch, Identity, OrderSnapshot, Outbound
+from deskterm.domain import Batch, Identity, OrderSnapshot, Outbound, utcnow
 
 ENTRY_POINT_GROUP = "deskterm.connectors"
 
@@ -76,8 +77,10 @@ class Connector:
     can_send: ClassVar[bool] = False
     can_watch: ClassVar[bool] = False
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.account = account
+        # Connectors read the time only through this, so the sync engine and tests can set it.
+        self.clock = clock
 
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
         """Yield new messages since the cursors (one per folder; '' for connectors without)."""
@@ -121,7 +124,7 @@ def registry() -> dict[str, type[Connector]]:
     return found
 
 
-def connector_for(account: Account) -> Connector:
+def connector_for(account: Account, *, clock: Callable[[], datetime] = utcnow) -> Connector:
     try:
         cls = registry()[account.connector]
     except KeyError:
@@ -130,4 +133,4 @@ def connector_for(account: Account) -> Connector:
             f"account {account.name!r} uses connector {account.connector!r}, which is not "
             f"installed (installed: {known})"
         ) from None
-    return cls(account)
+    return cls(account, clock=clock)

@@ -4,6 +4,7 @@ and actions paths so every ticket has an honest event history. Same seed and `no
 
 from __future__ import annotations
 
+import json
 import random
 import zlib
 from dataclasses import dataclass
@@ -398,16 +399,27 @@ def customer_message(
     )
 
 
+LIVE_INTERVAL = timedelta(minutes=2)
+
+
 def register_accounts(store: Store, now: datetime) -> None:
+    """The demo's four accounts; their live messages are staggered so one arrives every ~30 s."""
+    step = LIVE_INTERVAL / len(ACCOUNTS)
     with store.tx() as conn:
-        conn.executemany(
-            "INSERT OR IGNORE INTO accounts (name, connector, channel, address, settings, created_at)"
-            " VALUES (?, 'demo', ?, ?, ?, ?)",
-            [
-                (name, channel, address, f'{{"interval": {120 + 30 * i}}}', to_iso(now))
-                for i, (name, channel, address) in enumerate(ACCOUNTS)
-            ],
-        )
+        for i, (name, channel, address) in enumerate(ACCOUNTS):
+            conn.execute(
+                "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
+                " VALUES (?, 'demo', ?, ?, ?, ?)",
+                (
+                    name,
+                    channel,
+                    address,
+                    json.dumps({"interval": LIVE_INTERVAL.total_seconds()}),
+                    to_iso(now),
+                ),
+            )
+            last = now - LIVE_INTERVAL + step * (i + 1)
+            ingest.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
 
 
 def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520) -> int:

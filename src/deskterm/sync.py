@@ -216,7 +216,7 @@ def sync_account(
     now = now or utcnow()
     report = AccountReport(account.name)
     try:
-        connector = connector or connector_for(account)
+        connector = connector or connector_for(account, clock=lambda: now)
         for batch in connector.pull(ingest.load_cursors(store, account.name)):
             result = ingest.ingest_batch(store, account.name, batch, now=now)
             report.pulled += result.added
@@ -316,7 +316,7 @@ class Watcher:
         try:
             while not self.stop_event.is_set():
                 try:
-                    connector = connector or connector_for(account)
+                    connector = connector or connector_for(account, clock=self.now)
                 except ConnectorError as exc:
                     report = AccountReport(account.name, state="error", error=str(exc))
                     _set_status(store, report, self.now())
