@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
@@ -272,6 +273,18 @@ def _filename(part: Message, index: int, warnings: list[str]) -> str:
     return name[:200]
 
 
+def _leaves(msg: Message) -> Iterator[Message]:
+    """The non-multipart parts in reading order; a forwarded message/rfc822 is one leaf."""
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        payload = part.get_payload()
+        if part.get_content_type() != "message/rfc822" and isinstance(payload, list):
+            stack.extend(reversed(payload))
+        else:
+            yield part
+
+
 def message_body(msg: Message) -> Body:
     """Choose the text to show for a parsed message and collect its attachments.
 
@@ -282,9 +295,10 @@ def message_body(msg: Message) -> Body:
     body = Body()
     plain: list[str] = []
     html: list[str] = []
-    for index, part in enumerate(msg.walk()):
-        if part.is_multipart():
-            continue
+    for part in msg.walk():
+        for defect in part.defects:
+            body.warnings.append(f"broken MIME structure: {type(defect).__name__}")
+    for index, part in enumerate(_leaves(msg)):
         if len(body.parts) >= MAX_PARTS:
             body.warnings.append(f"more than {MAX_PARTS} parts; the rest are only in the raw mail")
             break
@@ -302,11 +316,14 @@ def message_body(msg: Message) -> Body:
             plain.append(_part_text(part, raw_type, body.warnings))
         elif not is_attachment and ctype == "text/html":
             html.append(_part_text(part, raw_type, body.warnings))
-        elif ctype == "message/rfc822" and not is_attachment:
-            # A forwarded mail: show it as an attachment the agent can open.
+        elif ctype == "message/rfc822":
+            # A forwarded mail: an attachment the agent can open, not part of this mail's text.
             inner = part.get_payload()
             payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-            body.parts.append(Part(_filename(part, index, body.warnings), ctype, payload))
+            name = _filename(part, index, body.warnings)
+            if name.startswith("part-"):
+                name = "forwarded message.eml"
+            body.parts.append(Part(name, ctype, payload))
         else:
             payload = part.get_payload(decode=True) or b""
             if isinstance(payload, str):
@@ -326,7 +343,5 @@ def message_body(msg: Message) -> Body:
     elif body.html is not None:
         body.text = html_to_markdown(body.html)
     body.text = sanitize(body.text)
-    for defect in getattr(msg, "defects", ()):
-        body.warnings.append(f"broken MIME structure: {type(defect).__name__}")
     body.warnings = list(dict.fromkeys(body.warnings))
     return body
