@@ -24,6 +24,7 @@ from rich.text import Text
 from deskterm import actions
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.domain import from_iso, to_iso, utcnow
+from deskterm.email_cli import account_app, import_app
 from deskterm.macro_cli import app as macro_app
 from deskterm.sla_cli import app as sla_app
 from deskterm.store import Store, StoreError, default_db_path, open_store, queries
@@ -585,6 +586,8 @@ def demo(
 
 app.add_typer(macro_app, name="macro")
 app.add_typer(sla_app, name="sla")
+app.add_typer(account_app, name="account")
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:

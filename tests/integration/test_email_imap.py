@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
-from deskterm.connectors.email import EmailConnector
 
 from deskterm import actions, ingest, sync
+from deskterm.connectors.email import EmailConnector
 from deskterm.domain import utcnow
 
 from .conftest import mail
@@ -161,3 +161,21 @@ def test_wrong_password_is_a_clear_permanent_error(dovecot, mail_account, monkey
     monkeypatch.setenv(env_name(account.name), "wrong")
     with pytest.raises(PermanentError, match=r"login .* refused"):
         list(EmailConnector(account).pull({}))
+
+
+def test_account_test_command_reports_a_working_login_and_a_missing_folder(
+    mail_account, db_path, smtp_server
+):
+    from typer.testing import CliRunner
+
+    from deskterm.cli import app
+
+    good = mail_account(smtp=smtp_server)
+    result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", good.name])
+    assert result.exit_code == 0, result.output
+    assert "IMAP login" in result.output and "folder INBOX: ok" in result.output
+
+    bad = mail_account(smtp=smtp_server, folders=["INBOX", "Nope"])
+    result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", bad.name])
+    assert result.exit_code == 1
+    assert "'Nope' does not exist" in result.output

@@ -1,0 +1,115 @@
+"""Importing Maildir and mbox archives: everything arrives once, re-imports add nothing."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from deskterm.cli import app
+from deskterm.connectors.email.importer import import_maildir, import_mbox
+from deskterm.connectors.email.parse import ParseOptions
+from deskterm.store import open_store
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "mail"
+
+
+def fixture_messages() -> list[bytes]:
+    return [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+
+
+@pytest.fixture
+def maildir(tmp_path) -> Path:
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    for raw in fixture_messages():
+        box.add(raw)
+    sub = box.add_folder("Archive")
+    sub.add(b"From: old@example.net\nMessage-ID: <old@example.net>\nSubject: archived\n\nold\n")
+    return tmp_path / "Maildir"
+
+
+@pytest.fixture
+def mbox(tmp_path) -> Path:
+    path = tmp_path / "mail.mbox"
+    box = mailbox.mbox(path)
+    for raw in fixture_messages():
+        box.add(raw)
+    box.flush()
+    return path
+
+
+def test_maildir_import_brings_in_every_message_including_subfolders(maildir, store, tmp_path):
+    options = ParseOptions("archive")
+    result = import_maildir(store, maildir, options, workers=0)
+    assert result.added == len(fixture_messages()) + 1
+    assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == result.added
+    again = import_maildir(store, maildir, options, workers=0)
+    assert (again.added, again.duplicates) == (0, result.added)
+
+
+def test_import_in_worker_processes_gives_the_same_result(maildir, tmp_path):
+    inline = open_store(tmp_path / "inline.db")
+    parallel = open_store(tmp_path / "parallel.db")
+    import_maildir(inline, maildir, ParseOptions("archive"), workers=0)
+    import_maildir(parallel, maildir, ParseOptions("archive"), workers=2)
+    query = "SELECT external_id, subject, text FROM messages ORDER BY external_id"
+    assert inline.conn.execute(query).fetchall() == parallel.conn.execute(query).fetchall()
+
+
+def test_mbox_import_is_idempotent(mbox, store):
+    first = import_mbox(store, mbox, ParseOptions("archive"), workers=0)
+    second = import_mbox(store, mbox, ParseOptions("archive"), workers=0)
+    assert first.added == len(fixture_messages())
+    assert second.added == 0
+
+
+def test_cli_imports_a_maildir_and_reports_counts(maildir, tmp_path):
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "import", "maildir", str(maildir)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(fixture_messages()) + 1} messages added" in result.output
+    again = CliRunner().invoke(app, ["--db", str(db), "import", "maildir", str(maildir)])
+    assert "0 messages added" in again.output
+
+
+def test_cli_explains_a_path_that_is_not_a_maildir(tmp_path):
+    result = CliRunner().invoke(app, ["import", "maildir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no cur/ or new/" in result.output
+
+
+def test_account_add_email_stores_settings_but_never_the_password(tmp_path, monkeypatch):
+    from deskterm import secrets
+
+    monkeypatch.setattr(secrets, "_keyring", lambda: None)
+    monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    db = tmp_path / "cli.db"
+    args = [
+        "--db",
+        str(db),
+        "account",
+        "add",
+        "email",
+        "shop-mail",
+        "--address",
+        "help@shop.example",
+        "--host",
+        "imap.shop.example",
+        "--password-stdin",
+        "--folder",
+        "INBOX",
+        "--folder",
+        "Amazon",
+    ]
+    result = CliRunner().invoke(app, args, input="pa55word\n")
+    assert result.exit_code == 0, result.output
+    assert secrets.get_secret("shop-mail") == "pa55word"
+    store = open_store(db)
+    row = store.conn.execute("SELECT address, settings FROM accounts").fetchone()
+    assert row[0] == "help@shop.example"
+    assert '"folders": ["INBOX", "Amazon"]' in row[1]
+    assert "pa55word" not in db.read_bytes().decode("latin-1")
+    duplicate = CliRunner().invoke(app, args, input="pa55word\n")
+    assert duplicate.exit_code == 1 and "--replace" in duplicate.output
