@@ -237,12 +237,19 @@ def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dic
     return list(best.values())[:limit]
 
 
-def deadlines_between(store: Store, start: datetime, end: datetime) -> list[dict]:
-    """Active tickets whose SLA deadline fell in (start, end]: the ones that just breached."""
+def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
+    """Active tickets whose SLA warning or deadline moment fell in (start, end], deadline first.
+
+    `crossed` is 'breached' or 'warning': what the ticket just entered.
+    """
+    window = (to_iso(start), to_iso(end))
     return _dicts(
         store,
-        "SELECT id, subject, next_deadline FROM tickets"
+        "SELECT id, subject, 'breached' AS crossed FROM tickets"
         " WHERE COALESCE(next_deadline, '9999') > ? AND COALESCE(next_deadline, '9999') <= ?"
-        " AND status NOT IN ('solved', 'closed') ORDER BY COALESCE(next_deadline, '9999')",
-        (to_iso(start), to_iso(end)),
+        " AND status NOT IN ('solved', 'closed')"
+        " UNION ALL SELECT id, subject, 'warning' FROM tickets"
+        " WHERE warn_at > ? AND warn_at <= ? AND status NOT IN ('solved', 'closed')"
+        " AND COALESCE(next_deadline, '9999') > ?",
+        (*window, *window, window[1]),
     )

@@ -129,23 +129,28 @@ class DeskApp(App):
         if version != self._data_version:
             self._data_version = version
             self.data_changed()
-        self._announce_breaches(self._last_tick, now)
+        self._announce_crossings(self._last_tick, now)
         self._last_tick = now
         tick = getattr(self.screen, "tick", None)
         if tick is not None:
             tick()
 
-    def _announce_breaches(self, since: datetime, now: datetime) -> None:
+    def _announce_crossings(self, since: datetime, now: datetime) -> None:
+        """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
         if now - since > timedelta(minutes=5):
-            # After a long sleep (laptop lid) a flood of old breaches says nothing useful.
+            # After a long sleep (laptop lid) a flood of old crossings says nothing useful.
             return
-        crossed = queries.deadlines_between(self.store, since, now)
+        crossed = queries.sla_crossings(self.store, since, now)
         for row in crossed[:3]:
+            breached = row["crossed"] == "breached"
             self.notify(
-                f"#{row['id']} passed its SLA deadline", title="SLA breach", severity="error"
+                f"#{row['id']} "
+                + ("passed its SLA deadline" if breached else "is close to its SLA deadline"),
+                title="SLA breach" if breached else "SLA warning",
+                severity="error" if breached else "warning",
             )
         if len(crossed) > 3:
-            self.notify(f"and {len(crossed) - 3} more", title="SLA breach", severity="error")
+            self.notify(f"and {len(crossed) - 3} more", title="SLA", severity="warning")
         if crossed and self.settings.bell:
             self.bell()
 

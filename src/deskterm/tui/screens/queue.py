@@ -85,8 +85,11 @@ class QueueScreen(TicketActions):
 
     def tick(self) -> None:
         """Once a second: countdowns move; only visible rows are redrawn."""
-        self.queue.tick()
-        self.query_one(StatusHeader).refresh()
+        # query(), not query_one(): the timer may fire while the app is closing.
+        for view in self.query(QueueView):
+            view.tick()
+        for header in self.query(StatusHeader):
+            header.refresh()
 
     @on(DataChanged)
     def data_changed(self) -> None:
@@ -160,17 +163,17 @@ class QueueScreen(TicketActions):
     def _selected(self, event: QueueView.Selected) -> None:
         self.app.open_ticket(event.row.id)
 
-    def neighbour(self, ticket_id: int, step: int, *, reload: bool = False) -> int | None:
+    def neighbour(self, ticket_id: int, step: int, *, finished: bool = False) -> int | None:
         """The ticket `step` rows from `ticket_id` here, for J/K and "next" on the ticket screen.
 
-        With `reload`, the queue is read again first: a ticket that just left it (resolved,
-        snoozed) is followed by the one that took its place.
+        When the ticket was just `finished`, the queue is read again and the cursor stays where
+        it was: the ticket that took that place (or the one after, if it stayed) comes next.
         """
         queue = self.queue
-        if reload:
-            queue.reload(keep=ticket_id)
+        if finished:
+            queue.reload()
         current = queue.current
-        if current is not None and current.id != ticket_id:
+        if current is not None and current.id != ticket_id and not finished:
             found = self.source.index_of(ticket_id, near=queue.cursor)
             if found is not None:
                 queue.move_to(found)
@@ -182,7 +185,7 @@ class QueueScreen(TicketActions):
         elif step < 0:
             queue.move(-1)
         following = queue.current
-        return following.id if following else None
+        return following.id if following and following.id != ticket_id else None
 
     # Views, search and sort
 

@@ -106,8 +106,8 @@ class TicketScreen(TicketActions):
 
     def go(self, step: int, *, finished: bool = False) -> None:
         """Open the ticket `step` places away in the queue (or leave when there is none)."""
-        following = self.app.queue_screen.neighbour(self.ticket_id, step, reload=finished)
-        if following is None or following == self.ticket_id:
+        following = self.app.queue_screen.neighbour(self.ticket_id, step, finished=finished)
+        if following is None:
             if finished:
                 self.dismiss()
             else:

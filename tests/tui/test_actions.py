@@ -1,0 +1,279 @@
+"""Every ticket action from the keyboard: prompts, the change in the store, and what comes next."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from helpers import cursor_subject, notifications, subjects, thread_text
+from workspace import NOW, build_app
+
+from deskterm import drafts
+from deskterm.macros import MacroSet, parse_macro
+from deskterm.store import queries
+from deskterm.tui.screens.queue import QueueScreen
+from deskterm.tui.screens.ticket import TicketScreen
+
+
+def ticket(app, ticket_id: int) -> dict:
+    return queries.ticket(app.store, ticket_id)
+
+
+def last_event(app, ticket_id: int) -> dict:
+    return queries.events(app.store, ticket_id)[-1]
+
+
+async def test_s_resolves_the_ticket_and_the_cursor_moves_to_the_next(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "solved"
+        assert last_event(app, 1)["actor"] == "agent:anna"
+        assert "Where is my order #1001?" not in subjects(app)
+        assert cursor_subject(app) == "Refund for a broken lamp"
+
+
+async def test_after_action_stay_keeps_the_cursor_on_an_escalated_ticket(db):
+    app = build_app(db, {"tui": {"after_action": "stay"}})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e", *"needs a refund decision", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["escalation"] == 1
+        assert cursor_subject(app) == "Where is my order #1001?"
+
+
+async def test_e_escalates_with_the_reason_and_next_moves_on(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e", *"lost parcel", "enter")
+        await pilot.pause()
+        event = last_event(app, 1)
+        assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
+        assert cursor_subject(app) == "Refund for a broken lamp"
+
+
+async def test_escalating_without_a_reason_is_refused_and_changes_nothing(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["escalation"] == 0
+        assert "an escalation needs a reason" in notifications(app)
+
+
+async def test_escape_cancels_a_prompt(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e", *"typo", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert ticket(app, 1)["escalation"] == 0
+
+
+async def test_p_sets_pending_which_pauses_the_clock_and_sinks_the_ticket(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "pending"
+        assert subjects(app)[-1] == "Where is my order #1001?"
+        assert cursor_subject(app) == "Refund for a broken lamp"
+
+
+async def test_a_assigns_to_me_by_default_and_to_anyone_typed(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["assignee"] == "anna"
+        await pilot.press("k", "a", "ctrl+u", *"ben", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["assignee"] == "ben"
+
+
+async def test_t_adds_and_removes_tags(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("t", *"late -wismo", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["tags"] == ["late"]
+
+
+async def test_capital_p_picks_a_priority(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("P", "enter")  # the first choice is the most urgent
+        await pilot.pause()
+        assert ticket(app, 1)["priority"] == "urgent"
+
+
+async def test_z_snoozes_for_an_hour_and_the_ticket_leaves_the_queue(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("z", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["snoozed_until"] == "2026-11-20T16:00:00Z"
+        assert "Where is my order #1001?" not in subjects(app)
+
+
+async def test_z_custom_takes_a_typed_time_and_rejects_nonsense(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("z", "end", "enter", *"soonish", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["snoozed_until"] is None
+        assert any("'soonish' is not a time" in n for n in notifications(app))
+        await pilot.press("z", "end", "enter", *"3d", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["snoozed_until"] == "2026-11-23T15:00:00Z"
+
+
+async def test_u_undoes_the_last_action(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "new"
+        assert "Where is my order #1001?" in subjects(app)
+
+
+async def test_r_writes_a_reply_that_is_queued_in_the_outbox(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press(*"It ships today.", "ctrl+s")
+        await pilot.pause()
+        outbox = app.store.conn.execute("SELECT ticket_id, payload FROM outbox").fetchall()
+        assert len(outbox) == 1 and outbox[0][0] == 1 and "It ships today." in outbox[0][1]
+        assert drafts.load(app.store, 1, "reply") == ""
+        # after_action = next: the ticket screen moved on to the next ticket in the queue
+        assert app.screen.ticket_id == 3
+
+
+async def test_n_adds_an_internal_note_and_stays(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "n", *"call the carrier", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.ticket_id == 1
+        assert "call the carrier" in thread_text(app)
+        assert last_event(app, 1)["kind"] == "note"
+
+
+async def test_sending_an_empty_reply_is_refused_and_the_composer_stays_open(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "r", "ctrl+s")
+        await pilot.pause()
+        assert "a reply cannot be empty" in notifications(app)
+        assert app.screen.query_one("#composer").is_open
+
+
+async def test_a_draft_is_saved_while_typing_and_comes_back_after_leaving(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "r", *"Dear Anna")
+        await pilot.pause()
+        assert drafts.load(app.store, 1, "reply") == "Dear Anna"
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("enter", "r")
+        await pilot.pause()
+        assert app.screen.query_one("#composer-body").text == "Dear Anna"
+
+
+async def test_ticket_screen_shows_thread_sidebar_and_hides_quoted_history(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        text = thread_text(app)
+        assert "my order #1001 has not arrived" in text
+        assert "> old text" not in text and "3 quoted lines hidden" in text
+        await pilot.press("x")
+        await pilot.pause()
+        assert "> old text" in thread_text(app)
+        sidebar = str(app.screen.query_one("#sidebar-body").render())
+        assert "email: anna@example.com" in sidebar
+        assert "#1001" in sidebar and "https://track.example/JD0001" in sidebar
+        assert "tag wismo" in sidebar
+
+
+async def test_capital_j_and_k_walk_the_queue_from_the_ticket_screen(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "J")
+        await pilot.pause()
+        assert app.screen.ticket_id == 3
+        await pilot.press("K")
+        await pilot.pause()
+        assert app.screen.ticket_id == 1
+
+
+async def test_actions_on_the_ticket_screen_change_the_ticket_and_refresh_it(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "t", *"vip", "enter")
+        await pilot.pause()
+        assert ticket(app, 1)["tags"] == ["vip", "wismo"]
+        title = str(app.screen.query_one("#ticket-title").render())
+        assert "vip wismo" in title
+        await pilot.press("s")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "solved"
+        assert app.screen.ticket_id == 3
+
+
+WISMO = """
+name = "wismo"
+description = "Where is my order"
+key = "w"
+reply = "Hi {{ customer.name }}, your parcel is on its way."
+actions = [{ tag = "shipped" }, { status = "pending" }]
+"""
+
+
+async def test_macro_palette_previews_then_applies_and_u_undoes_it(db):
+    macro_set = MacroSet()
+    item = parse_macro(WISMO, source="test", stem="wismo")
+    macro_set.macros[item.name] = item
+    macro_set.keys["w"] = item.name
+    app = build_app(db, macro_set=macro_set)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        preview = str(app.screen.query_one("#macro-preview-text").render())
+        assert "your parcel is on its way" in preview
+        assert "add tag shipped" in preview
+        await pilot.press("enter")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "pending"
+        assert "shipped" in ticket(app, 1)["tags"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert ticket(app, 1)["status"] == "new"
+        assert "shipped" not in ticket(app, 1)["tags"]
+        await pilot.press("g", "w")
+        await pilot.pause()
+        assert "wismo" in str(app.screen.query_one("#macro-list").get_option_at_index(0).prompt)
+
+
+async def test_entering_warning_and_breach_while_open_is_announced(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app._announce_crossings(NOW, NOW + timedelta(minutes=1))
+        await pilot.pause()
+        assert notifications(app) == []
+        app._announce_crossings(NOW + timedelta(minutes=59), NOW + timedelta(minutes=61))
+        await pilot.pause()
+        assert notifications(app) == ["#2 is close to its SLA deadline"]
+        app._announce_crossings(NOW + timedelta(minutes=89), NOW + timedelta(minutes=91))
+        await pilot.pause()
+        assert notifications(app)[-1] == "#2 passed its SLA deadline"
