@@ -66,11 +66,15 @@ def _agent(state: Any, agent: str | None) -> str:
         _fail(str(exc), 2)
 
 
-def _load() -> macros.MacroSet:
+def _load(ctx: typer.Context, *, report: bool = True) -> macros.MacroSet:
+    """Every macro, with key clashes judged against the user's own [keymap]."""
     from deskterm import macros
 
-    loaded = macros.load_macros()
-    for problem in loaded.problems:
+    try:
+        loaded = macros.load_macros(reserved=macros.app_keys(ctx.obj.config))
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    for problem in loaded.problems if report else ():
         err.print(Text(str(problem), style="yellow" if not problem.error else "red"))
     return loaded
 
@@ -100,9 +104,9 @@ def _print_preview(result: macros.Preview) -> None:
 
 
 @app.command("list")
-def list_macros(as_json: JsonOption = False) -> None:
+def list_macros(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every macro: stock ones and your own (yours win by name)."""
-    loaded = _load()
+    loaded = _load(ctx)
     if as_json:
         out.print_json(
             json.dumps(
@@ -131,7 +135,7 @@ def show(
     """A macro as written; with --ticket, also rendered for that ticket."""
     from deskterm import macros
 
-    item = _get(_load(), name)
+    item = _get(_load(ctx), name)
     rendered = None
     if ticket is not None:
         state = _state(ctx, db)
@@ -186,7 +190,7 @@ def apply_macro(
     """Apply a macro to a ticket: all its steps or, if one fails, none."""
     from deskterm import macros
 
-    item = _get(_load(), name)
+    item = _get(_load(ctx), name)
     state = _state(ctx, db)
     store, agent_name = state.store(), _agent(state, agent)
     try:
@@ -250,14 +254,20 @@ def undo(
 
 
 @app.command()
-def check(as_json: JsonOption = False) -> None:
+def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every template compiles, every placeholder is known, keys do not clash; exit 1 if not."""
     from deskterm import macros
-
-    loaded = macros.load_macros()
     from deskterm.connector import registry
 
-    problems = loaded.problems + macros.check_connectors(loaded, set(registry()))
+    loaded = _load(ctx, report=False)
+    problems = list(loaded.problems)
+    try:
+        installed = set(registry())
+    # A broken third-party connector must not hide the macros' own problems.
+    except Exception as exc:
+        problems.append(macros.Problem("connectors", f"cannot list them: {exc}", error=False))
+    else:
+        problems += macros.check_connectors(loaded, installed)
     if as_json:
         out.print_json(
             json.dumps(

@@ -56,7 +56,6 @@ from deskterm.config import Config, ConfigError, config_dir, load_config
 from deskterm.connector import Account, connector_for
 from deskterm.content import sanitize
 from deskterm.domain import Priority, Status, from_iso, to_iso, utcnow
-from deskterm.keymap_defaults import RESERVED, normalize_key
 from deskterm.macro_templates import (
     Record,
     TemplateProblem,
@@ -65,9 +64,23 @@ from deskterm.macro_templates import (
     unknown_placeholders,
 )
 from deskterm.store import Store
+from deskterm.tui.keymap import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
-KEY_RE = re.compile(r"^(?:(?:ctrl|alt|shift|meta)\+)*(?:[!-~]|f(?:[1-9]|1[0-9]|2[0-4])|[a-z_]+)$")
+# Keys Textual or the terminal take before any screen sees them (quit, focus, and the control
+# chords a terminal sends as the same byte as enter, tab, backspace and escape).
+TERMINAL_KEYS = frozenset(
+    {
+        "ctrl+c",
+        "ctrl+q",
+        "tab",
+        "shift+tab",
+        "ctrl+m",
+        "ctrl+i",
+        "ctrl+h",
+        "ctrl+left_square_bracket",
+    }
+)
 DURATION_RE = re.compile(r"^(?:\d+[mhdw])+$")
 DURATION_PART_RE = re.compile(r"(\d+)([mhdw])")
 DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -375,7 +388,7 @@ def _check_common(name: str, key: str | None, after: str, channels: Any) -> tupl
     if not NAME_RE.match(name):
         raise MacroError(f"name {name!r} must be lower-case letters, digits, - and _ (at most 48)")
     if key is not None and not KEY_RE.match(key):
-        raise MacroError(f"key {key!r} is not a key name like 'w', 'f5' or 'ctrl+w'")
+        raise MacroError(f"key {key!r} is not a key name like 'w', 'D', 'f5' or 'ctrl+w'")
     if after not in AFTER_CHOICES:
         raise MacroError(f"after must be one of {', '.join(AFTER_CHOICES)}, not {after!r}")
     if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
@@ -504,25 +517,31 @@ def _describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _bind_keys(result: MacroSet) -> None:
+def app_keys(config: Config | None = None) -> set[str]:
+    """The keys the workstation keeps for itself, with the user's [keymap] applied."""
+    keymap = parse_keymap(config.section("keymap"), config.path) if config else None
+    return reserved_keys(keymap) | TERMINAL_KEYS
+
+
+def _bind_keys(result: MacroSet, reserved: set[str]) -> None:
     # The user's macros claim keys first, then by name, so the outcome never depends on disk order.
     ordered = sorted(result.macros.values(), key=lambda m: (m.origin != "user", m.name))
     for item in ordered:
         if item.key is None:
             continue
-        if item.key in RESERVED:
+        if item.key in reserved:
             result.problems.append(
                 Problem(
                     item.source,
-                    f"macro {item.name}: key {item.key!r} is one of the app's own keys; "
-                    "pick another (function keys f2-f12 are free)",
+                    f"macro {item.name}: key {display_key(item.key)!r} is one of the app's own "
+                    "keys; pick another (function keys f2-f12 are free)",
                 )
             )
         elif item.key in result.keys:
             result.problems.append(
                 Problem(
                     item.source,
-                    f"macro {item.name}: key {item.key!r} is already bound to macro "
+                    f"macro {item.name}: key {display_key(item.key)!r} is already bound to macro "
                     f"{result.keys[item.key]}; {item.name} is left without a key",
                 )
             )
@@ -530,8 +549,14 @@ def _bind_keys(result: MacroSet) -> None:
             result.keys[item.key] = item.name
 
 
-def load_macros(user_dir: Path | None = None, *, stock: bool = True) -> MacroSet:
-    """The stock pack plus the user's folder (theirs win by name); problems are collected, not raised."""
+def load_macros(
+    user_dir: Path | None = None, *, stock: bool = True, reserved: set[str] | None = None
+) -> MacroSet:
+    """The stock pack plus the user's folder (theirs win by name); problems are collected, not raised.
+
+    `reserved` are the keys the app binds (default: `app_keys()` of the default keymap); a macro
+    asking for one of them is reported and left without a key.
+    """
     result = MacroSet()
     if stock:
         for filename, text, source in _stock_files():
@@ -570,7 +595,7 @@ def load_macros(user_dir: Path | None = None, *, stock: bool = True) -> MacroSet
         result.macros.update(user)
     elif user_dir is not None:
         result.problems.append(Problem(str(folder), "macro folder does not exist"))
-    _bind_keys(result)
+    _bind_keys(result, app_keys() if reserved is None else reserved)
     return result
 
 

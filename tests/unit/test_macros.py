@@ -12,7 +12,6 @@ import pytest
 from deskterm import connector, ingest, macros
 from deskterm.config import Config, Shop
 from deskterm.domain import Batch, Identity, OrderSnapshot
-from deskterm.keymap_defaults import RESERVED
 from deskterm.macros import MacroError, apply, load_macros, preview, undo_macro
 from deskterm.store import Store
 
@@ -127,7 +126,7 @@ def test_the_stock_pack_loads_cleanly_and_covers_the_everyday_cases(
 
 def test_stock_keys_do_not_clash_with_the_app(stock: macros.MacroSet) -> None:
     bound = {m.key for m in stock if m.key}
-    assert bound and not bound & RESERVED
+    assert bound and not bound & macros.app_keys()
     assert stock.for_key("w").name == "wismo"
 
 
@@ -303,6 +302,14 @@ def test_a_key_the_app_uses_is_reported_when_macros_load(tmp_path: Path) -> None
     assert loaded.for_key("r") is None
 
 
+def test_keys_the_user_rebinds_in_their_keymap_are_judged_as_rebound(tmp_path: Path) -> None:
+    write(tmp_path, "mine.toml", 'name = "mine"\nkey = "f5"\nnote = "x"')
+    rebound = Config(raw={"keymap": {"reply": "f5"}})
+    loaded = load_macros(tmp_path, reserved=macros.app_keys(rebound))
+    assert any("key 'f5' is one of the app's own keys" in p.message for p in loaded.errors)
+    assert loaded.for_key("w").name == "wismo"
+
+
 def test_two_macros_on_one_key_report_the_clash_and_bind_only_one(tmp_path: Path) -> None:
     write(tmp_path, "a.toml", 'name = "aaa"\nkey = "w"\nnote = "x"')
     loaded = load_macros(tmp_path)
@@ -327,6 +334,7 @@ def test_a_broken_user_macro_is_reported_and_the_stock_one_stays(tmp_path: Path)
         ('note = "x"\nactions = [{ status = "done" }]', "unknown status 'done'"),
         ('note = "x"\nactions = [{ status = "open", tag = "a" }]', "exactly one action"),
         ('note = "x"\nkey = "ctrl+shift+"', "not a key name"),
+        ('note = "x"\nkey = "alt+w"', "not a key name"),
         ('repyl = "x"', "did you mean 'reply'"),
         ('name = "Bad Name"\nnote = "x"', "lower-case"),
         ('description = "nothing to do"', "needs a reply, a note or"),
