@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -159,3 +161,11 @@ def test_undo_reverts_the_whole_application(db_path: Path, store: Store, ticket:
     status, priority = store.conn.execute("SELECT status, priority FROM tickets").fetchone()
     assert (status, priority) == ("new", "normal")
     assert store.conn.execute("SELECT status FROM outbox").fetchone()[0] == "cancelled"
+
+
+def test_the_macro_engine_and_commands_never_import_textual() -> None:
+    code = (
+        "import sys, deskterm.macros, deskterm.macro_cli, deskterm.cli;"
+        "sys.exit('textual' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
