@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
@@ -183,8 +184,10 @@ def make_environment() -> _Sandbox:
 ENV = make_environment()
 
 
+# Compiling costs milliseconds and a template's text never changes meaning, so each is compiled once.
+@lru_cache(maxsize=1024)
 def compile_template(source: str) -> Any:
-    """Compile once; a syntax error names its line."""
+    """The compiled template; a syntax error names its line."""
     try:
         return ENV.from_string(_drop_standalone_newlines(source))
     except TemplateSyntaxError as exc:
@@ -237,12 +240,13 @@ def _loop_aliases(ast: nodes.Template) -> dict[str, str]:
     return aliases
 
 
-def unknown_placeholders(source: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def unknown_placeholders(source: str) -> tuple[str, ...]:
     """Problems with the placeholders `source` uses: unknown names and unknown fields."""
     try:
         ast = ENV.parse(_drop_standalone_newlines(source))
     except TemplateSyntaxError as exc:
-        return [f"line {exc.lineno}: {exc.message}"]
+        return (f"line {exc.lineno}: {exc.message}",)
     problems = []
     for name in sorted(meta.find_undeclared_variables(ast)):
         if name not in PLACEHOLDERS and name not in ENV.globals:
@@ -269,4 +273,4 @@ def unknown_placeholders(source: str) -> list[str]:
                 f"unknown placeholder {base}.{attr}{_suggest(attr, known)}; "
                 f"{placeholder} has: {', '.join(sorted(known))}"
             )
-    return problems
+    return tuple(problems)

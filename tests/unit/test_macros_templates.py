@@ -128,7 +128,7 @@ def test_known_placeholders_pass_the_check() -> None:
         "{{ customer.first_name }} {{ ticket.id }} {{ order['tracking_url'] }} {{ agent.name }}"
         " {{ shop.signature }} {% for o in orders %}{{ o.total }}{% endfor %}"
     )
-    assert unknown_placeholders(template) == []
+    assert unknown_placeholders(template) == ()
 
 
 def test_a_block_tag_ending_a_line_keeps_the_line_break(values: dict) -> None:
