@@ -127,20 +127,26 @@ class Step:
     def describe(self) -> str:
         """One line for the preview: what the step does, and why it will not when it is skipped."""
         value = self.value
-        text = {
-            "reply": "send the reply to the customer",
-            "note": "add an internal note",
-            "status": f"set status to {value}",
-            "priority": f"set priority to {value}",
-            "tag": f"add tag {value}",
-            "untag": f"remove tag {value}",
-            "assign": f"assign to {value}" if value else "unassign",
-            "escalate": f"escalate: {value}",
-            "snooze": f"snooze until {to_iso(value)}" if isinstance(value, datetime) else "",
-            "connector": f"run {value}"
-            + (f" ({', '.join(f'{k}={v}' for k, v in self.params.items())})" if self.params else "")
-            + " - needs confirmation",
-        }[self.kind]
+        match self.kind:
+            case "reply":
+                text = "send the reply to the customer"
+            case "note":
+                text = "add an internal note"
+            case "status" | "priority":
+                text = f"set {self.kind} to {value}"
+            case "tag":
+                text = f"add tag {value}"
+            case "untag":
+                text = f"remove tag {value}"
+            case "assign":
+                text = f"assign to {value}" if value else "unassign"
+            case "escalate":
+                text = f"escalate: {value}"
+            case "snooze":
+                text = f"snooze until {to_iso(value)}"
+            case _:
+                params = ", ".join(f"{k}={v}" for k, v in self.params.items())
+                text = f"run {value}{f' ({params})' if params else ''} - needs confirmation"
         return f"{text} (skipped: {self.skip})" if self.skip else text
 
     def to_dict(self) -> dict[str, Any]:
@@ -267,7 +273,7 @@ def user_macros_dir() -> Path:
 
 
 def parse_duration(text: str) -> timedelta:
-    """ "90m", "4h", "2d", "1w", "1d12h" -> a timedelta."""
+    """A duration written like "90m", "4h", "2d", "1w" or "1d12h"."""
     text = text.strip().lower()
     if not DURATION_RE.match(text):
         raise MacroError(f"{text!r} is not a duration like 30m, 4h, 2d or 1w")
