@@ -243,7 +243,7 @@ async def test_macro_palette_previews_then_applies_and_u_undoes_it(db):
     macro_set = MacroSet()
     item = parse_macro(WISMO, source="test", stem="wismo")
     macro_set.macros[item.name] = item
-    macro_set.keys["w"] = item.name
+    macro_set.keys[item.key] = item.name
     app = build_app(db, macro_set=macro_set)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()

@@ -10,11 +10,11 @@ from textual.app import App
 
 from deskterm.config import Config
 from deskterm.domain import utcnow
-from deskterm.macros import MacroSet, Problem, load_macros
+from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.store import Store, open_store, queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
-from deskterm.tui.keymap import APP, normalize_key, parse_keymap, reserved_keys
+from deskterm.tui.keymap import APP, parse_keymap
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.header import Overview
@@ -53,27 +53,12 @@ class DeskApp(App):
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
         self.sync_enabled = sync
-        self.macros = macro_set if macro_set is not None else load_macros()
-        self.macro_keys = self._macro_keys()
+        self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
         # What u reverts, newest last: ("agent", "") or ("macro", name).
         self.undo_stack: list[tuple[str, str]] = []
         self._watcher = None
         self._data_version = self.store.data_version()
         self._last_tick = self.now()
-
-    def _macro_keys(self) -> dict[str, str]:
-        """Macro keys as Textual names them; a key an app binding uses stays with the binding."""
-        reserved = reserved_keys(self.user_keymap)
-        bound = {}
-        for key, name in self.macros.keys.items():
-            textual_key = normalize_key(key)
-            if textual_key in reserved:
-                self.macros.problems.append(
-                    Problem(name, f"macro {name}: key {key!r} is used by the keymap; unbound")
-                )
-            else:
-                bound[textual_key] = name
-        return bound
 
     def on_mount(self) -> None:
         from deskterm.tui.screens.queue import QueueScreen

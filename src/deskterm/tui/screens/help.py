@@ -26,22 +26,22 @@ SCOPE_TITLES = {
 def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Table:
     """Every binding with the keys it has now; macros (key, name, description) at the end."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
-    table.add_column("keys", style="bold", no_wrap=True)
+    table.add_column("keys", style="bold", no_wrap=True, min_width=12)
     table.add_column("what")
     table.add_column("id", style="dim", no_wrap=True)
     for scope, title in SCOPE_TITLES.items():
-        table.add_row(Text(title, style="bold underline"), "", "")
+        table.add_row("", Text(title, style="bold underline"), "")
         for spec in SPECS:
             if spec.scope == scope:
                 table.add_row(
                     display_key(keymap.get(spec.id, spec.keys)), spec.description, spec.id
                 )
         table.add_row("", "", "")
-    table.add_row(Text("Macros", style="bold underline"), "", "")
+    table.add_row("", Text("Macros", style="bold underline"), "")
     if not macros:
         table.add_row("", Text("none installed", style="dim"), "")
     for key, name, description in macros:
-        table.add_row(key or "m", Text(f"{name}: {description}"), "")
+        table.add_row(display_key(key) if key else "m", Text(f"{name}: {description}"), "")
     return table
 
 
@@ -52,9 +52,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         keymap = {**{s.id: s.keys for s in SPECS}, **self.app.user_keymap}
+        self.table = help_table(keymap, self.app.macro_entries())
         with VerticalScroll(classes="prompt help"):
             yield Static(Text("Keys (rebind them by id in [keymap])", style="bold"))
-            yield Static(help_table(keymap, self.app.macro_entries()))
+            yield Static(self.table)
 
     def action_dismiss(self) -> None:
         self.dismiss()

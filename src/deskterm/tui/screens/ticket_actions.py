@@ -165,7 +165,7 @@ class TicketActions(Screen):
         """A key bound to a macro opens that macro's preview (unless the agent is typing)."""
         if isinstance(self.focused, Input | TextArea):
             return
-        name = self.app.macro_keys.get(event.key)
+        name = self.app.macros.keys.get(event.key)
         if name is not None:
             event.stop()
             self.action_macros(name)

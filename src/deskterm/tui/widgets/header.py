@@ -41,7 +41,7 @@ def stage_line(overview: Overview, now: datetime) -> Text:
 
 def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
     """One account: a dot coloured by state, its name, last sync or its error, outbox waiting."""
-    state = account.get("state") or ("never synced" if sync_enabled else "sync off")
+    state = account.get("state") or ("never synced" if sync_enabled else "")
     if not account.get("enabled", 1):
         state = "disabled"
     part = Text()
@@ -55,7 +55,7 @@ def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
         part.append(account["name"])
         if account.get("last_success_at"):
             part.append(f" {age(account['last_success_at'], now)}", style="dim")
-        else:
+        elif state:
             part.append(f" {state}", style="dim")
     if account.get("outbox_waiting"):
         part.append(f" ↑{account['outbox_waiting']}", style="yellow")
@@ -79,7 +79,9 @@ class StatusHeader(Widget):
     """Two lines at the top of the queue: stages and oldest, then accounts."""
 
     DEFAULT_CSS = """
-    StatusHeader { height: 2; background: $boost; padding: 0 1; }
+    StatusHeader {
+        height: 2; background: $boost; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     overview: reactive[Overview] = reactive(Overview, always_update=True)

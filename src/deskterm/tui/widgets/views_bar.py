@@ -11,7 +11,7 @@ from deskterm.tui.settings import View
 
 class ViewsBar(Widget):
     DEFAULT_CSS = """
-    ViewsBar { height: 1; padding: 0 1; }
+    ViewsBar { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     active: reactive[int | None] = reactive(0)
