@@ -66,6 +66,12 @@ class Calendar:
     _days: dict[date, tuple[Span, ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    # Business time before each local midnight, counted from the first day anyone asked about;
+    # kept for a contiguous range of days (_bounds), so measuring a month costs two look-ups.
+    _before: dict[date, timedelta] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _bounds: list[date] = field(default_factory=list, init=False, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -127,16 +133,45 @@ class Calendar:
             return ZERO
         if self.always_open:
             return end - start
-        zone = self.zone
-        day = start.astimezone(zone).date()
-        last = end.astimezone(zone).date()
-        total = ZERO
-        while day <= last:
-            for opens, closes in self.spans(day):
-                if closes > start and opens < end:
-                    total += min(closes, end) - max(opens, start)
-            day += DAY
+        return self._counted_until(end) - self._counted_until(start)
+
+    def _counted_until(self, moment: datetime) -> timedelta:
+        day = moment.astimezone(self.zone).date()
+        total = self._open_before(day)
+        for opens, closes in self.spans(day):
+            if opens < moment:
+                total += min(closes, moment) - opens
         return total
+
+    def _open_before(self, day: date) -> timedelta:
+        known = self._before
+        found = known.get(day)
+        if found is not None:
+            return found
+        bounds = self._bounds
+        if not bounds:
+            known[day] = ZERO
+            bounds[:] = [day, day]
+            return ZERO
+        first, last = bounds
+        if day > last:
+            total, walk = known[last], last
+            while walk < day:
+                total += self._open_on(walk)
+                walk += DAY
+                known[walk] = total
+            bounds[1] = day
+        else:
+            total, walk = known[first], first
+            while walk > day:
+                walk -= DAY
+                total -= self._open_on(walk)
+                known[walk] = total
+            bounds[0] = day
+        return known[day]
+
+    def _open_on(self, day: date) -> timedelta:
+        return sum((closes - opens for opens, closes in self.spans(day)), ZERO)
 
 
 def _local(day: date, minute: int, zone: ZoneInfo) -> datetime:
@@ -193,13 +228,18 @@ class Policy:
 
     def target(self, kind: str, priority: str) -> timedelta | None:
         """The target for clock `kind` at `priority`, scaled, to the whole second."""
-        base = {FIRST_REPLY: self.first_reply, NEXT_REPLY: self.next_reply}.get(
-            kind, self.resolution
-        )
+        if kind == FIRST_REPLY:
+            base = self.first_reply
+        elif kind == NEXT_REPLY:
+            base = self.next_reply
+        else:
+            base = self.resolution
         if base is None:
             return None
-        scale = dict(self.priority_scale).get(priority, 1.0)
-        return timedelta(seconds=max(1, round(base.total_seconds() * scale)))
+        for scaled, factor in self.priority_scale:
+            if scaled == priority:
+                return timedelta(seconds=max(1, round(base.total_seconds() * factor)))
+        return base
 
     def warning(self, target: timedelta) -> timedelta:
         """How long before the deadline the clock turns to warning."""
@@ -428,12 +468,10 @@ def run_clock(
     else:
         state = RUNNING
     if breached:
-        steps.append(
-            Step(due, "breached", f"target {format_duration(target, days_unit=False)} passed")
-        )
+        steps.append(Step(due, "breached", f"target {_target_words(target)} passed"))
         steps.sort(key=lambda s: s.at)
     elif counting:
-        steps.append(Step(due, "due", f"target {format_duration(target, days_unit=False)}"))
+        steps.append(Step(due, "due", f"target {_target_words(target)}"))
     return Clock(
         kind=kind,
         started=start,
@@ -510,6 +548,12 @@ def format_duration(amount: timedelta, *, days_unit: bool = True) -> str:
     if secs and not days and not hours:
         parts.append(f"{secs}s")
     return " ".join(parts[:2]) or "0s"
+
+
+@lru_cache(maxsize=256)
+def _target_words(target: timedelta) -> str:
+    # Every refresh names its targets; a handful of distinct targets exist, so remember them.
+    return format_duration(target, days_unit=False)
 
 
 def countdown(deadline: datetime, now: datetime) -> str:
