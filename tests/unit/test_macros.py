@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from deskterm import connector, ingest, macros
 from deskterm.config import Config, Shop
-from deskterm.domain import Batch, Identity, OrderSnapshot
+from deskterm.domain import Batch, Identity, InboundMessage, OrderSnapshot
 from deskterm.macros import MacroError, apply, load_macros, preview, undo_macro
-from deskterm.store import Store
+from deskterm.store import Store, open_store
 
 # The shared conftest freezes the same moment in its `now` fixture.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -535,3 +537,61 @@ def test_undo_refuses_once_the_reply_has_left(store: Store, ticket_for, stock) -
         undo_macro(store, "wismo")
     assert ticket_row(store, ticket)[0] == "pending"
     assert tags(store, ticket) == ["wismo"]
+
+
+# --- properties ------------------------------------------------------------------------------
+
+ACTION_CHOICES = st.sampled_from(
+    [
+        '{ status = "pending" }',
+        '{ status = "on_hold" }',
+        '{ priority = "urgent" }',
+        '{ tag = "alpha" }',
+        '{ tag = ["beta", "gamma"] }',
+        '{ untag = "alpha" }',
+        '{ assign = "{{ agent.name }}" }',
+        '{ escalate = "because" }',
+        '{ snooze = "3h" }',
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chosen=st.lists(ACTION_CHOICES, min_size=1, max_size=6),
+    with_reply=st.booleans(),
+    name=st.text(min_size=1, max_size=30),
+)
+def test_undo_puts_the_ticket_back_exactly_as_it_was(
+    chosen: list[str], with_reply: bool, name: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    store = open_store(memory=True)
+    msg = InboundMessage(
+        account="mail",
+        external_id="e1",
+        channel="email",
+        sender=Identity("email", "anna@example.com"),
+        sender_name=name,
+        sent_at=NOW - timedelta(hours=1),
+        text="Where is it?",
+        order_numbers=("#1001",),
+    )
+    ingest.ingest_batch(store, "mail", Batch([msg], {}, orders=[order()]), now=NOW)
+    ticket = store.conn.execute("SELECT id FROM tickets").fetchone()[0]
+    folder = tmp_path_factory.mktemp("macros")
+    reply = "reply = \"Hi {{ customer.name | default('there') }}\"\n" if with_reply else ""
+    write(folder, "m.toml", f'{reply}note = "n"\nactions = [{", ".join(chosen)}]\n')
+    item = load_macros(folder, stock=False).get("m")
+    before = (ticket_row(store, ticket), tags(store, ticket))
+    try:
+        done = apply(item, store, ticket, config=CONFIG, at=NOW)
+    except MacroError:
+        event("refused")
+        assert (ticket_row(store, ticket), tags(store, ticket)) == before
+        return
+    event("applied")
+    if with_reply:
+        body = json.loads(store.conn.execute("SELECT payload FROM outbox").fetchone()[0])["body"]
+        assert not any(ord(c) < 32 and c not in "\n\t" for c in body)
+    assert len(undo_macro(store, "m", at=NOW)) == len(done)
+    assert (ticket_row(store, ticket), tags(store, ticket)) == before
