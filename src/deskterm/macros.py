@@ -555,6 +555,40 @@ def _bind_keys(result: MacroSet, reserved: set[str]) -> None:
             result.keys[item.key] = item.name
 
 
+def _load_user(folder: Path, problems: list[Problem]) -> dict[str, Macro]:
+    """The macros of the user's folder, *.toml and *.py, in name order; problems are collected."""
+    try:
+        paths = sorted(folder.iterdir())
+    except OSError as exc:
+        problems.append(Problem(str(folder), f"cannot be read: {exc}"))
+        return {}
+    user: dict[str, Macro] = {}
+    for path in paths:
+        if path.suffix == ".toml":
+            try:
+                text = path.read_text(encoding="utf-8")
+                loaded = [parse_macro(text, source=str(path), stem=path.stem)]
+            except (MacroError, OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(str(path), str(exc)))
+                continue
+        elif path.suffix == ".py":
+            loaded = _load_python(path, problems)
+        else:
+            continue
+        for item in loaded:
+            if item.name in user:
+                problems.append(
+                    Problem(
+                        item.source,
+                        f"macro {item.name} is also defined in {user[item.name].source}; "
+                        "this one is ignored",
+                    )
+                )
+            else:
+                user[item.name] = item
+    return user
+
+
 def load_macros(
     user_dir: Path | None = None, *, stock: bool = True, reserved: set[str] | None = None
 ) -> MacroSet:
@@ -574,31 +608,7 @@ def load_macros(
             result.macros[item.name] = item
     folder = user_dir if user_dir is not None else user_macros_dir()
     if folder.is_dir():
-        user: dict[str, Macro] = {}
-        for path in sorted(folder.iterdir()):
-            if path.suffix == ".toml":
-                try:
-                    text = path.read_text(encoding="utf-8")
-                    loaded = [parse_macro(text, source=str(path), stem=path.stem)]
-                except (MacroError, OSError, UnicodeDecodeError) as exc:
-                    result.problems.append(Problem(str(path), str(exc)))
-                    continue
-            elif path.suffix == ".py":
-                loaded = _load_python(path, result.problems)
-            else:
-                continue
-            for item in loaded:
-                if item.name in user:
-                    result.problems.append(
-                        Problem(
-                            item.source,
-                            f"macro {item.name} is also defined in {user[item.name].source}; "
-                            "this one is ignored",
-                        )
-                    )
-                    continue
-                user[item.name] = item
-        result.macros.update(user)
+        result.macros.update(_load_user(folder, result.problems))
     elif user_dir is not None:
         result.problems.append(Problem(str(folder), "macro folder does not exist"))
     _bind_keys(result, app_keys() if reserved is None else reserved)

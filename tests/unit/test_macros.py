@@ -354,6 +354,23 @@ def test_mistakes_in_a_macro_file_are_reported_clearly(
     assert message in problem.message
 
 
+def test_one_name_twice_in_the_user_folder_keeps_the_first_and_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "a.toml", 'name = "greet"\nreply = "Hello"')
+    write(
+        tmp_path,
+        "b.py",
+        "from deskterm.macros import macro\n\n@macro(name='greet')\n"
+        "def greet(ctx):\n    ctx.reply('Hi')\n",
+    )
+    (tmp_path / "c.toml").write_bytes(b"reply = '\xff\xfe'")
+    loaded = load_macros(tmp_path, stock=False)
+    assert loaded.get("greet").kind == "toml"
+    messages = [p.message for p in loaded.problems]
+    assert any("also defined in" in m and "a.toml" in m for m in messages)
+    assert any("utf-8" in m for m in messages)
+    assert len(loaded.problems) == 2
+
+
 def test_the_palette_search_finds_macros_by_words(stock: macros.MacroSet) -> None:
     assert stock.search("wismo")[0].name == "wismo"
     assert "damaged-item" in [m.name for m in stock.search("photo")]
