@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -132,7 +133,12 @@ def test_stock_keys_do_not_clash_with_the_app(stock: macros.MacroSet) -> None:
     assert stock.for_key("w").name == "wismo"
 
 
-@pytest.mark.parametrize("name", sorted(p.name[:-5] for p in Path("macros").glob("*.toml")))
+STOCK_FILES = resources.files("deskterm.stock_macros").iterdir()
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name[:-5] for p in STOCK_FILES if p.name.endswith(".toml"))
+)
 def test_every_stock_macro_renders_a_finished_text(
     store: Store, ticket_for, stock: macros.MacroSet, name: str
 ) -> None:
