@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
