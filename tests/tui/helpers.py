@@ -14,7 +14,7 @@ def queue_lines(app: DeskApp) -> list[str]:
 
 def subjects(app: DeskApp) -> list[str]:
     view = app.screen.queue
-    return [view.source.row(i).subject for i in range(view.count)]
+    return [view.source.row(i).subject for i in range(view.source.exact_count())]
 
 
 def cursor_subject(app: DeskApp) -> str:

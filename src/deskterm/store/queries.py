@@ -253,3 +253,34 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
         " AND COALESCE(next_deadline, '9999') > ?",
         (*window, *window, window[1]),
     )
+
+
+def queue_page_before(
+    store: Store,
+    flt: Filter,
+    now: datetime,
+    *,
+    sort: Sort = Sort.DEADLINE,
+    limit: int = 100,
+    before: tuple | None = None,
+) -> list[QueueRow]:
+    """The `limit` rows just before the keyset `before` (the queue's tail when None), in order.
+
+    Reading backwards through the index makes the end of a long queue as cheap as its start.
+    """
+    where, params = flt.where(now)
+    exprs, direction = SORTS[sort]
+    if before is not None:
+        op = "<" if direction == "ASC" else ">"
+        where += f" AND ({', '.join(exprs)}) {op} ({', '.join('?' * len(exprs))})"
+        params = [*params, *before]
+    backwards = "DESC" if direction == "ASC" else "ASC"
+    order = ", ".join(f"{e} {backwards}" for e in exprs)
+    key_cols = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
+    sql = (
+        f"SELECT {QUEUE_COLUMNS}, {key_cols} FROM tickets t JOIN customers c ON c.id = t.customer_id"
+        f" WHERE {where} ORDER BY {order} LIMIT ?"
+    )
+    rows = store.conn.execute(sql, [*params, limit]).fetchall()
+    width = len(exprs)
+    return [QueueRow(*row[:-width], key=tuple(row[-width:])) for row in reversed(rows)]

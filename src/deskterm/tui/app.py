@@ -14,7 +14,7 @@ from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.store import Store, open_store, queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
-from deskterm.tui.keymap import APP, parse_keymap
+from deskterm.tui.keymap import APP, BY_ID, parse_keymap
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.header import Overview
@@ -46,7 +46,7 @@ class DeskApp(App):
         self.user_keymap = parse_keymap(config.section("keymap"), config.path)
         self.store_path = Path(store_path)
         self.store: Store = open_store(self.store_path)
-        self._reader: Store | None = None
+        self._readers: dict[str, Store] = {}
         self.now = now or utcnow
         self.zone = zone or datetime.now().astimezone().tzinfo
         self.actor = f"agent:{config.agent}"
@@ -65,7 +65,8 @@ class DeskApp(App):
 
         for problem in self.macros.problems:
             self.notify(str(problem), title="Macros", severity="warning", timeout=8)
-        self.set_keymap(self.user_keymap)
+        # Only the rebound ids: Textual re-applies the keymap on every key press.
+        self.set_keymap({i: k for i, k in self.user_keymap.items() if k != BY_ID[i].keys})
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
         self.set_interval(TICK_SECONDS, self._tick)
@@ -89,15 +90,15 @@ class DeskApp(App):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop(timeout=2)
-        if self._reader is not None:
-            self._reader.close()
+        for reader in self._readers.values():
+            reader.close()
         self.store.close()
 
-    def reader(self) -> Store:
-        """A second connection for worker threads, so reads there never share the UI's."""
-        if self._reader is None:
-            self._reader = open_store(self.store_path)
-        return self._reader
+    def reader(self, group: str) -> Store:
+        """A connection for one exclusive worker group, so its reads never share the UI's."""
+        if group not in self._readers:
+            self._readers[group] = open_store(self.store_path)
+        return self._readers[group]
 
     def read_overview(self, store: Store) -> Overview:
         return Overview(

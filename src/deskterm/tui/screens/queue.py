@@ -74,7 +74,23 @@ class QueueScreen(TicketActions):
         self.refresh_counts()
 
     def on_screen_resume(self) -> None:
-        self.queue.reload(keep=self._current_id())
+        self.reload_queue(keep=self._current_id())
+
+    def reload_queue(self, *, keep: int | None = None) -> None:
+        """Re-read the visible part now; the exact count follows from a worker."""
+        self.queue.reload(keep=keep)
+        if not self.source.counted:
+            self.count_queue(self.source.generation)
+
+    @work(thread=True, exclusive=True, group="queue-count")
+    def count_queue(self, generation: int) -> None:
+        count = queue_count(self.app.reader("queue-count"), self.source.filter, self.app.now())
+        self.app.call_from_thread(self._count_arrived, generation, count)
+
+    def _count_arrived(self, generation: int, count: int) -> None:
+        if self.source.settle_count(generation, count):
+            for view in self.query(QueueView):
+                view.count_settled()
 
     def _current_id(self) -> int | None:
         row = self.queue.current
@@ -93,13 +109,13 @@ class QueueScreen(TicketActions):
 
     @on(DataChanged)
     def data_changed(self) -> None:
-        self.queue.reload(keep=self._current_id())
+        self.reload_queue(keep=self._current_id())
         self.refresh_counts()
 
     @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:
         """Count every view and read the header in a worker: at 100k tickets this takes a while."""
-        reader = self.app.reader()
+        reader = self.app.reader("counts")
         now = self.app.now()
         counts: dict[int | None, int] = {}
         for n, view in enumerate(self.views):
@@ -122,7 +138,7 @@ class QueueScreen(TicketActions):
         if kind in FINISHING and after == "next":
             following = queue.source.row(queue.cursor + 1)
             keep = following.id if following else None
-        queue.reload(keep=keep)
+        self.reload_queue(keep=keep)
 
     # Navigation
 
@@ -136,7 +152,7 @@ class QueueScreen(TicketActions):
         self.queue.move_to(0)
 
     def action_cursor_last(self) -> None:
-        self.queue.move_to(self.queue.count - 1)
+        self.queue.move_to(self.source.exact_count() - 1)
 
     def action_page_down(self) -> None:
         self.queue.page(1)
@@ -171,7 +187,7 @@ class QueueScreen(TicketActions):
         """
         queue = self.queue
         if finished:
-            queue.reload()
+            self.reload_queue()
         current = queue.current
         if current is not None and current.id != ticket_id and not finished:
             found = self.source.index_of(ticket_id, near=queue.cursor)
@@ -203,7 +219,7 @@ class QueueScreen(TicketActions):
         bar.active, bar.search, bar.sort = self.view_index, self.search_text, self.source.sort
         self.queue.cursor = 0
         self.queue.scroll_to(y=0, animate=False, immediate=True)
-        self.queue.reload()
+        self.reload_queue()
         self.refresh_counts()
 
     def action_cycle_sort(self) -> None:

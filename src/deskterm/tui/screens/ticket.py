@@ -89,7 +89,9 @@ class TicketScreen(TicketActions):
         if self.ticket is not None:
             kinds = drafts.kinds_with_drafts(self.app.store, self.ticket_id)
             title = title_line(self.ticket, self.app.now(), kinds)
-            self.query_one("#ticket-title", Static).update(title)
+            # query(), not query_one(): the clock may tick before compose or after unmount.
+            for widget in self.query("#ticket-title").results(Static):
+                widget.update(title)
 
     @on(DataChanged)
     def data_changed(self) -> None:

@@ -172,6 +172,9 @@ class QueueView(ScrollView, can_focus=True):
     def reload(self, *, keep: int | None = None) -> None:
         """Read the queue again; keep the cursor on ticket `keep` if it is still listed."""
         self.source.invalidate()
+        if self.cursor >= self.source.count:
+            # Deep in a long queue: the provisional count would pull the cursor up.
+            self.source.exact_count()
         self.virtual_size = Size(self.size.width, self.count)
         if keep is not None:
             self.source.row(self.cursor)
@@ -179,6 +182,11 @@ class QueueView(ScrollView, can_focus=True):
             if found is not None:
                 self.cursor = found
         self.move_to(self.cursor, force=True)
+        self.refresh()
+
+    def count_settled(self) -> None:
+        """The exact count arrived: the scrollbar and the reachable rows follow it."""
+        self.virtual_size = Size(self.size.width, self.count)
         self.refresh()
 
     def move_to(self, index: int, *, force: bool = False) -> None:
