@@ -164,9 +164,8 @@ def show(
         if template:
             out.print(Text(f"--- {label} template ---", style="dim"))
             out.print(Text(template.strip()))
-    for spec in item.steps:
-        extra = f" {json.dumps(dict(spec.params))}" if spec.params else ""
-        out.print(Text(f"  {spec.kind} = {json.dumps(spec.value, default=str)}{extra}"))
+    for action in item.to_dict()["actions"]:
+        out.print(Text(f"  {json.dumps(action)}"))
     if rendered is not None:
         out.print()
         _print_preview(rendered)

@@ -98,6 +98,17 @@ class MacroError(Exception):
     """A macro cannot be loaded, previewed or applied; the message says which and why."""
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON can carry it: TOML moments become ISO text, tables and lists recurse."""
+    if isinstance(value, datetime):
+        return to_iso(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 # --- what a macro is -------------------------------------------------------------------------
 
 
@@ -150,11 +161,10 @@ class Step:
         return f"{text} (skipped: {self.skip})" if self.skip else text
 
     def to_dict(self) -> dict[str, Any]:
-        value = to_iso(self.value) if isinstance(self.value, datetime) else self.value
         return {
             "kind": self.kind,
-            "value": value,
-            "params": dict(self.params),
+            "value": _plain(self.value),
+            "params": _plain(self.params),
             "skip": self.skip,
             "needs_confirmation": self.needs_confirmation,
             "description": self.describe(),
@@ -199,7 +209,7 @@ class Macro:
             "reply": self.reply,
             "note": self.note,
             "actions": [
-                {s.kind: s.value, **({"params": dict(s.params)} if s.params else {})}
+                {s.kind: _plain(s.value), **({"params": _plain(s.params)} if s.params else {})}
                 for s in self.steps
             ],
         }

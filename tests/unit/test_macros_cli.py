@@ -85,6 +85,19 @@ def test_list_shows_every_macro_with_its_key(db_path: Path) -> None:
     assert len(listed) >= 12
 
 
+def test_list_and_show_carry_a_snooze_moment_as_text(db_path: Path, settings: Path) -> None:
+    (settings / "later.toml").write_text(
+        'note = "x"\nactions = [{ snooze = 2030-01-02T09:00:00Z }]', encoding="utf-8"
+    )
+    code, out, _ = run(db_path, "list", "--json")
+    assert code == 0
+    listed = {m["name"]: m for m in json.loads(out)}
+    assert listed["later"]["actions"] == [{"snooze": "2030-01-02T09:00:00Z"}]
+    code, out, _ = run(db_path, "show", "later")
+    assert code == 0
+    assert '{"snooze": "2030-01-02T09:00:00Z"}' in out
+
+
 def test_show_renders_the_macro_for_a_ticket(db_path: Path, ticket: int) -> None:
     code, out, _ = run(db_path, "show", "wismo", "--ticket", str(ticket))
     assert code == 0
