@@ -6,7 +6,8 @@ Account settings (JSON in the accounts table; the password or token comes from d
     folders (default ["INBOX"]), auth ("password" | "xoauth2"), token_command, oauth_token_url,
     oauth_client_id, smtp_host, smtp_port, smtp_security, smtp_username, sent_folder ("Sent"),
     append_sent (true; false for Gmail, which files sent mail itself), display_name,
-    batch_size (500), max_attachment_mb (50), data_dir, timeout (seconds, 30)
+    batch_size (500), max_attachment_mb (50), data_dir, timeout (seconds, 30),
+    parse_workers (processes for big pulls; default: one per core from 2,000 messages on)
 
 Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
 $DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
@@ -22,7 +23,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from deskterm.connector import (
@@ -37,7 +38,8 @@ from deskterm.domain import Batch, Outbound, utcnow
 from . import auth
 from .attachments import AttachmentStore, data_dir
 from .compose import ComposeError, build_reply
-from .parse import ParseOptions, external_id_for, parse_message
+from .parse import ParseOptions, external_id_for
+from .workers import parse_pool, parse_raw, set_options, worker_count
 
 PENDING_FLAG = b"$DesktermSending"
 FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
@@ -48,6 +50,11 @@ def _imap_errors():
     from imapclient.exceptions import IMAPClientError, LoginError
 
     return IMAPClientError, LoginError
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """INTERNALDATE in UTC: IMAPClient's own tzinfo class cannot be pickled to parser processes."""
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def sent_id(outbound: Outbound) -> str:
@@ -200,34 +207,43 @@ class EmailConnector(Connector):
         if not uids:
             yield Batch([], final, folder)
             return
-        for offset in range(0, len(uids), self.batch_size):
-            chunk = uids[offset : offset + self.batch_size]
+        chunks = [uids[i : i + self.batch_size] for i in range(0, len(uids), self.batch_size)]
+
+        def cursor_after(index: int) -> dict:
+            if index == len(chunks) - 1:
+                return final
+            return {
+                "uidvalidity": status["uidvalidity"],
+                "uidnext": chunks[index][-1] + 1,
+                # Only the final batch may claim the folder's modseq; until then keep the old.
+                "highestmodseq": None if resync else cursor.get("highestmodseq"),
+            }
+
+        def fetch(chunk: list[int]) -> list[tuple[bytes, datetime | None, str]]:
             fetched = self._guard(f"FETCH {folder}", client.fetch, chunk, FETCH_ITEMS)
-            messages = []
-            for uid in chunk:
-                item = fetched.get(uid)
-                if not item or b"BODY[]" not in item:
-                    continue  # expunged between SEARCH and FETCH
-                messages.append(
-                    parse_message(
-                        item[b"BODY[]"],
-                        self.options,
-                        received=item.get(b"INTERNALDATE"),
-                        raw_path=f"imap:{folder};UIDVALIDITY={status['uidvalidity']}/;UID={uid}",
-                    )
-                )
-            last = offset + self.batch_size >= len(uids)
-            next_cursor = (
-                final
-                if last
-                else {
-                    "uidvalidity": status["uidvalidity"],
-                    "uidnext": chunk[-1] + 1,
-                    # Only the final batch may claim the folder's modseq; until then keep the old.
-                    "highestmodseq": None if resync else cursor.get("highestmodseq"),
-                }
-            )
-            yield Batch(messages, next_cursor, folder)
+            where = f"imap:{folder};UIDVALIDITY={status['uidvalidity']}"
+            return [
+                (item[b"BODY[]"], _utc(item.get(b"INTERNALDATE")), f"{where}/;UID={uid}")
+                for uid in chunk
+                # A UID missing here was expunged between SEARCH and FETCH.
+                if (item := fetched.get(uid)) and b"BODY[]" in item
+            ]
+
+        workers = worker_count(len(uids), self.settings.get("parse_workers"))
+        if workers <= 0:
+            set_options(self.options)
+            for index, chunk in enumerate(chunks):
+                yield Batch([parse_raw(m) for m in fetch(chunk)], cursor_after(index), folder)
+            return
+        # Pipeline: fetch chunk k+1 and parse it in workers while the caller stores chunk k.
+        with parse_pool(self.options, workers) as pool:
+            pending = None
+            for index, chunk in enumerate(chunks):
+                job = pool.map_async(parse_raw, fetch(chunk), chunksize=25)
+                if pending is not None:
+                    yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
+                pending = (index, job)
+            yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
 
     def watch(self, timeout: float) -> bool:
         """Block up to `timeout` s on IMAP IDLE in the first folder; True when mail arrived."""

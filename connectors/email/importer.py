@@ -7,21 +7,18 @@ store; re-importing adds nothing because external ids come from Message-ID or th
 from __future__ import annotations
 
 import mailbox
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from deskterm.domain import Batch, InboundMessage
 from deskterm.ingest import IngestResult, ingest_batch
 from deskterm.store import Store
 
-from .parse import ParseOptions, parse_message
+from .parse import ParseOptions
+from .workers import parse_file, parse_pool, parse_raw, set_options, worker_count
 
 BATCH_SIZE = 2000
-# Below this many messages, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 2000
 
 Progress = Callable[[int, int], None]
 
@@ -55,37 +52,16 @@ def maildir_files(path: Path) -> list[Path]:
     return files
 
 
-def mbox_messages(path: Path) -> Iterator[tuple[bytes, str]]:
-    """(raw bytes, where) for each message of an mbox file."""
+def mbox_messages(path: Path) -> Iterator[tuple[bytes, None, str]]:
+    """(raw bytes, no arrival time, where) for each message of an mbox file."""
     if not path.is_file():
         raise MailboxError(f"{path} is not a file; an mbox is one file of concatenated messages")
     box = mailbox.mbox(path, create=False)
     try:
         for key in box.iterkeys():
-            yield box.get_bytes(key), f"{path}#{key}"
+            yield box.get_bytes(key), None, f"{path}#{key}"
     finally:
         box.close()
-
-
-_OPTIONS: ParseOptions | None = None
-
-
-def _init_worker(options: ParseOptions) -> None:
-    global _OPTIONS
-    _OPTIONS = options
-
-
-def _parse_file(path: str) -> InboundMessage:
-    assert _OPTIONS is not None
-    file = Path(path)
-    received = datetime.fromtimestamp(file.stat().st_mtime, UTC).replace(microsecond=0)
-    return parse_message(file.read_bytes(), _OPTIONS, received=received, raw_path=path)
-
-
-def _parse_raw(item: tuple[bytes, str]) -> InboundMessage:
-    assert _OPTIONS is not None
-    raw, where = item
-    return parse_message(raw, _OPTIONS, raw_path=where)
 
 
 def _ingest_stream(
@@ -122,14 +98,11 @@ def _run(
     progress: Progress | None,
     workers: int | None,
 ) -> IngestResult:
-    if workers is None:
-        workers = (os.cpu_count() or 1) if len(items) >= PARALLEL_THRESHOLD else 0
+    workers = worker_count(len(items), workers)
     if workers <= 0:
-        _init_worker(options)
+        set_options(options)
         return _ingest_stream(store, options.account, map(work, items), len(items), progress)
-    # spawn, not fork: the parent holds an open SQLite connection a forked child must not inherit.
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(options,)) as pool:
+    with parse_pool(options, workers) as pool:
         parsed = pool.imap(work, items, chunksize=200)
         return _ingest_stream(store, options.account, parsed, len(items), progress)
 
@@ -144,7 +117,7 @@ def import_maildir(
 ) -> IngestResult:
     """Ingest every message of the Maildir at `path`; safe to run again."""
     files = [str(p) for p in maildir_files(path)]
-    return _run(store, options, files, _parse_file, progress, workers)
+    return _run(store, options, files, parse_file, progress, workers)
 
 
 def import_mbox(
@@ -157,4 +130,4 @@ def import_mbox(
 ) -> IngestResult:
     """Ingest every message of the mbox file at `path`; safe to run again."""
     items = list(mbox_messages(path))
-    return _run(store, options, items, _parse_raw, progress, workers)
+    return _run(store, options, items, parse_raw, progress, workers)

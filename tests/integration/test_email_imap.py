@@ -179,3 +179,21 @@ def test_account_test_command_reports_a_working_login_and_a_missing_folder(
     result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", bad.name])
     assert result.exit_code == 1
     assert "'Nope' does not exist" in result.output
+
+
+def test_big_pulls_parse_in_worker_processes_and_keep_batch_order(dovecot, mail_account, store):
+    account = mail_account(batch_size=2, parse_workers=2)
+    client = dovecot.client(account.settings["username"])
+    for i in range(5):
+        client.append("INBOX", mail(f"parallel {i}", message_id=f"<p{i}@example.net>"))
+    connector = EmailConnector(account)
+
+    batches = list(connector.pull({}))
+
+    assert [[m.subject for m in b.messages] for b in batches] == [
+        ["parallel 0", "parallel 1"],
+        ["parallel 2", "parallel 3"],
+        ["parallel 4"],
+    ]
+    assert [b.cursor["uidnext"] for b in batches] == [3, 5, 6]
+    connector.close()

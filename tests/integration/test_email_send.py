@@ -6,10 +6,10 @@ import email
 import email.policy
 
 import pytest
-from deskterm.connectors.email import EmailConnector
-from deskterm.connectors.email.connector import PENDING_FLAG
 
 from deskterm import actions, ingest, sync
+from deskterm.connectors.email import EmailConnector
+from deskterm.connectors.email.connector import PENDING_FLAG
 from deskterm.domain import utcnow
 
 from .conftest import mail
