@@ -151,7 +151,7 @@ def show(
             data["preview"] = rendered.to_dict()
         out.print_json(json.dumps(data))
         return
-    out.print(Text(f"{item.name} ({item.kind}, {item.origin}: {item.source})", style="bold"))
+    out.print(Text(f"{item.name} ({item.kind}, {item.source})", style="bold"))
     for label, value in (
         ("description", item.description),
         ("key", item.key or "-"),
@@ -164,6 +164,8 @@ def show(
         if template:
             out.print(Text(f"--- {label} template ---", style="dim"))
             out.print(Text(template.strip()))
+    if item.steps:
+        out.print(Text("--- actions ---", style="dim"))
     for action in item.to_dict()["actions"]:
         out.print(Text(f"  {json.dumps(action)}"))
     if rendered is not None:
