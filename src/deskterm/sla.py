@@ -452,9 +452,12 @@ def run_clock(
     if cursor is not None:
         spans.append((cursor, None if counting else limit))
     due = _reach(calendar, spans, target)
-    warn_at = _reach(calendar, spans, target - policy.warning(target))
     counted_until = now if counting else (spans[-1][1] if spans else None)
     breached = due is not None and counted_until is not None and due < counted_until
+    # Only a clock that still counts down can turn to warning; the others skip the arithmetic.
+    warn_at = None
+    if counting and not breached:
+        warn_at = _reach(calendar, spans, target - policy.warning(target))
     elapsed = sum((calendar.between(s, e or now) for s, e in spans), ZERO)
     if stop is not None:
         steps.append(Step(stop, "stopped", stop_why))
@@ -479,7 +482,7 @@ def run_clock(
         state=state,
         elapsed=elapsed,
         due=due if counting or breached else None,
-        warn_at=warn_at if counting and not breached else None,
+        warn_at=warn_at,
         stopped=stop,
         counting=counting,
         steps=tuple(steps),
@@ -518,12 +521,11 @@ def summarize(clocks: list[Clock], snoozed_until: datetime | None, now: datetime
     active = [c for c in clocks if c.active]
     if active:
         nearest = min(active, key=lambda c: c.due)
-        if nearest.state == BREACHED:
-            recheck = None
-        elif nearest.state == WARNING:
-            recheck = nearest.due
-        else:
-            recheck = nearest.warn_at
+        # Any counting clock's next change: the later clocks must still get their breach event.
+        upcoming = [
+            c.due if c.state == WARNING else c.warn_at for c in active if c.state != BREACHED
+        ]
+        recheck = min((m for m in upcoming if m is not None), default=None)
         return Summary(nearest.due, nearest.warn_at, nearest.state, recheck)
     if any(c.state == PAUSED or (c.state == BREACHED and c.stopped is None) for c in clocks):
         wake = snoozed_until if snoozed_until is not None and snoozed_until > now else None

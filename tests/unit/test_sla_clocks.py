@@ -120,7 +120,8 @@ def test_the_tick_turns_a_row_to_warning_then_breached(store, ticket):
     clocks.tick(store, WED_10 + timedelta(minutes=90))
     assert row(store)[3:5] == ("warning", "2026-11-18T12:00:00Z")
     clocks.tick(store, WED_10 + timedelta(hours=2, seconds=1))
-    assert row(store)[3:5] == ("breached", None)
+    # Still rechecked: the resolution clock turns to warning on Friday at 12:00.
+    assert row(store)[3:5] == ("breached", "2026-11-20T12:00:00Z")
     assert breaches(store) == [
         {
             "clock": "first_reply",
@@ -130,6 +131,13 @@ def test_the_tick_turns_a_row_to_warning_then_breached(store, ticket):
             "target": 7200,
         }
     ]
+
+
+def test_a_later_clock_gets_its_breach_while_an_earlier_one_is_overdue(store, ticket):
+    for hours in (2, 48, 24 * 5, 24 * 6):
+        clocks.tick(store, WED_10 + timedelta(hours=hours, seconds=1))
+    assert [b["clock"] for b in breaches(store)] == ["first_reply", "resolution"]
+    assert row(store)[3:5] == ("breached", None)
 
 
 def test_a_breach_is_recorded_once_even_when_two_processes_see_it(store, db_path, ticket):
