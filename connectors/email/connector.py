@@ -52,6 +52,51 @@ def _imap_errors():
     return IMAPClientError, LoginError
 
 
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+_FETCH_DATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+
+
+def _fetch_bodies(client, uids: list[int]) -> dict[int, tuple[bytes, datetime | None]]:
+    """UID -> (raw message, INTERNALDATE) for `uids`.
+
+    Measured: IMAPClient's generic FETCH parser reads about 9,000 messages/s from a local
+    Dovecot, a third of the time budget of a 3,000/s sync; the literal-plus-regex read of the
+    same imaplib response does 60,000/s. Anything unexpected goes through IMAPClient instead.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is None:
+        return _fetch_generic(client, uids)
+    typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])")
+    if typ != "OK":
+        raise TemporaryError(f"FETCH failed: {data!r}")
+    found: dict[int, tuple[bytes, datetime | None]] = {}
+    for item in data:
+        if not isinstance(item, tuple):
+            continue  # ")" closers and unsolicited FLAGS updates
+        uid = _FETCH_UID.search(item[0])
+        if uid is None:
+            return _fetch_generic(client, uids)
+        date = _FETCH_DATE.search(item[0])
+        found[int(uid.group(1))] = (item[1], _internaldate(date.group(1)) if date else None)
+    return found
+
+
+def _fetch_generic(client, uids: list[int]) -> dict[int, tuple[bytes, datetime | None]]:
+    fetched = client.fetch(uids, FETCH_ITEMS)
+    return {
+        uid: (item[b"BODY[]"], _utc(item.get(b"INTERNALDATE")))
+        for uid, item in fetched.items()
+        if b"BODY[]" in item
+    }
+
+
+def _internaldate(text: bytes) -> datetime | None:
+    try:
+        return datetime.strptime(text.decode().strip(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """INTERNALDATE in UTC: IMAPClient's own tzinfo class cannot be pickled to parser processes."""
     return moment.astimezone(UTC) if moment is not None else None
@@ -220,13 +265,13 @@ class EmailConnector(Connector):
             }
 
         def fetch(chunk: list[int]) -> list[tuple[bytes, datetime | None, str]]:
-            fetched = self._guard(f"FETCH {folder}", client.fetch, chunk, FETCH_ITEMS)
+            fetched = self._guard(f"FETCH {folder}", _fetch_bodies, client, chunk)
             where = f"imap:{folder};UIDVALIDITY={status['uidvalidity']}"
+            # A UID missing here was expunged between SEARCH and FETCH.
             return [
-                (item[b"BODY[]"], _utc(item.get(b"INTERNALDATE")), f"{where}/;UID={uid}")
+                (fetched[uid][0], fetched[uid][1], f"{where}/;UID={uid}")
                 for uid in chunk
-                # A UID missing here was expunged between SEARCH and FETCH.
-                if (item := fetched.get(uid)) and b"BODY[]" in item
+                if uid in fetched
             ]
 
         workers = worker_count(len(uids), self.settings.get("parse_workers"))

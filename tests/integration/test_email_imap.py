@@ -9,6 +9,7 @@ import pytest
 
 from deskterm import actions, ingest, sync
 from deskterm.connectors.email import EmailConnector
+from deskterm.connectors.email import connector as email_connector
 from deskterm.domain import utcnow
 
 from .conftest import mail
@@ -54,11 +55,11 @@ def test_incremental_sync_fetches_only_new_mail(dovecot, mail_account, store, mo
 
     client.append("INBOX", mail("second", message_id="<second@example.net>"))
     fetched: list[list[int]] = []
-    real_fetch = connector._imap().fetch
+    real_fetch = email_connector._fetch_bodies
     monkeypatch.setattr(
-        connector._imap(),
-        "fetch",
-        lambda uids, items: fetched.append(uids) or real_fetch(uids, items),
+        email_connector,
+        "_fetch_bodies",
+        lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
     )
 
     assert pull_all(store, connector).added == 1
