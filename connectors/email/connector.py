@@ -23,6 +23,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -280,11 +281,17 @@ class EmailConnector(Connector):
             for index, chunk in enumerate(chunks):
                 yield Batch([parse_raw(m) for m in fetch(chunk)], cursor_after(index), folder)
             return
-        # Pipeline: fetch chunk k+1 and parse it in workers while the caller stores chunk k.
-        with parse_pool(self.options, workers) as pool:
+        # Pipeline: while the caller stores chunk k, workers parse chunk k+1 and a thread fetches
+        # chunk k+2 (socket reads release the GIL). Only that thread touches the connection
+        # until the last fetch is done.
+        with parse_pool(self.options, workers) as pool, ThreadPoolExecutor(1) as fetcher:
+            next_fetch = fetcher.submit(fetch, chunks[0])
             pending = None
-            for index, chunk in enumerate(chunks):
-                job = pool.map_async(parse_raw, fetch(chunk), chunksize=25)
+            for index in range(len(chunks)):
+                raw = next_fetch.result()
+                if index + 1 < len(chunks):
+                    next_fetch = fetcher.submit(fetch, chunks[index + 1])
+                job = pool.map_async(parse_raw, raw, chunksize=25)
                 if pending is not None:
                     yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
                 pending = (index, job)
@@ -369,7 +376,9 @@ class EmailConnector(Connector):
     def send(self, outbound: Outbound) -> str:
         """SMTP the reply and file it in Sent, so confirm_sent can tell later that it left."""
         try:
-            msg = build_reply(outbound, self.address, self.settings.get("display_name", ""))
+            msg = build_reply(
+                outbound, self.address, self.settings.get("display_name", ""), at=self.clock()
+            )
         except ComposeError as exc:
             raise PermanentError(str(exc)) from exc
         raw = msg.as_bytes()

@@ -1,0 +1,111 @@
+"""Initial IMAP sync speed: a local Dovecot with N generated messages, pulled, parsed, indexed.
+
+    .venv/bin/python bench/bench_imap.py [--messages 10000] [--workers N]
+
+Starts its own Dovecot on loopback (as the integration tests do), delivers the messages straight
+into the user's Maildir, lets Dovecot index them once (not timed), then times raw FETCH alone and
+a full initial sync through EmailConnector.pull + ingest (FTS5 built). Prints messages/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.integration.servers: the Dovecot launcher
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_maildir: the mail generator
+
+from bench_maildir import generate_messages  # noqa: E402
+
+from tests.integration.servers import PASSWORD, running_dovecot  # noqa: E402
+
+
+def deliver(home: Path, uid: int, gid: int, messages: list[bytes]) -> None:
+    """Put messages into the user's Maildir as a delivery agent would."""
+    maildir = home / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+        os.chown(maildir / sub, uid, gid)
+    os.chown(maildir, uid, gid)
+    for i, raw in enumerate(messages):
+        path = maildir / "cur" / f"{1700000000 + i}.M{i}P1.bench:2,"
+        path.write_bytes(raw.replace(b"\n", b"\r\n"))
+        os.chown(path, uid, gid)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=None, help="parser processes (0: inline)")
+    args = parser.parse_args()
+
+    from imapclient import IMAPClient
+
+    from deskterm import ingest
+    from deskterm.connector import Account
+    from deskterm.connectors.email import EmailConnector
+    from deskterm.secrets import env_name
+    from deskterm.store import open_store
+
+    messages = generate_messages(args.messages)
+    with tempfile.TemporaryDirectory(prefix="deskterm-bench-") as scratch:
+        work = Path(scratch)
+        with running_dovecot() as dovecot:
+            user = dovecot.add_user()
+            deliver(dovecot.root / "home" / user, dovecot.uid, dovecot.gid, messages)
+            client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
+            client.login(user, PASSWORD)
+            t0 = time.perf_counter()
+            count = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
+            print(f"Dovecot indexed {count:,} messages in {time.perf_counter() - t0:.1f} s")
+
+            t0 = time.perf_counter()
+            uids = client.search(["ALL"])
+            size = 0
+            for i in range(0, len(uids), 500):
+                fetched = client.fetch(uids[i : i + 500], [b"BODY.PEEK[]", b"INTERNALDATE"])
+                size += sum(len(v[b"BODY[]"]) for v in fetched.values())
+            raw_elapsed = time.perf_counter() - t0
+            print(
+                f"raw FETCH (IMAPClient): {len(uids) / raw_elapsed:,.0f} messages/s "
+                f"({size / 1e6:.0f} MB)"
+            )
+            client.logout()
+
+            os.environ[env_name("bench")] = PASSWORD
+            settings = {
+                "host": "127.0.0.1",
+                "port": dovecot.port,
+                "security": "none",
+                "username": user,
+                "data_dir": str(work / "data"),
+            }
+            if args.workers is not None:
+                settings["parse_workers"] = args.workers
+            account = Account("bench", "email", "email", "support@shop.example", settings)
+            store = open_store(work / "bench.db")
+            connector = EmailConnector(account)
+            t0 = time.perf_counter()
+            added = 0
+            for batch in connector.pull({}):
+                added += ingest.ingest_batch(store, "bench", batch).added
+            elapsed = time.perf_counter() - t0
+            connector.close()
+            hits = store.conn.execute(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'refund'"
+            ).fetchone()[0]
+            print(
+                f"initial sync: {added:,} messages pulled, parsed and indexed in {elapsed:.1f} s: "
+                f"{added / elapsed:,.0f} messages/s (FTS: {hits:,} match 'refund'; "
+                f"workers={args.workers if args.workers is not None else 'auto'})"
+            )
+            store.close()
+
+
+if __name__ == "__main__":
+    main()
