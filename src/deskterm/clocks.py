@@ -16,7 +16,7 @@ from itertools import groupby
 
 from deskterm import sla
 from deskterm.domain import from_iso
-from deskterm.sla_config import SlaSettings
+from deskterm.sla_config import SlaSettings, load_sla
 from deskterm.store import Store
 
 BREACH_ACTOR = "system:sla"
@@ -46,13 +46,11 @@ def current_policies() -> SlaSettings:
     """The SLA settings in use, loaded from the config file on first use."""
     global _settings
     if _settings is None:
-        from deskterm.sla_config import load_sla
-
         _settings = load_sla()
     return _settings
 
 
-def to_iso(moment: datetime) -> str:
+def _iso(moment: datetime) -> str:
     """domain.to_iso for the moments the rules produce; isoformat is several times faster."""
     if moment.utcoffset():
         moment = moment.astimezone(UTC)
@@ -188,10 +186,10 @@ def evaluate_ticket(
 def _stored(summary: sla.Summary) -> tuple[str | None, str | None, str, str | None]:
     """The summary as the four ticket columns hold it."""
     return (
-        to_iso(summary.deadline) if summary.deadline else None,
-        to_iso(summary.warn_at) if summary.warn_at else None,
+        _iso(summary.deadline) if summary.deadline else None,
+        _iso(summary.warn_at) if summary.warn_at else None,
         summary.state,
-        to_iso(summary.recheck_at) if summary.recheck_at else None,
+        _iso(summary.recheck_at) if summary.recheck_at else None,
     )
 
 
@@ -201,13 +199,13 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
     for clock in evaluation.clocks:
         if clock.state != sla.BREACHED or clock.due is None:
             continue
-        started = to_iso(clock.started)
+        started = _iso(clock.started)
         if (clock.kind, started) in evaluation.recorded:
             continue
         data = {
             "clock": clock.kind,
             "started": started,
-            "due": to_iso(clock.due),
+            "due": _iso(clock.due),
             "target": int(clock.target.total_seconds()),
             "policy": evaluation.policy.name if evaluation.policy else "",
         }
@@ -340,7 +338,7 @@ def tick(store: Store, now: datetime) -> list[int]:
             for r in conn.execute(
                 "SELECT id FROM tickets WHERE sla_recheck_at <= ?"
                 " AND status NOT IN ('solved', 'closed')",
-                (to_iso(now),),
+                (_iso(now),),
             )
         ]
         if ids:

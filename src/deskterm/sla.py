@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 FIRST_REPLY = "first_reply"
 NEXT_REPLY = "next_reply"
 RESOLUTION = "resolution"
-CLOCK_KINDS = (FIRST_REPLY, NEXT_REPLY, RESOLUTION)
 
 RUNNING = "running"
 WARNING = "warning"
@@ -180,9 +179,6 @@ def _local(day: date, minute: int, zone: ZoneInfo) -> datetime:
     # fold=0: an ambiguous wall time is its first occurrence, a missing one maps forward.
     wall = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
     return wall.astimezone(UTC)
-
-
-ALWAYS_OPEN = Calendar(name="24/7", always_open=True)
 
 
 @dataclass(frozen=True, slots=True)

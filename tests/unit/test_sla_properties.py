@@ -11,6 +11,7 @@ from deskterm import sla
 from deskterm.sla import Calendar, History, Policy
 
 WEEKDAYS_9_5 = (((9 * 60, 17 * 60),),) * 5 + ((), ())
+ALWAYS_OPEN = Calendar(name="24/7", always_open=True)
 CALENDARS = [
     Calendar(name="london", timezone="Europe/London", week=WEEKDAYS_9_5, country="GB"),
     Calendar(
@@ -23,7 +24,7 @@ CALENDARS = [
     Calendar(name="london-nights", timezone="Europe/London", week=(((0, 180), (1320, 1440)),) * 7),
     Calendar(name="new-york-nights", timezone="America/New_York", week=(((60, 240),),) * 7),
     Calendar(name="sydney", timezone="Australia/Sydney", week=WEEKDAYS_9_5),
-    sla.ALWAYS_OPEN,
+    ALWAYS_OPEN,
 ]
 
 # Moments near the 2026 DST changes of London, New York and Sydney, plus any moment at all.
