@@ -118,8 +118,13 @@ def fill(path: Path) -> None:
 
 
 def build_app(
-    db: Path, raw_config: dict | None = None, macro_set: MacroSet | None = None
+    db: Path,
+    raw_config: dict | None = None,
+    macro_set: MacroSet | None = None,
+    *,
+    sla_tick: bool = False,
 ) -> DeskApp:
+    """The app over `db` at the frozen moment; SLA ticking off unless a test is about it."""
     config = Config(agent="anna", raw=raw_config or {})
     return make_app(
         db,
@@ -128,4 +133,5 @@ def build_app(
         now=lambda: NOW,
         zone=UTC,
         macro_set=macro_set if macro_set is not None else MacroSet(),
+        sla_tick=sla_tick,
     )

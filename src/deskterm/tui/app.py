@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 
+from deskterm import clocks
 from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.macros import MacroSet, app_keys, load_macros
@@ -20,6 +22,8 @@ from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.header import Overview
 
 TICK_SECONDS = 1.0
+# How often the SLA states that change with time alone (warning, breach, snooze end) are stored.
+SLA_TICK_SECONDS = 30.0
 
 
 class DeskApp(App):
@@ -39,8 +43,10 @@ class DeskApp(App):
         now: Callable[[], datetime] | None = None,
         zone: tzinfo | None = None,
         macro_set: MacroSet | None = None,
+        sla_tick: bool = True,
     ) -> None:
         super().__init__()
+        self.sla_tick = sla_tick
         self.config = config
         self.settings = parse_tui(config.section("tui"), config.path)
         self.user_keymap = parse_keymap(config.section("keymap"), config.path)
@@ -70,6 +76,9 @@ class DeskApp(App):
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
         self.set_interval(TICK_SECONDS, self._tick)
+        if self.sla_tick:
+            self.store_sla_states()
+            self.set_interval(SLA_TICK_SECONDS, self.store_sla_states)
         if self.sync_enabled:
             self._start_sync()
 
@@ -107,6 +116,11 @@ class DeskApp(App):
             accounts=tuple(queries.sync_overview(store)),
             sync_enabled=self.sync_enabled,
         )
+
+    @work(thread=True, exclusive=True, group="sla")
+    def store_sla_states(self) -> None:
+        """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""
+        clocks.tick(self.reader("sla"), self.now())
 
     def _tick(self) -> None:
         """Every second: notice outside writes, announce breaches, let the screen move its clocks."""
@@ -176,9 +190,12 @@ def make_app(
     now: Callable[[], datetime] | None = None,
     zone: tzinfo | None = None,
     macro_set: MacroSet | None = None,
+    sla_tick: bool = True,
 ) -> DeskApp:
     """The app as the CLI and the tests build it; config errors raise here, before the screen."""
-    return DeskApp(store_path, config, sync=sync, now=now, zone=zone, macro_set=macro_set)
+    return DeskApp(
+        store_path, config, sync=sync, now=now, zone=zone, macro_set=macro_set, sla_tick=sla_tick
+    )
 
 
 def run(

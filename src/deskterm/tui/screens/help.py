@@ -23,8 +23,10 @@ SCOPE_TITLES = {
 }
 
 
-def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Table:
-    """Every binding with the keys it has now; macros (key, name, description) at the end."""
+def help_table(
+    keymap: dict[str, str], macros: list[tuple[str, str, str]], views: list[str]
+) -> Table:
+    """Every binding with the keys it has now, views by name, macros (key, name, what) last."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
     table.add_column("keys", style="bold", no_wrap=True, min_width=12)
     table.add_column("what")
@@ -52,7 +54,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         keymap = {**{s.id: s.keys for s in SPECS}, **self.app.user_keymap}
-        self.table = help_table(keymap, self.app.macro_entries())
+        views = [view.name for view in self.app.views]
+        self.table = help_table(keymap, self.app.macro_entries(), views)
         with VerticalScroll(classes="prompt help"):
             yield Static(Text("Keys (rebind them by id in [keymap])", style="bold"))
             yield Static(self.table)

@@ -231,7 +231,8 @@ class QueueScreen(TicketActions):
         search = self.query_one("#search", Input)
         search.value = self.search_text or str(self.source.filter)
         search.display = True
-        search.focus()
+        # Focus now, not after a refresh: keys typed right after / belong to the search.
+        self.set_focus(search)
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from deskterm import actions, drafts
+from deskterm import actions, clocks, drafts
 from deskterm.store import queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
@@ -59,9 +59,10 @@ class TicketScreen(TicketActions):
 
     def on_mount(self) -> None:
         self.load()
-        self.query_one(Thread).focus()
         if self.start_composing:
             self.query_one(Composer).open(self.start_composing)
+        else:
+            self.set_focus(self.query_one(Thread))
 
     def load(self) -> None:
         """Read the ticket, its thread and its context from the store and show them."""
@@ -81,9 +82,14 @@ class TicketScreen(TicketActions):
             "orders": queries.orders_for_customer(store, ticket["customer_id"]),
             "tickets": queries.customer_tickets(store, ticket["customer_id"]),
             "events": queries.events(store, self.ticket_id),
+            "clocks": self._clocks(now),
         }
         self.query_one(Sidebar).show(context, now, zone)
         self.tick()
+
+    def _clocks(self, now) -> list:
+        evaluation = clocks.evaluate_ticket(self.app.store.conn, self.ticket_id, now)
+        return evaluation.clocks if evaluation else []
 
     def tick(self) -> None:
         if self.ticket is not None:

@@ -77,7 +77,8 @@ class Composer(Vertical):
         with self.area.prevent(TextArea.Changed):
             self.area.load_text(drafts.load(self.app.store, self.ticket_id, kind))
         self.add_class("-open")
-        self.area.focus()
+        # Focus now, not after a refresh: keys typed right after r belong to the reply.
+        self.screen.set_focus(self.area)
         self.area.move_cursor(self.area.document.end)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

@@ -8,10 +8,11 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from deskterm import sla
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
 from deskterm.tui.widgets.queue_view import age, one_line
-from deskterm.tui.widgets.sla import live_state, sla_text
+from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
 
 
 def section(title: str, lines: list[Text]) -> Text:
@@ -26,22 +27,36 @@ def customer_lines(ticket: dict) -> list[Text]:
     return lines
 
 
-def sla_lines(ticket: dict, now: datetime, zone) -> list[Text]:
+CLOCK_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution"}
+
+
+def sla_lines(ticket: dict, clocks: list[sla.Clock], now: datetime, zone) -> list[Text]:
+    """The nearest deadline, then every clock: its target, state, due time and what moved it."""
     state = live_state(ticket["sla_state"], ticket["next_deadline"], now) or "no clock"
-    lines = [Text.assemble(("state: ", "dim"), state)]
+    lines = [Text.assemble(("now: ", "dim"), state)]
     if ticket["next_deadline"]:
-        due = from_iso(ticket["next_deadline"]).astimezone(zone).strftime("%a %d %b %H:%M")
         lines.append(
             Text.assemble(
-                ("due: ", "dim"),
-                due,
-                "  ",
+                ("nearest: ", "dim"),
                 sla_text(ticket["sla_state"], ticket["next_deadline"], now),
             )
         )
     if ticket["snoozed_until"]:
         until = from_iso(ticket["snoozed_until"]).astimezone(zone).strftime("%a %d %b %H:%M")
         lines.append(Text.assemble(("snoozed until: ", "dim"), until))
+    for clock in clocks:
+        target = sla.format_duration(clock.target)
+        line = Text.assemble(
+            (f"{CLOCK_NAMES.get(clock.kind, clock.kind)} ", "bold"),
+            (f"({target}) ", "dim"),
+            (clock.state, STYLES.get(clock.state, "")),
+        )
+        if clock.due is not None:
+            line.append(" · " + clock.due.astimezone(zone).strftime("%a %d %b %H:%M"), style="dim")
+        lines.append(line)
+        for step in clock.steps[-3:]:
+            when = step.at.astimezone(zone).strftime("%d %b %H:%M")
+            lines.append(Text(f"  {when} {step.what}: {step.why}", style="dim"))
     return lines
 
 
@@ -52,7 +67,7 @@ def order_lines(orders: list[dict], linked: int | None) -> list[Text]:
     for order in orders[:8]:
         line = Text.assemble(
             ("★ " if order["id"] == linked else "", "yellow"),
-            (f"#{one_line(order['number'])}", "bold"),
+            (f"#{one_line(order['number']).lstrip('#')}", "bold"),
             f"  {one_line(order['status'])}",
             (f" · {one_line(order['fulfillment_status'])}" if order["fulfillment_status"] else ""),
             (f"  {one_line(order['total'])} {one_line(order['currency'])}", "dim"),
@@ -91,6 +106,8 @@ def describe_event(event: dict) -> str:
         )
     if kind in ("tag", "untag"):
         return f"{kind} {data['tag']}"
+    if kind == "sla_breach":
+        return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
     return kind.replace("_", " ")
 
 
@@ -115,7 +132,7 @@ class Sidebar(VerticalScroll):
         text = Text("\n").join(
             [
                 section("Customer", customer_lines(ticket)),
-                section("SLA", sla_lines(ticket, now, zone)),
+                section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
                 section("Orders", order_lines(context["orders"], ticket["order_id"])),
                 section("Earlier tickets", earlier_lines(context["tickets"], ticket["id"], now)),
                 section("Timeline", timeline_lines(context["events"], zone)),

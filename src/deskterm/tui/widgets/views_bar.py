@@ -25,6 +25,14 @@ class ViewsBar(Widget):
 
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
+        # The search comes first: it is what the queue shows, and the views may not all fit.
+        if self.search:
+            search = Text.assemble(("/ ", "bold"), self.search)
+            if None in self.counts:
+                search.append(f" {self.counts[None]}", style="bold")
+            search.stylize("reverse")
+            line.append_text(search)
+            line.append("  ")
         for n, view in enumerate(self.views):
             label = Text()
             if n < 9:
@@ -35,13 +43,6 @@ class ViewsBar(Widget):
             if n == self.active:
                 label.stylize("reverse")
             line.append_text(label)
-            line.append("  ")
-        if self.search:
-            search = Text.assemble(("/ ", "bold"), self.search)
-            if None in self.counts:
-                search.append(f" {self.counts[None]}", style="bold")
-            search.stylize("reverse")
-            line.append_text(search)
             line.append("  ")
         line.append(f"sort: {self.sort}", style="dim")
         return line

@@ -1,0 +1,97 @@
+"""The parts under the screens: paging, drafts, import hygiene, sync and SLA in the background."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+from helpers import notifications
+from workspace import NOW, build_app
+
+from deskterm import drafts
+from deskterm.store import open_store, queries
+from deskterm.store.filters import parse
+from deskterm.tui import queue_source
+from deskterm.tui.queue_source import QueueSource
+
+
+def test_walking_the_queue_by_index_matches_one_big_read(db, monkeypatch):
+    monkeypatch.setattr(queue_source, "PAGE", 2)
+    store = open_store(db)
+    everything = [r.id for r in queries.queue_page(store, parse(""), NOW, limit=1000)]
+    forwards = QueueSource(store, lambda: NOW)
+    assert [forwards.row(i).id for i in range(forwards.exact_count())] == everything
+    backwards = QueueSource(store, lambda: NOW)
+    total = backwards.exact_count()
+    assert [backwards.row(i).id for i in reversed(range(total))] == everything[::-1]
+    assert backwards.row(total) is None
+
+
+def test_the_count_is_provisional_until_settled_and_stale_counts_are_ignored(db, monkeypatch):
+    monkeypatch.setattr(queue_source, "PAGE", 2)
+    source = QueueSource(open_store(db), lambda: NOW)
+    assert source.count == 4  # two rows read, a full page: at least one page more
+    generation = source.generation
+    source.invalidate()
+    assert not source.settle_count(generation, 99)
+    assert source.settle_count(source.generation, 5)
+    assert source.count == 5
+
+
+def test_drafts_are_kept_per_ticket_and_kind(db):
+    store = open_store(db)
+    drafts.save(store, 1, "reply", "Dear Anna", NOW)
+    drafts.save(store, 1, "note", "check DHL", NOW)
+    assert drafts.load(store, 1, "reply") == "Dear Anna"
+    assert drafts.kinds_with_drafts(store, 1) == ["note", "reply"]
+    drafts.save(store, 1, "reply", "  ", NOW)
+    assert drafts.kinds_with_drafts(store, 1) == ["note"]
+    drafts.discard(store, 1, "note")
+    assert drafts.load(store, 1, "note") == ""
+
+
+def test_the_headless_tui_modules_do_not_import_textual():
+    code = (
+        "import sys; import deskterm.tui.keymap, deskterm.tui.settings, "
+        "deskterm.tui.queue_source, deskterm.tui.snooze, deskterm.drafts, deskterm.macros; "
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+async def test_a_failing_account_shows_its_error_in_the_header_and_the_app_keeps_going(db):
+    store = open_store(db)
+    with store.tx() as conn:
+        conn.execute(
+            "UPDATE accounts SET connector = 'no-such-connector' WHERE name = 'ebay-store'"
+        )
+        conn.execute("DELETE FROM accounts WHERE name = 'shop-mail'")
+    store.close()
+    app = build_app(db)
+    app.sync_enabled = True
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app._start_sync()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            app._tick()
+            header = str(app.screen.query_one("#status").render())
+            if "✕" in header:
+                break
+        assert "✕ ebay-store" in header
+        assert any("no-such-connector" in n for n in notifications(app))
+        await pilot.press("j")
+        assert app.screen.queue.cursor == 1
+
+
+async def test_sla_states_that_change_with_time_are_stored_in_the_background(db):
+    app = build_app(db, sla_tick=True)
+    app.now = lambda: NOW + timedelta(minutes=1)  # ticket 3's first reply was due at NOW
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if queries.ticket(app.store, 3)["sla_state"] == "breached":
+                break
+        assert queries.ticket(app.store, 3)["sla_state"] == "breached"
