@@ -20,6 +20,7 @@ from deskterm.sla_config import SlaSettings, load_sla
 from deskterm.store import Store
 
 BREACH_ACTOR = "system:sla"
+FINGERPRINT_KEY = "sla_settings"
 CLOCK_EVENT_KINDS = ("created", "status", "snooze", "reply", "sla_breach")
 
 TICKET_COLUMNS = (
@@ -264,11 +265,29 @@ def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
         yield ticket_id, list(group)
 
 
+def policies_changed(conn: sqlite3.Connection) -> bool:
+    """True when the open tickets were last computed with other SLA settings than today's."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
+    return row is None or row[0] != current_policies().fingerprint
+
+
+def recompute_if_changed(store: Store, now: datetime) -> int | None:
+    """Recompute every open ticket when the SLA settings changed since the last recompute.
+
+    Cheap when nothing changed (one read), so a process can call it once at start-up.
+    Returns how many tickets were recomputed, or None when nothing had changed.
+    """
+    if not policies_changed(store.conn):
+        return None
+    return recompute_all(store, now)
+
+
 def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
     """Recompute every open ticket (after the policies changed); returns how many were looked at.
 
     Works in chunks of ticket ids, each its own transaction, so other writers wait at most one
-    chunk, and reads each chunk's messages and events in one ordered index scan.
+    chunk, and reads each chunk's messages and events in one ordered index scan. Remembers the
+    settings' fingerprint once every chunk is done.
     """
     settings = current_policies()
     done = 0
@@ -281,6 +300,11 @@ def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
                 (last_id, chunk),
             ).fetchall()
             if not tickets:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (FINGERPRINT_KEY, settings.fingerprint),
+                )
                 return done
             low, high = tickets[0][0], tickets[-1][0]
             messages = dict(

@@ -19,7 +19,7 @@ from deskterm import clocks, sla
 from deskterm.config import ConfigError
 from deskterm.domain import from_iso, to_iso, utcnow
 from deskterm.sla_config import SlaSettings, load_sla
-from deskterm.store import Store, StoreError, open_store
+from deskterm.store import Store, StoreError, default_db_path, open_store
 
 app = typer.Typer(
     name="sla",
@@ -223,12 +223,14 @@ def explain(
 def check(
     ctx: typer.Context,
     config: ConfigOption = None,
+    db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Validate the [sla] settings and list the calendars and policies in match order."""
-    _, config = _paths(ctx, None, config)
+    db, config = _paths(ctx, db, config)
     settings = _settings(config)
     source = str(settings.path) if settings.path else "shipped defaults (no config file)"
+    stale = _stale(db, settings)
     if as_json:
         out.print_json(
             json.dumps(
@@ -237,6 +239,7 @@ def check(
                     "source": source,
                     "calendars": sorted(settings.calendars),
                     "policies": [p.name for p in settings.policies],
+                    "recompute_needed": stale,
                 }
             )
         )
@@ -257,7 +260,24 @@ def check(
         lines.append(
             f"  {policy.name}: when {policy.why()}; {targets}; calendar {policy.calendar.name!r}"
         )
+    if stale:
+        lines.append(
+            "The open tickets were computed with other settings: run deskterm sla recompute."
+        )
     out.print(Text("\n".join(lines)), soft_wrap=True)
+
+
+def _stale(db: Path | None, settings: SlaSettings) -> bool | None:
+    """Whether the database's tickets were computed with other settings; None without a database."""
+    path = db or default_db_path()
+    if not path.exists():
+        return None
+    store = _store(path)
+    try:
+        clocks.use_policies(settings)
+        return clocks.policies_changed(store.conn)
+    finally:
+        store.close()
 
 
 @app.command()

@@ -7,7 +7,9 @@ a user's [[sla.policies]] list replaces the shipped list as a whole, because ord
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -110,6 +112,9 @@ class SlaSettings:
     calendars: dict[str, Calendar]
     policies: tuple[Policy, ...]
     path: Path | None = None
+    # Changes whenever the settings (or the shipped defaults) change; stored tickets remember
+    # the fingerprint they were computed with, so a change can trigger a recompute.
+    fingerprint: str = ""
 
     @property
     def uses_tags(self) -> bool:
@@ -329,7 +334,9 @@ def parse_sla(section: Any, path: Path | None = None) -> SlaSettings:
         if policy.name in seen:
             raise reader.fail(f"sla.policies[{index}].name", f"{policy.name!r} is used twice")
         seen.add(policy.name)
-    return SlaSettings(calendars=calendars, policies=policies, path=path)
+    canonical = json.dumps([DEFAULTS_TOML, raw], sort_keys=True, default=str)
+    fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return SlaSettings(calendars=calendars, policies=policies, path=path, fingerprint=fingerprint)
 
 
 def load_sla(path: Path | str | None = None) -> SlaSettings:

@@ -108,3 +108,16 @@ def test_recompute_applies_edited_policies_to_open_tickets(tmp_path, db_path, st
     state = store.conn.execute("SELECT next_deadline, sla_state FROM tickets").fetchone()
     # An hour counted before going pending at 11:00, the other half hour after 13:00.
     assert state == ("2026-11-18T13:30:00Z", "breached")
+
+
+def test_check_says_when_the_tickets_need_a_recompute(tmp_path, db_path, late_ticket):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[sla.policies]]\nname = "all"\ncalendar = "24/7"\nfirst_reply = "1h"\n', encoding="utf-8"
+    )
+    before = run("--db", str(db_path), "sla", "check", "--config", str(path), "--json")
+    assert json.loads(before.output)["recompute_needed"] is True
+    run("--db", str(db_path), "sla", "recompute", "--config", str(path))
+    after = run("--db", str(db_path), "sla", "check", "--config", str(path))
+    assert after.exit_code == 0, after.output
+    assert "recompute" not in after.output

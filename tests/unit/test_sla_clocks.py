@@ -216,3 +216,13 @@ def test_a_merged_ticket_stops_its_clocks_and_the_target_takes_the_messages(
     assert row(store, 2)[3] in ("met", "breached")
     assert row(store, 2)[1] is None
     assert row(store, 1)[1] == "2026-11-18T12:00:00Z"
+
+
+def test_edited_policies_are_applied_once_at_the_next_start(store, ticket):
+    assert clocks.recompute_if_changed(store, WED_10) == 1
+    assert clocks.recompute_if_changed(store, WED_10) is None
+    clocks.use_policies(
+        parse_sla({"policies": [{"name": "fast", "calendar": "24/7", "first_reply": "15m"}]})
+    )
+    assert clocks.recompute_if_changed(store, WED_10) == 1
+    assert row(store)[1] == "2026-11-18T10:15:00Z"
