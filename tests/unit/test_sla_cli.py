@@ -121,3 +121,14 @@ def test_check_says_when_the_tickets_need_a_recompute(tmp_path, db_path, late_ti
     after = run("--db", str(db_path), "sla", "check", "--config", str(path))
     assert after.exit_code == 0, after.output
     assert "recompute" not in after.output
+
+
+def test_explain_says_when_no_policy_applies(tmp_path, db_path, late_ticket):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[sla.policies]]\nname = "ebay"\nchannels = ["ebay"]\nfirst_reply = "1h"\n',
+        encoding="utf-8",
+    )
+    result = run("--db", str(db_path), "sla", "explain", "1", "--config", str(path))
+    assert result.exit_code == 0, result.output
+    assert "No SLA policy matches this ticket, so no clock runs." in result.output
