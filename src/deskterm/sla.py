@@ -308,6 +308,8 @@ class Clock:
 
 @dataclass(frozen=True, slots=True)
 class Pause:
+    """A stretch when the clocks stand still; `end` None means it still lasts."""
+
     start: datetime
     end: datetime | None
     why: str
