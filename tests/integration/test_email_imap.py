@@ -198,3 +198,23 @@ def test_big_pulls_parse_in_worker_processes_and_keep_batch_order(dovecot, mail_
     ]
     assert [b.cursor["uidnext"] for b in batches] == [3, 5, 6]
     connector.close()
+
+
+def test_each_folder_keeps_its_own_cursor(dovecot, mail_account, store):
+    account = mail_account(folders=["INBOX", "Amazon"])
+    client = dovecot.client(account.settings["username"])
+    client.create_folder("Amazon")
+    client.append("INBOX", mail("inbox one"))
+    client.append("Amazon", mail("amazon one", sender="x1@marketplace.amazon.com"))
+    client.append("Amazon", mail("amazon two", sender="x2@marketplace.amazon.com"))
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+
+    client.append("Amazon", mail("amazon three", sender="x3@marketplace.amazon.com"))
+    assert pull_all(store, connector).added == 1
+
+    cursors = ingest.load_cursors(store, account.name)
+    assert (cursors["INBOX"]["uidnext"], cursors["Amazon"]["uidnext"]) == (2, 4)
+    channels = dict(store.conn.execute("SELECT subject, channel FROM tickets"))
+    assert channels["amazon three"] == "amazon" and channels["inbox one"] == "email"
+    connector.close()

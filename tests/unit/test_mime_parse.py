@@ -192,3 +192,18 @@ def _with_attachment(blob: bytes, name: str) -> bytes:
         + encoded
         + b"--b--\r\n"
     )
+
+
+def test_mail_no_parser_can_read_is_kept_raw_on_disk_with_a_warning(options, monkeypatch):
+    import deskterm.connectors.email.parse as parse_module
+
+    def broken(msg):
+        raise RecursionError("nested too deep")
+
+    monkeypatch.setattr(parse_module, "message_body", broken)
+    raw = (FIXTURES / "nested.eml").read_bytes()
+    msg = parse_message(raw, options, received=ARRIVED)
+    assert msg.subject == "(unreadable message)"
+    assert "RecursionError" in msg.warnings[0]
+    assert Path(msg.raw_path).read_bytes() == raw
+    assert "Photo of the damage" in msg.text
