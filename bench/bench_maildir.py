@@ -161,7 +161,6 @@ def main() -> None:
     from deskterm.connectors.email.attachments import AttachmentStore
     from deskterm.connectors.email.importer import import_maildir
     from deskterm.connectors.email.parse import ParseOptions
-
     from deskterm.store import open_store
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="deskterm-bench-"))
