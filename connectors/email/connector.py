@@ -7,7 +7,8 @@ Account settings (JSON in the accounts table; the password or token comes from d
     oauth_client_id, smtp_host, smtp_port, smtp_security, smtp_username, sent_folder ("Sent"),
     append_sent (true; false for Gmail, which files sent mail itself), display_name,
     batch_size (500), max_attachment_mb (50), data_dir, timeout (seconds, 30),
-    parse_workers (processes for big pulls; default: one per core from 2,000 messages on)
+    parse_workers (processes for big pulls; default: one per core from 2,000 messages on),
+    tls_verify (true; false only for a self-signed test server)
 
 Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
 $DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
@@ -156,6 +157,7 @@ class EmailConnector(Connector):
         if not host:
             raise PermanentError(f"account {self.account.name!r} has no IMAP host configured")
         port = int(self.settings.get("port") or (993 if security == "ssl" else 143))
+        client = None
         try:
             client = IMAPClient(
                 host,
@@ -171,12 +173,17 @@ class EmailConnector(Connector):
                 client.oauth2_login(self.username, self._tokens.token())
             else:
                 client.login(self.username, auth.password(self.account))
-        except login_error as exc:
-            raise PermanentError(
-                f"IMAP login to {host} as {self.username} was refused: {exc}"
-            ) from exc
-        except (client_error, OSError, ssl.SSLError) as exc:
-            raise TemporaryError(f"cannot reach IMAP server {host}:{port}: {exc}") from exc
+        except BaseException as exc:
+            if client is not None:
+                with contextlib.suppress(OSError):
+                    client.shutdown()
+            if isinstance(exc, login_error):
+                raise PermanentError(
+                    f"IMAP login to {host} as {self.username} was refused: {exc}"
+                ) from exc
+            if isinstance(exc, client_error | OSError):
+                raise TemporaryError(f"cannot reach IMAP server {host}:{port}: {exc}") from exc
+            raise
         self._client = client
         return client
 
