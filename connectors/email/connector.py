@@ -304,17 +304,25 @@ class EmailConnector(Connector):
                 pending = (index, job)
             yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
 
+    def _changed(self, client, folder: str) -> bool:
+        """True when `folder` got mail since the last pull (or was never pulled)."""
+        if folder not in self._seen_uidnext:
+            return True
+        status = self._guard(f"STATUS {folder}", self._status, client, folder)
+        return status["uidnext"] != self._seen_uidnext[folder]
+
     def watch(self, timeout: float) -> bool:
-        """Block up to `timeout` s on IMAP IDLE in the first folder; True when mail arrived."""
+        """Block up to `timeout` s on IMAP IDLE in the first folder; True when mail arrived.
+
+        Servers without IDLE are polled: one STATUS after the wait.
+        """
         client = self._imap()
         folder = self.folders[0]
-        if folder in self._seen_uidnext:
-            status = self._guard(f"STATUS {folder}", self._status, client, folder)
-            if status["uidnext"] != self._seen_uidnext[folder]:
-                return True
+        if self._changed(client, folder):
+            return True
         if not client.has_capability("IDLE"):
             time.sleep(timeout)
-            return True
+            return self._changed(client, folder)
         self._guard(f"SELECT {folder}", client.select_folder, folder, True)
         self._guard("IDLE", client.idle)
         try:

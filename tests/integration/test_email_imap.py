@@ -218,3 +218,18 @@ def test_each_folder_keeps_its_own_cursor(dovecot, mail_account, store):
     channels = dict(store.conn.execute("SELECT subject, channel FROM tickets"))
     assert channels["amazon three"] == "amazon" and channels["inbox one"] == "email"
     connector.close()
+
+
+def test_without_idle_the_watcher_polls_and_reports_only_real_news(
+    dovecot, mail_account, store, monkeypatch
+):
+    account = mail_account()
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+    client = connector._imap()
+    monkeypatch.setattr(client, "has_capability", lambda name: name != "IDLE")
+
+    assert connector.watch(timeout=0.1) is False
+    dovecot.client(account.settings["username"]).append("INBOX", mail("polled"))
+    assert connector.watch(timeout=0.1) is True
+    connector.close()
