@@ -37,9 +37,12 @@ def default_config_path() -> Path:
     return Path(env).expanduser() if env else config_dir() / "config.toml"
 
 
+DEFAULT_SHOP_NAME = "Our shop"
+
+
 @dataclass(frozen=True, slots=True)
 class Shop:
-    name: str = "Our shop"
+    name: str = DEFAULT_SHOP_NAME
     url: str = ""
     signature: str = ""
 
@@ -75,7 +78,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     if not agent:
         raise ConfigError(path, "agent.name", "cannot be empty")
     shop = Shop(
-        name=_string(path, shop_table, "name", "shop", Shop.name),
+        name=_string(path, shop_table, "name", "shop", DEFAULT_SHOP_NAME),
         url=_string(path, shop_table, "url", "shop", ""),
         signature=_string(path, shop_table, "signature", "shop", ""),
     )
