@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from deskterm import actions, ingest
+from deskterm import actions, clocks, ingest
 from deskterm.connector import (
     Account,
     Connector,
@@ -33,6 +33,7 @@ from deskterm.store import Store, open_store
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+CLOCK_TICK = 15.0
 FIRST_BACKOFF = timedelta(seconds=30)
 
 
@@ -243,12 +244,15 @@ def enabled_accounts(store: Store) -> list[Account]:
 def run_once(
     store: Store, *, only: list[str] | None = None, now: datetime | None = None
 ) -> list[AccountReport]:
-    """One pass over every enabled account (or those named in `only`)."""
+    """One pass over every enabled account (or those named in `only`), then the SLA clocks."""
+    now = now or utcnow()
+    clocks.recompute_if_changed(store, now)
     reports = []
     for account in enabled_accounts(store):
         if only and account.name not in only:
             continue
         reports.append(sync_account(store, account, now=now))
+    clocks.tick(store, now)
     return reports
 
 
@@ -279,12 +283,25 @@ class Watcher:
             accounts = enabled_accounts(store)
         finally:
             store.close()
+        self._spawn(self._clock_loop, "sla-clock")
         for account in accounts:
-            thread = threading.Thread(
-                target=self._loop, args=(account,), name=f"sync-{account.name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(self._loop, f"sync-{account.name}", account)
+
+    def _spawn(self, target: Callable[..., None], name: str, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _clock_loop(self) -> None:
+        """Warnings, breaches and snooze ends happen with no event to trigger them: look often."""
+        store = open_store(self.db_path)
+        try:
+            clocks.recompute_if_changed(store, self.now())
+            while not self.stop_event.is_set():
+                clocks.tick(store, self.now())
+                self.stop_event.wait(CLOCK_TICK)
+        finally:
+            store.close()
 
     def kick(self) -> None:
         self._wake.set()

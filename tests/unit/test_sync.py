@@ -219,3 +219,16 @@ def test_payload_round_trips_to_an_outbound(
     item = sync._outbound(row, "email")
     assert item.body == "hi"
     assert item.message_id == json.loads(row[4])["message_id"]
+
+
+def test_a_sync_pass_marks_tickets_that_breached_while_nothing_happened(
+    store: Store, ticket: int, now
+) -> None:
+    assert store.conn.execute("SELECT sla_state FROM tickets").fetchone() == ("running",)
+
+    sync.run_once(store, now=now + timedelta(hours=6))
+
+    assert store.conn.execute("SELECT sla_state FROM tickets").fetchone() == ("breached",)
+    assert store.conn.execute(
+        "SELECT COUNT(*) FROM events WHERE kind = 'sla_breach'"
+    ).fetchone() == (1,)
