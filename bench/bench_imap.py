@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.integration.servers: the Dovecot launcher
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_maildir: the mail generator
 
-from bench_maildir import generate_messages  # noqa: E402
+from bench_maildir import generate_messages, load_note  # noqa: E402
 
 from tests.integration.servers import PASSWORD, running_dovecot  # noqa: E402
 
@@ -104,6 +104,7 @@ def main() -> None:
                 f"{added / elapsed:,.0f} messages/s (FTS: {hits:,} match 'refund'; "
                 f"workers={args.workers if args.workers is not None else 'auto'})"
             )
+            print(load_note())
             store.close()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
 import random
 import shutil
 import tempfile
@@ -151,6 +152,12 @@ def write_maildir(root: Path, messages: list[bytes]) -> None:
         (root / "cur" / f"{1700000000 + i}.M{i}P1.bench:2,S").write_bytes(raw)
 
 
+def load_note() -> str:
+    """The wall-clock rate depends on what else runs: say how busy the machine was."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min: {five:.1f}) on {os.cpu_count()} cores"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
@@ -189,6 +196,7 @@ def main() -> None:
             f"in {elapsed:.1f} s: {result.added / elapsed:,.0f} messages/s "
             f"(FTS built: {hits:,} match 'refund'; workers={args.workers})"
         )
+        print(load_note())
         t0 = time.perf_counter()
         again = import_maildir(store, work / "Maildir", options, workers=args.workers)
         print(
