@@ -277,3 +277,20 @@ async def test_entering_warning_and_breach_while_open_is_announced(app):
         app._announce_crossings(NOW + timedelta(minutes=89), NOW + timedelta(minutes=91))
         await pilot.pause()
         assert notifications(app)[-1] == "#2 passed its SLA deadline"
+
+
+async def test_ctrl_t_in_the_composer_inserts_a_macros_text_without_its_steps(db):
+    macro_set = MacroSet()
+    item = parse_macro(WISMO, source="test", stem="wismo")
+    macro_set.macros[item.name] = item
+    app = build_app(db, macro_set=macro_set)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", *"Hello. ", "ctrl+t")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        text = app.screen.query_one("#composer-body").text
+        assert text == "Hello. Hi Anna Berg, your parcel is on its way."
+        assert drafts.load(app.store, 1, "reply") == text
+        assert ticket(app, 1)["status"] == "new"

@@ -76,6 +76,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("undo", "u", "undo", "Undo", ACTIONS),
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
+    KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),
     KeySpec("close_composer", "escape", "close", "Close (draft kept)", COMPOSER),
 )
 

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from deskterm import actions, clocks, drafts
+from deskterm import actions, clocks, drafts, macros
 from deskterm.store import queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged
+from deskterm.tui.screens.macros import MacroPalette
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.composer import Composer
 from deskterm.tui.widgets.queue_view import one_line
@@ -162,6 +163,27 @@ class TicketScreen(TicketActions):
             )
         if not sent:
             composer.area.focus()
+
+    @on(Composer.InsertMacro)
+    def _insert_macro(self) -> None:
+        if not len(self.app.macros):
+            self.notify("No macros are installed", severity="warning")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            shown = macros.preview(
+                self.app.macros.get(name),
+                self.app.store,
+                self.ticket_id,
+                self.app.config.agent,
+                config=self.app.config,
+                now=self.app.now(),
+            )
+            self.query_one(Composer).insert(shown.text)
+
+        self.app.push_screen(MacroPalette(self.app.macros, self.ticket_id), chosen)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:

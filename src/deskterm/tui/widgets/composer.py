@@ -19,8 +19,10 @@ from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import COMPOSER
 
 MODE_LABELS = {
-    "reply": "Reply to the customer (ctrl+s sends, ctrl+e opens $EDITOR, esc keeps the draft)",
-    "note": "Internal note, never sent (ctrl+s saves, ctrl+e opens $EDITOR, esc keeps the draft)",
+    "reply": "Reply to the customer: ctrl+s sends, ctrl+t inserts a macro, ctrl+e opens $EDITOR,"
+    " esc keeps the draft",
+    "note": "Internal note, never sent: ctrl+s saves, ctrl+t inserts a macro, ctrl+e opens"
+    " $EDITOR, esc keeps the draft",
 }
 
 
@@ -51,6 +53,9 @@ class Composer(Vertical):
 
     class Closed(Message):
         pass
+
+    class InsertMacro(Message):
+        """The agent wants a macro's text here, without running its steps."""
 
     def __init__(self, ticket_id: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -94,6 +99,14 @@ class Composer(Vertical):
 
     def action_send(self) -> None:
         self.post_message(self.Send(self.kind, self.area.text))
+
+    def action_insert_macro(self) -> None:
+        self.post_message(self.InsertMacro())
+
+    def insert(self, text: str) -> None:
+        """Put `text` at the cursor (saved as part of the draft like anything typed)."""
+        self.area.insert(text)
+        self.screen.set_focus(self.area)
 
     def action_close(self) -> None:
         self.remove_class("-open")
