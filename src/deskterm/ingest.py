@@ -52,25 +52,24 @@ def normalise_identity(identity: Identity) -> Identity:
 
 def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: str, at: str) -> int:
     """The customer who owns any of `identities`, created when none does; links the rest to it."""
-    customer_id = None
+    found = None
     for identity in identities:
-        row = conn.execute(
-            "SELECT customer_id FROM identities WHERE kind = ? AND value = ?",
+        found = conn.execute(
+            "SELECT i.customer_id, c.name FROM identities i JOIN customers c"
+            " ON c.id = i.customer_id WHERE i.kind = ? AND i.value = ?",
             (identity.kind, identity.value),
         ).fetchone()
-        if row:
-            customer_id = row[0]
+        if found:
             break
-    created = customer_id is None
-    if created:
+    if found is None:
         customer_id = conn.execute(
             "INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at)
         ).lastrowid
-    elif name:
-        conn.execute(
-            "UPDATE customers SET name = ? WHERE id = ? AND name = ''", (name, customer_id)
-        )
-    if created or len(identities) > 1:
+    else:
+        customer_id, known_name = found
+        if name and not known_name:
+            conn.execute("UPDATE customers SET name = ? WHERE id = ?", (name, customer_id))
+    if found is None or len(identities) > 1:
         conn.executemany(
             "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
             [(customer_id, i.kind, i.value) for i in identities],
@@ -78,20 +77,23 @@ def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: st
     return customer_id
 
 
-def _live_ticket(conn: sqlite3.Connection, ticket_id: int) -> int:
-    """Follow merges to the ticket that now holds the conversation."""
-    seen = set()
-    while ticket_id not in seen:
-        seen.add(ticket_id)
-        row = conn.execute("SELECT merged_into FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-        if row is None or row[0] is None:
-            return ticket_id
-        ticket_id = row[0]
-    return ticket_id
+Thread = tuple[int, str]
+"""A ticket id and its status."""
 
 
-def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int) -> int | None:
-    """The ticket this message continues, or None for a new conversation.
+def _live(conn: sqlite3.Connection, row: tuple[int, int | None, str] | None) -> Thread | None:
+    """Follow merges from (id, merged_into, status) to the ticket that now holds the conversation."""
+    seen: set[int] = set()
+    while row is not None and row[1] is not None and row[0] not in seen:
+        seen.add(row[0])
+        row = conn.execute(
+            "SELECT id, merged_into, status FROM tickets WHERE id = ?", (row[1],)
+        ).fetchone()
+    return (row[0], row[2]) if row else None
+
+
+def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int) -> Thread | None:
+    """The ticket this message continues, with its status, or None for a new conversation.
 
     In order: the channel's own conversation id; In-Reply-To / References against stored
     Message-IDs; a ticket token in the subject, but only when the sender is that ticket's customer,
@@ -99,26 +101,29 @@ def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int)
     """
     if msg.conversation_id:
         row = conn.execute(
-            "SELECT id FROM tickets WHERE account = ? AND conversation_id = ?"
+            "SELECT id, merged_into, status FROM tickets WHERE account = ? AND conversation_id = ?"
             " ORDER BY id DESC LIMIT 1",
             (msg.account, msg.conversation_id),
         ).fetchone()
         if row:
-            return _live_ticket(conn, row[0])
+            return _live(conn, row)
     for ref in [msg.in_reply_to, *reversed(msg.references)]:
         if not ref:
             continue
         row = conn.execute(
-            "SELECT ticket_id FROM messages WHERE message_id = ? LIMIT 1", (ref,)
+            "SELECT t.id, t.merged_into, t.status FROM messages m JOIN tickets t"
+            " ON t.id = m.ticket_id WHERE m.message_id = ? LIMIT 1",
+            (ref,),
         ).fetchone()
         if row:
-            return _live_ticket(conn, row[0])
+            return _live(conn, row)
     for token in TICKET_TOKEN.findall(msg.subject):
         row = conn.execute(
-            "SELECT id FROM tickets WHERE id = ? AND customer_id = ?", (int(token), customer_id)
+            "SELECT id, merged_into, status FROM tickets WHERE id = ? AND customer_id = ?",
+            (int(token), customer_id),
         ).fetchone()
         if row:
-            return _live_ticket(conn, row[0])
+            return _live(conn, row)
     return None
 
 
@@ -191,12 +196,8 @@ def _ingest_one(
         normalise_identity(i) for i in msg.extra_identities
     ]
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
-    ticket_id = find_thread(conn, msg, customer_id)
-    status = None
-    if ticket_id is not None:
-        status = conn.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()[0]
-        if status == Status.CLOSED:
-            ticket_id = None
+    thread = find_thread(conn, msg, customer_id)
+    ticket_id, status = thread if thread and thread[1] != Status.CLOSED else (None, None)
     if ticket_id is None:
         ticket_id = conn.execute(
             "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"

@@ -202,3 +202,19 @@ def test_every_ingested_message_writes_an_event(store: Store, make_message, deli
     assert kinds == ["created", "message_in"]
     data = json.loads(store.conn.execute("SELECT data FROM events").fetchone()[0])
     assert data["channel"] == "email"
+
+
+def test_a_reply_to_a_merged_ticket_lands_in_the_ticket_it_was_merged_into(
+    store: Store, make_message, deliver, now
+) -> None:
+    deliver(
+        make_message(message_id="<first@x>"), make_message(message_id="<second@x>", subject="2")
+    )
+    actions.merge(store, 2, 1, actor="agent:bob", at=now)
+
+    deliver(make_message(in_reply_to="<second@x>"))
+
+    assert store.conn.execute(
+        "SELECT ticket_id FROM messages ORDER BY id DESC LIMIT 1"
+    ).fetchone() == (1,)
+    assert counts(store)["tickets"] == 2
