@@ -225,6 +225,23 @@ class EmailConnector(Connector):
             "highestmodseq": status.get(b"HIGHESTMODSEQ"),
         }
 
+    def _folder_status(self, client, folder: str) -> dict[str, int | None]:
+        """STATUS of a configured folder; a folder the server does not have is a setup error."""
+        client_error, _ = _imap_errors()
+        try:
+            return self._status(client, folder)
+        except client_error as exc:
+            if "exist" not in str(exc).lower():
+                self._drop()
+                raise TemporaryError(f"IMAP STATUS {folder} failed: {exc}") from exc
+            raise PermanentError(
+                f"folder {folder!r} does not exist on {self.settings.get('host')}; "
+                f"fix the folders of account {self.account.name!r}"
+            ) from exc
+        except OSError as exc:
+            self._drop()
+            raise TemporaryError(f"IMAP STATUS {folder} failed: {exc}") from exc
+
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
         """New mail per folder since its cursor, in batches of `batch_size`."""
         for folder in self.folders:
@@ -232,7 +249,7 @@ class EmailConnector(Connector):
 
     def _pull_folder(self, folder: str, cursor: dict) -> Iterator[Batch]:
         client = self._imap()
-        status = self._guard(f"STATUS {folder}", self._status, client, folder)
+        status = self._folder_status(client, folder)
         self._seen_uidnext[folder] = status["uidnext"]
         if cursor and all(cursor.get(k) == v for k, v in status.items()):
             return
@@ -308,7 +325,7 @@ class EmailConnector(Connector):
         """True when `folder` got mail since the last pull (or was never pulled)."""
         if folder not in self._seen_uidnext:
             return True
-        status = self._guard(f"STATUS {folder}", self._status, client, folder)
+        status = self._folder_status(client, folder)
         return status["uidnext"] != self._seen_uidnext[folder]
 
     def watch(self, timeout: float) -> bool:

@@ -233,3 +233,12 @@ def test_without_idle_the_watcher_polls_and_reports_only_real_news(
     dovecot.client(account.settings["username"]).append("INBOX", mail("polled"))
     assert connector.watch(timeout=0.1) is True
     connector.close()
+
+
+def test_a_missing_folder_is_a_setup_error_naming_the_folder(mail_account):
+    from deskterm.connector import PermanentError
+
+    connector = EmailConnector(mail_account(folders=["INBOX", "Amazon Orders"]))
+    with pytest.raises(PermanentError, match="'Amazon Orders' does not exist"):
+        list(connector.pull({}))
+    connector.close()
