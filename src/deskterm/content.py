@@ -338,7 +338,8 @@ def message_body(msg: Message) -> Body:
             )
     if html:
         body.html = _cap("\n".join(html), "HTML part", body.warnings)
-    if plain:
+    # An empty text alternative ("view this mail in HTML") does not hide a real HTML body.
+    if any(t.strip() for t in plain) or (plain and body.html is None):
         body.text = _cap("\n\n".join(t.strip("\n") for t in plain), "text", body.warnings)
     elif body.html is not None:
         body.text = html_to_markdown(body.html)

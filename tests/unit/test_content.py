@@ -128,3 +128,11 @@ def test_text_part_wins_over_html_alternative():
     body = message_body(msg)
     assert body.text == "plain words"
     assert "html words" in body.html
+
+
+def test_empty_text_alternative_falls_back_to_the_html_body():
+    msg = email.message_from_bytes(
+        b"Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+        b"\n--b\nContent-Type: text/html\n\n<p>the real words</p>\n--b--\n"
+    )
+    assert message_body(msg).text == "the real words"
