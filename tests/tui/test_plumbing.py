@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -95,3 +96,20 @@ async def test_sla_states_that_change_with_time_are_stored_in_the_background(db)
             if queries.ticket(app.store, 3)["sla_state"] == "breached":
                 break
         assert queries.ticket(app.store, 3)["sla_state"] == "breached"
+
+
+async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr("deskterm.tui.screens.queue.queue_count", broken)
+        app.screen.refresh_counts()
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if notifications(app):
+                break
+        assert notifications(app) == ["counts: database is locked"]
+        await pilot.press("j")
+        assert app.screen.queue.cursor == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
+from textual.worker import Worker, WorkerState
 
 from deskterm import clocks
 from deskterm.config import Config
@@ -90,6 +91,18 @@ class DeskApp(App):
         )
         self._watcher.start()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A background job failed (e.g. the file is locked too long): say so, keep working.
+
+        Screens forward their workers' events here; the message does not bubble by itself.
+        """
+        if event.state == WorkerState.ERROR:
+            self.notify(
+                f"{event.worker.group}: {event.worker.error}",
+                title="Background work failed",
+                severity="error",
+            )
+
     def on_sync_reported(self, message: SyncReported) -> None:
         if message.report.error:
             self.notify(
@@ -117,7 +130,7 @@ class DeskApp(App):
             sync_enabled=self.sync_enabled,
         )
 
-    @work(thread=True, exclusive=True, group="sla")
+    @work(thread=True, exclusive=True, group="sla", exit_on_error=False)
     def store_sla_states(self) -> None:
         """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""
         clocks.tick(self.reader("sla"), self.now())

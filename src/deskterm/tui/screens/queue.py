@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input
+from textual.worker import Worker
 
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
@@ -82,10 +83,13 @@ class QueueScreen(TicketActions):
         if not self.source.counted:
             self.count_queue(self.source.generation)
 
-    @work(thread=True, exclusive=True, group="queue-count")
+    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def count_queue(self, generation: int) -> None:
         count = queue_count(self.app.reader("queue-count"), self.source.filter, self.app.now())
         self.app.call_from_thread(self._count_arrived, generation, count)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)
 
     def _count_arrived(self, generation: int, count: int) -> None:
         if self.source.settle_count(generation, count):
@@ -112,7 +116,7 @@ class QueueScreen(TicketActions):
         self.reload_queue(keep=self._current_id())
         self.refresh_counts()
 
-    @work(thread=True, exclusive=True, group="counts")
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Count every view and read the header in a worker: at 100k tickets this takes a while."""
         reader = self.app.reader("counts")
