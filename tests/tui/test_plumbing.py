@@ -113,3 +113,28 @@ async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(a
         assert notifications(app) == ["counts: database is locked"]
         await pilot.press("j")
         assert app.screen.queue.cursor == 1
+
+
+async def test_a_reply_typed_in_the_tui_is_sent_by_the_background_sync(tmp_path):
+    from deskterm.demo import build_demo
+
+    path = tmp_path / "demo.db"
+    store = open_store(path)
+    build_demo(store, seed=3, now=NOW, tickets=12)
+    store.close()
+    app = build_app(path)
+    app.sync_enabled = True
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app._start_sync()
+        await pilot.press("r", *"On its way.", "ctrl+s")
+        status = None
+        for _ in range(100):
+            await pilot.pause(0.1)
+            row = app.store.conn.execute(
+                "SELECT status FROM outbox WHERE payload LIKE '%On its way.%'"
+            ).fetchone()
+            status = row and row[0]
+            if status == "sent":
+                break
+        assert status == "sent"

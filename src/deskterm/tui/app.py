@@ -15,10 +15,14 @@ from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.store import Store, open_store, queries
+from deskterm.sync import Watcher
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.keymap import APP, BY_ID, parse_keymap
 from deskterm.tui.messages import DataChanged, SyncReported
+from deskterm.tui.screens.help import HelpScreen
+from deskterm.tui.screens.queue import QueueScreen
+from deskterm.tui.screens.ticket import TicketScreen
 from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.header import Overview
 
@@ -63,13 +67,11 @@ class DeskApp(App):
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
         # What u reverts, newest last: ("agent", "") or ("macro", name).
         self.undo_stack: list[tuple[str, str]] = []
-        self._watcher = None
+        self._watcher: Watcher | None = None
         self._data_version = self.store.data_version()
         self._last_tick = self.now()
 
     def on_mount(self) -> None:
-        from deskterm.tui.screens.queue import QueueScreen
-
         for problem in self.macros.problems:
             self.notify(str(problem), title="Macros", severity="warning", timeout=8)
         # Only the rebound ids: Textual re-applies the keymap on every key press.
@@ -84,12 +86,17 @@ class DeskApp(App):
             self._start_sync()
 
     def _start_sync(self) -> None:
-        from deskterm.sync import Watcher
-
         self._watcher = Watcher(
-            self.store_path, on_report=lambda report: self.post_message(SyncReported(report))
+            self.store_path,
+            on_report=lambda report: self.post_message(SyncReported(report)),
+            now=self.now,
         )
         self._watcher.start()
+
+    def kick_sync(self) -> None:
+        """Something waits in the outbox: let the sync engine send it now, not at its next poll."""
+        if self._watcher is not None:
+            self._watcher.kick()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A background job failed (e.g. the file is locked too long): say so, keep working.
@@ -174,13 +181,9 @@ class DeskApp(App):
             screen.post_message(DataChanged())
 
     def open_ticket(self, ticket_id: int, *, compose: str | None = None) -> None:
-        from deskterm.tui.screens.ticket import TicketScreen
-
         self.push_screen(TicketScreen(ticket_id, compose=compose))
 
     def switch_ticket(self, ticket_id: int) -> None:
-        from deskterm.tui.screens.ticket import TicketScreen
-
         self.switch_screen(TicketScreen(ticket_id))
 
     def macro_entries(self) -> list[tuple[str, str, str]]:
@@ -189,8 +192,6 @@ class DeskApp(App):
         return [(keys.get(m.name, ""), m.name, m.description) for m in self.macros]
 
     def action_help(self) -> None:
-        from deskterm.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

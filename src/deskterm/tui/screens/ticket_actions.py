@@ -60,6 +60,8 @@ class TicketActions(Screen):
         if before is not None:
             before()
         self.app.undo_stack.append(undo)
+        if kind in ("reply", "macro"):
+            self.app.kick_sync()
         self.notify(done.format(id=ticket_id), timeout=3)
         self.app.data_changed()
         self.after_action(kind, ticket_id, after or self.app.settings.after_action)
