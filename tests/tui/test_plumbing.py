@@ -138,3 +138,26 @@ async def test_a_reply_typed_in_the_tui_is_sent_by_the_background_sync(tmp_path)
             if status == "sent":
                 break
         assert status == "sent"
+
+
+def test_html_mail_shows_as_markdown_with_link_targets_and_attachments():
+    from datetime import UTC
+
+    from deskterm.tui.widgets.thread import render_message
+
+    message = {
+        "direction": "in",
+        "automatic": False,
+        "author_name": "Anna",
+        "author_addr": "anna@example.com",
+        "sent_at": "2026-11-20T12:00:00Z",
+        "text": "",
+        "html": '<p>Track it <a href="https://evil.example/x">at DHL</a></p><script>x()</script>',
+        "attachments": [{"filename": "label[red].pdf", "size": 2048}],
+        "warnings": ["charset guessed"],
+    }
+    shown = render_message(message, show_quoted=False, zone=UTC).plain
+    assert "Track it [at DHL](https://evil.example/x)" in shown
+    assert "x()" not in shown
+    assert "📎 label[red].pdf  2.0 kB" in shown
+    assert "⚠ charset guessed" in shown
