@@ -14,7 +14,7 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 MSG_ID = re.compile(r"<[^<>\s]+>")
 MAX_REFERENCES = 50
 UNKNOWN_SENDER = "unknown-sender@invalid"
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,14 @@ def _sent_at(value: str | None, received: datetime, warnings: list[str]) -> date
         if moment is not None:
             if moment.tzinfo is None:  # "-0000": the zone is unknown; RFC 5322 says read as UTC
                 moment = moment.replace(tzinfo=UTC)
-            return moment.astimezone(UTC)
+            moment = moment.astimezone(UTC).replace(microsecond=0)
+            # A Date from the future would sort the mail above everything and bend SLA clocks.
+            if moment <= received + MAX_CLOCK_SKEW:
+                return moment
+            warnings.append(
+                f"Date header {moment:%Y-%m-%d %H:%M} is in the future; used arrival time"
+            )
+            return received
         warnings.append(f"unreadable Date header {sanitize(str(value))[:60]!r}; used arrival time")
     else:
         warnings.append("no Date header; used arrival time")

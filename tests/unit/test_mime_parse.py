@@ -207,3 +207,10 @@ def test_mail_no_parser_can_read_is_kept_raw_on_disk_with_a_warning(options, mon
     assert "RecursionError" in msg.warnings[0]
     assert Path(msg.raw_path).read_bytes() == raw
     assert "Photo of the damage" in msg.text
+
+
+def test_a_date_from_the_future_is_replaced_by_the_arrival_time(options):
+    raw = b"From: a@example.net\r\nDate: Fri, 1 Jan 2100 00:00:00 +0000\r\nSubject: s\r\n\r\nx\r\n"
+    msg = parse_message(raw, options, received=ARRIVED)
+    assert msg.sent_at == ARRIVED
+    assert any("future" in w for w in msg.warnings)
