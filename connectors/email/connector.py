@@ -370,7 +370,12 @@ class EmailConnector(Connector):
             if self._tokens is not None:
                 smtp.ehlo()
                 token = auth.xoauth2(user, self._tokens.token())
-                smtp.auth("XOAUTH2", lambda challenge=None: token, initial_response_ok=True)
+                # On a refused token the server sends an error challenge, answered with "".
+                smtp.auth(
+                    "XOAUTH2",
+                    lambda challenge=None: token if challenge is None else "",
+                    initial_response_ok=True,
+                )
             elif s.get("smtp_auth", True) and user:
                 smtp.login(user, auth.password(self.account))
         except smtplib.SMTPAuthenticationError as exc:
