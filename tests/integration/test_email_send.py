@@ -150,3 +150,52 @@ def test_refused_recipient_fails_permanently_and_leaves_nothing_in_sent(
         "SELECT message_id FROM messages WHERE direction = 'out'"
     ).fetchone()[0]
     assert sent_copies(dovecot, account, message_id) == []
+
+
+def test_xoauth2_token_from_the_command_logs_in_to_smtp(mail_account, store, tmp_path):
+    import base64
+    import sys
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from deskterm.domain import Identity, Outbound
+
+    from .conftest import SmtpSink, free_port
+
+    logins: list[str] = []
+
+    class OAuthSink(SmtpSink):
+        async def auth_XOAUTH2(self, server, args):
+            login = base64.b64decode(args[1]).decode()
+            logins.append(login)
+            return AuthResult(success="Bearer tok-123" in login)
+
+    sink = OAuthSink(free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, auth_require_tls=False)
+    controller.start()
+    try:
+        account = mail_account(
+            auth="xoauth2",
+            token_command=f"{sys.executable} -c \"print('tok-123')\"",
+            smtp_port=sink.port,
+            smtp_auth=True,
+            sent_folder="",
+            smtp_username="shop@gmail.example",
+        )
+        item = Outbound(
+            1,
+            1,
+            account.name,
+            "email",
+            Identity("email", "ann@example.net"),
+            "Hi",
+            "Body",
+            "<x1@shop.example>",
+            "k",
+        )
+        EmailConnector(account).send(item)
+    finally:
+        controller.stop()
+    assert logins == ["user=shop@gmail.example\x01auth=Bearer tok-123\x01\x01"]
+    assert len(sink.received) == 1
