@@ -472,10 +472,10 @@ class EmailConnector(Connector):
 
     # -- checks -----------------------------------------------------------------------------
 
-    def test(self) -> list[str]:
-        """Log in to IMAP and SMTP and check the folders; lines describing what worked."""
+    def test(self) -> Iterator[str]:
+        """Log in to IMAP and SMTP and check the folders, yielding a line per check that passed."""
         client = self._imap()
-        lines = [f"IMAP login to {self.settings.get('host')} as {self.username}: ok"]
+        yield f"IMAP login to {self.settings.get('host')} as {self.username}"
         names = {f[2] for f in self._guard("LIST", client.list_folders)}
         for folder in [*self.folders, *filter(None, [self.sent_folder])]:
             if folder not in names:
@@ -483,11 +483,8 @@ class EmailConnector(Connector):
                     f"folder {folder!r} does not exist on the server (it has: "
                     f"{', '.join(sorted(names))})"
                 )
-            lines.append(f"folder {folder}: ok")
-        lines.append(f"IDLE: {'yes' if client.has_capability('IDLE') else 'no (polling)'}")
+            yield f"folder {folder}"
+        yield f"IDLE: {'yes' if client.has_capability('IDLE') else 'no, will poll'}"
         smtp = self._smtp()
         smtp.quit()
-        lines.append(
-            f"SMTP login to {self.settings.get('smtp_host') or self.settings.get('host')}: ok"
-        )
-        return lines
+        yield f"SMTP login to {self.settings.get('smtp_host') or self.settings.get('host')}"

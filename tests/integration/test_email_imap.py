@@ -174,7 +174,8 @@ def test_account_test_command_reports_a_working_login_and_a_missing_folder(
     good = mail_account(smtp=smtp_server)
     result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", good.name])
     assert result.exit_code == 0, result.output
-    assert "IMAP login" in result.output and "folder INBOX: ok" in result.output
+    assert "ok: IMAP login" in result.output and "ok: folder INBOX" in result.output
+    assert "ok: SMTP login" in result.output
 
     bad = mail_account(smtp=smtp_server, folders=["INBOX", "Nope"])
     result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", bad.name])
