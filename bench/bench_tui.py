@@ -1,7 +1,8 @@
 """Benchmark of the workstation on a 100,000-ticket database.
 
-Measures, headless at 120x40: time to the first painted queue, time per j/k move, time to apply
-a filter, the jump to the end (G), and the process's peak memory. Targets from issue 4:
+Measures, headless at 120x40: time to the first painted queue (the first frame holding queue
+rows, from building the app; importing Textual and deskterm is reported apart), time per j/k
+move, time to apply a filter, the jump to the end (G), and the process's peak memory. Targets from issue 4:
 first paint <= 1 s, a move <= 16 ms, a filter <= 100 ms, memory <= 200 MB.
 
     .venv/bin/python bench/bench_tui.py [--db PATH] [--tickets N] [--fresh]
@@ -153,16 +154,40 @@ def peak_mb() -> float:
 
 
 async def measure(path: Path, moves: int) -> dict[str, float]:
+    t0 = time.perf_counter()
     from deskterm.tui.app import make_app
+    from deskterm.tui.widgets.queue_view import QueueView
 
-    results: dict[str, float] = {}
+    results: dict[str, float] = {"import_s": time.perf_counter() - t0}
+    painted: list[float] = []
+    render_line = QueueView.render_line
+
+    def spy(view: QueueView, y: int):
+        # The moment the compositor first asks for a queue row is the first paint of the queue.
+        if not painted:
+            painted.append(time.perf_counter())
+        return render_line(view, y)
+
+    QueueView.render_line = spy
     start = time.perf_counter()
     app = make_app(path, Config(agent="anna"), sync=False, now=lambda: NOW)
+    display, shown = app._display, []
+
+    def frame(screen, update) -> None:
+        # The first frame handed to the terminal after queue rows were rendered.
+        if painted and update is not None and not shown:
+            shown.append(time.perf_counter())
+        display(screen, update)
+
+    app._display = frame
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        QueueView.render_line = render_line
         queue = app.screen.queue
         assert queue.count > 0 and queue.render_line(0).text.strip()
-        results["first_paint_s"] = time.perf_counter() - start
+        results["first_paint_s"] = shown[0] - start
+        # Until Pilot sees every startup message handled (footer, header workers, ...).
+        results["settled_s"] = time.perf_counter() - start
         results["queue_rows"] = queue.count
 
         # Synchronous cost of a move: cursor, scroll and re-rendering every visible line.

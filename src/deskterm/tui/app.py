@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -57,7 +58,6 @@ class DeskApp(App):
         self.user_keymap = parse_keymap(config.section("keymap"), config.path)
         self.store_path = Path(store_path)
         self.store: Store = open_store(self.store_path)
-        self._readers: dict[str, Store] = {}
         self.now = now or utcnow
         self.zone = zone or datetime.now().astimezone().tzinfo
         self.actor = f"agent:{config.agent}"
@@ -119,15 +119,20 @@ class DeskApp(App):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop(timeout=2)
-        for reader in self._readers.values():
-            reader.close()
         self.store.close()
 
-    def reader(self, group: str) -> Store:
-        """A connection for one exclusive worker group, so its reads never share the UI's."""
-        if group not in self._readers:
-            self._readers[group] = open_store(self.store_path)
-        return self._readers[group]
+    @contextmanager
+    def connection(self) -> Iterator[Store]:
+        """A connection of a worker's own, opened and closed on its thread.
+
+        Never shared: closing a connection another thread is reading from crashes SQLite, and the
+        app may close while a worker still counts.
+        """
+        store = open_store(self.store_path)
+        try:
+            yield store
+        finally:
+            store.close()
 
     def read_overview(self, store: Store) -> Overview:
         return Overview(
@@ -140,7 +145,8 @@ class DeskApp(App):
     @work(thread=True, exclusive=True, group="sla", exit_on_error=False)
     def store_sla_states(self) -> None:
         """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""
-        clocks.tick(self.reader("sla"), self.now())
+        with self.connection() as store:
+            clocks.tick(store, self.now())
 
     def _tick(self) -> None:
         """Every second: notice outside writes, announce breaches, let the screen move its clocks."""

@@ -39,6 +39,7 @@ class KeySpec:
     action: str
     description: str
     scope: str
+    # In the footer; the footer keeps to the everyday keys (every key is on the help screen).
     show: bool = True
 
 
@@ -54,7 +55,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("page_up", "pageup", "page_up", "Page up", QUEUE, show=False),
     KeySpec("open", "enter", "open", "Open", QUEUE),
     KeySpec("search", "slash", "search", "Search", QUEUE),
-    KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE),
+    KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
         for n in range(1, 10)
@@ -66,14 +67,14 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("reply", "r", "reply", "Reply", ACTIONS),
     KeySpec("note", "n", "note", "Note", ACTIONS),
     KeySpec("macros", "m", "macros", "Macros", ACTIONS),
-    KeySpec("escalate", "e", "escalate", "Escalate", ACTIONS),
+    KeySpec("escalate", "e", "escalate", "Escalate", ACTIONS, show=False),
     KeySpec("resolve", "s", "resolve", "Resolve", ACTIONS),
-    KeySpec("pending", "p", "pending", "Pending", ACTIONS),
+    KeySpec("pending", "p", "pending", "Pending", ACTIONS, show=False),
     KeySpec("snooze", "z", "snooze", "Snooze", ACTIONS),
-    KeySpec("assign", "a", "assign", "Assign", ACTIONS),
-    KeySpec("tag", "t", "tag", "Tag", ACTIONS),
-    KeySpec("priority", "P", "priority", "Priority", ACTIONS),
-    KeySpec("undo", "u", "undo", "Undo", ACTIONS),
+    KeySpec("assign", "a", "assign", "Assign", ACTIONS, show=False),
+    KeySpec("tag", "t", "tag", "Tag", ACTIONS, show=False),
+    KeySpec("priority", "P", "priority", "Priority", ACTIONS, show=False),
+    KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False),
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
     KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),

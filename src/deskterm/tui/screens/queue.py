@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
@@ -85,7 +85,8 @@ class QueueScreen(TicketActions):
 
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def count_queue(self, generation: int) -> None:
-        count = queue_count(self.app.reader("queue-count"), self.source.filter, self.app.now())
+        with self.app.connection() as store:
+            count = queue_count(store, self.source.filter, self.app.now())
         self.app.call_from_thread(self._count_arrived, generation, count)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -119,15 +120,17 @@ class QueueScreen(TicketActions):
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Count every view and read the header in a worker: at 100k tickets this takes a while."""
-        reader = self.app.reader("counts")
         now = self.app.now()
         counts: dict[int | None, int] = {}
-        for n, view in enumerate(self.views):
-            counts[n] = queue_count(reader, self._parse(view.query), now)
-        if self.search_text:
-            counts[None] = queue_count(reader, self._parse(self.search_text), now)
-        overview = self.app.read_overview(reader)
-        self.app.call_from_thread(self._show_counts, counts, overview)
+        with self.app.connection() as store:
+            for n, view in enumerate(self.views):
+                counts[n] = queue_count(store, self._parse(view.query), now)
+            if self.search_text:
+                counts[None] = queue_count(store, self._parse(self.search_text), now)
+            overview = self.app.read_overview(store)
+        # A newer count started meanwhile (exclusive workers): its answer is the one to show.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_counts, counts, overview)
 
     def _show_counts(self, counts: dict[int | None, int], overview: Overview) -> None:
         # query(), not query_one(): the answer may arrive while the app is closing.
