@@ -149,3 +149,23 @@ async def test_mail_written_by_another_process_appears_without_restart(app, db):
         app._tick()
         await pilot.pause()
         assert "Hello from outside" in subjects(app)
+
+
+async def test_capital_s_saves_the_search_as_a_numbered_view(db, tmp_path):
+    from deskterm.config import Config
+    from deskterm.macros import MacroSet
+    from deskterm.tui.app import make_app
+
+    path = tmp_path / "config.toml"
+    config = Config(path=path, agent="anna")
+    app = make_app(db, config, sync=False, now=lambda: NOW, macro_set=MacroSet(), sla_tick=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"tag:wismo", "enter", "S", "ctrl+u", *"Where is it", "enter")
+        await pilot.pause()
+        assert app.views[-1].name == "Where is it" and app.views[-1].query == "tag:wismo"
+        assert 'name = "Where is it"' in path.read_text()
+        await pilot.press("1")
+        await pilot.press(str(len(app.views)))
+        await pilot.pause()
+        assert subjects(app) == ["Where is my order #1001?"]

@@ -8,7 +8,7 @@ import pytest
 
 from deskterm.config import ConfigError
 from deskterm.store.queries import Sort
-from deskterm.tui.settings import TuiSettings, View, parse_tui, parse_views
+from deskterm.tui.settings import TuiSettings, View, parse_tui, parse_views, save_view
 from deskterm.tui.snooze import snooze_until
 
 THURSDAY = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
@@ -66,3 +66,23 @@ def test_snooze_choices_are_local_mornings_and_durations():
     )
     with pytest.raises(ValueError, match="'soon' is not a time"):
         snooze_until("soon", THURSDAY, UTC)
+
+
+def test_saving_a_view_keeps_the_views_in_use_and_the_files_comments(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('# my settings\n[agent]\nname = "anna"\n')
+    stock = parse_views(None, ["ebay"], "anna")
+    views = save_view(path, View('VIP "gold"', "tag:vip", Sort.PRIORITY), stock, False, "anna")
+    assert views == [*stock, View('VIP "gold"', "tag:vip", Sort.PRIORITY)]
+    assert path.read_text().startswith('# my settings\n[agent]\nname = "anna"\n')
+    again = save_view(path, View("Late", "older:2d", Sort.DEADLINE), views, True, "anna")
+    assert [v.name for v in again][-2:] == ['VIP "gold"', "Late"]
+    assert len(again) == len(stock) + 2
+
+
+def test_a_view_that_would_break_the_file_is_not_written(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("views = 3\n")
+    with pytest.raises(ConfigError):
+        save_view(path, View("X", "tag:x"), [], False, "anna")
+    assert path.read_text() == "views = 3\n"

@@ -63,6 +63,8 @@ class DeskApp(App):
         self.actor = f"agent:{config.agent}"
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
+        # Set once a view was saved here: the file has [[views]] now, whatever it had at start.
+        self.views_saved = False
         self.sync_enabled = sync
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
         # What u reverts, newest last: ("agent", "") or ("macro", name).

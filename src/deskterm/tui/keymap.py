@@ -56,6 +56,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("open", "enter", "open", "Open", QUEUE),
     KeySpec("search", "slash", "search", "Search", QUEUE),
     KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
+    KeySpec("save_view", "S", "save_view", "Save the search as a view", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
         for n in range(1, 10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,36 @@ def parse_tui(raw: Any, path: Path | None = None) -> TuiSettings:
     if unknown:
         raise ConfigError(path, "tui", f"unknown keys {', '.join(sorted(unknown))}")
     return TuiSettings(after_action=after, bell=bell)
+
+
+def views_toml(views: list[View]) -> str:
+    """[[views]] tables for the config file; json's string escapes are valid TOML."""
+    return "".join(
+        f"\n[[views]]\nname = {json.dumps(v.name)}\nquery = {json.dumps(v.query)}\n"
+        f"sort = {json.dumps(v.sort.value)}\n"
+        for v in views
+    )
+
+
+def save_view(path: Path, view: View, current: list[View], configured: bool, me: str) -> list[View]:
+    """Append `view` to the settings file at `path`; returns the views the file now defines.
+
+    When the file has no [[views]] yet, the views in use are written first, so saving one search
+    does not make the stock views disappear. The file is checked before it replaces the old one.
+    """
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    added = views_toml([view] if configured else [*current, view])
+    text = old + ("\n" if old and not old.endswith("\n") else "") + added
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", f"cannot add the view: {exc}") from None
+    views = parse_views(data.get("views"), [], me, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spare = path.with_name(path.name + ".saving")
+    spare.write_text(text, encoding="utf-8")
+    spare.replace(path)
+    return views
 
 
 def views_for(config: Config, channels: list[str]) -> list[View]:

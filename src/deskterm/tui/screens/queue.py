@@ -11,14 +11,16 @@ from textual.message import Message
 from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
+from deskterm.config import ConfigError, default_config_path
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, QUEUE
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.queue_source import QueueSource
+from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
-from deskterm.tui.settings import View
+from deskterm.tui.settings import View, save_view
 from deskterm.tui.widgets.header import Overview, StatusHeader
 from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
 from deskterm.tui.widgets.views_bar import ViewsBar
@@ -233,6 +235,34 @@ class QueueScreen(TicketActions):
         following = SORT_ORDER[(SORT_ORDER.index(self.source.sort) + 1) % len(SORT_ORDER)]
         self._apply(self.source.filter, following)
         self.notify(f"Sorted by {following.value}", timeout=2)
+
+    def action_save_view(self) -> None:
+        """Keep the current search as a named view in the settings file."""
+        if not self.search_text:
+            self.notify("Search first (/), then save the search as a view", severity="warning")
+            return
+
+        def named(name: str | None) -> None:
+            if not name or not name.strip():
+                return
+            view = View(name.strip(), self.search_text, self.source.sort)
+            path = self.app.config.path or default_config_path()
+            configured = self.app.config.section("views") is not None or self.app.views_saved
+            try:
+                views = save_view(path, view, self.views, configured, self.app.config.agent)
+            except (ConfigError, OSError) as exc:
+                self.notify(str(exc), title="View not saved", severity="error")
+                return
+            self.app.views_saved = True
+            self.views[:] = views
+            bar = self.query_one(ViewsBar)
+            self.view_index, self.search_text = len(views) - 1, ""
+            bar.active, bar.search = self.view_index, ""
+            self.refresh_counts()
+            key = f" (key {len(views)})" if len(views) <= 9 else ""
+            self.notify(f"Saved view {view.name}{key} in {path}", timeout=4)
+
+        self.app.push_screen(TextPrompt("Name of the view", value=self.search_text), named)
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
