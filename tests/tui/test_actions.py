@@ -7,9 +7,9 @@ from datetime import timedelta
 from helpers import cursor_subject, notifications, subjects, thread_text
 from workspace import NOW, build_app
 
-from deskterm import drafts
+from deskterm import actions, drafts
 from deskterm.macros import MacroSet, parse_macro
-from deskterm.store import queries
+from deskterm.store import open_store, queries
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 
@@ -294,3 +294,19 @@ async def test_ctrl_t_in_the_composer_inserts_a_macros_text_without_its_steps(db
         assert text == "Hello. Hi Anna Berg, your parcel is on its way."
         assert drafts.load(app.store, 1, "reply") == text
         assert ticket(app, 1)["status"] == "new"
+
+
+async def test_an_outside_write_keeps_the_thread_where_the_agent_is_reading(app, db):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.screen.query_one("#thread").children[0]
+        other = open_store(db)
+        actions.tag(other, 1, "outside", actor="agent:ben", at=NOW)
+        other.close()
+        app._tick()
+        await pilot.pause()
+        assert "outside" in ticket(app, 1)["tags"]
+        assert "tag outside" in str(app.screen.query_one("#sidebar-body").render())
+        assert app.screen.query_one("#thread").children[0] is first

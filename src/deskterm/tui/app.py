@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from deskterm import clocks
@@ -159,9 +160,13 @@ class DeskApp(App):
             self.data_changed()
         self._announce_crossings(self._last_tick, now)
         self._last_tick = now
-        tick = getattr(self.screen, "tick", None)
-        if tick is not None:
-            tick()
+        # The top screen's clocks move, and those of the screen under a dialog, which shows through.
+        for screen in reversed(self.screen_stack):
+            tick = getattr(screen, "tick", None)
+            if tick is not None:
+                tick()
+            if not isinstance(screen, ModalScreen):
+                break
 
     def _announce_crossings(self, since: datetime, now: datetime) -> None:
         """A notification (and the bell, if asked for) when a ticket enters warning or breach."""

@@ -49,6 +49,7 @@ class TicketScreen(TicketActions):
         self.start_composing = compose
         self.show_quoted = False
         self.ticket: dict | None = None
+        self._shown: tuple[list[int], bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
@@ -75,9 +76,12 @@ class TicketScreen(TicketActions):
             return
         self.ticket = ticket
         now, zone = self.app.now(), self.app.zone
-        self.query_one(Thread).show(
-            queries.messages(store, self.ticket_id), show_quoted=self.show_quoted, zone=zone
-        )
+        thread = queries.messages(store, self.ticket_id)
+        shown = ([m["id"] for m in thread], self.show_quoted)
+        if shown != self._shown:
+            # Rebuilt only when it changed: a sync pass must not scroll away what is being read.
+            self._shown = shown
+            self.query_one(Thread).show(thread, show_quoted=self.show_quoted, zone=zone)
         context = {
             "ticket": ticket,
             "orders": queries.orders_for_customer(store, ticket["customer_id"]),
