@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.policy
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -214,3 +215,20 @@ def test_a_date_from_the_future_is_replaced_by_the_arrival_time(options):
     msg = parse_message(raw, options, received=ARRIVED)
     assert msg.sent_at == ARRIVED
     assert any("future" in w for w in msg.warnings)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "=?utf-8?q?Gr=C3=BC=C3=9Fe?= =?utf-8?q?_aus?= K=?iso-8859-1?q?=F6?=ln",
+        "=?UTF-8?B?5rOo5paH55Wq5Y+3IDEyMy0xMjM0NTY3LTEyMzQ1Njc=?=",
+        "Re: [#42]\r\n =?windows-1252?q?=93quoted=94_=80?=",
+        "=?shift_jis?b?g2WDWINn?= plain",
+        "Bestellung für Jürgen",
+        "no encoding at all",
+    ],
+)
+def test_fast_header_decoding_reads_like_the_strict_parser(options, subject):
+    raw = f"From: a@example.net\r\nSubject: {subject}\r\n\r\nx\r\n".encode()
+    strict = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parse_message(raw, options).subject == str(strict["Subject"])
