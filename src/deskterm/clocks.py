@@ -238,26 +238,61 @@ def _write(conn: sqlite3.Connection, results: list[tuple[Sequence, Evaluation]])
         )
 
 
+def _evaluate_many(
+    conn: sqlite3.Connection, tickets: list[Sequence], settings: SlaSettings, now: datetime
+) -> list[tuple[Sequence, Evaluation]]:
+    """Evaluate many tickets, reading their messages, events and tags in one ordered scan each."""
+    ids = json.dumps([t[0] for t in tickets])
+    wanted = "ticket_id IN (SELECT value FROM json_each(?))"
+    messages = dict(
+        _grouped(
+            conn.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {wanted} ORDER BY ticket_id", (ids,)
+            )
+        )
+    )
+    events = dict(
+        _grouped(
+            conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE {wanted} AND {EVENT_FILTER}"
+                " ORDER BY ticket_id, id",
+                (ids,),
+            )
+        )
+    )
+    tags: dict[int, set[str]] = {}
+    if settings.uses_tags:
+        for ticket_id, tag in conn.execute(
+            f"SELECT ticket_id, tag FROM ticket_tags WHERE {wanted}", (ids,)
+        ):
+            tags.setdefault(ticket_id, set()).add(tag)
+    return [
+        (
+            ticket,
+            evaluate(
+                ticket,
+                frozenset(tags.get(ticket[0], ())),
+                messages.get(ticket[0], []),
+                events.get(ticket[0], []),
+                settings,
+                now,
+            ),
+        )
+        for ticket in tickets
+    ]
+
+
 def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) -> None:
     """Recompute next_deadline and sla_state for the given tickets inside the caller's transaction."""
-    settings = current_policies()
-    results = []
-    for ticket_id in sorted(set(ticket_ids)):
-        row = conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
-        ticket = row.fetchone()
-        if ticket is None:
-            continue
-        messages = conn.execute(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?", (ticket_id,)
-        )
-        events = conn.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id = ? AND {EVENT_FILTER}"
-            " ORDER BY id",
-            (ticket_id,),
-        )
-        tags = _tags(conn, ticket_id, settings)
-        results.append((ticket, evaluate(ticket, tags, messages, events, settings, now)))
-    _write(conn, results)
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return
+    tickets = conn.execute(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN (SELECT value FROM json_each(?))"
+        " ORDER BY id",
+        (json.dumps(ids),),
+    ).fetchall()
+    _write(conn, _evaluate_many(conn, tickets, current_policies(), now))
 
 
 def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
@@ -306,49 +341,10 @@ def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
                     (FINGERPRINT_KEY, settings.fingerprint),
                 )
                 return done
-            low, high = tickets[0][0], tickets[-1][0]
-            messages = dict(
-                _grouped(
-                    conn.execute(
-                        f"SELECT {MESSAGE_COLUMNS} FROM messages"
-                        " WHERE ticket_id BETWEEN ? AND ? ORDER BY ticket_id",
-                        (low, high),
-                    )
-                )
-            )
-            events = dict(
-                _grouped(
-                    conn.execute(
-                        f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id BETWEEN ? AND ?"
-                        f" AND {EVENT_FILTER} ORDER BY ticket_id, id",
-                        (low, high),
-                    )
-                )
-            )
-            tags: dict[int, set[str]] = {}
-            if settings.uses_tags:
-                for ticket_id, tag in conn.execute(
-                    "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id BETWEEN ? AND ?",
-                    (low, high),
-                ):
-                    tags.setdefault(ticket_id, set()).add(tag)
-            results = [
-                (
-                    ticket,
-                    evaluate(
-                        ticket,
-                        frozenset(tags.get(ticket[0], ())),
-                        messages.get(ticket[0], []),
-                        events.get(ticket[0], []),
-                        settings,
-                        now,
-                    ),
-                )
-                for ticket in tickets
-            ]
+            results = _evaluate_many(conn, tickets, settings, now)
             _write(conn, results)
         done += len(tickets)
-        last_id = high
+        last_id = tickets[-1][0]
 
 
 def tick(store: Store, now: datetime) -> list[int]:
