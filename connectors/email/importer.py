@@ -9,6 +9,8 @@ from __future__ import annotations
 import mailbox
 import os
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from deskterm.domain import Batch, InboundMessage
@@ -19,6 +21,7 @@ from .parse import ParseOptions
 from .workers import parse_file, parse_pool, parse_raw, set_options, worker_count
 
 BATCH_SIZE = 2000
+WINDOW = 10_000
 
 Progress = Callable[[int, int], None]
 
@@ -52,16 +55,16 @@ def maildir_files(path: Path) -> list[Path]:
     return files
 
 
-def mbox_messages(path: Path) -> Iterator[tuple[bytes, None, str]]:
-    """(raw bytes, no arrival time, where) for each message of an mbox file."""
+def open_mbox(path: Path) -> mailbox.mbox:
     if not path.is_file():
         raise MailboxError(f"{path} is not a file; an mbox is one file of concatenated messages")
-    box = mailbox.mbox(path, create=False)
-    try:
-        for key in box.iterkeys():
-            yield box.get_bytes(key), None, f"{path}#{key}"
-    finally:
-        box.close()
+    return mailbox.mbox(path, create=False)
+
+
+def mbox_messages(box: mailbox.mbox, path: Path) -> Iterator[tuple[bytes, None, str]]:
+    """(raw bytes, no arrival time, where) for each message of an mbox, read one at a time."""
+    for key in box.iterkeys():
+        yield box.get_bytes(key), None, f"{path}#{key}"
 
 
 def _ingest_stream(
@@ -90,21 +93,30 @@ def _ingest_stream(
     return result
 
 
+def _windows(pool: Pool, work: Callable, items: Iterable) -> Iterator[InboundMessage]:
+    """Parse in the pool a window at a time: Pool.imap reads its whole input up front, which
+    for a multi-gigabyte mbox would mean holding every message in memory at once."""
+    iterator = iter(items)
+    while window := list(islice(iterator, WINDOW)):
+        yield from pool.imap(work, window, chunksize=200)
+
+
 def _run(
     store: Store,
     options: ParseOptions,
-    items: list,
+    items: Iterable,
+    total: int,
     work: Callable,
     progress: Progress | None,
     workers: int | None,
 ) -> IngestResult:
-    workers = worker_count(len(items), workers)
+    workers = worker_count(total, workers)
     if workers <= 0:
         set_options(options)
-        return _ingest_stream(store, options.account, map(work, items), len(items), progress)
+        return _ingest_stream(store, options.account, map(work, items), total, progress)
     with parse_pool(options, workers) as pool:
-        parsed = pool.imap(work, items, chunksize=200)
-        return _ingest_stream(store, options.account, parsed, len(items), progress)
+        parsed = _windows(pool, work, items)
+        return _ingest_stream(store, options.account, parsed, total, progress)
 
 
 def import_maildir(
@@ -117,7 +129,7 @@ def import_maildir(
 ) -> IngestResult:
     """Ingest every message of the Maildir at `path`; safe to run again."""
     files = [str(p) for p in maildir_files(path)]
-    return _run(store, options, files, parse_file, progress, workers)
+    return _run(store, options, files, len(files), parse_file, progress, workers)
 
 
 def import_mbox(
@@ -129,5 +141,10 @@ def import_mbox(
     workers: int | None = None,
 ) -> IngestResult:
     """Ingest every message of the mbox file at `path`; safe to run again."""
-    items = list(mbox_messages(path))
-    return _run(store, options, items, parse_raw, progress, workers)
+    box = open_mbox(path)
+    try:
+        return _run(
+            store, options, mbox_messages(box, path), len(box), parse_raw, progress, workers
+        )
+    finally:
+        box.close()

@@ -113,3 +113,11 @@ def test_account_add_email_stores_settings_but_never_the_password(tmp_path, monk
     assert "pa55word" not in db.read_bytes().decode("latin-1")
     duplicate = CliRunner().invoke(app, args, input="pa55word\n")
     assert duplicate.exit_code == 1 and "--replace" in duplicate.output
+
+
+def test_big_mbox_is_parsed_in_workers_a_window_at_a_time(mbox, store, monkeypatch):
+    from deskterm.connectors.email import importer
+
+    monkeypatch.setattr(importer, "WINDOW", 3)
+    result = import_mbox(store, mbox, ParseOptions("archive"), workers=2)
+    assert result.added == len(fixture_messages())
