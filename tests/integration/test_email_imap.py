@@ -243,3 +243,34 @@ def test_a_missing_folder_is_a_setup_error_naming_the_folder(mail_account):
     with pytest.raises(PermanentError, match="'Amazon Orders' does not exist"):
         list(connector.pull({}))
     connector.close()
+
+
+def test_connection_lost_mid_sync_resumes_from_the_last_stored_batch(
+    dovecot, mail_account, store, monkeypatch
+):
+    from deskterm.connector import TemporaryError
+
+    account = mail_account(batch_size=2)
+    client = dovecot.client(account.settings["username"])
+    for i in range(5):
+        client.append("INBOX", mail(f"resume {i}", message_id=f"<r{i}@example.net>"))
+    connector = EmailConnector(account)
+    real_fetch = email_connector._fetch_bodies
+    calls = []
+
+    def flaky(imap, uids):
+        calls.append(uids)
+        if len(calls) == 2:
+            raise OSError("connection reset by peer")
+        return real_fetch(imap, uids)
+
+    monkeypatch.setattr(email_connector, "_fetch_bodies", flaky)
+    with pytest.raises(TemporaryError, match="connection reset"):
+        pull_all(store, connector)
+    assert count(store, "SELECT count(*) FROM messages") == 2
+
+    result = pull_all(store, connector)
+
+    assert (result.added, result.duplicates) == (3, 0)
+    assert calls[2:] == [[3, 4], [5]]
+    connector.close()
