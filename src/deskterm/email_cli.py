@@ -220,6 +220,11 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, account: str, db: Pat
         f"{result.added} messages added ({result.new_tickets} new tickets), "
         f"{result.duplicates} already there"
     )
+    if row is None:
+        err.print(
+            f"note: no account is named {account!r}, so replies on these tickets wait in the "
+            "outbox; import with --account NAME to file them under an email account"
+        )
 
 
 AccountOption = Annotated[
