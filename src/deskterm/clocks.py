@@ -11,11 +11,11 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 
 from deskterm import sla
-from deskterm.domain import from_iso
+from deskterm.domain import from_iso, to_iso
 from deskterm.sla_config import SlaSettings, load_sla
 from deskterm.store import Store
 
@@ -49,19 +49,6 @@ def current_policies() -> SlaSettings:
     if _settings is None:
         _settings = load_sla()
     return _settings
-
-
-def _iso(moment: datetime) -> str:
-    """domain.to_iso for the moments the rules produce; isoformat is several times faster."""
-    if moment.utcoffset():
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="seconds")[:19] + "Z"
-
-
-def _moment(text: str) -> datetime:
-    """domain.from_iso for store text ('...Z'), which Python 3.11 parses directly and faster."""
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else from_iso(text)
 
 
 def _category(status: str) -> str:
@@ -114,11 +101,11 @@ def history_from_rows(
     if (snoozes[-1][1] if snoozes else None) != snoozed_until:
         snoozes.append((max(updated_at, snoozes[-1][0] if snoozes else created), snoozed_until))
     return sla.History(
-        created=_moment(created),
-        customer_messages=tuple(_moment(m) for m in sorted(customers)),
-        agent_replies=tuple(_moment(m) for m in sorted(agents)),
-        statuses=tuple((_moment(at), s) for at, s in statuses),
-        snoozes=tuple((_moment(at), _moment(u) if u else None) for at, u in snoozes),
+        created=from_iso(created),
+        customer_messages=tuple(from_iso(m) for m in sorted(customers)),
+        agent_replies=tuple(from_iso(m) for m in sorted(agents)),
+        statuses=tuple((from_iso(at), s) for at, s in statuses),
+        snoozes=tuple((from_iso(at), from_iso(u) if u else None) for at, u in snoozes),
     )
 
 
@@ -187,10 +174,10 @@ def evaluate_ticket(
 def _stored(summary: sla.Summary) -> tuple[str | None, str | None, str, str | None]:
     """The summary as the four ticket columns hold it."""
     return (
-        _iso(summary.deadline) if summary.deadline else None,
-        _iso(summary.warn_at) if summary.warn_at else None,
+        to_iso(summary.deadline) if summary.deadline else None,
+        to_iso(summary.warn_at) if summary.warn_at else None,
         summary.state,
-        _iso(summary.recheck_at) if summary.recheck_at else None,
+        to_iso(summary.recheck_at) if summary.recheck_at else None,
     )
 
 
@@ -200,13 +187,13 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
     for clock in evaluation.clocks:
         if clock.state != sla.BREACHED or clock.due is None:
             continue
-        started = _iso(clock.started)
+        started = to_iso(clock.started)
         if (clock.kind, started) in evaluation.recorded:
             continue
         data = {
             "clock": clock.kind,
             "started": started,
-            "due": _iso(clock.due),
+            "due": to_iso(clock.due),
             "target": int(clock.target.total_seconds()),
             "policy": evaluation.policy.name if evaluation.policy else "",
         }
@@ -358,7 +345,7 @@ def tick(store: Store, now: datetime) -> list[int]:
             for r in conn.execute(
                 "SELECT id FROM tickets WHERE sla_recheck_at <= ?"
                 " AND status NOT IN ('solved', 'closed')",
-                (_iso(now),),
+                (to_iso(now),),
             )
         ]
         if ids:

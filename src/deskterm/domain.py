@@ -79,11 +79,18 @@ def to_iso(moment: datetime) -> str:
     """The one text form of a moment in the store: UTC, seconds, sortable as text."""
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: deskterm stores only aware times")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat, not strftime: this runs several times for every message written.
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """Read a moment written by to_iso (or any ISO 8601 time with an offset), in UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone; add Z or an offset like +01:00")
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,6 +170,11 @@ def _is_duplicate(conn: sqlite3.Connection, msg: InboundMessage) -> bool:
     )
 
 
+def _json_list(items: list) -> str:
+    # Most messages have neither attachments nor warnings; skip the encoder for them.
+    return json.dumps(items) if items else "[]"
+
+
 def _link_order(conn: sqlite3.Connection, ticket_id: int, numbers: tuple[str, ...]) -> None:
     for number in numbers:
         row = conn.execute(
@@ -236,8 +241,8 @@ def _ingest_one(
             msg.in_reply_to,
             " ".join(msg.references),
             int(msg.automatic),
-            json.dumps([asdict(a) for a in msg.attachments]),
-            json.dumps(list(msg.warnings)),
+            _json_list([asdict(a) for a in msg.attachments]),
+            _json_list(list(msg.warnings)),
             msg.raw_path,
             sent_at,
             at,

@@ -215,5 +215,15 @@ CREATE UNIQUE INDEX events_sla_breach_once
     WHERE kind = 'sla_breach';
 """
 
+V4_LEANER_INDEXES = """
+-- Every index costs each insert and update. Nothing reads tickets by updated_at or events by
+-- kind alone, and only marketplace tickets carry a conversation id.
+DROP INDEX tickets_updated;
+DROP INDEX events_kind;
+DROP INDEX tickets_conversation;
+CREATE INDEX tickets_conversation ON tickets(account, conversation_id)
+    WHERE conversation_id IS NOT NULL;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
-MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA]
+MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA, V4_LEANER_INDEXES]
