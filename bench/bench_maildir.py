@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the Maildir and database in this folder")
     args = parser.parse_args()
 
-    from deskterm.connectors.email.attachments import AttachmentStore
+    from deskterm.attachments import AttachmentStore
     from deskterm.connectors.email.importer import import_maildir
     from deskterm.connectors.email.parse import ParseOptions
     from deskterm.store import open_store

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from deskterm.attachments import AttachmentStore, data_dir
 from deskterm.connector import (
     Account,
     Connector,
@@ -38,7 +39,6 @@ from deskterm.connector import (
 from deskterm.domain import Batch, Outbound, utcnow
 
 from . import auth
-from .attachments import AttachmentStore, data_dir
 from .compose import ComposeError, build_reply
 from .parse import ParseOptions, external_id_for
 from .workers import parse_pool, parse_raw, set_options, worker_count

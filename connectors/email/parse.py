@@ -21,10 +21,10 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
+from deskterm.attachments import AttachmentStore
 from deskterm.content import decode_bytes, decode_header_value, message_body, sanitize
 from deskterm.domain import Attachment, Channel, Identity, InboundMessage
 
-from .attachments import AttachmentStore
 from .loops import automatic_reason
 
 AMAZON_RELAY = re.compile(r"@marketplace\.amazon\.[a-z]{2,3}(?:\.[a-z]{2})?$")

@@ -19,13 +19,16 @@ import json
 import re
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 
 from deskterm import clocks
 from deskterm.domain import (
     DEFAULT_ESCALATION_LEVELS,
     TRANSITIONS,
+    Attachment,
     Direction,
     Priority,
     Status,
@@ -339,11 +342,20 @@ def reply(
     actor: str,
     at: datetime | None = None,
     domain: str = "deskterm.local",
+    attachments: Sequence[Attachment] = (),
 ) -> Done:
-    """Queue a public reply to the customer; the sync engine sends it when the network allows."""
+    """Queue a public reply to the customer; the sync engine sends it when the network allows.
+
+    Attachments must already be stored files (deskterm.attachments), so the reply can leave
+    later, offline or after a restart, with exactly what was attached.
+    """
     _check_actor(actor)
     if not body.strip():
         raise ActionError("a reply cannot be empty")
+    for attachment in attachments:
+        if not attachment.path or not Path(attachment.path).is_file():
+            raise ActionError(f"attachment {attachment.filename!r} is not a stored file")
+    files = [asdict(a) for a in attachments]
     at = at or utcnow()
     with store.tx() as conn:
         ticket = _ticket(conn, ticket_id)
@@ -371,6 +383,10 @@ def reply(
             in_reply_to,
             subject,
         )
+        if files:
+            conn.execute(
+                "UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message)
+            )
         payload = {
             "to": {"kind": kind, "value": address},
             "subject": subject,
@@ -379,6 +395,7 @@ def reply(
             "in_reply_to": in_reply_to,
             "references": list(references),
             "conversation_id": ticket["conversation_id"],
+            "attachments": files,
         }
         outbox = conn.execute(
             "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"

@@ -279,16 +279,28 @@ def reply(
     ticket_id: IdArg,
     body: BodyOption = None,
     editor: EditorOption = False,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="Attach a file (repeatable).")
+    ] = None,
     agent: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Queue a reply to the customer; it leaves with the next sync."""
+    from deskterm.attachments import AttachmentError, attach_file
+
     state = ctx_of(ctx, db)
     text = _read_body(body, editor)
+    try:
+        files = [attach_file(path) for path in attach or ()]
+    except AttachmentError as exc:
+        fail(str(exc), 2)
     run_action(
-        lambda: actions.reply(state.store(), ticket_id, text, actor=state.actor(agent)),
-        f"reply queued on #{ticket_id}",
+        lambda: actions.reply(
+            state.store(), ticket_id, text, actor=state.actor(agent), attachments=files
+        ),
+        f"reply queued on #{ticket_id}"
+        + (f" with {len(files)} attachment{'s' * (len(files) > 1)}" if files else ""),
         as_json,
     )
 

@@ -186,8 +186,8 @@ def test_account(
 def _run_import(ctx: typer.Context, kind: str, path: Path, account: str, db: Path | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from deskterm.attachments import AttachmentStore, data_dir
     from deskterm.connectors.email import importer
-    from deskterm.connectors.email.attachments import AttachmentStore, data_dir
     from deskterm.connectors.email.parse import ParseOptions
 
     store = _store(ctx, db)

@@ -27,7 +27,7 @@ from deskterm.connector import (
     TemporaryError,
     connector_for,
 )
-from deskterm.domain import Identity, Outbound, to_iso, utcnow
+from deskterm.domain import Attachment, Identity, Outbound, to_iso, utcnow
 from deskterm.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def _outbound(row: tuple, channel: str) -> Outbound:
         in_reply_to=data.get("in_reply_to"),
         references=tuple(data.get("references") or ()),
         conversation_id=data.get("conversation_id"),
+        attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
     )
 
 

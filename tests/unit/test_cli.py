@@ -153,3 +153,36 @@ def test_commands_that_draw_no_tui_never_import_textual(tmp_path: Path) -> None:
     imported = [line.split("|")[-1].strip() for line in result.stderr.splitlines()]
     assert "deskterm.cli" in imported
     assert not [name for name in imported if name.split(".")[0] == "textual"]
+
+
+def test_reply_with_an_attachment_and_a_missing_one(work_db: Path, tmp_path: Path) -> None:
+    invoice = tmp_path / "invoice.txt"
+    invoice.write_text("Invoice 1042")
+    code, out, _ = run(
+        "reply",
+        "1",
+        "--body",
+        "Invoice attached",
+        "--attach",
+        str(invoice),
+        "--as",
+        "zoe",
+        "--db",
+        str(work_db),
+    )
+    assert code == 0
+    assert "with 1 attachment" in out
+    code, _, err = run(
+        "reply",
+        "1",
+        "--body",
+        "x",
+        "--attach",
+        str(tmp_path / "nope.pdf"),
+        "--as",
+        "zoe",
+        "--db",
+        str(work_db),
+    )
+    assert code == 2
+    assert "cannot attach" in err and "nope.pdf" in err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deskterm import ingest
-from deskterm.connectors.email.attachments import AttachmentStore
+from deskterm.attachments import AttachmentStore
 from deskterm.connectors.email.parse import ParseOptions, parse_message
 from deskterm.domain import Batch
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,39 @@ def test_a_sync_pass_marks_tickets_that_breached_while_nothing_happened(
     assert store.conn.execute(
         "SELECT COUNT(*) FROM events WHERE kind = 'sla_breach'"
     ).fetchone() == (1,)
+
+
+def test_an_attached_file_travels_with_the_queued_reply(
+    store: Store, account: Account, ticket: int, now, tmp_path
+) -> None:
+    from deskterm.attachments import AttachmentStore, attach_file
+
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4 label")
+    attachment = attach_file(label, AttachmentStore(tmp_path / "store"))
+    label.unlink()  # the agent tidies up; the queued reply keeps its own copy
+    actions.reply(
+        store, ticket, "Label attached", actor="agent:bob", at=now, attachments=[attachment]
+    )
+    channel = FakeChannel(account)
+
+    sync.sync_account(store, account, connector=channel, now=now)
+
+    [sent] = channel.delivered
+    [carried] = sent.attachments
+    assert (carried.filename, carried.content_type, carried.size) == (
+        "return-label.pdf",
+        "application/pdf",
+        14,
+    )
+    assert Path(carried.path).read_bytes() == b"%PDF-1.4 label"
+
+
+def test_a_reply_refuses_an_attachment_that_is_not_stored(
+    store: Store, ticket: int, now, tmp_path
+) -> None:
+    from deskterm.domain import Attachment
+
+    ghost = Attachment("gone.pdf", "application/pdf", 3, path=str(tmp_path / "gone.pdf"))
+    with pytest.raises(actions.ActionError, match="not a stored file"):
+        actions.reply(store, ticket, "see attached", actor="agent:bob", at=now, attachments=[ghost])

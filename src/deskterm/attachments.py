@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 from pathlib import Path
+
+from deskterm.domain import Attachment
+
+
+class AttachmentError(OSError):
+    """A file to attach cannot be read; the message names it."""
 
 
 def data_dir(settings: dict | None = None) -> Path:
@@ -34,3 +41,15 @@ class AttachmentStore:
             tmp.write_bytes(data)
             os.replace(tmp, path)
         return digest, path
+
+
+def attach_file(source: Path, store: AttachmentStore | None = None) -> Attachment:
+    """Copy a file an agent attaches into the store, so the queued reply keeps it until it leaves."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise AttachmentError(f"cannot attach {source}: {exc.strerror or exc}") from None
+    store = store or AttachmentStore(data_dir() / "attachments")
+    digest, path = store.put(data)
+    content_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+    return Attachment(source.name, content_type, len(data), digest, str(path))
