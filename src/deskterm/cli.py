@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from deskterm import actions
+from deskterm.cli_shared import DbOption, JsonOption, err, fail, out
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.domain import from_iso, to_iso, utcnow
 from deskterm.email_cli import account_app, import_app
@@ -38,14 +38,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (default: $DESKTERM_DB or the user data folder)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Act as this agent (default: [agent] name in the config)."),
@@ -74,11 +67,6 @@ class Context:
 
     def actor(self, agent: str | None) -> str:
         return f"agent:{agent or os.environ.get('DESKTERM_AGENT') or self.config.agent}"
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text(f"deskterm: {message}", style="red"), soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def ctx_of(ctx: typer.Context, db: Path | None = None) -> Context:

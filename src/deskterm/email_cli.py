@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
+from deskterm.cli_shared import DbOption, err, fail, out
 from deskterm.domain import to_iso, utcnow
 from deskterm.store import Store, StoreError, open_store
 
@@ -35,26 +34,15 @@ import_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (default: $DESKTERM_DB or the user data folder)."),
-]
 SECURITY = ("ssl", "starttls", "none")
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text(f"deskterm: {message}", style="red"), soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _store(ctx: typer.Context, db: Path | None) -> Store:
     try:
         return open_store(db or getattr(ctx.obj, "db_path", None))
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _account_row(store: Store, name: str) -> dict | None:
@@ -65,7 +53,7 @@ def _account_row(store: Store, name: str) -> dict | None:
 
 def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
     if value not in allowed:
-        _fail(f"{flag} must be one of {', '.join(allowed)}, not {value!r}", 2)
+        fail(f"{flag} must be one of {', '.join(allowed)}, not {value!r}", 2)
     return value
 
 
@@ -109,12 +97,12 @@ def add_email(
     _choice(smtp_security, SECURITY, "--smtp-security")
     _choice(auth, ("password", "xoauth2"), "--auth")
     if "@" not in address:
-        _fail(f"{address!r} is not an email address", 2)
+        fail(f"{address!r} is not an email address", 2)
     if auth == "xoauth2" and not token_command:
-        _fail("--auth xoauth2 needs --token-command (a program that prints an access token)", 2)
+        fail("--auth xoauth2 needs --token-command (a program that prints an access token)", 2)
     store = _store(ctx, db)
     if _account_row(store, name) and not replace:
-        _fail(f"account {name!r} already exists; pass --replace to overwrite it")
+        fail(f"account {name!r} already exists; pass --replace to overwrite it")
     password = None
     if auth == "password":
         if password_stdin:
@@ -122,7 +110,7 @@ def add_email(
         elif sys.stdin.isatty():
             password = typer.prompt("Password", hide_input=True)
         if not password:
-            _fail("no password given; type it at the prompt or pipe it with --password-stdin", 2)
+            fail("no password given; type it at the prompt or pipe it with --password-stdin", 2)
     settings = {
         "host": host,
         "port": port,
@@ -144,7 +132,7 @@ def add_email(
         try:
             where = secrets.set_secret(name, password)
         except secrets.SecretError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     with store.tx() as conn:
         conn.execute(
             "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
@@ -168,19 +156,19 @@ def test_account(
 
     row = _account_row(_store(ctx, db), name)
     if row is None:
-        _fail(f"there is no account {name!r}")
+        fail(f"there is no account {name!r}")
     try:
         connector = connector_for(Account.from_row(row))
         check = getattr(connector, "test", None)
         if check is None:
-            _fail(f"the {row['connector']} connector has no connection test")
+            fail(f"the {row['connector']} connector has no connection test")
         try:
             for line in check():
                 out.print(f"ok: {line}")
         finally:
             connector.close()
     except ConnectorError as exc:
-        _fail(f"{name}: {exc}")
+        fail(f"{name}: {exc}")
 
 
 def _run_import(ctx: typer.Context, kind: str, path: Path, account: str, db: Path | None) -> None:
@@ -215,7 +203,7 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, account: str, db: Pat
         try:
             result = run(store, path.expanduser(), options, progress=progress)
         except importer.MailboxError as exc:
-            _fail(str(exc), 2)
+            fail(str(exc), 2)
     out.print(
         f"{result.added} messages added ({result.new_tickets} new tickets), "
         f"{result.duplicates} already there"

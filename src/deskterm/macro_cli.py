@@ -11,13 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from deskterm.cli_shared import DbOption, JsonOption, err, fail, out
 from deskterm.config import ConfigError
 
 if TYPE_CHECKING:
@@ -30,14 +30,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (default: $DESKTERM_DB or the user data folder)."),
-]
 AgentOption = Annotated[
     str | None,
     typer.Option(
@@ -45,11 +38,6 @@ AgentOption = Annotated[
     ),
 ]
 TicketOption = Annotated[int, typer.Option("--ticket", "-t", help="The ticket to act on.")]
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text(f"deskterm: {message}", style="red"))
-    raise typer.Exit(code)
 
 
 def _state(ctx: typer.Context, db: Path | None) -> Any:
@@ -63,7 +51,7 @@ def _agent(state: Any, agent: str | None) -> str:
     try:
         return agent or os.environ.get("DESKTERM_AGENT") or state.config.agent
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
 
 
 def _load(ctx: typer.Context, *, report: bool = True) -> macros.MacroSet:
@@ -73,7 +61,7 @@ def _load(ctx: typer.Context, *, report: bool = True) -> macros.MacroSet:
     try:
         loaded = macros.load_macros(reserved=macros.app_keys(ctx.obj.config))
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     for problem in loaded.problems if report else ():
         err.print(Text(str(problem), style="yellow" if not problem.error else "red"))
     return loaded
@@ -85,7 +73,7 @@ def _get(loaded: macros.MacroSet, name: str) -> macros.Macro:
     try:
         return loaded.get(name)
     except macros.MacroError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _print_preview(result: macros.Preview) -> None:
@@ -144,7 +132,7 @@ def show(
                 item, state.store(), ticket, _agent(state, agent), config=state.config
             )
         except macros.MacroError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if as_json:
         data = item.to_dict()
         if rendered is not None:
@@ -197,7 +185,7 @@ def apply_macro(
     try:
         planned = macros.preview(item, store, ticket, agent_name, config=state.config)
     except macros.MacroError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if dry_run:
         if as_json:
             out.print_json(json.dumps({**planned.to_dict(), "dry_run": True}))
@@ -207,7 +195,7 @@ def apply_macro(
     confirm = yes
     if planned.needs_confirmation and not yes:
         if not sys.stdin.isatty() or as_json:
-            _fail(
+            fail(
                 f"macro {item.name} runs a connector action; pass --yes to confirm "
                 "(nothing was changed)",
                 3,
@@ -215,11 +203,11 @@ def apply_macro(
         _print_preview(planned)
         confirm = typer.confirm("Run the connector actions above?", default=False)
         if not confirm:
-            _fail("not confirmed; nothing was changed", 3)
+            fail("not confirmed; nothing was changed", 3)
     try:
         done = macros.apply(item, store, ticket, agent_name, confirm=confirm, config=state.config)
     except macros.MacroError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     events = macros.applied_events(store, done)
     if as_json:
         out.print_json(json.dumps({**planned.to_dict(), "events": events}))
@@ -246,7 +234,7 @@ def undo(
     try:
         done = macros.undo_macro(state.store(), name)
     except macros.MacroError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     events = macros.applied_events(state.store(), done)
     if as_json:
         out.print_json(json.dumps(events))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from deskterm import clocks, sla
+from deskterm.cli_shared import DbOption, JsonOption, fail, out
 from deskterm.config import ConfigError
 from deskterm.domain import from_iso, to_iso, utcnow
 from deskterm.sla_config import SlaSettings, load_sla
@@ -28,14 +28,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (default: $DESKTERM_DB or the user data folder)."),
-]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: $DESKTERM_CONFIG)."),
@@ -52,11 +45,6 @@ CLOCK_NAMES = {
 }
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text(f"deskterm: {message}", style="red"), soft_wrap=True)
-    raise typer.Exit(code)
-
-
 def _paths(ctx: typer.Context, db: Path | None, config: Path | None) -> tuple[Path | None, ...]:
     state = ctx.obj
     return (
@@ -69,14 +57,14 @@ def _settings(config: Path | None) -> SlaSettings:
     try:
         return load_sla(config)
     except ConfigError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
 
 
 def _store(db: Path | None) -> Store:
     try:
         return open_store(db)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _now(text: str | None) -> datetime:
@@ -85,7 +73,7 @@ def _now(text: str | None) -> datetime:
     try:
         return from_iso(text)
     except ValueError:
-        _fail(f"--now {text!r} is not a time like 2026-11-20T12:00:00Z", 2)
+        fail(f"--now {text!r} is not a time like 2026-11-20T12:00:00Z", 2)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -156,7 +144,7 @@ def explain(
             "SELECT status, priority, channel, account FROM tickets WHERE id = ?", (ticket_id,)
         ).fetchone()
         if ticket is None:
-            _fail(f"there is no ticket #{ticket_id}")
+            fail(f"there is no ticket #{ticket_id}")
         evaluation = clocks.evaluate_ticket(store.conn, ticket_id, moment, settings)
         tags = sorted(
             r[0]
