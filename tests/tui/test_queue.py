@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from helpers import cursor_subject, notifications, queue_lines, subjects
+from textual import events
+from textual.keys import _character_to_key
 from workspace import MARKUP_SUBJECT, NOW, message
 
 from deskterm.domain import Batch
@@ -120,6 +122,22 @@ async def test_search_filters_the_queue_and_a_bad_query_keeps_what_was_typed(app
         await pilot.press("escape")
         assert not search.display
         assert subjects(app) == ["Where is my order #1001?"]
+
+
+async def test_keys_typed_in_one_burst_after_slash_fill_the_search_not_the_bindings(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        # A fast typist: every key is queued before "/" has moved the focus to the search line.
+        for character in "/tag:wismo\r":
+            key = "enter" if character == "\r" else character
+            key = key if key.isalnum() or len(key) > 1 else _character_to_key(key)
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await pilot.pause(0.5)
+        assert subjects(app) == ["Where is my order #1001?"]
+        assert not any("Applied" in n for n in notifications(app))
+        assert isinstance(app.screen, QueueScreen)
 
 
 async def test_free_text_search_goes_through_message_text(app):

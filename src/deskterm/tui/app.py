@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.screen import ModalScreen
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from deskterm import clocks
@@ -73,6 +74,23 @@ class DeskApp(App):
         self._watcher: Watcher | None = None
         self._data_version = self.store.data_version()
         self._last_tick = self.now()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Textual runs a key's binding only once the key has bubbled back up from the focused
+        # widget; by then the rest of a fast burst is already queued on that widget. Outside
+        # text fields, settle each key's binding here, in arrival order, so "/" has moved the
+        # focus to the search line before "tag:wismo" arrives (else t, a, g, w would act).
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and not isinstance(self.focused, Input | TextArea)
+            and (
+                await self._check_bindings(event.key, priority=True)
+                or await self._check_bindings(event.key)
+            )
+        ):
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         for problem in self.macros.problems:
