@@ -55,7 +55,7 @@ def test_drafts_are_kept_per_ticket_and_kind(db):
 def test_the_headless_tui_modules_do_not_import_textual():
     code = (
         "import sys; import deskterm.tui.keymap, deskterm.tui.settings, "
-        "deskterm.tui.queue_source, deskterm.tui.snooze, deskterm.drafts, deskterm.macros; "
+        "deskterm.tui.queue_source, deskterm.when, deskterm.drafts, deskterm.macros; "
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

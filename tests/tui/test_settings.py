@@ -1,4 +1,4 @@
-"""The [tui] and [[views]] sections, and the snooze picker's times."""
+"""The [tui] and [[views]] sections."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from deskterm.config import ConfigError
 from deskterm.store.queries import Sort
 from deskterm.tui.settings import TuiSettings, View, parse_tui, parse_views, save_view
-from deskterm.tui.snooze import snooze_until
 
 THURSDAY = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
 BERLIN_WINTER = timezone(timedelta(hours=1))
@@ -49,23 +48,6 @@ def test_tui_settings_default_and_validate():
         parse_tui({"after_action": "later"})
     with pytest.raises(ConfigError, match=r"tui\.bell: must be true or false"):
         parse_tui({"bell": "yes"})
-
-
-def test_snooze_choices_are_local_mornings_and_durations():
-    assert snooze_until("4h", THURSDAY, BERLIN_WINTER) == THURSDAY + timedelta(hours=4)
-    # 23:30 in Berlin on Thursday: tomorrow is Friday 9:00 there.
-    assert snooze_until("tomorrow", THURSDAY, BERLIN_WINTER) == datetime(
-        2026, 11, 20, 9, 0, tzinfo=BERLIN_WINTER
-    )
-    assert snooze_until("next week", THURSDAY, BERLIN_WINTER) == datetime(
-        2026, 11, 23, 9, 0, tzinfo=BERLIN_WINTER
-    )
-    assert snooze_until("2026-12-01", THURSDAY, UTC) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    assert snooze_until("2026-12-01 14:30", THURSDAY, UTC) == datetime(
-        2026, 12, 1, 14, 30, tzinfo=UTC
-    )
-    with pytest.raises(ValueError, match="'soon' is not a time"):
-        snooze_until("soon", THURSDAY, UTC)
 
 
 def test_saving_a_view_keeps_the_views_in_use_and_the_files_comments(tmp_path):

@@ -17,7 +17,15 @@ from deskterm import actions, macros
 from deskterm.domain import Priority
 from deskterm.tui.screens.macros import MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
-from deskterm.tui.snooze import CHOICES, snooze_until
+from deskterm.when import parse_when
+
+SNOOZE_CHOICES: list[tuple[str, str]] = [
+    ("1 hour", "1h"),
+    ("4 hours", "4h"),
+    ("Tomorrow 9:00", "tomorrow"),
+    ("Next week (Monday 9:00)", "next week"),
+    ("Custom…", "custom"),
+]
 
 # Actions that hand the ticket on: after these the agent wants the next ticket (if so configured).
 FINISHING = frozenset({"resolve", "pending", "snooze", "escalate", "reply", "macro"})
@@ -264,12 +272,12 @@ class TicketActions(Screen):
                 self._snooze(value)
 
         if self.current_ticket_id() is not None:
-            self.app.push_screen(ChoicePrompt("Snooze for", CHOICES), chosen)
+            self.app.push_screen(ChoicePrompt("Snooze for", SNOOZE_CHOICES), chosen)
 
     def _snooze(self, choice: str) -> None:
         now: datetime = self.app.now()
         try:
-            until = snooze_until(choice, now, self.app.zone)
+            until = parse_when(choice, now, self.app.zone)
         except ValueError as exc:
             self.notify(str(exc), title="Not snoozed", severity="error")
             return
