@@ -94,17 +94,22 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     return Config(path=path, agent=agent, shop=shop, escalation_levels=tuple(levels), raw=data)
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Read and validate the settings file; defaults when it does not exist."""
+def read_settings_file(path: Path | str | None = None) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file's path and parsed TOML; (None, {}) when the default file is absent."""
     resolved = Path(path).expanduser() if path else default_config_path()
     if not resolved.exists():
         if path:
             raise ConfigError(resolved, "(file)", "does not exist")
-        return Config(path=None)
+        return None, {}
     try:
-        data = tomllib.loads(resolved.read_text(encoding="utf-8"))
+        return resolved, tomllib.loads(resolved.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(resolved, "(syntax)", str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(resolved, "(file)", f"cannot be read: {exc}") from None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate the settings file; defaults when it does not exist."""
+    resolved, data = read_settings_file(path)
     return parse_config(data, resolved)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from deskterm.config import ConfigError, default_config_path
+from deskterm.config import ConfigError, read_settings_file
 from deskterm.domain import Priority
 from deskterm.sla import WEEKDAYS, Calendar, Policy
 
@@ -345,15 +345,5 @@ def load_sla(path: Path | str | None = None) -> SlaSettings:
     Only the [sla] section is read and checked, so a slip elsewhere in the file does not stop
     deadlines from being computed; `deskterm sla check` reports on this section alone.
     """
-    resolved = Path(path).expanduser() if path else default_config_path()
-    if not resolved.exists():
-        if path:
-            raise ConfigError(resolved, "(file)", "does not exist")
-        return parse_sla(None)
-    try:
-        data = tomllib.loads(resolved.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(resolved, "(syntax)", str(exc)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(resolved, "(file)", f"cannot be read: {exc}") from None
+    resolved, data = read_settings_file(path)
     return parse_sla(data.get("sla"), resolved)
