@@ -215,38 +215,39 @@ def _normal_tag(tag: str) -> str:
     return tag
 
 
-def tag(store: Store, ticket_id: int, name: str, *, actor: str, at: datetime | None = None) -> Done:
+TAG_CHANGES = {
+    "tag": (
+        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+        "is already tagged",
+    ),
+    "untag": ("DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", "has no tag"),
+}
+
+
+def _change_tag(
+    store: Store, ticket_id: int, name: str, kind: str, actor: str, at: datetime | None
+) -> Done:
     _check_actor(actor)
     at = at or utcnow()
     name = _normal_tag(name)
+    sql, refusal = TAG_CHANGES[kind]
     with store.tx() as conn:
         _ticket(conn, ticket_id)
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)", (ticket_id, name)
-        )
-        if not cur.rowcount:
-            raise ActionError(f"ticket #{ticket_id} is already tagged {name}")
-        event = write_event(conn, ticket_id, "tag", actor, at, {"tag": name})
+        if not conn.execute(sql, (ticket_id, name)).rowcount:
+            raise ActionError(f"ticket #{ticket_id} {refusal} {name}")
+        event = write_event(conn, ticket_id, kind, actor, at, {"tag": name})
         _finish(conn, ticket_id, at)
     return Done(event)
+
+
+def tag(store: Store, ticket_id: int, name: str, *, actor: str, at: datetime | None = None) -> Done:
+    return _change_tag(store, ticket_id, name, "tag", actor, at)
 
 
 def untag(
     store: Store, ticket_id: int, name: str, *, actor: str, at: datetime | None = None
 ) -> Done:
-    _check_actor(actor)
-    at = at or utcnow()
-    name = _normal_tag(name)
-    with store.tx() as conn:
-        _ticket(conn, ticket_id)
-        cur = conn.execute(
-            "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, name)
-        )
-        if not cur.rowcount:
-            raise ActionError(f"ticket #{ticket_id} has no tag {name}")
-        event = write_event(conn, ticket_id, "untag", actor, at, {"tag": name})
-        _finish(conn, ticket_id, at)
-    return Done(event)
+    return _change_tag(store, ticket_id, name, "untag", actor, at)
 
 
 def _agent_name(actor: str) -> str:
