@@ -19,8 +19,11 @@ STYLES = {
 
 
 def live_state(stored: str, deadline: str | None, now: datetime) -> str:
-    """The stored state, except that a running clock past its deadline is breached already."""
-    if deadline and stored in (sla.RUNNING, sla.WARNING) and from_iso(deadline) <= now:
+    """The stored state, except that a running clock past its deadline is breached already
+
+    (as in the SLA engine: at the deadline itself the target is still met).
+    """
+    if deadline and stored in (sla.RUNNING, sla.WARNING) and from_iso(deadline) < now:
         return sla.BREACHED
     return stored
 
