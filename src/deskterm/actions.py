@@ -11,6 +11,8 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``tag`` / ``untag`` {tag}
 - ``merge`` {source, messages, source_status}: written on the ticket that received the messages
 - ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
+- ``retry_send`` {outbox} / ``cancel_send`` {outbox, body}: a person acted on an unsent reply
+- ``delivered`` / ``delivery_failed`` {outbox, ...}: written by the sync engine
 """
 
 from __future__ import annotations
@@ -466,6 +468,62 @@ def merge(
         clocks.refresh(conn, [source_id], at)
         _finish(conn, target_id, at)
     return Done(event)
+
+
+def _outbox_item(conn: sqlite3.Connection, outbox_id: int) -> tuple[int, str, int | None]:
+    row = conn.execute(
+        "SELECT ticket_id, status, message_row FROM outbox WHERE id = ?", (outbox_id,)
+    ).fetchone()
+    if row is None:
+        raise ActionError(f"there is no outbox item {outbox_id}")
+    return row
+
+
+def retry_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None = None) -> Done:
+    """Send a failed reply again at the next sync (after the cause was fixed)."""
+    _check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket_id, status, _ = _outbox_item(conn, outbox_id)
+        if status != "failed":
+            raise ActionError(
+                f"outbox item {outbox_id} is {status}; only a failed reply is retried"
+            )
+        conn.execute(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?",
+            (to_iso(at), outbox_id),
+        )
+        event = write_event(conn, ticket_id, "retry_send", actor, at, {"outbox": outbox_id})
+        _finish(conn, ticket_id, at)
+    return Done(event, outbox_id=outbox_id)
+
+
+def cancel_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None = None) -> Done:
+    """Stop a reply that has not left; its text stays in the event, so nothing is lost."""
+    _check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket_id, status, message_row = _outbox_item(conn, outbox_id)
+        if status not in ("queued", "failed"):
+            raise ActionError(f"outbox item {outbox_id} is {status}; it cannot be cancelled")
+        body = json.loads(
+            conn.execute("SELECT payload FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[0]
+        )["body"]
+        conn.execute(
+            "UPDATE outbox SET status = 'cancelled', message_row = NULL WHERE id = ?", (outbox_id,)
+        )
+        if message_row is not None:
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_row,))
+            conn.execute(
+                "UPDATE tickets SET last_message_at = COALESCE((SELECT MAX(sent_at) FROM messages"
+                " WHERE ticket_id = ?), last_message_at) WHERE id = ?",
+                (ticket_id, ticket_id),
+            )
+        event = write_event(
+            conn, ticket_id, "cancel_send", actor, at, {"outbox": outbox_id, "body": body}
+        )
+        _finish(conn, ticket_id, at)
+    return Done(event, outbox_id=outbox_id)
 
 
 UNDOABLE_FIELDS = {

@@ -547,6 +547,75 @@ def sync(
         watcher.stop()
 
 
+outbox_app = typer.Typer(
+    name="outbox",
+    help="Replies on their way out: list them, retry a failed one, cancel one that has not left.",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback(invoke_without_command=True)
+def outbox_list(
+    ctx: typer.Context,
+    everything: Annotated[bool, typer.Option("--all", help="Include sent and cancelled.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List replies not sent yet (queued, sending, failed)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    items = queries.outbox(ctx_of(ctx, db).store(), everything=everything)
+    if as_json:
+        out.print_json(json.dumps(items))
+        return
+    for item in items:
+        style = "red" if item["status"] == "failed" else ""
+        out.print(
+            Text(
+                f"{item['id']:>5}  #{item['ticket_id']:<6} {item['status']:<9} "
+                f"{item['recipient']}  {item['subject']}",
+                style=style,
+            )
+        )
+        if item["last_error"]:
+            out.print(Text(f"       {item['last_error']}", style="dim"))
+    out.print(f"{len(items)} replies", style="dim")
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(metavar="ITEM", help="Outbox item number.")],
+    agent: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Send a failed reply again with the next sync."""
+    state = ctx_of(ctx, db)
+    run_action(
+        lambda: actions.retry_send(state.store(), item, actor=state.actor(agent)),
+        f"outbox item {item} will be sent with the next sync",
+        False,
+    )
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(metavar="ITEM", help="Outbox item number.")],
+    agent: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Stop a reply that has not left (its text stays in the ticket's history)."""
+    state = ctx_of(ctx, db)
+    run_action(
+        lambda: actions.cancel_send(state.store(), item, actor=state.actor(agent)),
+        f"outbox item {item} cancelled",
+        False,
+    )
+
+
 DEMO_NOW_HELP = "Reference time of the workspace, e.g. 2026-11-20T12:00:00Z (default: now)."
 
 

@@ -161,3 +161,27 @@ def test_html_mail_shows_as_markdown_with_link_targets_and_attachments():
     assert "x()" not in shown
     assert "📎 label[red].pdf  2.0 kB" in shown
     assert "⚠ charset guessed" in shown
+
+
+def test_the_thread_says_when_a_reply_did_not_leave():
+    from datetime import UTC
+
+    from deskterm.tui.widgets.thread import render_message
+
+    message = {
+        "direction": "out",
+        "automatic": False,
+        "author_name": "bob",
+        "author_addr": "",
+        "sent_at": "2026-11-20T12:00:00Z",
+        "text": "Your refund is on its way",
+        "html": None,
+        "attachments": [],
+        "warnings": [],
+        "delivery": "failed",
+        "delivery_error": "553 sender address rejected",
+    }
+    shown = render_message(message, show_quoted=False, zone=UTC).plain
+    assert "NOT SENT: 553 sender address rejected" in shown
+    message.update(delivery="sent", delivery_error=None)
+    assert "NOT SENT" not in render_message(message, show_quoted=False, zone=UTC).plain

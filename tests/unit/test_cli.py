@@ -186,3 +186,19 @@ def test_reply_with_an_attachment_and_a_missing_one(work_db: Path, tmp_path: Pat
     )
     assert code == 2
     assert "cannot attach" in err and "nope.pdf" in err
+
+
+def test_outbox_lists_waiting_replies_and_cancels_one(work_db: Path) -> None:
+    db = ["--db", str(work_db)]
+    code, out, _ = run("outbox", "--json", *db)
+    waiting = json.loads(out)
+    assert code == 0
+    queued = next(item for item in waiting if item["status"] == "queued")
+
+    code, out, _ = run("outbox", "cancel", str(queued["id"]), "--as", "zoe", *db)
+    assert (code, out.strip()) == (0, f"outbox item {queued['id']} cancelled")
+    remaining = json.loads(run("outbox", "--json", *db)[1])
+    assert queued["id"] not in [item["id"] for item in remaining]
+    code, _, err = run("outbox", "retry", str(queued["id"]), "--as", "zoe", *db)
+    assert code == 1
+    assert "only a failed reply is retried" in err

@@ -269,3 +269,43 @@ def test_a_reply_refuses_an_attachment_that_is_not_stored(
     ghost = Attachment("gone.pdf", "application/pdf", 3, path=str(tmp_path / "gone.pdf"))
     with pytest.raises(actions.ActionError, match="not a stored file"):
         actions.reply(store, ticket, "see attached", actor="agent:bob", at=now, attachments=[ghost])
+
+
+def test_a_person_retries_a_failed_reply_after_fixing_the_cause(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    done = actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+    channel.send_error = PermanentError("553 sender address rejected")
+    sync.sync_account(store, account, connector=channel, now=now)
+    assert outbox(store) == [("failed", 1, None)]
+
+    channel.send_error = None
+    actions.retry_send(store, done.outbox_id, actor="agent:bob", at=now)
+    sync.sync_account(store, account, connector=channel, now=now)
+
+    assert len(channel.delivered) == 1
+    assert outbox(store) == [("sent", 2, "sent-1")]
+    with pytest.raises(actions.ActionError, match="only a failed reply is retried"):
+        actions.retry_send(store, done.outbox_id, actor="agent:bob", at=now)
+    with pytest.raises(actions.ActionError, match="cannot be cancelled"):
+        actions.cancel_send(store, done.outbox_id, actor="agent:bob", at=now)
+
+
+def test_a_cancelled_reply_never_leaves_and_its_text_stays_in_the_history(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    done = actions.reply(store, ticket, "Refund approved!", actor="agent:bob", at=now)
+
+    actions.cancel_send(store, done.outbox_id, actor="agent:ann", at=now)
+    sync.sync_account(store, account, connector=FakeChannel(account), now=now)
+
+    assert outbox(store) == [("cancelled", 0, None)]
+    assert store.conn.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out'"
+    ).fetchone() == (0,)
+    kind, data = store.conn.execute(
+        "SELECT kind, data FROM events ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert kind == "cancel_send"
+    assert json.loads(data)["body"] == "Refund approved!"

@@ -145,9 +145,11 @@ def ticket(store: Store, ticket_id: int) -> dict | None:
 def messages(store: Store, ticket_id: int) -> list[dict]:
     rows = _dicts(
         store,
-        "SELECT id, direction, author_name, author_addr, subject, text, html, message_id,"
-        " automatic, attachments, warnings, sent_at FROM messages WHERE ticket_id = ?"
-        " ORDER BY sent_at, id",
+        "SELECT m.id, m.direction, m.author_name, m.author_addr, m.subject, m.text, m.html,"
+        " m.message_id, m.automatic, m.attachments, m.warnings, m.sent_at,"
+        " o.id AS outbox_id, o.status AS delivery, o.last_error AS delivery_error"
+        " FROM messages m LEFT JOIN outbox o ON o.message_row = m.id WHERE m.ticket_id = ?"
+        " ORDER BY m.sent_at, m.id",
         (ticket_id,),
     )
     for row in rows:
@@ -218,6 +220,19 @@ def sync_overview(store: Store) -> list[dict]:
 
 def accounts(store: Store) -> list[dict]:
     return _dicts(store, "SELECT * FROM accounts ORDER BY name")
+
+
+def outbox(store: Store, *, everything: bool = False) -> list[dict]:
+    """Replies not sent yet (queued, sending, failed), or with `everything` the sent ones too."""
+    where = "" if everything else " WHERE o.status IN ('queued', 'sending', 'failed')"
+    return _dicts(
+        store,
+        "SELECT o.id, o.ticket_id, o.account, o.status, o.attempts, o.last_error,"
+        " o.next_attempt_at, o.created_at, o.sent_at, o.external_id,"
+        " json_extract(o.payload, '$.to.value') AS recipient,"
+        " json_extract(o.payload, '$.subject') AS subject"
+        f" FROM outbox o{where} ORDER BY o.id",
+    )
 
 
 def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dict]:

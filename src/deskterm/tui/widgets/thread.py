@@ -10,6 +10,12 @@ from deskterm.content import html_to_markdown, sanitize, split_quoted
 from deskterm.domain import from_iso
 
 KIND_LABELS = {"in": "customer", "out": "reply", "note": "internal note", "auto": "automatic"}
+# Where a reply is on its way out; a sent reply needs no label.
+DELIVERY_LABELS = {
+    "queued": ("waiting in the outbox", "yellow"),
+    "sending": ("sending", "yellow"),
+    "failed": ("NOT SENT", "bold red"),
+}
 
 
 def message_kind(message: dict) -> str:
@@ -41,6 +47,11 @@ def render_message(message: dict, *, show_quoted: bool, zone) -> Text:
         (f" <{sanitize(message['author_addr'])}>" if message["author_addr"] else "", "dim"),
         ("  ·  " + KIND_LABELS[kind] + "  ·  " + when, "dim"),
     )
+    delivery = message.get("delivery")
+    if delivery in DELIVERY_LABELS:
+        label, style = DELIVERY_LABELS[delivery]
+        error = message.get("delivery_error")
+        head.append(f"  ·  {label}" + (f": {sanitize(error)}" if error else ""), style=style)
     body, quoted = split_quoted(body_text(message))
     parts = [head, Text(body or "(no text)", style="" if body else "dim")]
     if quoted:
