@@ -310,3 +310,31 @@ async def test_an_outside_write_keeps_the_thread_where_the_agent_is_reading(app,
         assert "outside" in ticket(app, 1)["tags"]
         assert "tag outside" in str(app.screen.query_one("#sidebar-body").render())
         assert app.screen.query_one("#thread").children[0] is first
+
+
+async def test_a_failed_reply_shows_not_sent_and_capital_r_sends_it_again(db):
+    store = open_store(db)
+    done = actions.reply(store, 1, "Your parcel is on its way", actor="agent:anna", at=NOW)
+    with store.tx() as conn:  # what the sync engine leaves after a permanent refusal
+        conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = '550 mailbox unavailable'"
+            " WHERE id = ?",
+            (done.outbox_id,),
+        )
+    store.close()
+    app = build_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "ctrl+u", *"id:1", "enter", "enter")
+        await pilot.pause()
+        assert "NOT SENT: 550 mailbox unavailable" in thread_text(app)
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.pause()
+        assert queries.outbox(app.store)[0]["status"] == "queued"
+        assert any("will be sent again" in n for n in notifications(app))
+        assert "NOT SENT" not in thread_text(app)
+        assert "waiting in the outbox" in thread_text(app)
+        await pilot.press("R")
+        await pilot.pause()
+        assert any("has no failed replies" in n for n in notifications(app))

@@ -235,6 +235,17 @@ def outbox(store: Store, *, everything: bool = False) -> list[dict]:
     )
 
 
+def failed_sends(store: Store, ticket_id: int) -> list[int]:
+    """The outbox items of a ticket that gave up and wait for a person."""
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT id FROM outbox WHERE ticket_id = ? AND status = 'failed' ORDER BY id",
+            (ticket_id,),
+        )
+    ]
+
+
 def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dict]:
     """Tickets of any status whose messages match `words`, best match first, with a snippet."""
     hits = _dicts(

@@ -76,6 +76,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("tag", "t", "tag", "Tag", ACTIONS, show=False),
     KeySpec("priority", "P", "priority", "Priority", ACTIONS, show=False),
     KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False),
+    KeySpec("resend", "R", "resend", "Send failed replies again", ACTIONS, show=False),
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
     KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),

@@ -77,7 +77,8 @@ class TicketScreen(TicketActions):
         self.ticket = ticket
         now, zone = self.app.now(), self.app.zone
         thread = queries.messages(store, self.ticket_id)
-        shown = ([m["id"] for m in thread], self.show_quoted)
+        # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
+        shown = ([(m["id"], m["delivery"]) for m in thread], self.show_quoted)
         if shown != self._shown:
             # Rebuilt only when it changed: a sync pass must not scroll away what is being read.
             self._shown = shown

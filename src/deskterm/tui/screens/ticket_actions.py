@@ -15,6 +15,7 @@ from textual.widgets import Input, TextArea
 
 from deskterm import actions, macros
 from deskterm.domain import Priority
+from deskterm.store import queries
 from deskterm.tui.screens.macros import MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
 from deskterm.when import parse_when
@@ -68,7 +69,7 @@ class TicketActions(Screen):
         if before is not None:
             before()
         self.app.undo_stack.append(undo)
-        if kind in ("reply", "macro"):
+        if kind in ("reply", "macro", "resend"):
             self.app.kick_sync()
         self.notify(done.format(id=ticket_id), timeout=3)
         self.app.data_changed()
@@ -85,6 +86,16 @@ class TicketActions(Screen):
             lambda t: actions.resolve(self.app.store, t, **self._who),
             "Resolved #{id}",
         )
+
+    def action_resend(self) -> None:
+        def resend(ticket_id: int) -> None:
+            failed = queries.failed_sends(self.app.store, ticket_id)
+            if not failed:
+                raise actions.ActionError(f"ticket #{ticket_id} has no failed replies")
+            for item in failed:
+                actions.retry_send(self.app.store, item, **self._who)
+
+        self.act("resend", resend, "Failed replies on #{id} will be sent again")
 
     def action_pending(self) -> None:
         self.act(
