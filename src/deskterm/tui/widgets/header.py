@@ -65,7 +65,10 @@ def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
 def sync_line(overview: Overview, now: datetime) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     if not overview.accounts:
-        line.append("no accounts configured", style="dim")
+        line.append(
+            "no accounts yet: deskterm account add email NAME ... (or try deskterm demo)",
+            style="dim",
+        )
     for n, account in enumerate(overview.accounts):
         if n:
             line.append("  ")
