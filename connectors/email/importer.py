@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import mailbox
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from deskterm.domain import Batch, InboundMessage
@@ -21,7 +22,10 @@ from .parse import ParseOptions
 from .workers import parse_file, parse_pool, parse_raw, set_options, worker_count
 
 BATCH_SIZE = 2000
-WINDOW = 10_000
+# Messages per parse job, and how many jobs may be parsed ahead of the store: enough that the
+# workers never wait for the writer, few enough that a huge mbox is never all in memory.
+CHUNK = 500
+AHEAD = 16
 
 Progress = Callable[[int, int], None]
 
@@ -93,12 +97,21 @@ def _ingest_stream(
     return result
 
 
-def _windows(pool: Pool, work: Callable, items: Iterable) -> Iterator[InboundMessage]:
-    """Parse in the pool a window at a time: Pool.imap reads its whole input up front, which
-    for a multi-gigabyte mbox would mean holding every message in memory at once."""
+def _parsed(pool: Pool, work: Callable, items: Iterable) -> Iterator[InboundMessage]:
+    """Parse in the pool, in order, keeping AHEAD jobs queued while the caller stores results.
+
+    Pool.imap reads its whole input up front (a multi-gigabyte mbox held in memory), and
+    feeding it a window at a time left the workers idle while the last batch of each window
+    was being stored.
+    """
     iterator = iter(items)
-    while window := list(islice(iterator, WINDOW)):
-        yield from pool.imap(work, window, chunksize=200)
+    jobs: deque[AsyncResult] = deque()
+    while True:
+        while len(jobs) < AHEAD and (chunk := list(islice(iterator, CHUNK))):
+            jobs.append(pool.map_async(work, chunk, chunksize=50))
+        if not jobs:
+            return
+        yield from jobs.popleft().get()
 
 
 def _run(
@@ -115,7 +128,7 @@ def _run(
         set_options(options)
         return _ingest_stream(store, options.account, map(work, items), total, progress)
     with parse_pool(options, workers) as pool:
-        parsed = _windows(pool, work, items)
+        parsed = _parsed(pool, work, items)
         return _ingest_stream(store, options.account, parsed, total, progress)
 
 

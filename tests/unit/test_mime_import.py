@@ -115,9 +115,16 @@ def test_account_add_email_stores_settings_but_never_the_password(tmp_path, monk
     assert duplicate.exit_code == 1 and "--replace" in duplicate.output
 
 
-def test_big_mbox_is_parsed_in_workers_a_window_at_a_time(mbox, store, monkeypatch):
+def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_order(
+    mbox, store, tmp_path, monkeypatch
+):
     from deskterm.connectors.email import importer
 
-    monkeypatch.setattr(importer, "WINDOW", 3)
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer, "AHEAD", 2)
     result = import_mbox(store, mbox, ParseOptions("archive"), workers=2)
     assert result.added == len(fixture_messages())
+    inline = open_store(tmp_path / "inline.db")
+    import_mbox(inline, mbox, ParseOptions("archive"), workers=0)
+    query = "SELECT external_id FROM messages ORDER BY id"
+    assert store.conn.execute(query).fetchall() == inline.conn.execute(query).fetchall()
