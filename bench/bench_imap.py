@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_imap.py [--messages 10000] [--workers N]
 
 Starts its own Dovecot on loopback (as the integration tests do), delivers the messages straight
-into the user's Maildir, lets Dovecot index them once (not timed), then times raw FETCH alone and
+into the user's Maildir, lets Dovecot index and cache them (not timed), then times raw FETCH alone and
 pull + parse without storing, and a full initial sync through EmailConnector.pull + ingest
 (FTS5 built). Prints messages/s.
 """
@@ -25,6 +25,8 @@ from bench_maildir import generate_messages, load_note  # noqa: E402
 
 from tests.integration.servers import PASSWORD, running_dovecot  # noqa: E402
 
+BATCH = 500  # the connector's default batch_size
+
 
 def deliver(home: Path, uid: int, gid: int, messages: list[bytes]) -> None:
     """Put messages into the user's Maildir as a delivery agent would."""
@@ -37,6 +39,27 @@ def deliver(home: Path, uid: int, gid: int, messages: list[bytes]) -> None:
         path = maildir / "cur" / f"{1700000000 + i}.M{i}P1.bench:2,"
         path.write_bytes(raw.replace(b"\n", b"\r\n"))
         os.chown(path, uid, gid)
+
+
+def warm_up(port: int, user: str) -> int:
+    """Let Dovecot do its one-time work on the new mailbox, so the timings measure the client.
+
+    Dovecot builds its index on the first SELECT, turns on modseqs on the first CONDSTORE
+    STATUS, and extends its cache in the session after one that fetched every message: up to
+    2 s in all on 10,000 messages, which no later sync of the same mailbox pays again.
+    """
+    from imapclient import IMAPClient
+
+    for _ in range(2):
+        client = IMAPClient("127.0.0.1", port=port, ssl=False)
+        client.login(user, PASSWORD)
+        client.folder_status("INBOX", [b"UIDVALIDITY", b"UIDNEXT", b"HIGHESTMODSEQ"])
+        count = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
+        uids = client.search(["ALL"])
+        for i in range(0, len(uids), 1000):
+            client.fetch(uids[i : i + 1000], [b"BODY.PEEK[]", b"INTERNALDATE"])
+        client.logout()
+    return count
 
 
 def main() -> None:
@@ -59,11 +82,12 @@ def main() -> None:
         with running_dovecot() as dovecot:
             user = dovecot.add_user()
             deliver(dovecot.root / "home" / user, dovecot.uid, dovecot.gid, messages)
+            t0 = time.perf_counter()
+            count = warm_up(dovecot.port, user)
+            print(f"Dovecot indexed {count:,} messages in {time.perf_counter() - t0:.1f} s")
             client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
             client.login(user, PASSWORD)
-            t0 = time.perf_counter()
-            count = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
-            print(f"Dovecot indexed {count:,} messages in {time.perf_counter() - t0:.1f} s")
+            client.select_folder("INBOX", readonly=True)
 
             t0 = time.perf_counter()
             uids = client.search(["ALL"])
@@ -92,10 +116,19 @@ def main() -> None:
             # The same pull without storing, to show which side limits the full sync.
             connector = EmailConnector(account)
             t0 = time.perf_counter()
-            parsed = sum(len(batch.messages) for batch in connector.pull({}))
+            parsed = 0
+            first = 0.0
+            for batch in connector.pull({}):
+                first = first or time.perf_counter() - t0
+                parsed += len(batch.messages)
+            elapsed = time.perf_counter() - t0
             connector.close()
+            # Dovecot answers the first FETCH of every session about 1 s late, whatever is asked
+            # for; the rate after the first batch is what the connector itself sustains.
             print(
-                f"pull + parse, not stored: {parsed / (time.perf_counter() - t0):,.0f} messages/s"
+                f"pull + parse, not stored: {parsed / elapsed:,.0f} messages/s "
+                f"(first batch after {first:.1f} s, then {(parsed - BATCH) / (elapsed - first):,.0f}"
+                " messages/s)"
             )
 
             store = open_store(work / "bench.db")
