@@ -278,9 +278,9 @@ def _leaves(msg: Message) -> Iterator[Message]:
     stack = [msg]
     while stack:
         part = stack.pop()
-        payload = part.get_payload()
-        if part.get_content_type() != "message/rfc822" and isinstance(payload, list):
-            stack.extend(reversed(payload))
+        # is_multipart, not get_payload: without decode=True that still re-decodes 8-bit text.
+        if part.is_multipart() and part.get_content_type() != "message/rfc822":
+            stack.extend(reversed(part.get_payload()))
         else:
             yield part
 
