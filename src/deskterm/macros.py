@@ -1048,6 +1048,19 @@ def run_connector_action(store: Store, ticket_id: int, name: str, params: Mappin
         raise MacroError(f"{name} failed: {_describe_exception(exc)}") from None
 
 
+# Steps that are one action on the ticket, taking the step's value as is.
+TICKET_STEPS = {
+    "reply": actions.reply,
+    "note": actions.note,
+    "status": actions.set_status,
+    "priority": actions.set_priority,
+    "tag": actions.tag,
+    "untag": actions.untag,
+    "assign": actions.assign,
+    "snooze": actions.snooze,
+}
+
+
 def _execute(
     store: Store,
     ticket_id: int,
@@ -1058,24 +1071,10 @@ def _execute(
     run_action: ActionRunner,
 ) -> Done:
     value = step.value
-    if step.kind == "reply":
-        return actions.reply(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "note":
-        return actions.note(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "status":
-        return actions.set_status(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "priority":
-        return actions.set_priority(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "tag":
-        return actions.tag(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "untag":
-        return actions.untag(store, ticket_id, value, actor=actor, at=at)
-    if step.kind == "assign":
-        return actions.assign(store, ticket_id, value, actor=actor, at=at)
     if step.kind == "escalate":
         return actions.escalate(store, ticket_id, value, actor=actor, levels=levels, at=at)
-    if step.kind == "snooze":
-        return actions.snooze(store, ticket_id, value, actor=actor, at=at)
+    if step.kind in TICKET_STEPS:
+        return TICKET_STEPS[step.kind](store, ticket_id, value, actor=actor, at=at)
     result = run_action(store, ticket_id, value, step.params)
     return actions.note(
         store, ticket_id, f"{CONNECTOR_NOTE_PREFIX}{value}: {result}", actor=actor, at=at
