@@ -232,31 +232,3 @@ def test_fast_header_decoding_reads_like_the_strict_parser(options, subject):
     raw = f"From: a@example.net\r\nSubject: {subject}\r\n\r\nx\r\n".encode()
     strict = email.message_from_bytes(raw, policy=email.policy.default)
     assert parse_message(raw, options).subject == str(strict["Subject"])
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        *(p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))),
-        b"Subject: plain\r\nX-Long: one\r\n two\r\n\tthree\r\n\r\nbody\r\n\r\nmore",
-        b"Subject: no body\n\n",
-        b"Subject: \xc3\xa9t\xc3\xa9\n\nraw 8-bit \xff\n",
-        b"\r\nNot: a header\r\n\r\nbody",
-        b"From sender@example.net Sat Nov 21 2026\nSubject: mbox\n\nbody",
-        b" Folded: first\n\nbody",
-        b":no name\n\nbody",
-        b"Subject: lone\rCR\n\nbody",
-        b"Content-Type: Multipart/Mixed; boundary=x\n\n--x\n\npart\n--x--\n",
-        b"Subject: headers only",
-    ],
-)
-def test_fast_reader_sees_every_message_as_the_stdlib_parser_does(raw):
-    from deskterm.connectors.email.parse import _single_part
-
-    fast = _single_part(raw)
-    stdlib = email.message_from_bytes(raw, policy=email.policy.compat32)
-    if fast is not None:
-        assert fast._headers == stdlib._headers
-        assert fast.get_payload() == stdlib.get_payload()
-        assert fast.defects == stdlib.defects == []
-        assert fast.as_bytes() == stdlib.as_bytes()
