@@ -81,17 +81,18 @@ def _ingest_stream(
     result = IngestResult()
     batch: list[InboundMessage] = []
     done = 0
-    for msg in messages:
-        batch.append(msg)
-        if len(batch) >= BATCH_SIZE:
+    with store.bulk_writes():
+        for msg in messages:
+            batch.append(msg)
+            if len(batch) >= BATCH_SIZE:
+                result += ingest_batch(store, account, Batch(batch, {}))
+                done += len(batch)
+                batch = []
+                if progress:
+                    progress(done, total)
+        if batch:
             result += ingest_batch(store, account, Batch(batch, {}))
             done += len(batch)
-            batch = []
-            if progress:
-                progress(done, total)
-    if batch:
-        result += ingest_batch(store, account, Batch(batch, {}))
-        done += len(batch)
     if progress:
         progress(done, total)
     return result

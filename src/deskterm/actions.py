@@ -34,6 +34,7 @@ from deskterm.domain import (
     Direction,
     Priority,
     Status,
+    canonical_json,
     to_iso,
     utcnow,
 )
@@ -74,7 +75,7 @@ def write_event(
     """Append one audit event; every change to a ticket ends here."""
     cur = conn.execute(
         "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
-        (ticket_id, to_iso(at), actor, kind, json.dumps(data, sort_keys=True)),
+        (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
     )
     return cur.lastrowid
 

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import itemgetter
 
 from deskterm import sla
-from deskterm.domain import from_iso, to_iso
+from deskterm.domain import canonical_json, from_iso, to_iso
 from deskterm.sla_config import SlaSettings, load_sla
 from deskterm.store import Store
 
@@ -197,7 +198,7 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
             "target": int(clock.target.total_seconds()),
             "policy": evaluation.policy.name if evaluation.policy else "",
         }
-        rows.append((evaluation.ticket_id, data["due"], json.dumps(data, sort_keys=True)))
+        rows.append((evaluation.ticket_id, data["due"], canonical_json(data)))
     return rows
 
 
@@ -283,7 +284,7 @@ def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) 
 
 
 def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
-    for ticket_id, group in groupby(rows, key=lambda r: r[0]):
+    for ticket_id, group in groupby(rows, key=itemgetter(0)):
         yield ticket_id, list(group)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -83,6 +84,11 @@ def to_iso(moment: datetime) -> str:
         moment = moment.astimezone(UTC)
     # isoformat, not strftime: this runs several times for every message written.
     return moment.isoformat(timespec="seconds")[:19] + "Z"
+
+
+# Event data and cursors are stored with sorted keys, so equal data is equal text. One encoder for
+# all of them: json.dumps(..., sort_keys=True) builds a new encoder on every call.
+canonical_json = json.JSONEncoder(sort_keys=True).encode
 
 
 def from_iso(text: str) -> datetime:

@@ -20,6 +20,7 @@ from deskterm.domain import (
     InboundMessage,
     OrderSnapshot,
     Status,
+    canonical_json,
     to_iso,
     utcnow,
 )
@@ -189,13 +190,13 @@ def _link_order(conn: sqlite3.Connection, ticket_id: int, numbers: tuple[str, ..
 
 
 def _ingest_one(
-    store: Store, conn: sqlite3.Connection, msg: InboundMessage, now: datetime, actor: str
+    store: Store, conn: sqlite3.Connection, msg: InboundMessage, now: datetime, at: str
 ) -> tuple[int | None, IngestResult]:
     result = IngestResult()
     if _is_duplicate(conn, msg):
         result.duplicates = 1
         return None, result
-    at = to_iso(now)
+    actor = f"sync:{msg.account}"
     sent_at = to_iso(msg.sent_at)
     identities = [normalise_identity(msg.sender)] + [
         normalise_identity(i) for i in msg.extra_identities
@@ -286,11 +287,12 @@ def ingest_batch(
     """Store one batch of `account` and, with it, the connector's new cursor: all or nothing."""
     now = now or utcnow()
     total = IngestResult()
+    at = to_iso(now)
     with store.tx() as conn:
-        upsert_orders(conn, batch.orders, to_iso(now))
+        upsert_orders(conn, batch.orders, at)
         touched: list[int] = []
         for msg in batch.messages:
-            ticket_id, result = _ingest_one(store, conn, msg, now, f"sync:{msg.account}")
+            ticket_id, result = _ingest_one(store, conn, msg, now, at)
             total += result
             if ticket_id is not None:
                 touched.append(ticket_id)
@@ -307,7 +309,7 @@ def save_cursor(
         "INSERT INTO sync_state (account, folder, cursor, updated_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (account, folder) DO UPDATE SET cursor = excluded.cursor,"
         " updated_at = excluded.updated_at",
-        (account, folder, json.dumps(cursor, sort_keys=True), to_iso(now)),
+        (account, folder, canonical_json(cursor), to_iso(now)),
     )
 
 

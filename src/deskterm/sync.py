@@ -219,10 +219,11 @@ def sync_account(
     report = AccountReport(account.name)
     try:
         connector = connector or connector_for(account, clock=lambda: now)
-        for batch in connector.pull(ingest.load_cursors(store, account.name)):
-            result = ingest.ingest_batch(store, account.name, batch, now=now)
-            report.pulled += result.added
-            report.duplicates += result.duplicates
+        with store.bulk_writes():
+            for batch in connector.pull(ingest.load_cursors(store, account.name)):
+                result = ingest.ingest_batch(store, account.name, batch, now=now)
+                report.pulled += result.added
+                report.duplicates += result.duplicates
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
     except TemporaryError as exc:

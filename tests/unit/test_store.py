@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,42 @@ def test_nested_transactions_join_the_outer_one(db_path: Path) -> None:
         raise RuntimeError("abort the outer one")
     assert store.conn.execute("SELECT COUNT(*) FROM meta").fetchone() == (0,)
     store.close()
+
+
+def test_bulk_writes_checkpoint_in_the_background_and_keep_the_wal_bounded(
+    db_path: Path, monkeypatch
+) -> None:
+    import deskterm.store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_INTERVAL_S", 0.01)
+    monkeypatch.setattr(store_module, "WAL_RESTART_BYTES", 256 * 1024)
+    store = open_store(db_path)
+    wal = Path(f"{db_path}-wal")
+    biggest = 0
+    with store.bulk_writes():
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        with store.bulk_writes():  # nested: the same background thread
+            for n in range(80):
+                with store.tx() as conn:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{n}", "x" * 20_000)
+                    )
+                biggest = max(biggest, wal.stat().st_size)
+                time.sleep(0.01)  # an import's transactions are far apart; let the thread run
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    # Without checkpoints the 80 transactions make a WAL of about 2.8 MB.
+    assert biggest < 1.5 * 1024 * 1024
+    store.close()
+    reopened = open_store(db_path)
+    assert reopened.conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (
+        80,
+    )
+    reopened.close()
+
+
+def test_bulk_writes_on_a_memory_store_do_nothing(db_path: Path) -> None:
+    store = open_store(memory=True)
+    with store.bulk_writes(), store.tx() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
+    assert store.conn.execute("SELECT value FROM meta WHERE key = 'k'").fetchone() == ("v",)
