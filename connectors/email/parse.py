@@ -68,32 +68,42 @@ _SIMPLE_ADDRESS = re.compile(
 )
 
 
-# The end of the header block, and a header or continuation line as the stdlib's feed parser
-# reads one (but with a non-empty name: an empty one is a defect the full parser reports).
+# The end of the header block, and a header block as the stdlib's feed parser reads one without
+# defects: every line a field with a non-empty name, or the continuation of one; a CR only at a
+# line's end. An mbox "From " line fails too, as its name would hold a space.
 _BLANK_LINE = re.compile(r"\n\r?\n")
-_HEADER_LINE = re.compile(r"[\041-\071\073-\176]+:|[\t ]")
+_FIELD = r"[\041-\071\073-\176]+:[^\r\n]*\r?(?:\n[ \t][^\r\n]*\r?)*"
+_HEADER_BLOCK = re.compile(rf"{_FIELD}(?:\n{_FIELD})*")
+_NEXT_FIELD = re.compile(r"\n(?![ \t])")
 # Deeper nesting is rare enough to leave to the stdlib, and it bounds the recursion.
 _MAX_DEPTH = 8
 
 
 def _read_headers(head: str) -> Message | None:
     """A Message holding the header block `head` as the feed parser would set it; None for a
-    block it would read differently (defects, an mbox "From " line, a lone CR)."""
+    block it would read differently."""
+    if not _HEADER_BLOCK.fullmatch(head):
+        return None
     msg = Message()
-    lines: list[str] = []
-    for line in head.split("\n"):
-        if "\r" in line[:-1] or not _HEADER_LINE.match(line) or line.startswith("From "):
-            return None
-        if line[0] in " \t":
-            if not lines:
-                return None
-            lines.append(line + "\n")
-            continue
-        if lines:
-            msg.set_raw(*email.policy.compat32.header_source_parse(lines))
-        lines = [line + "\n"]
-    msg.set_raw(*email.policy.compat32.header_source_parse(lines))
+    for field in _NEXT_FIELD.split(head):
+        name, value = field.split(":", 1)
+        # What compat32's header_source_parse makes of the field's lines, without a call per field.
+        msg.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
     return msg
+
+
+# "<type>; boundary=<b>" (quoted or not) and nothing else, as most mail writes it. For this shape
+# Message.get_boundary, which parses every parameter with RFC 2231 in mind, returns b.
+_PLAIN_BOUNDARY = re.compile(
+    r"(?ai)[ \t]*[0-9a-z.+_-]+/[0-9a-z.+_-]+[ \t\r\n]*;[ \t\r\n]*boundary[ \t\r\n]*=[ \t\r\n]*"
+    r"(\"?)([0-9a-z'()+_,./:=?-]+)\1[ \t\r\n]*"
+)
+
+
+def _boundary(msg: Message) -> str | None:
+    value = msg.get("content-type")
+    plain = _PLAIN_BOUNDARY.fullmatch(value) if isinstance(value, str) else None
+    return plain.group(2) if plain else msg.get_boundary()
 
 
 def _chop_eol(text: str) -> str:
@@ -135,7 +145,7 @@ def _read_multipart(msg: Message, text: str, start: int, end: int, depth: int) -
     if msg.get_content_type() == "multipart/digest":
         return False  # its parts default to message/rfc822
     encoding = str(msg.get("content-transfer-encoding", "8bit")).lower()
-    boundary = msg.get_boundary()
+    boundary = _boundary(msg)
     if encoding not in ("7bit", "8bit", "binary") or not boundary or "\n" in boundary:
         return False
     separator = "--" + boundary

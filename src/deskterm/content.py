@@ -7,6 +7,7 @@ Everything here is pure (no I/O) so ingest, the TUI and the tests share one noti
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,12 +137,18 @@ def _has_surrogates(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
+@functools.cache
+def _markdown_converter():
+    # markdownify pulls in BeautifulSoup: about 40 ms to import, so only HTML-only mail pays it.
+    # One converter for all mail: markdownify() builds a new one (options, tag cache) per call.
+    from markdownify import MarkdownConverter
+
+    return MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
+
+
 def html_to_markdown(html: str) -> str:
     """Readable Markdown for an HTML body; scripts and styles dropped, links keep their target."""
-    # markdownify pulls in BeautifulSoup: about 40 ms to import, so only HTML-only mail pays it.
-    from markdownify import markdownify
-
-    text = markdownify(html, heading_style="ATX", bullets="-", strip=["img"])
+    text = _markdown_converter().convert(html)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deskterm.connectors.email.parse import _fast_parse
+from deskterm.connectors.email.parse import _boundary, _fast_parse
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "mail"
 
@@ -238,3 +238,47 @@ def test_any_arrangement_of_boundary_header_and_blank_lines_reads_as_the_stdlib_
     end = "\r\n" if crlf else "\n"
     text = end.join(["From: a@example.net", top, "", *lines]) + tail
     _same_as_stdlib_or_declined(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'multipart/alternative; boundary="alt"',
+        "multipart/mixed; boundary=----=_Part_12_34.56",
+        'Multipart/Related;\r\n\tBOUNDARY = "_004_AM0PR(x)+y,z/?:="',
+        "multipart/mixed;boundary=a ",
+        'multipart/mixed; boundary="a b"',
+        'multipart/mixed; boundary="a\\"b"',
+        'multipart/mixed; boundary="a\\\\b"',
+        "multipart/mixed; boundary=a\\b",
+        'multipart/mixed; boundary="x"; boundary="y"',
+        'multipart/mixed; type="text/html"; boundary="x"',
+        "multipart/mixed; boundary*=utf-8''x%41",
+        "multipart/mixed; boundary*0=x; boundary*1=y",
+        'multipart/mixed; boundary="x";',
+        "multipart/mixed; boundary=<x>",
+        "multipart/mixed; boundary='x'",
+        'multipart/mixed; boundary="x',
+        "multipart/mixed; boundary=",
+        "multipart/mixed",
+        "multipart/mixed; boundary=caf\udce9",
+    ],
+)
+def test_the_boundary_parameter_is_read_as_the_stdlib_reads_it(value):
+    raw = f"Content-Type: {value}\n\n".encode("utf-8", "surrogateescape")
+    msg = _stdlib(raw)
+    assert _boundary(msg) == msg.get_boundary()
+
+
+_CONTENT_TYPE_PIECES = [
+    *("multipart/mixed", ";", " ", "\r\n\t", "boundary", "BoundarY", "=", '"', "x", "'", "*"),
+    *("a=b", "\\", "<", ">", "-", "=_", "?", "\xe9", "charset"),
+]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_CONTENT_TYPE_PIECES), max_size=12))
+def test_any_content_type_gives_the_stdlib_boundary(pieces):
+    raw = ("Content-Type: multipart/mixed" + "".join(pieces) + "\n\n").encode()
+    msg = _stdlib(raw)
+    assert _boundary(msg) == msg.get_boundary()
