@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from multiprocessing.pool import Pool
-from pathlib import Path
 
 from deskterm.domain import InboundMessage
 
@@ -33,9 +32,13 @@ def set_options(options: ParseOptions) -> None:
 def parse_file(path: str) -> InboundMessage:
     """Parse one Maildir file; its modification time stands in for a missing Date."""
     assert _OPTIONS is not None
-    file = Path(path)
-    received = datetime.fromtimestamp(int(file.stat().st_mtime)).astimezone()
-    return parse_message(file.read_bytes(), _OPTIONS, received=received, raw_path=path)
+    # One open file for both the bytes and the time: pathlib's stat() and read_bytes() resolved
+    # the path twice and cost more than the rest of the I/O (~20 us of ~35 per message).
+    with open(path, "rb", buffering=0) as file:
+        raw = file.readall()
+        mtime = os.fstat(file.fileno()).st_mtime
+    received = datetime.fromtimestamp(int(mtime)).astimezone()
+    return parse_message(raw, _OPTIONS, received=received, raw_path=path)
 
 
 def parse_raw(item: tuple[bytes, datetime | None, str | None]) -> InboundMessage:
