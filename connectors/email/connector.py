@@ -23,9 +23,11 @@ import re
 import smtplib
 import ssl
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing.pool import AsyncResult
 from typing import Any, ClassVar
 
 from deskterm.attachments import AttachmentStore, data_dir
@@ -45,6 +47,8 @@ from .workers import parse_pool, parse_raw, set_options, worker_count
 
 PENDING_FLAG = b"$DesktermSending"
 FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
+# Fetched chunks queued for the parsers beyond the one being stored (a few MB of raw mail).
+PARSE_AHEAD = 4
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 
 
@@ -305,21 +309,21 @@ class EmailConnector(Connector):
             for index, chunk in enumerate(chunks):
                 yield Batch([parse_raw(m) for m in fetch(chunk)], cursor_after(index), folder)
             return
-        # Pipeline: while the caller stores chunk k, workers parse chunk k+1 and a thread fetches
-        # chunk k+2 (socket reads release the GIL). Only that thread touches the connection
-        # until the last fetch is done.
+        # Pipeline: a thread fetches chunks (socket reads release the GIL) and hands each to the
+        # parser processes as soon as it arrives, up to PARSE_AHEAD chunks beyond the one the
+        # caller is storing, so the parsers never wait for the store. Only that thread touches
+        # the connection until the last fetch is done.
         with parse_pool(self.options, workers) as pool, ThreadPoolExecutor(1) as fetcher:
-            next_fetch = fetcher.submit(fetch, chunks[0])
-            pending = None
+
+            def fetch_and_parse(chunk: list[int]) -> AsyncResult:
+                return pool.map_async(parse_raw, fetch(chunk), chunksize=25)
+
+            ahead = deque(fetcher.submit(fetch_and_parse, c) for c in chunks[:PARSE_AHEAD])
             for index in range(len(chunks)):
-                raw = next_fetch.result()
-                if index + 1 < len(chunks):
-                    next_fetch = fetcher.submit(fetch, chunks[index + 1])
-                job = pool.map_async(parse_raw, raw, chunksize=25)
-                if pending is not None:
-                    yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
-                pending = (index, job)
-            yield Batch(pending[1].get(), cursor_after(pending[0]), folder)
+                job = ahead.popleft().result()
+                if index + PARSE_AHEAD < len(chunks):
+                    ahead.append(fetcher.submit(fetch_and_parse, chunks[index + PARSE_AHEAD]))
+                yield Batch(job.get(), cursor_after(index), folder)
 
     def _changed(self, client, folder: str) -> bool:
         """True when `folder` got mail since the last pull (or was never pulled)."""

@@ -10,12 +10,15 @@ import mailbox
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from deskterm.domain import Batch, InboundMessage
+from deskterm import clocks
+from deskterm.domain import Batch, InboundMessage, utcnow
 from deskterm.ingest import IngestResult, ingest_batch
+from deskterm.sla_config import SlaSettings
 from deskterm.store import Store
 
 from .parse import ParseOptions
@@ -26,6 +29,8 @@ BATCH_SIZE = 2000
 # workers never wait for the writer, few enough that a huge mbox is never all in memory.
 CHUNK = 500
 AHEAD = 16
+# Tickets per SLA evaluation job once the messages are in.
+SLA_JOB = 250
 
 Progress = Callable[[int, int], None]
 
@@ -85,13 +90,13 @@ def _ingest_stream(
         for msg in messages:
             batch.append(msg)
             if len(batch) >= BATCH_SIZE:
-                result += ingest_batch(store, account, Batch(batch, {}))
+                result += ingest_batch(store, account, Batch(batch, {}), defer_sla=True)
                 done += len(batch)
                 batch = []
                 if progress:
                     progress(done, total)
         if batch:
-            result += ingest_batch(store, account, Batch(batch, {}))
+            result += ingest_batch(store, account, Batch(batch, {}), defer_sla=True)
             done += len(batch)
     if progress:
         progress(done, total)
@@ -127,10 +132,23 @@ def _run(
     workers = worker_count(total, workers)
     if workers <= 0:
         set_options(options)
-        return _ingest_stream(store, options.account, map(work, items), total, progress)
+        result = _ingest_stream(store, options.account, map(work, items), total, progress)
+        clocks.settle(store, utcnow())
+        return result
     with parse_pool(options, workers) as pool:
         parsed = _parsed(pool, work, items)
-        return _ingest_stream(store, options.account, parsed, total, progress)
+        result = _ingest_stream(store, options.account, parsed, total, progress)
+        # The parsers are idle now: the SLA clocks of every imported ticket are evaluated there.
+        clocks.settle(store, utcnow(), mapper=_pool_mapper(pool))
+        return result
+
+
+def _pool_mapper(pool: Pool) -> clocks.Mapper:
+    def evaluate(items: list[tuple], settings: SlaSettings, now: datetime) -> list[clocks.Outcome]:
+        jobs = [(settings, now, items[i : i + SLA_JOB]) for i in range(0, len(items), SLA_JOB)]
+        return [result for part in pool.map(clocks.outcomes, jobs) for result in part]
+
+    return evaluate
 
 
 def import_maildir(

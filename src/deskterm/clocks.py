@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -202,14 +202,29 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
     return rows
 
 
-def _write(conn: sqlite3.Connection, results: list[tuple[Sequence, Evaluation]]) -> None:
+Outcome = tuple[tuple[str | None, str | None, str, str | None], list[tuple[int, str, str]]]
+"""What evaluating one ticket leaves to write: its four SLA columns and its new breach events."""
+
+
+def outcome(item: tuple, settings: SlaSettings, now: datetime) -> Outcome:
+    """Evaluate one ticket given as (ticket row, tags, message rows, event rows); no I/O."""
+    evaluation = evaluate(*item, settings, now)
+    return _stored(evaluation.summary), _breaches(evaluation)
+
+
+def outcomes(job: tuple[SlaSettings, datetime, list[tuple]]) -> list[Outcome]:
+    """outcome() for a list of tickets: the unit of work a process pool runs (see settle)."""
+    settings, now, items = job
+    return [outcome(item, settings, now) for item in items]
+
+
+def _write(conn: sqlite3.Connection, tickets: list[Sequence], results: list[Outcome]) -> None:
     updates = []
     breaches = []
-    for row, evaluation in results:
-        stored = _stored(evaluation.summary)
+    for row, (stored, new_breaches) in zip(tickets, results, strict=True):
         if tuple(row[8:12]) != stored:
-            updates.append((*stored, evaluation.ticket_id))
-        breaches.extend(_breaches(evaluation))
+            updates.append((*stored, row[0]))
+        breaches.extend(new_breaches)
     if updates:
         conn.executemany(
             "UPDATE tickets SET next_deadline = ?, warn_at = ?, sla_state = ?, sla_recheck_at = ?"
@@ -226,10 +241,10 @@ def _write(conn: sqlite3.Connection, results: list[tuple[Sequence, Evaluation]])
         )
 
 
-def _evaluate_many(
-    conn: sqlite3.Connection, tickets: list[Sequence], settings: SlaSettings, now: datetime
-) -> list[tuple[Sequence, Evaluation]]:
-    """Evaluate many tickets, reading their messages, events and tags in one ordered scan each."""
+def _histories(
+    conn: sqlite3.Connection, tickets: list[Sequence], settings: SlaSettings
+) -> list[tuple]:
+    """(ticket row, tags, message rows, event rows) for each ticket, read in one ordered scan each."""
     ids = json.dumps([t[0] for t in tickets])
     wanted = "ticket_id IN (SELECT value FROM json_each(?))"
     messages = dict(
@@ -257,17 +272,30 @@ def _evaluate_many(
     return [
         (
             ticket,
-            evaluate(
-                ticket,
-                frozenset(tags.get(ticket[0], ())),
-                messages.get(ticket[0], []),
-                events.get(ticket[0], []),
-                settings,
-                now,
-            ),
+            frozenset(tags.get(ticket[0], ())),
+            messages.get(ticket[0], []),
+            events.get(ticket[0], []),
         )
         for ticket in tickets
     ]
+
+
+Mapper = Callable[[list[tuple], SlaSettings, datetime], list[Outcome]]
+"""Evaluates many tickets' histories, in order; settle() can hand this work to other processes."""
+
+
+def evaluate_inline(items: list[tuple], settings: SlaSettings, now: datetime) -> list[Outcome]:
+    return outcomes((settings, now, items))
+
+
+def _update(
+    conn: sqlite3.Connection,
+    tickets: list[Sequence],
+    settings: SlaSettings,
+    now: datetime,
+    mapper: Mapper = evaluate_inline,
+) -> None:
+    _write(conn, tickets, mapper(_histories(conn, tickets, settings), settings, now))
 
 
 def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) -> None:
@@ -280,7 +308,7 @@ def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) 
         " ORDER BY id",
         (json.dumps(ids),),
     ).fetchall()
-    _write(conn, _evaluate_many(conn, tickets, current_policies(), now))
+    _update(conn, tickets, current_policies(), now)
 
 
 def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
@@ -329,17 +357,77 @@ def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
                     (FINGERPRINT_KEY, settings.fingerprint),
                 )
                 return done
-            results = _evaluate_many(conn, tickets, settings, now)
-            _write(conn, results)
+            _update(conn, tickets, settings, now)
         done += len(tickets)
         last_id = tickets[-1][0]
+
+
+def mark_unsettled(conn: sqlite3.Connection, ticket_ids: Iterable[int]) -> None:
+    """Note tickets whose SLA columns are now out of date, to be settled later in one pass.
+
+    Bulk writers (an import, a sync pass) call this per batch instead of refresh, and settle() at
+    their end; the note is in the store, so after a crash the next tick settles them.
+    """
+    conn.executemany(
+        "INSERT OR IGNORE INTO sla_unsettled (ticket_id) VALUES (?)",
+        [(ticket_id,) for ticket_id in set(ticket_ids)],
+    )
+
+
+def settle(
+    store: Store,
+    now: datetime,
+    *,
+    limit: int | None = None,
+    chunk: int = 2000,
+    mapper: Mapper = evaluate_inline,
+) -> int:
+    """Refresh the tickets mark_unsettled() noted, `chunk` at a time, each chunk one transaction.
+
+    Returns how many were settled; stops after `limit` when given. `mapper` may evaluate in other
+    processes: evaluation is pure, and only reading and writing need this connection.
+    """
+    settings = current_policies()
+    done = 0
+    while limit is None or done < limit:
+        size = chunk if limit is None else min(chunk, limit - done)
+        with store.tx() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?", (size,)
+                )
+            ]
+            if not ids:
+                break
+            wanted = json.dumps(ids)
+            tickets = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets"
+                " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (wanted,),
+            ).fetchall()
+            if tickets:
+                _update(conn, tickets, settings, now, mapper)
+            conn.execute(
+                "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            )
+        done += len(ids)
+    return done
+
+
+# A tick is meant to be quick (the TUI runs one every second); a crashed import's backlog is
+# worked off a slice per tick.
+TICK_SETTLE_LIMIT = 2000
 
 
 def tick(store: Store, now: datetime) -> list[int]:
     """Refresh the tickets whose state changes with time alone (warning, breach, snooze ends).
 
     Meant for a periodic caller (the TUI's clock, `sync --watch`); an index scan finds them.
+    First it settles up to TICK_SETTLE_LIMIT tickets a bulk writer left unsettled (after a crash).
     """
+    settle(store, now, limit=TICK_SETTLE_LIMIT)
     with store.tx() as conn:
         ids = [
             r[0]

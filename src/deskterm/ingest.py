@@ -282,9 +282,18 @@ def _ingest_one(
 
 
 def ingest_batch(
-    store: Store, account: str, batch: Batch, *, now: datetime | None = None
+    store: Store,
+    account: str,
+    batch: Batch,
+    *,
+    now: datetime | None = None,
+    defer_sla: bool = False,
 ) -> IngestResult:
-    """Store one batch of `account` and, with it, the connector's new cursor: all or nothing."""
+    """Store one batch of `account` and, with it, the connector's new cursor: all or nothing.
+
+    With `defer_sla` the touched tickets' SLA columns are only marked unsettled; the caller runs
+    clocks.settle() once after its last batch, which costs far less than a pass per batch.
+    """
     now = now or utcnow()
     total = IngestResult()
     at = to_iso(now)
@@ -296,7 +305,10 @@ def ingest_batch(
             total += result
             if ticket_id is not None:
                 touched.append(ticket_id)
-        clocks.refresh(conn, touched, now)
+        if defer_sla:
+            clocks.mark_unsettled(conn, touched)
+        else:
+            clocks.refresh(conn, touched, now)
         if batch.cursor:
             save_cursor(conn, account, batch.folder, batch.cursor, now)
     return total

@@ -220,10 +220,15 @@ def sync_account(
     try:
         connector = connector or connector_for(account, clock=lambda: now)
         with store.bulk_writes():
-            for batch in connector.pull(ingest.load_cursors(store, account.name)):
-                result = ingest.ingest_batch(store, account.name, batch, now=now)
-                report.pulled += result.added
-                report.duplicates += result.duplicates
+            try:
+                for batch in connector.pull(ingest.load_cursors(store, account.name)):
+                    result = ingest.ingest_batch(
+                        store, account.name, batch, now=now, defer_sla=True
+                    )
+                    report.pulled += result.added
+                    report.duplicates += result.duplicates
+            finally:
+                clocks.settle(store, now)
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
     except TemporaryError as exc:

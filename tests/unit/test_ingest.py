@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from deskterm import actions, ingest
+from deskterm import actions, clocks, ingest
 from deskterm.domain import Batch, Identity, OrderSnapshot
-from deskterm.store import Store
+from deskterm.store import Store, open_store
 
 COUNTED = ("tickets", "messages", "customers", "identities", "events")
 
@@ -218,3 +218,64 @@ def test_a_reply_to_a_merged_ticket_lands_in_the_ticket_it_was_merged_into(
         "SELECT ticket_id FROM messages ORDER BY id DESC LIMIT 1"
     ).fetchone() == (1,)
     assert counts(store)["tickets"] == 2
+
+
+SLA_COLUMNS = (
+    "SELECT id, next_deadline, warn_at, sla_state, sla_recheck_at FROM tickets ORDER BY id"
+)
+BREACHES = "SELECT ticket_id, at, data FROM events WHERE kind = 'sla_breach' ORDER BY ticket_id, at"
+
+
+def _history(make_message, now) -> list:
+    """Two batches where the second continues tickets of the first, some long overdue."""
+    first = [
+        make_message(
+            sender=Identity("email", f"c{n}@example.com"),
+            message_id=f"<m{n}@example.com>",
+            sent_at=now - timedelta(days=n),
+        )
+        for n in range(6)
+    ]
+    second = [
+        make_message(
+            sender=Identity("email", f"c{n}@example.com"),
+            in_reply_to=f"<m{n}@example.com>",
+            sent_at=now - timedelta(hours=n),
+        )
+        for n in range(0, 6, 2)
+    ] + [make_message(sender=Identity("email", "new@example.com"))]
+    return [first, second]
+
+
+def test_deferred_sla_settles_to_what_a_refresh_per_batch_gives(
+    store: Store, tmp_path, make_message, now
+) -> None:
+    batches = _history(make_message, now)
+    for batch in batches:
+        ingest.ingest_batch(store, "mail", Batch(batch, {}), now=now)
+    deferred = open_store(tmp_path / "deferred.db")
+    for batch in batches:
+        ingest.ingest_batch(deferred, "mail", Batch(batch, {}), now=now, defer_sla=True)
+    assert {r[3] for r in deferred.conn.execute(SLA_COLUMNS)} == {""}
+    assert clocks.settle(deferred, now, chunk=3) == 7
+
+    expected = store.conn.execute(SLA_COLUMNS).fetchall()
+    assert {r[3] for r in expected} >= {"breached", "running"}
+    assert deferred.conn.execute(SLA_COLUMNS).fetchall() == expected
+    assert deferred.conn.execute(BREACHES).fetchall() == store.conn.execute(BREACHES).fetchall()
+    assert deferred.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
+    deferred.close()
+
+
+def test_a_tick_settles_what_a_crashed_import_left_a_slice_at_a_time(
+    store: Store, make_message, now, monkeypatch
+) -> None:
+    for batch in _history(make_message, now):
+        ingest.ingest_batch(store, "mail", Batch(batch, {}), now=now, defer_sla=True)
+    monkeypatch.setattr(clocks, "TICK_SETTLE_LIMIT", 4)
+
+    clocks.tick(store, now)
+    assert store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (3,)
+    clocks.tick(store, now)
+    assert store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
+    assert "" not in {r[3] for r in store.conn.execute(SLA_COLUMNS)}

@@ -128,3 +128,20 @@ def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_orde
     import_mbox(inline, mbox, ParseOptions("archive"), workers=0)
     query = "SELECT external_id FROM messages ORDER BY id"
     assert store.conn.execute(query).fetchall() == inline.conn.execute(query).fetchall()
+
+
+def test_an_import_settles_every_sla_clock_in_the_parser_processes(maildir, tmp_path, monkeypatch):
+    from deskterm.connectors.email import importer
+
+    monkeypatch.setattr(importer, "SLA_JOB", 2)  # several evaluation jobs, not one
+    inline = open_store(tmp_path / "inline.db")
+    parallel = open_store(tmp_path / "parallel.db")
+    import_maildir(inline, maildir, ParseOptions("archive"), workers=0)
+    import_maildir(parallel, maildir, ParseOptions("archive"), workers=2)
+    sla = "SELECT subject, next_deadline, sla_state FROM tickets ORDER BY subject, id"
+    settled = parallel.conn.execute(sla).fetchall()
+    assert settled == inline.conn.execute(sla).fetchall()
+    assert all(state for _, _, state in settled)
+    assert parallel.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
+    breaches = "SELECT COUNT(*) FROM events WHERE kind = 'sla_breach'"
+    assert parallel.conn.execute(breaches).fetchone() == inline.conn.execute(breaches).fetchone()

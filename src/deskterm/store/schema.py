@@ -225,5 +225,14 @@ CREATE INDEX tickets_conversation ON tickets(account, conversation_id)
     WHERE conversation_id IS NOT NULL;
 """
 
+V5_SLA_UNSETTLED = """
+-- Tickets whose SLA columns are out of date. An import or a sync pass notes the tickets it
+-- touched here and settles them all at its end, instead of evaluating the clocks after every
+-- batch; if it crashes first, the next clock tick settles them.
+CREATE TABLE sla_unsettled (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE
+);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
-MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA, V4_LEANER_INDEXES]
+MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA, V4_LEANER_INDEXES, V5_SLA_UNSETTLED]
