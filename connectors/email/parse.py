@@ -75,6 +75,7 @@ _BLANK_LINE = re.compile(r"\n\r?\n")
 _FIELD = r"[\041-\071\073-\176]+:[^\r\n]*\r?(?:\n[ \t][^\r\n]*\r?)*"
 _HEADER_BLOCK = re.compile(rf"{_FIELD}(?:\n{_FIELD})*")
 _NEXT_FIELD = re.compile(r"\n(?![ \t])")
+_LONE_CR = re.compile(r"\r(?!\n)")
 # Deeper nesting is rare enough to leave to the stdlib, and it bounds the recursion.
 _MAX_DEPTH = 8
 
@@ -202,7 +203,7 @@ def _fast_parse(raw: bytes) -> Message | None:
         return None
     if maintype == "multipart":
         # A lone CR ends a line for the feed parser; str.find-based cutting does not see it.
-        if text.count("\r", blank.end()) != text.count("\r\n", blank.end()):
+        if "\r" in text and _LONE_CR.search(text, blank.end()):
             return None
         return msg if _read_multipart(msg, text, blank.end(), len(text), 0) else None
     msg.set_payload(text[blank.end() :])
