@@ -10,7 +10,6 @@ import mailbox
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from itertools import islice
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 from deskterm import clocks
 from deskterm.domain import Batch, InboundMessage, utcnow
 from deskterm.ingest import IngestResult, ingest_batch
-from deskterm.sla_config import SlaSettings
 from deskterm.store import Store
 
 from .parse import ParseOptions
@@ -29,8 +27,6 @@ BATCH_SIZE = 2000
 # workers never wait for the writer, few enough that a huge mbox is never all in memory.
 CHUNK = 500
 AHEAD = 16
-# Tickets per SLA evaluation job once the messages are in.
-SLA_JOB = 250
 
 Progress = Callable[[int, int], None]
 
@@ -133,22 +129,14 @@ def _run(
     if workers <= 0:
         set_options(options)
         result = _ingest_stream(store, options.account, map(work, items), total, progress)
-        clocks.settle(store, utcnow())
-        return result
-    with parse_pool(options, workers) as pool:
-        parsed = _parsed(pool, work, items)
-        result = _ingest_stream(store, options.account, parsed, total, progress)
-        # The parsers are idle now: the SLA clocks of every imported ticket are evaluated there.
-        clocks.settle(store, utcnow(), mapper=_pool_mapper(pool))
-        return result
-
-
-def _pool_mapper(pool: Pool) -> clocks.Mapper:
-    def evaluate(items: list[tuple], settings: SlaSettings, now: datetime) -> list[clocks.Outcome]:
-        jobs = [(settings, now, items[i : i + SLA_JOB]) for i in range(0, len(items), SLA_JOB)]
-        return [result for part in pool.map(clocks.outcomes, jobs) for result in part]
-
-    return evaluate
+    else:
+        with parse_pool(options, workers) as pool:
+            parsed = _parsed(pool, work, items)
+            result = _ingest_stream(store, options.account, parsed, total, progress)
+    # The clocks of every imported ticket, evaluated on the parsers' cores and the one the
+    # writer stored with, which now mostly waits.
+    clocks.settle(store, utcnow(), processes=workers + 1 if workers > 0 else 0)
+    return result
 
 
 def import_maildir(

@@ -8,6 +8,7 @@ record each breach once. It runs inside the caller's transaction.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -212,10 +213,18 @@ def outcome(item: tuple, settings: SlaSettings, now: datetime) -> Outcome:
     return _stored(evaluation.summary), _breaches(evaluation)
 
 
+# The settings a pool worker evaluates with, kept between jobs: calendars remember the days they
+# have measured, and a fresh copy per job would measure years of history again every time.
+_worker_settings: SlaSettings | None = None
+
+
 def outcomes(job: tuple[SlaSettings, datetime, list[tuple]]) -> list[Outcome]:
     """outcome() for a list of tickets: the unit of work a process pool runs (see settle)."""
+    global _worker_settings
     settings, now, items = job
-    return [outcome(item, settings, now) for item in items]
+    if _worker_settings is None or _worker_settings.fingerprint != settings.fingerprint:
+        _worker_settings = settings
+    return [outcome(item, _worker_settings, now) for item in items]
 
 
 def _write(conn: sqlite3.Connection, tickets: list[Sequence], results: list[Outcome]) -> None:
@@ -280,12 +289,15 @@ def _histories(
     ]
 
 
-Mapper = Callable[[list[tuple], SlaSettings, datetime], list[Outcome]]
-"""Evaluates many tickets' histories, in order; settle() can hand this work to other processes."""
+Mapper = Callable[[list[tuple], SlaSettings, datetime], Iterator[list[Outcome]]]
+"""Evaluates many tickets' histories and yields the outcomes in order, a run at a time;
+settle() can hand this work to other processes and write each run as it arrives."""
 
 
-def evaluate_inline(items: list[tuple], settings: SlaSettings, now: datetime) -> list[Outcome]:
-    return outcomes((settings, now, items))
+def evaluate_inline(
+    items: list[tuple], settings: SlaSettings, now: datetime
+) -> Iterator[list[Outcome]]:
+    yield outcomes((settings, now, items))
 
 
 def _update(
@@ -295,7 +307,12 @@ def _update(
     now: datetime,
     mapper: Mapper = evaluate_inline,
 ) -> None:
-    _write(conn, tickets, mapper(_histories(conn, tickets, settings), settings, now))
+    done = 0
+    for results in mapper(_histories(conn, tickets, settings), settings, now):
+        _write(conn, tickets[done : done + len(results)], results)
+        done += len(results)
+    if done != len(tickets):
+        raise RuntimeError(f"SLA evaluation returned {done} outcomes for {len(tickets)} tickets")
 
 
 def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) -> None:
@@ -374,19 +391,44 @@ def mark_unsettled(conn: sqlite3.Connection, ticket_ids: Iterable[int]) -> None:
     )
 
 
+# Below this many unsettled tickets, starting processes costs more than evaluating inline.
+PARALLEL_SETTLE = 2000
+# Tickets per evaluation job in a process pool.
+SETTLE_JOB = 250
+
+
 def settle(
     store: Store,
     now: datetime,
     *,
     limit: int | None = None,
     chunk: int = 2000,
-    mapper: Mapper = evaluate_inline,
+    processes: int = 0,
 ) -> int:
     """Refresh the tickets mark_unsettled() noted, `chunk` at a time, each chunk one transaction.
 
-    Returns how many were settled; stops after `limit` when given. `mapper` may evaluate in other
-    processes: evaluation is pure, and only reading and writing need this connection.
+    Returns how many were settled; stops after `limit` when given. With `processes` > 1 and at
+    least PARALLEL_SETTLE tickets waiting, the clocks are evaluated in that many processes
+    (evaluation is pure; only reading and writing need this connection), and each job's outcomes
+    are written while later jobs still run.
     """
+    waiting = store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone()[0]
+    if processes < 2 or waiting < PARALLEL_SETTLE:
+        return _settle(store, now, limit, chunk, evaluate_inline)
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(processes) as pool:
+
+        def in_pool(
+            items: list[tuple], settings: SlaSettings, now: datetime
+        ) -> Iterator[list[Outcome]]:
+            step = SETTLE_JOB
+            jobs = [(settings, now, items[i : i + step]) for i in range(0, len(items), step)]
+            yield from pool.imap(outcomes, jobs)
+
+        return _settle(store, now, limit, chunk, in_pool)
+
+
+def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: Mapper) -> int:
     settings = current_policies()
     done = 0
     while limit is None or done < limit:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -228,7 +229,7 @@ def sync_account(
                     report.pulled += result.added
                     report.duplicates += result.duplicates
             finally:
-                clocks.settle(store, now)
+                clocks.settle(store, now, processes=os.cpu_count() or 1)
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
     except TemporaryError as exc:

@@ -130,10 +130,11 @@ def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_orde
     assert store.conn.execute(query).fetchall() == inline.conn.execute(query).fetchall()
 
 
-def test_an_import_settles_every_sla_clock_in_the_parser_processes(maildir, tmp_path, monkeypatch):
-    from deskterm.connectors.email import importer
+def test_an_import_settles_every_sla_clock_in_worker_processes(maildir, tmp_path, monkeypatch):
+    from deskterm import clocks
 
-    monkeypatch.setattr(importer, "SLA_JOB", 2)  # several evaluation jobs, not one
+    monkeypatch.setattr(clocks, "PARALLEL_SETTLE", 1)  # a process pool even for a few tickets
+    monkeypatch.setattr(clocks, "SETTLE_JOB", 2)  # several evaluation jobs, not one
     inline = open_store(tmp_path / "inline.db")
     parallel = open_store(tmp_path / "parallel.db")
     import_maildir(inline, maildir, ParseOptions("archive"), workers=0)
