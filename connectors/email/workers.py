@@ -78,7 +78,8 @@ def parse_pool(options: ParseOptions, workers: int) -> Iterator[Pool]:
     # so each pool forks its workers cheaply (spawn re-imported everything: ~0.1 ms per message
     # of a 10,000-message sync went to worker start-up).
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
+    # The SLA clocks of a big import or sync are settled by processes of the same server.
+    ctx.set_forkserver_preload([__name__, "deskterm.clocks"])
     pool = ctx.Pool(workers, initializer=_start_worker, initargs=(options,))
     try:
         yield pool

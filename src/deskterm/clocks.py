@@ -130,6 +130,8 @@ def evaluate(
     events: Iterable[Sequence],
     settings: SlaSettings,
     now: datetime,
+    *,
+    explain: bool = True,
 ) -> Evaluation:
     """Choose the policy and run the clocks for one ticket's rows; no I/O."""
     ticket_id, _, priority, channel, account, snoozed_until = ticket[:6]
@@ -138,7 +140,7 @@ def evaluate(
         return Evaluation(ticket_id, None, [], sla.Summary(None, None, "", None))
     events = list(events)
     history = history_from_rows(ticket, messages, events)
-    clocks = sla.compute_clocks(history, policy, priority, now)
+    clocks = sla.compute_clocks(history, policy, priority, now, explain=explain)
     snoozed = from_iso(snoozed_until) if snoozed_until else None
     recorded = frozenset(
         (data["clock"], data["started"])
@@ -209,7 +211,7 @@ Outcome = tuple[tuple[str | None, str | None, str, str | None], list[tuple[int, 
 
 def outcome(item: tuple, settings: SlaSettings, now: datetime) -> Outcome:
     """Evaluate one ticket given as (ticket row, tags, message rows, event rows); no I/O."""
-    evaluation = evaluate(*item, settings, now)
+    evaluation = evaluate(*item, settings, now, explain=False)
     return _stored(evaluation.summary), _breaches(evaluation)
 
 
@@ -416,6 +418,7 @@ def settle(
     if processes < 2 or waiting < PARALLEL_SETTLE:
         return _settle(store, now, limit, chunk, evaluate_inline)
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # unless an import's parsers started it already
     with context.Pool(processes) as pool:
 
         def in_pool(

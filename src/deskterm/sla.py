@@ -292,7 +292,8 @@ class Clock:
     started: datetime
     target: timedelta
     state: str
-    elapsed: timedelta
+    # Business time counted so far; None when computed without explain (see compute_clocks).
+    elapsed: timedelta | None
     # While counting: the deadline (past when overdue). Once breached: the breach moment.
     due: datetime | None
     warn_at: datetime | None
@@ -362,10 +363,15 @@ def _solves(history: History) -> list[datetime]:
     return moments
 
 
-def compute_clocks(history: History, policy: Policy, priority: str, now: datetime) -> list[Clock]:
+def compute_clocks(
+    history: History, policy: Policy, priority: str, now: datetime, *, explain: bool = True
+) -> list[Clock]:
     """Every clock the policy runs on this ticket, in the order they started, as of `now`.
 
     Only what happened up to `now` counts, so the same history gives the same answer later.
+
+    Without `explain` the clocks leave out the business time counted so far (`elapsed`),
+    which only an explanation shows and which costs a tenth of the work.
     """
     stills = pauses(history)
     solves = [m for m in _solves(history) if m <= now]
@@ -384,7 +390,9 @@ def compute_clocks(history: History, policy: Policy, priority: str, now: datetim
             stop, stop_why = solve, "ticket solved"
         target = policy.target(kind, priority)
         if target is not None:
-            clocks.append(run_clock(kind, start, why, target, policy, stills, stop, stop_why, now))
+            clocks.append(
+                run_clock(kind, start, why, target, policy, stills, stop, stop_why, now, explain)
+            )
         return stop
 
     if customers:
@@ -409,6 +417,7 @@ def compute_clocks(history: History, policy: Policy, priority: str, now: datetim
                 solves[-1] if done else None,
                 f"ticket {final}",
                 now,
+                explain,
             )
         )
     return clocks
@@ -424,6 +433,7 @@ def run_clock(
     stop: datetime | None,
     stop_why: str,
     now: datetime,
+    explain: bool = True,
 ) -> Clock:
     """Count one clock from `start` to `stop` (or `now`) in business time, skipping pauses."""
     calendar = policy.calendar
@@ -456,7 +466,7 @@ def run_clock(
     warn_at = None
     if counting and not breached:
         warn_at = _reach(calendar, spans, target - policy.warning(target))
-    elapsed = sum((calendar.between(s, e or now) for s, e in spans), ZERO)
+    elapsed = sum((calendar.between(s, e or now) for s, e in spans), ZERO) if explain else None
     if stop is not None:
         steps.append(Step(stop, "stopped", stop_why))
         state = BREACHED if breached else MET

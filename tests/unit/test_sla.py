@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -396,3 +397,19 @@ def test_a_solved_ticket_reports_whether_its_clocks_were_met():
 )
 def test_countdown_reads_like_a_person_would_say_it(left, text):
     assert sla.countdown(WED_10 + left, WED_10) == text
+
+
+def test_clocks_without_explain_agree_on_everything_but_the_elapsed_time():
+    history = History(
+        created=WED_10,
+        customer_messages=(WED_10, WED_10 + timedelta(hours=1), WED_10 + timedelta(hours=26)),
+        agent_replies=(WED_10 + timedelta(minutes=30),),
+        statuses=((WED_10 + timedelta(hours=2), "pending"), (WED_10 + timedelta(hours=26), "open")),
+    )
+    now = WED_10 + timedelta(days=3)
+    explained = sla.compute_clocks(history, policy(), "normal", now)
+    quick = sla.compute_clocks(history, policy(), "normal", now, explain=False)
+    assert len(explained) == len(quick) >= 3
+    for full, lean in zip(explained, quick, strict=True):
+        assert full.elapsed is not None and lean.elapsed is None
+        assert dataclasses.replace(full, elapsed=None) == lean
