@@ -116,6 +116,7 @@ def main() -> None:
                 "security": "none",
                 "username": user,
                 "data_dir": str(work / "data"),
+                "batch_size": int(os.environ.get("BATCH", 500)),
             }
             if args.workers is not None:
                 settings["parse_workers"] = args.workers

@@ -108,6 +108,21 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
+def _chunks(uids: list[int], size: int) -> list[list[int]]:
+    """`uids` in batches that start at an eighth of `size` and double up to it.
+
+    The first batch reaches the store while later ones are still being fetched and parsed, so the
+    writer starts at once instead of waiting for a whole large batch to be parsed.
+    """
+    chunks = []
+    at, step = 0, max(1, size // 8)
+    while at < len(uids):
+        chunks.append(uids[at : at + step])
+        at += step
+        step = min(size, step * 2)
+    return chunks
+
+
 def sent_id(outbound: Outbound) -> str:
     """The external id of a sent reply: the one parse gives its copy, so a pull of Sent dedupes."""
     return external_id_for(b"", outbound.message_id)
@@ -281,7 +296,7 @@ class EmailConnector(Connector):
         if not uids:
             yield Batch([], final, folder)
             return
-        chunks = [uids[i : i + self.batch_size] for i in range(0, len(uids), self.batch_size)]
+        chunks = _chunks(uids, self.batch_size)
 
         def cursor_after(index: int) -> dict:
             if index == len(chunks) - 1:

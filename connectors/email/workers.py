@@ -60,17 +60,6 @@ def worker_count(items: int, requested: int | None = None) -> int:
     return max((os.cpu_count() or 1) - 1, 0) if items >= PARALLEL_THRESHOLD else 0
 
 
-# Parsers run at a lower priority than the process that created them: that one is the single
-# SQLite writer and the slowest stage of an import, and when cores are short a parser that runs
-# ahead of it gains nothing. On an idle machine the parsers still get every core.
-WORKER_NICENESS = 5
-
-
-def _start_worker(options: ParseOptions) -> None:
-    os.nice(WORKER_NICENESS)
-    set_options(options)
-
-
 @contextmanager
 def parse_pool(options: ParseOptions, workers: int) -> Iterator[Pool]:
     # forkserver, not fork: the parent may hold SQLite connections and run sync threads, which a
@@ -80,7 +69,7 @@ def parse_pool(options: ParseOptions, workers: int) -> Iterator[Pool]:
     ctx = multiprocessing.get_context("forkserver")
     # The SLA clocks of a big import or sync are settled by processes of the same server.
     ctx.set_forkserver_preload([__name__, "deskterm.clocks"])
-    pool = ctx.Pool(workers, initializer=_start_worker, initargs=(options,))
+    pool = ctx.Pool(workers, initializer=set_options, initargs=(options,))
     try:
         yield pool
     finally:

@@ -184,20 +184,22 @@ def test_account_test_command_reports_a_working_login_and_a_missing_folder(
 
 
 def test_big_pulls_parse_in_worker_processes_and_keep_batch_order(dovecot, mail_account, store):
-    account = mail_account(batch_size=2, parse_workers=2)
+    account = mail_account(batch_size=4, parse_workers=2)
     client = dovecot.client(account.settings["username"])
-    for i in range(5):
+    for i in range(9):
         client.append("INBOX", mail(f"parallel {i}", message_id=f"<p{i}@example.net>"))
     connector = EmailConnector(account)
 
     batches = list(connector.pull({}))
 
-    assert [[m.subject for m in b.messages] for b in batches] == [
-        ["parallel 0", "parallel 1"],
-        ["parallel 2", "parallel 3"],
-        ["parallel 4"],
+    # Batches start small and double up to batch_size, so storing starts at once.
+    assert [[m.subject[-1] for m in b.messages] for b in batches] == [
+        ["0"],
+        ["1", "2"],
+        ["3", "4", "5", "6"],
+        ["7", "8"],
     ]
-    assert [b.cursor["uidnext"] for b in batches] == [3, 5, 6]
+    assert [b.cursor["uidnext"] for b in batches] == [2, 4, 8, 10]
     connector.close()
 
 
@@ -267,10 +269,12 @@ def test_connection_lost_mid_sync_resumes_from_the_last_stored_batch(
     monkeypatch.setattr(email_connector, "_fetch_bodies", flaky)
     with pytest.raises(TemporaryError, match="connection reset"):
         pull_all(store, connector)
-    assert count(store, "SELECT count(*) FROM messages") == 2
+    # Batches of 1, then 2: the first was stored before the second fetch failed.
+    assert calls == [[1], [2, 3]]
+    assert count(store, "SELECT count(*) FROM messages") == 1
 
     result = pull_all(store, connector)
 
-    assert (result.added, result.duplicates) == (3, 0)
-    assert calls[2:] == [[3, 4], [5]]
+    assert (result.added, result.duplicates) == (4, 0)
+    assert calls[2:] == [[2], [3, 4], [5]]
     connector.close()
