@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.pool
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -459,6 +460,108 @@ def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: 
             )
         done += len(ids)
     return done
+
+
+def _stamps(conn: sqlite3.Connection, ids: str) -> dict[int, int]:
+    """Each ticket's newest event id: every change to a ticket writes an event, so an unchanged
+    stamp means an unchanged ticket."""
+    return dict(
+        conn.execute(
+            "SELECT ticket_id, MAX(id) FROM events"
+            " WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY ticket_id",
+            (ids,),
+        ).fetchall()
+    )
+
+
+class Settler:
+    """Settles tickets while a sync pass is still ingesting, in one background process.
+
+    Call step() after each stored batch: once SETTLER_STEP tickets wait, it reads their histories
+    and hands them to the process; a later step() writes the outcomes, but only for tickets whose
+    newest event is still the one it read (a ticket that changed meanwhile stays unsettled).
+    finish() settles whatever is left. On a busy writer this takes the evaluation off its core.
+    """
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self.store = store
+        self.now = now
+        self.settings = current_policies()
+        self._pool: multiprocessing.pool.Pool | None = None
+        self._job: tuple[list[Sequence], dict[int, int], multiprocessing.pool.AsyncResult] | None
+        self._job = None
+
+    def step(self) -> None:
+        if self._job is not None and self._job[2].ready():
+            self._write_job()
+        if self._job is None:
+            self._start_job()
+
+    def finish(self) -> int:
+        """Write the job in flight, then settle the rest here; returns how many were settled."""
+        try:
+            if self._job is not None:
+                self._job[2].wait()
+                self._write_job()
+            return _settle(self.store, self.now, None, 2000, evaluate_inline)
+        finally:
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool.join()
+
+    def _start_job(self) -> None:
+        conn = self.store.conn
+        waiting = conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone()[0]
+        if waiting < SETTLER_STEP:
+            return
+        with self.store.tx():  # one snapshot for the rows and their stamps
+            ids = json.dumps(
+                [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?",
+                        (SETTLER_STEP,),
+                    )
+                ]
+            )
+            tickets = conn.execute(
+                f"SELECT {TICKET_COLUMNS} FROM tickets"
+                " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (ids,),
+            ).fetchall()
+            items = _histories(conn, tickets, self.settings)
+            stamps = _stamps(conn, ids)
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = context.Pool(1)
+        job = self._pool.apply_async(outcomes, ((self.settings, self.now, items),))
+        self._job = (tickets, stamps, job)
+
+    def _write_job(self) -> None:
+        assert self._job is not None
+        tickets, stamps, job = self._job
+        self._job = None
+        results = job.get()
+        with self.store.tx() as conn:
+            ids = json.dumps([t[0] for t in tickets])
+            now_stamps = _stamps(conn, ids)
+            kept = [
+                (ticket, result)
+                for ticket, result in zip(tickets, results, strict=True)
+                if now_stamps.get(ticket[0]) == stamps.get(ticket[0])
+            ]
+            if not kept:
+                return
+            _write(conn, [k[0] for k in kept], [k[1] for k in kept])
+            conn.execute(
+                "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([k[0][0] for k in kept]),),
+            )
+
+
+# Tickets a Settler evaluates per background job.
+SETTLER_STEP = 1000
 
 
 # A tick is meant to be quick (the TUI runs one every second); a crashed import's backlog is

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -220,6 +219,7 @@ def sync_account(
     report = AccountReport(account.name)
     try:
         connector = connector or connector_for(account, clock=lambda: now)
+        settler = clocks.Settler(store, now)
         with store.bulk_writes():
             try:
                 for batch in connector.pull(ingest.load_cursors(store, account.name)):
@@ -228,8 +228,9 @@ def sync_account(
                     )
                     report.pulled += result.added
                     report.duplicates += result.duplicates
+                    settler.step()
             finally:
-                clocks.settle(store, now, processes=os.cpu_count() or 1)
+                settler.finish()
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
     except TemporaryError as exc:

@@ -279,3 +279,30 @@ def test_a_tick_settles_what_a_crashed_import_left_a_slice_at_a_time(
     clocks.tick(store, now)
     assert store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
     assert "" not in {r[3] for r in store.conn.execute(SLA_COLUMNS)}
+
+
+def test_a_settler_writes_background_outcomes_only_for_tickets_unchanged_since_read(
+    store: Store, tmp_path, make_message, now, monkeypatch
+) -> None:
+    monkeypatch.setattr(clocks, "SETTLER_STEP", 3)
+    first, second = _history(make_message, now)
+    settler = clocks.Settler(store, now)
+    ingest.ingest_batch(store, "mail", Batch(first, {}), now=now, defer_sla=True)
+    settler.step()  # reads tickets 1-3 and evaluates them in the background
+    # Ticket 1 gets a reply before the outcomes are written: its outcome is stale.
+    ingest.ingest_batch(store, "mail", Batch(second[:1], {}), now=now, defer_sla=True)
+    settler._job[2].wait()
+    settler.step()  # writes tickets 2 and 3, keeps 1 unsettled, starts the next job
+    unsettled = {r[0] for r in store.conn.execute("SELECT ticket_id FROM sla_unsettled")}
+    assert 1 in unsettled and not {2, 3} & unsettled
+    ingest.ingest_batch(store, "mail", Batch(second[1:], {}), now=now, defer_sla=True)
+    assert settler.finish() > 0
+
+    immediate = open_store(tmp_path / "immediate.db")
+    for batch in (first, second[:1], second[1:]):
+        ingest.ingest_batch(immediate, "mail", Batch(batch, {}), now=now)
+    assert (
+        store.conn.execute(SLA_COLUMNS).fetchall() == immediate.conn.execute(SLA_COLUMNS).fetchall()
+    )
+    assert store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
+    immediate.close()
