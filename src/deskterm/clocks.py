@@ -323,12 +323,16 @@ def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) 
     ids = sorted(set(ticket_ids))
     if not ids:
         return
-    tickets = conn.execute(
+    _update(conn, _tickets(conn, ids), current_policies(), now)
+
+
+def _tickets(conn: sqlite3.Connection, ids: list[int]) -> list[Sequence]:
+    """The rows (TICKET_COLUMNS) of those of `ids` that exist, in id order."""
+    return conn.execute(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN (SELECT value FROM json_each(?))"
         " ORDER BY id",
         (json.dumps(ids),),
     ).fetchall()
-    _update(conn, tickets, current_policies(), now)
 
 
 def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
@@ -416,11 +420,11 @@ def settle(
     are written while later jobs still run.
     """
     waiting = store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone()[0]
+    if waiting == 0:  # the usual case for a tick: no write transaction for nothing
+        return 0
     if processes < 2 or waiting < PARALLEL_SETTLE:
         return _settle(store, now, limit, chunk, evaluate_inline)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # unless an import's parsers started it already
-    with context.Pool(processes) as pool:
+    with _pool(processes) as pool:
 
         def in_pool(
             items: list[tuple], settings: SlaSettings, now: datetime
@@ -432,44 +436,54 @@ def settle(
         return _settle(store, now, limit, chunk, in_pool)
 
 
+def _pool(processes: int) -> multiprocessing.pool.Pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # unless an import's parsers started it already
+    return context.Pool(processes)
+
+
+def _unsettled(conn: sqlite3.Connection, size: int) -> tuple[list[int], list[Sequence]]:
+    """The first `size` unsettled ticket ids and the rows of those that exist."""
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?", (size,)
+        )
+    ]
+    return ids, _tickets(conn, ids)
+
+
+def _mark_settled(conn: sqlite3.Connection, ids: list[int]) -> None:
+    conn.execute(
+        "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+
+
 def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: Mapper) -> int:
     settings = current_policies()
     done = 0
     while limit is None or done < limit:
         size = chunk if limit is None else min(chunk, limit - done)
         with store.tx() as conn:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?", (size,)
-                )
-            ]
+            ids, tickets = _unsettled(conn, size)
             if not ids:
                 break
-            wanted = json.dumps(ids)
-            tickets = conn.execute(
-                f"SELECT {TICKET_COLUMNS} FROM tickets"
-                " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                (wanted,),
-            ).fetchall()
             if tickets:
                 _update(conn, tickets, settings, now, mapper)
-            conn.execute(
-                "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
-                (wanted,),
-            )
+            _mark_settled(conn, ids)
         done += len(ids)
     return done
 
 
-def _stamps(conn: sqlite3.Connection, ids: str) -> dict[int, int]:
+def _stamps(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
     """Each ticket's newest event id: every change to a ticket writes an event, so an unchanged
     stamp means an unchanged ticket."""
     return dict(
         conn.execute(
             "SELECT ticket_id, MAX(id) FROM events"
             " WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY ticket_id",
-            (ids,),
+            (json.dumps(ids),),
         ).fetchall()
     )
 
@@ -503,7 +517,7 @@ class Settler:
             if self._job is not None:
                 self._job[2].wait()
                 self._write_job()
-            return _settle(self.store, self.now, None, 2000, evaluate_inline)
+            return settle(self.store, self.now)
         finally:
             if self._pool is not None:
                 self._pool.terminate()
@@ -515,26 +529,11 @@ class Settler:
         if waiting < SETTLER_STEP:
             return
         with self.store.tx():  # one snapshot for the rows and their stamps
-            ids = json.dumps(
-                [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?",
-                        (SETTLER_STEP,),
-                    )
-                ]
-            )
-            tickets = conn.execute(
-                f"SELECT {TICKET_COLUMNS} FROM tickets"
-                " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                (ids,),
-            ).fetchall()
+            ids, tickets = _unsettled(conn, SETTLER_STEP)
             items = _histories(conn, tickets, self.settings)
             stamps = _stamps(conn, ids)
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._pool = context.Pool(1)
+            self._pool = _pool(1)
         job = self._pool.apply_async(outcomes, ((self.settings, self.now, items),))
         self._job = (tickets, stamps, job)
 
@@ -544,8 +543,7 @@ class Settler:
         self._job = None
         results = job.get()
         with self.store.tx() as conn:
-            ids = json.dumps([t[0] for t in tickets])
-            now_stamps = _stamps(conn, ids)
+            now_stamps = _stamps(conn, [t[0] for t in tickets])
             kept = [
                 (ticket, result)
                 for ticket, result in zip(tickets, results, strict=True)
@@ -554,10 +552,7 @@ class Settler:
             if not kept:
                 return
             _write(conn, [k[0] for k in kept], [k[1] for k in kept])
-            conn.execute(
-                "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
-                (json.dumps([k[0][0] for k in kept]),),
-            )
+            _mark_settled(conn, [k[0][0] for k in kept])
 
 
 # Tickets a Settler evaluates per background job.
