@@ -25,11 +25,11 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from multiprocessing.pool import AsyncResult
 from typing import Any, ClassVar
 
+from deskterm import pools
 from deskterm.attachments import AttachmentStore, data_dir
 from deskterm.connector import (
     Account,
@@ -38,7 +38,7 @@ from deskterm.connector import (
     PermanentError,
     TemporaryError,
 )
-from deskterm.domain import Batch, Outbound, utcnow
+from deskterm.domain import Batch, InboundMessage, Outbound, utcnow
 
 from . import auth
 from .compose import ComposeError, build_reply
@@ -49,6 +49,8 @@ PENDING_FLAG = b"$DesktermSending"
 FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
 # Fetched chunks queued for the parsers beyond the one being stored (a few MB of raw mail).
 PARSE_AHEAD = 4
+# Messages per parse job.
+PARSE_JOB = 25
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 
 
@@ -330,15 +332,20 @@ class EmailConnector(Connector):
         # the connection until the last fetch is done.
         with parse_pool(self.options, workers) as pool, ThreadPoolExecutor(1) as fetcher:
 
-            def fetch_and_parse(chunk: list[int]) -> AsyncResult:
-                return pool.map_async(parse_raw, fetch(chunk), chunksize=25)
+            def fetch_and_parse(chunk: list[int]) -> list[Future[list[InboundMessage]]]:
+                fetched = fetch(chunk)
+                return [
+                    pool.submit(pools.each, parse_raw, fetched[at : at + PARSE_JOB])
+                    for at in range(0, len(fetched), PARSE_JOB)
+                ]
 
             ahead = deque(fetcher.submit(fetch_and_parse, c) for c in chunks[:PARSE_AHEAD])
             for index in range(len(chunks)):
-                job = ahead.popleft().result()
+                jobs = ahead.popleft().result()
                 if index + PARSE_AHEAD < len(chunks):
                     ahead.append(fetcher.submit(fetch_and_parse, chunks[index + PARSE_AHEAD]))
-                yield Batch(job.get(), cursor_after(index), folder)
+                parsed = [message for job in jobs for message in job.result()]
+                yield Batch(parsed, cursor_after(index), folder)
 
     def _changed(self, client, folder: str) -> bool:
         """True when `folder` got mail since the last pull (or was never pulled)."""

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import mailbox
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from deskterm import clocks
+from deskterm import clocks, pools
 from deskterm.domain import Batch, InboundMessage, utcnow
 from deskterm.ingest import IngestResult, ingest_batch
 from deskterm.store import Store
@@ -25,8 +22,8 @@ from .workers import parse_file, parse_pool, parse_raw, set_options, worker_coun
 BATCH_SIZE = 2000
 # Messages per parse job, and how many jobs may be parsed ahead of the store: enough that the
 # workers never wait for the writer, few enough that a huge mbox is never all in memory.
-CHUNK = 500
-AHEAD = 16
+JOB = 50
+AHEAD = 160
 
 Progress = Callable[[int, int], None]
 
@@ -99,23 +96,6 @@ def _ingest_stream(
     return result
 
 
-def _parsed(pool: Pool, work: Callable, items: Iterable) -> Iterator[InboundMessage]:
-    """Parse in the pool, in order, keeping AHEAD jobs queued while the caller stores results.
-
-    Pool.imap reads its whole input up front (a multi-gigabyte mbox held in memory), and
-    feeding it a window at a time left the workers idle while the last batch of each window
-    was being stored.
-    """
-    iterator = iter(items)
-    jobs: deque[AsyncResult] = deque()
-    while True:
-        while len(jobs) < AHEAD and (chunk := list(islice(iterator, CHUNK))):
-            jobs.append(pool.map_async(work, chunk, chunksize=50))
-        if not jobs:
-            return
-        yield from jobs.popleft().get()
-
-
 def _run(
     store: Store,
     options: ParseOptions,
@@ -131,7 +111,7 @@ def _run(
         result = _ingest_stream(store, options.account, map(work, items), total, progress)
     else:
         with parse_pool(options, workers) as pool:
-            parsed = _parsed(pool, work, items)
+            parsed = pools.in_order(pool, work, items, job=JOB, ahead=AHEAD)
             result = _ingest_stream(store, options.account, parsed, total, progress)
     # The clocks of every imported ticket, evaluated on the parsers' cores and the one the
     # writer stored with, which now mostly waits.

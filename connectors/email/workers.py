@@ -6,13 +6,12 @@ parse while the parent process writes the previous batch.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import datetime
-from multiprocessing.pool import Pool
 
+from deskterm import pools
 from deskterm.domain import InboundMessage
 
 from .parse import ParseOptions, parse_message
@@ -60,18 +59,9 @@ def worker_count(items: int, requested: int | None = None) -> int:
     return max((os.cpu_count() or 1) - 1, 0) if items >= PARALLEL_THRESHOLD else 0
 
 
-@contextmanager
-def parse_pool(options: ParseOptions, workers: int) -> Iterator[Pool]:
-    # forkserver, not fork: the parent may hold SQLite connections and run sync threads, which a
-    # forked child must not inherit. The server starts once per process with this module loaded,
-    # so each pool forks its workers cheaply (spawn re-imported everything: ~0.1 ms per message
-    # of a 10,000-message sync went to worker start-up).
-    ctx = multiprocessing.get_context("forkserver")
-    # The SLA clocks of a big import or sync are settled by processes of the same server.
-    ctx.set_forkserver_preload([__name__, "deskterm.clocks"])
-    pool = ctx.Pool(workers, initializer=set_options, initargs=(options,))
-    try:
-        yield pool
-    finally:
-        pool.terminate()
-        pool.join()
+def parse_pool(options: ParseOptions, workers: int) -> AbstractContextManager[ProcessPoolExecutor]:
+    """`workers` parser processes with the account's options; SLA clocks are settled by processes
+    of the same forkserver, so it preloads both."""
+    return pools.pool(
+        workers, [__name__, "deskterm.clocks"], initializer=set_options, initargs=(options,)
+    )

@@ -8,16 +8,16 @@ record each breach once. It runs inside the caller's transaction.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.pool
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from deskterm import sla
+from deskterm import pools, sla
 from deskterm.domain import canonical_json, from_iso, to_iso
 from deskterm.sla_config import SlaSettings, load_sla
 from deskterm.store import Store
@@ -431,15 +431,14 @@ def settle(
         ) -> Iterator[list[Outcome]]:
             step = SETTLE_JOB
             jobs = [(settings, now, items[i : i + step]) for i in range(0, len(items), step)]
-            yield from pool.imap(outcomes, jobs)
+            yield from pools.in_order(pool, outcomes, jobs, job=1, ahead=len(jobs))
 
         return _settle(store, now, limit, chunk, in_pool)
 
 
-def _pool(processes: int) -> multiprocessing.pool.Pool:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # unless an import's parsers started it already
-    return context.Pool(processes)
+def _pool(workers: int) -> AbstractContextManager[ProcessPoolExecutor]:
+    # Preloads this module, unless an import's parsers started the forkserver already.
+    return pools.pool(workers, [__name__])
 
 
 def _unsettled(conn: sqlite3.Connection, size: int) -> tuple[list[int], list[Sequence]]:
@@ -501,12 +500,11 @@ class Settler:
         self.store = store
         self.now = now
         self.settings = current_policies()
-        self._pool: multiprocessing.pool.Pool | None = None
-        self._job: tuple[list[Sequence], dict[int, int], multiprocessing.pool.AsyncResult] | None
-        self._job = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._job: tuple[list[Sequence], dict[int, int], Future[list[Outcome]]] | None = None
 
     def step(self) -> None:
-        if self._job is not None and self._job[2].ready():
+        if self._job is not None and self._job[2].done():
             self._write_job()
         if self._job is None:
             self._start_job()
@@ -515,13 +513,11 @@ class Settler:
         """Write the job in flight, then settle the rest here; returns how many were settled."""
         try:
             if self._job is not None:
-                self._job[2].wait()
                 self._write_job()
             return settle(self.store, self.now)
         finally:
             if self._pool is not None:
-                self._pool.terminate()
-                self._pool.join()
+                pools.stop(self._pool)
 
     def _start_job(self) -> None:
         conn = self.store.conn
@@ -533,15 +529,15 @@ class Settler:
             items = _histories(conn, tickets, self.settings)
             stamps = _stamps(conn, ids)
         if self._pool is None:
-            self._pool = _pool(1)
-        job = self._pool.apply_async(outcomes, ((self.settings, self.now, items),))
+            self._pool = pools.start(1, [__name__])
+        job = self._pool.submit(outcomes, (self.settings, self.now, items))
         self._job = (tickets, stamps, job)
 
     def _write_job(self) -> None:
         assert self._job is not None
         tickets, stamps, job = self._job
         self._job = None
-        results = job.get()
+        results = job.result()
         with self.store.tx() as conn:
             now_stamps = _stamps(conn, [t[0] for t in tickets])
             kept = [

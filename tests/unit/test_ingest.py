@@ -291,7 +291,7 @@ def test_a_settler_writes_background_outcomes_only_for_tickets_unchanged_since_r
     settler.step()  # reads tickets 1-3 and evaluates them in the background
     # Ticket 1 gets a reply before the outcomes are written: its outcome is stale.
     ingest.ingest_batch(store, "mail", Batch(second[:1], {}), now=now, defer_sla=True)
-    settler._job[2].wait()
+    settler._job[2].result()  # the background evaluation is done
     settler.step()  # writes tickets 2 and 3, keeps 1 unsettled, starts the next job
     unsettled = {r[0] for r in store.conn.execute("SELECT ticket_id FROM sla_unsettled")}
     assert 1 in unsettled and not {2, 3} & unsettled

@@ -120,7 +120,7 @@ def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_orde
 ):
     from deskterm.connectors.email import importer
 
-    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(importer, "JOB", 2)
     monkeypatch.setattr(importer, "AHEAD", 2)
     result = import_mbox(store, mbox, ParseOptions("archive"), workers=2)
     assert result.added == len(fixture_messages())

@@ -1,0 +1,36 @@
+"""deskterm.pools: in-order results from worker processes, with a bounded window of jobs."""
+
+from __future__ import annotations
+
+import operator
+
+from deskterm import pools
+
+
+def test_in_order_gives_every_result_in_input_order():
+    with pools.pool(2, []) as pool:
+        results = list(pools.in_order(pool, operator.neg, range(1000), job=7, ahead=5))
+    assert results == [-n for n in range(1000)]
+
+
+def test_in_order_reads_no_more_input_than_its_window():
+    taken = []
+
+    def items():
+        for n in range(10_000):
+            taken.append(n)
+            yield n
+
+    with pools.pool(1, []) as pool:
+        results = pools.in_order(pool, operator.neg, items(), job=10, ahead=3)
+        assert next(results) == 0
+        assert len(taken) <= 10 * 3 + 1  # a huge mbox is never read into memory at once
+        results.close()
+    assert len(taken) < 10_000
+
+
+def test_a_pool_left_early_drops_the_jobs_not_started():
+    with pools.pool(1, []) as pool:
+        futures = [pool.submit(sum, range(n)) for n in range(200)]
+    assert all(f.done() for f in futures)
+    assert any(f.cancelled() for f in futures)
