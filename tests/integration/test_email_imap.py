@@ -278,3 +278,13 @@ def test_connection_lost_mid_sync_resumes_from_the_last_stored_batch(
     assert (result.added, result.duplicates) == (4, 0)
     assert calls[2:] == [[2], [3, 4], [5]]
     connector.close()
+
+
+def test_imap_tracing_reaches_its_logger_when_debug_is_wanted(dovecot, mail_account, store, caplog):
+    account = mail_account()
+    dovecot.client(account.settings["username"]).append("INBOX", mail("traced", body="TRACEME"))
+    caplog.set_level("DEBUG", logger="imapclient.imaplib")
+    connector = EmailConnector(account)
+    assert pull_all(store, connector).added == 1
+    assert any("TRACEME" in r.getMessage() for r in caplog.records)
+    connector.close()

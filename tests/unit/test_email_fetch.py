@@ -1,0 +1,39 @@
+"""Reading IMAP FETCH responses: INTERNALDATE without strptime."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deskterm.connectors.email.connector import _internaldate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"17-Jul-1996 02:44:25 -0700", datetime(1996, 7, 17, 9, 44, 25, tzinfo=UTC)),
+        (b" 7-Jul-1996 02:44:25 +0130", datetime(1996, 7, 7, 1, 14, 25, tzinfo=UTC)),
+        (b"01-jan-2026 00:00:00 +0000", datetime(2026, 1, 1, tzinfo=UTC)),
+        (b"31-Dec-2025 23:30:00 -0100", datetime(2026, 1, 1, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_internaldate_is_read_in_utc(text, expected):
+    assert _internaldate(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"", b"31-Feb-2025 10:00:00 +0000", b"17-Jux-1996 02:44:25 -0700", b"17-Jul-1996 02:44:25"],
+)
+def test_a_malformed_internaldate_is_none(text):
+    assert _internaldate(text) is None
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1)))
+def test_internaldate_agrees_with_strptime(moment):
+    text = moment.strftime("%d-%b-%Y %H:%M:%S +0200").encode()
+    expected = datetime.strptime(text.decode(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+    assert _internaldate(text) == expected
