@@ -8,7 +8,9 @@ Account settings (JSON in the accounts table; the password or token comes from d
     append_sent (true; false for Gmail, which files sent mail itself), display_name,
     batch_size (500), max_attachment_mb (50), data_dir, timeout (seconds, 30),
     parse_workers (processes for big pulls; default: one per core from 2,000 messages on),
-    tls_verify (true; false only for a self-signed test server)
+    tls_verify (true; false only for a self-signed test server),
+    mark_seen (false; true flags mail \\Seen once an agent opened or answered its ticket),
+    archive_folder (unset; a folder name moves a solved ticket's mail there, see deskterm.mailbox)
 
 Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
 $DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
@@ -30,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from deskterm import pools
+from deskterm import mailbox, pools
 from deskterm.attachments import AttachmentStore, data_dir
 from deskterm.connector import (
     Account,
@@ -39,7 +41,7 @@ from deskterm.connector import (
     PermanentError,
     TemporaryError,
 )
-from deskterm.domain import Batch, InboundMessage, Outbound, utcnow
+from deskterm.domain import Batch, InboundMessage, MailboxChange, Outbound, utcnow
 
 from . import auth
 from .compose import ComposeError, build_reply
@@ -53,6 +55,8 @@ PARSE_AHEAD = 4
 # Messages per parse job.
 PARSE_JOB = 25
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
+# Where pull found a message (its raw_path): "imap:FOLDER;UIDVALIDITY=V/;UID=U" (RFC 5092 style).
+_LOCATION = re.compile(r"imap:(?P<folder>.+);UIDVALIDITY=(?P<validity>\d+)/;UID=(?P<uid>\d+)")
 
 
 def _imap_errors():
@@ -191,6 +195,8 @@ class EmailConnector(Connector):
         self._tokens = auth.TokenSource(account) if s.get("auth") == "xoauth2" else None
         # UIDNEXT per folder as last seen, so watch() can tell news that came before IDLE began.
         self._seen_uidnext: dict[str, int] = {}
+        # The folder selected read-write, if any (see _leave).
+        self._writable: str | None = None
 
     # -- connections ----------------------------------------------------------------------
 
@@ -250,6 +256,7 @@ class EmailConnector(Connector):
 
     def _drop(self) -> None:
         client, self._client = self._client, None
+        self._writable = None
         if client is not None:
             try:
                 client.logout()
@@ -321,9 +328,26 @@ class EmailConnector(Connector):
             self._leave(client)
 
     def _leave(self, client) -> None:
-        """Deselect: STATUS on a selected folder answers from the session's stale view."""
-        if self._client is not None:
-            self._guard("CLOSE", client.close_folder)
+        """Deselect: STATUS on a selected folder answers from the session's stale view.
+
+        UNSELECT where offered: CLOSE on a folder selected read-write expunges every message
+        flagged \\Deleted in it, the user's own included. Without UNSELECT, a read-write folder is
+        examined (read-only) again first, so CLOSE expunges nothing.
+        """
+        writable, self._writable = self._writable, None
+        if self._client is None:
+            return
+        if client.has_capability("UNSELECT"):
+            self._guard("UNSELECT", client.unselect_folder)
+            return
+        if writable is not None:
+            self._guard(f"EXAMINE {writable}", client.select_folder, writable, True)
+        self._guard("CLOSE", client.close_folder)
+
+    def _select_writable(self, client, folder: str) -> dict:
+        info = self._guard(f"SELECT {folder}", client.select_folder, folder)
+        self._writable = folder
+        return info
 
     def _fetch_new(self, client, folder: str, cursor: dict, status: dict) -> Iterator[Batch]:
         # A new UIDVALIDITY means the server renumbered the folder: walk it all again. External
@@ -468,7 +492,7 @@ class EmailConnector(Connector):
                 smtp.close()
 
     def _keywords_allowed(self, client) -> bool:
-        info = self._guard(f"SELECT {self.sent_folder}", client.select_folder, self.sent_folder)
+        info = self._select_writable(client, self.sent_folder)
         return b"\\*" in (info.get(b"PERMANENTFLAGS") or ())
 
     def _find_sent(self, client, message_id: str) -> list[int]:
@@ -536,6 +560,104 @@ class EmailConnector(Connector):
             )
         return sent_id(outbound)
 
+    # -- the mailbox following the desk ---------------------------------------------------
+
+    def apply_changes(self, changes: list[MailboxChange]) -> Iterator[int]:
+        """Flag read mail \\Seen (`mark_seen`) and move solved mail to `archive_folder`.
+
+        Archived mail is flagged \\Seen first when `mark_seen` is on. A change this account no
+        longer wants, or whose message is not on the server (imported from a file, expunged, or
+        already in the archive), counts as applied.
+        """
+        archive = self.settings.get("archive_folder") or None
+        mark_seen = bool(self.settings.get("mark_seen"))
+        by_folder: dict[str, list[tuple[MailboxChange, int, int]]] = {}
+        for change in changes:
+            found = _LOCATION.fullmatch(change.location or "")
+            wanted = mark_seen if change.change == mailbox.SEEN else archive is not None
+            if found is None or not wanted or found["folder"] == archive:
+                yield change.change_id
+                continue
+            where = (change, int(found["validity"]), int(found["uid"]))
+            by_folder.setdefault(found["folder"], []).append(where)
+        for folder, items in by_folder.items():
+            yield from self._apply_in(folder, items, archive, mark_seen)
+
+    def _apply_in(
+        self,
+        folder: str,
+        items: list[tuple[MailboxChange, int, int]],
+        archive: str | None,
+        mark_seen: bool,
+    ) -> Iterator[int]:
+        client = self._imap()
+        client_error, _ = _imap_errors()
+        try:
+            info = client.select_folder(folder)
+        except client_error as exc:
+            if "exist" not in str(exc).lower():
+                self._drop()
+                raise TemporaryError(f"IMAP SELECT {folder} failed: {exc}") from exc
+            yield from (change.change_id for change, _, _ in items)  # the folder is gone
+            return
+        except OSError as exc:
+            self._drop()
+            raise TemporaryError(f"IMAP SELECT {folder} failed: {exc}") from exc
+        self._writable = folder
+        try:
+            located: dict[int, int] = {}
+            for change, validity, uid in items:
+                if validity == info[b"UIDVALIDITY"]:
+                    located[change.change_id] = uid
+                elif change.message_id:  # the folder was renumbered: find it by Message-ID
+                    found = self._guard(
+                        f"SEARCH {folder}",
+                        client.search,
+                        ["HEADER", "Message-ID", change.message_id],
+                    )
+                    if found:
+                        located[change.change_id] = found[0]
+            yield from (c.change_id for c, _, _ in items if c.change_id not in located)
+            seen = [c for c, _, _ in items if c.change_id in located and c.change == mailbox.SEEN]
+            moved = [c for c, _, _ in items if c.change_id in located and c.change != mailbox.SEEN]
+            flagged = seen + (moved if mark_seen else [])
+            if flagged:
+                uids = sorted({located[c.change_id] for c in flagged})
+                self._guard("STORE", client.add_flags, uids, [b"\\Seen"], True)
+            yield from (c.change_id for c in seen)
+            if moved and archive is not None:
+                self._move(client, sorted({located[c.change_id] for c in moved}), archive)
+                yield from (c.change_id for c in moved)
+        finally:
+            self._leave(client)
+
+    def _move(self, client, uids: list[int], folder: str) -> None:
+        client_error, _ = _imap_errors()
+        try:
+            if client.has_capability("MOVE"):
+                client.move(uids, folder)
+            elif client.has_capability("UIDPLUS"):
+                client.copy(uids, folder)
+                client.delete_messages(uids, True)
+                client.uid_expunge(uids)  # only these, not the user's own deleted mail
+            else:
+                raise PermanentError(
+                    f"{self.settings.get('host')} offers neither MOVE nor UIDPLUS, so archiving "
+                    f"would expunge other deleted mail; unset archive_folder of account "
+                    f"{self.account.name!r}"
+                )
+        except client_error as exc:
+            if "TRYCREATE" in str(exc) or "exist" in str(exc).lower():
+                raise PermanentError(
+                    f"archive folder {folder!r} does not exist on {self.settings.get('host')}; "
+                    f"create it or fix archive_folder of account {self.account.name!r}"
+                ) from exc
+            self._drop()
+            raise TemporaryError(f"IMAP MOVE to {folder} failed: {exc}") from exc
+        except OSError as exc:
+            self._drop()
+            raise TemporaryError(f"IMAP MOVE to {folder} failed: {exc}") from exc
+
     # -- checks -----------------------------------------------------------------------------
 
     def test(self) -> Iterator[str]:
@@ -543,7 +665,8 @@ class EmailConnector(Connector):
         client = self._imap()
         yield f"IMAP login to {self.settings.get('host')} as {self.username}"
         names = {f[2] for f in self._guard("LIST", client.list_folders)}
-        for folder in [*self.folders, *filter(None, [self.sent_folder])]:
+        archive = self.settings.get("archive_folder")
+        for folder in [*self.folders, *filter(None, [self.sent_folder, archive])]:
             if folder not in names:
                 raise PermanentError(
                     f"folder {folder!r} does not exist on the server (it has: "

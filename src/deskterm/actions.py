@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from deskterm import clocks
+from deskterm import clocks, mailbox
 from deskterm.domain import (
     DEFAULT_ESCALATION_LEVELS,
     TRANSITIONS,
@@ -136,7 +136,10 @@ def set_status(
                 f"ticket #{ticket_id} is {current.value}; it can move to {allowed}, "
                 f"not {target.value}"
             )
-        return _set_field(store, ticket_id, "status", target.value, "status", actor, at)
+        at = at or utcnow()
+        done = _set_field(store, ticket_id, "status", target.value, "status", actor, at)
+        mailbox.status_changed(conn, ticket_id, not target.is_active, at)
+        return done
 
 
 def resolve(store: Store, ticket_id: int, *, actor: str, at: datetime | None = None) -> Done:
@@ -416,6 +419,7 @@ def reply(
         ).lastrowid
         if ticket["status"] == Status.NEW:
             conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
+        mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it
         event = write_event(
             conn,
             ticket_id,
@@ -559,6 +563,8 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
                 f"UPDATE tickets SET {UNDOABLE_FIELDS[kind]} = ? WHERE id = ?",
                 (data["before"], ticket_id),
             )
+            if kind == "status":
+                mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
         elif kind == "tag":
             conn.execute(
                 "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, data["tag"])

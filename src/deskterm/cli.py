@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from deskterm import actions
+from deskterm import actions, mailbox
 from deskterm.cli_shared import DbOption, JsonOption, err, fail, out
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.domain import from_iso, to_iso, utcnow
@@ -201,6 +201,7 @@ def show(
     if as_json:
         out.print_json(json.dumps({"ticket": found, "messages": thread, "events": history}))
         return
+    mailbox.mark_read(store, ticket_id)  # a person reads it (a script's --json does not count)
     out.print(Text(f"#{found['id']} {found['subject']}", style="bold"))
     out.print(
         Text(

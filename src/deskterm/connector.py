@@ -14,7 +14,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from deskterm.domain import Batch, Identity, OrderSnapshot, Outbound, utcnow
+from deskterm.domain import Batch, Identity, MailboxChange, OrderSnapshot, Outbound, utcnow
 
 ENTRY_POINT_GROUP = "deskterm.connectors"
 
@@ -100,6 +100,14 @@ class Connector:
             f"{self.name} cannot tell whether reply {outbound.message_id} was delivered; "
             "check the channel and retry or cancel it by hand"
         )
+
+    def apply_changes(self, changes: list[MailboxChange]) -> Iterator[int]:
+        """Make the channel's mailbox follow `changes` (deskterm.mailbox); yield each change_id
+        once the channel has it. A change whose message is gone counts as applied.
+
+        Connectors without a mailbox of their own apply nothing, and the changes stay queued.
+        """
+        return iter(())
 
     def watch(self, timeout: float) -> bool:
         """Block up to `timeout` seconds for news; True when a pull is worth doing now."""

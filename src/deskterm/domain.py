@@ -187,3 +187,17 @@ class Outbound:
     references: tuple[str, ...] = ()
     conversation_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxChange:
+    """A change an account's own mailbox should follow, as the sync engine hands it to a connector.
+
+    `change` is "seen" (an agent read the message) or "archive" (its ticket was solved).
+    `location` is where the connector said the message was (InboundMessage.raw_path).
+    """
+
+    change_id: int
+    change: str
+    location: str | None
+    message_id: str | None

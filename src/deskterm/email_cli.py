@@ -80,6 +80,12 @@ def add_email(
     append_sent: Annotated[
         bool, typer.Option(help="File a copy in Sent (turn off for Gmail, which does it).")
     ] = True,
+    mark_seen: Annotated[
+        bool, typer.Option(help="Flag mail seen on the server once its ticket is opened.")
+    ] = False,
+    archive_folder: Annotated[
+        str | None, typer.Option(help="Move a solved ticket's mail to this folder.")
+    ] = None,
     auth: Annotated[str, typer.Option(help="password or xoauth2.")] = "password",
     token_command: Annotated[
         str | None, typer.Option(help="For xoauth2: a command that prints an access token.")
@@ -122,6 +128,8 @@ def add_email(
         "smtp_security": smtp_security,
         "sent_folder": sent_folder,
         "append_sent": append_sent,
+        "mark_seen": mark_seen,
+        "archive_folder": archive_folder,
         "auth": auth,
     }
     if token_command:

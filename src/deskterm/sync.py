@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from deskterm import actions, clocks, ingest
+from deskterm import actions, clocks, ingest, mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -206,6 +206,22 @@ def push_outbox(
         report.sent += 1
 
 
+def push_mailbox_changes(
+    store: Store, account: Account, connector: Connector, now: datetime
+) -> None:
+    """Apply the account's queued mailbox changes; those the server took are done even when a
+    later one fails (the rest stay queued for the next pass)."""
+    changes = mailbox.pending(store, account.name)
+    if not changes:
+        return
+    done: list[int] = []
+    try:
+        for change_id in connector.apply_changes(changes):
+            done.append(change_id)
+    finally:
+        mailbox.applied(store, done, now)
+
+
 def sync_account(
     store: Store,
     account: Account,
@@ -233,6 +249,8 @@ def sync_account(
                 settler.finish()
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
+        if push:
+            push_mailbox_changes(store, account, connector, now)
     except TemporaryError as exc:
         report.state, report.error = "offline", str(exc)
     except ConnectorError as exc:

@@ -338,3 +338,22 @@ async def test_a_failed_reply_shows_not_sent_and_capital_r_sends_it_again(db):
         await pilot.press("R")
         await pilot.pause()
         assert any("has no failed replies" in n for n in notifications(app))
+
+
+async def test_opening_a_ticket_marks_its_mail_read_for_an_account_that_wants_it(db):
+    store = open_store(db)
+    with store.tx() as conn:
+        conn.execute("UPDATE accounts SET settings = '{\"mark_seen\": true}'")
+        conn.execute("UPDATE messages SET raw_path = 'imap:INBOX;UIDVALIDITY=1/;UID=' || id")
+    store.close()
+    app = build_app(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == 1
+        marked = app.store.conn.execute(
+            "SELECT m.ticket_id, c.change FROM mailbox_changes c"
+            " JOIN messages m ON m.id = c.message_row WHERE c.status = 'queued'"
+        ).fetchall()
+        assert marked == [(1, "seen")]

@@ -234,5 +234,29 @@ CREATE TABLE sla_unsettled (
 );
 """
 
+V6_MAILBOX_CHANGES = """
+-- What an account's own mailbox should follow once the sync engine reaches it: a message an agent
+-- read marked seen, a solved conversation moved to the archive folder (both opt-in per account).
+-- Queued in the transaction that read or solved the ticket; `done` once the server has it.
+CREATE TABLE mailbox_changes (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    message_row INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    change TEXT NOT NULL CHECK (change IN ('seen', 'archive')),
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'done', 'cancelled')),
+    created_at TEXT NOT NULL,
+    done_at TEXT,
+    UNIQUE (message_row, change)
+);
+CREATE INDEX mailbox_changes_queued ON mailbox_changes(account, id) WHERE status = 'queued';
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
-MIGRATIONS: list[str] = [V1_CORE, V2_DRAFTS, V3_SLA, V4_LEANER_INDEXES, V5_SLA_UNSETTLED]
+MIGRATIONS: list[str] = [
+    V1_CORE,
+    V2_DRAFTS,
+    V3_SLA,
+    V4_LEANER_INDEXES,
+    V5_SLA_UNSETTLED,
+    V6_MAILBOX_CHANGES,
+]

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from deskterm import actions, clocks, drafts, macros
+from deskterm import actions, clocks, drafts, macros, mailbox
 from deskterm.store import queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
@@ -61,6 +61,8 @@ class TicketScreen(TicketActions):
 
     def on_mount(self) -> None:
         self.load()
+        if self.ticket is not None:
+            mailbox.mark_read(self.app.store, self.ticket_id, self.app.now())
         if self.start_composing:
             self.query_one(Composer).open(self.start_composing)
         else:
