@@ -10,7 +10,8 @@ Account settings (JSON in the accounts table; the password or token comes from d
     parse_workers (processes for big pulls; default: one per core from 2,000 messages on),
     tls_verify (true; false only for a self-signed test server),
     mark_seen (false; true flags mail \\Seen once an agent opened or answered its ticket),
-    archive_folder (unset; a folder name moves a solved ticket's mail there, see deskterm.mailbox)
+    archive_folder (unset; a folder name moves a solved ticket's mail there, see deskterm.mailbox),
+    since (unset: all mail; "2026-10-01" or "90d": a first sync pulls only mail from that day on)
 
 Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
 $DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
@@ -29,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from deskterm import mailbox, pools
@@ -42,6 +43,7 @@ from deskterm.connector import (
     TemporaryError,
 )
 from deskterm.domain import Batch, InboundMessage, MailboxChange, Outbound, utcnow
+from deskterm.store.filters import FilterError, parse_duration
 
 from . import auth
 from .compose import ComposeError, build_reply
@@ -162,6 +164,20 @@ def _chunks(uids: list[int], size: int) -> list[list[int]]:
         at += step
         step = min(size, step * 2)
     return chunks
+
+
+def since_date(value: str, today: date) -> date:
+    """The day a first sync starts from: an ISO date ("2026-10-01") or an age ("90d", "12w")."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:
+        return today - parse_duration(value)
+    except FilterError:
+        raise PermanentError(
+            f"since {value!r} is neither a date like 2026-10-01 nor an age like 90d or 12w"
+        ) from None
 
 
 def sent_id(outbound: Outbound) -> str:
@@ -354,7 +370,14 @@ class EmailConnector(Connector):
         # ids come from Message-ID or the content hash, so ingest skips what it already has.
         resync = cursor.get("uidvalidity") != status["uidvalidity"]
         start = 1 if resync else int(cursor.get("uidnext") or 1)
-        found = self._guard(f"SEARCH {folder}", client.search, ["UID", f"{start}:*"])
+        criteria = ["UID", f"{start}:*"]
+        since = self.settings.get("since")
+        if since and start == 1:
+            # Walking the folder from the start: only mail that arrived since the configured day,
+            # so connecting a ten-year mailbox does not open ten years of tickets. Mail that
+            # arrives later is pulled whatever its date.
+            criteria += ["SINCE", since_date(str(since), self.clock().date())]
+        found = self._guard(f"SEARCH {folder}", client.search, criteria)
         uids = sorted(uid for uid in found if uid >= start)
         final = dict(status)
         if uids:

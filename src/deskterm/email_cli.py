@@ -86,6 +86,10 @@ def add_email(
     archive_folder: Annotated[
         str | None, typer.Option(help="Move a solved ticket's mail to this folder.")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="First sync: only mail from this day (2026-10-01) or age (90d) on."),
+    ] = None,
     auth: Annotated[str, typer.Option(help="password or xoauth2.")] = "password",
     token_command: Annotated[
         str | None, typer.Option(help="For xoauth2: a command that prints an access token.")
@@ -106,6 +110,14 @@ def add_email(
         fail(f"{address!r} is not an email address", 2)
     if auth == "xoauth2" and not token_command:
         fail("--auth xoauth2 needs --token-command (a program that prints an access token)", 2)
+    if since:
+        from deskterm.connector import ConnectorError
+        from deskterm.connectors.email.connector import since_date
+
+        try:
+            since_date(since, utcnow().date())
+        except ConnectorError as exc:
+            fail(f"--since: {exc}", 2)
     store = _store(ctx, db)
     if _account_row(store, name) and not replace:
         fail(f"account {name!r} already exists; pass --replace to overwrite it")
@@ -130,6 +142,7 @@ def add_email(
         "append_sent": append_sent,
         "mark_seen": mark_seen,
         "archive_folder": archive_folder,
+        "since": since,
         "auth": auth,
     }
     if token_command:

@@ -288,3 +288,27 @@ def test_imap_tracing_reaches_its_logger_when_debug_is_wanted(dovecot, mail_acco
     assert pull_all(store, connector).added == 1
     assert any("TRACEME" in r.getMessage() for r in caplog.records)
     connector.close()
+
+
+def test_a_first_sync_with_since_leaves_older_mail_alone_but_not_later_arrivals(
+    dovecot, mail_account, store
+):
+    from datetime import datetime
+
+    account = mail_account(since="2026-01-01")
+    client = dovecot.client(account.settings["username"])
+    client.append(
+        "INBOX", mail("old", message_id="<old@example.net>"), msg_time=datetime(2019, 5, 1)
+    )
+    client.append("INBOX", mail("recent", message_id="<recent@example.net>"))
+    connector = EmailConnector(account)
+
+    assert pull_all(store, connector).added == 1
+    assert count(store, "SELECT count(*) FROM messages WHERE message_id = '<recent@example.net>'")
+    # Moved in later from an old archive: new to the folder, so it is pulled whatever its date.
+    client.append(
+        "INBOX", mail("moved in", message_id="<moved@example.net>"), msg_time=datetime(2018, 1, 1)
+    )
+    assert pull_all(store, connector).added == 1
+    assert count(store, "SELECT count(*) FROM messages WHERE message_id = '<old@example.net>'") == 0
+    connector.close()

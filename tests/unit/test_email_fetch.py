@@ -1,4 +1,4 @@
-"""Reading IMAP FETCH responses: INTERNALDATE without strptime."""
+"""Reading IMAP FETCH responses (INTERNALDATE without strptime) and the first-sync cut-off."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def test_internaldate_agrees_with_strptime(moment):
     text = moment.strftime("%d-%b-%Y %H:%M:%S +0200").encode()
     expected = datetime.strptime(text.decode(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
     assert _internaldate(text) == expected
+
+
+def test_since_reads_a_date_or_an_age():
+    from datetime import date
+
+    from deskterm.connector import PermanentError
+    from deskterm.connectors.email.connector import since_date
+
+    today = date(2026, 11, 22)
+    assert since_date("2026-10-01", today) == date(2026, 10, 1)
+    assert since_date("90d", today) == date(2026, 8, 24)
+    assert since_date(" 2w ", today) == date(2026, 11, 8)
+    with pytest.raises(PermanentError, match="neither a date"):
+        since_date("last summer", today)

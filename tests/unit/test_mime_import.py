@@ -115,6 +115,25 @@ def test_account_add_email_stores_settings_but_never_the_password(tmp_path, monk
     assert duplicate.exit_code == 1 and "--replace" in duplicate.output
 
 
+def test_account_add_email_keeps_the_mailbox_options_and_refuses_a_bad_since(tmp_path, monkeypatch):
+    from deskterm import secrets
+
+    monkeypatch.setattr(secrets, "_keyring", lambda: None)
+    monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    db = tmp_path / "cli.db"
+    base = ["--db", str(db), "account", "add", "email", "shop-mail", "--address"]
+    base += ["help@shop.example", "--host", "imap.shop.example", "--password-stdin"]
+    runner = CliRunner()
+    bad = runner.invoke(app, [*base, "--since", "last summer"], input="pw\n")
+    assert bad.exit_code == 2 and "2026-10-01" in bad.output
+    options = ["--since", "90d", "--mark-seen", "--archive-folder", "Archive"]
+    good = runner.invoke(app, [*base, *options], input="pw\n")
+    assert good.exit_code == 0, good.output
+    settings = open_store(db).conn.execute("SELECT settings FROM accounts").fetchone()[0]
+    assert '"since": "90d"' in settings and '"mark_seen": true' in settings
+    assert '"archive_folder": "Archive"' in settings
+
+
 def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_order(
     mbox, store, tmp_path, monkeypatch
 ):
