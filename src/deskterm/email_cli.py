@@ -117,7 +117,7 @@ def add_email(
         try:
             since_date(since, utcnow().date())
         except ConnectorError as exc:
-            fail(f"--since: {exc}", 2)
+            fail(str(exc), 2)
     store = _store(ctx, db)
     if _account_row(store, name) and not replace:
         fail(f"account {name!r} already exists; pass --replace to overwrite it")
