@@ -97,6 +97,39 @@ def test_html_becomes_markdown_with_real_link_targets():
     assert "(https://evil.example)" in md
 
 
+NEWSLETTER = """
+<html><head><style>td { color: #333 }</style></head><body>
+<table width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td align="center">
+  <table role="presentation" width="600">
+    <tr><td><h1>Your order shipped</h1></td></tr>
+    <tr><td><p>Hi Jane,</p><p>Order <b>#1001</b> is on its way.</p></td></tr>
+    <tr><td>Tracking:</td><td><a href="https://track.example/JD0001">JD0001</a></td></tr>
+  </table>
+  <table>
+    <tr><th>Item</th><th>Qty</th></tr>
+    <tr><td>Desk lamp</td><td>2</td></tr>
+  </table>
+</td></tr></table>
+</body></html>
+"""
+
+
+def test_layout_tables_read_as_text_and_data_tables_stay_tables():
+    md = html_to_markdown(NEWSLETTER)
+    assert md == (
+        "# Your order shipped\n\n"
+        "Hi Jane,\n\n"
+        "Order **#1001** is on its way.\n\n"
+        "Tracking:  [JD0001](https://track.example/JD0001)\n\n"
+        "| Item | Qty |\n| --- | --- |\n| Desk lamp | 2 |"
+    )
+
+
+def test_a_cell_outside_any_row_still_reads_as_text():
+    md = html_to_markdown("<table><td>alone</td><td>together</td></table>")
+    assert "alone" in md and "together" in md and "\x1f" not in md
+
+
 def test_gmail_attribution_starts_the_quoted_history():
     new, quoted = split_quoted(
         "Thanks, that helped!\n\nOn Mon, 3 Feb 2025 at 10:00, Shop Support <help@shop.example>\n"
