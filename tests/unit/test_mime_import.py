@@ -80,6 +80,34 @@ def test_cli_explains_a_path_that_is_not_a_maildir(tmp_path):
     assert "no cur/ or new/" in result.output
 
 
+def test_a_maildir_import_again_reads_only_new_deliveries(maildir, store, tmp_path, monkeypatch):
+    import shutil
+
+    from deskterm.connectors.email import importer
+
+    options = ParseOptions("archive")
+    first = import_maildir(store, maildir, options, workers=0)
+    # Another client read a message (new/ -> cur/ with a flag) and one more was delivered.
+    read = next((maildir / "new").iterdir())
+    read.rename(maildir / "cur" / f"{read.name}:2,S")
+    box = mailbox.Maildir(maildir)
+    box.add(b"From: late@example.net\nMessage-ID: <late@example.net>\nSubject: late\n\nhi\n")
+    parsed = []
+    real = importer.parse_file
+    monkeypatch.setattr(importer, "parse_file", lambda path: parsed.append(path) or real(path))
+
+    again = import_maildir(store, maildir, options, workers=0)
+
+    assert (again.added, again.duplicates) == (1, first.added)
+    assert len(parsed) == 1 and b"<late@example.net>" in Path(parsed[0]).read_bytes()
+    # A copy of the same Maildir elsewhere is read again, and dedupe still adds nothing.
+    copy = tmp_path / "copy"
+    shutil.copytree(maildir, copy)
+    parsed.clear()
+    assert import_maildir(store, copy, options, workers=0).added == 0
+    assert len(parsed) == first.added + 1
+
+
 def test_account_add_email_stores_settings_but_never_the_password(tmp_path, monkeypatch):
     from deskterm import secrets
 
