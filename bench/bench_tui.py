@@ -126,6 +126,8 @@ def generate(path: Path, tickets: int, seed: int = 7) -> None:
             event_rows,
         )
         conn.executemany("INSERT OR IGNORE INTO ticket_tags VALUES (?, ?)", tag_rows)
+        # Searchable, as stored mail is (store.index_messages does it per batch).
+        conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
     conn.execute("ANALYZE")
     store.close()
 

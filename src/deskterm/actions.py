@@ -38,7 +38,7 @@ from deskterm.domain import (
     to_iso,
     utcnow,
 )
-from deskterm.store import Store
+from deskterm.store import Store, index_messages
 
 TAG_RE = re.compile(r"^[\w][\w\-./:]{0,63}$")
 
@@ -308,6 +308,7 @@ def _insert_message(
         ),
     )
     conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (to_iso(at), ticket["id"]))
+    index_messages(conn, [cur.lastrowid])
     return cur.lastrowid
 
 

@@ -24,7 +24,7 @@ from deskterm.domain import (
     to_iso,
     utcnow,
 )
-from deskterm.store import Store
+from deskterm.store import Store, index_messages
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
 
@@ -191,11 +191,12 @@ def _link_order(conn: sqlite3.Connection, ticket_id: int, numbers: tuple[str, ..
 
 def _ingest_one(
     store: Store, conn: sqlite3.Connection, msg: InboundMessage, now: datetime, at: str
-) -> tuple[int | None, IngestResult]:
+) -> tuple[int | None, int | None, IngestResult]:
+    """Store one message; returns its ticket and message rows (None for a duplicate)."""
     result = IngestResult()
     if _is_duplicate(conn, msg):
         result.duplicates = 1
-        return None, result
+        return None, None, result
     actor = f"sync:{msg.account}"
     sent_at = to_iso(msg.sent_at)
     identities = [normalise_identity(msg.sender)] + [
@@ -278,7 +279,7 @@ def _ingest_one(
     elif customer_wrote and status in (Status.PENDING, Status.ON_HOLD):
         # The customer answered what we were waiting for: the ticket needs us again.
         actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
-    return ticket_id, result
+    return ticket_id, message_row, result
 
 
 def ingest_batch(
@@ -300,11 +301,14 @@ def ingest_batch(
     with store.tx() as conn:
         upsert_orders(conn, batch.orders, at)
         touched: list[int] = []
+        added: list[int] = []
         for msg in batch.messages:
-            ticket_id, result = _ingest_one(store, conn, msg, now, at)
+            ticket_id, message_row, result = _ingest_one(store, conn, msg, now, at)
             total += result
-            if ticket_id is not None:
+            if ticket_id is not None and message_row is not None:
                 touched.append(ticket_id)
+                added.append(message_row)
+        index_messages(conn, added)
         if defer_sla:
             clocks.mark_unsettled(conn, touched)
         else:

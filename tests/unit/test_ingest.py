@@ -306,3 +306,35 @@ def test_a_settler_writes_background_outcomes_only_for_tickets_unchanged_since_r
     )
     assert store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
     immediate.close()
+
+
+def fts_in_step(store: Store) -> None:
+    """FTS5's own check that the index holds exactly the messages table's rows and words."""
+    store.conn.execute("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_every_way_a_message_comes_or_goes_keeps_the_search_index_exact(
+    store: Store, make_message, now
+) -> None:
+    first = make_message(text="parcel lost in transit")
+    reply = make_message(
+        text="still waiting for the parcel", in_reply_to=first.message_id, sender=first.sender
+    )
+    other = make_message(text="wrong colour lamp")
+    ingest.ingest_batch(store, "mail", Batch([first, reply, other, first], {}), now=now)
+    fts_in_step(store)
+    ticket = store.conn.execute("SELECT MIN(id) FROM tickets").fetchone()[0]
+    actions.reply(store, ticket, "A replacement parcel left today", actor="agent:anna", at=now)
+    actions.note(store, ticket, "courier claim filed", actor="agent:anna", at=now)
+    fts_in_step(store)
+    actions.undo(store, actor="agent:anna", at=now)  # the note goes
+    outbox = store.conn.execute("SELECT MAX(id) FROM outbox").fetchone()[0]
+    actions.cancel_send(store, outbox, actor="agent:anna", at=now)  # the reply goes
+    fts_in_step(store)
+
+    def found(word: str) -> int:
+        return store.conn.execute(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?", (word,)
+        ).fetchone()[0]
+
+    assert (found("parcel"), found("lamp"), found("replacement"), found("courier")) == (2, 1, 0, 0)

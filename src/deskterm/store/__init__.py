@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -130,6 +131,23 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def index_messages(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Add the messages `ids`, just inserted, to the full-text index in the caller's transaction.
+
+    Every path that inserts messages calls this, once per batch: FTS5 writes its pending terms
+    out at each statement that fires a trigger, so an insert trigger cost 67 us of the 81 us a
+    message insert took, against about 10 us per message in one statement.
+    """
+    if not ids:
+        return
+    conn.execute(
+        "INSERT INTO messages_fts(rowid, subject, text, author_name, author_addr)"
+        " SELECT id, subject, text, author_name, author_addr FROM messages"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
 
 
 def _checkpoint_until(path: Path, stop: threading.Event) -> None:
