@@ -136,9 +136,10 @@ class Store:
 def index_messages(conn: sqlite3.Connection, ids: list[int]) -> None:
     """Add the messages `ids`, just inserted, to the full-text index in the caller's transaction.
 
-    Every path that inserts messages calls this, once per batch: FTS5 writes its pending terms
-    out at each statement that fires a trigger, so an insert trigger cost 67 us of the 81 us a
-    message insert took, against about 10 us per message in one statement.
+    Every path that inserts messages calls this, once per batch, instead of an insert trigger.
+    Measured on 20,000 messages, FTS5 took 61 us per row through a trigger, 23 us through its own
+    statement and 21 us in one statement per batch; the trigger was 67 of the 81 us that storing
+    a message cost.
     """
     if not ids:
         return

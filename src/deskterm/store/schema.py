@@ -253,8 +253,8 @@ CREATE INDEX mailbox_changes_queued ON mailbox_changes(account, id) WHERE status
 
 V7_FTS_PER_BATCH = """
 -- Messages reach the full-text index through store.index_messages, one statement per batch:
--- FTS5 flushes its pending terms at every statement that fires a trigger, which made the insert
--- trigger most of the cost of storing a message. Updates and deletes keep their triggers.
+-- through this trigger, FTS5 took most of the cost of storing a message (61 us of 81 per row,
+-- against about 21 us in one statement per batch). Updates and deletes keep their triggers.
 DROP TRIGGER messages_ai;
 """
 
