@@ -441,18 +441,23 @@ class EmailConnector(Connector):
         status = self._folder_status(client, folder)
         return status["uidnext"] != self._seen_uidnext[folder]
 
+    def _any_changed(self, client) -> bool:
+        return any(self._changed(client, folder) for folder in self.folders)
+
     def watch(self, timeout: float) -> bool:
         """Block up to `timeout` s on IMAP IDLE in the first folder; True when mail arrived.
 
-        Servers without IDLE are polled: one STATUS after the wait.
+        IDLE watches one folder per connection, so the others get a STATUS before each wait (the
+        sync engine waits at most 10 s at a time). Servers without IDLE are polled: a STATUS of
+        every folder after the wait.
         """
         client = self._imap()
         folder = self.folders[0]
-        if self._changed(client, folder):
+        if self._any_changed(client):
             return True
         if not client.has_capability("IDLE"):
             time.sleep(timeout)
-            return self._changed(client, folder)
+            return self._any_changed(client)
         self._guard(f"SELECT {folder}", client.select_folder, folder, True)
         self._guard("IDLE", client.idle)
         try:

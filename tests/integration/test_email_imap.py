@@ -312,3 +312,20 @@ def test_a_first_sync_with_since_leaves_older_mail_alone_but_not_later_arrivals(
     assert pull_all(store, connector).added == 1
     assert count(store, "SELECT count(*) FROM messages WHERE message_id = '<old@example.net>'") == 0
     connector.close()
+
+
+def test_mail_in_a_second_folder_ends_the_wait_at_the_next_watch(dovecot, mail_account, store):
+    account = mail_account(folders=["INBOX", "Amazon"])
+    client = dovecot.client(account.settings["username"])
+    client.create_folder("Amazon")
+    connector = EmailConnector(account)
+    pull_all(store, connector)
+    assert not connector.watch(timeout=0.3)
+
+    client.append("Amazon", mail("Inquiry from Amazon customer"))
+
+    started = time.monotonic()
+    assert connector.watch(timeout=5) is True
+    assert time.monotonic() - started < 1  # seen before IDLE began, not after the timeout
+    assert pull_all(store, connector).added == 1
+    connector.close()
