@@ -75,23 +75,7 @@ _INTERNALDATE = re.compile(
 )
 _MONTHS = {
     name: number
-    for number, name in enumerate(
-        (
-            b"JAN",
-            b"FEB",
-            b"MAR",
-            b"APR",
-            b"MAY",
-            b"JUN",
-            b"JUL",
-            b"AUG",
-            b"SEP",
-            b"OCT",
-            b"NOV",
-            b"DEC",
-        ),
-        start=1,
-    )
+    for number, name in enumerate(b"JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)
 }
 
 
