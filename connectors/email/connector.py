@@ -56,6 +56,8 @@ FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
 PARSE_AHEAD = 4
 # Messages per parse job.
 PARSE_JOB = 25
+# Raw mail per fetched batch at most: with PARSE_AHEAD batches queued, a few hundred MB in memory.
+CHUNK_BYTES = 48 * 1024 * 1024
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 # Where pull found a message (its raw_path): "imap:FOLDER;UIDVALIDITY=V/;UID=U" (RFC 5092 style).
 _LOCATION = re.compile(r"imap:(?P<folder>.+);UIDVALIDITY=(?P<validity>\d+)/;UID=(?P<uid>\d+)")
@@ -135,19 +137,52 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-def _chunks(uids: list[int], size: int) -> list[list[int]]:
+def _chunks(
+    uids: list[int], size: int, sizes: dict[int, int] | None = None, budget: int = 0
+) -> list[list[int]]:
     """`uids` in batches that start at an eighth of `size` and double up to it.
 
     The first batch reaches the store while later ones are still being fetched and parsed, so the
-    writer starts at once instead of waiting for a whole large batch to be parsed.
+    writer starts at once instead of waiting for a whole large batch to be parsed. With the
+    messages' `sizes`, a batch also ends before its raw mail passes `budget` bytes (a message
+    bigger than that gets a batch of its own).
     """
-    chunks = []
-    at, step = 0, max(1, size // 8)
-    while at < len(uids):
-        chunks.append(uids[at : at + step])
-        at += step
-        step = min(size, step * 2)
+    chunks: list[list[int]] = []
+    step = max(1, size // 8)
+    chunk: list[int] = []
+    held = 0
+    for uid in uids:
+        weight = sizes.get(uid, 0) if sizes else 0
+        if chunk and (len(chunk) == step or (sizes and held + weight > budget)):
+            chunks.append(chunk)
+            step = min(size, step * 2)
+            chunk, held = [], 0
+        chunk.append(uid)
+        held += weight
+    if chunk:
+        chunks.append(chunk)
     return chunks
+
+
+_FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+
+
+def _fetch_sizes(client, uids: list[int]) -> dict[int, int]:
+    """UID -> size in bytes of each of `uids`, in one FETCH of the UID range."""
+    imap = getattr(client, "_imap", None)
+    if imap is not None:
+        typ, data = imap.uid("FETCH", f"{uids[0]}:{uids[-1]}", "(UID RFC822.SIZE)")
+        if typ != "OK":
+            raise TemporaryError(f"FETCH RFC822.SIZE failed: {data!r}")
+        found = {}
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            uid, size = _FETCH_UID.search(line or b""), _FETCH_SIZE.search(line or b"")
+            if uid and size:
+                found[int(uid.group(1))] = int(size.group(1))
+        return found
+    fetched = client.fetch(uids, [b"RFC822.SIZE"])
+    return {uid: item[b"RFC822.SIZE"] for uid, item in fetched.items() if b"RFC822.SIZE" in item}
 
 
 def since_date(value: str, today: date) -> date:
@@ -369,7 +404,11 @@ class EmailConnector(Connector):
         if not uids:
             yield Batch([], final, folder)
             return
-        chunks = _chunks(uids, self.batch_size)
+        # Sizes first, so a folder of photo-sized mail is never fetched 500 messages at a time.
+        sizes = (
+            self._guard(f"FETCH {folder}", _fetch_sizes, client, uids) if len(uids) > 1 else None
+        )
+        chunks = _chunks(uids, self.batch_size, sizes, CHUNK_BYTES)
 
         def cursor_after(index: int) -> dict:
             if index == len(chunks) - 1:

@@ -329,3 +329,25 @@ def test_mail_in_a_second_folder_ends_the_wait_at_the_next_watch(dovecot, mail_a
     assert time.monotonic() - started < 1  # seen before IDLE began, not after the timeout
     assert pull_all(store, connector).added == 1
     connector.close()
+
+
+def test_big_mail_is_fetched_a_few_messages_at_a_time(dovecot, mail_account, store, monkeypatch):
+    account = mail_account(batch_size=100)
+    client = dovecot.client(account.settings["username"])
+    photo = "x" * 76 + "\n"
+    for i in range(6):
+        client.append("INBOX", mail(f"photo {i}", body=photo * 2000))  # about 150 KB each
+    monkeypatch.setattr(email_connector, "CHUNK_BYTES", 400_000)
+    fetched: list[list[int]] = []
+    real_fetch = email_connector._fetch_bodies
+    monkeypatch.setattr(
+        email_connector,
+        "_fetch_bodies",
+        lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
+    )
+
+    connector = EmailConnector(account)
+    assert pull_all(store, connector).added == 6
+    assert max(len(uids) for uids in fetched) <= 2
+    assert sorted(uid for uids in fetched for uid in uids) == [1, 2, 3, 4, 5, 6]
+    connector.close()

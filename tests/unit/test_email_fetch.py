@@ -51,3 +51,15 @@ def test_since_reads_a_date_or_an_age():
     assert since_date(" 2w ", today) == date(2026, 11, 8)
     with pytest.raises(PermanentError, match="neither a date"):
         since_date("last summer", today)
+
+
+def test_batches_grow_to_the_batch_size_and_end_before_the_byte_budget():
+    from deskterm.connectors.email.connector import _chunks
+
+    uids = list(range(1, 41))
+    assert [len(c) for c in _chunks(uids, 16)] == [2, 4, 8, 16, 10]
+    sizes = {uid: 10 for uid in uids} | {5: 1000, 6: 30}
+    chunks = _chunks(uids, 16, sizes, budget=100)
+    assert [c for c in chunks if 5 in c] == [[5]]  # bigger than the budget: on its own
+    assert all(sum(sizes[u] for u in c) <= 100 for c in chunks if 5 not in c)
+    assert [u for c in chunks for u in c] == uids
