@@ -24,6 +24,18 @@ def pull_all(store, connector) -> ingest.IngestResult:
     return total
 
 
+def record_fetches(monkeypatch) -> list[list[int]]:
+    """The UID lists the connector fetches bodies for, from now on."""
+    fetched: list[list[int]] = []
+    real_fetch = email_connector._fetch_bodies
+    monkeypatch.setattr(
+        email_connector,
+        "_fetch_bodies",
+        lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
+    )
+    return fetched
+
+
 def count(store, sql: str, *args) -> int:
     return store.conn.execute(sql, args).fetchone()[0]
 
@@ -54,13 +66,7 @@ def test_incremental_sync_fetches_only_new_mail(dovecot, mail_account, store, mo
     assert pull_all(store, connector).added == 3
 
     client.append("INBOX", mail("second", message_id="<second@example.net>"))
-    fetched: list[list[int]] = []
-    real_fetch = email_connector._fetch_bodies
-    monkeypatch.setattr(
-        email_connector,
-        "_fetch_bodies",
-        lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
-    )
+    fetched = record_fetches(monkeypatch)
 
     assert pull_all(store, connector).added == 1
     assert fetched == [[4]]
@@ -338,13 +344,7 @@ def test_big_mail_is_fetched_a_few_messages_at_a_time(dovecot, mail_account, sto
     for i in range(6):
         client.append("INBOX", mail(f"photo {i}", body=photo * 2000))  # about 150 KB each
     monkeypatch.setattr(email_connector, "CHUNK_BYTES", 400_000)
-    fetched: list[list[int]] = []
-    real_fetch = email_connector._fetch_bodies
-    monkeypatch.setattr(
-        email_connector,
-        "_fetch_bodies",
-        lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
-    )
+    fetched = record_fetches(monkeypatch)
 
     connector = EmailConnector(account)
     assert pull_all(store, connector).added == 6
