@@ -24,6 +24,8 @@ BATCH_SIZE = 2000
 # workers never wait for the writer, few enough that a huge mbox is never all in memory.
 JOB = 50
 AHEAD = 160
+# Raw mail an mbox import holds for the parsers at most (Maildir parsers read their own files).
+AHEAD_BYTES = 256 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 
@@ -55,6 +57,10 @@ def maildir_files(path: Path) -> list[Path]:
     # Maildir names start with the delivery time, so name order is (close to) arrival order.
     files.sort(key=lambda p: p.name)
     return files
+
+
+def _raw_size(item: tuple[bytes, None, str]) -> int:
+    return len(item[0])
 
 
 def open_mbox(path: Path) -> mailbox.mbox:
@@ -104,6 +110,7 @@ def _run(
     work: Callable,
     progress: Progress | None,
     workers: int | None,
+    weigh: Callable | None = None,
 ) -> IngestResult:
     workers = worker_count(total, workers)
     if workers <= 0:
@@ -111,7 +118,9 @@ def _run(
         result = _ingest_stream(store, options.account, map(work, items), total, progress)
     else:
         with parse_pool(options, workers) as pool:
-            parsed = pools.in_order(pool, work, items, job=JOB, ahead=AHEAD)
+            parsed = pools.in_order(
+                pool, work, items, job=JOB, ahead=AHEAD, weigh=weigh, budget=AHEAD_BYTES
+            )
             result = _ingest_stream(store, options.account, parsed, total, progress)
     # The clocks of every imported ticket, evaluated on the parsers' cores and the one the
     # writer stored with, which now mostly waits.
@@ -163,7 +172,14 @@ def import_mbox(
     box = open_mbox(path)
     try:
         return _run(
-            store, options, mbox_messages(box, path), len(box), parse_raw, progress, workers
+            store,
+            options,
+            mbox_messages(box, path),
+            len(box),
+            parse_raw,
+            progress,
+            workers,
+            weigh=_raw_size,
         )
     finally:
         box.close()

@@ -72,17 +72,45 @@ def in_order(
     *,
     job: int,
     ahead: int,
+    weigh: Callable[[T], int] | None = None,
+    budget: int = 0,
 ) -> Iterator[R]:
     """work(item) for each of `items` in the pool, in jobs of `job` items, in input order.
 
     At most `ahead` jobs are queued or running at a time, so the workers never wait for the
-    caller while a huge input (a multi-gigabyte mbox) is never all in memory.
+    caller while a huge input (a multi-gigabyte mbox) is never all in memory. With `weigh`, the
+    queued items also stay under about `budget` (a job ends at its share of it, but holds at least
+    one item), so a run of very large items does not fill `ahead` whole jobs.
     """
     iterator = iter(items)
-    jobs: deque[Future[list[R]]] = deque()
+    jobs: deque[tuple[Future[list[R]], int]] = deque()
+    held = 0
+    share = max(budget // ahead, 1)
     while True:
-        while len(jobs) < ahead and (chunk := list(islice(iterator, job))):
-            jobs.append(executor.submit(each, work, chunk))
+        while len(jobs) < ahead and (weigh is None or held < budget):
+            chunk, size = _take(iterator, job, weigh, share)
+            if not chunk:
+                break
+            jobs.append((executor.submit(each, work, chunk), size))
+            held += size
         if not jobs:
             return
-        yield from jobs.popleft().result()
+        future, size = jobs.popleft()
+        held -= size
+        yield from future.result()
+
+
+def _take(
+    iterator: Iterator[T], count: int, weigh: Callable[[T], int] | None, share: int
+) -> tuple[list[T], int]:
+    """Up to `count` items, fewer once they weigh `share` or more; with their weight."""
+    if weigh is None:
+        return list(islice(iterator, count)), 0
+    chunk: list[T] = []
+    size = 0
+    for item in iterator:
+        chunk.append(item)
+        size += weigh(item)
+        if len(chunk) == count or size >= share:
+            break
+    return chunk, size

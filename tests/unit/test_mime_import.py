@@ -193,3 +193,28 @@ def test_an_import_settles_every_sla_clock_in_worker_processes(maildir, tmp_path
     assert parallel.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone() == (0,)
     breaches = "SELECT COUNT(*) FROM events WHERE kind = 'sla_breach'"
     assert parallel.conn.execute(breaches).fetchone() == inline.conn.execute(breaches).fetchone()
+
+
+def test_an_mbox_of_big_mail_is_parsed_a_few_messages_at_a_time(tmp_path, store, monkeypatch):
+    from deskterm.connectors.email import importer
+
+    path = tmp_path / "photos.mbox"
+    box = mailbox.mbox(path)
+    photo = "x" * 76 + "\n"
+    for i in range(12):
+        box.add(f"From: a{i}@example.net\nSubject: photo {i}\n\n{photo * 2000}".encode())
+    box.flush()
+    monkeypatch.setattr(importer, "AHEAD_BYTES", 400_000)  # about 2.5 messages
+    windows = []
+    real_in_order = importer.pools.in_order
+
+    def watched(pool, work, items, **window):
+        windows.append(window)
+        return real_in_order(pool, work, items, **window)
+
+    monkeypatch.setattr(importer.pools, "in_order", watched)
+    result = import_mbox(store, path, ParseOptions("archive"), workers=1)
+    assert result.added == 12
+    assert windows[0]["budget"] == 400_000 and windows[0]["weigh"](("abc", None, "")) == 3
+    subjects = [r[0] for r in store.conn.execute("SELECT subject FROM messages ORDER BY id")]
+    assert subjects == [f"photo {i}" for i in range(12)]

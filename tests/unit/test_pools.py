@@ -34,3 +34,24 @@ def test_a_pool_left_early_drops_the_jobs_not_started():
         futures = [pool.submit(sum, range(n)) for n in range(200)]
     assert all(f.done() for f in futures)
     assert any(f.cancelled() for f in futures)
+
+
+def test_weighed_items_stay_under_the_budget_and_a_heavy_one_is_a_job_of_its_own():
+    taken = []
+
+    def items():
+        for n in range(1000):
+            taken.append(n)
+            yield n
+
+    def weigh(n: int) -> int:
+        return 1000 if n % 10 == 0 else 1
+
+    with pools.pool(1, []) as pool:
+        results = pools.in_order(
+            pool, operator.neg, items(), job=50, ahead=8, weigh=weigh, budget=2000
+        )
+        assert next(results) == 0
+        held = sum(weigh(n) for n in taken)
+        assert held < 2000 + 1000  # under the budget, give or take the last item taken
+        assert list(results) == [-n for n in range(1, 1000)]
