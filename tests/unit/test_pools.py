@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 
 from deskterm import pools
+
+
+def counting(count: int, taken: list[int]) -> Iterator[int]:
+    """0..count-1, noting in `taken` each number as the pool takes it."""
+    for n in range(count):
+        taken.append(n)
+        yield n
 
 
 def test_in_order_gives_every_result_in_input_order():
@@ -14,15 +22,9 @@ def test_in_order_gives_every_result_in_input_order():
 
 
 def test_in_order_reads_no_more_input_than_its_window():
-    taken = []
-
-    def items():
-        for n in range(10_000):
-            taken.append(n)
-            yield n
-
+    taken: list[int] = []
     with pools.pool(1, []) as pool:
-        results = pools.in_order(pool, operator.neg, items(), job=10, ahead=3)
+        results = pools.in_order(pool, operator.neg, counting(10_000, taken), job=10, ahead=3)
         assert next(results) == 0
         assert len(taken) <= 10 * 3 + 1  # a huge mbox is never read into memory at once
         results.close()
@@ -37,19 +39,14 @@ def test_a_pool_left_early_drops_the_jobs_not_started():
 
 
 def test_weighed_items_stay_under_the_budget_and_a_heavy_one_is_a_job_of_its_own():
-    taken = []
-
-    def items():
-        for n in range(1000):
-            taken.append(n)
-            yield n
+    taken: list[int] = []
 
     def weigh(n: int) -> int:
         return 1000 if n % 10 == 0 else 1
 
     with pools.pool(1, []) as pool:
         results = pools.in_order(
-            pool, operator.neg, items(), job=50, ahead=8, weigh=weigh, budget=2000
+            pool, operator.neg, counting(1000, taken), job=50, ahead=8, weigh=weigh, budget=2000
         )
         assert next(results) == 0
         held = sum(weigh(n) for n in taken)
