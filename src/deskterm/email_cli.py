@@ -36,6 +36,9 @@ import_app = typer.Typer(
 )
 
 SECURITY = ("ssl", "starttls", "none")
+# How far back a new account's first sync reaches unless told otherwise: recent conversations
+# are the work; years of old mail would open years of tickets.
+FIRST_SYNC_SINCE = "30d"
 
 
 def _store(ctx: typer.Context, db: Path | None) -> Store:
@@ -87,9 +90,11 @@ def add_email(
         str | None, typer.Option(help="Move a solved ticket's mail to this folder.")
     ] = None,
     since: Annotated[
-        str | None,
-        typer.Option(help="First sync: only mail from this day (2026-10-01) or age (90d) on."),
-    ] = None,
+        str,
+        typer.Option(
+            help="First sync: only mail from this day (2026-10-01) or age (90d) on; 'all' for all."
+        ),
+    ] = FIRST_SYNC_SINCE,
     auth: Annotated[str, typer.Option(help="password or xoauth2.")] = "password",
     token_command: Annotated[
         str | None, typer.Option(help="For xoauth2: a command that prints an access token.")
@@ -110,7 +115,7 @@ def add_email(
         fail(f"{address!r} is not an email address", 2)
     if auth == "xoauth2" and not token_command:
         fail("--auth xoauth2 needs --token-command (a program that prints an access token)", 2)
-    if since:
+    if since != "all":
         from deskterm.connector import ConnectorError
         from deskterm.connectors.email.connector import since_date
 
@@ -142,7 +147,7 @@ def add_email(
         "append_sent": append_sent,
         "mark_seen": mark_seen,
         "archive_folder": archive_folder,
-        "since": since,
+        "since": None if since == "all" else since,
         "auth": auth,
     }
     if token_command:
@@ -163,6 +168,11 @@ def add_email(
             (name, address.lower(), json.dumps(settings), to_iso(utcnow())),
         )
     out.print(f"account {name} added ({address}); password stored in: {where}")
+    if since == "all":
+        out.print("the first sync pulls every message")
+    else:
+        reach = f"the last {since}" if since[-1].isalpha() else f"{since} on"
+        out.print(f"the first sync pulls mail of {reach} (--since all: every message)")
     out.print(f"check it with: deskterm account test {name}")
 
 

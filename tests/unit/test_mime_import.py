@@ -157,9 +157,16 @@ def test_account_add_email_keeps_the_mailbox_options_and_refuses_a_bad_since(tmp
     options = ["--since", "90d", "--mark-seen", "--archive-folder", "Archive"]
     good = runner.invoke(app, [*base, *options], input="pw\n")
     assert good.exit_code == 0, good.output
+    assert "the first sync pulls mail of the last 90d" in good.output
     settings = open_store(db).conn.execute("SELECT settings FROM accounts").fetchone()[0]
     assert '"since": "90d"' in settings and '"mark_seen": true' in settings
     assert '"archive_folder": "Archive"' in settings
+    everything = runner.invoke(app, [*base, "--since", "all", "--replace"], input="pw\n")
+    assert "pulls every message" in everything.output
+    settings = open_store(db).conn.execute("SELECT settings FROM accounts").fetchone()[0]
+    assert "since" not in settings
+    default = runner.invoke(app, [*base, "--replace"], input="pw\n")
+    assert "the last 30d" in default.output  # a new account does not open years of old mail
 
 
 def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_order(
