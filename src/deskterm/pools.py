@@ -74,6 +74,7 @@ def in_order(
     ahead: int,
     weigh: Callable[[T], int] | None = None,
     budget: int = 0,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[R]:
     """work(item) for each of `items` in the pool, in jobs of `job` items, in input order.
 
@@ -81,6 +82,9 @@ def in_order(
     caller while a huge input (a multi-gigabyte mbox) is never all in memory. With `weigh`, the
     queued items also stay under about `budget` (a job ends at its share of it, but holds at least
     one item), so a run of very large items does not fill `ahead` whole jobs.
+
+    While the next result is not ready, `idle()` is called to do a slice of other work on the
+    caller's core, until it returns False (nothing left to do); then the caller waits.
     """
     iterator = iter(items)
     jobs: deque[tuple[Future[list[R]], int]] = deque()
@@ -97,6 +101,8 @@ def in_order(
             return
         future, size = jobs.popleft()
         held -= size
+        while idle is not None and not future.done() and idle():
+            pass
         yield from future.result()
 
 

@@ -52,3 +52,19 @@ def test_weighed_items_stay_under_the_budget_and_a_heavy_one_is_a_job_of_its_own
         held = sum(weigh(n) for n in taken)
         assert held < 2000 + 1000  # under the budget, give or take the last item taken
         assert list(results) == [-n for n in range(1, 1000)]
+
+
+def test_idle_work_fills_the_wait_for_a_result_and_stops_when_it_has_none():
+    import time
+
+    calls = []
+
+    def idle() -> bool:
+        calls.append(time.monotonic())
+        time.sleep(0.01)
+        return len(calls) < 5  # five slices of work, then nothing left
+
+    with pools.pool(1, []) as pool:
+        results = list(pools.in_order(pool, time.sleep, [0.5, 0], job=1, ahead=2, idle=idle))
+    assert results == [None, None]
+    assert len(calls) == 5  # it stopped asking once idle() had nothing, and waited
