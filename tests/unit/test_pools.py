@@ -67,4 +67,6 @@ def test_idle_work_fills_the_wait_for_a_result_and_stops_when_it_has_none():
     with pools.pool(1, []) as pool:
         results = list(pools.in_order(pool, time.sleep, [0.5, 0], job=1, ahead=2, idle=idle))
     assert results == [None, None]
-    assert len(calls) == 5  # it stopped asking once idle() had nothing, and waited
+    # Five slices filled part of the half-second wait; once idle() had nothing it was asked at
+    # most once more per result, not again and again while the result was pending.
+    assert 5 <= len(calls) <= 7
