@@ -141,3 +141,17 @@ def test_sync_marks_applied_changes_done_and_keeps_the_rest_after_a_failure(stor
     assert sync.sync_account(store, account, connector=working, now=now).error is None
     assert queued(store) == []
     assert len(working.seen) == 3
+
+
+def test_the_customer_writing_again_takes_back_an_archive_not_yet_made(
+    store, ticket, make_message, now
+):
+    add_account(store, "mail", archive_folder="Archive")
+    actions.resolve(store, ticket, actor=AGENT, at=now)
+    sender, message_id = store.conn.execute(
+        "SELECT author_addr, message_id FROM messages WHERE external_id = 'm2'"
+    ).fetchone()
+    again = make_message(external_id="m3", in_reply_to=message_id, sender=Identity("email", sender))
+    ingest.ingest_batch(store, "mail", Batch([again], {}), now=now)
+    assert store.conn.execute("SELECT status FROM tickets").fetchone()[0] == "open"
+    assert queued(store) == []
