@@ -63,6 +63,15 @@ _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 _LOCATION = re.compile(r"imap:(?P<folder>.+);UIDVALIDITY=(?P<validity>\d+)/;UID=(?P<uid>\d+)")
 
 
+class _NoSuchFolder(Exception):
+    """The server says the folder an IMAP step named does not exist."""
+
+
+def _no_such_folder(exc: Exception) -> bool:
+    text = str(exc)
+    return "TRYCREATE" in text or "exist" in text.lower()
+
+
 def _imap_errors():
     from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -302,14 +311,20 @@ class EmailConnector(Connector):
     def close(self) -> None:
         self._drop()
 
-    def _guard(self, what: str, func, *args):
-        """Run one IMAP step; a broken connection becomes a TemporaryError and is dropped."""
+    def _guard(self, what: str, func, *args, names_folder: bool = False):
+        """Run one IMAP step; a broken connection becomes a TemporaryError and is dropped.
+
+        With `names_folder`, the server saying the step's folder does not exist (NO, or
+        TRYCREATE for a copy target) raises _NoSuchFolder instead, for the caller to judge.
+        """
         client_error, _ = _imap_errors()
         try:
             return func(*args)
         except ConnectorError:
             raise
         except (client_error, OSError) as exc:
+            if names_folder and isinstance(exc, client_error) and _no_such_folder(exc):
+                raise _NoSuchFolder(str(exc)) from exc
             self._drop()
             raise TemporaryError(
                 f"IMAP {what} failed on {self.settings.get('host')}: {exc}"
@@ -330,20 +345,13 @@ class EmailConnector(Connector):
 
     def _folder_status(self, client, folder: str) -> dict[str, int | None]:
         """STATUS of a configured folder; a folder the server does not have is a setup error."""
-        client_error, _ = _imap_errors()
         try:
-            return self._status(client, folder)
-        except client_error as exc:
-            if "exist" not in str(exc).lower():
-                self._drop()
-                raise TemporaryError(f"IMAP STATUS {folder} failed: {exc}") from exc
+            return self._guard(f"STATUS {folder}", self._status, client, folder, names_folder=True)
+        except _NoSuchFolder as exc:
             raise PermanentError(
                 f"folder {folder!r} does not exist on {self.settings.get('host')}; "
                 f"fix the folders of account {self.account.name!r}"
             ) from exc
-        except OSError as exc:
-            self._drop()
-            raise TemporaryError(f"IMAP STATUS {folder} failed: {exc}") from exc
 
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
         """New mail per folder since its cursor, in batches of `batch_size`."""
@@ -379,8 +387,10 @@ class EmailConnector(Connector):
             self._guard(f"EXAMINE {writable}", client.select_folder, writable, True)
         self._guard("CLOSE", client.close_folder)
 
-    def _select_writable(self, client, folder: str) -> dict:
-        info = self._guard(f"SELECT {folder}", client.select_folder, folder)
+    def _select_writable(self, client, folder: str, *, names_folder: bool = False) -> dict:
+        info = self._guard(
+            f"SELECT {folder}", client.select_folder, folder, names_folder=names_folder
+        )
         self._writable = folder
         return info
 
@@ -642,19 +652,11 @@ class EmailConnector(Connector):
         mark_seen: bool,
     ) -> Iterator[int]:
         client = self._imap()
-        client_error, _ = _imap_errors()
         try:
-            info = client.select_folder(folder)
-        except client_error as exc:
-            if "exist" not in str(exc).lower():
-                self._drop()
-                raise TemporaryError(f"IMAP SELECT {folder} failed: {exc}") from exc
+            info = self._select_writable(client, folder, names_folder=True)
+        except _NoSuchFolder:
             yield from (change.change_id for change, _, _ in items)  # the folder is gone
             return
-        except OSError as exc:
-            self._drop()
-            raise TemporaryError(f"IMAP SELECT {folder} failed: {exc}") from exc
-        self._writable = folder
         try:
             located: dict[int, int] = {}
             for change, validity, uid in items:
@@ -683,8 +685,7 @@ class EmailConnector(Connector):
             self._leave(client)
 
     def _move(self, client, uids: list[int], folder: str) -> None:
-        client_error, _ = _imap_errors()
-        try:
+        def move() -> None:
             if client.has_capability("MOVE"):
                 client.move(uids, folder)
             elif client.has_capability("UIDPLUS"):
@@ -697,17 +698,14 @@ class EmailConnector(Connector):
                     f"would expunge other deleted mail; unset archive_folder of account "
                     f"{self.account.name!r}"
                 )
-        except client_error as exc:
-            if "TRYCREATE" in str(exc) or "exist" in str(exc).lower():
-                raise PermanentError(
-                    f"archive folder {folder!r} does not exist on {self.settings.get('host')}; "
-                    f"create it or fix archive_folder of account {self.account.name!r}"
-                ) from exc
-            self._drop()
-            raise TemporaryError(f"IMAP MOVE to {folder} failed: {exc}") from exc
-        except OSError as exc:
-            self._drop()
-            raise TemporaryError(f"IMAP MOVE to {folder} failed: {exc}") from exc
+
+        try:
+            self._guard(f"MOVE to {folder}", move, names_folder=True)
+        except _NoSuchFolder as exc:
+            raise PermanentError(
+                f"archive folder {folder!r} does not exist on {self.settings.get('host')}; "
+                f"create it or fix archive_folder of account {self.account.name!r}"
+            ) from exc
 
     # -- checks -----------------------------------------------------------------------------
 
