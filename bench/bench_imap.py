@@ -80,7 +80,7 @@ def main() -> None:
     from deskterm.connectors.email import EmailConnector
     from deskterm.secrets import env_name
     from deskterm.store import open_store
-    from deskterm.sync import sync_account
+    from deskterm.sync.engine import sync_account
 
     messages = generate_messages(args.messages)
     with tempfile.TemporaryDirectory(prefix="deskterm-bench-") as scratch:

@@ -165,10 +165,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the Maildir and database in this folder")
     args = parser.parse_args()
 
-    from deskterm.attachments import AttachmentStore
     from deskterm.connectors.email.importer import import_maildir
     from deskterm.connectors.email.parse import ParseOptions
     from deskterm.store import open_store
+    from deskterm.store.attachments import AttachmentStore
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="deskterm-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from deskterm import clocks
 from deskterm.domain import to_iso
-from deskterm.sla_config import parse_sla
+from deskterm.sla import clocks
+from deskterm.sla.settings import parse_sla
 from deskterm.store import Store, open_store
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

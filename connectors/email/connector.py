@@ -33,8 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-from deskterm import mailbox, pools
-from deskterm.attachments import AttachmentStore, data_dir
+from deskterm import mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -43,7 +42,9 @@ from deskterm.connector import (
     TemporaryError,
 )
 from deskterm.domain import Batch, InboundMessage, MailboxChange, Outbound, utcnow
+from deskterm.store.attachments import AttachmentStore, data_dir
 from deskterm.store.filters import FilterError, parse_duration
+from deskterm.sync import pools
 
 from . import auth
 from .compose import ComposeError, build_reply

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-from deskterm import clocks, pools
 from deskterm.domain import Batch, InboundMessage, utcnow
 from deskterm.ingest import IngestResult, ingest_batch
+from deskterm.sla import clocks
 from deskterm.store import Store
+from deskterm.sync import pools
 
 from .parse import ParseOptions
 from .workers import parse_file, parse_pool, parse_raw, set_options, worker_count

@@ -22,9 +22,9 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from deskterm.attachments import AttachmentStore
 from deskterm.content import decode_bytes, decode_header_value, message_body, sanitize
 from deskterm.domain import Attachment, Channel, Identity, InboundMessage
+from deskterm.store.attachments import AttachmentStore
 
 from .loops import automatic_reason
 

@@ -11,8 +11,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from deskterm import pools
 from deskterm.domain import InboundMessage
+from deskterm.sync import pools
 
 from .parse import ParseOptions, parse_message
 
@@ -63,5 +63,5 @@ def parse_pool(options: ParseOptions, workers: int) -> AbstractContextManager[Pr
     """`workers` parser processes with the account's options; SLA clocks are settled by processes
     of the same forkserver, so it preloads both."""
     return pools.pool(
-        workers, [__name__, "deskterm.clocks"], initializer=set_options, initargs=(options,)
+        workers, [__name__, "deskterm.sla.clocks"], initializer=set_options, initargs=(options,)
     )

@@ -1,3 +1,3 @@
-from deskterm.cli import main
+from deskterm.cli.main import main
 
 main()

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from deskterm import clocks, mailbox
+from deskterm import mailbox
 from deskterm.domain import (
     DEFAULT_ESCALATION_LEVELS,
     TRANSITIONS,
@@ -38,6 +38,7 @@ from deskterm.domain import (
     to_iso,
     utcnow,
 )
+from deskterm.sla import clocks
 from deskterm.store import Store, index_messages
 
 TAG_RE = re.compile(r"^[\w][\w\-./:]{0,63}$")
@@ -354,7 +355,7 @@ def reply(
 ) -> Done:
     """Queue a public reply to the customer; the sync engine sends it when the network allows.
 
-    Attachments must already be stored files (deskterm.attachments), so the reply can leave
+    Attachments must already be stored files (deskterm.store.attachments), so the reply can leave
     later, offline or after a restart, with exactly what was attached.
     """
     _check_actor(actor)

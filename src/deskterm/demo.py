@@ -10,8 +10,9 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from deskterm import actions, clocks, ingest
+from deskterm import actions, ingest
 from deskterm.domain import Batch, Identity, InboundMessage, OrderSnapshot, Priority, to_iso
+from deskterm.sla import clocks
 from deskterm.store import Store
 
 SHOP_DOMAIN = "northwind-outfitters.example"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from deskterm import actions, clocks
+from deskterm import actions
 from deskterm.domain import (
     Batch,
     Direction,
@@ -24,6 +24,7 @@ from deskterm.domain import (
     to_iso,
     utcnow,
 )
+from deskterm.sla import clocks
 from deskterm.store import Store, index_messages
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")

@@ -7,10 +7,11 @@ import time
 
 import pytest
 
-from deskterm import actions, ingest, sync
+from deskterm import actions, ingest
 from deskterm.connectors.email import EmailConnector
 from deskterm.connectors.email import connector as email_connector
 from deskterm.domain import utcnow
+from deskterm.sync import engine
 
 from .conftest import mail
 
@@ -130,7 +131,7 @@ def test_customer_reply_to_our_answer_threads_into_the_same_ticket(
     pull_all(store, connector)
     (ticket_id,) = store.conn.execute("SELECT id FROM tickets").fetchone()
     actions.reply(store, ticket_id, "Sorry! A new lamp is on its way.", actor="agent:anna")
-    sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport(account.name))
+    engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport(account.name))
     our_id = store.conn.execute(
         "SELECT message_id FROM messages WHERE direction = 'out'"
     ).fetchone()[0]
@@ -175,7 +176,7 @@ def test_account_test_command_reports_a_working_login_and_a_missing_folder(
 ):
     from typer.testing import CliRunner
 
-    from deskterm.cli import app
+    from deskterm.cli.main import app
 
     good = mail_account(smtp=smtp_server)
     result = CliRunner().invoke(app, ["--db", str(db_path), "account", "test", good.name])

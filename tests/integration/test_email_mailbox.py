@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deskterm import actions, mailbox, sync
+from deskterm import actions, mailbox
 from deskterm.connectors.email import EmailConnector
+from deskterm.sync import engine
 
 from .conftest import mail
 
@@ -57,11 +58,11 @@ def test_read_mail_is_flagged_seen_and_solved_mail_moves_to_the_archive(
     client.create_folder("Archive")
     deliver(client)
     connector = EmailConnector(account)
-    assert sync.sync_account(store, account, connector=connector).pulled == 4
+    assert engine.sync_account(store, account, connector=connector).pulled == 4
 
     mailbox.mark_read(store, ticket_of(store, "<read@example.net>"))
     actions.resolve(store, ticket_of(store, "<solved@example.net>"), actor=AGENT)
-    report = sync.sync_account(store, account, connector=connector)
+    report = engine.sync_account(store, account, connector=connector)
 
     assert report.error is None and waiting(store) == 0
     inbox, archive = by_message_id(client, "INBOX"), by_message_id(client, "Archive")
@@ -81,16 +82,16 @@ def test_a_missing_archive_folder_is_reported_and_the_move_waits_for_it(
     client = dovecot.client(account.settings["username"])
     deliver(client)
     connector = EmailConnector(account)
-    sync.sync_account(store, account, connector=connector)
+    engine.sync_account(store, account, connector=connector)
     actions.resolve(store, ticket_of(store, "<solved@example.net>"), actor=AGENT)
 
-    report = sync.sync_account(store, account, connector=connector)
+    report = engine.sync_account(store, account, connector=connector)
     assert report.state == "error" and "'Done' does not exist" in report.error
     assert waiting(store) == 1
     assert "<solved@example.net>" in by_message_id(client, "INBOX")
 
     client.create_folder("Done")
-    assert sync.sync_account(store, account, connector=connector).error is None
+    assert engine.sync_account(store, account, connector=connector).error is None
     assert waiting(store) == 0
     assert set(by_message_id(client, "Done")) == {"<solved@example.net>"}
     connector.close()
@@ -106,7 +107,7 @@ def test_without_move_archiving_expunges_only_the_mail_it_copied(
     client.create_folder("Archive")
     deliver(client)
     connector = EmailConnector(account)
-    sync.sync_account(store, account, connector=connector)
+    engine.sync_account(store, account, connector=connector)
     offered = IMAPClient.has_capability
     monkeypatch.setattr(
         IMAPClient,
@@ -115,7 +116,7 @@ def test_without_move_archiving_expunges_only_the_mail_it_copied(
     )
     actions.resolve(store, ticket_of(store, "<solved@example.net>"), actor=AGENT)
 
-    assert sync.sync_account(store, account, connector=connector).error is None
+    assert engine.sync_account(store, account, connector=connector).error is None
     monkeypatch.undo()
     inbox = by_message_id(client, "INBOX")
     assert set(inbox) == {"<read@example.net>", "<untouched@example.net>", "<mine@example.net>"}
@@ -129,13 +130,13 @@ def test_a_renumbered_folder_finds_the_mail_by_message_id(dovecot, mail_account,
     client.create_folder("Support")
     deliver(client, "Support")
     connector = EmailConnector(account)
-    sync.sync_account(store, account, connector=connector)
+    engine.sync_account(store, account, connector=connector)
     client.delete_folder("Support")
     client.create_folder("Support")
     deliver(client, "Support")
 
     mailbox.mark_read(store, ticket_of(store, "<read@example.net>"))
-    assert sync.sync_account(store, account, connector=connector).error is None
+    assert engine.sync_account(store, account, connector=connector).error is None
     support = by_message_id(client, "Support")
     assert b"\\Seen" in support["<read@example.net>"]
     assert b"\\Seen" not in support["<untouched@example.net>"]

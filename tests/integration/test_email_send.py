@@ -7,10 +7,11 @@ import email.policy
 
 import pytest
 
-from deskterm import actions, ingest, sync
+from deskterm import actions, ingest
 from deskterm.connectors.email import EmailConnector
 from deskterm.connectors.email.connector import PENDING_FLAG
 from deskterm.domain import utcnow
+from deskterm.sync import engine
 
 from .conftest import mail
 
@@ -57,7 +58,7 @@ def test_reply_reaches_the_customer_threaded_and_is_filed_in_sent(
         store, ticket_id, "We are **sorry**.\n\nA new one ships today.", actor="agent:anna"
     )
 
-    report = sync.sync_account(store, account)
+    report = engine.sync_account(store, account)
 
     assert report.sent == 1 and report.error is None
     (envelope,) = smtp_server.received
@@ -80,18 +81,20 @@ def test_crash_after_sending_before_bookkeeping_does_not_send_twice(
 ):
     account, ticket_id = ticket
     actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
-    real_mark_sent = sync._mark_sent
+    real_mark_sent = engine._mark_sent
 
     def crash(*args):
         raise SystemExit("power cut")
 
-    monkeypatch.setattr(sync, "_mark_sent", crash)
+    monkeypatch.setattr(engine, "_mark_sent", crash)
     with pytest.raises(SystemExit):
-        sync.push_outbox(store, account, EmailConnector(account), utcnow(), sync.AccountReport("x"))
+        engine.push_outbox(
+            store, account, EmailConnector(account), utcnow(), engine.AccountReport("x")
+        )
     assert outbox_status(store) == "sending"
 
-    monkeypatch.setattr(sync, "_mark_sent", real_mark_sent)
-    report = sync.sync_account(store, account, connector=EmailConnector(account))
+    monkeypatch.setattr(engine, "_mark_sent", real_mark_sent)
+    report = engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert report.error is None
     assert len(smtp_server.received) == 1
@@ -104,9 +107,9 @@ def test_crash_before_smtp_sends_exactly_once_on_restart(store, smtp_server, tic
     connector = EmailConnector(account)
     monkeypatch.setattr(connector, "send", lambda item: (_ for _ in ()).throw(SystemExit("crash")))
     with pytest.raises(SystemExit):
-        sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport("x"))
+        engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport("x"))
 
-    report = sync.sync_account(store, account, connector=EmailConnector(account))
+    report = engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert report.sent == 1
     assert len(smtp_server.received) == 1
@@ -123,9 +126,9 @@ def test_crash_in_the_middle_of_sending_holds_the_reply_for_a_person(
     # SMTP has taken the mail; the process dies before the in-flight flag is cleared.
     monkeypatch.setattr(client, "remove_flags", lambda *a: (_ for _ in ()).throw(SystemExit()))
     with pytest.raises(SystemExit):
-        sync.push_outbox(store, account, connector, utcnow(), sync.AccountReport("x"))
+        engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport("x"))
 
-    sync.sync_account(store, account, connector=EmailConnector(account))
+    engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert len(smtp_server.received) == 1
     status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
@@ -140,7 +143,7 @@ def test_refused_recipient_fails_permanently_and_leaves_nothing_in_sent(
     smtp_server.refuse.add("ann@example.net")
     actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
 
-    report = sync.sync_account(store, account)
+    report = engine.sync_account(store, account)
 
     assert report.failed == 1
     assert smtp_server.received == []

@@ -7,9 +7,9 @@ from datetime import timedelta
 from helpers import cursor_subject, notifications, subjects, thread_text
 from workspace import NOW, build_app
 
-from deskterm import actions, drafts
+from deskterm import actions
 from deskterm.macros import MacroSet, parse_macro
-from deskterm.store import open_store, queries
+from deskterm.store import drafts, open_store, queries
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 

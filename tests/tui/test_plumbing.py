@@ -10,8 +10,7 @@ from datetime import timedelta
 from helpers import notifications
 from workspace import NOW, build_app
 
-from deskterm import drafts
-from deskterm.store import open_store, queries
+from deskterm.store import drafts, open_store, queries
 from deskterm.store.filters import parse
 from deskterm.tui import queue_source
 from deskterm.tui.queue_source import QueueSource
@@ -55,7 +54,7 @@ def test_drafts_are_kept_per_ticket_and_kind(db):
 def test_the_headless_tui_modules_do_not_import_textual():
     code = (
         "import sys; import deskterm.tui.keymap, deskterm.tui.settings, "
-        "deskterm.tui.queue_source, deskterm.when, deskterm.drafts, deskterm.macros; "
+        "deskterm.tui.queue_source, deskterm.durations, deskterm.store.drafts, deskterm.macros; "
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

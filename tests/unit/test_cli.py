@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deskterm.cli import app
+from deskterm.cli.main import app
 
 NOW = "2026-11-20T12:00:00Z"
 
@@ -151,7 +151,7 @@ def test_commands_that_draw_no_tui_never_import_textual(tmp_path: Path) -> None:
         check=True,
     )
     imported = [line.split("|")[-1].strip() for line in result.stderr.splitlines()]
-    assert "deskterm.cli" in imported
+    assert "deskterm.cli.main" in imported
     assert not [name for name in imported if name.split(".")[0] == "textual"]
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from deskterm import sync
 from deskterm.connector import Account
 from deskterm.connectors.demo import DemoConnector
 from deskterm.demo import ACCOUNTS, build_demo
 from deskterm.store import Store, open_store
+from deskterm.sync import engine
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_demo_tickets_have_honest_histories(demo_store: Store) -> None:
 
 def test_the_live_channel_staggers_messages_about_every_30_seconds(demo_store: Store, now) -> None:
     def pulled_at(moment) -> list[str]:
-        reports = sync.run_once(demo_store, now=moment)
+        reports = engine.run_once(demo_store, now=moment)
         return [r.account for r in reports if r.pulled]
 
     assert pulled_at(now) == []
@@ -55,7 +55,7 @@ def test_the_live_channel_staggers_messages_about_every_30_seconds(demo_store: S
 
 def test_live_messages_are_new_conversations_with_orders(demo_store: Store, now) -> None:
     before = count(demo_store, "tickets")
-    sync.run_once(demo_store, now=now + timedelta(minutes=5))
+    engine.run_once(demo_store, now=now + timedelta(minutes=5))
     assert count(demo_store, "tickets") == before + 4
     newest = demo_store.conn.execute(
         "SELECT channel, order_id FROM tickets ORDER BY id DESC LIMIT 4"
@@ -64,7 +64,7 @@ def test_live_messages_are_new_conversations_with_orders(demo_store: Store, now)
 
 
 def test_demo_replies_leave_through_the_outbox(demo_store: Store, now) -> None:
-    sync.run_once(demo_store, now=now + timedelta(seconds=1))
+    engine.run_once(demo_store, now=now + timedelta(seconds=1))
     waiting = demo_store.conn.execute(
         "SELECT COUNT(*) FROM outbox WHERE status != 'sent'"
     ).fetchone()
@@ -83,15 +83,15 @@ def test_watcher_keeps_syncing_in_the_background_until_stopped(db_path: Path, no
     store = open_store(db_path)
     build_demo(store, seed=2, now=now - timedelta(minutes=10), tickets=10)
     store.close()
-    seen: list[sync.AccountReport] = []
+    seen: list[engine.AccountReport] = []
     got_four = threading.Event()
 
-    def on_report(report: sync.AccountReport) -> None:
+    def on_report(report: engine.AccountReport) -> None:
         seen.append(report)
         if len(seen) >= 4:
             got_four.set()
 
-    watcher = sync.Watcher(db_path, interval=60, on_report=on_report, now=lambda: now)
+    watcher = engine.Watcher(db_path, interval=60, on_report=on_report, now=lambda: now)
     watcher.start()
     try:
         assert got_four.wait(10)

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from deskterm import actions, clocks, ingest
+from deskterm import actions, ingest
 from deskterm.domain import Batch, Identity, OrderSnapshot
+from deskterm.sla import clocks
 from deskterm.store import Store, open_store
 
 COUNTED = ("tickets", "messages", "customers", "identities", "events")

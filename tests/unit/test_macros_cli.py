@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deskterm import ingest
-from deskterm.cli import app
+from deskterm.cli.main import app
 from deskterm.domain import Batch, Identity, OrderSnapshot
 from deskterm.store import Store
 
@@ -178,7 +178,7 @@ def test_undo_reverts_the_whole_application(db_path: Path, store: Store, ticket:
 
 def test_the_macro_engine_and_commands_never_import_textual() -> None:
     code = (
-        "import sys, deskterm.macros, deskterm.macro_cli, deskterm.cli;"
+        "import sys, deskterm.macros, deskterm.cli.macros, deskterm.cli.main;"
         "sys.exit('textual' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

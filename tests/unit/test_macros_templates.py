@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from deskterm.macro_templates import Record, TemplateProblem, render, unknown_placeholders
+from deskterm.macros.templates import Record, TemplateProblem, render, unknown_placeholders
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from deskterm import actions, ingest, mailbox, sync
+from deskterm import actions, ingest, mailbox
 from deskterm.connector import Account, Connector, TemporaryError
 from deskterm.domain import Batch, Identity, MailboxChange
 from deskterm.store import Store
+from deskterm.sync import engine
 
 AGENT = "agent:anna"
 
@@ -129,7 +130,7 @@ def test_sync_marks_applied_changes_done_and_keeps_the_rest_after_a_failure(stor
     store.conn.execute("UPDATE outbox SET status = 'sent'")  # only the mailbox is under test
     failing = Mailbox(account, fail_after=1)
 
-    report = sync.sync_account(store, account, connector=failing, now=now)
+    report = engine.sync_account(store, account, connector=failing, now=now)
 
     assert report.state == "offline" and "connection lost" in report.error
     assert [c.change for c in failing.seen] == ["seen"]
@@ -138,7 +139,7 @@ def test_sync_marks_applied_changes_done_and_keeps_the_rest_after_a_failure(stor
     assert location == "imap:INBOX;UIDVALIDITY=7/;UID=2"
 
     working = Mailbox(account)
-    assert sync.sync_account(store, account, connector=working, now=now).error is None
+    assert engine.sync_account(store, account, connector=working, now=now).error is None
     assert queued(store) == []
     assert len(working.seen) == 3
 

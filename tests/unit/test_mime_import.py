@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deskterm.cli import app
+from deskterm.cli.main import app
 from deskterm.connectors.email.importer import import_maildir, import_mbox
 from deskterm.connectors.email.parse import ParseOptions
 from deskterm.store import open_store
@@ -185,7 +185,7 @@ def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_orde
 
 
 def test_an_import_settles_every_sla_clock_in_worker_processes(maildir, tmp_path, monkeypatch):
-    from deskterm import clocks
+    from deskterm.sla import clocks
 
     monkeypatch.setattr(clocks, "PARALLEL_SETTLE", 1)  # a process pool even for a few tickets
     monkeypatch.setattr(clocks, "SETTLE_JOB", 2)  # several evaluation jobs, not one

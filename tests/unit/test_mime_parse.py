@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from deskterm import ingest
-from deskterm.attachments import AttachmentStore
 from deskterm.connectors.email.parse import ParseOptions, parse_message
 from deskterm.domain import Batch
+from deskterm.store.attachments import AttachmentStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "mail"
 ARRIVED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

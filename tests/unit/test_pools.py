@@ -1,11 +1,11 @@
-"""deskterm.pools: in-order results from worker processes, with a bounded window of jobs."""
+"""deskterm.sync.pools: in-order results from worker processes, with a bounded window of jobs."""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
 
-from deskterm import pools
+from deskterm.sync import pools
 
 
 def counting(count: int, taken: list[int]) -> Iterator[int]:

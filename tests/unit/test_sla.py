@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from deskterm import sla
-from deskterm.sla import Calendar, History, Policy
+from deskterm.sla import rules
+from deskterm.sla.rules import Calendar, History, Policy
 
 NINE_TO_FIVE = ((9 * 60, 17 * 60),)
 WEEKDAYS_9_5 = (NINE_TO_FIVE,) * 5 + ((), ())
@@ -52,7 +52,7 @@ def policy(**fields) -> Policy:
     return Policy(**values)
 
 
-def clock(clocks: list[sla.Clock], kind: str, index: int = -1) -> sla.Clock:
+def clock(clocks: list[rules.Clock], kind: str, index: int = -1) -> rules.Clock:
     return [c for c in clocks if c.kind == kind][index]
 
 
@@ -130,7 +130,7 @@ def test_office_hours_keep_their_wall_clock_across_the_dst_change():
 
 def test_a_calendar_that_never_opens_says_so():
     closed = Calendar(name="closed", timezone="UTC", week=((),) * 7)
-    with pytest.raises(sla.CalendarError, match="closed"):
+    with pytest.raises(rules.CalendarError, match="closed"):
         closed.add(WED_10, timedelta(hours=1))
 
 
@@ -142,7 +142,7 @@ def test_the_first_matching_policy_wins_and_empty_criteria_match_anything():
     ebay = policy(name="ebay", channels=frozenset({"ebay"}))
     fallback = policy(name="fallback")
     chosen = [
-        sla.choose_policy((vip, ebay, fallback), ch, "normal", frozenset(tags), "shop").name
+        rules.choose_policy((vip, ebay, fallback), ch, "normal", frozenset(tags), "shop").name
         for ch, tags in (("ebay", {"vip"}), ("ebay", set()), ("email", set()))
     ]
     assert chosen == ["vip", "ebay", "fallback"]
@@ -150,13 +150,13 @@ def test_the_first_matching_policy_wins_and_empty_criteria_match_anything():
 
 def test_no_policy_matches_when_every_one_is_restricted():
     only_ebay = policy(channels=frozenset({"ebay"}), accounts=frozenset({"ebay-uk"}))
-    assert sla.choose_policy([only_ebay], "ebay", "normal", frozenset(), "ebay-us") is None
+    assert rules.choose_policy([only_ebay], "ebay", "normal", frozenset(), "ebay-us") is None
 
 
 def test_urgent_priority_halves_the_targets():
     urgent = policy(priority_scale=(("urgent", 0.5),))
-    assert urgent.target(sla.FIRST_REPLY, "urgent") == timedelta(hours=1)
-    assert urgent.target(sla.FIRST_REPLY, "normal") == timedelta(hours=2)
+    assert urgent.target(rules.FIRST_REPLY, "urgent") == timedelta(hours=1)
+    assert urgent.target(rules.FIRST_REPLY, "normal") == timedelta(hours=2)
 
 
 # -- clock rules ----------------------------------------------------------------------------
@@ -169,11 +169,11 @@ def test_first_reply_runs_from_the_first_customer_message_to_the_first_agent_rep
         agent_replies=(WED_10 + timedelta(minutes=90),),
     )
     first = clock(
-        sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=3)),
-        sla.FIRST_REPLY,
+        rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=3)),
+        rules.FIRST_REPLY,
     )
     assert (first.state, first.started, first.stopped) == (
-        sla.MET,
+        rules.MET,
         WED_10,
         WED_10 + timedelta(minutes=90),
     )
@@ -185,10 +185,10 @@ def test_a_late_first_reply_is_breached_at_the_deadline():
         created=WED_10, customer_messages=(WED_10,), agent_replies=(WED_10 + timedelta(hours=3),)
     )
     first = clock(
-        sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=5)),
-        sla.FIRST_REPLY,
+        rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=5)),
+        rules.FIRST_REPLY,
     )
-    assert first.state == sla.BREACHED
+    assert first.state == rules.BREACHED
     assert first.due == WED_10 + timedelta(hours=2)
     assert [s.what for s in first.steps] == ["started", "breached", "stopped"]
 
@@ -200,13 +200,13 @@ def test_next_reply_restarts_at_the_customer_message_after_a_reply():
         agent_replies=(WED_10 + timedelta(minutes=30),),
     )
     now = WED_10 + timedelta(hours=3)
-    clocks = sla.compute_clocks(history, policy(), "normal", now)
-    following = clock(clocks, sla.NEXT_REPLY)
+    clocks = rules.compute_clocks(history, policy(), "normal", now)
+    following = clock(clocks, rules.NEXT_REPLY)
     # The 12:00 message does not restart the clock: the customer is waiting since 11:00.
-    assert len([c for c in clocks if c.kind == sla.NEXT_REPLY]) == 1
+    assert len([c for c in clocks if c.kind == rules.NEXT_REPLY]) == 1
     assert following.started == WED_10 + timedelta(hours=1)
     assert following.due == WED_10 + timedelta(hours=5)
-    assert following.state == sla.RUNNING
+    assert following.state == rules.RUNNING
 
 
 def test_each_exchange_gets_its_own_next_reply_clock():
@@ -215,12 +215,12 @@ def test_each_exchange_gets_its_own_next_reply_clock():
         customer_messages=(WED_10, WED_10 + timedelta(hours=1), WED_10 + timedelta(hours=3)),
         agent_replies=(WED_10 + timedelta(minutes=30), WED_10 + timedelta(hours=2)),
     )
-    clocks = sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=4))
+    clocks = rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=4))
     assert [(c.kind, c.state) for c in clocks] == [
-        (sla.FIRST_REPLY, sla.MET),
-        (sla.NEXT_REPLY, sla.MET),
-        (sla.NEXT_REPLY, sla.RUNNING),
-        (sla.RESOLUTION, sla.RUNNING),
+        (rules.FIRST_REPLY, rules.MET),
+        (rules.NEXT_REPLY, rules.MET),
+        (rules.NEXT_REPLY, rules.RUNNING),
+        (rules.RESOLUTION, rules.RUNNING),
     ]
 
 
@@ -233,11 +233,13 @@ def test_pending_pauses_every_running_clock_and_open_resumes_it():
             (WED_10 + timedelta(hours=5), "open"),
         ),
     )
-    during = sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=2))
-    assert {c.state for c in during} == {sla.PAUSED}
+    during = rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=2))
+    assert {c.state for c in during} == {rules.PAUSED}
     assert all(c.due is None for c in during)
-    after = sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=5, minutes=1))
-    first = clock(after, sla.FIRST_REPLY)
+    after = rules.compute_clocks(
+        history, policy(), "normal", WED_10 + timedelta(hours=5, minutes=1)
+    )
+    first = clock(after, rules.FIRST_REPLY)
     # One hour counted before the pause, one left after it.
     assert first.due == WED_10 + timedelta(hours=6)
     assert [s.what for s in first.steps] == ["started", "paused", "resumed", "due"]
@@ -255,8 +257,8 @@ def test_on_hold_and_snooze_pause_the_clock_too():
         snoozes=((WED_10 + timedelta(hours=2), WED_10 + timedelta(hours=4)),),
     )
     first = clock(
-        sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=5)),
-        sla.FIRST_REPLY,
+        rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=5)),
+        rules.FIRST_REPLY,
     )
     # Counted: 10:00-10:30, 11:00-12:00, then 30 minutes from 14:00.
     assert first.due == WED_10 + timedelta(hours=4, minutes=30)
@@ -273,10 +275,10 @@ def test_waking_a_snooze_early_resumes_the_clock_then():
         ),
     )
     first = clock(
-        sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=2)),
-        sla.FIRST_REPLY,
+        rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=2)),
+        rules.FIRST_REPLY,
     )
-    assert first.state == sla.RUNNING
+    assert first.state == rules.RUNNING
     assert first.due == WED_10 + timedelta(hours=3)
 
 
@@ -289,13 +291,13 @@ def test_a_reopened_ticket_resumes_its_resolution_clock():
         agent_replies=(WED_10 + timedelta(hours=1),),
         statuses=((solved, "solved"), (reopened, "open")),
     )
-    at_solve = clock(sla.compute_clocks(history, policy(), "normal", solved), sla.RESOLUTION)
-    assert (at_solve.state, at_solve.stopped) == (sla.MET, solved)
+    at_solve = clock(rules.compute_clocks(history, policy(), "normal", solved), rules.RESOLUTION)
+    assert (at_solve.state, at_solve.stopped) == (rules.MET, solved)
     later = clock(
-        sla.compute_clocks(history, policy(), "normal", reopened + timedelta(hours=1)),
-        sla.RESOLUTION,
+        rules.compute_clocks(history, policy(), "normal", reopened + timedelta(hours=1)),
+        rules.RESOLUTION,
     )
-    assert later.state == sla.RUNNING
+    assert later.state == rules.RUNNING
     # Three hours before it was solved, one since the reopen.
     assert later.elapsed == timedelta(hours=4)
     # 24h target, 3h used when solved: 21 business hours from Thursday 10:00 is Monday 15:00.
@@ -309,27 +311,27 @@ def test_solving_the_ticket_stops_a_waiting_reply_clock():
         customer_messages=(WED_10,),
         statuses=((WED_10 + timedelta(hours=1), "solved"),),
     )
-    clocks = sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=4))
+    clocks = rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(hours=4))
     assert [(c.kind, c.state) for c in clocks] == [
-        (sla.FIRST_REPLY, sla.MET),
-        (sla.RESOLUTION, sla.MET),
+        (rules.FIRST_REPLY, rules.MET),
+        (rules.RESOLUTION, rules.MET),
     ]
 
 
 def test_the_clock_turns_to_warning_when_a_quarter_of_the_target_remains():
     history = History(created=WED_10, customer_messages=(WED_10,))
     states = [
-        clock(sla.compute_clocks(history, policy(), "normal", WED_10 + after), sla.FIRST_REPLY)
+        clock(rules.compute_clocks(history, policy(), "normal", WED_10 + after), rules.FIRST_REPLY)
         for after in (timedelta(minutes=89), timedelta(minutes=90), timedelta(hours=2, seconds=1))
     ]
-    assert [c.state for c in states] == [sla.RUNNING, sla.WARNING, sla.BREACHED]
+    assert [c.state for c in states] == [rules.RUNNING, rules.WARNING, rules.BREACHED]
     assert states[0].warn_at == WED_10 + timedelta(minutes=90)
 
 
 def test_a_fixed_warning_duration_can_replace_the_share():
     history = History(created=WED_10, customer_messages=(WED_10,))
     ten_minutes = policy(warn_fraction=None, warn_before=timedelta(minutes=10))
-    first = clock(sla.compute_clocks(history, ten_minutes, "normal", WED_10), sla.FIRST_REPLY)
+    first = clock(rules.compute_clocks(history, ten_minutes, "normal", WED_10), rules.FIRST_REPLY)
     assert first.warn_at == WED_10 + timedelta(minutes=110)
 
 
@@ -337,7 +339,7 @@ def test_the_deadline_is_exact_to_the_second():
     start = WED_10 + timedelta(seconds=17)
     history = History(created=start, customer_messages=(start,))
     odd = policy(first_reply=timedelta(hours=1, seconds=3))
-    first = clock(sla.compute_clocks(history, odd, "normal", start), sla.FIRST_REPLY)
+    first = clock(rules.compute_clocks(history, odd, "normal", start), rules.FIRST_REPLY)
     assert first.due == utc(2026, 11, 18, 11, 0, 20)
 
 
@@ -346,10 +348,10 @@ def test_messages_after_now_do_not_count_yet():
         created=WED_10, customer_messages=(WED_10,), agent_replies=(WED_10 + timedelta(hours=1),)
     )
     first = clock(
-        sla.compute_clocks(history, policy(), "normal", WED_10 + timedelta(minutes=5)),
-        sla.FIRST_REPLY,
+        rules.compute_clocks(history, policy(), "normal", WED_10 + timedelta(minutes=5)),
+        rules.FIRST_REPLY,
     )
-    assert first.state == sla.RUNNING
+    assert first.state == rules.RUNNING
 
 
 # -- what the ticket row stores ----------------------------------------------------------------
@@ -358,8 +360,8 @@ def test_messages_after_now_do_not_count_yet():
 def test_the_ticket_shows_its_nearest_active_deadline():
     history = History(created=WED_10, customer_messages=(WED_10,))
     now = WED_10 + timedelta(minutes=10)
-    summary = sla.summarize(sla.compute_clocks(history, policy(), "normal", now), None, now)
-    assert (summary.deadline, summary.state) == (WED_10 + timedelta(hours=2), sla.RUNNING)
+    summary = rules.summarize(rules.compute_clocks(history, policy(), "normal", now), None, now)
+    assert (summary.deadline, summary.state) == (WED_10 + timedelta(hours=2), rules.RUNNING)
     assert summary.recheck_at == summary.warn_at == WED_10 + timedelta(minutes=90)
 
 
@@ -367,8 +369,8 @@ def test_a_paused_ticket_has_no_deadline_and_rechecks_when_the_snooze_ends():
     until = WED_10 + timedelta(days=1)
     history = History(created=WED_10, customer_messages=(WED_10,), snoozes=((WED_10, until),))
     now = WED_10 + timedelta(hours=1)
-    summary = sla.summarize(sla.compute_clocks(history, policy(), "normal", now), until, now)
-    assert summary == sla.Summary(None, None, sla.PAUSED, until)
+    summary = rules.summarize(rules.compute_clocks(history, policy(), "normal", now), until, now)
+    assert summary == rules.Summary(None, None, rules.PAUSED, until)
 
 
 def test_a_solved_ticket_reports_whether_its_clocks_were_met():
@@ -379,8 +381,8 @@ def test_a_solved_ticket_reports_whether_its_clocks_were_met():
         statuses=((WED_10 + timedelta(hours=3), "solved"),),
     )
     now = WED_10 + timedelta(hours=4)
-    summary = sla.summarize(sla.compute_clocks(history, policy(), "normal", now), None, now)
-    assert summary == sla.Summary(None, None, sla.BREACHED, None)
+    summary = rules.summarize(rules.compute_clocks(history, policy(), "normal", now), None, now)
+    assert summary == rules.Summary(None, None, rules.BREACHED, None)
 
 
 @pytest.mark.parametrize(
@@ -396,7 +398,7 @@ def test_a_solved_ticket_reports_whether_its_clocks_were_met():
     ],
 )
 def test_countdown_reads_like_a_person_would_say_it(left, text):
-    assert sla.countdown(WED_10 + left, WED_10) == text
+    assert rules.countdown(WED_10 + left, WED_10) == text
 
 
 def test_clocks_without_explain_agree_on_everything_but_the_elapsed_time():
@@ -407,8 +409,8 @@ def test_clocks_without_explain_agree_on_everything_but_the_elapsed_time():
         statuses=((WED_10 + timedelta(hours=2), "pending"), (WED_10 + timedelta(hours=26), "open")),
     )
     now = WED_10 + timedelta(days=3)
-    explained = sla.compute_clocks(history, policy(), "normal", now)
-    quick = sla.compute_clocks(history, policy(), "normal", now, explain=False)
+    explained = rules.compute_clocks(history, policy(), "normal", now)
+    quick = rules.compute_clocks(history, policy(), "normal", now, explain=False)
     assert len(explained) == len(quick) >= 3
     for full, lean in zip(explained, quick, strict=True):
         assert full.elapsed is not None and lean.elapsed is None

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from deskterm import actions, clocks
-from deskterm.cli import app
+from deskterm import actions
+from deskterm.cli.main import app
+from deskterm.sla import clocks
 
 WED_10 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 runner = CliRunner()

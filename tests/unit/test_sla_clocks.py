@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskterm import actions, clocks
+from deskterm import actions
 from deskterm.domain import Identity
-from deskterm.sla_config import parse_sla
+from deskterm.sla import clocks
+from deskterm.sla.settings import parse_sla
 from deskterm.store import open_store
 
 # Wednesday 18 November 2026, 10:00 London (GMT): inside the default business hours.

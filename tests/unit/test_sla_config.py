@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deskterm.config import ConfigError
-from deskterm.sla_config import load_sla, parse_sla
+from deskterm.sla.settings import load_sla, parse_sla
 
 
 def policies_by_name(settings):

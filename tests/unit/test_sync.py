@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from deskterm import actions, sync
+from deskterm import actions
 from deskterm.connector import Account, Connector, ConnectorError, PermanentError, TemporaryError
 from deskterm.domain import Batch, Identity, InboundMessage, Outbound
 from deskterm.store import Store
+from deskterm.sync import engine
 
 ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
 
@@ -79,11 +80,11 @@ def test_pull_stores_messages_and_resumes_from_the_cursor(
 ) -> None:
     channel = FakeChannel(account, [make_message(account="mail") for _ in range(5)])
 
-    report = sync.sync_account(store, account, connector=channel, now=now)
+    report = engine.sync_account(store, account, connector=channel, now=now)
     assert (report.pulled, report.error) == (5, None)
 
     channel.inbox.append(make_message(account="mail"))
-    report = sync.sync_account(store, account, connector=channel, now=now)
+    report = engine.sync_account(store, account, connector=channel, now=now)
     assert channel.cursors_seen[-1] == {"INBOX": {"next": 5}}
     assert report.pulled == 1
     assert store.conn.execute("SELECT COUNT(*) FROM messages").fetchone() == (6,)
@@ -95,8 +96,8 @@ def test_a_queued_reply_is_sent_once_and_its_id_recorded(
     done = actions.reply(store, ticket, "On its way", actor="agent:bob", at=now)
     channel = FakeChannel(account)
 
-    sync.sync_account(store, account, connector=channel, now=now)
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
 
     assert len(channel.delivered) == 1
     assert channel.delivered[0].to == Identity("email", "anna@example.com")
@@ -115,16 +116,16 @@ def test_offline_replies_wait_with_backoff_and_leave_when_the_network_returns(
     channel = FakeChannel(account)
     channel.send_error = TemporaryError("connection refused")
 
-    report = sync.sync_account(store, account, connector=channel, now=now)
+    report = engine.sync_account(store, account, connector=channel, now=now)
     assert (report.state, report.error) == ("offline", "connection refused")
     assert outbox(store) == [("queued", 1, None)]
     status = store.conn.execute("SELECT state, last_error FROM sync_status").fetchone()
     assert status == ("offline", "connection refused")
 
     channel.send_error = None
-    sync.sync_account(store, account, connector=channel, now=now + timedelta(seconds=5))
+    engine.sync_account(store, account, connector=channel, now=now + timedelta(seconds=5))
     assert channel.delivered == []  # still backing off
-    sync.sync_account(store, account, connector=channel, now=now + timedelta(minutes=1))
+    engine.sync_account(store, account, connector=channel, now=now + timedelta(minutes=1))
     assert len(channel.delivered) == 1
     assert outbox(store) == [("sent", 2, "sent-1")]
 
@@ -136,8 +137,8 @@ def test_a_rejected_reply_fails_visibly_and_is_not_retried(
     channel = FakeChannel(account)
     channel.send_error = PermanentError("550 mailbox unavailable")
 
-    report = sync.sync_account(store, account, connector=channel, now=now)
-    sync.sync_account(store, account, connector=channel, now=now + timedelta(hours=2))
+    report = engine.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now + timedelta(hours=2))
 
     assert report.failed == 1
     assert outbox(store) == [("failed", 1, None)]
@@ -163,7 +164,7 @@ def test_a_crash_mid_send_never_sends_twice(
     channel = FakeChannel(account)
     channel.confirm = confirm
 
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
 
     assert len(channel.delivered) == expected_sends
     assert outbox(store)[0][0] == expected_status
@@ -174,7 +175,7 @@ def test_an_undone_reply_is_never_sent(store: Store, account: Account, ticket: i
     actions.undo(store, actor="agent:bob", at=now)
     channel = FakeChannel(account)
 
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
 
     assert channel.delivered == []
 
@@ -188,7 +189,7 @@ def test_one_broken_account_does_not_stop_the_others(store: Store, now, monkeypa
                 ("b-demo", "demo", "email", "2026-11-01T00:00:00Z"),
             ],
         )
-    reports = sync.run_once(store, now=now)
+    reports = engine.run_once(store, now=now)
 
     assert [(r.account, r.state) for r in reports] == [("a-broken", "error"), ("b-demo", "online")]
     assert "not installed" in reports[0].error
@@ -198,16 +199,16 @@ def test_one_broken_account_does_not_stop_the_others(store: Store, now, monkeypa
 def test_a_connector_bug_is_reported_not_raised(store: Store, account: Account, now) -> None:
     channel = FakeChannel(account)
     channel.pull_error = KeyError("surprise")
-    report = sync.sync_account(store, account, connector=channel, now=now)
+    report = engine.sync_account(store, account, connector=channel, now=now)
     assert report.state == "error"
     assert "KeyError" in report.error
 
 
 def test_backoff_doubles_and_respects_retry_after() -> None:
-    assert sync.backoff(1) == timedelta(seconds=30)
-    assert sync.backoff(3) == timedelta(minutes=2)
-    assert sync.backoff(20) == timedelta(hours=1)
-    assert sync.backoff(1, retry_after=600) == timedelta(minutes=10)
+    assert engine.backoff(1) == timedelta(seconds=30)
+    assert engine.backoff(3) == timedelta(minutes=2)
+    assert engine.backoff(20) == timedelta(hours=1)
+    assert engine.backoff(1, retry_after=600) == timedelta(minutes=10)
 
 
 def test_payload_round_trips_to_an_outbound(
@@ -217,7 +218,7 @@ def test_payload_round_trips_to_an_outbound(
     row = store.conn.execute(
         "SELECT id, ticket_id, account, idempotency_key, payload FROM outbox"
     ).fetchone()
-    item = sync._outbound(row, "email")
+    item = engine._outbound(row, "email")
     assert item.body == "hi"
     assert item.message_id == json.loads(row[4])["message_id"]
 
@@ -227,7 +228,7 @@ def test_a_sync_pass_marks_tickets_that_breached_while_nothing_happened(
 ) -> None:
     assert store.conn.execute("SELECT sla_state FROM tickets").fetchone() == ("running",)
 
-    sync.run_once(store, now=now + timedelta(hours=6))
+    engine.run_once(store, now=now + timedelta(hours=6))
 
     assert store.conn.execute("SELECT sla_state FROM tickets").fetchone() == ("breached",)
     assert store.conn.execute(
@@ -238,7 +239,7 @@ def test_a_sync_pass_marks_tickets_that_breached_while_nothing_happened(
 def test_an_attached_file_travels_with_the_queued_reply(
     store: Store, account: Account, ticket: int, now, tmp_path
 ) -> None:
-    from deskterm.attachments import AttachmentStore, attach_file
+    from deskterm.store.attachments import AttachmentStore, attach_file
 
     label = tmp_path / "return-label.pdf"
     label.write_bytes(b"%PDF-1.4 label")
@@ -249,7 +250,7 @@ def test_an_attached_file_travels_with_the_queued_reply(
     )
     channel = FakeChannel(account)
 
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
 
     [sent] = channel.delivered
     [carried] = sent.attachments
@@ -277,12 +278,12 @@ def test_a_person_retries_a_failed_reply_after_fixing_the_cause(
     done = actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
     channel = FakeChannel(account)
     channel.send_error = PermanentError("553 sender address rejected")
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
     assert outbox(store) == [("failed", 1, None)]
 
     channel.send_error = None
     actions.retry_send(store, done.outbox_id, actor="agent:bob", at=now)
-    sync.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
 
     assert len(channel.delivered) == 1
     assert outbox(store) == [("sent", 2, "sent-1")]
@@ -298,7 +299,7 @@ def test_a_cancelled_reply_never_leaves_and_its_text_stays_in_the_history(
     done = actions.reply(store, ticket, "Refund approved!", actor="agent:bob", at=now)
 
     actions.cancel_send(store, done.outbox_id, actor="agent:ann", at=now)
-    sync.sync_account(store, account, connector=FakeChannel(account), now=now)
+    engine.sync_account(store, account, connector=FakeChannel(account), now=now)
 
     assert outbox(store) == [("cancelled", 0, None)]
     assert store.conn.execute(

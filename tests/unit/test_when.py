@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from deskterm.when import WhenError, parse_when
+from deskterm.durations import WhenError, parse_when
 
 THURSDAY = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
 BERLIN_WINTER = timezone(timedelta(hours=1))

@@ -13,12 +13,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
-from deskterm import clocks
 from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.macros import MacroSet, app_keys, load_macros
+from deskterm.sla import clocks
 from deskterm.store import Store, open_store, queries
-from deskterm.sync import Watcher
+from deskterm.sync.engine import Watcher
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.keymap import APP, BY_ID, parse_keymap

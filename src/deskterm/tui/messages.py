@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from deskterm.sync import AccountReport
+from deskterm.sync.engine import AccountReport
 
 
 class DataChanged(Message):

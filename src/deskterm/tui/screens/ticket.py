@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
-from deskterm import actions, clocks, drafts, macros, mailbox
-from deskterm.store import queries
+from deskterm import actions, macros, mailbox
+from deskterm.sla import clocks
+from deskterm.store import drafts, queries
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged

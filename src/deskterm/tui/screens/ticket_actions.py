@@ -15,10 +15,10 @@ from textual.widgets import Input, TextArea
 
 from deskterm import actions, macros
 from deskterm.domain import Priority
+from deskterm.durations import parse_when
 from deskterm.store import queries
 from deskterm.tui.screens.macros import MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
-from deskterm.when import parse_when
 
 SNOOZE_CHOICES: list[tuple[str, str]] = [
     ("1 hour", "1h"),

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, TextArea
 
-from deskterm import drafts
+from deskterm.store import drafts
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import COMPOSER
 

@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from deskterm import sla
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
+from deskterm.sla import rules
 from deskterm.tui.widgets.queue_view import age, one_line
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
 
@@ -30,7 +30,7 @@ def customer_lines(ticket: dict) -> list[Text]:
 CLOCK_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution"}
 
 
-def sla_lines(ticket: dict, clocks: list[sla.Clock], now: datetime, zone) -> list[Text]:
+def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone) -> list[Text]:
     """The nearest deadline, then every clock: its target, state, due time and what moved it."""
     state = live_state(ticket["sla_state"], ticket["next_deadline"], now) or "no clock"
     lines = [Text.assemble(("now: ", "dim"), state)]
@@ -45,7 +45,7 @@ def sla_lines(ticket: dict, clocks: list[sla.Clock], now: datetime, zone) -> lis
         until = from_iso(ticket["snoozed_until"]).astimezone(zone).strftime("%a %d %b %H:%M")
         lines.append(Text.assemble(("snoozed until: ", "dim"), until))
     for clock in clocks:
-        target = sla.format_duration(clock.target)
+        target = rules.format_duration(clock.target)
         line = Text.assemble(
             (f"{CLOCK_NAMES.get(clock.kind, clock.kind)} ", "bold"),
             (f"({target}) ", "dim"),

@@ -6,15 +6,15 @@ from datetime import datetime
 
 from rich.text import Text
 
-from deskterm import sla
 from deskterm.domain import from_iso
+from deskterm.sla import rules
 
 STYLES = {
-    sla.RUNNING: "green",
-    sla.WARNING: "bold yellow",
-    sla.BREACHED: "bold red",
-    sla.PAUSED: "dim",
-    sla.MET: "dim green",
+    rules.RUNNING: "green",
+    rules.WARNING: "bold yellow",
+    rules.BREACHED: "bold red",
+    rules.PAUSED: "dim",
+    rules.MET: "dim green",
 }
 
 
@@ -23,8 +23,8 @@ def live_state(stored: str, deadline: str | None, now: datetime) -> str:
 
     (as in the SLA engine: at the deadline itself the target is still met).
     """
-    if deadline and stored in (sla.RUNNING, sla.WARNING) and from_iso(deadline) < now:
-        return sla.BREACHED
+    if deadline and stored in (rules.RUNNING, rules.WARNING) and from_iso(deadline) < now:
+        return rules.BREACHED
     return stored
 
 
@@ -32,8 +32,8 @@ def sla_text(stored: str, deadline: str | None, now: datetime) -> Text:
     """'1h 12m' in green, 'overdue 5m' in red, 'paused' dimmed; '' when no clock runs."""
     state = live_state(stored, deadline, now)
     if deadline:
-        label = sla.countdown(from_iso(deadline), now)
-    elif state == sla.PAUSED:
+        label = rules.countdown(from_iso(deadline), now)
+    elif state == rules.PAUSED:
         label = "paused"
     else:
         label = ""

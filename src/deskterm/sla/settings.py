@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deskterm.config import ConfigError, read_settings_file
 from deskterm.domain import Priority
-from deskterm.sla import WEEKDAYS, Calendar, Policy
+from deskterm.sla.rules import WEEKDAYS, Calendar, Policy
 
 DEFAULTS_TOML = """
 # Mon-Fri 09:00-17:00 in London, closed on bank holidays in England.

@@ -1,6 +1,6 @@
 """Keeps each ticket's stored SLA deadline in step with its events, so the queue sorts by an index.
 
-This is the glue between the store and the pure rules in deskterm.sla: read one ticket's messages
+This is the glue between the store and the pure rules in deskterm.sla.rules: read one ticket's messages
 and events, run the rules, write tickets.next_deadline / warn_at / sla_state / sla_recheck_at and
 record each breach once. It runs inside the caller's transaction.
 """
@@ -17,10 +17,11 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from deskterm import pools, sla
 from deskterm.domain import canonical_json, from_iso, to_iso
-from deskterm.sla_config import SlaSettings, load_sla
+from deskterm.sla import rules
+from deskterm.sla.settings import SlaSettings, load_sla
 from deskterm.store import Store
+from deskterm.sync import pools
 
 BREACH_ACTOR = "system:sla"
 FINGERPRINT_KEY = "sla_settings"
@@ -55,14 +56,14 @@ def current_policies() -> SlaSettings:
 
 
 def _category(status: str) -> str:
-    if status in sla.DONE_STATUSES:
+    if status in rules.DONE_STATUSES:
         return "done"
-    return "waiting" if status in sla.WAITING_STATUSES else "working"
+    return "waiting" if status in rules.WAITING_STATUSES else "working"
 
 
 def history_from_rows(
     ticket: Sequence, messages: Iterable[Sequence], events: Iterable[Sequence]
-) -> sla.History:
+) -> rules.History:
     """Digest a ticket's rows (shapes as TICKET_COLUMNS etc.) into what the clock rules read.
 
     Undone events are skipped. A message counts from when it was sent, but never from later
@@ -103,7 +104,7 @@ def history_from_rows(
         statuses.append((max(updated_at, statuses[-1][0] if statuses else created), status))
     if (snoozes[-1][1] if snoozes else None) != snoozed_until:
         snoozes.append((max(updated_at, snoozes[-1][0] if snoozes else created), snoozed_until))
-    return sla.History(
+    return rules.History(
         created=from_iso(created),
         customer_messages=tuple(from_iso(m) for m in sorted(customers)),
         agent_replies=tuple(from_iso(m) for m in sorted(agents)),
@@ -117,9 +118,9 @@ class Evaluation:
     """One ticket's SLA as of `now`: the policy that applies, its clocks and the stored summary."""
 
     ticket_id: int
-    policy: sla.Policy | None
-    clocks: list[sla.Clock]
-    summary: sla.Summary
+    policy: rules.Policy | None
+    clocks: list[rules.Clock]
+    summary: rules.Summary
     # (clock kind, started) of the breaches the store already holds an event for.
     recorded: frozenset[tuple[str, str]] = frozenset()
 
@@ -136,18 +137,18 @@ def evaluate(
 ) -> Evaluation:
     """Choose the policy and run the clocks for one ticket's rows; no I/O."""
     ticket_id, _, priority, channel, account, snoozed_until = ticket[:6]
-    policy = sla.choose_policy(settings.policies, channel, priority, tags, account)
+    policy = rules.choose_policy(settings.policies, channel, priority, tags, account)
     if policy is None:
-        return Evaluation(ticket_id, None, [], sla.Summary(None, None, "", None))
+        return Evaluation(ticket_id, None, [], rules.Summary(None, None, "", None))
     events = list(events)
     history = history_from_rows(ticket, messages, events)
-    clocks = sla.compute_clocks(history, policy, priority, now, explain=explain)
+    clocks = rules.compute_clocks(history, policy, priority, now, explain=explain)
     snoozed = from_iso(snoozed_until) if snoozed_until else None
     recorded = frozenset(
         (data["clock"], data["started"])
         for data in (json.loads(e[5]) for e in events if e[4] == "sla_breach")
     )
-    return Evaluation(ticket_id, policy, clocks, sla.summarize(clocks, snoozed, now), recorded)
+    return Evaluation(ticket_id, policy, clocks, rules.summarize(clocks, snoozed, now), recorded)
 
 
 def _tags(conn: sqlite3.Connection, ticket_id: int, settings: SlaSettings) -> frozenset[str]:
@@ -176,7 +177,7 @@ def evaluate_ticket(
     return evaluate(row, _tags(conn, ticket_id, settings), messages, events, settings, now)
 
 
-def _stored(summary: sla.Summary) -> tuple[str | None, str | None, str, str | None]:
+def _stored(summary: rules.Summary) -> tuple[str | None, str | None, str, str | None]:
     """The summary as the four ticket columns hold it."""
     return (
         to_iso(summary.deadline) if summary.deadline else None,
@@ -190,7 +191,7 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
     """Rows for breaches not recorded yet; the store's unique index drops a racing repeat."""
     rows = []
     for clock in evaluation.clocks:
-        if clock.state != sla.BREACHED or clock.due is None:
+        if clock.state != rules.BREACHED or clock.due is None:
             continue
         started = to_iso(clock.started)
         if (clock.kind, started) in evaluation.recorded:

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from deskterm.cli_shared import DbOption, JsonOption, err, fail, out
+from deskterm.cli.common import DbOption, JsonOption, err, fail, out
 from deskterm.config import ConfigError
 
 if TYPE_CHECKING:

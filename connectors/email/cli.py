@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli_shared import DbOption, err, fail, out
+from deskterm.cli.common import DbOption, err, fail, out
 from deskterm.domain import to_iso, utcnow
 from deskterm.store import Store, StoreError, open_store
 
@@ -205,9 +205,9 @@ def test_account(
 def _run_import(ctx: typer.Context, kind: str, path: Path, account: str, db: Path | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from deskterm.attachments import AttachmentStore, data_dir
     from deskterm.connectors.email import importer
     from deskterm.connectors.email.parse import ParseOptions
+    from deskterm.store.attachments import AttachmentStore, data_dir
 
     store = _store(ctx, db)
     row = _account_row(store, account)

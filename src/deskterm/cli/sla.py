@@ -1,4 +1,4 @@
-"""`deskterm sla explain|check|recompute`: parse, call deskterm.clocks / sla_config, print.
+"""`deskterm sla explain|check|recompute`: parse, call deskterm.sla.clocks / sla_config, print.
 
 Mounted on the main command in cli.py; its `ctx.obj` (when present) carries the database path and
 the settings file chosen with the global --db / --config options.
@@ -14,11 +14,11 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from deskterm import clocks, sla
-from deskterm.cli_shared import DbOption, JsonOption, fail, out
+from deskterm.cli.common import DbOption, JsonOption, fail, out
 from deskterm.config import ConfigError
 from deskterm.domain import from_iso, to_iso, utcnow
-from deskterm.sla_config import SlaSettings, load_sla
+from deskterm.sla import clocks, rules
+from deskterm.sla.settings import SlaSettings, load_sla
 from deskterm.store import Store, StoreError, default_db_path, open_store
 
 app = typer.Typer(
@@ -39,9 +39,9 @@ NowOption = Annotated[
 ]
 
 CLOCK_NAMES = {
-    sla.FIRST_REPLY: "first reply",
-    sla.NEXT_REPLY: "next reply",
-    sla.RESOLUTION: "resolution",
+    rules.FIRST_REPLY: "first reply",
+    rules.NEXT_REPLY: "next reply",
+    rules.RESOLUTION: "resolution",
 }
 
 
@@ -80,11 +80,11 @@ def _iso(moment: datetime | None) -> str | None:
     return to_iso(moment) if moment else None
 
 
-def _calendar_words(calendar: sla.Calendar) -> str:
+def _calendar_words(calendar: rules.Calendar) -> str:
     if calendar.always_open:
         return f"{calendar.name!r}: open 24/7"
     days = []
-    for name, spans in zip(sla.WEEKDAYS, calendar.week, strict=True):
+    for name, spans in zip(rules.WEEKDAYS, calendar.week, strict=True):
         if spans:
             hours = ", ".join(
                 f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in spans
@@ -103,7 +103,7 @@ def _calendar_words(calendar: sla.Calendar) -> str:
     return text
 
 
-def _when(moment: datetime, calendar: sla.Calendar) -> str:
+def _when(moment: datetime, calendar: rules.Calendar) -> str:
     text = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
     if not calendar.always_open and calendar.timezone != "UTC":
         local = moment.astimezone(calendar.zone)
@@ -111,7 +111,7 @@ def _when(moment: datetime, calendar: sla.Calendar) -> str:
     return text
 
 
-def _clock_json(clock: sla.Clock) -> dict[str, Any]:
+def _clock_json(clock: rules.Clock) -> dict[str, Any]:
     return {
         "clock": clock.kind,
         "state": clock.state,
@@ -191,13 +191,13 @@ def explain(
     if summary.deadline:
         lines.append(
             f"Queue: {summary.state}, next deadline {_when(summary.deadline, policy.calendar)}"
-            f", {sla.countdown(summary.deadline, moment)}."
+            f", {rules.countdown(summary.deadline, moment)}."
         )
     else:
         lines.append(f"Queue: {summary.state or 'no clock'}, no running deadline.")
     for clock in evaluation.clocks:
-        target = sla.format_duration(clock.target, days_unit=False)
-        used = sla.format_duration(clock.elapsed, days_unit=False)
+        target = rules.format_duration(clock.target, days_unit=False)
+        used = rules.format_duration(clock.elapsed, days_unit=False)
         lines.append("")
         lines.append(f"{CLOCK_NAMES[clock.kind]}: {clock.state} (target {target}, used {used})")
         moments = [_when(step.at, policy.calendar) for step in clock.steps]
@@ -237,11 +237,11 @@ def check(
     lines.append("Policies, first match wins:")
     for policy in settings.policies:
         targets = ", ".join(
-            f"{CLOCK_NAMES[kind]} {sla.format_duration(target, days_unit=False)}"
+            f"{CLOCK_NAMES[kind]} {rules.format_duration(target, days_unit=False)}"
             for kind, target in (
-                (sla.FIRST_REPLY, policy.first_reply),
-                (sla.NEXT_REPLY, policy.next_reply),
-                (sla.RESOLUTION, policy.resolution),
+                (rules.FIRST_REPLY, policy.first_reply),
+                (rules.NEXT_REPLY, policy.next_reply),
+                (rules.RESOLUTION, policy.resolution),
             )
             if target is not None
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from deskterm import actions, clocks, ingest, mailbox
+from deskterm import actions, ingest, mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -28,6 +28,7 @@ from deskterm.connector import (
     connector_for,
 )
 from deskterm.domain import Attachment, Identity, Outbound, to_iso, utcnow
+from deskterm.sla import clocks
 from deskterm.store import Store, open_store
 
 log = logging.getLogger(__name__)

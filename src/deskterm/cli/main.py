@@ -21,15 +21,15 @@ from rich.table import Table
 from rich.text import Text
 
 from deskterm import actions, mailbox
-from deskterm.cli_shared import DbOption, JsonOption, err, fail, out
+from deskterm.cli.common import DbOption, JsonOption, err, fail, out
+from deskterm.cli.macros import app as macro_app
+from deskterm.cli.sla import app as sla_app
 from deskterm.config import Config, ConfigError, load_config
+from deskterm.connectors.email.cli import account_app, import_app
 from deskterm.domain import from_iso, to_iso, utcnow
-from deskterm.email_cli import account_app, import_app
-from deskterm.macro_cli import app as macro_app
-from deskterm.sla_cli import app as sla_app
+from deskterm.durations import WhenError, parse_when
 from deskterm.store import Store, StoreError, default_db_path, open_store, queries
 from deskterm.store.filters import FilterError, parse
-from deskterm.when import WhenError, parse_when
 
 app = typer.Typer(
     name="deskterm",
@@ -276,7 +276,7 @@ def reply(
     db: DbOption = None,
 ) -> None:
     """Queue a reply to the customer; it leaves with the next sync."""
-    from deskterm.attachments import AttachmentError, attach_file
+    from deskterm.store.attachments import AttachmentError, attach_file
 
     state = ctx_of(ctx, db)
     text = _read_body(body, editor)
@@ -518,7 +518,7 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull new messages and send queued replies for every account."""
-    from deskterm import sync as engine
+    from deskterm.sync import engine
 
     state = ctx_of(ctx, db)
 

@@ -56,7 +56,7 @@ from deskterm.config import Config, ConfigError, config_dir, load_config
 from deskterm.connector import Account, connector_for
 from deskterm.content import sanitize
 from deskterm.domain import Priority, Status, from_iso, to_iso, utcnow
-from deskterm.macro_templates import (
+from deskterm.macros.templates import (
     Record,
     TemplateProblem,
     compile_template,

@@ -1,0 +1,1 @@
+"""The `deskterm` command: one module per noun; parse, call a service, print."""

@@ -1,0 +1,1 @@
+"""The sync engine (pull with cursors, push the outbox), worker pools, and the shared HTTP client."""
