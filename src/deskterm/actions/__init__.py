@@ -1,0 +1,59 @@
+"""The one write path for people, macros and rules: each action is one transaction that changes a
+ticket, writes exactly one `events` row and, for replies, queues an `outbox` item.
+
+Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, ``rule:vip``,
+``sync:shop-mail``). Event kinds and their data:
+
+- ``created`` {account, channel, message}: ingest opened the ticket with its first message
+- ``message_in`` {message, automatic}: a customer message was added
+- ``reply`` {message, outbox} / ``note`` {message}
+- ``status``, ``priority``, ``assign``, ``escalate``, ``snooze`` {before, after}; escalate adds reason
+- ``tag`` / ``untag`` {tag}
+- ``merge`` {source, messages, source_status}: written on the ticket that received the messages
+- ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
+- ``retry_send`` {outbox} / ``cancel_send`` {outbox, body}: a person acted on an unsent reply
+- ``delivered`` / ``delivery_failed`` {outbox, ...}: written by the sync engine
+
+The actions live by what they touch: fields (status, priority, assignee, escalation, snooze, tags),
+messages (note, merge), outbox (reply, retry, cancel) and undo; common holds what they share.
+"""
+
+from deskterm.actions.common import ActionError, Done, write_event
+from deskterm.actions.fields import (
+    TAG_RE,
+    assign,
+    escalate,
+    reopen,
+    resolve,
+    set_priority,
+    set_status,
+    snooze,
+    tag,
+    untag,
+)
+from deskterm.actions.messages import merge, note
+from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
+from deskterm.actions.undo import undo
+
+__all__ = [
+    "TAG_RE",
+    "ActionError",
+    "Done",
+    "assign",
+    "cancel_send",
+    "escalate",
+    "merge",
+    "note",
+    "reopen",
+    "reply",
+    "reply_subject",
+    "resolve",
+    "retry_send",
+    "set_priority",
+    "set_status",
+    "snooze",
+    "tag",
+    "undo",
+    "untag",
+    "write_event",
+]

@@ -1,0 +1,60 @@
+"""What every action shares: the refusal, the result, the ticket lookup and the audit event."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from deskterm.domain import canonical_json, to_iso
+from deskterm.sla import clocks
+
+
+class ActionError(Exception):
+    """The action cannot be done as asked; the message says why, and nothing was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What an action did: its event, and the message and outbox rows it created, if any."""
+
+    event_id: int
+    message_id: int | None = None
+    outbox_id: int | None = None
+
+
+def ticket_row(conn: sqlite3.Connection, ticket_id: int) -> sqlite3.Row:
+    conn.row_factory = sqlite3.Row
+    try:
+        row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    finally:
+        conn.row_factory = None
+    if row is None:
+        raise ActionError(f"there is no ticket #{ticket_id}")
+    if row["merged_into"] is not None:
+        raise ActionError(f"ticket #{ticket_id} was merged into #{row['merged_into']}; act on that")
+    return row
+
+
+def write_event(
+    conn: sqlite3.Connection, ticket_id: int, kind: str, actor: str, at: datetime, data: dict
+) -> int:
+    """Append one audit event; every change to a ticket ends here."""
+    cur = conn.execute(
+        "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
+        (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
+    )
+    return cur.lastrowid
+
+
+def check_actor(actor: str) -> None:
+    kind, sep, name = actor.partition(":")
+    if not sep or not kind or not name:
+        raise ActionError(
+            f"actor {actor!r} must look like 'agent:NAME', 'macro:NAME' or 'rule:NAME'"
+        )
+
+
+def finish(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> None:
+    conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    clocks.refresh(conn, [ticket_id], at)

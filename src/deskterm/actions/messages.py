@@ -1,0 +1,111 @@
+"""Actions that add or move messages: an internal note, and merging one ticket into another."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime
+
+from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
+from deskterm.domain import Direction, to_iso, utcnow
+from deskterm.sla import clocks
+from deskterm.store import Store, index_messages
+
+
+def _agent_name(actor: str) -> str:
+    return actor.partition(":")[2]
+
+
+def note(
+    store: Store, ticket_id: int, body: str, *, actor: str, at: datetime | None = None
+) -> Done:
+    """Add an internal note: visible to agents only, never sent."""
+    check_actor(actor)
+    if not body.strip():
+        raise ActionError("a note cannot be empty")
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket = ticket_row(conn, ticket_id)
+        message = insert_message(conn, ticket, Direction.NOTE, body, actor, at, None, ())
+        event = write_event(conn, ticket_id, "note", actor, at, {"message": message})
+        finish(conn, ticket_id, at)
+    return Done(event, message_id=message)
+
+
+def insert_message(
+    conn: sqlite3.Connection,
+    ticket: sqlite3.Row,
+    direction: Direction,
+    body: str,
+    actor: str,
+    at: datetime,
+    message_id: str | None,
+    references: tuple[str, ...],
+    in_reply_to: str | None = None,
+    subject: str = "",
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO messages (ticket_id, account, external_id, direction, author_name, subject,"
+        " text, message_id, in_reply_to, refs, sent_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket["id"],
+            ticket["account"],
+            f"local:{uuid.uuid4()}",
+            direction.value,
+            _agent_name(actor),
+            subject,
+            body,
+            message_id,
+            in_reply_to,
+            " ".join(references),
+            to_iso(at),
+            to_iso(at),
+        ),
+    )
+    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (to_iso(at), ticket["id"]))
+    index_messages(conn, [cur.lastrowid])
+    return cur.lastrowid
+
+
+def merge(
+    store: Store, source_id: int, target_id: int, *, actor: str, at: datetime | None = None
+) -> Done:
+    """Move every message of `source` into `target` (same customer) and close `source`."""
+    check_actor(actor)
+    if source_id == target_id:
+        raise ActionError("a ticket cannot be merged into itself")
+    at = at or utcnow()
+    with store.tx() as conn:
+        source = ticket_row(conn, source_id)
+        target = ticket_row(conn, target_id)
+        if source["customer_id"] != target["customer_id"]:
+            raise ActionError(
+                f"tickets #{source_id} and #{target_id} belong to different customers; "
+                "only one customer's tickets can be merged"
+            )
+        moved = [
+            r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ?", (source_id,))
+        ]
+        conn.execute(
+            "UPDATE messages SET ticket_id = ? WHERE ticket_id = ?", (target_id, source_id)
+        )
+        conn.execute(
+            "UPDATE tickets SET status = 'closed', merged_into = ?, updated_at = ? WHERE id = ?",
+            (target_id, to_iso(at), source_id),
+        )
+        last = conn.execute(
+            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (target_id,)
+        ).fetchone()[0]
+        conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, target_id))
+        event = write_event(
+            conn,
+            target_id,
+            "merge",
+            actor,
+            at,
+            {"source": source_id, "messages": moved, "source_status": source["status"]},
+        )
+        clocks.refresh(conn, [source_id], at)
+        finish(conn, target_id, at)
+    return Done(event)

@@ -1,0 +1,195 @@
+"""Actions on what leaves for the customer: queue a reply, retry or cancel one that has not left."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from deskterm import mailbox
+from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
+from deskterm.actions.messages import insert_message
+from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
+from deskterm.store import Store
+
+
+def reply_subject(subject: str, ticket_id: int) -> str:
+    """The subject of an outgoing reply: one "Re:" and the ticket token that threads answers back."""
+    base = re.sub(r"^(\s*(re|aw|sv|fwd?)\s*:\s*)+", "", subject, flags=re.IGNORECASE).strip()
+    base = re.sub(r"\s*\[#\d+\]", "", base)
+    return f"Re: {base} [#{ticket_id}]" if base else f"[#{ticket_id}]"
+
+
+def _reply_target(
+    conn: sqlite3.Connection, ticket: sqlite3.Row
+) -> tuple[str, str, str | None, str]:
+    row = conn.execute(
+        "SELECT author_addr, message_id, refs FROM messages WHERE ticket_id = ? AND direction = 'in'"
+        " ORDER BY sent_at DESC, id DESC LIMIT 1",
+        (ticket["id"],),
+    ).fetchone()
+    identity = conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY kind = ? DESC, id"
+        " LIMIT 1",
+        (ticket["customer_id"], "email" if ticket["channel"] in ("email", "amazon") else "x"),
+    ).fetchone()
+    kind, value = identity if identity else ("email", "")
+    if row and row[0]:
+        kind, value = ("email", row[0]) if "@" in row[0] else (kind, row[0])
+    if not value:
+        raise ActionError(f"ticket #{ticket['id']} has no customer address to reply to")
+    in_reply_to = row[1] if row else None
+    refs = f"{row[2]} {row[1]}".strip() if row and row[1] else (row[2] if row else "")
+    return kind, value, in_reply_to, refs or ""
+
+
+def reply(
+    store: Store,
+    ticket_id: int,
+    body: str,
+    *,
+    actor: str,
+    at: datetime | None = None,
+    domain: str = "deskterm.local",
+    attachments: Sequence[Attachment] = (),
+) -> Done:
+    """Queue a public reply to the customer; the sync engine sends it when the network allows.
+
+    Attachments must already be stored files (deskterm.store.attachments), so the reply can leave
+    later, offline or after a restart, with exactly what was attached.
+    """
+    check_actor(actor)
+    if not body.strip():
+        raise ActionError("a reply cannot be empty")
+    for attachment in attachments:
+        if not attachment.path or not Path(attachment.path).is_file():
+            raise ActionError(f"attachment {attachment.filename!r} is not a stored file")
+    files = [asdict(a) for a in attachments]
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket = ticket_row(conn, ticket_id)
+        if ticket["status"] == Status.CLOSED:
+            raise ActionError(f"ticket #{ticket_id} is closed; replies go on a new ticket")
+        kind, address, in_reply_to, refs = _reply_target(conn, ticket)
+        account = conn.execute(
+            "SELECT address FROM accounts WHERE name = ?", (ticket["account"],)
+        ).fetchone()
+        if account and "@" in account[0]:
+            domain = account[0].rsplit("@", 1)[1]
+        key = str(uuid.uuid4())
+        message_id = f"<{key}@{domain}>"
+        subject = reply_subject(ticket["subject"], ticket_id)
+        references = tuple(refs.split()) if refs else ()
+        message = insert_message(
+            conn,
+            ticket,
+            Direction.OUT,
+            body,
+            actor,
+            at,
+            message_id,
+            references,
+            in_reply_to,
+            subject,
+        )
+        if files:
+            conn.execute(
+                "UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message)
+            )
+        payload = {
+            "to": {"kind": kind, "value": address},
+            "subject": subject,
+            "body": body,
+            "message_id": message_id,
+            "in_reply_to": in_reply_to,
+            "references": list(references),
+            "conversation_id": ticket["conversation_id"],
+            "attachments": files,
+        }
+        outbox = conn.execute(
+            "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                message,
+                ticket["account"],
+                key,
+                json.dumps(payload),
+                to_iso(at),
+                to_iso(at),
+            ),
+        ).lastrowid
+        if ticket["status"] == Status.NEW:
+            conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
+        mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it
+        event = write_event(
+            conn,
+            ticket_id,
+            "reply",
+            actor,
+            at,
+            {"message": message, "outbox": outbox, "status_before": ticket["status"]},
+        )
+        finish(conn, ticket_id, at)
+    return Done(event, message_id=message, outbox_id=outbox)
+
+
+def _outbox_item(conn: sqlite3.Connection, outbox_id: int) -> tuple[int, str, int | None]:
+    row = conn.execute(
+        "SELECT ticket_id, status, message_row FROM outbox WHERE id = ?", (outbox_id,)
+    ).fetchone()
+    if row is None:
+        raise ActionError(f"there is no outbox item {outbox_id}")
+    return row
+
+
+def retry_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None = None) -> Done:
+    """Send a failed reply again at the next sync (after the cause was fixed)."""
+    check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket_id, status, _ = _outbox_item(conn, outbox_id)
+        if status != "failed":
+            raise ActionError(
+                f"outbox item {outbox_id} is {status}; only a failed reply is retried"
+            )
+        conn.execute(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?",
+            (to_iso(at), outbox_id),
+        )
+        event = write_event(conn, ticket_id, "retry_send", actor, at, {"outbox": outbox_id})
+        finish(conn, ticket_id, at)
+    return Done(event, outbox_id=outbox_id)
+
+
+def cancel_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None = None) -> Done:
+    """Stop a reply that has not left; its text stays in the event, so nothing is lost."""
+    check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        ticket_id, status, message_row = _outbox_item(conn, outbox_id)
+        if status not in ("queued", "failed"):
+            raise ActionError(f"outbox item {outbox_id} is {status}; it cannot be cancelled")
+        body = json.loads(
+            conn.execute("SELECT payload FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[0]
+        )["body"]
+        conn.execute(
+            "UPDATE outbox SET status = 'cancelled', message_row = NULL WHERE id = ?", (outbox_id,)
+        )
+        if message_row is not None:
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_row,))
+            conn.execute(
+                "UPDATE tickets SET last_message_at = COALESCE((SELECT MAX(sent_at) FROM messages"
+                " WHERE ticket_id = ?), last_message_at) WHERE id = ?",
+                (ticket_id, ticket_id),
+            )
+        event = write_event(
+            conn, ticket_id, "cancel_send", actor, at, {"outbox": outbox_id, "body": body}
+        )
+        finish(conn, ticket_id, at)
+    return Done(event, outbox_id=outbox_id)

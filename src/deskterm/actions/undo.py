@@ -1,0 +1,98 @@
+"""Undo: revert an actor's most recent action that has not been undone yet."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from deskterm import mailbox
+from deskterm.actions.common import ActionError, Done, check_actor, write_event
+from deskterm.domain import Status, to_iso, utcnow
+from deskterm.sla import clocks
+from deskterm.store import Store
+
+UNDOABLE_FIELDS = {
+    "status": "status",
+    "priority": "priority",
+    "assign": "assignee",
+    "escalate": "escalation",
+    "snooze": "snoozed_until",
+}
+
+
+def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
+    """Revert `actor`'s most recent action that has not been undone yet.
+
+    A reply can be undone only while its outbox item has not started to leave.
+    """
+    check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        row = conn.execute(
+            "SELECT id, ticket_id, kind, data FROM events WHERE actor = ? AND undone_by IS NULL"
+            " AND kind != 'undo' ORDER BY id DESC LIMIT 1",
+            (actor,),
+        ).fetchone()
+        if row is None:
+            raise ActionError(f"{actor} has nothing to undo")
+        event_id, ticket_id, kind, raw = row
+        data = json.loads(raw)
+        touched = [ticket_id]
+        if kind in UNDOABLE_FIELDS:
+            conn.execute(
+                f"UPDATE tickets SET {UNDOABLE_FIELDS[kind]} = ? WHERE id = ?",
+                (data["before"], ticket_id),
+            )
+            if kind == "status":
+                mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
+        elif kind == "tag":
+            conn.execute(
+                "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, data["tag"])
+            )
+        elif kind == "untag":
+            conn.execute(
+                "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+                (ticket_id, data["tag"]),
+            )
+        elif kind == "note":
+            conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
+        elif kind == "reply":
+            cancelled = conn.execute(
+                "UPDATE outbox SET status = 'cancelled', message_row = NULL"
+                " WHERE id = ? AND status IN ('queued', 'failed')",
+                (data["outbox"],),
+            )
+            if not cancelled.rowcount:
+                raise ActionError(
+                    f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
+                )
+            conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
+            conn.execute(
+                "UPDATE tickets SET status = ? WHERE id = ?", (data["status_before"], ticket_id)
+            )
+        elif kind == "merge":
+            source = data["source"]
+            conn.executemany(
+                "UPDATE messages SET ticket_id = ? WHERE id = ?",
+                [(source, m) for m in data["messages"]],
+            )
+            conn.execute(
+                "UPDATE tickets SET status = ?, merged_into = NULL WHERE id = ?",
+                (data["source_status"], source),
+            )
+            touched.append(source)
+        else:
+            raise ActionError(f"a {kind} event cannot be undone")
+        for tid in touched:
+            last = conn.execute(
+                "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)
+            ).fetchone()[0]
+            if last:
+                conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, tid))
+        undo_event = write_event(
+            conn, ticket_id, "undo", actor, at, {"event": event_id, "kind": kind}
+        )
+        conn.execute("UPDATE events SET undone_by = ? WHERE id = ?", (undo_event, event_id))
+        clocks.refresh(conn, touched, at)
+        conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    return Done(undo_event)
