@@ -150,10 +150,89 @@ class Batch:
     cursor: dict
     folder: str = ""
     orders: list[OrderSnapshot] = field(default_factory=list)
+    customers: list[CustomerProfile] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address as every channel has one; `province` and `country` are codes (CA, US)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    province: str = ""
+    zip: str = ""
+    country: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfillment:
+    """One shipment of an order: its carrier and tracking, and how far delivery has got.
+
+    `status` is the shipment's own state (success, cancelled, ...); `delivery` what the carrier
+    last said (in_transit, out_for_delivery, delivered, failure, ...), empty when unknown.
+    """
+
+    external_id: str
+    status: str = ""
+    delivery: str = ""
+    carrier: str = ""
+    number: str = ""
+    url: str = ""
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Money given back on an order; `items` are {"title", "quantity"} of what it covered."""
+
+    external_id: str
+    amount: str
+    currency: str
+    created_at: datetime
+    note: str = ""
+    items: tuple[dict, ...] = ()
+
+
+@dataclass(slots=True)
+class CustomerProfile:
+    """A customer as one account (a shop, a seller account) knows them, with lifetime figures.
+
+    `identities` are every email address and phone number the account has for them; ingest links
+    them all to one deskterm customer.
+    """
+
+    account: str
+    external_id: str
+    name: str = ""
+    identities: tuple[Identity, ...] = ()
+    orders_count: int = 0
+    amount_spent: str = "0.00"
+    currency: str = "USD"
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    admin_url: str = ""
+    changed_at: datetime | None = None
 
 
 @dataclass(slots=True)
 class OrderSnapshot:
+    """An order as a channel last showed it, the same shape for Shopify, eBay and Amazon.
+
+    `customer` and `identities` are every way the order names its buyer (the customer's and the
+    order's own email addresses, phone numbers, marketplace handles): a ticket from any of them
+    sees the order. `items` are dicts with "title", "quantity", "price" (per unit, as text) and,
+    where the channel has them, "id", "sku", "variant" and "refundable" (quantity left to refund).
+    `carrier`, `tracking_number` and `tracking_url` repeat the latest fulfillment's tracking.
+    `customer_ref` is the channel's id of the buyer (CustomerProfile.external_id); `changed_at`
+    the channel's last change to the order, which incremental pulls page by.
+    """
+
     account: str
     external_id: str
     number: str
@@ -168,6 +247,17 @@ class OrderSnapshot:
     tracking_url: str = ""
     items: tuple[dict, ...] = ()
     customer_name: str = ""
+    identities: tuple[Identity, ...] = ()
+    financial_status: str = ""
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    shipping_address: Address | None = None
+    fulfillments: tuple[Fulfillment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+    status_url: str = ""
+    admin_url: str = ""
+    customer_ref: str = ""
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

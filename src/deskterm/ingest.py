@@ -15,6 +15,7 @@ from datetime import datetime
 from deskterm import actions
 from deskterm.domain import (
     Batch,
+    CustomerProfile,
     Direction,
     Identity,
     InboundMessage,
@@ -26,6 +27,7 @@ from deskterm.domain import (
 )
 from deskterm.sla import clocks
 from deskterm.store import Store, index_messages
+from deskterm.store import orders as store_orders
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
 
@@ -49,6 +51,10 @@ def normalise_identity(identity: Identity) -> Identity:
     value = identity.value.strip()
     if identity.kind == "email":
         value = value.lower()
+    elif identity.kind == "phone":
+        # "+1 (555) 010-2000" and "+15550102000" are one number.
+        digits = "".join(c for c in value if c.isdigit())
+        value = ("+" if value.startswith("+") else "") + digits
     return Identity(identity.kind, value)
 
 
@@ -129,36 +135,32 @@ def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int)
     return None
 
 
+def _identities_of(identities: Iterable[Identity]) -> list[Identity]:
+    """Normalised, without blanks or repeats, in their order."""
+    seen: dict[Identity, None] = {}
+    for identity in identities:
+        normal = normalise_identity(identity)
+        if normal.value:
+            seen.setdefault(normal)
+    return list(seen)
+
+
 def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at: str) -> None:
+    """Store orders, each linked to the customer who owns any identity it names (or a new one)."""
     for order in orders:
-        identity = normalise_identity(order.customer)
-        customer_id = _customer_for(conn, [identity], order.customer_name, at)
-        conn.execute(
-            "INSERT INTO orders (account, external_id, number, customer_id, status,"
-            " fulfillment_status, total, currency, placed_at, carrier, tracking_number,"
-            " tracking_url, items, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (account, external_id) DO UPDATE SET status = excluded.status,"
-            " fulfillment_status = excluded.fulfillment_status, total = excluded.total,"
-            " carrier = excluded.carrier, tracking_number = excluded.tracking_number,"
-            " tracking_url = excluded.tracking_url, items = excluded.items,"
-            " updated_at = excluded.updated_at",
-            (
-                order.account,
-                order.external_id,
-                order.number,
-                customer_id,
-                order.status,
-                order.fulfillment_status,
-                order.total,
-                order.currency,
-                to_iso(order.placed_at),
-                order.carrier,
-                order.tracking_number,
-                order.tracking_url,
-                json.dumps(list(order.items)),
-                at,
-            ),
+        identities = _identities_of((order.customer, *order.identities))
+        customer_id = (
+            _customer_for(conn, identities, order.customer_name, at) if identities else None
         )
+        store_orders.save_order(conn, order, identities, customer_id, at)
+
+
+def upsert_profiles(conn: sqlite3.Connection, profiles: Iterable[CustomerProfile], at: str) -> None:
+    """Store what an account knows of its customers, linking all their identities to one customer."""
+    for profile in profiles:
+        identities = _identities_of(profile.identities)
+        customer_id = _customer_for(conn, identities, profile.name, at) if identities else None
+        store_orders.save_profile(conn, profile, customer_id, at)
 
 
 def _is_duplicate(conn: sqlite3.Connection, msg: InboundMessage) -> bool:
@@ -300,6 +302,7 @@ def ingest_batch(
     total = IngestResult()
     at = to_iso(now)
     with store.tx() as conn:
+        upsert_profiles(conn, batch.customers, at)
         upsert_orders(conn, batch.orders, at)
         touched: list[int] = []
         added: list[int] = []

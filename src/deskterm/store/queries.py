@@ -170,17 +170,6 @@ def events(store: Store, ticket_id: int) -> list[dict]:
     return rows
 
 
-def orders_for_customer(store: Store, customer_id: int) -> list[dict]:
-    rows = _dicts(
-        store,
-        "SELECT * FROM orders WHERE customer_id = ? ORDER BY placed_at DESC",
-        (customer_id,),
-    )
-    for row in rows:
-        row["items"] = json.loads(row["items"])
-    return rows
-
-
 def customer_tickets(store: Store, customer_id: int) -> list[dict]:
     return _dicts(
         store,

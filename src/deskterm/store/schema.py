@@ -258,6 +258,50 @@ V7_FTS_PER_BATCH = """
 DROP TRIGGER messages_ai;
 """
 
+V8_ORDER_DETAIL = """
+-- Orders in full for every channel: payment state, note and tags, the shipping address,
+-- fulfillments (carrier, number, URL, delivery state) and refunds as JSON lists, the channel's
+-- pages for the order, and the channel's own customer id and last change (the pull cursor).
+ALTER TABLE orders ADD COLUMN financial_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE orders ADD COLUMN shipping_address TEXT;
+ALTER TABLE orders ADD COLUMN fulfillments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE orders ADD COLUMN refunds TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE orders ADD COLUMN status_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN admin_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN customer_ref TEXT;
+ALTER TABLE orders ADD COLUMN changed_at TEXT;
+
+-- Every email address, phone number or handle an order names its buyer by: a customer sees the
+-- orders of all their identities, even ones first seen on another customer row.
+CREATE TABLE order_identities (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, value, order_id)
+) WITHOUT ROWID;
+CREATE INDEX order_identities_order ON order_identities(order_id);
+
+-- A customer as one account knows them, with the lifetime figures that account keeps.
+CREATE TABLE customer_profiles (
+    account TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    name TEXT NOT NULL DEFAULT '',
+    orders_count INTEGER NOT NULL DEFAULT 0,
+    amount_spent TEXT NOT NULL DEFAULT '0.00',
+    currency TEXT NOT NULL DEFAULT 'USD',
+    tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT NOT NULL DEFAULT '',
+    admin_url TEXT NOT NULL DEFAULT '',
+    changed_at TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (account, external_id)
+);
+CREATE INDEX customer_profiles_customer ON customer_profiles(customer_id);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -267,4 +311,5 @@ MIGRATIONS: list[str] = [
     V5_SLA_UNSETTLED,
     V6_MAILBOX_CHANGES,
     V7_FTS_PER_BATCH,
+    V8_ORDER_DETAIL,
 ]

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 from deskterm import actions, macros, mailbox
 from deskterm.sla import clocks
 from deskterm.store import drafts, queries
+from deskterm.store import orders as store_orders
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged
@@ -88,7 +89,7 @@ class TicketScreen(TicketActions):
             self.query_one(Thread).show(thread, show_quoted=self.show_quoted, zone=zone)
         context = {
             "ticket": ticket,
-            "orders": queries.orders_for_customer(store, ticket["customer_id"]),
+            "orders": store_orders.orders_for_customer(store, ticket["customer_id"]),
             "tickets": queries.customer_tickets(store, ticket["customer_id"]),
             "events": queries.events(store, self.ticket_id),
             "clocks": self._clocks(now),

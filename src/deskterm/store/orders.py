@@ -1,0 +1,202 @@
+"""Orders and customer profiles in the store, the same for every channel: writes and reads.
+
+Nested parts of an order (items, fulfillments, refunds, the shipping address, tags) are stored as
+JSON and read back as plain dicts and lists; moments are text as everywhere in the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from deskterm.domain import CustomerProfile, Identity, OrderSnapshot, to_iso
+from deskterm.store import Store
+
+JSON_COLUMNS = {
+    "items": [],
+    "tags": [],
+    "fulfillments": [],
+    "refunds": [],
+    "shipping_address": None,
+}
+
+
+def _moment(value: object) -> str:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_moment, ensure_ascii=False)
+
+
+def _optional_iso(moment: datetime | None) -> str | None:
+    return to_iso(moment) if moment is not None else None
+
+
+def save_order(
+    conn: sqlite3.Connection,
+    order: OrderSnapshot,
+    identities: Iterable[Identity],
+    customer_id: int | None,
+    at: str,
+) -> int:
+    """Insert or update one order (by account and external id) with the identities it names.
+
+    A known order keeps the customer it was first linked to; its identities are replaced.
+    """
+    row = conn.execute(
+        "INSERT INTO orders (account, external_id, number, customer_id, status,"
+        " fulfillment_status, total, currency, placed_at, carrier, tracking_number,"
+        " tracking_url, items, updated_at, financial_status, note, tags, shipping_address,"
+        " fulfillments, refunds, status_url, admin_url, customer_ref, changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (account, external_id) DO UPDATE SET number = excluded.number,"
+        " customer_id = COALESCE(orders.customer_id, excluded.customer_id),"
+        " status = excluded.status, fulfillment_status = excluded.fulfillment_status,"
+        " total = excluded.total, currency = excluded.currency, placed_at = excluded.placed_at,"
+        " carrier = excluded.carrier, tracking_number = excluded.tracking_number,"
+        " tracking_url = excluded.tracking_url, items = excluded.items,"
+        " updated_at = excluded.updated_at, financial_status = excluded.financial_status,"
+        " note = excluded.note, tags = excluded.tags,"
+        " shipping_address = excluded.shipping_address, fulfillments = excluded.fulfillments,"
+        " refunds = excluded.refunds, status_url = excluded.status_url,"
+        " admin_url = excluded.admin_url, customer_ref = excluded.customer_ref,"
+        " changed_at = excluded.changed_at"
+        " RETURNING id",
+        (
+            order.account,
+            order.external_id,
+            order.number,
+            customer_id,
+            order.status,
+            order.fulfillment_status,
+            order.total,
+            order.currency,
+            to_iso(order.placed_at),
+            order.carrier,
+            order.tracking_number,
+            order.tracking_url,
+            _json(list(order.items)),
+            at,
+            order.financial_status,
+            order.note,
+            _json(list(order.tags)),
+            _json(asdict(order.shipping_address)) if order.shipping_address else None,
+            _json([asdict(f) for f in order.fulfillments]),
+            _json([asdict(r) for r in order.refunds]),
+            order.status_url,
+            order.admin_url,
+            order.customer_ref or None,
+            _optional_iso(order.changed_at),
+        ),
+    ).fetchone()
+    order_id = row[0]
+    conn.execute("DELETE FROM order_identities WHERE order_id = ?", (order_id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO order_identities (kind, value, order_id) VALUES (?, ?, ?)",
+        [(i.kind, i.value, order_id) for i in identities],
+    )
+    return order_id
+
+
+def save_profile(
+    conn: sqlite3.Connection, profile: CustomerProfile, customer_id: int | None, at: str
+) -> None:
+    """Insert or update what one account knows of a customer, lifetime figures included."""
+    conn.execute(
+        "INSERT INTO customer_profiles (account, external_id, customer_id, name, orders_count,"
+        " amount_spent, currency, tags, note, admin_url, changed_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (account, external_id) DO UPDATE SET"
+        " customer_id = COALESCE(customer_profiles.customer_id, excluded.customer_id),"
+        " name = excluded.name, orders_count = excluded.orders_count,"
+        " amount_spent = excluded.amount_spent, currency = excluded.currency,"
+        " tags = excluded.tags, note = excluded.note, admin_url = excluded.admin_url,"
+        " changed_at = excluded.changed_at, updated_at = excluded.updated_at",
+        (
+            profile.account,
+            profile.external_id,
+            customer_id,
+            profile.name,
+            profile.orders_count,
+            profile.amount_spent,
+            profile.currency,
+            _json(list(profile.tags)),
+            profile.note,
+            profile.admin_url,
+            _optional_iso(profile.changed_at),
+            at,
+        ),
+    )
+
+
+def _decoded(row: sqlite3.Row | tuple, names: list[str]) -> dict:
+    record = dict(zip(names, row, strict=True))
+    for column, empty in JSON_COLUMNS.items():
+        if column in record:
+            text = record[column]
+            record[column] = json.loads(text) if text else empty
+    return record
+
+
+def _orders(store: Store, sql: str, params: tuple) -> list[dict]:
+    cursor = store.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [_decoded(row, names) for row in cursor]
+
+
+def orders_for_customer(store: Store, customer_id: int, limit: int = 50) -> list[dict]:
+    """The customer's orders, newest first: linked to them, or naming any of their identities."""
+    return _orders(
+        store,
+        "SELECT * FROM orders WHERE customer_id = ?1"
+        " UNION SELECT o.* FROM identities i JOIN order_identities oi"
+        " ON oi.kind = i.kind AND oi.value = i.value JOIN orders o ON o.id = oi.order_id"
+        " WHERE i.customer_id = ?1"
+        " ORDER BY placed_at DESC, id DESC LIMIT ?2",
+        (customer_id, limit),
+    )
+
+
+def order_by_id(store: Store, order_id: int) -> dict | None:
+    found = _orders(store, "SELECT * FROM orders WHERE id = ?", (order_id,))
+    return found[0] if found else None
+
+
+def orders_by_number(store: Store, number: str, account: str | None = None) -> list[dict]:
+    """Orders numbered `number` ("#1042" or "1042"), newest first, on one account or any."""
+    wanted = number.strip()
+    candidates = {wanted, "#" + wanted.lstrip("#"), wanted.lstrip("#")}
+    placeholders = ", ".join("?" for _ in candidates)
+    sql = f"SELECT * FROM orders WHERE number IN ({placeholders})"
+    params: tuple = tuple(candidates)
+    if account is not None:
+        sql += " AND account = ?"
+        params += (account,)
+    return _orders(store, sql + " ORDER BY placed_at DESC, id DESC", params)
+
+
+def order_by_external_id(store: Store, account: str, external_id: str) -> dict | None:
+    found = _orders(
+        store,
+        "SELECT * FROM orders WHERE account = ? AND external_id = ?",
+        (account, external_id),
+    )
+    return found[0] if found else None
+
+
+def profile(store: Store, account: str, external_id: str) -> dict | None:
+    """What `account` knows of one of its customers (lifetime figures), or None."""
+    cursor = store.conn.execute(
+        "SELECT * FROM customer_profiles WHERE account = ? AND external_id = ?",
+        (account, external_id),
+    )
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone()
+    return _decoded(row, names) if row else None
