@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -618,3 +620,11 @@ def test_undo_puts_the_ticket_back_exactly_as_it_was(
         assert not any(ord(c) < 32 and c not in "\n\t" for c in body)
     assert len(undo_macro(store, "m", at=NOW)) == len(done)
     assert (ticket_row(store, ticket), tags(store, ticket)) == before
+
+
+def test_loading_macros_never_imports_the_tui():
+    code = (
+        "import sys, deskterm.macros; print(any(m.startswith('deskterm.tui') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -56,6 +56,7 @@ from deskterm.config import Config, ConfigError, config_dir, load_config
 from deskterm.connector import Account, connector_for
 from deskterm.content import sanitize
 from deskterm.domain import Priority, Status, from_iso, to_iso, utcnow
+from deskterm.keys import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
 from deskterm.macros.templates import (
     Record,
     TemplateProblem,
@@ -64,7 +65,6 @@ from deskterm.macros.templates import (
     unknown_placeholders,
 )
 from deskterm.store import Store
-from deskterm.tui.keymap import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 # Keys Textual or the terminal take before any screen sees them (quit, focus, and the control

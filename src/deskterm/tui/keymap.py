@@ -1,206 +1,33 @@
-"""Every key binding of the workstation, by id, and the validation of the user's [keymap] section.
+"""The workstation's bindings as the TUI reads them; the grammar and the table live in deskterm.keys.
 
-This module is the one source of truth for default keys (the help screen, the command palette, the
-footer and macro key checks all read it). It does not import Textual, so headless code may use it.
+Headless code (macro loading, the CLI) needs the same table and key grammar, so they live outside
+`tui/`; the screens and widgets import them through here.
 """
 
-from __future__ import annotations
-
-import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from deskterm.config import ConfigError
-
-# Where a binding is active. ACTIONS are the ticket actions, live on both the queue and the ticket.
-APP = "app"
-QUEUE = "queue"
-TICKET = "ticket"
-ACTIONS = "actions"
-COMPOSER = "composer"
-
-# Which scopes are active at the same time, so one key may not mean two things there.
-OVERLAPS: dict[str, tuple[str, ...]] = {
-    APP: (APP, QUEUE, TICKET, ACTIONS),
-    QUEUE: (APP, QUEUE, ACTIONS),
-    TICKET: (APP, TICKET, ACTIONS),
-    ACTIONS: (APP, QUEUE, TICKET, ACTIONS),
-    COMPOSER: (COMPOSER,),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class KeySpec:
-    """One binding: a stable id (what users rebind), default keys, the action it runs and its help."""
-
-    id: str
-    keys: str
-    action: str
-    description: str
-    scope: str
-    # In the footer; the footer keeps to the everyday keys (every key is on the help screen).
-    show: bool = True
-
-
-SPECS: tuple[KeySpec, ...] = (
-    KeySpec("quit", "q", "quit", "Quit", APP),
-    KeySpec("help", "question_mark", "help", "Help", APP),
-    KeySpec("palette", "ctrl+p", "command_palette", "Commands", APP, show=False),
-    KeySpec("down", "j,down", "cursor_down", "Next ticket", QUEUE, show=False),
-    KeySpec("up", "k,up", "cursor_up", "Previous ticket", QUEUE, show=False),
-    KeySpec("first", "g,home", "cursor_first", "First ticket", QUEUE, show=False),
-    KeySpec("last", "G,end", "cursor_last", "Last ticket", QUEUE, show=False),
-    KeySpec("page_down", "pagedown,space", "page_down", "Page down", QUEUE, show=False),
-    KeySpec("page_up", "pageup", "page_up", "Page up", QUEUE, show=False),
-    KeySpec("open", "enter", "open", "Open", QUEUE),
-    KeySpec("search", "slash", "search", "Search", QUEUE),
-    KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
-    KeySpec("save_view", "S", "save_view", "Save the search as a view", QUEUE, show=False),
-    *(
-        KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
-        for n in range(1, 10)
-    ),
-    KeySpec("back", "escape", "back", "Back", TICKET),
-    KeySpec("next_ticket", "J", "next_ticket", "Next ticket", TICKET, show=False),
-    KeySpec("previous_ticket", "K", "previous_ticket", "Previous ticket", TICKET, show=False),
-    KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False),
-    KeySpec("reply", "r", "reply", "Reply", ACTIONS),
-    KeySpec("note", "n", "note", "Note", ACTIONS),
-    KeySpec("macros", "m", "macros", "Macros", ACTIONS),
-    KeySpec("escalate", "e", "escalate", "Escalate", ACTIONS, show=False),
-    KeySpec("resolve", "s", "resolve", "Resolve", ACTIONS),
-    KeySpec("pending", "p", "pending", "Pending", ACTIONS, show=False),
-    KeySpec("snooze", "z", "snooze", "Snooze", ACTIONS),
-    KeySpec("assign", "a", "assign", "Assign", ACTIONS, show=False),
-    KeySpec("tag", "t", "tag", "Tag", ACTIONS, show=False),
-    KeySpec("priority", "P", "priority", "Priority", ACTIONS, show=False),
-    KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False),
-    KeySpec("resend", "R", "resend", "Send failed replies again", ACTIONS, show=False),
-    KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
-    KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
-    KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),
-    KeySpec("close_composer", "escape", "close", "Close (draft kept)", COMPOSER),
+from deskterm.keys import (
+    ACTIONS,
+    APP,
+    BY_ID,
+    COMPOSER,
+    QUEUE,
+    SPECS,
+    TICKET,
+    KeySpec,
+    display_key,
+    key_list,
+    parse_keymap,
 )
 
-BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in SPECS}
-
-# Names Textual gives keys that are not their character; used to show and to compare keys.
-KEY_NAMES = {
-    "?": "question_mark",
-    "/": "slash",
-    " ": "space",
-    "+": "plus",
-    "-": "minus",
-    ".": "full_stop",
-    ",": "comma",
-    ":": "colon",
-    ";": "semicolon",
-    "!": "exclamation_mark",
-    "#": "number_sign",
-    "*": "asterisk",
-    "=": "equals_sign",
-    "esc": "escape",
-    "return": "enter",
-}
-DISPLAY = {
-    "question_mark": "?",
-    "slash": "/",
-    "space": "space",
-    "escape": "esc",
-    "pagedown": "PgDn",
-    "pageup": "PgUp",
-    "full_stop": ".",
-    "comma": ",",
-    "exclamation_mark": "!",
-    "number_sign": "#",
-    "asterisk": "*",
-    "equals_sign": "=",
-    "plus": "+",
-    "minus": "-",
-    "colon": ":",
-    "semicolon": ";",
-}
-KEY_RE = re.compile(r"^((ctrl|shift)\+)*([A-Za-z0-9]|[a-z][a-z0-9_]+)$")
-
-
-def normalize_key(key: str) -> str:
-    """A key as Textual names it: '?' -> 'question_mark', 'Ctrl+S' -> 'ctrl+s', 'G' stays 'G'."""
-    key = key.strip()
-    if key in KEY_NAMES:
-        return KEY_NAMES[key]
-    *mods, last = key.split("+") if len(key) > 1 else [key]
-    last = KEY_NAMES.get(last, last if len(last) == 1 else last.lower())
-    return "+".join([*(m.lower() for m in mods), last])
-
-
-def display_key(keys: str) -> str:
-    """The keys of a binding as the help screen shows them: 'question_mark' -> '?'."""
-    return ", ".join(DISPLAY.get(k, k) for k in keys.split(","))
-
-
-def key_list(keys: str) -> list[str]:
-    return [k for k in (normalize_key(k) for k in keys.split(",")) if k]
-
-
-def parse_keymap(raw: Any, path: Path | None = None) -> dict[str, str]:
-    """Validate [keymap] (binding id = "keys") and return the merged map of id -> keys.
-
-    Keys are comma-separated or a list; Alt chords are refused because many keyboard layouts use
-    Alt to type characters. Two bindings active at once may not share a key.
-    """
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(path, "keymap", "must be a table, like [keymap]")
-    merged = {spec.id: spec.keys for spec in SPECS}
-    for binding_id, value in raw.items():
-        where = f"keymap.{binding_id}"
-        if binding_id not in BY_ID:
-            raise ConfigError(
-                path, where, f"is not a binding id; ids are {', '.join(sorted(BY_ID))}"
-            )
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = ",".join(value)
-        if not isinstance(value, str):
-            raise ConfigError(path, where, 'must be keys as text, like "x" or "ctrl+x,f5"')
-        keys = [k.strip() for k in value.split(",") if k.strip()]
-        if not keys:
-            raise ConfigError(path, where, "needs at least one key")
-        normal = []
-        for key in keys:
-            key_name = normalize_key(key)
-            if "alt+" in key.lower() or "meta+" in key.lower():
-                raise ConfigError(path, where, f"{key}: Alt chords break on many keyboard layouts")
-            if not KEY_RE.match(key_name):
-                raise ConfigError(path, where, f"{key!r} is not a key name")
-            normal.append(key_name)
-        merged[binding_id] = ",".join(normal)
-    _check_clashes(merged, path)
-    return merged
-
-
-def _check_clashes(merged: dict[str, str], path: Path | None) -> None:
-    owners: dict[tuple[str, str], str] = {}
-    for spec in SPECS:
-        for key in key_list(merged[spec.id]):
-            for scope in OVERLAPS[spec.scope]:
-                other = owners.get((scope, key))
-                if other and other != spec.id:
-                    raise ConfigError(
-                        path,
-                        f"keymap.{spec.id}",
-                        f"key {display_key(key)} is already used by {other!r}",
-                    )
-            owners[(spec.scope, key)] = spec.id
-
-
-def reserved_keys(keymap: dict[str, str] | None = None) -> set[str]:
-    """Keys a macro may not take on the queue and ticket screens."""
-    merged = keymap or {spec.id: spec.keys for spec in SPECS}
-    return {
-        key
-        for spec in SPECS
-        if spec.scope in (APP, QUEUE, TICKET, ACTIONS)
-        for key in key_list(merged[spec.id])
-    }
+__all__ = [
+    "ACTIONS",
+    "APP",
+    "BY_ID",
+    "COMPOSER",
+    "QUEUE",
+    "SPECS",
+    "TICKET",
+    "KeySpec",
+    "display_key",
+    "key_list",
+    "parse_keymap",
+]
