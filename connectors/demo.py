@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from deskterm import demo
+from deskterm import demo_shop
 from deskterm.connector import Account, Connector
 from deskterm.domain import Batch, Outbound, from_iso, to_iso, utcnow
 
@@ -33,10 +33,10 @@ class DemoConnector(Connector):
         rng = random.Random(f"{self.account.name}/{delivered}")
         # Live customers get their own range of order numbers per account, clear of the build's.
         base = 100_000 + zlib.crc32(self.account.name.encode()) % 900 * 1_000
-        customer = demo.random_customer(rng, now, base + delivered, base + 3 * delivered)
+        customer = demo_shop.random_customer(rng, now, base + delivered, base + 3 * delivered)
         order = max(customer.orders, key=lambda o: o.placed_at)
-        scenario = rng.choice(demo.SCENARIOS)
-        message = demo.customer_message(
+        scenario = rng.choice(demo_shop.SCENARIOS)
+        message = demo_shop.customer_message(
             self.account.name,
             self.account.channel,
             customer,

@@ -33,7 +33,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-from deskterm import mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -50,6 +49,8 @@ from . import auth
 from .compose import ComposeError, build_reply
 from .parse import ParseOptions, external_id_for
 from .workers import parse_pool, parse_raw, set_options, worker_count
+
+SEEN = MailboxChange.SEEN
 
 PENDING_FLAG = b"$DesktermSending"
 FETCH_ITEMS = [b"BODY.PEEK[]", b"INTERNALDATE"]
@@ -636,7 +637,7 @@ class EmailConnector(Connector):
         by_folder: dict[str, list[tuple[MailboxChange, int, int]]] = {}
         for change in changes:
             found = _LOCATION.fullmatch(change.location or "")
-            wanted = mark_seen if change.change == mailbox.SEEN else archive is not None
+            wanted = mark_seen if change.change == SEEN else archive is not None
             if found is None or not wanted or found["folder"] == archive:
                 yield change.change_id
                 continue
@@ -672,8 +673,8 @@ class EmailConnector(Connector):
                     if found:
                         located[change.change_id] = found[0]
             yield from (c.change_id for c, _, _ in items if c.change_id not in located)
-            seen = [c for c, _, _ in items if c.change_id in located and c.change == mailbox.SEEN]
-            moved = [c for c, _, _ in items if c.change_id in located and c.change != mailbox.SEEN]
+            seen = [c for c, _, _ in items if c.change_id in located and c.change == SEEN]
+            moved = [c for c, _, _ in items if c.change_id in located and c.change != SEEN]
             flagged = seen + (moved if mark_seen else [])
             if flagged:
                 uids = sorted({located[c.change_id] for c in flagged})

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 
 class Status(StrEnum):
@@ -283,9 +284,12 @@ class Outbound:
 class MailboxChange:
     """A change an account's own mailbox should follow, as the sync engine hands it to a connector.
 
-    `change` is "seen" (an agent read the message) or "archive" (its ticket was solved).
+    `change` is SEEN (an agent read the message) or ARCHIVE (its ticket was solved).
     `location` is where the connector said the message was (InboundMessage.raw_path).
     """
+
+    SEEN: ClassVar[str] = "seen"
+    ARCHIVE: ClassVar[str] = "archive"
 
     change_id: int
     change: str

@@ -20,8 +20,8 @@ from datetime import datetime
 from deskterm.domain import MailboxChange, to_iso, utcnow
 from deskterm.store import Store
 
-SEEN = "seen"
-ARCHIVE = "archive"
+SEEN = MailboxChange.SEEN
+ARCHIVE = MailboxChange.ARCHIVE
 # The account setting that turns each change on.
 SETTING = {SEEN: "$.mark_seen", ARCHIVE: "$.archive_folder"}
 

@@ -1,0 +1,49 @@
+"""Headless modules never load Textual: the CLI starts fast and `sync` runs without a terminal.
+
+The import-linter contracts (`make imports`) read the static graph, which cannot tell a module-level
+import from one deferred into the function that needs it (the CLI's launch of the TUI). Only a fresh
+interpreter's `sys.modules` proves a deferral defers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEADLESS = [
+    "deskterm.cli.main",
+    "deskterm.cli.macros",
+    "deskterm.cli.sla",
+    "deskterm.actions",
+    "deskterm.ingest",
+    "deskterm.sync.engine",
+    "deskterm.macros",
+    "deskterm.mailbox",
+    "deskterm.demo",
+    "deskterm.sla.clocks",
+    "deskterm.store.queries",
+    "deskterm.config",
+    "deskterm.connectors.demo",
+    "deskterm.connectors.email",
+    "deskterm.connectors.email.cli",
+]
+
+
+def loaded_after(statement: str, watched: tuple[str, ...]) -> list[str]:
+    """The `watched` top-level packages a fresh interpreter holds after running `statement`."""
+    probe = f"{statement}\nimport sys\nprint(' '.join(m for m in {watched!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize("module", HEADLESS)
+def test_headless_module_does_not_load_textual(module: str) -> None:
+    assert loaded_after(f"import {module}", ("textual",)) == []
+
+
+def test_the_probe_sees_textual_when_the_tui_is_imported() -> None:
+    assert loaded_after("import deskterm.tui.app", ("textual",)) == ["textual"]
