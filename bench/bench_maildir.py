@@ -165,10 +165,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the Maildir and database in this folder")
     args = parser.parse_args()
 
-    from deskterm.connectors.email.importer import import_maildir
-    from deskterm.connectors.email.parse import ParseOptions
+    from deskterm.connectors.email.importer import MAILDIR
+    from deskterm.imports import run_import
     from deskterm.store import open_store
-    from deskterm.store.attachments import AttachmentStore
+    from deskterm.store.accounts import save_account
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="deskterm-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -180,13 +180,17 @@ def main() -> None:
         if db.exists():
             db.unlink()
         store = open_store(db)
-        options = ParseOptions(
-            account="bench",
-            own_addresses=frozenset({"support@shop.example"}),
-            attachments=AttachmentStore(work / "attachments"),
+        settings = {"data_dir": str(work)}  # attachments go to work/attachments
+        save_account(
+            store,
+            "bench",
+            connector="email",
+            channel="email",
+            address="support@shop.example",
+            settings=settings,
         )
         t0 = time.perf_counter()
-        result = import_maildir(store, work / "Maildir", options, workers=args.workers)
+        result = run_import(store, MAILDIR, work / "Maildir", account="bench", workers=args.workers)
         elapsed = time.perf_counter() - t0
         hits = store.conn.execute(
             "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'refund'"
@@ -198,7 +202,7 @@ def main() -> None:
         )
         print(load_note())
         t0 = time.perf_counter()
-        again = import_maildir(store, work / "Maildir", options, workers=args.workers)
+        again = run_import(store, MAILDIR, work / "Maildir", account="bench", workers=args.workers)
         print(
             f"re-import added {again.added} (skipped {again.duplicates:,}) "
             f"in {time.perf_counter() - t0:.1f} s"

@@ -37,6 +37,9 @@ from deskterm.connector import (
     Account,
     Connector,
     ConnectorError,
+    Field,
+    Importer,
+    NewAccount,
     PermanentError,
     TemporaryError,
 )
@@ -45,8 +48,9 @@ from deskterm.store.attachments import AttachmentStore, data_dir
 from deskterm.store.filters import FilterError, parse_duration
 from deskterm.sync import pools
 
-from . import auth
+from . import accounts, auth
 from .compose import ComposeError, build_reply
+from .importer import MAILDIR, MBOX
 from .parse import ParseOptions, external_id_for
 from .workers import parse_pool, parse_raw, set_options, worker_count
 
@@ -220,6 +224,13 @@ class EmailConnector(Connector):
     channel: ClassVar[str] = "email"
     can_send: ClassVar[bool] = True
     can_watch: ClassVar[bool] = True
+    account_help: ClassVar[str] = accounts.HELP
+    account_fields: ClassVar[tuple[Field, ...]] = accounts.FIELDS
+    importers: ClassVar[tuple[Importer, ...]] = (MAILDIR, MBOX)
+
+    @classmethod
+    def new_account(cls, name: str, values: dict[str, Any], today: date) -> NewAccount:
+        return accounts.new_account(values, today)
 
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(account, clock=clock)

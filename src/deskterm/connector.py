@@ -2,19 +2,35 @@
 
 Built-in connectors live in the top-level `connectors/` folder (installed as deskterm.connectors);
 third parties register theirs under the entry-point group ``deskterm.connectors`` the same way.
+
+Besides pulling and sending, a connector brings its own command-line pieces, as data, so core
+never imports a connector and a connector never imports the CLI:
+
+- ``account_fields`` + ``new_account``: the options of ``deskterm account add NAME`` (see
+  `Connector.new_account` for the whole hook);
+- ``importers``: ``deskterm import KIND PATH`` for archives it can read (see `Importer`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, ClassVar
 
-from deskterm.domain import Batch, Identity, MailboxChange, OrderSnapshot, Outbound, utcnow
+from deskterm.domain import (
+    Batch,
+    Identity,
+    InboundMessage,
+    MailboxChange,
+    OrderSnapshot,
+    Outbound,
+    utcnow,
+)
 
 ENTRY_POINT_GROUP = "deskterm.connectors"
 
@@ -57,6 +73,81 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class Field:
+    """One option of `deskterm account add CONNECTOR NAME`, declared by the connector.
+
+    `name` is the option as typed without dashes ("smtp-host"); its value reaches `new_account`
+    under the name with underscores ("smtp_host").
+    """
+
+    name: str
+    help: str
+    default: Any = None
+    type: type = str  # str, int, or bool (a --name/--no-name switch)
+    prompt: str | None = None  # asked for when the option is missing
+    multiple: bool = False  # repeatable; the value is a list (empty when not given)
+    choices: tuple[str, ...] = ()  # checked by core: "--x must be one of a, b, not 'c'", exit 2
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """What `Connector.new_account` makes of the options: the row to store and what to ask."""
+
+    address: str
+    settings: dict[str, Any]
+    secret: str | None = None  # the secret to ask for ("password"), or None when none is needed
+    notes: tuple[str, ...] = ()  # lines to print once the account is stored
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    """What an importer is told by core's import service (deskterm.imports)."""
+
+    path: Path
+    account: str
+    own_addresses: frozenset[str]
+    attachments_dir: Path
+    # The sources (Message.raw_path) of the messages this account has stored already, read on
+    # demand: an importer that knows its files never change may skip those unread.
+    stored_sources: Callable[[], set[str]]
+    # Work the caller does while the importer's parsers are busy (settling SLA clocks); call it
+    # whenever the next message is not ready yet, until it returns False.
+    idle: Callable[[], bool]
+    workers: int | None = None  # parser processes; None: the importer decides (0: inline)
+
+
+@dataclass(slots=True)
+class ImportStream:
+    """An importer's answer: the messages, one at a time in arrival order, and how many."""
+
+    messages: Generator[InboundMessage, None, None]
+    total: int  # messages the iterator will yield (for progress)
+    skipped: int = 0  # messages not read because `stored_sources` has them
+    workers: int = 0  # parser processes it runs (the caller settles SLA clocks on as many)
+
+
+class SourceError(ConnectorError):
+    """The path is not something this importer reads; the message says what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """`deskterm import NAME PATH`: read an archive into messages; core ingests them.
+
+    `read` raises SourceError for a path it cannot read (before yielding anything).
+    """
+
+    name: str
+    help: str
+    path_help: str
+    read: Callable[[ImportRequest], ImportStream]
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectorAction:
     """A named operation on the channel (refund, cancel order, ...); always confirmed by a person."""
 
@@ -76,6 +167,26 @@ class Connector:
     channel: ClassVar[str]
     can_send: ClassVar[bool] = False
     can_watch: ClassVar[bool] = False
+    # `deskterm account add <name>`: its one-line help and options; empty: not offered.
+    account_help: ClassVar[str] = ""
+    account_fields: ClassVar[tuple[Field, ...]] = ()
+    # `deskterm import <importer.name> PATH`, one command per importer.
+    importers: ClassVar[tuple[Importer, ...]] = ()
+
+    @classmethod
+    def new_account(cls, name: str, values: dict[str, Any], today: date) -> NewAccount:
+        """The `account add` hook: check the options and say what to store.
+
+        Core builds `deskterm account add <connector> NAME` from `account_help` and
+        `account_fields` (plus --password-stdin when a secret is needed, --replace and --db),
+        checks `choices`, and calls this with every field's value by `Field.key`. Raise
+        ConnectorError with one line for input that cannot work (core exits 2). Core then
+        refuses an existing NAME without --replace, asks for `NewAccount.secret` (prompt, or a
+        line of stdin with --password-stdin) and keeps it in the keyring, stores the account
+        row (this connector's name and channel, `address`, `settings` as JSON), and prints the
+        `notes`. Nothing here may touch the network or the store.
+        """
+        raise ConnectorError(f"{cls.name} accounts are not added from the command line")
 
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.account = account

@@ -174,7 +174,7 @@ def test_wrong_password_is_a_clear_permanent_error(dovecot, mail_account, monkey
 def test_account_test_command_reports_a_working_login_and_a_missing_folder(
     mail_account, db_path, smtp_server
 ):
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from deskterm.cli.main import app
 

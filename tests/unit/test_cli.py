@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from deskterm.cli.main import app
 
@@ -202,3 +205,52 @@ def test_outbox_lists_waiting_replies_and_cancels_one(work_db: Path) -> None:
     code, _, err = run("outbox", "retry", str(queued["id"]), "--as", "zoe", *db)
     assert code == 1
     assert "only a failed reply is retried" in err
+
+
+def test_list_as_json_lines_csv_and_a_count_agree(demo_db: Path) -> None:
+    db = ["--db", str(demo_db)]
+    tickets = json.loads(run("list", "channel:ebay", "--json", *db)[1])
+    lines = run("list", "channel:ebay", "--jsonl", *db)[1].splitlines()
+    table = list(csv.DictReader(io.StringIO(run("list", "channel:ebay", "--csv", *db)[1])))
+    code, count, _ = run("list", "channel:ebay", "--count", *db)
+
+    assert code == 0 and int(count) == len(tickets) > 0
+    assert [json.loads(line) for line in lines] == tickets
+    assert [int(row["id"]) for row in table] == [t["id"] for t in tickets]
+    assert table[0]["tags"] == " ".join(tickets[0]["tags"])
+
+
+def test_the_table_fits_the_terminal(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "72")
+    code, out, _ = run("list", "--limit", "30", "--db", str(demo_db))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 32  # header, 30 tickets, the count
+    assert max(len(line) for line in lines) <= 72
+    assert lines[-1] == "30 tickets"
+
+
+def test_a_usage_error_is_one_line_with_exit_2(demo_db: Path) -> None:
+    code, _, err = run("list", "--limit", "0", "--db", str(demo_db))
+    assert code == 2
+    assert err.count("\n") == 1 and "--limit" in err
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_for_each_shell(shell: str) -> None:
+    code, out, _ = run("completion", shell)
+    assert code == 0 and "_DESKTERM_COMPLETE" in out
+
+
+def test_completion_offers_the_commands() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "deskterm"],
+        env={
+            **os.environ,
+            "_DESKTERM_COMPLETE": "bash_complete",
+            "COMP_WORDS": "deskterm se",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert "plain,search" in result.stdout.splitlines()

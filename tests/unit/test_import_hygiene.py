@@ -14,8 +14,14 @@ import pytest
 
 HEADLESS = [
     "deskterm.cli.main",
+    "deskterm.cli.tickets",
+    "deskterm.cli.outbox",
+    "deskterm.cli.accounts",
+    "deskterm.cli.imports",
+    "deskterm.cli.demo",
     "deskterm.cli.macros",
     "deskterm.cli.sla",
+    "deskterm.imports",
     "deskterm.actions",
     "deskterm.ingest",
     "deskterm.sync.engine",
@@ -27,7 +33,7 @@ HEADLESS = [
     "deskterm.config",
     "deskterm.connectors.demo",
     "deskterm.connectors.email",
-    "deskterm.connectors.email.cli",
+    "deskterm.connectors.email.accounts",
 ]
 
 

@@ -6,11 +6,11 @@ import mailbox
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from deskterm.cli.main import app
-from deskterm.connectors.email.importer import import_maildir, import_mbox
-from deskterm.connectors.email.parse import ParseOptions
+from deskterm.connectors.email.importer import MAILDIR, MBOX
+from deskterm.imports import run_import
 from deskterm.store import open_store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "mail"
@@ -41,26 +41,25 @@ def mbox(tmp_path) -> Path:
 
 
 def test_maildir_import_brings_in_every_message_including_subfolders(maildir, store, tmp_path):
-    options = ParseOptions("archive")
-    result = import_maildir(store, maildir, options, workers=0)
+    result = run_import(store, MAILDIR, maildir, account="archive", workers=0)
     assert result.added == len(fixture_messages()) + 1
     assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == result.added
-    again = import_maildir(store, maildir, options, workers=0)
+    again = run_import(store, MAILDIR, maildir, account="archive", workers=0)
     assert (again.added, again.duplicates) == (0, result.added)
 
 
 def test_import_in_worker_processes_gives_the_same_result(maildir, tmp_path):
     inline = open_store(tmp_path / "inline.db")
     parallel = open_store(tmp_path / "parallel.db")
-    import_maildir(inline, maildir, ParseOptions("archive"), workers=0)
-    import_maildir(parallel, maildir, ParseOptions("archive"), workers=2)
+    run_import(inline, MAILDIR, maildir, account="archive", workers=0)
+    run_import(parallel, MAILDIR, maildir, account="archive", workers=2)
     query = "SELECT external_id, subject, text FROM messages ORDER BY external_id"
     assert inline.conn.execute(query).fetchall() == parallel.conn.execute(query).fetchall()
 
 
 def test_mbox_import_is_idempotent(mbox, store):
-    first = import_mbox(store, mbox, ParseOptions("archive"), workers=0)
-    second = import_mbox(store, mbox, ParseOptions("archive"), workers=0)
+    first = run_import(store, MBOX, mbox, account="archive", workers=0)
+    second = run_import(store, MBOX, mbox, account="archive", workers=0)
     assert first.added == len(fixture_messages())
     assert second.added == 0
 
@@ -85,8 +84,7 @@ def test_a_maildir_import_again_reads_only_new_deliveries(maildir, store, tmp_pa
 
     from deskterm.connectors.email import importer
 
-    options = ParseOptions("archive")
-    first = import_maildir(store, maildir, options, workers=0)
+    first = run_import(store, MAILDIR, maildir, account="archive", workers=0)
     # Another client read a message (new/ -> cur/ with a flag) and one more was delivered.
     read = next((maildir / "new").iterdir())
     read.rename(maildir / "cur" / f"{read.name}:2,S")
@@ -96,7 +94,7 @@ def test_a_maildir_import_again_reads_only_new_deliveries(maildir, store, tmp_pa
     real = importer.parse_file
     monkeypatch.setattr(importer, "parse_file", lambda path: parsed.append(path) or real(path))
 
-    again = import_maildir(store, maildir, options, workers=0)
+    again = run_import(store, MAILDIR, maildir, account="archive", workers=0)
 
     assert (again.added, again.duplicates) == (1, first.added)
     assert len(parsed) == 1 and b"<late@example.net>" in Path(parsed[0]).read_bytes()
@@ -104,7 +102,7 @@ def test_a_maildir_import_again_reads_only_new_deliveries(maildir, store, tmp_pa
     copy = tmp_path / "copy"
     shutil.copytree(maildir, copy)
     parsed.clear()
-    assert import_maildir(store, copy, options, workers=0).added == 0
+    assert run_import(store, MAILDIR, copy, account="archive", workers=0).added == 0
     assert len(parsed) == first.added + 1
 
 
@@ -176,10 +174,10 @@ def test_big_mbox_parsed_in_workers_a_few_chunks_ahead_is_stored_in_mailbox_orde
 
     monkeypatch.setattr(importer, "JOB", 2)
     monkeypatch.setattr(importer, "AHEAD", 2)
-    result = import_mbox(store, mbox, ParseOptions("archive"), workers=2)
+    result = run_import(store, MBOX, mbox, account="archive", workers=2)
     assert result.added == len(fixture_messages())
     inline = open_store(tmp_path / "inline.db")
-    import_mbox(inline, mbox, ParseOptions("archive"), workers=0)
+    run_import(inline, MBOX, mbox, account="archive", workers=0)
     query = "SELECT external_id FROM messages ORDER BY id"
     assert store.conn.execute(query).fetchall() == inline.conn.execute(query).fetchall()
 
@@ -191,8 +189,8 @@ def test_an_import_settles_every_sla_clock_in_worker_processes(maildir, tmp_path
     monkeypatch.setattr(clocks, "SETTLE_JOB", 2)  # several evaluation jobs, not one
     inline = open_store(tmp_path / "inline.db")
     parallel = open_store(tmp_path / "parallel.db")
-    import_maildir(inline, maildir, ParseOptions("archive"), workers=0)
-    import_maildir(parallel, maildir, ParseOptions("archive"), workers=2)
+    run_import(inline, MAILDIR, maildir, account="archive", workers=0)
+    run_import(parallel, MAILDIR, maildir, account="archive", workers=2)
     sla = "SELECT subject, next_deadline, sla_state FROM tickets ORDER BY subject, id"
     settled = parallel.conn.execute(sla).fetchall()
     assert settled == inline.conn.execute(sla).fetchall()
@@ -220,7 +218,7 @@ def test_an_mbox_of_big_mail_is_parsed_a_few_messages_at_a_time(tmp_path, store,
         return real_in_order(pool, work, items, **window)
 
     monkeypatch.setattr(importer.pools, "in_order", watched)
-    result = import_mbox(store, path, ParseOptions("archive"), workers=1)
+    result = run_import(store, MBOX, path, account="archive", workers=1)
     assert result.added == 12
     assert windows[0]["budget"] == 400_000 and windows[0]["weigh"](("abc", None, "")) == 3
     subjects = [r[0] for r in store.conn.execute("SELECT subject FROM messages ORDER BY id")]

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from deskterm import actions
 from deskterm.cli.main import app

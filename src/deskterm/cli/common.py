@@ -1,25 +1,137 @@
-"""What every command module shares: the two consoles, the common options and the failure exit."""
+"""What every command module shares: the state, the common options, printing and the failure exit.
+
+Only click and the standard library at import time: `deskterm --help` and `deskterm search` load
+this, so anything heavier (rich, actions, the config parser) is imported where it is used.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-from rich.console import Console
-from rich.text import Text
+import click
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from deskterm.untrusted import sanitize
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Database file (default: $DESKTERM_DB or the user data folder)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+if TYPE_CHECKING:
+    from deskterm.actions import Done
+    from deskterm.config import Config
+    from deskterm.store import Store
+
+# Style names as the commands use them, as click.style arguments; click drops the colours when
+# the output is not a terminal.
+STYLES: dict[str, dict[str, Any]] = {
+    "bold": {"bold": True},
+    "dim": {"dim": True},
+    "red": {"fg": "red"},
+    "yellow": {"fg": "yellow"},
+}
+
+
+class State:
+    """What every command shares: the settings and, opened on first use, the store."""
+
+    def __init__(self, db: Path | None, config_path: Path | None) -> None:
+        self._db_path = db
+        self.config_path = config_path
+        self._config: Config | None = None
+        self._store: Store | None = None
+
+    @property
+    def db_path(self) -> Path:
+        if self._db_path is None:
+            from deskterm.store import default_db_path
+
+            self._db_path = default_db_path()
+        return self._db_path
+
+    @db_path.setter
+    def db_path(self, path: Path) -> None:
+        self._db_path = path
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            # Reading the settings costs ~15 ms (tomllib, the SLA and keymap sections): only
+            # commands that need them pay.
+            from deskterm.config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def store(self) -> Store:
+        if self._store is None:
+            from deskterm.store import open_store
+
+            self._store = open_store(self.db_path)
+        return self._store
+
+    def actor(self, agent: str | None) -> str:
+        return f"agent:{agent or os.environ.get('DESKTERM_AGENT') or self.config.agent}"
+
+
+def state(db: Path | None = None) -> State:
+    """The shared state of this run; a command's own --db wins over the global one."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = State(None, None)
+    shared: State = root.obj
+    if db is not None:
+        shared.db_path = db
+    return shared
+
+
+db_option = click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Database file (default: $DESKTERM_DB or the user data folder).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+as_option = click.option(
+    "--as", "agent", default=None, help="Act as this agent (default: [agent] name in the config)."
+)
+
+
+def echo(text: str = "", *, style: str | None = None, err: bool = False) -> None:
+    """One line (or several) of text for people; outside text is cleaned of terminal controls."""
+    text = sanitize(text)
+    click.echo(click.style(text, **STYLES[style]) if style else text, err=err)
+
+
+def print_json(value: Any) -> None:
+    """Plain JSON on one line, for scripts (no pretty printer)."""
+    click.echo(json.dumps(value))
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print the reason on stderr, on one line for scripts, and exit with `code`."""
-    err.print(Text(f"deskterm: {message}", style="red"), soft_wrap=True)
-    raise typer.Exit(code)
+    echo(f"deskterm: {message}", style="red", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def run_action(fn: Callable[[], Done], what: str, as_json: bool) -> None:
+    """Run an action; print `what` (or the result as JSON), or its refusal with exit 1."""
+    from dataclasses import asdict
+
+    from deskterm.actions import ActionError
+
+    try:
+        done = fn()
+    except ActionError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(asdict(done))
+    else:
+        echo(what)
+
+
+def open_tui(shared: State, *, sync: bool) -> None:
+    # Textual costs ~150 ms to import; only the TUI pays for it.
+    from deskterm.tui.app import run
+
+    run(shared.db_path, shared.config, sync=sync)

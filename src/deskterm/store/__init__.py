@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
 from deskterm.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -42,8 +40,8 @@ class Store:
     front instead of failing half-way when another process (sync --watch, a second TUI) writes too.
     """
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self._conn = conn
         self.path = path
         self._depth = 0
         self._lock = threading.RLock()
@@ -54,7 +52,7 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -174,9 +172,9 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
-def migrate(db: sqlite_utils.Database) -> None:
+def migrate(conn: sqlite3.Connection) -> None:
     """Bring the file to the newest schema; each step commits with its user_version or not at all."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(MIGRATIONS):
         raise StoreError(
             f"the database is at schema version {current}, newer than this deskterm "
@@ -184,12 +182,12 @@ def migrate(db: sqlite_utils.Database) -> None:
         )
     for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
         try:
-            db.conn.executescript(
+            conn.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
             )
         except sqlite3.Error:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
 
@@ -216,9 +214,8 @@ def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store
         if not memory:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-        db = sqlite_utils.Database(conn)
-        migrate(db)
+        migrate(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"cannot use {resolved or ':memory:'}: {exc}") from exc
-    return Store(db, resolved)
+    return Store(conn, resolved)

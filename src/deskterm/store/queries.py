@@ -6,6 +6,7 @@ Nothing here writes; writes go through deskterm.actions and deskterm.ingest.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -89,6 +90,29 @@ def queue_page(
     offset: int = 0,
 ) -> list[QueueRow]:
     """One page of the queue: rows after the keyset `after` (or from `offset`), in sort order."""
+    sql, params = _queue_sql(flt, now, sort, after)
+    rows = store.conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    width = len(SORTS[sort][0])
+    return [QueueRow(*row[:-width], key=tuple(row[-width:])) for row in rows]
+
+
+def queue_rows(
+    store: Store, flt: Filter, now: datetime, *, sort: Sort = Sort.DEADLINE, limit: int = -1
+) -> Iterator[QueueRow]:
+    """The queue's first `limit` rows (all with -1) in sort order, read as the caller goes.
+
+    One statement for the whole list: paging by keyset would evaluate a text term's full-text
+    match once per page.
+    """
+    sql, params = _queue_sql(flt, now, sort, None)
+    cursor = store.conn.execute(f"{sql} LIMIT ?", [*params, limit])
+    width = len(SORTS[sort][0])
+    while rows := cursor.fetchmany(500):
+        for row in rows:
+            yield QueueRow(*row[:-width], key=tuple(row[-width:]))
+
+
+def _queue_sql(flt: Filter, now: datetime, sort: Sort, after: tuple | None) -> tuple[str, list]:
     where, params = flt.where(now)
     exprs, direction = SORTS[sort]
     if after is not None:
@@ -99,11 +123,9 @@ def queue_page(
     key_cols = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
     sql = (
         f"SELECT {QUEUE_COLUMNS}, {key_cols} FROM tickets t JOIN customers c ON c.id = t.customer_id"
-        f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        f" WHERE {where} ORDER BY {order}"
     )
-    rows = store.conn.execute(sql, [*params, limit, offset]).fetchall()
-    width = len(exprs)
-    return [QueueRow(*row[:-width], key=tuple(row[-width:])) for row in rows]
+    return sql, params
 
 
 def queue_count(store: Store, flt: Filter, now: datetime) -> int:

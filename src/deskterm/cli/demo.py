@@ -1,0 +1,42 @@
+"""`deskterm demo`: build the demo shop's workspace and open the workstation on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from deskterm.cli.common import db_option, echo, fail, open_tui, state
+
+DEMO_NOW_HELP = "Reference time of the workspace, e.g. 2026-11-20T12:00:00Z (default: now)."
+
+
+@click.command()
+@click.option("--seed", type=int, default=1, help="Same seed and --now, same workspace.")
+@click.option("--now", default=None, help=DEMO_NOW_HELP)
+@click.option("--no-open", is_flag=True, help="Build the workspace without opening the TUI.")
+@db_option
+def demo(seed: int, now: str | None, no_open: bool, db: Path | None) -> None:
+    """Build a demo shop's workspace (500+ tickets) and open the workstation on it."""
+    from deskterm.demo import build_demo
+    from deskterm.domain import from_iso, utcnow
+
+    shared = state()
+    if db is None:
+        shared.db_path = shared.db_path.with_name("demo.db")
+        # The default demo file is ours to rebuild; a file the user names is never overwritten.
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{shared.db_path}{suffix}").unlink(missing_ok=True)
+    else:
+        shared.db_path = db
+    try:
+        moment = from_iso(now) if now else utcnow()
+    except ValueError:
+        fail(f"--now {now!r} is not a time like 2026-11-20T12:00:00Z", 2)
+    try:
+        count = build_demo(shared.store(), seed=seed, now=moment)
+    except ValueError as exc:
+        fail(f"{shared.db_path}: {exc}")
+    echo(f"demo workspace: {count} tickets in {shared.db_path}", err=True)
+    if not no_open:
+        open_tui(shared, sync=True)

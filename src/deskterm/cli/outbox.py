@@ -1,0 +1,138 @@
+"""What leaves and arrives: `deskterm outbox` (list, retry, cancel) and `deskterm sync`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from deskterm.cli.common import (
+    as_option,
+    db_option,
+    echo,
+    json_option,
+    print_json,
+    run_action,
+    state,
+)
+
+if TYPE_CHECKING:
+    from deskterm.sync.engine import AccountReport
+
+
+@click.command()
+@click.option("--watch", is_flag=True, help="Keep syncing until interrupted.")
+@click.option("--account", multiple=True, help="Only this account (repeatable).")
+@click.option(
+    "--interval", type=click.FloatRange(min=1), default=30.0, help="Seconds between polls."
+)
+@json_option
+@db_option
+def sync(
+    watch: bool, account: tuple[str, ...], interval: float, as_json: bool, db: Path | None
+) -> None:
+    """Pull new messages and send queued replies for every account."""
+    from deskterm.sync import engine
+
+    shared = state(db)
+
+    def show(report: AccountReport) -> None:
+        from dataclasses import asdict
+
+        if as_json:
+            print_json(asdict(report))
+        elif report.error:
+            echo(f"{report.account}: {report.state}: {report.error}", style="red", err=True)
+        else:
+            echo(
+                f"{report.account}: {report.pulled} new, {report.sent} sent"
+                + (f", {report.failed} failed" if report.failed else "")
+            )
+
+    if not watch:
+        reports = engine.run_once(shared.store(), only=list(account) or None)
+        for report in reports:
+            show(report)
+        if any(r.error for r in reports):
+            raise click.exceptions.Exit(1)
+        return
+    watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
+    watcher.start()
+    try:
+        watcher.stop_event.wait()
+    except KeyboardInterrupt:
+        watcher.stop()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--all", "everything", is_flag=True, help="Include sent and cancelled.")
+@json_option
+@db_option
+@click.pass_context
+def outbox(ctx: click.Context, everything: bool, as_json: bool, db: Path | None) -> None:
+    """Replies on their way out: list them, retry a failed one, cancel one that has not left.
+
+    Without a command, list replies not sent yet (queued, sending, failed).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from deskterm.store import queries
+
+    items = queries.outbox(state(db).store(), everything=everything)
+    if as_json:
+        print_json(items)
+        return
+    for item in items:
+        echo(
+            f"{item['id']:>5}  #{item['ticket_id']:<6} {item['status']:<9} "
+            f"{item['recipient']}  {item['subject']}",
+            style="red" if item["status"] == "failed" else None,
+        )
+        if item["last_error"]:
+            echo(f"       {item['last_error']}", style="dim")
+    echo(f"{len(items)} replies", style="dim")
+
+
+item_arg = click.argument("item", metavar="ITEM", type=int)
+
+
+@outbox.command("retry")
+@item_arg
+@as_option
+@db_option
+def outbox_retry(item: int, agent: str | None, db: Path | None) -> None:
+    """Send a failed reply again with the next sync.
+
+    ITEM: outbox item number.
+    """
+    from deskterm import actions
+
+    shared = state(db)
+    run_action(
+        lambda: actions.retry_send(shared.store(), item, actor=shared.actor(agent)),
+        f"outbox item {item} will be sent with the next sync",
+        False,
+    )
+
+
+@outbox.command("cancel")
+@item_arg
+@as_option
+@db_option
+def outbox_cancel(item: int, agent: str | None, db: Path | None) -> None:
+    """Stop a reply that has not left (its text stays in the ticket's history).
+
+    ITEM: outbox item number.
+    """
+    from deskterm import actions
+
+    shared = state(db)
+    run_action(
+        lambda: actions.cancel_send(shared.store(), item, actor=shared.actor(agent)),
+        f"outbox item {item} cancelled",
+        False,
+    )
+
+
+COMMANDS = (sync, outbox)
