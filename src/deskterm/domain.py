@@ -231,7 +231,8 @@ class OrderSnapshot:
     where the channel has them, "id", "sku", "variant" and "refundable" (quantity left to refund).
     `carrier`, `tracking_number` and `tracking_url` repeat the latest fulfillment's tracking.
     `customer_ref` is the channel's id of the buyer (CustomerProfile.external_id); `changed_at`
-    the channel's last change to the order, which incremental pulls page by.
+    the channel's last change to the order, which incremental pulls page by. `ship_by` and
+    `deliver_by` are the latest moments the marketplace promised the buyer, where it has them.
     """
 
     account: str
@@ -259,6 +260,8 @@ class OrderSnapshot:
     admin_url: str = ""
     customer_ref: str = ""
     changed_at: datetime | None = None
+    ship_by: datetime | None = None
+    deliver_by: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

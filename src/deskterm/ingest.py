@@ -152,7 +152,31 @@ def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at:
         customer_id = (
             _customer_for(conn, identities, order.customer_name, at) if identities else None
         )
-        store_orders.save_order(conn, order, identities, customer_id, at)
+        order_row = store_orders.save_order(conn, order, identities, customer_id, at)
+        if customer_id is not None:
+            _link_waiting_tickets(conn, order_row, order.number, customer_id)
+
+
+def _link_waiting_tickets(
+    conn: sqlite3.Connection, order_row: int, number: str, customer_id: int
+) -> None:
+    """The customer's tickets that named the order before it was stored now link to it (relay
+    mail about an Amazon order often arrives before the order sync has seen the order)."""
+    waiting = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM tickets WHERE customer_id = ? AND order_id IS NULL", (customer_id,)
+        )
+    ]
+    if not waiting:
+        return
+    phrase = '"' + number.lstrip("#").replace('"', '""') + '"'
+    conn.execute(
+        "UPDATE tickets SET order_id = ? WHERE id IN (SELECT m.ticket_id FROM messages_fts f"
+        " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"
+        " AND m.ticket_id IN (SELECT value FROM json_each(?)))",
+        (order_row, phrase, json.dumps(waiting)),
+    )
 
 
 def upsert_profiles(conn: sqlite3.Connection, profiles: Iterable[CustomerProfile], at: str) -> None:

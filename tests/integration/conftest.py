@@ -1,4 +1,5 @@
-"""Real servers on loopback for the email tests: Dovecot (IMAP) and aiosmtpd (SMTP).
+"""Real servers on loopback: Dovecot (IMAP) and aiosmtpd (SMTP) for the email tests, a fake
+Amazon SP-API and LWA server (amazon_fake.py) for the Amazon tests.
 
 Dovecot runs from a throw-away config in a temp folder: passwd-file users with plain passwords,
 Maildir storage, no TLS, logs to a file. One server per test session (and per xdist worker);
@@ -7,6 +8,7 @@ each test gets its own mailbox user, so tests never see each other's mail.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from .amazon_fake import CLIENT_ID, CLIENT_SECRET, MARKETPLACE, REFRESH_TOKEN, FakeServer, FakeSpApi
 from .servers import DOVECOT, PASSWORD, Dovecot, free_port, running_dovecot
 
 
@@ -110,3 +113,43 @@ def mail_account(dovecot, tmp_path, monkeypatch, store):
         return account
 
     return make
+
+
+@pytest.fixture
+def amazon_api() -> Iterator[FakeSpApi]:
+    """A fake SP-API and LWA server on 127.0.0.1; no request may break Amazon's Swagger files."""
+    with FakeServer(FakeSpApi()) as fake:
+        yield fake
+    assert fake.violations == []
+
+
+_amazon_names = itertools.count(1)
+
+
+@pytest.fixture
+def amazon_account(amazon_api, monkeypatch, store):
+    """A deskterm Amazon account (in the store too) talking to the fake, credentials in env."""
+    from deskterm.connector import Account
+    from deskterm.secrets import env_name
+
+    # Rate-limit buckets are per account and process: a fresh name gets fresh buckets.
+    name = f"amazon-{os.getpid()}-{next(_amazon_names)}"
+    for key, value in (
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("refresh_token", REFRESH_TOKEN),
+    ):
+        monkeypatch.setenv(env_name(name, key), value)
+    settings = {
+        "region": "eu",
+        "marketplace": MARKETPLACE,
+        "endpoint": amazon_api.base_url,
+        "token_url": f"{amazon_api.base_url}/auth/o2/token",
+    }
+    with store.tx() as conn:
+        conn.execute(
+            "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
+            " VALUES (?, 'amazon', 'amazon', '', ?, '2026-11-20T00:00:00Z')",
+            (name, json.dumps(settings)),
+        )
+    return Account(name, "amazon", "amazon", "", settings)

@@ -54,8 +54,9 @@ def save_order(
         "INSERT INTO orders (account, external_id, number, customer_id, status,"
         " fulfillment_status, total, currency, placed_at, carrier, tracking_number,"
         " tracking_url, items, updated_at, financial_status, note, tags, shipping_address,"
-        " fulfillments, refunds, status_url, admin_url, customer_ref, changed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " fulfillments, refunds, status_url, admin_url, customer_ref, changed_at, ship_by,"
+        " deliver_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?)"
         " ON CONFLICT (account, external_id) DO UPDATE SET number = excluded.number,"
         " customer_id = COALESCE(orders.customer_id, excluded.customer_id),"
         " status = excluded.status, fulfillment_status = excluded.fulfillment_status,"
@@ -67,7 +68,8 @@ def save_order(
         " shipping_address = excluded.shipping_address, fulfillments = excluded.fulfillments,"
         " refunds = excluded.refunds, status_url = excluded.status_url,"
         " admin_url = excluded.admin_url, customer_ref = excluded.customer_ref,"
-        " changed_at = excluded.changed_at"
+        " changed_at = excluded.changed_at, ship_by = excluded.ship_by,"
+        " deliver_by = excluded.deliver_by"
         " RETURNING id",
         (
             order.account,
@@ -94,6 +96,8 @@ def save_order(
             order.admin_url,
             order.customer_ref or None,
             _optional_iso(order.changed_at),
+            _optional_iso(order.ship_by),
+            _optional_iso(order.deliver_by),
         ),
     ).fetchone()
     order_id = row[0]

@@ -302,6 +302,12 @@ CREATE TABLE customer_profiles (
 CREATE INDEX customer_profiles_customer ON customer_profiles(customer_id);
 """
 
+V9_ORDER_PROMISES = """
+-- What a marketplace promised the buyer: ship by, deliver by (Amazon's latest moments).
+ALTER TABLE orders ADD COLUMN ship_by TEXT;
+ALTER TABLE orders ADD COLUMN deliver_by TEXT;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -312,4 +318,5 @@ MIGRATIONS: list[str] = [
     V6_MAILBOX_CHANGES,
     V7_FTS_PER_BATCH,
     V8_ORDER_DETAIL,
+    V9_ORDER_PROMISES,
 ]
