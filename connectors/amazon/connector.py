@@ -8,20 +8,20 @@ Messaging and Solicitations APIs for the messages and review requests Amazon all
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
 from deskterm import secrets
-from deskterm.connector import Account, Connector, PermanentError
+from deskterm.connector import Account, Connector, Field, NewAccount, PermanentError
 from deskterm.domain import Batch, OrderSnapshot, to_iso, utcnow
 
+from . import accounts
+from .accounts import FIRST_SYNC_DAYS, SECRETS
 from .auth import LWA_TOKEN_URL, LwaAuth
 from .client import ROLES, Refused, Rejected, SpApi
 from .orders import snapshot
 from .regions import ENDPOINTS, check_marketplace
 
-# A new account's first sync reaches this far back; older orders rarely come up in support.
-FIRST_SYNC_DAYS = 30
-SECRETS = ("client_id", "client_secret", "refresh_token")
 # An order id no seller has: asking about it tells a missing role (403) from a granted one (404).
 PROBE_ORDER = "000-0000000-0000000"
 
@@ -40,6 +40,12 @@ def credentials(account_name: str) -> dict[str, str]:
 class AmazonConnector(Connector):
     name = "amazon"
     channel = "amazon"
+    account_help: ClassVar[str] = accounts.HELP
+    account_fields: ClassVar[tuple[Field, ...]] = accounts.FIELDS
+
+    @classmethod
+    def new_account(cls, name: str, values: dict[str, Any], today: date) -> NewAccount:
+        return accounts.new_account(values)
 
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(account, clock=clock)

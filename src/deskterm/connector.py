@@ -101,6 +101,8 @@ class NewAccount:
     settings: dict[str, Any]
     secret: str | None = None  # the secret to ask for ("password"), or None when none is needed
     notes: tuple[str, ...] = ()  # lines to print once the account is stored
+    # More secrets, each asked for in turn and kept under its own key ("refresh_token").
+    keyed_secrets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +183,9 @@ class Connector:
         `account_fields` (plus --password-stdin when a secret is needed, --replace and --db),
         checks `choices`, and calls this with every field's value by `Field.key`. Raise
         ConnectorError with one line for input that cannot work (core exits 2). Core then
-        refuses an existing NAME without --replace, asks for `NewAccount.secret` (prompt, or a
-        line of stdin with --password-stdin) and keeps it in the keyring, stores the account
+        refuses an existing NAME without --replace, asks for `NewAccount.secret` and then each of
+        `keyed_secrets` (prompt, or a line of stdin each with --password-stdin) and keeps them in
+        the keyring, stores the account
         row (this connector's name and channel, `address`, `settings` as JSON), and prints the
         `notes`. Nothing here may touch the network or the store.
         """

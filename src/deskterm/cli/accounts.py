@@ -54,7 +54,7 @@ def _add_command(cls: type[Connector]) -> click.Command:
         click.Option(
             ["--password-stdin"],
             is_flag=True,
-            help="Read the password (or token) from standard input.",
+            help="Read the password (or token; several: a line each) from standard input.",
         ),
         click.Option(["--replace"], is_flag=True, help="Overwrite an account of the same name."),
     ]
@@ -95,13 +95,16 @@ def _add_account(
     store = state(db).store()
     if account(store, name) and not replace:
         fail(f"account {name!r} already exists; pass --replace to overwrite it")
-    stored = "no secret needed"
-    if new.secret:
-        secret = _read_secret(new.secret, password_stdin)
+    asked = [("password", new.secret)] if new.secret else []
+    asked += [(key, key.replace("_", " ")) for key in new.keyed_secrets]
+    where = ""
+    for key, what in asked:
+        secret = _read_secret(what, password_stdin)
         try:
-            stored = f"{new.secret} stored in: {secrets.set_secret(name, secret)}"
+            where = secrets.set_secret(name, secret, key)
         except secrets.SecretError as exc:
             fail(str(exc))
+    stored = f"{', '.join(w for _, w in asked)} stored in: {where}" if asked else "no secret needed"
     save_account(
         store,
         name,
