@@ -14,13 +14,13 @@ never imports a connector and a connector never imports the CLI:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from deskterm.domain import (
     Batch,
@@ -150,12 +150,64 @@ class Importer:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """What a connector action did, in the channel's words, for the ticket's timeline.
+
+    `text` is one line a person reads ("refund of 59.00 EUR created on #1001"); `external_id` is
+    the channel's id of what the action created (a refund, a cancel job), if any; `data` is the
+    channel's answer as JSON-able values for scripts (`--json`).
+    """
+
+    text: str
+    external_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RunAction(Protocol):
+    def __call__(self, params: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome: ...
+
+
+class PreviewAction(Protocol):
+    def __call__(self, params: Mapping[str, Any]) -> str: ...
+
+
+class ConfirmAction(Protocol):
+    def __call__(
+        self, params: Mapping[str, Any], *, idempotency_key: str
+    ) -> ActionOutcome | None: ...
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectorAction:
-    """A named operation on the channel (refund, cancel order, ...); always confirmed by a person."""
+    """A named operation on the channel (refund, cancel order, ...); a person always confirms it.
+
+    deskterm.connector_calls runs it: the intent (with a fresh `idempotency_key`) is recorded in
+    the ticket's timeline first, `run` is called outside any database transaction, and what it
+    returns or raises is recorded after. The same key is passed again whenever the same intent is
+    retried, so a channel that honours it (Shopify's `@idempotent(key:)`) never acts twice.
+
+    - `run(params, *, idempotency_key)` does it and returns the ActionOutcome. Raise
+      PermanentError when the channel refused (it did not act; its own error text is shown);
+      any other failure, TemporaryError included (a timeout may come after the channel acted),
+      leaves the outcome unknown.
+    - `preview(params)` (optional) says what `run` would do, computed by the channel (Shopify's
+      `suggestedRefund`), without changing anything; shown before a person confirms.
+    - `idempotent`: the channel itself ignores a repeated `idempotency_key`, so an unknown
+      outcome is resolved by running again with the same key.
+    - `confirm(params, *, idempotency_key)` (optional), for channels without idempotency keys:
+      after an unknown outcome, the ActionOutcome if the action did happen, None if it certainly
+      did not (it is then run again); raise ConnectorError when the channel cannot tell.
+
+    An action with neither `idempotent` nor `confirm` is never repeated automatically: an
+    unknown outcome waits for a person to check the channel.
+    """
 
     name: str
     description: str
-    run: Callable[[dict[str, Any]], str]
+    run: RunAction
+    preview: PreviewAction | None = None
+    confirm: ConfirmAction | None = None
+    idempotent: bool = False
 
 
 class Connector:
@@ -231,6 +283,7 @@ class Connector:
         return []
 
     def actions(self) -> list[ConnectorAction]:
+        """The named actions this account offers (deskterm.connector_calls runs them)."""
         return []
 
     def close(self) -> None:

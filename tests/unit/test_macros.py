@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -460,11 +461,11 @@ class FakeShop(connector.Connector):
     fail: ClassVar[bool] = False
 
     def actions(self) -> list[connector.ConnectorAction]:
-        def refund(params: dict) -> str:
+        def refund(params: Mapping, *, idempotency_key: str) -> connector.ActionOutcome:
             if FakeShop.fail:
-                raise connector.TemporaryError("shop is down")
-            FakeShop.calls.append(params)
-            return f"refund {params['order']} created"
+                raise connector.PermanentError("Order is already fully refunded")
+            FakeShop.calls.append(dict(params))
+            return connector.ActionOutcome(f"refund {params['order']} created")
 
         return [connector.ConnectorAction("refund", "Refund an order", refund)]
 
@@ -499,24 +500,35 @@ def test_a_confirmed_connector_action_runs_and_is_recorded(
     store: Store, ticket_for, stock, fake_shop
 ) -> None:
     ticket = ticket_for(order())
-    apply(stock.get("refund-order"), store, ticket, confirm=True, config=CONFIG, at=NOW)
+    done = apply(stock.get("refund-order"), store, ticket, confirm=True, config=CONFIG, at=NOW)
     assert fake_shop.calls == [{"order": "#1001", "amount": "59.00", "currency": "EUR"}]
-    note = store.conn.execute("SELECT text FROM messages WHERE direction = 'note'").fetchone()[0]
-    assert note == "Connector action shopify.refund: refund #1001 created"
+    timeline = [e for e in macros.applied_events(store, done) if e["kind"].startswith("connector")]
+    assert [(e["kind"], e["actor"]) for e in timeline] == [
+        ("connector_started", "macro:refund-order"),
+        ("connector_done", "connector:shop"),
+    ]
+    assert timeline[1]["data"]["text"] == "refund #1001 created"
     assert ticket_row(store, ticket)[0] == "solved"
     with pytest.raises(MacroError, match="ran a connector action"):
         undo_macro(store, "refund-order")
 
 
-def test_a_failing_connector_action_rolls_back_the_reply(
+def test_a_refused_connector_action_stops_the_macro_before_its_reply(
     store: Store, ticket_for, stock, fake_shop
 ) -> None:
     fake_shop.fail = True
     ticket = ticket_for(order())
     before = (events(store), ticket_row(store, ticket))
-    with pytest.raises(MacroError, match=r"shopify\.refund failed: TemporaryError: shop is down"):
+    with pytest.raises(
+        MacroError, match=r"shopify\.refund failed: Order is already fully refunded; the other"
+    ):
         apply(stock.get("refund-order"), store, ticket, confirm=True, config=CONFIG)
-    assert (events(store), ticket_row(store, ticket)) == before
+    assert events(store) == [
+        *before[0],
+        ("connector_started", "macro:refund-order"),
+        ("connector_failed", "connector:shop"),
+    ]
+    assert ticket_row(store, ticket) == before[1]
     assert outbox(store) == []
 
 

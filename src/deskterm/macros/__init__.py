@@ -2,8 +2,10 @@
 
 `load_macros()` reads the stock pack and the user's folder (which adds to it and overrides it by
 name) and reports problems instead of raising; `preview()` renders a macro against one ticket into
-its text and its list of steps; `apply()` runs those steps through `deskterm.actions` in one
-transaction, so a failing step leaves the ticket as it was; `undo_macro()` reverts one application.
+its text and its list of steps; `apply()` runs confirmed connector actions first through
+`deskterm.connector_calls` (never inside a transaction), then the other steps through
+`deskterm.actions` in one transaction, so a failing step leaves the ticket as it was;
+`undo_macro()` reverts one application.
 
 A TOML macro looks like::
 
@@ -50,10 +52,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from deskterm import actions
+from deskterm import actions, connector_calls
 from deskterm.actions import ActionError, Done
 from deskterm.config import Config, ConfigError, config_dir, load_config
-from deskterm.connector import Account, connector_for
 from deskterm.content import sanitize
 from deskterm.domain import Priority, Status, from_iso, to_iso, utcnow
 from deskterm.keys import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
@@ -89,8 +90,6 @@ ACTION_KINDS = ("status", "priority", "tag", "untag", "assign", "escalate", "sno
 TOML_KEYS = frozenset(
     {"name", "description", "key", "after", "channels", "reply", "note", "actions"}
 )
-# Notes that record a connector action start with this, so undo can tell them apart.
-CONNECTOR_NOTE_PREFIX = "Connector action "
 MAX_ORDERS = 20
 
 
@@ -1010,43 +1009,7 @@ def preview(
     return Preview(item, ticket_id, agent_name, text, tuple(steps))
 
 
-# --- apply -----------------------------------------------------------------------------------
-
-ActionRunner = Callable[[Store, int, str, Mapping[str, Any]], str]
-
-
-def run_connector_action(store: Store, ticket_id: int, name: str, params: Mapping[str, Any]) -> str:
-    """Run a connector's named action (e.g. "shopify.refund") on the account that fits the ticket."""
-    connector_name, _, action_name = name.partition(".")
-    accounts = _rows(
-        store,
-        "SELECT a.name, a.connector, a.channel, a.address, a.settings FROM accounts a"
-        " WHERE a.connector = ? AND a.enabled = 1 ORDER BY"
-        " a.name != (SELECT o.account FROM orders o JOIN tickets t ON t.order_id = o.id"
-        " WHERE t.id = ?), a.name != (SELECT account FROM tickets WHERE id = ?), a.name",
-        (connector_name, ticket_id, ticket_id),
-    )
-    if not accounts:
-        raise MacroError(f"no enabled account uses the {connector_name} connector")
-    try:
-        connector = connector_for(Account.from_row(accounts[0]))
-        try:
-            offered = {a.name: a for a in connector.actions()}
-            action = offered.get(action_name) or offered.get(name)
-            if action is None:
-                raise MacroError(
-                    f"{connector_name} has no action {action_name!r}; it offers: "
-                    f"{', '.join(sorted(offered)) or 'none'}"
-                )
-            return action.run(dict(params))
-        finally:
-            connector.close()
-    except MacroError:
-        raise
-    # A connector's own failure, whatever its type, must roll the macro back with a message.
-    except Exception as exc:
-        raise MacroError(f"{name} failed: {_describe_exception(exc)}") from None
-
+# --- apply ---------------------------------------------------------------------------------
 
 # Steps that are one action on the ticket, taking the step's value as is.
 TICKET_STEPS = {
@@ -1062,23 +1025,35 @@ TICKET_STEPS = {
 
 
 def _execute(
-    store: Store,
-    ticket_id: int,
-    step: Step,
-    actor: str,
-    at: datetime,
-    levels: tuple[str, ...],
-    run_action: ActionRunner,
+    store: Store, ticket_id: int, step: Step, actor: str, at: datetime, levels: tuple[str, ...]
 ) -> Done:
-    value = step.value
     if step.kind == "escalate":
-        return actions.escalate(store, ticket_id, value, actor=actor, levels=levels, at=at)
-    if step.kind in TICKET_STEPS:
-        return TICKET_STEPS[step.kind](store, ticket_id, value, actor=actor, at=at)
-    result = run_action(store, ticket_id, value, step.params)
-    return actions.note(
-        store, ticket_id, f"{CONNECTOR_NOTE_PREFIX}{value}: {result}", actor=actor, at=at
-    )
+        return actions.escalate(store, ticket_id, step.value, actor=actor, levels=levels, at=at)
+    return TICKET_STEPS[step.kind](store, ticket_id, step.value, actor=actor, at=at)
+
+
+def _run_connector(
+    store: Store, item: Macro, ticket_id: int, step: Step, agent: str, at: datetime
+) -> list[Done]:
+    """Run one confirmed connector step outside any transaction; MacroError unless it is done."""
+    try:
+        call = connector_calls.run(
+            store,
+            ticket_id,
+            step.value,
+            step.params,
+            confirmed_by=f"agent:{agent}",
+            actor=item.actor,
+            at=at,
+        )
+    except connector_calls.CallError as exc:
+        raise MacroError(f"macro {item.name}: {exc}; nothing was changed") from None
+    if call.status != "done":
+        raise MacroError(
+            f"{step.value} {call.status}: {call.outcome}; "
+            f"the other steps of macro {item.name} were not applied"
+        )
+    return [Done(event_id) for event_id in connector_calls.event_ids(store, call)]
 
 
 def apply(
@@ -1090,40 +1065,36 @@ def apply(
     confirm: bool = False,
     config: Config | None = None,
     at: datetime | None = None,
-    run_action: ActionRunner = run_connector_action,
 ) -> list[Done]:
-    """Apply `item` to one ticket: every step in one transaction, all or nothing.
+    """Apply `item` to one ticket.
 
-    The steps are planned again inside the transaction, so they act on the ticket as it is now.
-    Connector actions run last (the network is the one step that cannot be rolled back) and only
-    with `confirm=True`.
+    Connector actions need `confirm=True` (a person said yes) and run first, each through
+    deskterm.connector_calls: never inside a transaction, each step in the ticket's timeline.
+    If one does not end done, the macro stops: a reply saying "refunded" must not follow a failed
+    refund. The other steps then run in one transaction, all or nothing, planned again inside it
+    so they act on the ticket as it is now.
     """
     config = _config(config)
     at = at or utcnow()
+    agent_name, steps = _plan(item, store, ticket_id, agent, config, at)
+    pending = [s for s in steps if s.needs_confirmation]
+    if pending and not confirm:
+        raise MacroError(
+            f"macro {item.name} runs {', '.join(s.value for s in pending)}, which must be "
+            "confirmed; nothing was changed"
+        )
     done: list[Done] = []
+    for step in pending:
+        done.extend(_run_connector(store, item, ticket_id, step, agent_name, at))
     with store.tx():
         _, steps = _plan(item, store, ticket_id, agent, config, at)
-        pending = [s for s in steps if s.needs_confirmation]
-        if pending and not confirm:
-            raise MacroError(
-                f"macro {item.name} runs {', '.join(s.value for s in pending)}, which must be "
-                "confirmed; nothing was changed"
-            )
-        ordered = [s for s in steps if s.kind != "connector"] + pending
-        for number, step in enumerate(ordered, start=1):
+        ticket_steps = [s for s in steps if s.kind != "connector"]
+        for number, step in enumerate(ticket_steps, start=1):
             if step.skip:
                 continue
             try:
                 done.append(
-                    _execute(
-                        store,
-                        ticket_id,
-                        step,
-                        item.actor,
-                        at,
-                        config.escalation_levels,
-                        run_action,
-                    )
+                    _execute(store, ticket_id, step, item.actor, at, config.escalation_levels)
                 )
             except ActionError as exc:
                 raise MacroError(
@@ -1187,16 +1158,15 @@ def undo_macro(store: Store, name: str, *, at: datetime | None = None) -> list[D
         ids = last_application(store, name)
         if not ids:
             raise MacroError(f"macro {name} has nothing to undo")
-        connector_notes = _rows(
+        started = _rows(
             store,
-            "SELECT m.text FROM events e JOIN messages m ON m.id = json_extract(e.data, '$.message')"
-            f" WHERE e.id IN ({','.join('?' * len(ids))}) AND e.kind = 'note'"
-            " AND m.text LIKE ?",
-            (*ids, f"{CONNECTOR_NOTE_PREFIX}%"),
+            "SELECT json_extract(data, '$.action') AS action FROM events"
+            f" WHERE id IN ({','.join('?' * len(ids))}) AND kind = 'connector_started'",
+            tuple(ids),
         )
-        if connector_notes:
+        if started:
             raise MacroError(
-                f"macro {name} ran a connector action ({connector_notes[0]['text']}); "
+                f"macro {name} ran a connector action ({started[0]['action']}); "
                 "that cannot be undone here, so nothing was undone"
             )
         try:

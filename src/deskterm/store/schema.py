@@ -308,6 +308,36 @@ ALTER TABLE orders ADD COLUMN ship_by TEXT;
 ALTER TABLE orders ADD COLUMN deliver_by TEXT;
 """
 
+# Connector actions (refund, cancel, ...) as intents with their outcome: the network call runs
+# between two short transactions, and the stable idempotency key makes a retry after a crash safe.
+# status: proposed (by a rule, waiting for a person), queued (to be retried), running (called
+# under a lease until lease_until), done, failed (the channel refused), uncertain (a person must
+# check the channel), dismissed.
+V10_CONNECTOR_CALLS = """
+CREATE TABLE connector_calls (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    idempotency_key TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    proposed_by TEXT NOT NULL,
+    confirmed_by TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    owner TEXT,
+    lease_until TEXT,
+    next_attempt_at TEXT,
+    outcome TEXT NOT NULL DEFAULT '',
+    external_id TEXT,
+    result TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX connector_calls_ticket ON connector_calls(ticket_id, id);
+CREATE INDEX connector_calls_due ON connector_calls(status, next_attempt_at);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -319,4 +349,5 @@ MIGRATIONS: list[str] = [
     V7_FTS_PER_BATCH,
     V8_ORDER_DETAIL,
     V9_ORDER_PROMISES,
+    V10_CONNECTOR_CALLS,
 ]

@@ -1,0 +1,167 @@
+"""Connector calls in the store: the intent rows of connector actions and their outcome.
+
+deskterm.connector_calls decides; these helpers only read and write, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from deskterm.domain import to_iso
+from deskterm.store import Store
+
+COLUMNS = (
+    "id, ticket_id, account, action, params, idempotency_key, status, proposed_by, confirmed_by,"
+    " attempts, owner, lease_until, next_attempt_at, outcome, external_id, result"
+)
+
+
+def _dict(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    found = {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+    found["params"] = json.loads(found["params"])
+    found["result"] = json.loads(found["result"])
+    return found
+
+
+def _first(cursor: sqlite3.Cursor) -> dict[str, Any] | None:
+    row = cursor.fetchone()
+    return None if row is None else dict(zip((c[0] for c in cursor.description), row, strict=True))
+
+
+def account_for(conn: sqlite3.Connection, connector: str, ticket_id: int) -> dict | None:
+    """The enabled account of `connector` that fits the ticket: its order's, its own, else first."""
+    cursor = conn.execute(
+        "SELECT a.name, a.connector, a.channel, a.address, a.settings FROM accounts a"
+        " WHERE a.connector = ? AND a.enabled = 1 ORDER BY"
+        " a.name != (SELECT o.account FROM orders o JOIN tickets t ON t.order_id = o.id"
+        " WHERE t.id = ?), a.name != (SELECT account FROM tickets WHERE id = ?), a.name"
+        " LIMIT 1",
+        (connector, ticket_id, ticket_id),
+    )
+    return _first(cursor)
+
+
+def account_row(conn: sqlite3.Connection, name: str) -> dict | None:
+    """The account called `name`, enabled or not."""
+    cursor = conn.execute(
+        "SELECT name, connector, channel, address, settings FROM accounts WHERE name = ?", (name,)
+    )
+    return _first(cursor)
+
+
+def insert(
+    conn: sqlite3.Connection,
+    *,
+    ticket_id: int,
+    account: str,
+    action: str,
+    params: Mapping[str, Any],
+    key: str,
+    status: str,
+    proposed_by: str,
+    at: datetime,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO connector_calls (ticket_id, account, action, params, idempotency_key,"
+        " status, proposed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket_id,
+            account,
+            action,
+            json.dumps(dict(params), ensure_ascii=False),
+            key,
+            status,
+            proposed_by,
+            to_iso(at),
+            to_iso(at),
+        ),
+    )
+    return cur.lastrowid
+
+
+def get(conn: sqlite3.Connection, call_id: int) -> dict[str, Any] | None:
+    cursor = conn.execute(f"SELECT {COLUMNS} FROM connector_calls WHERE id = ?", (call_id,))
+    row = cursor.fetchone()
+    return None if row is None else _dict(cursor, row)
+
+
+def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:
+    """Every connector call of one ticket, oldest first."""
+    cursor = store.conn.execute(
+        f"SELECT {COLUMNS} FROM connector_calls WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+    )
+    return [_dict(cursor, row) for row in cursor.fetchall()]
+
+
+def claim(
+    conn: sqlite3.Connection,
+    call_id: int,
+    *,
+    owner: str,
+    lease_until: datetime,
+    confirmed_by: str | None,
+    at: datetime,
+) -> None:
+    """Mark the call running under `owner`'s lease; one more attempt."""
+    conn.execute(
+        "UPDATE connector_calls SET status = 'running', owner = ?, lease_until = ?,"
+        " confirmed_by = COALESCE(?, confirmed_by), attempts = attempts + 1,"
+        " next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+        (owner, to_iso(lease_until), confirmed_by, to_iso(at), call_id),
+    )
+
+
+def record(
+    conn: sqlite3.Connection,
+    call_id: int,
+    *,
+    status: str,
+    outcome: str,
+    at: datetime,
+    external_id: str | None = None,
+    result: Mapping[str, Any] | None = None,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """Write where the call ended up; the lease is given back."""
+    conn.execute(
+        "UPDATE connector_calls SET status = ?, outcome = ?, external_id = ?, result = ?,"
+        " next_attempt_at = ?, owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        (
+            status,
+            outcome,
+            external_id,
+            json.dumps(dict(result or {}), ensure_ascii=False),
+            to_iso(next_attempt_at) if next_attempt_at else None,
+            to_iso(at),
+            call_id,
+        ),
+    )
+
+
+def due(conn: sqlite3.Connection, now: datetime) -> list[int]:
+    """Calls to pick up again: running under an expired lease, or queued and due."""
+    moment = to_iso(now)
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM connector_calls WHERE (status = 'running' AND lease_until < ?)"
+            " OR (status = 'queued' AND next_attempt_at <= ?) ORDER BY id",
+            (moment, moment),
+        )
+    ]
+
+
+def event_ids(store: Store, ticket_id: int, call_id: int) -> list[int]:
+    """The timeline events of one call, oldest first."""
+    return [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT id FROM events WHERE ticket_id = ? AND kind LIKE 'connector\\_%' ESCAPE '\\'"
+            " AND json_extract(data, '$.call') = ? ORDER BY id",
+            (ticket_id, call_id),
+        )
+    ]
