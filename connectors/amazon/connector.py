@@ -12,11 +12,19 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from deskterm import secrets
-from deskterm.connector import Account, Connector, Field, NewAccount, PermanentError
+from deskterm.connector import (
+    Account,
+    Connector,
+    ConnectorAction,
+    Field,
+    NewAccount,
+    PermanentError,
+)
 from deskterm.domain import Batch, OrderSnapshot, to_iso, utcnow
 
 from . import accounts
 from .accounts import FIRST_SYNC_DAYS, SECRETS
+from .actions import AmazonActions
 from .auth import LWA_TOKEN_URL, LwaAuth
 from .client import ROLES, Refused, Rejected, SpApi
 from .orders import snapshot
@@ -104,6 +112,9 @@ class AmazonConnector(Connector):
             yield Batch([], next_cursor, orders=orders)
             if not page:
                 return
+
+    def actions(self) -> list[ConnectorAction]:
+        return AmazonActions(lambda: self.api, self.clock).all()
 
     def order(self, order_id: str) -> OrderSnapshot:
         """The order as Amazon has it now (getOrder), for a look before a message is sent."""
