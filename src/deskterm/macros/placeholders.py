@@ -1,0 +1,107 @@
+"""The placeholders templates see for one ticket: ticket, customer, order(s), agent and shop, as
+records of sanitized values with the empty ones left out (so they count as missing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from deskterm.config import Config
+from deskterm.content import sanitize
+from deskterm.domain import from_iso
+from deskterm.macros.model import MacroError
+from deskterm.macros.templates import Record
+from deskterm.store import Store
+from deskterm.store import macros as reads
+
+MAX_ORDERS = 20
+
+
+def _clean(value: Any, path: str) -> Any:
+    """Untrusted values made safe to put in a reply; empties dropped so they count as missing."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, dict):
+        return _record(path, value)
+    if isinstance(value, list):
+        return [_clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _record(path: str, values: Mapping[str, Any]) -> Record:
+    return Record(
+        path,
+        {
+            key: _clean(value, f"{path}.{key}")
+            for key, value in values.items()
+            if value is not None and value != ""
+        },
+    )
+
+
+def _order_record(path: str, row: dict[str, Any]) -> Record:
+    try:
+        items = json.loads(row["items"] or "[]")
+    except json.JSONDecodeError:
+        items = []
+    return _record(
+        path,
+        {
+            **{k: row[k] for k in ("number", "status", "fulfillment_status", "carrier")},
+            **{k: row[k] for k in ("tracking_number", "tracking_url", "total", "currency")},
+            "items": items if isinstance(items, list) else [],
+            "placed_at": from_iso(row["placed_at"]),
+        },
+    )
+
+
+def _first_name(name: str) -> str | None:
+    # An address or handle in the name field is not a name to greet anyone by.
+    first = name.strip().split()[0] if name.strip() else ""
+    return first if first and "@" not in first else None
+
+
+def placeholders(
+    store: Store, ticket_id: int, *, agent: str | None, config: Config
+) -> dict[str, Any]:
+    """The values templates see for one ticket; placeholders without a value are left out."""
+    ticket = reads.ticket(store, ticket_id)
+    if ticket is None:
+        raise MacroError(f"there is no ticket #{ticket_id}")
+    if ticket["merged_into"] is not None:
+        raise MacroError(f"ticket #{ticket_id} was merged into #{ticket['merged_into']}")
+    name = reads.customer_name(store, ticket["customer_id"])
+    identities = reads.identities(store, ticket["customer_id"])
+    email = next((i["value"] for i in identities if i["kind"] == "email"), None)
+    orders = reads.recent_orders(store, ticket["customer_id"], MAX_ORDERS)
+    linked = reads.order(store, ticket["order_id"]) if ticket["order_id"] is not None else None
+    order = linked or (orders[0] if orders else None)
+    values: dict[str, Any] = {
+        "ticket": _record(
+            "ticket",
+            {
+                **{k: ticket[k] for k in ("id", "subject", "status", "priority", "channel")},
+                "assignee": ticket["assignee"],
+                "tags": reads.tags(store, ticket_id),
+            },
+        ),
+        "customer": _record(
+            "customer",
+            {
+                "name": name,
+                "first_name": _first_name(sanitize(name)),
+                "email": email,
+                "identities": identities,
+            },
+        ),
+        "orders": [_order_record(f"orders[{i}]", row) for i, row in enumerate(orders)],
+        "agent": _record("agent", {"name": agent if agent is not None else config.agent}),
+        "shop": _record(
+            "shop",
+            {"name": config.shop.name, "url": config.shop.url, "signature": config.shop.signature},
+        ),
+    }
+    if order is not None:
+        values["order"] = _order_record("order", order)
+    return values

@@ -1,0 +1,105 @@
+"""What macros read from the store: a ticket's placeholders, the events an application wrote, and
+a macro's history for undo. Read-only; the writes go through deskterm.actions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from deskterm.store import Store
+
+ORDER_COLUMNS = (
+    "id, number, status, fulfillment_status, carrier, tracking_number, tracking_url, total,"
+    " currency, items, placed_at"
+)
+
+
+def _rows(store: Store, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+    cursor = store.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def ticket(store: Store, ticket_id: int) -> dict[str, Any] | None:
+    """The ticket fields templates see, with its customer, linked order and merge target."""
+    found = _rows(
+        store,
+        "SELECT id, customer_id, subject, status, priority, channel, assignee, order_id,"
+        " merged_into FROM tickets WHERE id = ?",
+        (ticket_id,),
+    )
+    return found[0] if found else None
+
+
+def tags(store: Store, ticket_id: int) -> list[str]:
+    return [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
+        )
+    ]
+
+
+def customer_name(store: Store, customer_id: int | None) -> str:
+    found = _rows(store, "SELECT name FROM customers WHERE id = ?", (customer_id,))
+    return found[0]["name"] if found else ""
+
+
+def identities(store: Store, customer_id: int | None) -> list[dict[str, Any]]:
+    """The customer's identities (kind, value), first known first."""
+    return _rows(
+        store,
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id",
+        (customer_id,),
+    )
+
+
+def recent_orders(store: Store, customer_id: int | None, limit: int) -> list[dict[str, Any]]:
+    """The customer's latest orders, newest first."""
+    return _rows(
+        store,
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = ?"
+        " ORDER BY placed_at DESC, id DESC LIMIT ?",
+        (customer_id, limit),
+    )
+
+
+def order(store: Store, order_id: int) -> dict[str, Any] | None:
+    found = _rows(store, f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
+    return found[0] if found else None
+
+
+def event(store: Store, event_id: int, outbox_id: int | None) -> dict[str, Any]:
+    """One event with its data decoded, and the outbox row it queued (id, status, account)."""
+    found = _rows(
+        store,
+        "SELECT id, ticket_id, at, actor, kind, data FROM events WHERE id = ?",
+        (event_id,),
+    )[0]
+    found["data"] = json.loads(found["data"])
+    if outbox_id is not None:
+        found["outbox"] = _rows(
+            store, "SELECT id, status, account FROM outbox WHERE id = ?", (outbox_id,)
+        )[0]
+    return found
+
+
+def history(store: Store, actor: str) -> Iterator[tuple[int, int, str, str, int | None]]:
+    """(id, ticket_id, at, kind, undone_by) of every event by `actor`, newest first."""
+    return store.conn.execute(
+        "SELECT id, ticket_id, at, kind, undone_by FROM events WHERE actor = ? ORDER BY id DESC",
+        (actor,),
+    )
+
+
+def connector_actions(store: Store, event_ids: list[int]) -> list[str]:
+    """The connector actions started by any of `event_ids`."""
+    return [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT json_extract(data, '$.action') FROM events"
+            f" WHERE id IN ({','.join('?' * len(event_ids))}) AND kind = 'connector_started'",
+            tuple(event_ids),
+        )
+    ]
