@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from deskterm.domain import (
+    Attachment,
     Batch,
     Identity,
     InboundMessage,
@@ -252,6 +253,12 @@ class Connector:
         """Yield new messages since the cursors (one per folder; '' for connectors without)."""
         return iter(())
 
+    @classmethod
+    def reply_problem(cls, body: str, attachments: tuple[Attachment, ...]) -> str | None:
+        """Why the channel would refuse this reply (too long, an attachment it cannot carry),
+        or None. Asked before a reply is queued, so it is refused while the agent is there."""
+        return None
+
     def send(self, outbound: Outbound) -> str:
         """Deliver one reply and return the channel's id for it."""
         raise PermanentError(f"{self.name} accounts cannot send replies")
@@ -297,6 +304,12 @@ def registry() -> dict[str, type[Connector]]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found[ep.name] = ep.load()
     return found
+
+
+def reply_problem(connector: str, body: str, attachments: tuple[Attachment, ...]) -> str | None:
+    """The named connector's objection to a reply, if it is installed and has one."""
+    cls = registry().get(connector)
+    return cls.reply_problem(body, attachments) if cls else None
 
 
 def connector_for(account: Account, *, clock: Callable[[], datetime] = utcnow) -> Connector:

@@ -138,6 +138,9 @@ class InboundMessage:
     automatic: bool = False
     attachments: tuple[Attachment, ...] = ()
     order_numbers: tuple[str, ...] = ()
+    # Marketplace listings (eBay item ids) the conversation is about: the ticket links to the
+    # customer's latest order of one of them when no order number does.
+    listing_refs: tuple[str, ...] = ()
     extra_identities: tuple[Identity, ...] = ()
     warnings: tuple[str, ...] = ()
     raw_path: str | None = None
@@ -281,6 +284,8 @@ class Outbound:
     references: tuple[str, ...] = ()
     conversation_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    # When the reply was queued: a channel without idempotency keys looks for it from then on.
+    queued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

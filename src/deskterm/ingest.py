@@ -203,11 +203,25 @@ def _json_list(items: list) -> str:
     return json.dumps(items) if items else "[]"
 
 
-def _link_order(conn: sqlite3.Connection, ticket_id: int, numbers: tuple[str, ...]) -> None:
-    for number in numbers:
-        row = conn.execute(
-            "SELECT id FROM orders WHERE number = ? ORDER BY placed_at DESC LIMIT 1", (number,)
-        ).fetchone()
+_ORDER_OF_NUMBER = "SELECT id FROM orders WHERE number = ? ORDER BY placed_at DESC LIMIT 1"
+# The customer's latest order of a marketplace listing (items carry it as "listing").
+_ORDER_OF_LISTING = """
+SELECT o.id FROM orders o, json_each(o.items) AS item
+WHERE o.customer_id = ? AND json_extract(item.value, '$.listing') = ?
+ORDER BY o.placed_at DESC LIMIT 1
+"""
+
+
+def _link_order(
+    conn: sqlite3.Connection, ticket_id: int, customer_id: int, msg: InboundMessage
+) -> None:
+    """Link the ticket to the order the message names, else to the customer's order of the
+    listing the conversation is about; a ticket keeps the first order it was linked to."""
+    lookups = [(_ORDER_OF_NUMBER, (number,)) for number in msg.order_numbers] + [
+        (_ORDER_OF_LISTING, (customer_id, listing)) for listing in msg.listing_refs
+    ]
+    for sql, args in lookups:
+        row = conn.execute(sql, args).fetchone()
         if row:
             conn.execute(
                 "UPDATE tickets SET order_id = ? WHERE id = ? AND order_id IS NULL",
@@ -284,7 +298,7 @@ def _ingest_one(
             " WHERE id = ?",
             (sent_at, at, ticket_id),
         )
-    _link_order(conn, ticket_id, msg.order_numbers)
+    _link_order(conn, ticket_id, customer_id, msg)
     actions.write_event(
         conn,
         ticket_id,

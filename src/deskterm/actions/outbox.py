@@ -14,6 +14,7 @@ from pathlib import Path
 from deskterm import mailbox
 from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
 from deskterm.actions.messages import insert_message
+from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
 from deskterm.store import Store
 
@@ -77,8 +78,11 @@ def reply(
             raise ActionError(f"ticket #{ticket_id} is closed; replies go on a new ticket")
         kind, address, in_reply_to, refs = _reply_target(conn, ticket)
         account = conn.execute(
-            "SELECT address FROM accounts WHERE name = ?", (ticket["account"],)
+            "SELECT address, connector FROM accounts WHERE name = ?", (ticket["account"],)
         ).fetchone()
+        problem = account and reply_problem(account[1], body, tuple(attachments))
+        if problem:
+            raise ActionError(f"the reply cannot go out on {ticket['account']}: {problem}")
         if account and "@" in account[0]:
             domain = account[0].rsplit("@", 1)[1]
         key = str(uuid.uuid4())

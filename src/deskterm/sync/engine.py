@@ -27,7 +27,7 @@ from deskterm.connector import (
     TemporaryError,
     connector_for,
 )
-from deskterm.domain import Attachment, Identity, Outbound, to_iso, utcnow
+from deskterm.domain import Attachment, Identity, Outbound, from_iso, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, open_store
 
@@ -80,7 +80,7 @@ def _set_status(store: Store, report: AccountReport, now: datetime) -> None:
 
 
 def _outbound(row: tuple, channel: str) -> Outbound:
-    outbox_id, ticket_id, account, key, payload = row
+    outbox_id, ticket_id, account, key, payload, queued_at = row
     data = json.loads(payload)
     return Outbound(
         outbox_id=outbox_id,
@@ -96,6 +96,7 @@ def _outbound(row: tuple, channel: str) -> Outbound:
         references=tuple(data.get("references") or ()),
         conversation_id=data.get("conversation_id"),
         attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
+        queued_at=from_iso(queued_at),
     )
 
 
@@ -156,7 +157,7 @@ def recover_interrupted(
 ) -> None:
     """Settle rows left in `sending` by a crash: sent if the channel has them, else retry or hold."""
     rows = store.conn.execute(
-        "SELECT id, ticket_id, account, idempotency_key, payload FROM outbox"
+        "SELECT id, ticket_id, account, idempotency_key, payload, created_at FROM outbox"
         " WHERE account = ? AND status = 'sending' ORDER BY id",
         (account.name,),
     ).fetchall()
@@ -181,13 +182,13 @@ def push_outbox(
 ) -> None:
     recover_interrupted(store, account, connector, now)
     rows = store.conn.execute(
-        "SELECT id, ticket_id, account, idempotency_key, payload, attempts FROM outbox"
+        "SELECT id, ticket_id, account, idempotency_key, payload, created_at, attempts FROM outbox"
         " WHERE account = ? AND status = 'queued' AND next_attempt_at <= ? ORDER BY id",
         (account.name, to_iso(now)),
     ).fetchall()
     for row in rows:
-        item = _outbound(row[:5], account.channel)
-        attempts = row[5] + 1
+        item = _outbound(row[:6], account.channel)
+        attempts = row[6] + 1
         with store.tx() as conn:
             claimed = conn.execute(
                 "UPDATE outbox SET status = 'sending', attempts = ? WHERE id = ? AND status = 'queued'",
