@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -127,12 +128,10 @@ class EbayApi:
 
     def orders(self, modified_since: datetime, offset: int) -> dict[str, Any]:
         """One page of orders changed since `modified_since`."""
-        params = {
-            "filter": f"lastmodifieddate:[{ebay_time(modified_since)}..]",
-            "limit": ORDER_PAGE,
-            "offset": offset,
-        }
-        return self._call("GET", f"{FULFILLMENT}/order", "list orders", params=params).json()
+        # eBay wants the brackets percent-encoded, which httpx's params would leave as they are.
+        criterion = quote(f"lastmodifieddate:[{ebay_time(modified_since)}..]", safe=":")
+        query = f"filter={criterion}&limit={ORDER_PAGE}&offset={offset}"
+        return self._call("GET", f"{FULFILLMENT}/order?{query}", "list orders").json()
 
     def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
         """The shipping fulfillments (carrier, tracking) of one order."""

@@ -35,7 +35,8 @@ FIRST_SYNC = "30d"
 # eBay keeps orders (and answers for them) two years back.
 FURTHEST = timedelta(days=730)
 MAX_TEXT = 2000
-# eBay's published call limits are per day; this keeps a burst from tripping them.
+# eBay's published call limits are per day; this keeps a burst from tripping them
+# (the `requests_per_second` setting changes it).
 RATE = 5.0
 FOLDERS = {"members": MEMBERS, "notices": EBAY}
 
@@ -87,11 +88,12 @@ class EbayConnector(Connector):
         return reply_problem(body, attachments)
 
     def _client(self, base_url: str, auth: httpx.Auth | None = None) -> httpx.Client:
+        rate = float(self.settings.get("requests_per_second", RATE))
         client = http.make_client(
             "ebay",
             base_url=base_url,
             auth=auth,
-            limiter=http.shared_bucket(f"ebay:{self.account.name}", RATE, RATE * 2),
+            limiter=http.shared_bucket(f"ebay:{self.account.name}", rate, rate * 2),
             timeout=float(self.settings.get("timeout", 30.0)),
         )
         self._clients.append(client)

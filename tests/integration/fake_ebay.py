@@ -17,6 +17,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,19 @@ def specs_dir() -> Path | None:
         if (root.parent / "shared" / "specs" / SPEC_FILES[MESSAGE]).is_file():
             return root.parent / "shared" / "specs"
     return None
+
+
+@cache
+def load_specs(specs: Path) -> dict[str, tuple[Any, dict]]:
+    """Each API's validator and description, by base path (parsed once per test process)."""
+    from openapi_core import OpenAPI
+
+    apis = {}
+    for base, name in SPEC_FILES.items():
+        spec = json.loads((specs / name).read_text())
+        spec["servers"] = [{"url": base}]  # relative: any fake's host and port
+        apis[base] = (OpenAPI.from_dict(spec), spec)
+    return apis
 
 
 def ebay_time(moment: datetime) -> str:
@@ -102,7 +116,7 @@ class FakeEbay:
         self.token_lifetime = 7200
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._apis: dict[str, Any] = {}
+        self._apis: dict[str, tuple[Any, dict]] = {}
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -110,12 +124,7 @@ class FakeEbay:
     # -- life ---------------------------------------------------------------------------------
 
     def start(self) -> FakeEbay:
-        from openapi_core import OpenAPI
-
-        for base, name in SPEC_FILES.items():
-            spec = json.loads((self.specs / name).read_text())
-            spec["servers"] = [{"url": self.url + base}]
-            self._apis[base] = (OpenAPI.from_dict(spec), spec)
+        self._apis = load_specs(self.specs)
         self._thread.start()
         return self
 
@@ -487,9 +496,11 @@ class FakeEbay:
         )
 
     def _orders(self, request: Request) -> Response:
+        if re.search(r"[\[\]{}|]", request.query_string.decode()):
+            return self._violation("getOrders needs [ ] { } | percent-encoded in the query")
         since = None
         for criterion in filter(None, request.args.get("filter", "").split(",")):
-            found = re.fullmatch(r"lastmodifieddate:\[([^.\]]+)\.\.\]", criterion)
+            found = re.fullmatch(r"lastmodifieddate:\[(\S+?)\.\.\]", criterion)
             if not found:
                 return _error(30700, f"Invalid filter name: {criterion}")
             since = found[1]

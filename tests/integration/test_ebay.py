@@ -1,0 +1,274 @@
+"""The eBay connector against the local fake eBay, through the real sync engine and store."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from deskterm import actions, mailbox
+from deskterm.connector import Account
+from deskterm.domain import Status
+from deskterm.macros import apply, load_macros
+from deskterm.secrets import env_name
+from deskterm.store import Store
+from deskterm.sync import engine
+
+from .fake_ebay import FULFILLMENT, MESSAGE, SELLER, FakeEbay, Fault, specs_dir
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEbay]:
+    specs = specs_dir()
+    if specs is None:
+        pytest.skip("eBay's OpenAPI descriptions are not in ../shared/specs; set DESKTERM_SPECS")
+    server = FakeEbay(specs, NOW).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.violations == []
+
+
+@pytest.fixture
+def account(fake: FakeEbay, store: Store, tmp_path: Path, monkeypatch) -> Account:
+    name = "shop-ebay"
+    monkeypatch.setenv(env_name(name, "client_secret"), "PRD-client-secret-abcdef")
+    monkeypatch.setenv(env_name(name, "refresh_token"), "refresh-token-1")
+    settings = fake.settings(data_dir=str(tmp_path / "data"), requests_per_second=500)
+    with store.tx() as conn:
+        conn.execute(
+            "INSERT INTO accounts (name, connector, channel, settings, created_at)"
+            " VALUES (?, 'ebay', 'ebay', ?, '2026-11-01T00:00:00Z')",
+            (name, json.dumps(settings)),
+        )
+    return Account(name, "ebay", "ebay", "", settings)
+
+
+def sync(store: Store, account: Account, *, at=NOW) -> engine.AccountReport:
+    report = engine.sync_account(store, account, now=at)
+    assert report.error is None, report.error
+    return report
+
+
+def rows(store: Store, sql: str, *args) -> list[tuple]:
+    return store.conn.execute(sql, args).fetchall()
+
+
+def test_first_sync_pages_through_120_conversations(fake, account, store):
+    for n in range(120):
+        cid = fake.conversation(f"buyer{n}", f"Question {n}")
+        fake.message(cid, f"Is item {n} in stock?", at=NOW - timedelta(minutes=n))
+    report = sync(store, account)
+    assert report.pulled == 120
+    assert rows(store, "SELECT count(*), count(DISTINCT conversation_id) FROM tickets") == [
+        (120, 120)
+    ]
+    listed = [
+        s.query["offset"]
+        for s in fake.seen
+        if s.path == f"{MESSAGE}/conversation" and s.query["conversation_type"] == "FROM_MEMBERS"
+    ]
+    assert listed == ["0", "50", "100"]
+
+
+def test_ebay_notice_is_stored_automatic_and_stays_visible(fake, account, store):
+    cid = fake.conversation("eBay", "A buyer opened a return", kind="FROM_EBAY")
+    fake.message(cid, "<p>Return <b>5012</b> was opened for order 12-34567-89012.</p>")
+    sync(store, account)
+    [(automatic, text, html, status)] = rows(
+        store,
+        "SELECT m.automatic, m.text, m.html, t.status FROM messages m JOIN tickets t"
+        " ON t.id = m.ticket_id",
+    )
+    assert automatic == 1 and status == "new"
+    assert "Return **5012** was opened" in text and html.startswith("<p>")
+
+
+def test_media_are_downloaded_into_the_attachment_store(fake, account, store):
+    cid = fake.conversation("anna_b", "Damaged on arrival")
+    photo = b"\x89PNG fake photo bytes"
+    fake.message(cid, "See the photo", media=[("box.png", "IMAGE", photo)])
+    sync(store, account)
+    [(attachments,)] = rows(store, "SELECT attachments FROM messages")
+    [attachment] = json.loads(attachments)
+    assert attachment["filename"] == "box.png" and attachment["size"] == len(photo)
+    assert Path(attachment["path"]).read_bytes() == photo
+
+
+def test_an_expired_token_is_renewed_mid_sync(fake, account):
+    for n in range(60):
+        fake.message(fake.conversation(f"buyer{n}", f"Question {n}"), "Hello")
+    connector = engine.connector_for(account, clock=lambda: NOW)
+    batches = connector.pull({})
+    assert next(batches).folder == "orders"
+    fake.expire_tokens()  # two hours later, half-way through the pass
+    assert sum(len(b.messages) for b in batches) == 60
+    assert fake.token_grants == ["refresh_token", "refresh_token"]
+    connector.close()
+
+
+def test_invalid_grant_says_how_to_consent_again(fake, account, store):
+    fake.refresh_tokens.clear()
+    report = engine.sync_account(store, account, now=NOW)
+    assert report.state == "error"
+    assert "invalid_grant" in report.error
+    assert "deskterm account add ebay shop-ebay --replace" in report.error
+
+
+def test_429_with_retry_after_is_waited_out(fake, account, store):
+    cid = fake.conversation("anna_b", "Hello")
+    fake.message(cid, "Anyone there?")
+    fake.faults.append(Fault(f"{MESSAGE}/conversation", 429, {"Retry-After": "1"}))
+    started = time.monotonic()
+    assert sync(store, account).pulled == 1
+    assert time.monotonic() - started >= 1.0
+    listed = [s for s in fake.seen if s.path == f"{MESSAGE}/conversation"]
+    assert len(listed) == 3  # the refused one again, then the notices
+
+
+def _ticket_of(store: Store, cid: str) -> int:
+    [(ticket_id,)] = rows(store, "SELECT id FROM tickets WHERE conversation_id = ?", cid)
+    return ticket_id
+
+
+def test_a_crash_after_send_message_sends_once(fake, account, store, monkeypatch):
+    cid = fake.conversation("anna_b", "Where is my parcel?")
+    fake.message(cid, "It has not arrived")
+    sync(store, account)
+    actions.reply(store, _ticket_of(store, cid), "It left today.", actor="agent:anna", at=NOW)
+    real = engine._mark_sent
+
+    def crash(*args, **kwargs):
+        raise SystemError("power cut before the bookkeeping")
+
+    monkeypatch.setattr(engine, "_mark_sent", crash)
+    report = engine.sync_account(store, account, now=NOW + timedelta(minutes=1))
+    assert "power cut" in report.error
+    assert rows(store, "SELECT status FROM outbox") == [("sending",)]
+    monkeypatch.setattr(engine, "_mark_sent", real)
+    sync(store, account, at=NOW + timedelta(minutes=5))
+    assert rows(store, "SELECT status FROM outbox") == [("sent",)]
+    assert [s["messageText"] for s in fake.sent] == ["It left today."]
+
+
+def test_a_lost_answer_to_send_message_is_looked_up_not_resent(fake, account, store):
+    cid = fake.conversation("anna_b", "Where is my parcel?")
+    fake.message(cid, "It has not arrived")
+    sync(store, account)
+    actions.reply(store, _ticket_of(store, cid), "It left today.", actor="agent:anna", at=NOW)
+    fake.faults.append(Fault(f"{MESSAGE}/send_message", 502, after=True))
+    sync(store, account, at=NOW + timedelta(minutes=1))
+    [(status, external_id)] = rows(store, "SELECT status, external_id FROM outbox")
+    assert status == "sent" and external_id == fake.conversations[cid]["messages"][-1]["messageId"]
+    assert len(fake.sent) == 1
+
+
+def test_a_new_message_months_later_reopens_the_solved_ticket(fake, account, store):
+    cid = fake.conversation("anna_b", "Sizing")
+    fake.message(cid, "Does it run small?")
+    sync(store, account)
+    ticket_id = _ticket_of(store, cid)
+    actions.resolve(store, ticket_id, actor="agent:anna", at=NOW)
+    later = NOW + timedelta(days=120)
+    fake.message(cid, "Bought another pair, same question", at=later)
+    assert sync(store, account, at=later + timedelta(minutes=5)).pulled == 1
+    assert rows(store, "SELECT id, status FROM tickets") == [(ticket_id, Status.OPEN.value)]
+
+
+def test_one_buyer_in_two_conversations_is_one_customer(fake, account, store):
+    for title in ("Colour", "Shipping to Canada"):
+        fake.message(fake.conversation("anna_b", title), "Question")
+    sync(store, account)
+    assert rows(store, "SELECT count(*), count(DISTINCT customer_id) FROM tickets") == [(2, 1)]
+
+
+def test_a_renamed_buyer_stays_one_customer_through_the_orders_email(fake, account, store):
+    fake.order("11-11111-11111", "anna_b", email="anna@example.net")
+    fake.order("22-22222-22222", "u1a2b3c4d5", email="anna@example.net")
+    fake.message(fake.conversation("u1a2b3c4d5", "Second order"), "Hi again")
+    fake.message(fake.conversation("anna_b", "First order"), "Hello")
+    sync(store, account)
+    assert rows(store, "SELECT count(DISTINCT customer_id) FROM tickets") == [(1,)]
+    assert rows(store, "SELECT count(DISTINCT customer_id) FROM orders") == [(1,)]
+
+
+def test_the_order_of_the_listing_is_linked_and_fills_the_macro(fake, account, store):
+    fake.order("12-34567-89012", "anna_b", listing="110000000042", shipped=("USPS", "9400111"))
+    cid = fake.conversation("anna_b", "Tracking?", listing="110000000042")
+    fake.message(cid, "Where is it?")
+    sync(store, account)
+    [(number, carrier, tracking, address)] = rows(
+        store,
+        "SELECT o.number, o.carrier, o.tracking_number, o.shipping_address FROM tickets t"
+        " JOIN orders o ON o.id = t.order_id",
+    )
+    assert (number, carrier, tracking) == ("12-34567-89012", "USPS", "9400111")
+    assert json.loads(address)["city"] == "Springfield"
+    macro = load_macros(stock=True).get("ebay-buyer-reply")
+    apply(macro, store, _ticket_of(store, cid), "anna", at=NOW)
+    sync(store, account, at=NOW + timedelta(minutes=1))
+    [sent] = fake.sent
+    assert "12-34567-89012" in sent["messageText"] and "9400111" in sent["messageText"]
+
+
+def test_a_reply_too_long_for_ebay_is_refused_before_it_is_queued(fake, account, store):
+    cid = fake.conversation("anna_b", "Long story")
+    fake.message(cid, "Tell me everything")
+    sync(store, account)
+    with pytest.raises(actions.ActionError, match="at most 2,000 characters; this reply has 2,001"):
+        actions.reply(store, _ticket_of(store, cid), "x" * 2001, actor="agent:anna", at=NOW)
+    assert rows(store, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+def test_errors_name_the_account_and_ebays_error_id(fake, account, store):
+    cid = fake.conversation("anna_b", "Gone soon")
+    fake.message(cid, "Hello")
+    sync(store, account)
+    actions.reply(store, _ticket_of(store, cid), "Hi!", actor="agent:anna", at=NOW)
+    del fake.conversations[cid]
+    sync(store, account, at=NOW + timedelta(minutes=1))
+    [(status, error)] = rows(store, "SELECT status, last_error FROM outbox")
+    assert status == "failed"
+    assert "eBay account shop-ebay" in error and "error 355007" in error
+
+
+def test_read_tickets_are_marked_read_on_ebay_when_asked(fake, account, store):
+    settings = {**account.settings, "mark_seen": True}
+    store.conn.execute("UPDATE accounts SET settings = ?", (json.dumps(settings),))
+    account = Account(account.name, "ebay", "ebay", "", settings)
+    cid = fake.conversation("anna_b", "Read me")
+    fake.message(cid, "Hello")
+    sync(store, account)
+    assert fake.conversations[cid]["messages"][0]["readStatus"] is False
+    mailbox.mark_read(store, _ticket_of(store, cid), NOW)
+    sync(store, account, at=NOW + timedelta(minutes=1))
+    assert fake.conversations[cid]["messages"][0]["readStatus"] is True
+
+
+def test_account_test_checks_both_apis(fake, account):
+    fake.order("12-34567-89012", "anna_b")
+    connector = engine.connector_for(account, clock=lambda: NOW)
+    lines = list(connector.test())
+    connector.close()
+    assert lines[0].startswith("Commerce Message API") and "1 orders" in lines[1]
+    assert {s.path for s in fake.seen} >= {f"{MESSAGE}/conversation", f"{FULFILLMENT}/order"}
+
+
+def test_our_own_messages_from_ebays_site_are_outgoing_on_the_buyers_ticket(fake, account, store):
+    cid = fake.conversation("anna_b", "Colour")
+    fake.message(cid, "Is it blue?", at=NOW - timedelta(minutes=10))
+    fake.message(cid, "Yes, navy blue.", sender=SELLER, at=NOW - timedelta(minutes=5))
+    sync(store, account)
+    assert rows(store, "SELECT direction, author_addr FROM messages ORDER BY sent_at") == [
+        ("in", "anna_b"),
+        ("out", "anna_b"),
+    ]
+    assert rows(store, "SELECT count(*) FROM customers") == [(1,)]
