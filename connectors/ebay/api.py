@@ -133,6 +133,10 @@ class EbayApi:
         query = f"filter={criterion}&limit={ORDER_PAGE}&offset={offset}"
         return self._call("GET", f"{FULFILLMENT}/order?{query}", "list orders").json()
 
+    def order(self, order_id: str) -> dict[str, Any]:
+        """One order in full: only this call lists its cancellation requests."""
+        return self._call("GET", f"{FULFILLMENT}/order/{order_id}", f"read order {order_id}").json()
+
     def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
         """The shipping fulfillments (carrier, tracking) of one order."""
         page = self._call(

@@ -9,6 +9,7 @@ crash part-way pulls the pass again instead of skipping what was not stored yet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -21,10 +22,16 @@ from deskterm.connector import (
     PermanentError,
     TemporaryError,
 )
-from deskterm.domain import Attachment, Batch, MailboxChange, Outbound, to_iso, utcnow
-from deskterm.mailbox import SEEN
+from deskterm.domain import (
+    Attachment,
+    Batch,
+    MailboxChange,
+    OrderSnapshot,
+    Outbound,
+    to_iso,
+    utcnow,
+)
 from deskterm.store.attachments import AttachmentStore, data_dir
-from deskterm.store.filters import FilterError, parse_duration
 from deskterm.sync import http
 
 from . import convert, media, oauth
@@ -39,21 +46,24 @@ MAX_TEXT = 2000
 # (the `requests_per_second` setting changes it).
 RATE = 5.0
 FOLDERS = {"members": MEMBERS, "notices": EBAY}
+SEEN = "seen"  # MailboxChange.change for a message an agent read
+AGE = re.compile(r"(\d+)([dw])")
 
 
 def reach(since: str | None, now: datetime) -> datetime:
     """How far back a first sync goes: an age ("30d"), a day ("2026-10-01"), or "all" (2 years)."""
     if since in (None, "all"):
         return now - FURTHEST
+    age = AGE.fullmatch(since.strip())
+    if age:
+        days = int(age[1]) * (7 if age[2] == "w" else 1)
+        return max(now - timedelta(days=days), now - FURTHEST)
     try:
         day = date.fromisoformat(since)
     except ValueError:
-        try:
-            return max(now - parse_duration(since), now - FURTHEST)
-        except FilterError:
-            raise PermanentError(
-                f"since {since!r} is neither a day like 2026-10-01 nor an age like 90d"
-            ) from None
+        raise PermanentError(
+            f"since {since!r} is neither a day like 2026-10-01 nor an age like 90d or 12w"
+        ) from None
     return max(datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), now - FURTHEST)
 
 
@@ -135,18 +145,22 @@ class EbayConnector(Connector):
         while True:
             page = self.api.orders(start, offset)
             orders = []
-            for order in page.get("orders") or ():
-                shipments = (
-                    self.api.fulfillments(order["orderId"]) if order.get("fulfillmentHrefs") else []
-                )
-                orders.append(convert.snapshot(self.account.name, order, shipments))
-                latest = max(latest, _iso(order.get("lastModifiedDate")))
+            for listed in page.get("orders") or ():
+                orders.append(self._order(listed))
+                latest = max(latest, _iso(listed.get("lastModifiedDate")))
             more = bool(page.get("next"))
             cursor = cursors.get("orders", {}) if more else _cursor(latest)
             yield Batch([], cursor, folder="orders", orders=orders)
             if not more:
                 return
             offset += int(page.get("limit") or len(orders) or 1)
+
+    def _order(self, order: dict) -> OrderSnapshot:
+        """An order with its shipments; one being cancelled read again for the buyer's request."""
+        if convert.cancel_state(order) == convert.CANCEL_IN_PROGRESS:
+            order = self.api.order(order["orderId"])
+        shipments = self.api.fulfillments(order["orderId"]) if order.get("fulfillmentHrefs") else []
+        return convert.snapshot(self.account.name, order, shipments)
 
     def _pull_conversations(
         self, cursors: dict[str, dict], folder: str, kind: str

@@ -144,13 +144,29 @@ def _fulfillment(shipment: dict) -> Fulfillment:
     )
 
 
+CANCEL_IN_PROGRESS = "IN_PROGRESS"
+
+
+def cancel_state(order: dict) -> str:
+    return (order.get("cancelStatus") or {}).get("cancelState", "")
+
+
 def _status(order: dict) -> str:
-    cancel = (order.get("cancelStatus") or {}).get("cancelState", "")
-    if cancel == "CANCELED":
+    state = cancel_state(order)
+    if state == "CANCELED":
         return "cancelled"
-    if cancel in ("CANCEL_REQUESTED", "IN_PROGRESS"):
-        return "cancel requested"
-    return "open"
+    return "cancel requested" if state == CANCEL_IN_PROGRESS else "open"
+
+
+def _note(order: dict) -> str:
+    """The buyer's checkout note, and the cancellation requests still open (from getOrder)."""
+    lines = [order.get("buyerCheckoutNotes", "")]
+    for request in (order.get("cancelStatus") or {}).get("cancelRequests") or ():
+        if request.get("cancelRequestState") == "REQUESTED":
+            who = request.get("cancelInitiator") or "the buyer"
+            reason = request.get("cancelReason") or "no reason given"
+            lines.append(f"Cancellation requested by {who}: {reason}")
+    return sanitize("\n".join(line for line in lines if line))
 
 
 def snapshot(account: str, order: dict, shipments: Sequence[dict]) -> OrderSnapshot:
@@ -183,7 +199,7 @@ def snapshot(account: str, order: dict, shipments: Sequence[dict]) -> OrderSnaps
         items=tuple(_item(line) for line in order.get("lineItems") or ()),
         customer_name=contact.get("fullName") or ship_name,
         identities=tuple(identities),
-        note=sanitize(order.get("buyerCheckoutNotes", "")),
+        note=_note(order),
         shipping_address=address,
         fulfillments=fulfillments,
         customer_ref=username,

@@ -407,6 +407,9 @@ class FakeEbay:
         if base == FULFILLMENT:
             if path == "/order":
                 return self._orders(request)
+            found = re.fullmatch(r"/order/([^/]+)", path)
+            if found and found[1] in self.orders:
+                return _json(self.orders[found[1]])
             found = re.fullmatch(r"/order/([^/]+)/shipping_fulfillment", path)
             if found and found[1] in self.orders:
                 shipments = self.shipments.get(found[1], [])
@@ -509,7 +512,9 @@ class FakeEbay:
             key=lambda o: o["lastModifiedDate"],
         )
         page, meta = self._page(request, chosen, 50)
-        return _json({"orders": page, **meta})
+        # getOrders always lists cancellation requests empty; only getOrder has them.
+        listed = [_without_cancel_requests(o) for o in page]
+        return _json({"orders": listed, **meta})
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -520,6 +525,10 @@ def _error(error_id: int, message: str, status: int = 400) -> Response:
     return _json(
         {"errors": [{"errorId": error_id, "category": "REQUEST", "message": message}]}, status
     )
+
+
+def _without_cancel_requests(order: dict) -> dict:
+    return {**order, "cancelStatus": {**order["cancelStatus"], "cancelRequests": []}}
 
 
 def _detail(conv: dict) -> dict:

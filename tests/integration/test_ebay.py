@@ -272,3 +272,23 @@ def test_our_own_messages_from_ebays_site_are_outgoing_on_the_buyers_ticket(fake
         ("out", "anna_b"),
     ]
     assert rows(store, "SELECT count(*) FROM customers") == [(1,)]
+
+
+def test_a_cancellation_request_is_read_from_the_order_itself(fake, account, store):
+    order = fake.order("12-34567-89012", "anna_b")
+    order["cancelStatus"] = {
+        "cancelState": "IN_PROGRESS",
+        "cancelRequests": [
+            {
+                "cancelInitiator": "Buyer",
+                "cancelReason": "ORDERED_WRONG_ITEM",
+                "cancelRequestState": "REQUESTED",
+                "cancelRequestId": "5000012345",
+            }
+        ],
+    }
+    sync(store, account)
+    assert rows(store, "SELECT status, note FROM orders") == [
+        ("cancel requested", "Cancellation requested by Buyer: ORDERED_WRONG_ITEM")
+    ]
+    assert f"{FULFILLMENT}/order/12-34567-89012" in {s.path for s in fake.seen}
