@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -36,6 +37,7 @@ CLIENT_ID = "Northwind-desk-PRD-0123456789"
 CLIENT_SECRET = "PRD-client-secret-abcdef"
 RU_NAME = "Northwind-Northwin-deskte-abcdef"
 SELLER = "northwind_outfitters"
+ACCEPT_URL = "https://northwind-outfitters.example/ebay-accepted"
 EXPIRED = {"errorId": 1001, "domain": "OAuth", "category": "REQUEST"}
 EXPIRED["message"] = EXPIRED["longMessage"] = "Invalid access token"
 LIMITS = {MESSAGE: 50, FULFILLMENT: 200}
@@ -98,7 +100,7 @@ class Seen:
 
 
 class FakeEbay:
-    def __init__(self, specs: Path, now: datetime) -> None:
+    def __init__(self, specs: Path, now: datetime, *, port: int = 0) -> None:
         self.specs = specs
         self.now = now
         self.conversations: dict[str, dict] = {}
@@ -117,7 +119,7 @@ class FakeEbay:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._apis: dict[str, tuple[Any, dict]] = {}
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -286,6 +288,8 @@ class FakeEbay:
             return _json(fault.body, fault.status, fault.headers)
         if request.path.startswith("/media/"):
             response = self._media(request)
+        elif request.path == "/oauth2/authorize":
+            response = self._consent(request)
         elif request.path == "/identity/v1/oauth2/token":
             response = self._token(request)
         else:
@@ -308,6 +312,19 @@ class FakeEbay:
         if data is None:
             return Response("not found", 404)
         return Response(data, 200, content_type="application/octet-stream")
+
+    def _consent(self, request: Request) -> Response:
+        """The seller agrees at once: eBay sends the browser to the RuName's accept URL."""
+        args = request.args
+        wanted = {"client_id": CLIENT_ID, "redirect_uri": RU_NAME, "response_type": "code"}
+        wrong = [k for k, v in wanted.items() if args.get(k) != v]
+        if wrong or not args.get("state") or not args.get("scope"):
+            return self._violation(
+                f"consent request with wrong or missing {wrong or 'state/scope'}"
+            )
+        code = next(iter(self.codes))
+        query = urlencode({"state": args["state"], "code": code, "expires_in": 299})
+        return Response(status=302, headers={"Location": f"{ACCEPT_URL}?{query}"})
 
     def _token(self, request: Request) -> Response:
         auth = request.authorization

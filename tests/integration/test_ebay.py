@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from deskterm import actions, mailbox
-from deskterm.connector import Account
+from deskterm.connector import Account, PermanentError
 from deskterm.domain import Status
 from deskterm.macros import apply, load_macros
 from deskterm.secrets import env_name
@@ -292,3 +293,40 @@ def test_a_cancellation_request_is_read_from_the_order_itself(fake, account, sto
         ("cancel requested", "Cancellation requested by Buyer: ORDERED_WRONG_ITEM")
     ]
     assert f"{FULFILLMENT}/order/12-34567-89012" in {s.path for s in fake.seen}
+
+
+def test_consent_stores_the_refresh_token_that_the_sync_then_uses(
+    fake, store, tmp_path, monkeypatch
+):
+    from deskterm import secrets
+    from deskterm.connectors.ebay import consent
+
+    monkeypatch.setattr(secrets, "_keyring", lambda: None)
+    monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    monkeypatch.setenv(env_name("new-ebay", "client_secret"), "PRD-client-secret-abcdef")
+    account = Account("new-ebay", "ebay", "ebay", "", fake.settings(requests_per_second=500))
+    said: list[str] = []
+
+    def browser(prompt: str) -> str:
+        """The person opens the link, agrees, and pastes where the browser ended up."""
+        return httpx.get(said[-1]).headers["location"]
+
+    assert consent.give(account, browser, said.append) == str(tmp_path / "secrets.json")
+    assert secrets.get_secret("new-ebay", "refresh_token") == "refresh-token-1"
+    assert fake.token_grants == ["authorization_code"]
+    fake.message(fake.conversation("anna_b", "Hello"), "Hi")
+    assert sync(store, account).pulled == 1
+
+
+def test_a_declined_consent_stores_nothing_and_says_so(fake, tmp_path, monkeypatch):
+    from deskterm import secrets
+    from deskterm.connectors.ebay import consent
+
+    monkeypatch.setattr(secrets, "_keyring", lambda: None)
+    monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    monkeypatch.setenv(env_name("new-ebay", "client_secret"), "PRD-client-secret-abcdef")
+    account = Account("new-ebay", "ebay", "ebay", "", fake.settings())
+    declined = "https://northwind-outfitters.example/declined?error=access_denied"
+    with pytest.raises(PermanentError, match="access_denied"):
+        consent.give(account, lambda prompt: declined, lambda line: None)
+    assert secrets.get_secret("new-ebay", "refresh_token") is None

@@ -216,11 +216,12 @@ def test_payload_round_trips_to_an_outbound(
 ) -> None:
     actions.reply(store, ticket, "hi", actor="agent:bob", at=now)
     row = store.conn.execute(
-        "SELECT id, ticket_id, account, idempotency_key, payload FROM outbox"
+        "SELECT id, ticket_id, account, idempotency_key, payload, created_at FROM outbox"
     ).fetchone()
     item = engine._outbound(row, "email")
     assert item.body == "hi"
     assert item.message_id == json.loads(row[4])["message_id"]
+    assert item.queued_at == now
 
 
 def test_a_sync_pass_marks_tickets_that_breached_while_nothing_happened(
