@@ -62,11 +62,11 @@ def main() -> None:
     seed(fake)
     print(f"fake eBay on {fake.url}", flush=True)
     print(
-        f"DESKTERM_SECRET_SHOP_EBAY_PASSWORD={CLIENT_SECRET} deskterm account add ebay shop-ebay"
-        f" --client-id {CLIENT_ID} --ru-name {RU_NAME} --seller {SELLER}"
-        f" --api-url {fake.url} --auth-url {fake.url}/oauth2/authorize",
+        f"deskterm account add ebay shop-ebay --client-id {CLIENT_ID} --ru-name {RU_NAME}"
+        f" --seller {SELLER} --api-url {fake.url} --auth-url {fake.url}/oauth2/authorize",
         flush=True,
     )
+    print(f"client secret: {CLIENT_SECRET}; open the printed link with curl -sI", flush=True)
     shown = 0
     try:
         while True:

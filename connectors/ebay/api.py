@@ -4,8 +4,9 @@ failures mean: every error names the account, what was being done, and eBay's er
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -18,9 +19,29 @@ MESSAGE = "/commerce/message/v1"
 FULFILLMENT = "/sell/fulfillment/v1"
 MEMBERS = "FROM_MEMBERS"
 EBAY = "FROM_EBAY"
+# eBay keeps orders (and answers for them) two years back.
+FURTHEST = timedelta(days=730)
+AGE = re.compile(r"(\d+)([dw])")
 # The largest pages each API allows.
 CONVERSATION_PAGE = 50
 ORDER_PAGE = 200
+
+
+def reach(since: str | None, now: datetime) -> datetime:
+    """How far back a first sync goes: an age ("30d"), a day ("2026-10-01"), or "all" (2 years)."""
+    if since in (None, "all"):
+        return now - FURTHEST
+    age = AGE.fullmatch(since.strip())
+    if age:
+        days = int(age[1]) * (7 if age[2] == "w" else 1)
+        return max(now - timedelta(days=days), now - FURTHEST)
+    try:
+        day = date.fromisoformat(since)
+    except ValueError:
+        raise PermanentError(
+            f"since {since!r} is neither a day like 2026-10-01 nor an age like 90d or 12w"
+        ) from None
+    return max(datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), now - FURTHEST)
 
 
 def ebay_time(moment: datetime) -> str:

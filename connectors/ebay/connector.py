@@ -9,7 +9,6 @@ crash part-way pulls the pass again instead of skipping what was not stored yet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -19,6 +18,8 @@ import httpx
 from deskterm.connector import (
     Account,
     Connector,
+    Field,
+    NewAccount,
     PermanentError,
     TemporaryError,
 )
@@ -34,37 +35,17 @@ from deskterm.domain import (
 from deskterm.store.attachments import AttachmentStore, data_dir
 from deskterm.sync import http
 
-from . import convert, media, oauth
-from .api import EBAY, MEMBERS, EbayApi, checked
+from . import accounts, convert, media, oauth
+from .api import EBAY, MEMBERS, EbayApi, checked, reach
 
 OVERLAP = timedelta(minutes=15)
 FIRST_SYNC = "30d"
-# eBay keeps orders (and answers for them) two years back.
-FURTHEST = timedelta(days=730)
 MAX_TEXT = 2000
 # eBay's published call limits are per day; this keeps a burst from tripping them
 # (the `requests_per_second` setting changes it).
 RATE = 5.0
 FOLDERS = {"members": MEMBERS, "notices": EBAY}
 SEEN = "seen"  # MailboxChange.change for a message an agent read
-AGE = re.compile(r"(\d+)([dw])")
-
-
-def reach(since: str | None, now: datetime) -> datetime:
-    """How far back a first sync goes: an age ("30d"), a day ("2026-10-01"), or "all" (2 years)."""
-    if since in (None, "all"):
-        return now - FURTHEST
-    age = AGE.fullmatch(since.strip())
-    if age:
-        days = int(age[1]) * (7 if age[2] == "w" else 1)
-        return max(now - timedelta(days=days), now - FURTHEST)
-    try:
-        day = date.fromisoformat(since)
-    except ValueError:
-        raise PermanentError(
-            f"since {since!r} is neither a day like 2026-10-01 nor an age like 90d or 12w"
-        ) from None
-    return max(datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), now - FURTHEST)
 
 
 def reply_problem(body: str, attachments: tuple[Attachment, ...]) -> str | None:
@@ -83,6 +64,19 @@ class EbayConnector(Connector):
     name: ClassVar[str] = "ebay"
     channel: ClassVar[str] = "ebay"
     can_send: ClassVar[bool] = True
+    account_help: ClassVar[str] = accounts.HELP
+    account_fields: ClassVar[tuple[Field, ...]] = accounts.FIELDS
+
+    @classmethod
+    def new_account(cls, name: str, values: dict[str, Any], today: date) -> NewAccount:
+        return accounts.new_account(values, today)
+
+    @classmethod
+    def consent(
+        cls, account: Account, ask: Callable[[str], str], say: Callable[[str], None]
+    ) -> str:
+        where = accounts.give(account, ask, say)
+        return f"eBay access granted; the refresh token is stored in: {where}"
 
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(account, clock=clock)

@@ -31,7 +31,9 @@ SCOPES = (
     "https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly",
 )
 REFRESH_TOKEN = "refresh_token"
-CLIENT_SECRET = "client_secret"
+# The application's client secret is the account's one asked-for secret, kept where
+# `account add` keeps every account's password.
+CLIENT_SECRET = "password"
 # Renew this long before eBay's stated expiry, so a token never dies between check and use.
 EXPIRY_MARGIN = 120.0
 

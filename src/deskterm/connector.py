@@ -244,6 +244,17 @@ class Connector:
         """
         raise ConnectorError(f"{cls.name} accounts are not added from the command line")
 
+    @classmethod
+    def consent(
+        cls, account: Account, ask: Callable[[str], str], say: Callable[[str], None]
+    ) -> str | None:
+        """The `account add` step a person takes part in, after the secret is kept and before the
+        row is stored: an OAuth consent in a browser, say. It may use the network; `ask` reads a
+        line from the person, `say` shows one. Returns a line to print, or None when the channel
+        needs no such step. A ConnectorError stops the command and nothing is stored.
+        """
+        return None
+
     def __init__(self, account: Account, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.account = account
         # Connectors read the time only through this, so the sync engine and tests can set it.

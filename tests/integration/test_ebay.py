@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,16 @@ from deskterm.secrets import env_name
 from deskterm.store import Store
 from deskterm.sync import engine
 
-from .fake_ebay import FULFILLMENT, MESSAGE, SELLER, FakeEbay, Fault, specs_dir
+from .fake_ebay import (
+    CLIENT_ID,
+    FULFILLMENT,
+    MESSAGE,
+    RU_NAME,
+    SELLER,
+    FakeEbay,
+    Fault,
+    specs_dir,
+)
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -41,7 +51,7 @@ def fake() -> Iterator[FakeEbay]:
 @pytest.fixture
 def account(fake: FakeEbay, store: Store, tmp_path: Path, monkeypatch) -> Account:
     name = "shop-ebay"
-    monkeypatch.setenv(env_name(name, "client_secret"), "PRD-client-secret-abcdef")
+    monkeypatch.setenv(env_name(name), "PRD-client-secret-abcdef")
     monkeypatch.setenv(env_name(name, "refresh_token"), "refresh-token-1")
     settings = fake.settings(data_dir=str(tmp_path / "data"), requests_per_second=500)
     with store.tx() as conn:
@@ -299,11 +309,11 @@ def test_consent_stores_the_refresh_token_that_the_sync_then_uses(
     fake, store, tmp_path, monkeypatch
 ):
     from deskterm import secrets
-    from deskterm.connectors.ebay import consent
+    from deskterm.connectors.ebay import accounts
 
     monkeypatch.setattr(secrets, "_keyring", lambda: None)
     monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    monkeypatch.setenv(env_name("new-ebay", "client_secret"), "PRD-client-secret-abcdef")
+    monkeypatch.setenv(env_name("new-ebay"), "PRD-client-secret-abcdef")
     account = Account("new-ebay", "ebay", "ebay", "", fake.settings(requests_per_second=500))
     said: list[str] = []
 
@@ -311,7 +321,7 @@ def test_consent_stores_the_refresh_token_that_the_sync_then_uses(
         """The person opens the link, agrees, and pastes where the browser ended up."""
         return httpx.get(said[-1]).headers["location"]
 
-    assert consent.give(account, browser, said.append) == str(tmp_path / "secrets.json")
+    assert accounts.give(account, browser, said.append) == str(tmp_path / "secrets.json")
     assert secrets.get_secret("new-ebay", "refresh_token") == "refresh-token-1"
     assert fake.token_grants == ["authorization_code"]
     fake.message(fake.conversation("anna_b", "Hello"), "Hi")
@@ -320,13 +330,43 @@ def test_consent_stores_the_refresh_token_that_the_sync_then_uses(
 
 def test_a_declined_consent_stores_nothing_and_says_so(fake, tmp_path, monkeypatch):
     from deskterm import secrets
-    from deskterm.connectors.ebay import consent
+    from deskterm.connectors.ebay import accounts
 
     monkeypatch.setattr(secrets, "_keyring", lambda: None)
     monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
-    monkeypatch.setenv(env_name("new-ebay", "client_secret"), "PRD-client-secret-abcdef")
+    monkeypatch.setenv(env_name("new-ebay"), "PRD-client-secret-abcdef")
     account = Account("new-ebay", "ebay", "ebay", "", fake.settings())
     declined = "https://northwind-outfitters.example/declined?error=access_denied"
     with pytest.raises(PermanentError, match="access_denied"):
-        consent.give(account, lambda prompt: declined, lambda line: None)
+        accounts.give(account, lambda prompt: declined, lambda line: None)
     assert secrets.get_secret("new-ebay", "refresh_token") is None
+
+
+def test_account_add_ebay_keeps_the_secrets_out_of_the_database(fake, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from deskterm import secrets
+    from deskterm.cli.main import app
+    from deskterm.connectors.ebay import oauth
+
+    monkeypatch.setattr(secrets, "_keyring", lambda: None)
+    monkeypatch.setenv("DESKTERM_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    monkeypatch.setattr(oauth.random_tokens, "token_urlsafe", lambda n: "state-1")
+    db = tmp_path / "desk.db"
+    consent = f"{fake.url}/oauth2/authorize"
+    args = ["account", "add", "ebay", "shop-ebay", "--db", str(db), "--password-stdin"]
+    args += ["--client-id", CLIENT_ID, "--ru-name", RU_NAME, "--seller", SELLER]
+    args += ["--api-url", fake.url, "--auth-url", consent]
+    app_keys = oauth.App(CLIENT_ID, "", RU_NAME, fake.url, consent)
+    # What the browser ends on once the seller agrees at the printed link.
+    pasted = httpx.get(oauth.consent_url(app_keys)[0]).headers["location"]
+
+    result = CliRunner().invoke(app, args, input=f"PRD-client-secret-abcdef\n{pasted}\n")
+
+    assert result.exit_code == 0, result.output
+    assert f"{consent}?client_id=" in result.output and "eBay access granted" in result.output
+    assert secrets.get_secret("shop-ebay", "refresh_token") == "refresh-token-1"
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT connector, address, settings FROM accounts").fetchone()
+    assert row[:2] == ("ebay", SELLER)
+    assert "client-secret" not in row[2] and "refresh-token" not in row[2]

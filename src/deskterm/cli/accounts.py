@@ -78,7 +78,7 @@ def _add_account(
     **values: Any,
 ) -> None:
     from deskterm import secrets
-    from deskterm.connector import ConnectorError
+    from deskterm.connector import Account, ConnectorError
     from deskterm.domain import utcnow
     from deskterm.store.accounts import account, save_account
 
@@ -105,6 +105,12 @@ def _add_account(
         except secrets.SecretError as exc:
             fail(str(exc))
     stored = f"{', '.join(w for _, w in asked)} stored in: {where}" if asked else "no secret needed"
+    try:
+        agreed = cls.consent(
+            Account(name, cls.name, cls.channel, new.address, new.settings), _ask, echo
+        )
+    except ConnectorError as exc:
+        fail(f"{name}: {exc}")
     save_account(
         store,
         name,
@@ -114,9 +120,15 @@ def _add_account(
         settings=new.settings,
     )
     echo(f"account {name} added ({new.address}); {stored}")
+    if agreed:
+        echo(agreed)
     for line in new.notes:
         echo(line)
     echo(f"check it with: deskterm account test {name}")
+
+
+def _ask(prompt: str) -> str:
+    return click.prompt(prompt, prompt_suffix=": ", show_default=False)
 
 
 def _read_secret(what: str, from_stdin: bool) -> str:
