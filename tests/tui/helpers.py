@@ -1,8 +1,12 @@
-"""Reading what the agent sees, for assertions."""
+"""Reading what the agent sees, for assertions, and waiting for the background work to finish."""
 
 from __future__ import annotations
 
+import contextlib
+
+from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from deskterm.tui.app import DeskApp
 
@@ -26,4 +30,19 @@ def thread_text(app: DeskApp) -> str:
 
 
 def notifications(app: DeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Every notification so far, oldest first (recorded by workspace.build_app)."""
+    return app.notified
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until no worker runs and every message they caused is handled (actions, loads, counts)."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            return
+        for worker in running:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+    raise AssertionError(f"background work still running: {running}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import notifications
+from helpers import notifications, settle
 from workspace import build_app
 
 from deskterm.config import ConfigError
@@ -49,12 +49,12 @@ def test_keys_on_different_screens_may_be_the_same():
 async def test_a_rebound_action_answers_its_new_key_only(db):
     app = build_app(db, {"keymap": {"resolve": "y", "down": "ctrl+n,down"}})
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert queries.ticket(app.store, 1)["status"] == "new"
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert queries.ticket(app.store, 1)["status"] == "solved"
         await pilot.press("j")
         assert app.screen.queue.cursor == 0
@@ -65,9 +65,9 @@ async def test_a_rebound_action_answers_its_new_key_only(db):
 async def test_help_lists_every_binding_with_its_current_key(db):
     app = build_app(db, {"keymap": {"resolve": "y"}})
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         rows = {row[2]: row[0] for row in table_rows(app.screen.table)}
         assert rows["resolve"] == "y"
@@ -77,7 +77,7 @@ async def test_help_lists_every_binding_with_its_current_key(db):
 
 
 def table_rows(table) -> list[tuple[str, str, str]]:
-    columns = [[str(cell) for cell in column._cells] for column in table.columns]
+    columns = [[str(cell) for cell in column.cells] for column in table.columns]
     return list(zip(*columns, strict=True))
 
 
@@ -85,9 +85,9 @@ async def test_command_palette_offers_actions_views_and_shows_keys(app):
     from deskterm.tui.commands import DeskCommands
 
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         provider = DeskCommands(app.screen)
-        titles = {title: help_text for title, help_text, _ in provider._commands()}
+        titles = {title: help_text for title, help_text, _ in provider.commands()}
         assert titles["Resolve"].startswith("s")
         assert "View: Mine" in titles
         await pilot.press("ctrl+p", *"resolve")
@@ -109,10 +109,10 @@ async def test_a_macro_key_that_clashes_with_a_rebound_action_stays_unbound(db, 
     macro_set = load_macros(folder, stock=False, reserved=app_keys(Config(raw=raw)))
     app = build_app(db, raw, macro_set=macro_set)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert app.macros.keys == {"f5": "bye"}
         assert any("key 'y' is one of the app's own keys" in n for n in notifications(app))
         await pilot.press("f5")
-        await pilot.pause()
+        await settle(pilot)
         assert "hi" not in str(app.screen.query_one("#macro-preview-text").render())
         assert "bye" in str(app.screen.query_one("#macro-preview-text").render())

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from helpers import notifications
+from helpers import notifications, settle
 from workspace import NOW, build_app
 
 from deskterm.store import drafts, open_store, queries
@@ -72,13 +72,14 @@ async def test_a_failing_account_shows_its_error_in_the_header_and_the_app_keeps
     app = build_app(db)
     app.sync_enabled = True
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        app._start_sync()
+        await settle(pilot)
+        app.start_sync()
         for _ in range(50):
             await pilot.pause(0.1)
-            app._tick()
+            app.tick()
             header = str(app.screen.query_one("#status").render())
-            if "✕" in header:
+            reported = any("no-such-connector" in n for n in notifications(app))
+            if "✕" in header and reported:
                 break
         assert "✕ ebay-store" in header
         assert any("no-such-connector" in n for n in notifications(app))
@@ -102,7 +103,7 @@ async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(a
         raise sqlite3.OperationalError("database is locked")
 
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         monkeypatch.setattr("deskterm.tui.screens.queue.queue_count", broken)
         app.screen.refresh_counts()
         for _ in range(20):
@@ -124,8 +125,8 @@ async def test_a_reply_typed_in_the_tui_is_sent_by_the_background_sync(tmp_path)
     app = build_app(path)
     app.sync_enabled = True
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        app._start_sync()
+        await settle(pilot)
+        app.start_sync()
         await pilot.press("r", *"On its way.", "ctrl+s")
         status = None
         for _ in range(100):

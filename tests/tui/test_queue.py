@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import cursor_subject, notifications, queue_lines, subjects
+from helpers import cursor_subject, notifications, queue_lines, settle, subjects
 from textual import events
-from textual.keys import _character_to_key
 from workspace import MARKUP_SUBJECT, NOW, message
 
 from deskterm.domain import Batch
@@ -16,7 +15,7 @@ from deskterm.tui.screens.ticket import TicketScreen
 
 async def test_queue_lists_nearest_deadline_first_with_countdowns(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         lines = queue_lines(app)
         assert lines[0].startswith("overdue 1h")
         assert "Where is my order #1001?" in lines[0]
@@ -26,12 +25,12 @@ async def test_queue_lists_nearest_deadline_first_with_countdowns(app):
 
 async def test_markup_and_escape_sequences_in_customer_text_show_literally(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         line = next(x for x in queue_lines(app) if "FREE" in x)
         assert MARKUP_SUBJECT in line
         assert "[i]Sly[/i]" in line
         await pilot.press("j", "j", "enter")
-        await pilot.pause()
+        await settle(pilot)
         thread = app.screen.query_one("#thread").query_one(".message").render()
         assert MARKUP_SUBJECT not in thread.plain  # the subject is in the title, not the body
         assert "Click here [link](https://evil.example/x) now" in thread.plain
@@ -41,7 +40,7 @@ async def test_markup_and_escape_sequences_in_customer_text_show_literally(app):
 
 async def test_j_k_g_G_move_the_cursor(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("j", "j")
         assert cursor_subject(app) == MARKUP_SUBJECT
         await pilot.press("k")
@@ -56,49 +55,49 @@ async def test_j_k_g_G_move_the_cursor(app):
 
 async def test_enter_opens_the_ticket_and_escape_comes_back(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("j", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.ticket_id == 3
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert cursor_subject(app) == "Refund for a broken lamp"
 
 
 async def test_clicking_a_row_selects_it_and_clicking_again_opens_it(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.click("#queue", offset=(5, 3))
         assert cursor_subject(app) == "Change of address"
         await pilot.click("#queue", offset=(5, 3))
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
 
 
 async def test_q_quits(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("q")
-        await pilot.pause()
+        await settle(pilot)
     assert app.return_code == 0
 
 
 async def test_number_keys_switch_views_with_counts(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         bar = app.screen.query_one("#views").render().plain
         assert "1 Queue 5" in bar
         assert "2 Mine 1" in bar
         assert "Ebay 1" in bar
         await pilot.press("2")
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app) == ["Refund for a broken lamp"]
         await pilot.press("7")
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app) == ["Item not as described"]
         await pilot.press("9")
         assert "There is no view 9" in notifications(app)
@@ -106,16 +105,16 @@ async def test_number_keys_switch_views_with_counts(app):
 
 async def test_search_filters_the_queue_and_a_bad_query_keeps_what_was_typed(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("slash")
         await pilot.press(*"tag:wismo")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app) == ["Where is my order #1001?"]
         await pilot.press("slash", "ctrl+u")
         await pilot.press(*"colour:red")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         search = app.screen.query_one("#search")
         assert search.display and search.value == "colour:red"
         assert any("colour: is not a search key" in n for n in notifications(app))
@@ -124,48 +123,65 @@ async def test_search_filters_the_queue_and_a_bad_query_keeps_what_was_typed(app
         assert subjects(app) == ["Where is my order #1001?"]
 
 
+# Key names of the characters the bursts below type (the rest name themselves).
+KEY_NAMES = {"/": "slash", ":": "colon", " ": "space", ".": "full_stop", "\r": "enter"}
+
+
+def burst(app, text: str) -> None:
+    """Queue every key of `text` at once, as a fast typist (or a paste of keys) delivers them."""
+    for character in text:
+        key = KEY_NAMES.get(character, character)
+        app.post_message(events.Key(key, None if key == "enter" else character))
+
+
 async def test_keys_typed_in_one_burst_after_slash_fill_the_search_not_the_bindings(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        # A fast typist: every key is queued before "/" has moved the focus to the search line.
-        for character in "/tag:wismo\r":
-            key = "enter" if character == "\r" else character
-            key = key if key.isalnum() or len(key) > 1 else _character_to_key(key)
-            event = events.Key(key, character)
-            event.set_sender(app)
-            app._driver.send_message(event)
-        await pilot.pause(0.5)
+        await settle(pilot)
+        # Every key is queued before "/" has moved the focus to the search line.
+        burst(app, "/tag:wismo\r")
+        await settle(pilot)
         assert subjects(app) == ["Where is my order #1001?"]
-        assert not any("Applied" in n for n in notifications(app))
+        assert not any("tagged" in n or "Applied" in n for n in notifications(app))
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_keys_typed_in_one_burst_after_r_fill_the_reply(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        # t, s, a and e are ticket actions: typed into the reply, they must stay letters.
+        burst(app, "rThe parcel is safe.")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.query_one("#composer-body").text == "The parcel is safe."
+        assert notifications(app) == []
 
 
 async def test_free_text_search_goes_through_message_text(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("slash", "ctrl+u", *"lamp", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app) == ["Refund for a broken lamp"]
 
 
 async def test_o_cycles_the_sort_order(app):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app)[0] == "Where is my order #1001?"  # created first
         assert "sort: created" in app.screen.query_one("#views").render().plain
 
 
 async def test_mail_written_by_another_process_appears_without_restart(app, db):
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         other = open_store(db)
         new = message(9, "zoe@example.com", "Hello from outside", "hi", NOW - NOW)
         ingest_batch(other, "shop-mail", Batch([new], {}), now=NOW)
         other.close()
-        app._tick()
-        await pilot.pause()
+        app.tick()
+        await settle(pilot)
         assert "Hello from outside" in subjects(app)
 
 
@@ -178,12 +194,12 @@ async def test_capital_s_saves_the_search_as_a_numbered_view(db, tmp_path):
     config = Config(path=path, agent="anna")
     app = make_app(db, config, sync=False, now=lambda: NOW, macro_set=MacroSet(), sla_tick=False)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("slash", *"tag:wismo", "enter", "S", "ctrl+u", *"Where is it", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.views[-1].name == "Where is it" and app.views[-1].query == "tag:wismo"
         assert 'name = "Where is it"' in path.read_text()
         await pilot.press("1")
         await pilot.press(str(len(app.views)))
-        await pilot.pause()
+        await settle(pilot)
         assert subjects(app) == ["Where is my order #1001?"]

@@ -126,7 +126,7 @@ def build_app(
 ) -> DeskApp:
     """The app over `db` at the frozen moment; SLA ticking off unless a test is about it."""
     config = Config(agent="anna", raw=raw_config or {})
-    return make_app(
+    app = make_app(
         db,
         config,
         sync=False,
@@ -135,3 +135,17 @@ def build_app(
         macro_set=macro_set if macro_set is not None else MacroSet(),
         sla_tick=sla_tick,
     )
+    return recording(app)
+
+
+def recording(app: DeskApp) -> DeskApp:
+    """`app`, keeping every notification's text in `app.notified` for the assertions."""
+    notify = app.notify
+    app.notified = []
+
+    def record(message: str, **kwargs) -> None:
+        app.notified.append(message)
+        notify(message, **kwargs)
+
+    app.notify = record
+    return app

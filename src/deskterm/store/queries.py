@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from deskterm.domain import to_iso
+from deskterm.domain import from_iso, to_iso
 from deskterm.store import Store
 from deskterm.store.filters import Filter, fts_query
 
@@ -290,6 +290,31 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
         " AND COALESCE(next_deadline, '9999') > ?",
         (*window, *window, window[1]),
     )
+
+
+def next_sla_crossing(store: Store, after: datetime) -> datetime | None:
+    """The first moment after `after` at which an active ticket enters warning or breach.
+
+    The deadline half reads the queue index; the warning half scans, which is why callers ask
+    only when the data changed or the moment has come, not every second.
+    """
+    moment = to_iso(after)
+    row = store.conn.execute(
+        "SELECT MIN(m) FROM ("
+        " SELECT MIN(COALESCE(next_deadline, '9999')) AS m FROM tickets"
+        " WHERE COALESCE(next_deadline, '9999') > ? AND status NOT IN ('solved', 'closed')"
+        " UNION ALL SELECT MIN(warn_at) FROM tickets"
+        " WHERE warn_at > ? AND status NOT IN ('solved', 'closed'))",
+        (moment, moment),
+    ).fetchone()
+    return from_iso(row[0]) if row[0] and row[0] != "9999" else None
+
+
+def event_ticket(store: Store, event_id: int) -> int:
+    """The ticket an event belongs to."""
+    return store.conn.execute("SELECT ticket_id FROM events WHERE id = ?", (event_id,)).fetchone()[
+        0
+    ]
 
 
 def queue_page_before(

@@ -1,16 +1,21 @@
-"""The workstation app: settings, the store, the clock, the sync engine and the first screen."""
+"""The workstation app: settings, the store, the clock, the sync engine and the first screen.
+
+Small on purpose: screens hold the behaviour; this holds what they share, the one place where
+background work reports back (`on_worker_state_changed`), and the clock.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 
-from textual import events, work
+from textual import work
 from textual.app import App
 from textual.screen import ModalScreen
-from textual.widgets import Input, TextArea
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
@@ -18,7 +23,8 @@ from deskterm.domain import utcnow
 from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.sla import clocks
 from deskterm.store import Store, open_store, queries
-from deskterm.sync.engine import Watcher
+from deskterm.sync.engine import AccountReport, Watcher
+from deskterm.tui import clock, jobs
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.keymap import APP, BY_ID, parse_keymap
@@ -27,16 +33,17 @@ from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 from deskterm.tui.settings import parse_tui, views_for
-from deskterm.tui.widgets.header import Overview
+from deskterm.tui.widgets.activity import ActivityLine
 
 TICK_SECONDS = 1.0
 # How often the SLA states that change with time alone (warning, breach, snooze end) are stored.
 SLA_TICK_SECONDS = 30.0
+CROSSINGS = "sla-crossings"
+# A change that takes longer than this shows a line saying what is under way.
+ACTIVITY_DELAY = 0.25
 
 
-class DeskApp(App):
-    """Small on purpose: screens hold the behaviour, this holds what they share."""
-
+class DeskApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "deskterm"
     BINDINGS = bindings(APP)
@@ -59,9 +66,10 @@ class DeskApp(App):
         self.settings = parse_tui(config.section("tui"), config.path)
         self.user_keymap = parse_keymap(config.section("keymap"), config.path)
         self.store_path = Path(store_path)
+        # The UI thread's own connection, for page reads; everything else opens `connection()`.
         self.store: Store = open_store(self.store_path)
         self.now = now or utcnow
-        self.zone = zone or datetime.now().astimezone().tzinfo
+        self.zone: tzinfo = zone or datetime.now().astimezone().tzinfo or UTC
         self.actor = f"agent:{config.agent}"
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
@@ -71,26 +79,11 @@ class DeskApp(App):
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
         # What u reverts, newest last: ("agent", "") or ("macro", name).
         self.undo_stack: list[tuple[str, str]] = []
+        self.jobs = jobs.Jobs(self, self.connection)
         self._watcher: Watcher | None = None
         self._data_version = self.store.data_version()
         self._last_tick = self.now()
-
-    async def on_event(self, event: events.Event) -> None:
-        # Textual runs a key's binding only once the key has bubbled back up from the focused
-        # widget; by then the rest of a fast burst is already queued on that widget. Outside
-        # text fields, settle each key's binding here, in arrival order, so "/" has moved the
-        # focus to the search line before "tag:wismo" arrives (else t, a, g, w would act).
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and not isinstance(self.focused, Input | TextArea)
-            and (
-                await self._check_bindings(event.key, priority=True)
-                or await self._check_bindings(event.key)
-            )
-        ):
-            return
-        await super().on_event(event)
+        self.crossings = clock.CrossingWatch(self._last_tick)
 
     def on_mount(self) -> None:
         for problem in self.macros.problems:
@@ -99,37 +92,24 @@ class DeskApp(App):
         self.set_keymap({i: k for i, k in self.user_keymap.items() if k != BY_ID[i].keys})
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
-        self.set_interval(TICK_SECONDS, self._tick)
+        self.set_interval(TICK_SECONDS, self.tick)
         if self.sla_tick:
             self.store_sla_states()
             self.set_interval(SLA_TICK_SECONDS, self.store_sla_states)
         if self.sync_enabled:
-            self._start_sync()
+            self.start_sync()
 
-    def _start_sync(self) -> None:
-        self._watcher = Watcher(
-            self.store_path,
-            on_report=lambda report: self.post_message(SyncReported(report)),
-            now=self.now,
-        )
+    def start_sync(self) -> None:
+        def report(account: AccountReport) -> None:
+            self.post_message(SyncReported(account))
+
+        self._watcher = Watcher(self.store_path, on_report=report, now=self.now)
         self._watcher.start()
 
     def kick_sync(self) -> None:
         """Something waits in the outbox: let the sync engine send it now, not at its next poll."""
         if self._watcher is not None:
             self._watcher.kick()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A background job failed (e.g. the file is locked too long): say so, keep working.
-
-        Screens forward their workers' events here; the message does not bubble by itself.
-        """
-        if event.state == WorkerState.ERROR:
-            self.notify(
-                f"{event.worker.group}: {event.worker.error}",
-                title="Background work failed",
-                severity="error",
-            )
 
     def on_sync_reported(self, message: SyncReported) -> None:
         if message.report.error:
@@ -155,13 +135,36 @@ class DeskApp(App):
         finally:
             store.close()
 
-    def read_overview(self, store: Store) -> Overview:
-        return Overview(
-            stages=queries.stage_counts(store),
-            oldest=queries.oldest_active(store),
-            accounts=tuple(queries.sync_overview(store)),
-            sync_enabled=self.sync_enabled,
-        )
+    # Background work: every worker of the app ends here (screens forward theirs).
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place background work reports back; a failure is said, and work goes on."""
+        worker = event.worker
+        if worker.is_finished and worker.group == jobs.GROUP:
+            self.jobs.ended(worker)
+            self.show_activity()
+        elif worker.is_finished and worker.group == CROSSINGS:
+            found = worker.result if event.state == WorkerState.SUCCESS else None
+            self.crossings.settle(found)
+            if found is not None:
+                self._announce(found.crossed)
+        if event.state == WorkerState.ERROR:
+            self.notify(
+                f"{worker.group}: {worker.error}",
+                title="Background work failed",
+                severity="error",
+            )
+
+    def submit(self, job: jobs.Job) -> None:
+        """Run a change in the background, after those asked for before it."""
+        self.jobs.submit(job)
+        self.set_timer(ACTIVITY_DELAY, self.show_activity)
+
+    def show_activity(self) -> None:
+        status = self.jobs.status()
+        for screen in self.screen_stack:
+            for line in screen.query(ActivityLine):
+                line.show(status)
 
     @work(thread=True, exclusive=True, group="sla", exit_on_error=False)
     def store_sla_states(self) -> None:
@@ -169,29 +172,41 @@ class DeskApp(App):
         with self.connection() as store:
             clocks.tick(store, self.now())
 
-    def _tick(self) -> None:
-        """Every second: notice outside writes, announce breaches, let the screen move its clocks."""
+    # The clock
+
+    def tick(self) -> None:
+        """Every second: notice outside writes, announce crossings, let the screens move clocks."""
         now = self.now()
+        if now - self._last_tick > clock.LONG_SLEEP:
+            self.crossings.skip_to(now)
+        self._last_tick = now
         version = self.store.data_version()
         if version != self._data_version:
-            self._data_version = version
+            self.crossings.stale = True
             self.data_changed()
-        self._announce_crossings(self._last_tick, now)
-        self._last_tick = now
+        if self.crossings.due(now):
+            self.run_worker(
+                partial(self._read_crossings, self.crossings.start(), now),
+                group=CROSSINGS,
+                thread=True,
+                exit_on_error=False,
+            )
+        if self.jobs.current is not None:
+            self.show_activity()
         # The top screen's clocks move, and those of the screen under a dialog, which shows through.
         for screen in reversed(self.screen_stack):
-            tick = getattr(screen, "tick", None)
-            if tick is not None:
-                tick()
+            screen_tick = getattr(screen, "tick", None)
+            if screen_tick is not None:
+                screen_tick()
             if not isinstance(screen, ModalScreen):
                 break
 
-    def _announce_crossings(self, since: datetime, now: datetime) -> None:
+    def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
+        with self.connection() as store:
+            return clock.read(store, since, until)
+
+    def _announce(self, crossed: list[dict]) -> None:
         """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
-        if now - since > timedelta(minutes=5):
-            # After a long sleep (laptop lid) a flood of old crossings says nothing useful.
-            return
-        crossed = queries.sla_crossings(self.store, since, now)
         for row in crossed[:3]:
             breached = row["crossed"] == "breached"
             self.notify(
@@ -211,8 +226,11 @@ class DeskApp(App):
         for screen in self.screen_stack:
             screen.post_message(DataChanged())
 
-    def open_ticket(self, ticket_id: int, *, compose: str | None = None) -> None:
-        self.push_screen(TicketScreen(ticket_id, compose=compose))
+    # Navigation and what the screens share
+
+    def open_ticket(self, ticket_id: int, *, compose: str | None = None) -> AwaitMount:
+        """Open a ticket; awaiting the answer waits until the screen (and its composer) is ready."""
+        return self.push_screen(TicketScreen(ticket_id, compose=compose))
 
     def switch_ticket(self, ticket_id: int) -> None:
         self.switch_screen(TicketScreen(ticket_id))
@@ -224,7 +242,8 @@ class DeskApp(App):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            views = [view.name for view in self.views]
+            self.push_screen(HelpScreen(self.user_keymap, self.macro_entries(), views))
 
 
 def make_app(

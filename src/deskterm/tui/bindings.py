@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-from deskterm.tui.keymap import SPECS
+from deskterm.tui.keymap import APP, COMPOSER, SPECS
+
+# The screens' keys are priority bindings: Textual settles those as each key arrives, so the keys
+# typed right after one that moves the focus (/ opens the search line) go where the focus went.
+# The screens switch them off while a text field has the focus (TicketActions.check_action).
+# The app's keys (q, ?) and the composer's are ordinary ones: typing in a field comes first.
+ORDINARY = (APP, COMPOSER)
 
 
-def bindings(*scopes: str) -> list[Binding]:
+def bindings(*scopes: str) -> list[BindingType]:
     """The bindings of `scopes`, each with its id so the user's keymap can rebind it."""
     return [
         Binding(
@@ -16,6 +22,7 @@ def bindings(*scopes: str) -> list[Binding]:
             spec.description,
             show=spec.show,
             id=spec.id,
+            priority=spec.scope not in ORDINARY,
         )
         for spec in SPECS
         if spec.scope in scopes

@@ -8,16 +8,19 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from deskterm.tui.desk import desk_of
 from deskterm.tui.keymap import SPECS, display_key
 
 
 class DeskCommands(Provider):
     """Generated from the key specs and the keymap in force, so it never drifts from the keys."""
 
-    def _commands(self) -> Iterator[tuple[str, str, Callable]]:
+    def commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        """(title, help, what it runs) of everything the screen offers."""
         screen = self.screen
+        desk = desk_of(screen)
         scopes = getattr(screen, "SCOPES", ())
-        keymap = self.app.user_keymap
+        keymap = desk.user_keymap
         for spec in SPECS:
             if spec.scope in scopes:
                 keys = display_key(keymap.get(spec.id, spec.keys))
@@ -34,7 +37,7 @@ class DeskCommands(Provider):
                 partial(screen.run_action, f"view({n + 1})"),
             )
         if hasattr(screen, "action_macros"):
-            for key, name, description in self.app.macro_entries():
+            for key, name, description in desk.macro_entries():
                 yield (
                     f"Macro: {name}",
                     f"{key or 'm'}  ·  {description}",
@@ -42,12 +45,12 @@ class DeskCommands(Provider):
                 )
 
     async def discover(self) -> Hits:
-        for title, help_text, command in self._commands():
+        for title, help_text, command in self.commands():
             yield DiscoveryHit(Text(title), command, text=title, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, command in self._commands():
+        for title, help_text, command in self.commands():
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), command, text=title, help=help_text)

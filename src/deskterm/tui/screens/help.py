@@ -49,16 +49,20 @@ def help_table(
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
+    def __init__(
+        self, user_keymap: dict[str, str], macros: list[tuple[str, str, str]], views: list[str]
+    ) -> None:
+        super().__init__()
+        keymap = {**{s.id: s.keys for s in SPECS}, **user_keymap}
+        self.table = help_table(keymap, macros, views)
+
     def compose(self) -> ComposeResult:
-        keymap = {**{s.id: s.keys for s in SPECS}, **self.app.user_keymap}
-        views = [view.name for view in self.app.views]
-        self.table = help_table(keymap, self.app.macro_entries(), views)
         with VerticalScroll(classes="prompt help"):
             yield Static(Text("Keys (rebind them by id in [keymap])", style="bold"))
             yield Static(self.table)
 
-    def action_dismiss(self) -> None:
+    def action_close(self) -> None:
         self.dismiss()

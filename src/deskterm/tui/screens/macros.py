@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from deskterm import macros
 from deskterm.content import sanitize
+from deskterm.tui.desk import DeskModal
 
 
-def preview_text(item: macros.Macro, store, ticket_id: int, app) -> tuple[Text, bool]:
-    """The rendered reply or note and the list of steps; False when the macro cannot apply."""
-    try:
-        shown = macros.preview(
-            item, store, ticket_id, app.config.agent, config=app.config, now=app.now()
-        )
-    except macros.MacroError as exc:
-        return Text(str(exc), style="bold red"), False
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The macro the agent chose, with what its preview showed."""
+
+    name: str
+    text: str
+    needs_confirmation: bool
+
+
+def preview_text(item: macros.Macro, shown: macros.Preview) -> Text:
+    """The rendered reply or note and the list of steps."""
     steps = Text("\n").join(
         Text(f"{n}. {step.describe()}", style="dim" if step.skip else "")
         for n, step in enumerate(shown.steps, start=1)
@@ -39,10 +44,10 @@ def preview_text(item: macros.Macro, store, ticket_id: int, app) -> tuple[Text, 
         Text(""),
         Text(f"afterwards: {item.after} ticket", style="dim"),
     ]
-    return Text("\n").join(parts), True
+    return Text("\n").join(parts)
 
 
-class MacroPalette(ModalScreen[str | None]):
+class MacroPalette(DeskModal[Chosen | None]):
     """Type to filter; the highlighted macro is previewed on this ticket; enter applies it."""
 
     BINDINGS: ClassVar = [
@@ -55,7 +60,12 @@ class MacroPalette(ModalScreen[str | None]):
         super().__init__()
         self.macro_set, self.ticket_id, self.chosen = macro_set, ticket_id, chosen
         self.shown: list[macros.Macro] = []
-        self.applicable = False
+        # The preview on screen, once its worker answered: None while it is being rendered.
+        self.previewed: macros.Preview | None = None
+        # The highlighted macro cannot apply to this ticket (its preview said why).
+        self.failed = False
+        # Enter was pressed before the preview arrived: choose as soon as it does.
+        self.choose_when_previewed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt macros"):
@@ -84,6 +94,7 @@ class MacroPalette(ModalScreen[str | None]):
         if self.shown:
             options.highlighted = 0
         else:
+            self.previewed, self.failed = None, True
             self.query_one("#macro-preview-text", Static).update(Text("No macro matches."))
 
     @on(Input.Changed)
@@ -92,9 +103,41 @@ class MacroPalette(ModalScreen[str | None]):
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        item = self.macro_set.get(event.option.id)
-        text, self.applicable = preview_text(item, self.app.store, self.ticket_id, self.app)
-        self.query_one("#macro-preview-text", Static).update(text)
+        self.previewed, self.failed = None, False
+        if event.option.id is not None:
+            self.render_preview(self.macro_set.get(event.option.id))
+
+    @work(thread=True, exclusive=True, group="macro-preview", exit_on_error=False)
+    def render_preview(self, item: macros.Macro) -> None:
+        """Render the macro on this ticket (placeholders read the ticket, customer and orders)."""
+        desk = self.desk
+        with desk.connection() as store:
+            try:
+                shown: macros.Preview | str = macros.preview(
+                    item,
+                    store,
+                    self.ticket_id,
+                    desk.config.agent,
+                    config=desk.config,
+                    now=desk.now(),
+                )
+            except macros.MacroError as exc:
+                shown = str(exc)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_preview, item, shown)
+
+    def _show_preview(self, item: macros.Macro, shown: macros.Preview | str) -> None:
+        text = self.query_one("#macro-preview-text", Static)
+        if isinstance(shown, str):
+            text.update(Text(shown, style="bold red"))
+            self.failed = True
+            if self.choose_when_previewed:
+                self._choose()
+            return
+        self.previewed = shown
+        text.update(preview_text(item, shown))
+        if self.choose_when_previewed:
+            self._choose()
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
@@ -112,10 +155,16 @@ class MacroPalette(ModalScreen[str | None]):
 
     def _choose(self) -> None:
         options = self.query_one(OptionList)
-        if options.highlighted is None or not self.applicable:
+        self.choose_when_previewed = False
+        if options.highlighted is None or self.failed:
             self.notify("This macro cannot be applied to this ticket", severity="error")
             return
-        self.dismiss(self.shown[options.highlighted].name)
+        item = self.shown[options.highlighted]
+        shown = self.previewed
+        if shown is None or shown.macro.name != item.name:
+            self.choose_when_previewed = True
+            return
+        self.dismiss(Chosen(item.name, shown.text, shown.needs_confirmation))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

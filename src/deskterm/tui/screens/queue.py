@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from deskterm.config import ConfigError, default_config_path
+from deskterm.store import Store, queries
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
@@ -21,6 +22,7 @@ from deskterm.tui.queue_source import QueueSource
 from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.settings import View, save_view
+from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.header import Overview, StatusHeader
 from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
 from deskterm.tui.widgets.views_bar import ViewsBar
@@ -51,20 +53,21 @@ class QueueScreen(TicketActions):
         self.search_text = ""
         first = views[0]
         self.source = QueueSource(
-            self.app.store, self.app.now, self._parse(first.query), first.sort
+            self.desk.store, self.desk.now, self._parse(first.query), first.sort
         )
 
     def _parse(self, query: str) -> Filter:
-        return parse(query, me=self.app.config.agent)
+        return parse(query, me=self.desk.config.agent)
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(self.app.now, id="status")
+        yield StatusHeader(self.desk.now, id="status")
         yield ViewsBar(self.views, id="views")
         yield SearchBar(
             placeholder="status:open tag:wismo from:anna is:breached older:2h words…", id="search"
         )
         yield QueueHeader()
-        yield QueueView(self.source, self.app.now, id="queue")
+        yield QueueView(self.source, self.desk.now, id="queue")
+        yield ActivityLine(id="activity")
         yield Footer()
 
     @property
@@ -87,12 +90,9 @@ class QueueScreen(TicketActions):
 
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def count_queue(self, generation: int) -> None:
-        with self.app.connection() as store:
-            count = queue_count(store, self.source.filter, self.app.now())
+        with self.desk.connection() as store:
+            count = queue_count(store, self.source.filter, self.desk.now())
         self.app.call_from_thread(self._count_arrived, generation, count)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.on_worker_state_changed(event)
 
     def _count_arrived(self, generation: int, count: int) -> None:
         if self.source.settle_count(generation, count):
@@ -122,17 +122,25 @@ class QueueScreen(TicketActions):
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Count every view and read the header in a worker: at 100k tickets this takes a while."""
-        now = self.app.now()
+        now = self.desk.now()
         counts: dict[int | None, int] = {}
-        with self.app.connection() as store:
+        with self.desk.connection() as store:
             for n, view in enumerate(self.views):
                 counts[n] = queue_count(store, self._parse(view.query), now)
             if self.search_text:
                 counts[None] = queue_count(store, self._parse(self.search_text), now)
-            overview = self.app.read_overview(store)
+            overview = self._read_overview(store)
         # A newer count started meanwhile (exclusive workers): its answer is the one to show.
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_counts, counts, overview)
+
+    def _read_overview(self, store: Store) -> Overview:
+        return Overview(
+            stages=queries.stage_counts(store),
+            oldest=queries.oldest_active(store),
+            accounts=tuple(queries.sync_overview(store)),
+            sync_enabled=self.desk.sync_enabled,
+        )
 
     def _show_counts(self, counts: dict[int | None, int], overview: Overview) -> None:
         # query(), not query_one(): the answer may arrive while the app is closing.
@@ -143,8 +151,10 @@ class QueueScreen(TicketActions):
 
     def after_action(self, kind: str, ticket_id: int, after: str) -> None:
         queue = self.queue
-        keep: int | None = ticket_id
-        if kind in FINISHING and after == "next":
+        current = queue.current
+        keep = current.id if current else None
+        # Unless the agent moved on while the action ran, "next" is the row after the ticket.
+        if kind in FINISHING and after == "next" and keep == ticket_id:
             following = queue.source.row(queue.cursor + 1)
             keep = following.id if following else None
         self.reload_queue(keep=keep)
@@ -172,21 +182,23 @@ class QueueScreen(TicketActions):
     def action_open(self) -> None:
         row = self.queue.current
         if row is not None:
-            self.app.open_ticket(row.id)
+            self.desk.open_ticket(row.id)
 
-    def action_reply(self) -> None:
+    # Awaited: the keys typed right after r belong to the composer, so the next key waits until
+    # the ticket screen is up with the composer focused.
+    async def action_reply(self) -> None:
         row = self.queue.current
         if row is not None:
-            self.app.open_ticket(row.id, compose="reply")
+            await self.desk.open_ticket(row.id, compose="reply")
 
-    def action_note(self) -> None:
+    async def action_note(self) -> None:
         row = self.queue.current
         if row is not None:
-            self.app.open_ticket(row.id, compose="note")
+            await self.desk.open_ticket(row.id, compose="note")
 
     @on(QueueView.Selected)
     def _selected(self, event: QueueView.Selected) -> None:
-        self.app.open_ticket(event.row.id)
+        self.desk.open_ticket(event.row.id)
 
     def neighbour(self, ticket_id: int, step: int, *, finished: bool = False) -> int | None:
         """The ticket `step` rows from `ticket_id` here, for J/K and "next" on the ticket screen.
@@ -246,14 +258,15 @@ class QueueScreen(TicketActions):
             if not name or not name.strip():
                 return
             view = View(name.strip(), self.search_text, self.source.sort)
-            path = self.app.config.path or default_config_path()
-            configured = self.app.config.section("views") is not None or self.app.views_saved
+            desk = self.desk
+            path = desk.config.path or default_config_path()
+            configured = desk.config.section("views") is not None or desk.views_saved
             try:
-                views = save_view(path, view, self.views, configured, self.app.config.agent)
+                views = save_view(path, view, self.views, configured, desk.config.agent)
             except (ConfigError, OSError) as exc:
                 self.notify(str(exc), title="View not saved", severity="error")
                 return
-            self.app.views_saved = True
+            desk.views_saved = True
             self.views[:] = views
             bar = self.query_one(ViewsBar)
             self.view_index, self.search_text = len(views) - 1, ""

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
-from deskterm import actions, macros, mailbox
-from deskterm.sla import clocks
-from deskterm.store import drafts, queries
+from deskterm import actions, mailbox
+from deskterm.sla import clocks, rules
+from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
 from deskterm.tui.bindings import bindings
 from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged
-from deskterm.tui.screens.macros import MacroPalette
+from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
+from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
 from deskterm.tui.widgets.queue_view import one_line
 from deskterm.tui.widgets.sidebar import Sidebar
@@ -24,7 +29,7 @@ from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
 
 
-def title_line(ticket: dict, now, draft_kinds: list[str]) -> Text:
+def title_line(ticket: dict, now: datetime, draft_kinds: list[str]) -> Text:
     line = Text.assemble(
         (f"#{ticket['id']} ", "bold"),
         (one_line(ticket["subject"]) or "(no subject)", "bold"),
@@ -41,6 +46,34 @@ def title_line(ticket: dict, now, draft_kinds: list[str]) -> Text:
     return line
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Everything the ticket screen shows, read in one go (in a worker)."""
+
+    ticket: dict
+    thread: list[dict]
+    context: dict
+    draft_kinds: list[str]
+
+
+def read_ticket(store: Store, ticket_id: int, now: datetime) -> Shown | None:
+    """The ticket, its thread and its context; None when the ticket is gone."""
+    ticket = queries.ticket(store, ticket_id)
+    if ticket is None:
+        return None
+    evaluation = clocks.evaluate_ticket(store.conn, ticket_id, now)
+    ticket_clocks: list[rules.Clock] = evaluation.clocks if evaluation else []
+    context = {
+        "ticket": ticket,
+        "orders": store_orders.orders_for_customer(store, ticket["customer_id"]),
+        "tickets": queries.customer_tickets(store, ticket["customer_id"]),
+        "events": queries.events(store, ticket_id),
+        "clocks": ticket_clocks,
+    }
+    thread = queries.messages(store, ticket_id)
+    return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id))
+
+
 class TicketScreen(TicketActions):
     BINDINGS = bindings(TICKET, ACTIONS)
     SCOPES = (APP, TICKET, ACTIONS)
@@ -51,7 +84,8 @@ class TicketScreen(TicketActions):
         self.start_composing = compose
         self.show_quoted = False
         self.ticket: dict | None = None
-        self._shown: tuple[list[int], bool] | None = None
+        self.draft_kinds: list[str] = []
+        self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
@@ -59,52 +93,50 @@ class TicketScreen(TicketActions):
             yield Thread(id="thread")
             yield Sidebar(id="sidebar")
         yield Composer(self.ticket_id, id="composer")
+        yield ActivityLine(id="activity")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.load()
-        if self.ticket is not None:
-            mailbox.mark_read(self.app.store, self.ticket_id, self.app.now())
         if self.start_composing:
             self.query_one(Composer).open(self.start_composing)
         else:
             self.set_focus(self.query_one(Thread))
+        self.load(opened=True)
 
-    def load(self) -> None:
-        """Read the ticket, its thread and its context from the store and show them."""
-        store = self.app.store
-        ticket = queries.ticket(store, self.ticket_id)
-        if ticket is None:
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    def load(self, *, opened: bool = False) -> None:
+        """Read the ticket, its thread and its context from the store, then show them.
+
+        Opening a ticket marks its mail read on the channel, for accounts that want that.
+        """
+        desk = self.desk
+        now = desk.now()
+        with desk.connection() as store:
+            shown = read_ticket(store, self.ticket_id, now)
+            if shown is not None and opened:
+                mailbox.mark_read(store, self.ticket_id, now)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, shown)
+
+    def _show(self, shown: Shown | None) -> None:
+        if shown is None:
             self.notify(f"Ticket #{self.ticket_id} no longer exists", severity="error")
             self.dismiss()
             return
-        self.ticket = ticket
-        now, zone = self.app.now(), self.app.zone
-        thread = queries.messages(store, self.ticket_id)
+        self.ticket, self.draft_kinds = shown.ticket, shown.draft_kinds
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
-        shown = ([(m["id"], m["delivery"]) for m in thread], self.show_quoted)
-        if shown != self._shown:
+        key = ([(m["id"], m["delivery"]) for m in shown.thread], self.show_quoted)
+        if key != self._shown:
             # Rebuilt only when it changed: a sync pass must not scroll away what is being read.
-            self._shown = shown
-            self.query_one(Thread).show(thread, show_quoted=self.show_quoted, zone=zone)
-        context = {
-            "ticket": ticket,
-            "orders": store_orders.orders_for_customer(store, ticket["customer_id"]),
-            "tickets": queries.customer_tickets(store, ticket["customer_id"]),
-            "events": queries.events(store, self.ticket_id),
-            "clocks": self._clocks(now),
-        }
-        self.query_one(Sidebar).show(context, now, zone)
+            self._shown = key
+            zone = self.desk.zone
+            self.query_one(Thread).show(shown.thread, show_quoted=self.show_quoted, zone=zone)
+        self.query_one(Sidebar).show(shown.context, self.desk.now(), self.desk.zone)
         self.tick()
-
-    def _clocks(self, now) -> list:
-        evaluation = clocks.evaluate_ticket(self.app.store.conn, self.ticket_id, now)
-        return evaluation.clocks if evaluation else []
 
     def tick(self) -> None:
         if self.ticket is not None:
-            kinds = drafts.kinds_with_drafts(self.app.store, self.ticket_id)
-            title = title_line(self.ticket, self.app.now(), kinds)
+            title = title_line(self.ticket, self.desk.now(), self.draft_kinds)
             # query(), not query_one(): the clock may tick before compose or after unmount.
             for widget in self.query("#ticket-title").results(Static):
                 widget.update(title)
@@ -124,14 +156,14 @@ class TicketScreen(TicketActions):
 
     def go(self, step: int, *, finished: bool = False) -> None:
         """Open the ticket `step` places away in the queue (or leave when there is none)."""
-        following = self.app.queue_screen.neighbour(self.ticket_id, step, finished=finished)
+        following = self.desk.queue_screen.neighbour(self.ticket_id, step, finished=finished)
         if following is None:
             if finished:
                 self.dismiss()
             else:
                 self.notify("No more tickets in this direction", timeout=2)
             return
-        self.app.switch_ticket(following)
+        self.desk.switch_ticket(following)
 
     def action_back(self) -> None:
         self.dismiss()
@@ -154,47 +186,40 @@ class TicketScreen(TicketActions):
 
     @on(Composer.Send)
     def _send(self, event: Composer.Send) -> None:
-        store, who = self.app.store, {"actor": self.app.actor, "at": self.app.now()}
+        who = self._who()
         composer = self.query_one(Composer)
-        if event.kind == "reply":
-            sent = self.act(
-                "reply",
-                lambda t: actions.reply(store, t, event.body, **who),
-                "Reply to #{id} queued; it leaves with the next sync (u undoes it until then)",
-                before=composer.sent,
-            )
-        else:
-            sent = self.act(
-                "note",
-                lambda t: actions.note(store, t, event.body, **who),
-                "Note added to #{id}",
-                before=composer.sent,
-            )
-        if not sent:
-            composer.area.focus()
+        kind, body = event.kind, event.body
+
+        def send(store: Store, ticket_id: int) -> None:
+            if kind == "reply":
+                actions.reply(store, ticket_id, body, **who)
+            else:
+                actions.note(store, ticket_id, body, **who)
+            drafts.discard(store, ticket_id, kind)
+
+        self.act(
+            kind,
+            send,
+            "Reply to #{id} queued; it leaves with the next sync (u undoes it until then)"
+            if kind == "reply"
+            else "Note added to #{id}",
+            before=composer.sent,
+            refused=composer.focus_area,
+        )
 
     @on(Composer.InsertMacro)
     def _insert_macro(self) -> None:
-        if not len(self.app.macros):
+        if not len(self.desk.macros):
             self.notify("No macros are installed", severity="warning")
             return
 
-        def chosen(name: str | None) -> None:
-            if name is None:
-                return
-            shown = macros.preview(
-                self.app.macros.get(name),
-                self.app.store,
-                self.ticket_id,
-                self.app.config.agent,
-                config=self.app.config,
-                now=self.app.now(),
-            )
-            self.query_one(Composer).insert(shown.text)
+        def chosen(choice: Chosen | None) -> None:
+            if choice is not None:
+                self.query_one(Composer).insert(choice.text)
 
-        self.app.push_screen(MacroPalette(self.app.macros, self.ticket_id), chosen)
+        self.app.push_screen(MacroPalette(self.desk.macros, self.ticket_id), chosen)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:
         self.query_one(Thread).focus()
-        self.tick()
+        self.load()

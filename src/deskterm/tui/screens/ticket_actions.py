@@ -1,23 +1,28 @@
 """The ticket actions both the queue and the ticket screen offer: prompt, call actions, report.
 
-Every change goes through deskterm.actions; an ActionError is shown to the agent and nothing else
-happens. After a finishing action the screen moves on or stays, as [tui] after_action says.
+Every change goes through deskterm.actions (or a macro), in the app's job queue, off the UI
+thread: a slow connector call or a locked file never stops the keys. A refusal (ActionError,
+MacroError) is shown to the agent and nothing else happens. After a finishing action the screen
+moves on or stays, as [tui] after_action says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from textual import events
-from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from deskterm import actions, macros
 from deskterm.domain import Priority
 from deskterm.durations import parse_when
-from deskterm.store import queries
-from deskterm.tui.screens.macros import MacroPalette
+from deskterm.store import Store, queries
+from deskterm.tui.desk import DeskScreen
+from deskterm.tui.jobs import Job
+from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
 
 SNOOZE_CHOICES: list[tuple[str, str]] = [
@@ -31,8 +36,10 @@ SNOOZE_CHOICES: list[tuple[str, str]] = [
 # Actions that hand the ticket on: after these the agent wants the next ticket (if so configured).
 FINISHING = frozenset({"resolve", "pending", "snooze", "escalate", "reply", "macro"})
 
+Call = Callable[[Store, int], object]
 
-class TicketActions(Screen):
+
+class TicketActions(DeskScreen[None]):
     """A screen that acts on one ticket; subclasses say which one and what "next" means."""
 
     def current_ticket_id(self) -> int | None:
@@ -42,114 +49,136 @@ class TicketActions(Screen):
         """Refresh after a successful action; move on when it finished the ticket and after="next"."""
         raise NotImplementedError
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The screen's keys are priority bindings, so a fast burst is settled in the order typed
+        # (after "/" the rest lands in the search line); while a text field has the focus, they
+        # are letters, not commands.
+        return not isinstance(self.focused, Input | TextArea)
+
     def act(
         self,
         kind: str,
-        call: Callable[[int], object],
+        call: Call,
         done: str,
         *,
         before: Callable[[], None] | None = None,
+        refused: Callable[[], None] | None = None,
         undo: tuple[str, str] = ("agent", ""),
         after: str | None = None,
-    ) -> bool:
-        """Run one action on the current ticket; report the outcome. True when it happened.
+        label: str = "{kind} on #{id}",
+    ) -> None:
+        """Queue one action on the current ticket; report its outcome when it has run.
 
-        `before` runs once the action succeeded and before the screen moves on; `undo` says what
-        u reverts afterwards; `after` ("next"/"stay") overrides the [tui] setting.
+        `before` runs once the action succeeded and before the screen moves on, `refused` when it
+        was refused; `undo` says what u reverts afterwards; `after` ("next"/"stay") overrides the
+        [tui] setting; `label` is what the activity line says while it runs.
         """
         ticket_id = self.current_ticket_id()
         if ticket_id is None:
             self.notify("No ticket selected", severity="warning")
-            return False
-        try:
-            call(ticket_id)
-        except (actions.ActionError, macros.MacroError) as exc:
-            self.notify(str(exc), title="Not done", severity="error")
-            return False
-        if before is not None:
-            before()
-        self.app.undo_stack.append(undo)
-        if kind in ("reply", "macro", "resend"):
-            self.app.kick_sync()
-        self.notify(done.format(id=ticket_id), timeout=3)
-        self.app.data_changed()
-        self.after_action(kind, ticket_id, after or self.app.settings.after_action)
-        return True
+            return
+        desk = self.desk
+        # On the stack now, so a u typed before the action has run reverts this one.
+        desk.undo_stack.append(undo)
 
-    @property
-    def _who(self) -> dict:
-        return {"actor": self.app.actor, "at": self.app.now()}
+        def finished(_: object) -> None:
+            # The screen may be gone by now (the agent left while the action ran).
+            if before is not None and self.is_attached:
+                before()
+            if kind in ("reply", "macro", "resend"):
+                desk.kick_sync()
+            self.notify(done.format(id=ticket_id), timeout=3)
+            desk.data_changed()
+            if self.is_active:
+                self.after_action(kind, ticket_id, after or desk.settings.after_action)
 
-    def action_resolve(self) -> None:
-        self.act(
-            "resolve",
-            lambda t: actions.resolve(self.app.store, t, **self._who),
-            "Resolved #{id}",
+        def not_done(reason: str) -> None:
+            stack = desk.undo_stack
+            for n in range(len(stack) - 1, -1, -1):
+                if stack[n] == undo:
+                    del stack[n]
+                    break
+            self.notify(reason, title="Not done", severity="error")
+            if refused is not None:
+                refused()
+
+        desk.submit(
+            Job(
+                label.format(kind=kind, id=ticket_id),
+                lambda store: call(store, ticket_id),
+                finished,
+                not_done,
+            )
         )
 
+    def _who(self) -> dict[str, Any]:
+        return {"actor": self.desk.actor, "at": self.desk.now()}
+
+    def action_resolve(self) -> None:
+        who = self._who()
+        self.act("resolve", lambda s, t: actions.resolve(s, t, **who), "Resolved #{id}")
+
     def action_resend(self) -> None:
-        def resend(ticket_id: int) -> None:
-            failed = queries.failed_sends(self.app.store, ticket_id)
+        who = self._who()
+
+        def resend(store: Store, ticket_id: int) -> None:
+            failed = queries.failed_sends(store, ticket_id)
             if not failed:
                 raise actions.ActionError(f"ticket #{ticket_id} has no failed replies")
             for item in failed:
-                actions.retry_send(self.app.store, item, **self._who)
+                actions.retry_send(store, item, **who)
 
         self.act("resend", resend, "Failed replies on #{id} will be sent again")
 
     def action_pending(self) -> None:
+        who = self._who()
         self.act(
             "pending",
-            lambda t: actions.set_status(self.app.store, t, "pending", **self._who),
+            lambda s, t: actions.set_status(s, t, "pending", **who),
             "#{id} is pending: waiting on the customer",
         )
 
     def action_undo(self) -> None:
         """Revert the last change made here: an agent action, or a whole macro application."""
-        who, name = self.app.undo_stack.pop() if self.app.undo_stack else ("agent", "")
-        try:
+        desk = self.desk
+        who, name = desk.undo_stack.pop() if desk.undo_stack else ("agent", "")
+        at, actor = desk.now(), desk.actor
+
+        def undo(store: Store) -> int:
             if who == "macro":
-                done = macros.undo_macro(self.app.store, name, at=self.app.now())[-1]
+                done = macros.undo_macro(store, name, at=at)[-1]
             else:
-                done = actions.undo(self.app.store, **self._who)
-        except (actions.ActionError, macros.MacroError) as exc:
-            self.notify(str(exc), title="Nothing undone", severity="warning")
-            return
-        ticket_id = self.app.store.conn.execute(
-            "SELECT ticket_id FROM events WHERE id = ?", (done.event_id,)
-        ).fetchone()[0]
-        what = f"macro {name}" if who == "macro" else "the last change"
-        self.notify(f"Undid {what} on #{ticket_id}", timeout=3)
-        self.app.data_changed()
-        self.after_action("undo", ticket_id, "stay")
+                done = actions.undo(store, actor=actor, at=at)
+            return queries.event_ticket(store, done.event_id)
+
+        def finished(ticket_id: int) -> None:
+            what = f"macro {name}" if who == "macro" else "the last change"
+            self.notify(f"Undid {what} on #{ticket_id}", timeout=3)
+            desk.data_changed()
+            if self.is_active:
+                self.after_action("undo", ticket_id, "stay")
+
+        def refused(reason: str) -> None:
+            self.notify(reason, title="Nothing undone", severity="warning")
+
+        desk.submit(Job("undo", undo, finished, refused))
 
     def action_macros(self, chosen: str | None = None) -> None:
         ticket_id = self.current_ticket_id()
         if ticket_id is None:
             return
-        if not len(self.app.macros):
+        if not len(self.desk.macros):
             self.notify("No macros are installed", severity="warning")
             return
         self.app.push_screen(
-            MacroPalette(self.app.macros, ticket_id, chosen=chosen), self._macro_chosen
+            MacroPalette(self.desk.macros, ticket_id, chosen=chosen), self._macro_chosen
         )
 
-    def _macro_chosen(self, name: str | None) -> None:
-        if name is None:
+    def _macro_chosen(self, chosen: Chosen | None) -> None:
+        if chosen is None:
             return
-        item = self.app.macros.get(name)
-        needs = any(
-            step.needs_confirmation
-            for step in macros.preview(
-                item,
-                self.app.store,
-                self.current_ticket_id(),
-                self.app.config.agent,
-                config=self.app.config,
-                now=self.app.now(),
-            ).steps
-        )
-        if not needs:
+        item = self.desk.macros.get(chosen.name)
+        if not chosen.needs_confirmation:
             self._apply_macro(item, confirm=False)
             return
 
@@ -159,47 +188,44 @@ class TicketActions(Screen):
 
         self.app.push_screen(
             ChoicePrompt(
-                f"Macro {name} acts outside deskterm (see its steps). Run it?",
+                f"Macro {item.name} acts outside deskterm (see its steps). Run it?",
                 [("No, cancel", "no"), ("Yes, run it", "yes")],
             ),
             confirmed,
         )
 
     def _apply_macro(self, item: macros.Macro, *, confirm: bool) -> None:
+        config, at = self.desk.config, self.desk.now()
         self.act(
             "macro",
-            lambda t: macros.apply(
-                item,
-                self.app.store,
-                t,
-                self.app.config.agent,
-                confirm=confirm,
-                config=self.app.config,
-                at=self.app.now(),
+            lambda s, t: macros.apply(
+                item, s, t, config.agent, confirm=confirm, config=config, at=at
             ),
             f"Applied {item.name} to #{{id}}",
             undo=("macro", item.name),
             after=item.after,
+            label=f"macro {item.name} on #{{id}}",
         )
 
     def on_key(self, event: events.Key) -> None:
         """A key bound to a macro opens that macro's preview (unless the agent is typing)."""
         if isinstance(self.focused, Input | TextArea):
             return
-        name = self.app.macros.keys.get(event.key)
+        name = self.desk.macros.keys.get(event.key)
         if name is not None:
             event.stop()
             self.action_macros(name)
 
     def action_escalate(self) -> None:
-        levels = self.app.config.escalation_levels
+        levels = self.desk.config.escalation_levels
 
         def answered(reason: str | None) -> None:
             if reason is None:
                 return
+            who = self._who()
             self.act(
                 "escalate",
-                lambda t: actions.escalate(self.app.store, t, reason, levels=levels, **self._who),
+                lambda s, t: actions.escalate(s, t, reason, levels=levels, **who),
                 "Escalated #{id}",
             )
 
@@ -213,9 +239,10 @@ class TicketActions(Screen):
         def answered(name: str | None) -> None:
             if name is None:
                 return
+            who = self._who()
             self.act(
                 "assign",
-                lambda t: actions.assign(self.app.store, t, name or None, **self._who),
+                lambda s, t: actions.assign(s, t, name or None, **who),
                 f"#{{id}} assigned to {name}" if name.strip() else "#{id} unassigned",
             )
 
@@ -223,7 +250,7 @@ class TicketActions(Screen):
             self.app.push_screen(
                 TextPrompt(
                     "Assign to",
-                    value=self.app.config.agent,
+                    value=self.desk.config.agent,
                     hint="empty = nobody; enter to confirm, esc to cancel",
                 ),
                 answered,
@@ -233,20 +260,15 @@ class TicketActions(Screen):
         def answered(text: str | None) -> None:
             if not text:
                 return
+            who = self._who()
             for word in text.split():
                 if word.startswith("-"):
                     name = word[1:]
-                    self.act(
-                        "untag",
-                        lambda t, n=name: actions.untag(self.app.store, t, n, **self._who),
-                        f"#{{id}}: removed tag {name}",
-                    )
+                    untag = partial(actions.untag, name=name, **who)
+                    self.act("untag", untag, f"#{{id}}: removed tag {name}")
                 else:
-                    self.act(
-                        "tag",
-                        lambda t, n=word: actions.tag(self.app.store, t, n, **self._who),
-                        f"#{{id}} tagged {word}",
-                    )
+                    tag = partial(actions.tag, name=word, **who)
+                    self.act("tag", tag, f"#{{id}} tagged {word}")
 
         if self.current_ticket_id() is not None:
             self.app.push_screen(
@@ -258,9 +280,10 @@ class TicketActions(Screen):
         def answered(value: str | None) -> None:
             if value is None:
                 return
+            who = self._who()
             self.act(
                 "priority",
-                lambda t: actions.set_priority(self.app.store, t, value, **self._who),
+                lambda s, t: actions.set_priority(s, t, value, **who),
                 f"#{{id}} priority {value}",
             )
 
@@ -286,15 +309,17 @@ class TicketActions(Screen):
             self.app.push_screen(ChoicePrompt("Snooze for", SNOOZE_CHOICES), chosen)
 
     def _snooze(self, choice: str) -> None:
-        now: datetime = self.app.now()
+        now: datetime = self.desk.now()
+        zone = self.desk.zone
         try:
-            until = parse_when(choice, now, self.app.zone)
+            until = parse_when(choice, now, zone)
         except ValueError as exc:
             self.notify(str(exc), title="Not snoozed", severity="error")
             return
-        label = until.astimezone(self.app.zone).strftime("%a %d %b %H:%M")
+        label = until.astimezone(zone).strftime("%a %d %b %H:%M")
+        who = self._who()
         self.act(
             "snooze",
-            lambda t: actions.snooze(self.app.store, t, until, **self._who),
+            lambda s, t: actions.snooze(s, t, until, **who),
             f"#{{id}} snoozed until {label}",
         )

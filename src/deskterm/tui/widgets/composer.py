@@ -14,8 +14,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, TextArea
 
-from deskterm.store import drafts
+from deskterm.store import Store, drafts
 from deskterm.tui.bindings import bindings
+from deskterm.tui.desk import desk_of
+from deskterm.tui.jobs import Job
 from deskterm.tui.keymap import COMPOSER
 
 MODE_LABELS = {
@@ -70,6 +72,9 @@ class Composer(Vertical):
     def area(self) -> TextArea:
         return self.query_one(TextArea)
 
+    def focus_area(self) -> None:
+        self.area.focus()
+
     @property
     def is_open(self) -> bool:
         return self.has_class("-open")
@@ -80,7 +85,8 @@ class Composer(Vertical):
         self.query_one("#composer-mode", Label).update(Text(MODE_LABELS[kind], style="bold"))
         self.set_class(kind == "note", "-note")
         with self.area.prevent(TextArea.Changed):
-            self.area.load_text(drafts.load(self.app.store, self.ticket_id, kind))
+            # One row by key, on the UI thread's connection: the draft must be there at once.
+            self.area.load_text(drafts.load(desk_of(self).store, self.ticket_id, kind))
         self.add_class("-open")
         # Focus now, not after a refresh: keys typed right after r belong to the reply.
         self.screen.set_focus(self.area)
@@ -88,11 +94,27 @@ class Composer(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
-        drafts.save(self.app.store, self.ticket_id, self.kind, self.area.text, self.app.now())
+        desk = desk_of(self)
+        ticket_id, kind, text, now = self.ticket_id, self.kind, self.area.text, desk.now()
+
+        def save(store: Store) -> None:
+            drafts.save(store, ticket_id, kind, text, now)
+
+        # In the job queue, so a draft saved while a reply is being queued lands before it; a
+        # newer draft of the same message replaces one still waiting.
+        desk.submit(
+            Job(
+                f"draft of #{ticket_id}",
+                save,
+                lambda _: None,
+                lambda _: None,
+                quiet=True,
+                key=("draft", ticket_id, kind),
+            )
+        )
 
     def sent(self) -> None:
-        """The message went through actions: forget its draft and close."""
-        drafts.discard(self.app.store, self.ticket_id, self.kind)
+        """The message went through actions (its draft is gone with it): empty and close."""
         with self.area.prevent(TextArea.Changed):
             self.area.load_text("")
         self.action_close()
@@ -115,7 +137,7 @@ class Composer(Vertical):
     def action_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
-            with self.app.suspend():
+            with desk_of(self).suspend():
                 text = edit_with(editor, self.area.text)
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to an editor", severity="error")

@@ -15,7 +15,7 @@ class ViewsBar(Widget):
     """
 
     active: reactive[int | None] = reactive(0)
-    counts: reactive[dict[int, int]] = reactive(dict, always_update=True)
+    counts: reactive[dict[int | None, int]] = reactive(dict, always_update=True)
     search: reactive[str] = reactive("")
     sort: reactive[str] = reactive("deadline")
 
