@@ -153,3 +153,45 @@ def amazon_account(amazon_api, monkeypatch, store):
             (name, json.dumps(settings)),
         )
     return Account(name, "amazon", "amazon", "", settings)
+
+
+@pytest.fixture
+def fake_shopify() -> Iterator:
+    """A fake Shopify on loopback; the test fails if the connector sent any invalid document."""
+    from .fake_shopify.server import FakeShopify
+
+    fake = FakeShopify().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.invalid == [], f"documents that do not validate: {fake.invalid}"
+
+
+@pytest.fixture
+def shopify_account(fake_shopify, store, monkeypatch):
+    """A deskterm Shopify account on the fake shop, by admin token or client credentials."""
+    from deskterm import secrets
+    from deskterm.connector import Account
+
+    monkeypatch.setattr("deskterm.secrets._keyring", lambda: None)
+
+    def make(name: str = "shop", *, auth: str = "admin_token", **settings) -> Account:
+        config = {"shop": "fake.myshopify.com", "api_url": fake_shopify.url, "auth": auth}
+        if auth == "client_credentials":
+            client_id, secret = fake_shopify.client()
+            secrets.set_secret(name, client_id, "client_id")
+            secrets.set_secret(name, secret, "client_secret")
+        else:
+            secrets.set_secret(name, fake_shopify.admin_token(), "admin_token")
+        config.update(settings)
+        account = Account(name, "shopify", "shopify", "fake.myshopify.com", config)
+        with store.tx() as conn:
+            conn.execute(
+                "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
+                " VALUES (?, 'shopify', 'shopify', ?, ?, '2026-11-20T00:00:00Z')",
+                (name, account.address, json.dumps(config)),
+            )
+        return account
+
+    return make
