@@ -7,8 +7,8 @@ from helpers import notifications, settle
 from workspace import build_app
 
 from deskterm.config import ConfigError
+from deskterm.keys import SPECS, key_list, parse_keymap
 from deskterm.store import queries
-from deskterm.tui.keymap import SPECS, key_list, parse_keymap
 from deskterm.tui.screens.help import HelpScreen
 
 

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain import utcnow
+from deskterm.keys import APP, BY_ID, parse_keymap
 from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.sla import clocks
 from deskterm.store import Store, open_store, queries
@@ -27,7 +28,6 @@ from deskterm.sync.engine import AccountReport, Watcher
 from deskterm.tui import clock, jobs
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
-from deskterm.tui.keymap import APP, BY_ID, parse_keymap
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from deskterm.tui.keymap import APP, COMPOSER, SPECS
+from deskterm.keys import APP, COMPOSER, SPECS
 
 # The screens' keys are priority bindings: Textual settles those as each key arrives, so the keys
 # typed right after one that moves the focus (/ opens the search line) go where the focus went.

@@ -8,8 +8,8 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from deskterm.keys import SPECS, display_key
 from deskterm.tui.desk import desk_of
-from deskterm.tui.keymap import SPECS, display_key
 
 
 class DeskCommands(Provider):

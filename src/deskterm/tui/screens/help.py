@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from deskterm.tui.keymap import ACTIONS, APP, COMPOSER, QUEUE, SPECS, TICKET, display_key
+from deskterm.keys import ACTIONS, APP, COMPOSER, QUEUE, SPECS, TICKET, display_key
 
 SCOPE_TITLES = {
     QUEUE: "Queue",

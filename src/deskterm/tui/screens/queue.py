@@ -12,11 +12,11 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from deskterm.config import ConfigError, default_config_path
+from deskterm.keys import ACTIONS, APP, QUEUE
 from deskterm.store import Store, queries
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
-from deskterm.tui.keymap import ACTIONS, APP, QUEUE
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.queue_source import QueueSource
 from deskterm.tui.screens.prompts import TextPrompt

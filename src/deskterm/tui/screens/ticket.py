@@ -13,11 +13,11 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
+from deskterm.keys import ACTIONS, APP, TICKET
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
 from deskterm.tui.bindings import bindings
-from deskterm.tui.keymap import ACTIONS, APP, TICKET
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions

@@ -14,11 +14,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, TextArea
 
+from deskterm.keys import COMPOSER
 from deskterm.store import Store, drafts
 from deskterm.tui.bindings import bindings
 from deskterm.tui.desk import desk_of
 from deskterm.tui.jobs import Job
-from deskterm.tui.keymap import COMPOSER
 
 MODE_LABELS = {
     "reply": "Reply to the customer: ctrl+s sends, ctrl+t inserts a macro, ctrl+e opens $EDITOR,"

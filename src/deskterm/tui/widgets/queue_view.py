@@ -25,7 +25,7 @@ from deskterm.content import sanitize
 from deskterm.domain import from_iso
 from deskterm.store.queries import QueueRow
 from deskterm.tui.queue_source import QueueSource
-from deskterm.tui.widgets.sla import sla_text
+from deskterm.tui.widgets.sla import sla_label, sla_text
 
 PRIORITY_MARKS = {
     "urgent": ("!!", "bold red"),
@@ -225,12 +225,14 @@ class QueueView(ScrollView, can_focus=True):
                 return Strip(segments).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         now = self.now()
-        parts = cells(row, now)
         selected = index == self.cursor
-        key = (row, selected, self.has_focus, width, parts["SLA"].plain, parts["Last"].plain)
+        # What time changes (the countdown, the age) is in the key; the cells are built only when
+        # it changed, so a clock tick costs a few string formats per visible row.
+        clock = sla_label(row.sla_state, row.next_deadline, now), age(row.last_message_at, now)
+        key = (row, selected, self.has_focus, width, clock)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(parts, width, selected)
+            strip = self._render_row(cells(row, now), width, selected)
             self._strips[key] = strip
         return strip
 

@@ -28,8 +28,8 @@ def live_state(stored: str, deadline: str | None, now: datetime) -> str:
     return stored
 
 
-def sla_text(stored: str, deadline: str | None, now: datetime) -> Text:
-    """'1h 12m' in green, 'overdue 5m' in red, 'paused' dimmed; '' when no clock runs."""
+def sla_label(stored: str, deadline: str | None, now: datetime) -> tuple[str, str]:
+    """The countdown and its style: '1h 12m' green, 'overdue 5m' red, 'paused' dim, '' no clock."""
     state = live_state(stored, deadline, now)
     if deadline:
         label = rules.countdown(from_iso(deadline), now)
@@ -37,4 +37,9 @@ def sla_text(stored: str, deadline: str | None, now: datetime) -> Text:
         label = "paused"
     else:
         label = ""
-    return Text(label, style=STYLES.get(state, ""))
+    return label, STYLES.get(state, "")
+
+
+def sla_text(stored: str, deadline: str | None, now: datetime) -> Text:
+    label, style = sla_label(stored, deadline, now)
+    return Text(label, style=style)
