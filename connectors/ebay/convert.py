@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import quote
 
 from deskterm.content import html_to_markdown, sanitize
 from deskterm.domain import (
@@ -134,12 +135,34 @@ def _ship_to(order: dict) -> tuple[Address | None, str]:
     return None, ""
 
 
+# Tracking pages of the carriers eBay sellers use most, by eBay's carrier code (upper case).
+TRACKING_PAGES = {
+    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "UPS": "https://www.ups.com/track?tracknum={}",
+    "FEDEX": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "DHL": "https://www.dhl.com/en/express/tracking.html?AWB={}",
+    "ROYALMAIL": "https://www.royalmail.com/track-your-item#/tracking-results/{}",
+    "CANADAPOST": "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={}",
+    "AUSTRALIAPOST": "https://auspost.com.au/mypost/track/#/details/{}",
+    "DEUTSCHEPOST": "https://www.deutschepost.de/sendung/simpleQueryResult.html?form.sendungsnummer={}",
+}
+
+
+def tracking_page(carrier: str, number: str) -> str:
+    """The carrier's public tracking page for `number`, when deskterm knows the carrier."""
+    page = TRACKING_PAGES.get(re.sub(r"[^A-Z]", "", carrier.upper()))
+    return page.format(quote(number, safe="")) if page and number else ""
+
+
 def _fulfillment(shipment: dict) -> Fulfillment:
+    carrier = shipment.get("shippingCarrierCode", "")
+    number = shipment.get("shipmentTrackingNumber", "")
     return Fulfillment(
         external_id=shipment.get("fulfillmentId", ""),
         status="shipped",
-        carrier=shipment.get("shippingCarrierCode", ""),
-        number=shipment.get("shipmentTrackingNumber", ""),
+        carrier=carrier,
+        number=number,
+        url=tracking_page(carrier, number),
         shipped_at=parse_time(shipment.get("shippedDate")),
     )
 
@@ -196,6 +219,7 @@ def snapshot(account: str, order: dict, shipments: Sequence[dict]) -> OrderSnaps
         financial_status=str(order.get("orderPaymentStatus", "")).lower(),
         carrier=latest.carrier if latest else "",
         tracking_number=latest.number if latest else "",
+        tracking_url=latest.url if latest else "",
         items=tuple(_item(line) for line in order.get("lineItems") or ()),
         customer_name=contact.get("fullName") or ship_name,
         identities=tuple(identities),

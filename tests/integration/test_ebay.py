@@ -216,12 +216,13 @@ def test_the_order_of_the_listing_is_linked_and_fills_the_macro(fake, account, s
     cid = fake.conversation("anna_b", "Tracking?", listing="110000000042")
     fake.message(cid, "Where is it?")
     sync(store, account)
-    [(number, carrier, tracking, address)] = rows(
+    [(number, carrier, tracking, url, address)] = rows(
         store,
-        "SELECT o.number, o.carrier, o.tracking_number, o.shipping_address FROM tickets t"
-        " JOIN orders o ON o.id = t.order_id",
+        "SELECT o.number, o.carrier, o.tracking_number, o.tracking_url, o.shipping_address"
+        " FROM tickets t JOIN orders o ON o.id = t.order_id",
     )
     assert (number, carrier, tracking) == ("12-34567-89012", "USPS", "9400111")
+    assert url == "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111"
     assert json.loads(address)["city"] == "Springfield"
     macro = load_macros(stock=True).get("ebay-buyer-reply")
     apply(macro, store, _ticket_of(store, cid), "anna", at=NOW)
