@@ -371,3 +371,30 @@ def test_account_add_ebay_keeps_the_secrets_out_of_the_database(fake, tmp_path, 
         row = conn.execute("SELECT connector, address, settings FROM accounts").fetchone()
     assert row[:2] == ("ebay", SELLER)
     assert "client-secret" not in row[2] and "refresh-token" not in row[2]
+
+
+def test_the_next_sync_asks_only_for_what_is_new_with_an_overlap(fake, account, store):
+    old = fake.conversation("carl_d", "Returns")
+    fake.message(old, "How do I return it?", at=NOW - timedelta(hours=5))
+    latest = fake.conversation("anna_b", "Colour")
+    fake.message(latest, "Is it blue?", at=NOW - timedelta(hours=2))
+    sync(store, account)
+    fake.seen.clear()
+    second = fake.conversation("ben_c", "Size")
+    fake.message(second, "Is it a 39?", at=NOW + timedelta(minutes=30))
+    assert sync(store, account, at=NOW + timedelta(hours=1)).pulled == 1
+    [listing] = [
+        s.query
+        for s in fake.seen
+        if s.path == f"{MESSAGE}/conversation" and s.query["conversation_type"] == "FROM_MEMBERS"
+    ]
+    # The latest message seen was 2 h before NOW; the pull reaches 15 minutes further back.
+    assert listing["start_time"] == "2026-11-20T09:45:00.000Z"
+    read = {s.path for s in fake.seen if s.path.startswith(f"{MESSAGE}/conversation/")}
+    assert read == {f"{MESSAGE}/conversation/{c}" for c in (latest, second)}
+
+
+def test_a_server_error_on_a_read_is_retried_by_the_shared_client(fake, account, store):
+    fake.message(fake.conversation("anna_b", "Hello"), "Anyone there?")
+    fake.faults.append(Fault(f"{MESSAGE}/conversation", 503, times=2))
+    assert sync(store, account).pulled == 1
