@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import click
 
 from deskterm.cli.common import State, db_option, echo, fail, json_option, print_json, state
-from deskterm.config import ConfigError
 
 if TYPE_CHECKING:
     from deskterm import macros
@@ -36,6 +35,8 @@ agent_option = click.option(
 
 
 def _agent(shared: State, agent: str | None) -> str:
+    from deskterm.config import ConfigError
+
     try:
         return agent or os.environ.get("DESKTERM_AGENT") or shared.config.agent
     except ConfigError as exc:
@@ -45,6 +46,7 @@ def _agent(shared: State, agent: str | None) -> str:
 def _load(*, report: bool = True) -> macros.MacroSet:
     """Every macro, with key clashes judged against the user's own [keymap]."""
     from deskterm import macros
+    from deskterm.config import ConfigError
 
     try:
         loaded = macros.load_macros(reserved=macros.app_keys(state().config))

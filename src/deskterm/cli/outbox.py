@@ -133,6 +133,3 @@ def outbox_cancel(item: int, agent: str | None, db: Path | None) -> None:
         f"outbox item {item} cancelled",
         False,
     )
-
-
-COMMANDS = (sync, outbox)

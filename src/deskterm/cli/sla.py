@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from deskterm.cli.common import db_option, echo, fail, json_option, print_json, state
-from deskterm.domain import from_iso, to_iso, utcnow
 
 if TYPE_CHECKING:
     from deskterm.sla import rules
@@ -60,6 +59,8 @@ def _settings(config: Path | None) -> SlaSettings:
 
 
 def _now(text: str | None) -> datetime:
+    from deskterm.domain import from_iso, utcnow
+
     if text is None:
         return utcnow()
     try:
@@ -69,6 +70,8 @@ def _now(text: str | None) -> datetime:
 
 
 def _iso(moment: datetime | None) -> str | None:
+    from deskterm.domain import to_iso
+
     return to_iso(moment) if moment else None
 
 
@@ -111,11 +114,11 @@ def _clock_json(clock: rules.Clock) -> dict[str, Any]:
         "state": clock.state,
         "target_seconds": int(clock.target.total_seconds()),
         "elapsed_seconds": int(clock.elapsed.total_seconds()),
-        "started": to_iso(clock.started),
+        "started": _iso(clock.started),
         "due": _iso(clock.due),
         "warn_at": _iso(clock.warn_at),
         "stopped": _iso(clock.stopped),
-        "steps": [{"at": to_iso(s.at), "what": s.what, "why": s.why} for s in clock.steps],
+        "steps": [{"at": _iso(s.at), "what": s.what, "why": s.why} for s in clock.steps],
     }
 
 
@@ -153,7 +156,7 @@ def explain(
         print_json(
             {
                 "ticket": ticket_id,
-                "now": to_iso(moment),
+                "now": _iso(moment),
                 "status": status,
                 "priority": priority,
                 "channel": channel,

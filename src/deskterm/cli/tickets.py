@@ -7,9 +7,7 @@ imported by the commands that act.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -162,16 +160,21 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
 @click.command()
 @click.argument("words", nargs=-1, required=True)
 @click.option("--limit", type=click.IntRange(min=1), default=50)
+@click.option(
+    "--best", is_flag=True, help="Best match first (ranks every match, so slower), not newest."
+)
 @format_options
 @db_option
-def search(words: tuple[str, ...], limit: int, fmt: Format | None, db: Path | None) -> None:
-    """Full-text search over every message, any status.
+def search(
+    words: tuple[str, ...], limit: int, best: bool, fmt: Format | None, db: Path | None
+) -> None:
+    """Full-text search over every message, any status: newest match first.
 
     WORDS: words to find in any message.
     """
     from deskterm.store import queries
 
-    hits = queries.search(state(db).store(), words, limit=limit)
+    hits = queries.search(state(db).store(), words, limit=limit, best=best)
     if fmt:
         write_records(fmt, hits)
         return
@@ -188,6 +191,9 @@ def _read_body(body: str | None, editor: bool) -> str:
         if sys.stdin.isatty():
             fail("give the text with --body, --editor or on standard input", 2)
         return sys.stdin.read()
+    import subprocess
+    import tempfile
+
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w+", suffix=".md", delete=False) as handle:
         handle.write(body or "")
@@ -449,22 +455,3 @@ def undo(agent: str | None, as_json: bool, db: Path | None) -> None:
 
     shared = state(db)
     run_action(lambda: actions.undo(shared.store(), actor=shared.actor(agent)), "undone", as_json)
-
-
-COMMANDS = (
-    list_tickets,
-    show,
-    search,
-    reply,
-    note,
-    status,
-    resolve,
-    reopen,
-    escalate,
-    assign,
-    tag,
-    snooze,
-    priority,
-    merge,
-    undo,
-)

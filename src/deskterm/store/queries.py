@@ -90,7 +90,7 @@ def queue_page(
     offset: int = 0,
 ) -> list[QueueRow]:
     """One page of the queue: rows after the keyset `after` (or from `offset`), in sort order."""
-    sql, params = _queue_sql(flt, now, sort, after)
+    sql, params = queue_sql(flt, now, sort, after)
     rows = store.conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
     width = len(SORTS[sort][0])
     return [QueueRow(*row[:-width], key=tuple(row[-width:])) for row in rows]
@@ -104,7 +104,7 @@ def queue_rows(
     One statement for the whole list: paging by keyset would evaluate a text term's full-text
     match once per page.
     """
-    sql, params = _queue_sql(flt, now, sort, None)
+    sql, params = queue_sql(flt, now, sort, None)
     cursor = store.conn.execute(f"{sql} LIMIT ?", [*params, limit])
     width = len(SORTS[sort][0])
     while rows := cursor.fetchmany(500):
@@ -112,7 +112,7 @@ def queue_rows(
             yield QueueRow(*row[:-width], key=tuple(row[-width:]))
 
 
-def _queue_sql(flt: Filter, now: datetime, sort: Sort, after: tuple | None) -> tuple[str, list]:
+def queue_sql(flt: Filter, now: datetime, sort: Sort, after: tuple | None) -> tuple[str, list]:
     where, params = flt.where(now)
     exprs, direction = SORTS[sort]
     if after is not None:
@@ -257,21 +257,33 @@ def failed_sends(store: Store, ticket_id: int) -> list[int]:
     ]
 
 
-def search(store: Store, words: tuple[str, ...], *, limit: int = 50) -> list[dict]:
-    """Tickets of any status whose messages match `words`, best match first, with a snippet."""
-    hits = _dicts(
-        store,
+def search(
+    store: Store, words: tuple[str, ...], *, limit: int = 50, best: bool = False
+) -> list[dict]:
+    """Tickets of any status whose messages match `words`, with a snippet of the match.
+
+    Newest matching message first, as notmuch does: FTS5 walks its index backwards and stops at
+    `limit` tickets (~5 ms at 100,000 messages). With `best`, the best match first: that ranks
+    every match (bm25: ~90 ms for a word in most of 100,000 messages).
+    """
+    order = "messages_fts.rank" if best else "messages_fts.rowid DESC"
+    cursor = store.conn.execute(
         "SELECT m.ticket_id AS id, t.subject, t.status, t.channel, m.sent_at,"
         " snippet(messages_fts, -1, '«', '»', ' … ', 12) AS snippet"
         " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
         " JOIN tickets t ON t.id = m.ticket_id"
-        " WHERE messages_fts MATCH ? ORDER BY messages_fts.rank LIMIT ?",
-        (fts_query(words), limit * 5),
+        f" WHERE messages_fts MATCH ? ORDER BY {order}",
+        (fts_query(words),),
     )
-    best: dict[int, dict] = {}
-    for hit in hits:
-        best.setdefault(hit["id"], hit)
-    return list(best.values())[:limit]
+    names = [d[0] for d in cursor.description]
+    found: dict[int, dict] = {}
+    for row in cursor:
+        if row[0] not in found:
+            found[row[0]] = dict(zip(names, row, strict=True))
+            if len(found) == limit:
+                break
+    cursor.close()
+    return list(found.values())
 
 
 def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:

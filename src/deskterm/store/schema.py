@@ -338,6 +338,53 @@ CREATE INDEX connector_calls_ticket ON connector_calls(ticket_id, id);
 CREATE INDEX connector_calls_due ON connector_calls(status, next_attempt_at);
 """
 
+V11_SEARCH_INDEXES = """
+-- Every term of the search language finds its tickets through an index (store.filters; the
+-- plans are checked in tests/unit/test_query_plans.py). Rare states get partial indexes, which
+-- cost nothing for the tickets outside them.
+CREATE INDEX tickets_account ON tickets(account);
+CREATE INDEX tickets_priority ON tickets(priority);
+CREATE INDEX tickets_sla_state ON tickets(sla_state);
+CREATE INDEX tickets_created ON tickets(created_at);
+CREATE INDEX tickets_last_message ON tickets(last_message_at);
+CREATE INDEX tickets_escalated ON tickets(escalation) WHERE escalation > 0;
+CREATE INDEX tickets_snoozed ON tickets(snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE INDEX tickets_merged ON tickets(merged_into) WHERE merged_into IS NOT NULL;
+CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;
+
+-- from: matches words of a customer's name or of any identity (email address, marketplace
+-- user) by prefix: full-text indexes over both, kept by triggers (a name or an identity value
+-- never changes after it is written, except a customer's name, rarely).
+CREATE VIRTUAL TABLE customers_fts USING fts5(
+    name, content='customers', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO customers_fts(rowid, name) SELECT id, name FROM customers;
+CREATE TRIGGER customers_fts_ai AFTER INSERT ON customers BEGIN
+    INSERT INTO customers_fts(rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER customers_fts_ad AFTER DELETE ON customers BEGIN
+    INSERT INTO customers_fts(customers_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER customers_fts_au AFTER UPDATE OF name ON customers BEGIN
+    INSERT INTO customers_fts(customers_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO customers_fts(rowid, name) VALUES (new.id, new.name);
+END;
+CREATE VIRTUAL TABLE identities_fts USING fts5(
+    value, content='identities', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO identities_fts(rowid, value) SELECT id, value FROM identities;
+CREATE TRIGGER identities_fts_ai AFTER INSERT ON identities BEGIN
+    INSERT INTO identities_fts(rowid, value) VALUES (new.id, new.value);
+END;
+CREATE TRIGGER identities_fts_ad AFTER DELETE ON identities BEGIN
+    INSERT INTO identities_fts(identities_fts, rowid, value) VALUES ('delete', old.id, old.value);
+END;
+CREATE TRIGGER identities_fts_au AFTER UPDATE OF value ON identities BEGIN
+    INSERT INTO identities_fts(identities_fts, rowid, value) VALUES ('delete', old.id, old.value);
+    INSERT INTO identities_fts(rowid, value) VALUES (new.id, new.value);
+END;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -350,4 +397,5 @@ MIGRATIONS: list[str] = [
     V8_ORDER_DETAIL,
     V9_ORDER_PROMISES,
     V10_CONNECTOR_CALLS,
+    V11_SEARCH_INDEXES,
 ]

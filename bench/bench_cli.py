@@ -1,0 +1,226 @@
+"""The command line as scripts see it: whole processes on a 100,000-message Maildir, beside notmuch.
+
+    .venv/bin/python bench/bench_cli.py [--keep DIR] [--messages 100000] [--runs 10]
+
+Generates the Maildir (bench_maildir's generator) and imports it, unless DIR holds both already;
+then runs each command as a separate process and prints the median wall time, the median CPU time
+(user + system: on a busy machine, closer to what the command costs than the wall time) and the
+peak memory. When notmuch is installed, it indexes the same Maildir (once, kept in DIR) and runs
+the same queries, printing both and their ratio.
+
+It also checks what `deskterm --help` and `deskterm search` import: a module on the heavy list,
+or import time over the budget, prints IMPORT TIME GREW and makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_maildir import generate_messages, load_note, write_maildir
+
+# The commands of issue 13's table: (label, deskterm arguments, notmuch arguments or None).
+FROM = "from:customer12"  # a prefix: customer12, customer120-129, customer1200-1299, ...
+COMMANDS = [
+    ("search, 50 results", ["search", "refund", "damaged"], ["--limit=50", "refund", "damaged"]),
+    ("--help", ["--help"], None),
+    (
+        "list refund --json (10,000)",
+        ["list", "refund", "--json"],
+        ["--format=json", "--limit=10000", "refund"],
+    ),
+    ("list refund (table)", ["list", "refund"], ["--limit=10000", "refund"]),
+    (f"list {FROM} (table)", ["list", FROM], [FROM + "*"]),
+    (
+        f"list '{FROM} refund' --limit 50",
+        ["list", f"{FROM} refund", "--limit", "50"],
+        ["--limit=50", FROM + "*", "refund"],
+    ),
+]
+# Commands whose wall time is the median of --runs runs; the others run --slow-runs times.
+FAST = {"search, 50 results", "--help", f"list '{FROM} refund' --limit 50"}
+
+# Import time of a command beyond a bare interpreter's, in ms (sum of the modules' own times,
+# the least of 5 runs), and modules it must never load.
+IMPORT_BUDGET_MS = {"--help": 45.0, "search": 60.0}
+HEAVY = ("textual", "rich", "typer", "pydantic", "sqlite_utils", "jinja2", "deskterm.actions")
+HEAVY += ("deskterm.connectors", "deskterm.config", "deskterm.sla")
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_kb: int
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> Run:
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    error = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {error.strip()}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def measure(argv: list[str], runs: int, env: dict[str, str]) -> Run:
+    done = [run_once(argv, env) for _ in range(runs)]
+    return Run(
+        statistics.median(r.wall for r in done),
+        statistics.median(r.cpu for r in done),
+        max(r.peak_kb for r in done),
+    )
+
+
+def prepare(work: Path, messages: int) -> Path:
+    """The Maildir and its imported database in `work`, made when missing."""
+    maildir, db = work / "Maildir", work / "bench.db"
+    if maildir.is_dir() and db.exists():
+        return db
+    from deskterm.connectors.email.importer import MAILDIR
+    from deskterm.imports import run_import
+    from deskterm.store import open_store
+    from deskterm.store.accounts import save_account
+
+    start = time.perf_counter()
+    write_maildir(maildir, generate_messages(messages))
+    store = open_store(db)
+    save_account(
+        store,
+        "bench",
+        connector="email",
+        channel="email",
+        address="support@shop.example",
+        settings={"data_dir": str(work)},
+    )
+    result = run_import(store, MAILDIR, maildir, account="bench")
+    store.close()
+    took = time.perf_counter() - start
+    print(f"made {result.added:,} messages, {result.new_tickets:,} tickets in {took:.0f} s")
+    return db
+
+
+def notmuch_env(work: Path) -> dict[str, str] | None:
+    """An environment for notmuch on work/Maildir, indexed first if need be; None without it."""
+    if not shutil.which("notmuch"):
+        return None
+    config = work / "notmuch-config"
+    config.write_text(
+        f"[database]\npath={work / 'Maildir'}\n[new]\ntags=inbox;\n[search]\nexclude_tags=\n"
+        "[maildir]\nsynchronize_flags=false\n"
+    )
+    env = {**os.environ, "NOTMUCH_CONFIG": str(config)}
+    if not (work / "Maildir" / ".notmuch").exists():
+        start = time.perf_counter()
+        subprocess.run(["notmuch", "new", "--quiet"], env=env, check=True)
+        print(f"notmuch indexed the Maildir in {time.perf_counter() - start:.0f} s")
+    return env
+
+
+def imports_beyond_python(args: list[str], env: dict[str, str]) -> tuple[float, set[str]]:
+    """(ms of import time beyond `python -c pass`, modules loaded), least of 5 runs each."""
+
+    def own_times(argv: list[str]) -> dict[str, int]:
+        best: dict[str, int] = {}
+        for _ in range(5):
+            err = subprocess.run(
+                [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, env=env
+            ).stderr
+            for line in err.splitlines()[1:]:
+                if line.startswith("import time:"):
+                    own, _, name = line[len("import time:") :].split("|")
+                    best[name.strip()] = min(best.get(name.strip(), 10**9), int(own))
+        return best
+
+    bare = own_times(["-c", "pass"])
+    command = own_times(["-m", "deskterm", *args])
+    extra = {name: us for name, us in command.items() if name not in bare}
+    return sum(extra.values()) / 1000, set(extra)
+
+
+def check_imports(db: Path, env: dict[str, str]) -> bool:
+    ok = True
+    for label, args in (("--help", ["--help"]), ("search", ["search", "refund", "--db", str(db)])):
+        ms, modules = imports_beyond_python(args, env)
+        heavy = sorted(
+            m
+            for m in modules
+            if m.split(".")[0] in HEAVY or m in HEAVY or any(m.startswith(h + ".") for h in HEAVY)
+        )
+        budget = IMPORT_BUDGET_MS[label]
+        print(
+            f"imports of deskterm {label}: {ms:.1f} ms beyond python -c pass"
+            f" (budget {budget:.0f} ms), {len(modules)} modules"
+        )
+        if heavy:
+            print(f"!!! IMPORT TIME GREW: deskterm {label} loads {', '.join(heavy)}")
+            ok = False
+        if ms > budget:
+            print(
+                f"!!! IMPORT TIME GREW: deskterm {label} imports {ms:.1f} ms > budget {budget:.0f} ms"
+            )
+            ok = False
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="Maildir, database and notmuch index live here")
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=10, help="runs of the fast commands")
+    parser.add_argument("--slow-runs", type=int, default=3, help="runs of the 10,000-row lists")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="deskterm-cli-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        db = prepare(work, args.messages)
+        env = {**os.environ, "DESKTERM_CONFIG": str(work / "no-config.toml")}
+        notmuch = notmuch_env(work)
+        print(load_note())
+        print(
+            f"{'command':<44} {'deskterm wall / cpu / peak':>30} {'notmuch wall / cpu / peak':>30}  ratio"
+        )
+        for label, argv, notmuch_argv in COMMANDS:
+            runs = args.runs if label in FAST else args.slow_runs
+            ours = measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "deskterm",
+                    *argv,
+                    *(["--db", str(db)] if argv[0] != "--help" else []),
+                ],
+                runs,
+                env,
+            )
+            line = f"{label:<44} {_fmt(ours):>30}"
+            if notmuch and notmuch_argv:
+                theirs = measure(["notmuch", "search", *notmuch_argv], runs, notmuch)
+                line += f" {_fmt(theirs):>30}  {ours.wall / theirs.wall:5.1f}x"
+            print(line)
+        ok = check_imports(db, env)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    if not ok:
+        raise SystemExit(1)
+
+
+def _fmt(run: Run) -> str:
+    return f"{run.wall * 1000:,.0f} ms / {run.cpu * 1000:,.0f} ms / {run.peak_kb / 1024:,.0f} MB"
+
+
+if __name__ == "__main__":
+    main()
