@@ -274,7 +274,7 @@ async def test_entering_warning_and_breach_while_open_is_announced(db):
 
         async def at(minutes: int) -> list[str]:
             clock[0] = NOW + timedelta(minutes=minutes)
-            app.tick()
+            app.ticker.tick()
             await settle(pilot)
             return notifications(app)
 
@@ -299,7 +299,7 @@ async def test_the_clock_asks_the_store_only_when_a_crossing_is_due(db, monkeypa
         asked.clear()
         for second in range(1, 150):
             clock[0] = NOW + timedelta(minutes=58, seconds=second)
-            app.tick()
+            app.ticker.tick()
             await settle(pilot)
         # Ticket 2 enters warning at NOW + 60 minutes: one read, when that moment has come.
         assert [until for _, until in asked] == [NOW + timedelta(minutes=60)]
@@ -332,7 +332,7 @@ async def test_an_outside_write_keeps_the_thread_where_the_agent_is_reading(app,
         other = open_store(db)
         actions.tag(other, 1, "outside", actor="agent:ben", at=NOW)
         other.close()
-        app.tick()
+        app.ticker.tick()
         await settle(pilot)
         assert "outside" in ticket(app, 1)["tags"]
         assert "tag outside" in str(app.screen.query_one("#sidebar-body").render())

@@ -76,7 +76,7 @@ async def test_a_failing_account_shows_its_error_in_the_header_and_the_app_keeps
         app.start_sync()
         for _ in range(50):
             await pilot.pause(0.1)
-            app.tick()
+            app.ticker.tick()
             header = str(app.screen.query_one("#status").render())
             reported = any("no-such-connector" in n for n in notifications(app))
             if "✕" in header and reported:

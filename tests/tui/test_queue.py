@@ -9,6 +9,7 @@ from workspace import MARKUP_SUBJECT, NOW, message
 from deskterm.domain import Batch
 from deskterm.ingest import ingest_batch
 from deskterm.store import open_store
+from deskterm.tui import queue_source
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 
@@ -51,6 +52,15 @@ async def test_j_k_g_G_move_the_cursor(app):
         assert cursor_subject(app) == "Where is my order #1001?"
         await pilot.press("k")
         assert cursor_subject(app) == "Where is my order #1001?"
+
+
+async def test_capital_g_goes_to_the_end_of_a_queue_not_yet_counted(app, monkeypatch):
+    monkeypatch.setattr(queue_source, "PAGE", 2)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("G")  # before the count has come back from its worker
+        await settle(pilot)
+        assert cursor_subject(app) == "Item not as described"
+        assert app.screen.queue.cursor == 4
 
 
 async def test_enter_opens_the_ticket_and_escape_comes_back(app):
@@ -180,7 +190,7 @@ async def test_mail_written_by_another_process_appears_without_restart(app, db):
         new = message(9, "zoe@example.com", "Hello from outside", "hi", NOW - NOW)
         ingest_batch(other, "shop-mail", Batch([new], {}), now=NOW)
         other.close()
-        app.tick()
+        app.ticker.tick()
         await settle(pilot)
         assert "Hello from outside" in subjects(app)
 

@@ -1,7 +1,8 @@
 """The workstation app: settings, the store, the clock, the sync engine and the first screen.
 
-Small on purpose: screens hold the behaviour; this holds what they share, the one place where
-background work reports back (`on_worker_state_changed`), and the clock.
+Small on purpose: screens hold the behaviour; this holds what they share and the one place where
+background work reports back (`on_worker_state_changed`). The clock is in ticker.py, the queue of
+changes in jobs.py.
 """
 
 from __future__ import annotations
@@ -9,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
-from functools import partial
 from pathlib import Path
 
-from textual import work
 from textual.app import App
-from textual.screen import ModalScreen
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
@@ -22,10 +20,9 @@ from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.keys import APP, BY_ID, parse_keymap
 from deskterm.macros import MacroSet, app_keys, load_macros
-from deskterm.sla import clocks
 from deskterm.store import Store, open_store, queries
 from deskterm.sync.engine import AccountReport, Watcher
-from deskterm.tui import clock, jobs
+from deskterm.tui import jobs, ticker
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.messages import DataChanged, SyncReported
@@ -35,10 +32,6 @@ from deskterm.tui.screens.ticket import TicketScreen
 from deskterm.tui.settings import parse_tui, views_for
 from deskterm.tui.widgets.activity import ActivityLine
 
-TICK_SECONDS = 1.0
-# How often the SLA states that change with time alone (warning, breach, snooze end) are stored.
-SLA_TICK_SECONDS = 30.0
-CROSSINGS = "sla-crossings"
 # A change that takes longer than this shows a line saying what is under way.
 ACTIVITY_DELAY = 0.25
 
@@ -81,9 +74,7 @@ class DeskApp(App[None]):
         self.undo_stack: list[tuple[str, str]] = []
         self.jobs = jobs.Jobs(self, self.connection)
         self._watcher: Watcher | None = None
-        self._data_version = self.store.data_version()
-        self._last_tick = self.now()
-        self.crossings = clock.CrossingWatch(self._last_tick)
+        self.ticker = ticker.Ticker(self)
 
     def on_mount(self) -> None:
         for problem in self.macros.problems:
@@ -92,10 +83,7 @@ class DeskApp(App[None]):
         self.set_keymap({i: k for i, k in self.user_keymap.items() if k != BY_ID[i].keys})
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
-        self.set_interval(TICK_SECONDS, self.tick)
-        if self.sla_tick:
-            self.store_sla_states()
-            self.set_interval(SLA_TICK_SECONDS, self.store_sla_states)
+        self.ticker.start(store_sla_states=self.sla_tick)
         if self.sync_enabled:
             self.start_sync()
 
@@ -143,11 +131,8 @@ class DeskApp(App[None]):
         if worker.is_finished and worker.group == jobs.GROUP:
             self.jobs.ended(worker)
             self.show_activity()
-        elif worker.is_finished and worker.group == CROSSINGS:
-            found = worker.result if event.state == WorkerState.SUCCESS else None
-            self.crossings.settle(found)
-            if found is not None:
-                self._announce(found.crossed)
+        elif worker.is_finished and worker.group == ticker.CROSSINGS:
+            self.ticker.ended(worker)
         if event.state == WorkerState.ERROR:
             self.notify(
                 f"{worker.group}: {worker.error}",
@@ -166,63 +151,9 @@ class DeskApp(App[None]):
             for line in screen.query(ActivityLine):
                 line.show(status)
 
-    @work(thread=True, exclusive=True, group="sla", exit_on_error=False)
-    def store_sla_states(self) -> None:
-        """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""
-        with self.connection() as store:
-            clocks.tick(store, self.now())
-
-    # The clock
-
-    def tick(self) -> None:
-        """Every second: notice outside writes, announce crossings, let the screens move clocks."""
-        now = self.now()
-        if now - self._last_tick > clock.LONG_SLEEP:
-            self.crossings.skip_to(now)
-        self._last_tick = now
-        version = self.store.data_version()
-        if version != self._data_version:
-            self.crossings.stale = True
-            self.data_changed()
-        if self.crossings.due(now):
-            self.run_worker(
-                partial(self._read_crossings, self.crossings.start(), now),
-                group=CROSSINGS,
-                thread=True,
-                exit_on_error=False,
-            )
-        if self.jobs.current is not None:
-            self.show_activity()
-        # The top screen's clocks move, and those of the screen under a dialog, which shows through.
-        for screen in reversed(self.screen_stack):
-            screen_tick = getattr(screen, "tick", None)
-            if screen_tick is not None:
-                screen_tick()
-            if not isinstance(screen, ModalScreen):
-                break
-
-    def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
-        with self.connection() as store:
-            return clock.read(store, since, until)
-
-    def _announce(self, crossed: list[dict]) -> None:
-        """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
-        for row in crossed[:3]:
-            breached = row["crossed"] == "breached"
-            self.notify(
-                f"#{row['id']} "
-                + ("passed its SLA deadline" if breached else "is close to its SLA deadline"),
-                title="SLA breach" if breached else "SLA warning",
-                severity="error" if breached else "warning",
-            )
-        if len(crossed) > 3:
-            self.notify(f"and {len(crossed) - 3} more", title="SLA", severity="warning")
-        if crossed and self.settings.bell:
-            self.bell()
-
     def data_changed(self) -> None:
         """Tell every screen on the stack to re-read what it shows."""
-        self._data_version = self.store.data_version()
+        self.ticker.seen()
         for screen in self.screen_stack:
             screen.post_message(DataChanged())
 

@@ -50,6 +50,8 @@ class QueueScreen(TicketActions):
         super().__init__()
         self.views = views
         self.view_index: int | None = 0
+        # G was pressed before the queue was counted: go to the end when the count arrives.
+        self.to_end = False
         self.search_text = ""
         first = views[0]
         self.source = QueueSource(
@@ -98,6 +100,9 @@ class QueueScreen(TicketActions):
         if self.source.settle_count(generation, count):
             for view in self.query(QueueView):
                 view.count_settled()
+            if self.to_end:
+                self.to_end = False
+                self.queue.move_to(count - 1)
 
     def _current_id(self) -> int | None:
         row = self.queue.current
@@ -168,10 +173,16 @@ class QueueScreen(TicketActions):
         self.queue.move(-1)
 
     def action_cursor_first(self) -> None:
+        self.to_end = False
         self.queue.move_to(0)
 
     def action_cursor_last(self) -> None:
-        self.queue.move_to(self.source.exact_count() - 1)
+        """The last row; counting a long queue takes a while, so that happens in a worker."""
+        if self.source.counted:
+            self.queue.move_to(self.source.count - 1)
+        else:
+            self.to_end = True
+            self.count_queue(self.source.generation)
 
     def action_page_down(self) -> None:
         self.queue.page(1)
@@ -235,6 +246,7 @@ class QueueScreen(TicketActions):
         self._apply(self._parse(view.query), view.sort)
 
     def _apply(self, flt: Filter, sort: Sort | None = None) -> None:
+        self.to_end = False
         self.source.set_query(flt, sort)
         bar = self.query_one(ViewsBar)
         bar.active, bar.search, bar.sort = self.view_index, self.search_text, self.source.sort

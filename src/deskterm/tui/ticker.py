@@ -1,0 +1,112 @@
+"""The app's second: notice outside writes, store and announce SLA crossings, move the clocks.
+
+Everything that reads or writes more than a page runs in a worker; the second itself costs a
+`PRAGMA data_version`, a comparison and the redraw of the visible rows whose countdown moved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.screen import ModalScreen
+from textual.worker import Worker, WorkerState
+
+from deskterm.sla import clocks
+from deskterm.tui import clock
+
+if TYPE_CHECKING:
+    from deskterm.tui.app import DeskApp
+
+TICK_SECONDS = 1.0
+# How often the SLA states that change with time alone (warning, breach, snooze end) are stored.
+SLA_TICK_SECONDS = 30.0
+CROSSINGS = "sla-crossings"
+SLA_STATES = "sla"
+
+
+class Ticker:
+    def __init__(self, app: DeskApp) -> None:
+        self.app = app
+        self._last = app.now()
+        self._data_version = app.store.data_version()
+        self.crossings = clock.CrossingWatch(self._last)
+
+    def start(self, *, store_sla_states: bool) -> None:
+        self.app.set_interval(TICK_SECONDS, self.tick)
+        if store_sla_states:
+            self.store_sla_states()
+            self.app.set_interval(SLA_TICK_SECONDS, self.store_sla_states)
+
+    def tick(self) -> None:
+        """Every second: notice outside writes, announce crossings, let the screens move clocks."""
+        app = self.app
+        now = app.now()
+        if now - self._last > clock.LONG_SLEEP:
+            self.crossings.skip_to(now)
+        self._last = now
+        if app.store.data_version() != self._data_version:
+            self.crossings.stale = True
+            app.data_changed()
+        if self.crossings.due(now):
+            app.run_worker(
+                partial(self._read_crossings, self.crossings.start(), now),
+                group=CROSSINGS,
+                thread=True,
+                exit_on_error=False,
+            )
+        if app.jobs.current is not None:
+            app.show_activity()
+        # The top screen's clocks move, and those of the screen under a dialog, which shows through.
+        for screen in reversed(app.screen_stack):
+            screen_tick = getattr(screen, "tick", None)
+            if screen_tick is not None:
+                screen_tick()
+            if not isinstance(screen, ModalScreen):
+                break
+
+    def seen(self) -> None:
+        """The app re-reads what it shows now: writes up to here are not news at the next tick."""
+        self._data_version = self.app.store.data_version()
+
+    def store_sla_states(self) -> None:
+        """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""
+        self.app.run_worker(
+            self._store_sla_states,
+            group=SLA_STATES,
+            exclusive=True,
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _store_sla_states(self) -> None:
+        with self.app.connection() as store:
+            clocks.tick(store, self.app.now())
+
+    def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
+        with self.app.connection() as store:
+            return clock.read(store, since, until)
+
+    def ended(self, worker: Worker) -> None:
+        """A worker of CROSSINGS finished (the app's worker handler hands it over)."""
+        found = worker.result if worker.state == WorkerState.SUCCESS else None
+        self.crossings.settle(found)
+        if found is not None:
+            self._announce(found.crossed)
+
+    def _announce(self, crossed: list[dict]) -> None:
+        """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
+        app = self.app
+        for row in crossed[:3]:
+            breached = row["crossed"] == "breached"
+            app.notify(
+                f"#{row['id']} "
+                + ("passed its SLA deadline" if breached else "is close to its SLA deadline"),
+                title="SLA breach" if breached else "SLA warning",
+                severity="error" if breached else "warning",
+            )
+        if len(crossed) > 3:
+            app.notify(f"and {len(crossed) - 3} more", title="SLA", severity="warning")
+        if crossed and app.settings.bell:
+            app.bell()
