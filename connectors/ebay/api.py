@@ -59,6 +59,22 @@ def exchange(client: httpx.Client, method: str, url: str, *, what: str, **kwargs
         raise TemporaryError(f"{what}: cannot reach eBay: {http.clean(str(exc))}") from None
 
 
+# eBay's "Invalid or unrecognized conversation_id value": the conversation is gone (deleted).
+UNKNOWN_CONVERSATION = 355007
+
+
+class Gone(PermanentError):
+    """What was asked for is not there (any more): a deleted conversation, an unknown order."""
+
+
+def _error_ids(response: httpx.Response) -> set[int]:
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return set()
+    return {e.get("errorId") for e in errors if isinstance(e, dict)}
+
+
 def error_words(response: httpx.Response) -> str:
     """eBay's errors as one line: "error 355013: The messageText string exceeds ..."."""
     try:
@@ -84,6 +100,8 @@ def checked(response: httpx.Response, what: str) -> httpx.Response:
     message = f"{what}: HTTP {response.status_code}: {error_words(response)}"
     if response.status_code == 429 or response.status_code >= 500:
         raise TemporaryError(message, retry_after=http.retry_after(response))
+    if response.status_code == 404 or UNKNOWN_CONVERSATION in _error_ids(response):
+        raise Gone(message)
     raise PermanentError(message)
 
 

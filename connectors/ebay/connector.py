@@ -36,7 +36,7 @@ from deskterm.store.attachments import AttachmentStore, data_dir
 from deskterm.sync import http
 
 from . import accounts, convert, media, oauth
-from .api import EBAY, MEMBERS, EbayApi, checked, reach
+from .api import EBAY, MEMBERS, EbayApi, Gone, checked, reach
 
 OVERLAP = timedelta(minutes=15)
 FIRST_SYNC = "30d"
@@ -169,7 +169,10 @@ class EbayConnector(Connector):
                 newest = _iso((conversation.get("latestMessage") or {}).get("createdDate"))
                 if newest and newest < to_iso(start):
                     continue  # eBay's notices cannot be filtered by time: skip the old ones
-                messages.extend(self._conversation(conversation, kind))
+                try:
+                    messages.extend(self._conversation(conversation, kind))
+                except Gone:
+                    continue  # deleted on eBay between the listing and the reading
                 latest = max(latest, newest)
             more = bool(page.get("next"))
             cursor = cursors.get(folder, {}) if more else _cursor(latest)

@@ -11,12 +11,12 @@ import mimetypes
 
 import httpx
 
-from deskterm.connector import ConnectorError
+from deskterm.connector import ConnectorError, TemporaryError
 from deskterm.domain import Attachment
 from deskterm.store.attachments import AttachmentStore
 from deskterm.sync import http
 
-from .api import checked, exchange
+from .api import checked
 
 # eBay's media types, for files whose address and headers say nothing better.
 TYPES = {"IMAGE": "image/jpeg", "PDF": "application/pdf", "DOC": "application/msword"}
@@ -24,12 +24,30 @@ TYPES["TXT"] = "text/plain"
 MAX_BYTES = 25 * 1024 * 1024
 
 
-def _content_type(media: dict, response: httpx.Response | None) -> str:
-    header = response.headers.get("content-type", "") if response is not None else ""
+def _content_type(media: dict, header: str) -> str:
     if header and not header.startswith("application/octet-stream"):
         return header.split(";")[0].strip()
     guessed = mimetypes.guess_type(media.get("mediaName", ""))[0]
     return guessed or TYPES.get(media.get("mediaType", ""), "application/octet-stream")
+
+
+def _download(client: httpx.Client, url: str, what: str) -> tuple[bytes | None, str]:
+    """The file's bytes (None when larger than MAX_BYTES, read no further) and its type header."""
+    try:
+        with client.stream("GET", url) as response:
+            if not response.is_success:
+                response.read()
+                checked(response, what)
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > MAX_BYTES:
+                    return None, ""
+            return bytes(data), response.headers.get("content-type", "")
+    except httpx.TimeoutException as exc:
+        raise TemporaryError(f"{what}: no answer ({exc})") from None
+    except httpx.TransportError as exc:
+        raise TemporaryError(f"{what}: {http.clean(str(exc))}") from None
 
 
 def fetch(
@@ -40,17 +58,15 @@ def fetch(
     url = media.get("mediaUrl", "")
     what = f"eBay account {account}: download {name}"
     try:
-        response = checked(exchange(client, "GET", url, what=what), what)
+        data, header = _download(client, url, what)
     except ConnectorError as exc:
         problem = str(exc)
     except httpx.InvalidURL as exc:
         problem = f"{what}: {exc}"
     else:
-        data = response.content
-        if len(data) <= MAX_BYTES:
+        if data is not None:
             digest, path = store.put(data)
-            return Attachment(
-                name, _content_type(media, response), len(data), digest, str(path)
-            ), None
+            kind = _content_type(media, header)
+            return Attachment(name, kind, len(data), digest, str(path)), None
         problem = f"{what}: larger than {MAX_BYTES // 1024 // 1024} MB"
-    return Attachment(name, _content_type(media, None), 0), f"{problem} ({http.clean(url)})"
+    return Attachment(name, _content_type(media, ""), 0), f"{problem} ({http.clean(url)})"

@@ -398,3 +398,39 @@ def test_a_server_error_on_a_read_is_retried_by_the_shared_client(fake, account,
     fake.message(fake.conversation("anna_b", "Hello"), "Anyone there?")
     fake.faults.append(Fault(f"{MESSAGE}/conversation", 503, times=2))
     assert sync(store, account).pulled == 1
+
+
+def test_media_that_cannot_be_fetched_are_listed_with_the_reason(fake, account, store, monkeypatch):
+    from deskterm.connectors.ebay import media
+
+    monkeypatch.setattr(media, "MAX_BYTES", 1024)
+    cid = fake.conversation("anna_b", "Photos")
+    message = fake.message(
+        cid,
+        "Two photos",
+        media=[("gone.jpg", "IMAGE", b"x"), ("huge.jpg", "IMAGE", b"y" * 5000)],
+    )
+    fake.media.pop(message["messageMedia"][0]["mediaUrl"].rsplit("/media/", 1)[1])
+    sync(store, account)
+    [(attachments, warnings)] = rows(store, "SELECT attachments, warnings FROM messages")
+    assert [(a["filename"], a["path"]) for a in json.loads(attachments)] == [
+        ("gone.jpg", None),
+        ("huge.jpg", None),
+    ]
+    gone, huge = json.loads(warnings)
+    assert "HTTP 404" in gone and "/media/" in gone
+    assert "larger than" in huge
+
+
+def test_a_conversation_deleted_while_the_sync_runs_is_skipped(fake, account, store):
+    gone = fake.conversation("anna_b", "Never mind")
+    fake.message(gone, "Sorry, wrong seller", at=NOW - timedelta(minutes=1))
+    fake.message(fake.conversation("ben_c", "Size"), "Is it a 39?", at=NOW - timedelta(minutes=2))
+    fake.faults.append(
+        Fault(
+            f"{MESSAGE}/conversation/{gone}",
+            400,
+            body={"errors": [{"errorId": 355007, "message": "Invalid conversation_id value."}]},
+        )
+    )
+    assert sync(store, account).pulled == 1
