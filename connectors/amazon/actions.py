@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError
+from deskterm.connector import ActionOutcome, ConnectorAction, Field, PermanentError
 
 from .client import SpApi
-from .messaging import MESSAGE_TYPES, MessageError, MessageType, message_body
+from .messaging import MESSAGE_TYPES, MessageError, MessageType, message_body, offers
 from .orders import snapshot
 from .reviews import why_not
 
@@ -64,7 +64,16 @@ class AmazonActions:
             order, body = self._checked(kind, params)
             return f"{kind.label}, to the buyer of Amazon order {order}:\n\n{body.get('text', '')}"
 
-        return ConnectorAction(kind.name, f"Amazon message: {kind.label}", run=run, preview=preview)
+        return ConnectorAction(
+            kind.name,
+            f"Amazon message: {kind.label}",
+            run=run,
+            preview=preview,
+            fields=tuple(
+                Field(f.name, f"{f.label} (at most {f.max_length} characters)", prompt=f.label)
+                for f in kind.fields
+            ),
+        )
 
     def _checked(self, kind: MessageType, params: Mapping[str, Any]) -> tuple[str, dict]:
         """The order and body of a message Amazon allows for the order right now."""
@@ -77,13 +86,22 @@ class AmazonActions:
             raise PermanentError(f"Amazon does not allow {kind.label!r} for order {order} now")
         return order, body
 
+    def unavailable(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """Why each action cannot run for the order now: Amazon's own lists decide."""
+        order = _order(params)
+        refused = {o.name: o.reason for o in offers(self.api().messaging_actions(order))}
+        reasons = {name: refused[name] for name in MESSAGE_TYPES if refused.get(name)}
+        if not self.api().review_allowed(order):
+            reasons[REVIEW] = self._why_no_review(order)
+        return reasons
+
     # -- review requests -------------------------------------------------------------------------
 
+    def _why_no_review(self, order: str) -> str:
+        return why_not(snapshot(self.api().account, self.api().get_order(order)), self.clock())
+
     def _review_refusal(self, order: str) -> PermanentError:
-        found = snapshot(self.api().account, self.api().get_order(order))
-        return PermanentError(
-            f"no review request for order {order}: {why_not(found, self.clock())}"
-        )
+        return PermanentError(f"no review request for order {order}: {self._why_no_review(order)}")
 
     def _request_review(self, params: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
         order = _order(params)

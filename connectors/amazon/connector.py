@@ -7,7 +7,7 @@ Messaging and Solicitations APIs for the messages and review requests Amazon all
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -115,6 +115,9 @@ class AmazonConnector(Connector):
 
     def actions(self) -> list[ConnectorAction]:
         return AmazonActions(lambda: self.api, self.clock).all()
+
+    def unavailable(self, params: Mapping[str, Any]) -> dict[str, str]:
+        return AmazonActions(lambda: self.api, self.clock).unavailable(params)
 
     def order(self, order_id: str) -> OrderSnapshot:
         """The order as Amazon has it now (getOrder), for a look before a message is sent."""

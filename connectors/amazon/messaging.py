@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class Field:
+class BodyField:
     name: str
     label: str
     max_length: int = 0
@@ -22,13 +22,13 @@ class MessageType:
     name: str
     operation: str
     label: str
-    fields: tuple[Field, ...] = ()
+    fields: tuple[BodyField, ...] = ()
     # Types that carry a file need Amazon's Uploads API, which deskterm does not speak yet.
     needs_upload: bool = False
 
 
-def _text(max_length: int) -> Field:
-    return Field("text", "Message to the buyer", max_length=max_length)
+def _text(max_length: int) -> BodyField:
+    return BodyField("text", "Message to the buyer", max_length=max_length)
 
 
 MESSAGE_TYPES = {

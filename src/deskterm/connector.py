@@ -75,7 +75,8 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One option of `deskterm account add CONNECTOR NAME`, declared by the connector.
+    """One option of `deskterm account add CONNECTOR NAME`, or one value a connector action asks
+    for (ConnectorAction.fields), declared by the connector.
 
     `name` is the option as typed without dashes ("smtp-host"); its value reaches `new_account`
     under the name with underscores ("smtp_host").
@@ -209,6 +210,9 @@ class ConnectorAction:
     preview: PreviewAction | None = None
     confirm: ConfirmAction | None = None
     idempotent: bool = False
+    # What a person fills in before it runs (the TUI's form, the CLI's --set), beyond the order,
+    # which the ticket gives as params["order"] (the order's number).
+    fields: tuple[Field, ...] = ()
 
 
 class Connector:
@@ -303,6 +307,12 @@ class Connector:
     def actions(self) -> list[ConnectorAction]:
         """The named actions this account offers (deskterm.connector_calls runs them)."""
         return []
+
+    def unavailable(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """Why actions cannot run with `params` (a ticket's order) now, by action name; actions
+        not named can. May ask the channel (a marketplace decides per order), so never call it
+        inside a transaction or on the UI thread."""
+        return {}
 
     def close(self) -> None:
         """Release connections; called when the sync engine is done with the account."""

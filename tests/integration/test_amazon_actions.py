@@ -6,8 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from deskterm import connector_calls, ingest
+from deskterm import connector_calls, connector_offers, ingest
+from deskterm.cli.main import app
 from deskterm.connectors.amazon.client import SpApi
 from deskterm.connectors.email.parse import ParseOptions, parse_message
 from deskterm.domain import Batch, utcnow
@@ -170,3 +172,57 @@ def test_a_review_request_whose_answer_was_lost_is_checked_not_repeated(
     (settled,) = connector_calls.recover(store, now=utcnow() + timedelta(hours=2))
     assert settled.status == "done"
     assert amazon_api.sent == [(ORDER, "productReviewAndSellerFeedback", {})]
+
+
+def test_only_the_message_types_amazon_allows_for_the_order_are_offered(
+    amazon_api, amazon_account, store, ticket, now
+) -> None:
+    amazon_api.add_order(
+        ORDER, buyer_email=RELAY, updated=now, actions=["unexpectedProblem", "invoice"]
+    )
+    engine.sync_account(store, amazon_account, now=now)
+    found = {o.name: o for o in connector_offers.offers(store, ticket)}
+    assert [name for name, o in found.items() if o.available] == ["amazon.unexpectedProblem"]
+    assert found["amazon.confirmOrderDetails"].reason == (
+        "Amazon does not allow this message for the order now"
+    )
+    assert found["amazon.unexpectedProblem"].params == {"order": ORDER}
+    assert [f.key for f in found["amazon.unexpectedProblem"].fields] == ["text"]
+    assert "the review window" in found["amazon.request-review"].reason
+
+
+def test_the_command_line_previews_then_sends_a_message(
+    amazon_api, amazon_account, store, ticket, now, db_path
+) -> None:
+    amazon_api.add_order(ORDER, buyer_email=RELAY, updated=now)
+    engine.sync_account(store, amazon_account, now=now)
+    args = ["--db", str(db_path), "action", "run", str(ticket), "amazon.unexpectedProblem"]
+    refused = CliRunner().invoke(app, [*args, "--set", "text=Sorry", "--as", "anna"], input="n\n")
+    sent = CliRunner().invoke(app, [*args, "--set", f"text={TEXT}", "--yes", "--as", "anna"])
+    assert refused.exit_code == 1
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.splitlines() == [
+        f"Unexpected problem with the order, to the buyer of Amazon order {ORDER}:",
+        "",
+        TEXT,
+        f"done: Unexpected problem with the order: message sent to the buyer of order {ORDER}",
+    ]
+    assert amazon_api.sent == [(ORDER, "unexpectedProblem", {"text": TEXT})]
+
+
+def test_the_command_line_names_why_a_type_is_not_offered(
+    amazon_api, amazon_account, store, ticket, now, db_path
+) -> None:
+    amazon_api.add_order(ORDER, buyer_email=RELAY, updated=now, actions=["unexpectedProblem"])
+    engine.sync_account(store, amazon_account, now=now)
+    args = ["--db", str(db_path), "action", "run", str(ticket), "amazon.warranty", "--yes"]
+    missing = CliRunner().invoke(app, args)
+    args[5] = "amazon.confirmOrderDetails"
+    refused = CliRunner().invoke(app, [*args, "--set", "text=x"])
+    assert missing.exit_code == 1 and "offers no action 'amazon.warranty'" in missing.output
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"deskterm: amazon.confirmOrderDetails is not offered for ticket #{ticket}: "
+        "Amazon does not allow this message for the order now\n"
+    )
+    assert amazon_api.sent == []
