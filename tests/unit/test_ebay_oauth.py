@@ -53,3 +53,35 @@ def test_replies_ebay_would_refuse_are_named_before_they_are_queued():
     assert "at most 2,000 characters" in reply_problem("x" * 2001, ())
     photo = Attachment("photo.jpg", "image/jpeg", 10, "ab", "/tmp/photo.jpg")
     assert "links to files hosted" in reply_problem("Photo attached", (photo,))
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "reason"),
+    [
+        ("--since", "last tuesday", "neither a day like 2026-10-01 nor an age"),
+        ("--api-url", "http://api.ebay.com", "--api-url must be an https:// address"),
+    ],
+)
+def test_account_add_ebay_refuses_options_that_cannot_work(option, value, reason, tmp_path):
+    from click.testing import CliRunner
+
+    from deskterm.cli.main import app
+
+    args = ["account", "add", "ebay", "shop", "--db", str(tmp_path / "d.db"), "--client-id", "A"]
+    args += ["--ru-name", "R", "--seller", "s", option, value]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert reason in result.stderr
+    assert not (tmp_path / "d.db").exists()  # refused before anything is stored
+
+
+def test_a_first_sync_reaches_back_as_asked_and_never_past_two_years():
+    from datetime import UTC, datetime, timedelta
+
+    from deskterm.connectors.ebay.api import reach
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert reach("30d", now) == now - timedelta(days=30)
+    assert reach("2w", now) == now - timedelta(days=14)
+    assert reach("2026-10-01", now) == datetime(2026, 10, 1, tzinfo=UTC)
+    assert reach("all", now) == reach("2019-01-01", now) == now - timedelta(days=730)
