@@ -285,8 +285,21 @@ class EbayConnector(Connector):
         """Check the consent and both APIs; yields what works, raises on the first failure."""
         page = self.api.conversations(MEMBERS, 0)
         yield f"Commerce Message API: {page.get('total', 0)} buyer conversations"
+        self._check_seller(page.get("conversations") or [])
         orders = self.api.orders(self.clock() - timedelta(days=30), 0)
         yield f"Sell Fulfillment API: {orders.get('total', 0)} orders changed in 30 days"
+
+    def _check_seller(self, conversations: list[dict]) -> None:
+        """The seller name decides which messages are ours: a wrong one would make every reply
+        look like the buyer's, and a reply after a crash impossible to find."""
+        latest = (conversations[0].get("latestMessage") or {}) if conversations else {}
+        names = [latest.get("senderUsername", ""), latest.get("recipientUsername", "")]
+        if all(names) and self.seller.lower() not in (n.lower() for n in names):
+            raise PermanentError(
+                f"eBay account {self.account.name}: the seller name {self.seller!r} is in none "
+                f"of your conversations (the latest is between {names[0]} and {names[1]}); add "
+                f"the account again with the right --seller"
+            )
 
 
 def _iso(text: str | None) -> str:

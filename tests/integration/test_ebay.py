@@ -267,6 +267,7 @@ def test_read_tickets_are_marked_read_on_ebay_when_asked(fake, account, store):
 
 def test_account_test_checks_both_apis(fake, account):
     fake.order("12-34567-89012", "anna_b")
+    fake.message(fake.conversation("anna_b", "Hello"), "Hi")
     connector = engine.connector_for(account, clock=lambda: NOW)
     lines = list(connector.test())
     connector.close()
@@ -434,3 +435,12 @@ def test_a_conversation_deleted_while_the_sync_runs_is_skipped(fake, account, st
         )
     )
     assert sync(store, account).pulled == 1
+
+
+def test_account_test_says_when_the_seller_name_is_wrong(fake, account):
+    fake.message(fake.conversation("anna_b", "Hello"), "Hi")
+    wrong = Account(account.name, "ebay", "ebay", "", {**account.settings, "seller": "northwind"})
+    connector = engine.connector_for(wrong, clock=lambda: NOW)
+    with pytest.raises(PermanentError, match="'northwind' is in none of your conversations"):
+        list(connector.test())
+    connector.close()
