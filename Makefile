@@ -33,6 +33,10 @@ view:
 imports: $(STAMP) view
 	cd $(VIEW) && $(CURDIR)/$(BIN)/lint-imports --no-logo $(CURDIR)/pyproject.toml
 
+types: $(STAMP) view
+	cd $(VIEW) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache -p deskterm
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

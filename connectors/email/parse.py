@@ -117,6 +117,7 @@ def _chop_eol(text: str) -> str:
 
 def _read_part(text: str, start: int, end: int, depth: int) -> Message | None:
     """The body part in text[start:end] (from just after a boundary line to the next one)."""
+    msg: Message | None
     if text.startswith("\n", start, end) or text.startswith("\r\n", start, end):
         msg = Message()  # no headers: the feed parser reads the blank line as their end
         body = text.index("\n", start) + 1

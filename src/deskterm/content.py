@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
+from typing import cast
 
 from deskterm.untrusted import sanitize
 
@@ -200,7 +201,8 @@ def _markdown_converter():
         heading_style="ATX",
         bullets="-",
         strip=["img"],
-        bs4_options={"features": "html.parser", "element_classes": {Tag: MailTag}},
+        # markdownify's stub says str; its code and docs take a dict of BeautifulSoup arguments.
+        bs4_options={"features": "html.parser", "element_classes": {Tag: MailTag}},  # type: ignore[arg-type]
     )
 
 
@@ -315,13 +317,16 @@ def _charset(part: Message, content_type: str) -> str | None:
     return part.get_content_charset()
 
 
-def _part_text(part: Message, content_type: str, warnings: list[str]) -> str:
+def _decoded(part: Message) -> bytes:
+    """The part's body with its transfer encoding undone; 8-bit text is kept byte for byte."""
     payload = part.get_payload(decode=True)
-    if payload is None:
-        payload = b""
-    elif isinstance(payload, str):
-        payload = payload.encode("utf-8", "surrogateescape")
-    text, problem = decode_bytes(payload, _charset(part, content_type))
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _part_text(part: Message, content_type: str, warnings: list[str]) -> str:
+    text, problem = decode_bytes(_decoded(part), _charset(part, content_type))
     if problem:
         warnings.append(problem)
     return text.replace("\r\n", "\n")
@@ -349,7 +354,7 @@ def _leaves(msg: Message) -> Iterator[Message]:
         part = stack.pop()
         # is_multipart, not get_payload: without decode=True that still re-decodes 8-bit text.
         if part.is_multipart() and part.get_content_type() != "message/rfc822":
-            stack.extend(reversed(part.get_payload()))
+            stack.extend(reversed(cast("list[Message]", part.get_payload())))
         else:
             yield part
 
@@ -388,20 +393,18 @@ def message_body(msg: Message) -> Body:
         elif ctype == "message/rfc822":
             # A forwarded mail: an attachment the agent can open, not part of this mail's text.
             inner = part.get_payload()
-            payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            first = inner[0] if isinstance(inner, list) and inner else None
+            payload = first.as_bytes() if isinstance(first, Message) else b""
             name = _filename(part, index, body.warnings)
             if name.startswith("part-"):
                 name = "forwarded message.eml"
             body.parts.append(Part(name, ctype, payload))
         else:
-            payload = part.get_payload(decode=True) or b""
-            if isinstance(payload, str):
-                payload = payload.encode("utf-8", "surrogateescape")
             body.parts.append(
                 Part(
                     _filename(part, index, body.warnings),
                     ctype,
-                    payload,
+                    _decoded(part),
                     inline=disposition == "inline",
                 )
             )

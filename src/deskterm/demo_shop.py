@@ -314,7 +314,7 @@ def inbound(
     sender = Identity("email", customer.email)
     extra: tuple[Identity, ...] = ()
     conversation = None
-    numbers = (order.number,)
+    numbers: tuple[str, ...] = (order.number,)
     if channel == "ebay":
         sender, extra = Identity("ebay", customer.ebay_user), (Identity("email", customer.email),)
         conversation = f"ebay-conv-{key.split('-')[0]}"

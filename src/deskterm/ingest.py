@@ -26,7 +26,7 @@ from deskterm.domain import (
     utcnow,
 )
 from deskterm.sla import clocks
-from deskterm.store import Store, index_messages
+from deskterm.store import Store, index_messages, inserted_id
 from deskterm.store import orders as store_orders
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
@@ -70,9 +70,8 @@ def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: st
         if found:
             break
     if found is None:
-        customer_id = conn.execute(
-            "INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at)
-        ).lastrowid
+        cur = conn.execute("INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at))
+        customer_id = inserted_id(cur)
     else:
         customer_id, known_name = found
         if name and not known_name:
@@ -247,7 +246,7 @@ def _ingest_one(
     thread = find_thread(conn, msg, customer_id)
     ticket_id, status = thread if thread and thread[1] != Status.CLOSED else (None, None)
     if ticket_id is None:
-        ticket_id = conn.execute(
+        cur = conn.execute(
             "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
             " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
             (
@@ -260,12 +259,13 @@ def _ingest_one(
                 at,
                 sent_at,
             ),
-        ).lastrowid
+        )
+        ticket_id = inserted_id(cur)
         result.new_tickets = 1
         kind = "created"
     else:
         kind = "message_in"
-    message_row = conn.execute(
+    cur = conn.execute(
         "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
         " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
         " attachments, warnings, raw_path, sent_at, created_at)"
@@ -290,7 +290,8 @@ def _ingest_one(
             sent_at,
             at,
         ),
-    ).lastrowid
+    )
+    message_row = inserted_id(cur)
     result.added = 1
     if kind == "message_in":
         conn.execute(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from deskterm.domain import canonical_json, to_iso
 from deskterm.sla import clocks
+from deskterm.store import inserted_id
 
 
 class ActionError(Exception):
@@ -44,7 +45,7 @@ def write_event(
         "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
         (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
     )
-    return cur.lastrowid
+    return inserted_id(cur)
 
 
 def check_actor(actor: str) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
 from deskterm.domain import Direction, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, index_messages
+from deskterm.store import Store, index_messages, inserted_id
 
 
 def _agent_name(actor: str) -> str:
@@ -64,8 +64,9 @@ def insert_message(
         ),
     )
     conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (to_iso(at), ticket["id"]))
-    index_messages(conn, [cur.lastrowid])
-    return cur.lastrowid
+    row = inserted_id(cur)
+    index_messages(conn, [row])
+    return row
 
 
 def merge(

@@ -16,7 +16,7 @@ from deskterm.actions.common import ActionError, Done, check_actor, finish, tick
 from deskterm.actions.messages import insert_message
 from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
-from deskterm.store import Store
+from deskterm.store import Store, inserted_id
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:
@@ -115,7 +115,7 @@ def reply(
             "conversation_id": ticket["conversation_id"],
             "attachments": files,
         }
-        outbox = conn.execute(
+        cur = conn.execute(
             "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
             " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -127,7 +127,8 @@ def reply(
                 to_iso(at),
                 to_iso(at),
             ),
-        ).lastrowid
+        )
+        outbox = inserted_id(cur)
         if ticket["status"] == Status.NEW:
             conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
         mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it

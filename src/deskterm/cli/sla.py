@@ -113,7 +113,7 @@ def _clock_json(clock: rules.Clock) -> dict[str, Any]:
         "clock": clock.kind,
         "state": clock.state,
         "target_seconds": int(clock.target.total_seconds()),
-        "elapsed_seconds": int(clock.elapsed.total_seconds()),
+        "elapsed_seconds": int(clock.counted.total_seconds()),
         "started": _iso(clock.started),
         "due": _iso(clock.due),
         "warn_at": _iso(clock.warn_at),
@@ -144,9 +144,9 @@ def explain(
     store = open_store(db_path)
     try:
         ticket = queries.ticket(store, ticket_id)
-        if ticket is None:
-            fail(f"there is no ticket #{ticket_id}")
         evaluation = clocks.evaluate_ticket(store.conn, ticket_id, moment, settings)
+        if ticket is None or evaluation is None:
+            fail(f"there is no ticket #{ticket_id}")
     finally:
         store.close()
     status, priority, channel = ticket["status"], ticket["priority"], ticket["channel"]
@@ -191,7 +191,7 @@ def explain(
         lines.append(f"Queue: {summary.state or 'no clock'}, no running deadline.")
     for clock in evaluation.clocks:
         target = rules.format_duration(clock.target, days_unit=False)
-        used = rules.format_duration(clock.elapsed, days_unit=False)
+        used = rules.format_duration(clock.counted, days_unit=False)
         lines.append("")
         lines.append(f"{CLOCK_NAMES[clock.kind]}: {clock.state} (target {target}, used {used})")
         moments = [_when(step.at, policy.calendar) for step in clock.steps]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -173,7 +173,7 @@ def preview(
 # --- apply ---------------------------------------------------------------------------------
 
 # Steps that are one action on the ticket, taking the step's value as is.
-TICKET_STEPS = {
+TICKET_STEPS: dict[str, Callable[..., Done]] = {
     "reply": actions.reply,
     "note": actions.note,
     "status": actions.set_status,

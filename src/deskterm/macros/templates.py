@@ -128,7 +128,8 @@ class Missing(StrictUndefined):
             raise AttributeError(name)
         return Missing(self._undefined_hint, self, name, self._undefined_exception)
 
-    def __getitem__(self, name: Any) -> Missing:
+    # Undefined fails on any subscript; a missing value stays Missing one level down instead.
+    def __getitem__(self, name: Any) -> Missing:  # type: ignore[override]
         return Missing(self._undefined_hint, self, str(name), self._undefined_exception)
 
 
@@ -259,10 +260,13 @@ def unknown_placeholders(source: str) -> tuple[str, ...]:
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name):
             fields.append((node.node.name, node.attr))
-    for node in ast.find_all(nodes.Getitem):
-        is_name = isinstance(node.node, nodes.Name)
-        if is_name and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            fields.append((node.node.name, node.arg.value))
+    for item in ast.find_all(nodes.Getitem):
+        if (
+            isinstance(item.node, nodes.Name)
+            and isinstance(item.arg, nodes.Const)
+            and isinstance(item.arg.value, str)
+        ):
+            fields.append((item.node.name, item.arg.value))
     for base, attr in fields:
         placeholder = aliases.get(base, base)
         known = PLACEHOLDERS.get(placeholder)

@@ -196,24 +196,29 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
         started = to_iso(clock.started)
         if (clock.kind, started) in evaluation.recorded:
             continue
+        due = to_iso(clock.due)
         data = {
             "clock": clock.kind,
             "started": started,
-            "due": to_iso(clock.due),
+            "due": due,
             "target": int(clock.target.total_seconds()),
             "policy": evaluation.policy.name if evaluation.policy else "",
         }
-        rows.append((evaluation.ticket_id, data["due"], canonical_json(data)))
+        rows.append((evaluation.ticket_id, due, canonical_json(data)))
     return rows
 
+
+TicketRows = tuple[Sequence, frozenset[str], list[Sequence], list[Sequence]]
+"""One ticket as evaluate() reads it: (ticket row, tags, message rows, event rows)."""
 
 Outcome = tuple[tuple[str | None, str | None, str, str | None], list[tuple[int, str, str]]]
 """What evaluating one ticket leaves to write: its four SLA columns and its new breach events."""
 
 
-def outcome(item: tuple, settings: SlaSettings, now: datetime) -> Outcome:
-    """Evaluate one ticket given as (ticket row, tags, message rows, event rows); no I/O."""
-    evaluation = evaluate(*item, settings, now, explain=False)
+def outcome(item: TicketRows, settings: SlaSettings, now: datetime) -> Outcome:
+    """Evaluate one ticket's history; no I/O."""
+    ticket, tags, messages, events = item
+    evaluation = evaluate(ticket, tags, messages, events, settings, now, explain=False)
     return _stored(evaluation.summary), _breaches(evaluation)
 
 
@@ -222,7 +227,7 @@ def outcome(item: tuple, settings: SlaSettings, now: datetime) -> Outcome:
 _worker_settings: SlaSettings | None = None
 
 
-def outcomes(job: tuple[SlaSettings, datetime, list[tuple]]) -> list[Outcome]:
+def outcomes(job: tuple[SlaSettings, datetime, list[TicketRows]]) -> list[Outcome]:
     """outcome() for a list of tickets: the unit of work a process pool runs (see settle)."""
     global _worker_settings
     settings, now, items = job
@@ -256,7 +261,7 @@ def _write(conn: sqlite3.Connection, tickets: list[Sequence], results: list[Outc
 
 def _histories(
     conn: sqlite3.Connection, tickets: list[Sequence], settings: SlaSettings
-) -> list[tuple]:
+) -> list[TicketRows]:
     """(ticket row, tags, message rows, event rows) for each ticket, read in one ordered scan each."""
     ids = json.dumps([t[0] for t in tickets])
     wanted = "ticket_id IN (SELECT value FROM json_each(?))"
@@ -293,13 +298,13 @@ def _histories(
     ]
 
 
-Mapper = Callable[[list[tuple], SlaSettings, datetime], Iterator[list[Outcome]]]
+Mapper = Callable[[list[TicketRows], SlaSettings, datetime], Iterator[list[Outcome]]]
 """Evaluates many tickets' histories and yields the outcomes in order, a run at a time;
 settle() can hand this work to other processes and write each run as it arrives."""
 
 
 def evaluate_inline(
-    items: list[tuple], settings: SlaSettings, now: datetime
+    items: list[TicketRows], settings: SlaSettings, now: datetime
 ) -> Iterator[list[Outcome]]:
     yield outcomes((settings, now, items))
 
@@ -428,7 +433,7 @@ def settle(
     with _pool(processes) as pool:
 
         def in_pool(
-            items: list[tuple], settings: SlaSettings, now: datetime
+            items: list[TicketRows], settings: SlaSettings, now: datetime
         ) -> Iterator[list[Outcome]]:
             step = SETTLE_JOB
             jobs = [(settings, now, items[i : i + step]) for i in range(0, len(items), step)]

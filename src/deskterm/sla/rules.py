@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -306,6 +307,13 @@ class Clock:
         """True while the clock counts down now, overdue or not; the queue sorts by these."""
         return self.counting and self.due is not None
 
+    @property
+    def counted(self) -> timedelta:
+        """The business time counted so far, for a clock computed with explain."""
+        if self.elapsed is None:
+            raise ValueError(f"the {self.kind} clock was computed without explain")
+        return self.elapsed
+
 
 @dataclass(frozen=True, slots=True)
 class Pause:
@@ -440,7 +448,8 @@ def run_clock(
     limit = stop if stop is not None else now
     steps = [Step(start, "started", start_why)]
     spans: list[tuple[datetime, datetime | None]] = []
-    cursor: datetime | None = start
+    cursor = start
+    held = False  # a pause that lasts past the limit holds the clock until then
     for pause in stills:
         if pause.end is not None and pause.end <= cursor:
             continue
@@ -452,12 +461,12 @@ def run_clock(
         solved = pause.why.split(" + ")[0] in DONE_STATUSES
         steps.append(Step(max(pause.start, start), "stopped" if solved else "paused", pause.why))
         if pause.end is None or pause.end > limit:
-            cursor = None
+            held = True
             break
         steps.append(Step(pause.end, "resumed", "ticket reopened" if solved else "back to work"))
         cursor = pause.end
-    counting = cursor is not None and stop is None
-    if cursor is not None:
+    counting = not held and stop is None
+    if not held:
         spans.append((cursor, None if counting else limit))
     due = _reach(calendar, spans, target)
     counted_until = now if counting else (spans[-1][1] if spans else None)
@@ -478,10 +487,10 @@ def run_clock(
         state = WARNING
     else:
         state = RUNNING
-    if breached:
+    if due is not None and breached:
         steps.append(Step(due, "breached", f"target {_target_words(target)} passed"))
         steps.sort(key=lambda s: s.at)
-    elif counting:
+    elif due is not None and counting:
         steps.append(Step(due, "due", f"target {_target_words(target)}"))
     return Clock(
         kind=kind,
@@ -526,12 +535,13 @@ class Summary:
 
 def summarize(clocks: list[Clock], snoozed_until: datetime | None, now: datetime) -> Summary:
     """Fold a ticket's clocks into the queue's view: nearest active deadline first."""
-    active = [c for c in clocks if c.active]
+    # The active clocks (see Clock.active), each with its deadline.
+    active = [(c.due, c) for c in clocks if c.counting and c.due is not None]
     if active:
-        nearest = min(active, key=lambda c: c.due)
+        _, nearest = min(active, key=itemgetter(0))
         # Any counting clock's next change: the later clocks must still get their breach event.
         upcoming = [
-            c.due if c.state == WARNING else c.warn_at for c in active if c.state != BREACHED
+            due if c.state == WARNING else c.warn_at for due, c in active if c.state != BREACHED
         ]
         recheck = min((m for m in upcoming if m is not None), default=None)
         return Summary(nearest.due, nearest.warn_at, nearest.state, recheck)

@@ -131,6 +131,14 @@ class Store:
         self.conn.close()
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT just run on `cursor` added."""
+    row_id = cursor.lastrowid
+    if row_id is None:  # the cursor ran no INSERT: a mistake in the caller, not in the data
+        raise StoreError("no row was inserted")
+    return row_id
+
+
 def index_messages(conn: sqlite3.Connection, ids: list[int]) -> None:
     """Add the messages `ids`, just inserted, to the full-text index in the caller's transaction.
 

@@ -16,7 +16,7 @@ from typing import Any
 from deskterm.domain import CustomerProfile, Identity, OrderSnapshot, to_iso
 from deskterm.store import Store
 
-JSON_COLUMNS = {
+JSON_COLUMNS: dict[str, list | None] = {
     "items": [],
     "tags": [],
     "fulfillments": [],

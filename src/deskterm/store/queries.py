@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -68,7 +68,7 @@ class QueueRow:
     customer_name: str
     customer_handle: str | None
     tags: str | None
-    key: tuple
+    key: tuple = field(kw_only=True)
 
     @property
     def customer(self) -> str:
