@@ -96,7 +96,7 @@ def snapshot(account: str, order: dict) -> OrderSnapshot:
         identities=(customer,),
         status=(fulfillment.get("fulfillmentStatus") or "").lower(),
         fulfillment_status=latest.delivery if latest else "",
-        placed_at=_moment(order["createdTime"]),
+        placed_at=from_iso(order["createdTime"]),
         changed_at=changed,
         total=grand_total.get("amount", "0.00"),
         currency=grand_total.get("currencyCode", ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import ClassVar
 
@@ -75,6 +75,12 @@ DEFAULT_ESCALATION_LEVELS = ("tier 1", "tier 2", "lead")
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone, as its clock shows it now."""
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC  # astimezone() always names one; typeshed allows None
 
 
 def to_iso(moment: datetime) -> str:

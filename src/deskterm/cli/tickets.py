@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -387,11 +386,11 @@ def tag(
     shared = state(db)
     fn = actions.untag if remove else actions.tag
     for name in tags:
-        run_action(
-            lambda name=name: fn(shared.store(), ticket_id, name, actor=shared.actor(agent)),
-            f"#{ticket_id} {'untagged' if remove else 'tagged'} {name}",
-            False,
-        )
+
+        def change(name: str = name) -> actions.Done:
+            return fn(shared.store(), ticket_id, name, actor=shared.actor(agent))
+
+        run_action(change, f"#{ticket_id} {'untagged' if remove else 'tagged'} {name}", False)
 
 
 @click.command()
@@ -406,7 +405,7 @@ def snooze(ticket_id: int, until: str, agent: str | None, as_json: bool, db: Pat
     UNTIL: 4h, tomorrow, monday, next week, 2026-12-01 09:00, or 'off'.
     """
     from deskterm import actions
-    from deskterm.domain import to_iso, utcnow
+    from deskterm.domain import local_zone, to_iso, utcnow
     from deskterm.durations import WhenError, parse_when
 
     shared = state(db)
@@ -415,7 +414,7 @@ def snooze(ticket_id: int, until: str, agent: str | None, as_json: bool, db: Pat
         moment = None
     else:
         try:
-            moment = parse_when(until, now, datetime.now().astimezone().tzinfo)
+            moment = parse_when(until, now, local_zone())
         except WhenError as exc:
             fail(str(exc), 2)
     run_action(
