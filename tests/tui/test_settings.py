@@ -6,23 +6,30 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from deskterm.config import ConfigError
+from deskterm.config import ConfigError, load_config, parse_config
 from deskterm.store.queries import Sort
-from deskterm.tui.settings import TuiSettings, View, parse_tui, parse_views, save_view
+from deskterm.tui.settings import (
+    TuiSettings,
+    View,
+    parse_configured_views,
+    parse_tui,
+    save_view,
+    views_for,
+)
 
 THURSDAY = datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
 BERLIN_WINTER = timezone(timedelta(hours=1))
 
 
 def test_stock_views_add_one_view_per_channel():
-    views = parse_views(None, ["email", "ebay"], "anna")
+    views = views_for(parse_config({}), ["email", "ebay"])
     assert [v.name for v in views][-2:] == ["Email", "Ebay"]
     assert views[0] == View("Queue", "")
 
 
 def test_configured_views_replace_the_stock_ones():
-    views = parse_views([{"name": "VIP", "query": "tag:vip", "sort": "priority"}], [], "anna")
-    assert views == [View("VIP", "tag:vip", Sort.PRIORITY)]
+    config = parse_config({"views": [{"name": "VIP", "query": "tag:vip", "sort": "priority"}]})
+    assert views_for(config, ["email"]) == [View("VIP", "tag:vip", Sort.PRIORITY)]
 
 
 @pytest.mark.parametrize(
@@ -38,7 +45,7 @@ def test_configured_views_replace_the_stock_ones():
 )
 def test_bad_views_are_refused_naming_the_view_and_key(raw, problem):
     with pytest.raises(ConfigError, match=problem):
-        parse_views(raw, [], "anna")
+        parse_configured_views(raw, "anna")
 
 
 def test_tui_settings_default_and_validate():
@@ -53,11 +60,11 @@ def test_tui_settings_default_and_validate():
 def test_saving_a_view_keeps_the_views_in_use_and_the_files_comments(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('# my settings\n[agent]\nname = "anna"\n')
-    stock = parse_views(None, ["ebay"], "anna")
-    views = save_view(path, View('VIP "gold"', "tag:vip", Sort.PRIORITY), stock, False, "anna")
+    stock = views_for(parse_config({}), ["ebay"])
+    views = save_view(path, View('VIP "gold"', "tag:vip", Sort.PRIORITY), stock)
     assert views == [*stock, View('VIP "gold"', "tag:vip", Sort.PRIORITY)]
     assert path.read_text().startswith('# my settings\n[agent]\nname = "anna"\n')
-    again = save_view(path, View("Late", "older:2d", Sort.DEADLINE), views, True, "anna")
+    again = save_view(path, View("Late", "older:2d", Sort.DEADLINE), views)
     assert [v.name for v in again][-2:] == ['VIP "gold"', "Late"]
     assert len(again) == len(stock) + 2
 
@@ -66,5 +73,20 @@ def test_a_view_that_would_break_the_file_is_not_written(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text("views = 3\n")
     with pytest.raises(ConfigError):
-        save_view(path, View("X", "tag:x"), [], False, "anna")
+        save_view(path, View("X", "tag:x"), [])
     assert path.read_text() == "views = 3\n"
+
+
+def test_a_view_named_with_an_emoji_is_read_back_at_the_next_start(tmp_path):
+    path = tmp_path / "config.toml"
+    save_view(path, View("🔥 Hot", "tag:urgent", Sort.DEADLINE), [])
+    assert "🔥 Hot" in path.read_text(encoding="utf-8")
+    assert views_for(load_config(path), []) == [View("🔥 Hot", "tag:urgent", Sort.DEADLINE)]
+
+
+def test_saving_a_view_keeps_comments_inside_the_views(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[views]]\n# the morning sweep\nname = "Late"\nquery = "older:2d"\n')
+    views = save_view(path, View("VIP", "tag:vip"), [View("Ignored", "")])
+    assert [v.name for v in views] == ["Late", "VIP"]
+    assert "# the morning sweep" in path.read_text()

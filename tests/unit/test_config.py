@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deskterm.config import ConfigError, load_config
+from deskterm.config import ConfigError, Section, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -53,6 +53,7 @@ def test_a_partial_shop_table_keeps_the_default_name(tmp_path: Path) -> None:
         ('shop = "x"\n', "shop", "must be a table"),
         ('[escalation]\nlevels = ["only"]\n', "escalation.levels", "at least two"),
         ("[agent\n", "(syntax)", "Expected"),
+        ('[shpo]\nname = "Northwind"\n', "shpo", "is not a setting deskterm knows"),
     ],
 )
 def test_errors_name_the_file_the_key_and_the_problem(
@@ -69,3 +70,16 @@ def test_errors_name_the_file_the_key_and_the_problem(
 def test_a_named_file_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_a_section_is_validated_by_its_owner_once_per_read(tmp_path: Path) -> None:
+    seen = []
+
+    def parse_tui(raw: object, config: object) -> str:
+        seen.append(raw)
+        return "checked"
+
+    config = load_config(write(tmp_path, '[tui]\nafter_action = "stay"\n'))
+    section = Section("tui", parse_tui)
+    assert (config.get(section), config.get(section)) == ("checked", "checked")
+    assert seen == [{"after_action": "stay"}]

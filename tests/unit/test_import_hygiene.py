@@ -53,3 +53,9 @@ def test_headless_module_does_not_load_textual(module: str) -> None:
 
 def test_the_probe_sees_textual_when_the_tui_is_imported() -> None:
     assert loaded_after("import deskterm.tui.app", ("textual",)) == ["textual"]
+
+
+def test_reading_the_settings_leaves_the_comment_preserving_writer_unloaded() -> None:
+    """tomllib reads; tomlkit (~20 ms to import) is for the rare write."""
+    read = "from deskterm.config import load_config\nload_config()"
+    assert loaded_after(read, ("tomlkit",)) == []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from deskterm.config import ConfigError, read_settings_file
+from deskterm.config import ConfigError, Section, read_settings_file
 from deskterm.domain import Priority
 from deskterm.sla.rules import WEEKDAYS, Calendar, Policy
 
@@ -337,6 +337,9 @@ def parse_sla(section: Any, path: Path | None = None) -> SlaSettings:
     canonical = json.dumps([DEFAULTS_TOML, raw], sort_keys=True, default=str)
     fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
     return SlaSettings(calendars=calendars, policies=policies, path=path, fingerprint=fingerprint)
+
+
+SLA = Section("sla", lambda raw, config: parse_sla(raw, config.path))
 
 
 def load_sla(path: Path | str | None = None) -> SlaSettings:

@@ -20,6 +20,8 @@ from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.keys import APP, BY_ID, parse_keymap
 from deskterm.macros import MacroSet, app_keys, load_macros
+from deskterm.sla import clocks
+from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
 from deskterm.sync.engine import AccountReport, Watcher
 from deskterm.tui import jobs, ticker
@@ -29,7 +31,7 @@ from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
-from deskterm.tui.settings import parse_tui, views_for
+from deskterm.tui.settings import TUI, views_for
 from deskterm.tui.widgets.activity import ActivityLine
 
 # A change that takes longer than this shows a line saying what is under way.
@@ -56,7 +58,9 @@ class DeskApp(App[None]):
         super().__init__()
         self.sla_tick = sla_tick
         self.config = config
-        self.settings = parse_tui(config.section("tui"), config.path)
+        self.settings = config.get(TUI)
+        # The clocks use the [sla] of the file read at start, checked before anything is shown.
+        clocks.use_policies(config.get(SLA))
         self.user_keymap = parse_keymap(config.section("keymap"), config.path)
         self.store_path = Path(store_path)
         # The UI thread's own connection, for page reads; everything else opens `connection()`.
@@ -66,8 +70,6 @@ class DeskApp(App[None]):
         self.actor = f"agent:{config.agent}"
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
-        # Set once a view was saved here: the file has [[views]] now, whatever it had at start.
-        self.views_saved = False
         self.sync_enabled = sync
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
         # What u reverts, newest last: ("agent", "") or ("macro", name).

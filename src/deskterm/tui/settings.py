@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deskterm.config import Config, ConfigError
+from deskterm.config import Config, ConfigError, Section, edit_settings_file
 from deskterm.store.filters import FilterError, parse
 from deskterm.store.queries import Sort
+
+if TYPE_CHECKING:
+    import tomlkit
 
 AFTER_ACTION = ("next", "stay")
 
@@ -40,12 +41,10 @@ DEFAULT_VIEWS = (
 )
 
 
-def parse_views(raw: Any, channels: list[str], me: str, path: Path | None = None) -> list[View]:
-    """[[views]] from the config, or the stock views plus one per channel when there are none."""
+def parse_configured_views(raw: Any, me: str, path: Path | None = None) -> tuple[View, ...] | None:
+    """Validate [[views]] for agent `me`; None when the file has none (the stock views are used)."""
     if raw is None:
-        stock = list(DEFAULT_VIEWS)
-        stock += [View(channel.capitalize(), f"channel:{channel}") for channel in channels]
-        return stock[:9]
+        return None
     if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
         raise ConfigError(path, "views", 'must be a list of tables, like [[views]] name = "Mine"')
     views = []
@@ -70,10 +69,18 @@ def parse_views(raw: Any, channels: list[str], me: str, path: Path | None = None
         views.append(View(name.strip(), query, Sort(sort)))
     if not views:
         raise ConfigError(path, "views", "is empty; remove it to get the stock views")
-    return views
+    return tuple(views)
+
+
+def stock_views(channels: list[str]) -> list[View]:
+    """The views a file without [[views]] gets: the stock ones plus one per channel, nine at most."""
+    stock = list(DEFAULT_VIEWS)
+    stock += [View(channel.capitalize(), f"channel:{channel}") for channel in channels]
+    return stock[:9]
 
 
 def parse_tui(raw: Any, path: Path | None = None) -> TuiSettings:
+    """Validate [tui]; the defaults when the file has none."""
     if raw is None:
         return TuiSettings()
     if not isinstance(raw, dict):
@@ -90,35 +97,45 @@ def parse_tui(raw: Any, path: Path | None = None) -> TuiSettings:
     return TuiSettings(after_action=after, bell=bell)
 
 
-def views_toml(views: list[View]) -> str:
-    """[[views]] tables for the config file; json's string escapes are valid TOML."""
-    return "".join(
-        f"\n[[views]]\nname = {json.dumps(v.name)}\nquery = {json.dumps(v.query)}\n"
-        f"sort = {json.dumps(v.sort.value)}\n"
-        for v in views
-    )
+VIEWS = Section("views", lambda raw, config: parse_configured_views(raw, config.agent, config.path))
+TUI = Section("tui", lambda raw, config: parse_tui(raw, config.path))
 
 
-def save_view(path: Path, view: View, current: list[View], configured: bool, me: str) -> list[View]:
-    """Append `view` to the settings file at `path`; returns the views the file now defines.
+def _view_table(view: View) -> tomlkit.items.Table:
+    import tomlkit
+
+    table = tomlkit.table()
+    table.update({"name": view.name, "query": view.query, "sort": view.sort.value})
+    return table
+
+
+def save_view(path: Path, view: View, current: list[View]) -> list[View]:
+    """Add `view` to the [[views]] of the settings file at `path`; returns the views it now has.
 
     When the file has no [[views]] yet, the views in use are written first, so saving one search
-    does not make the stock views disappear. The file is checked before it replaces the old one.
+    does not make the stock views disappear. The rest of the file, comments included, stays as it
+    was, and a file the change would break is not written.
     """
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    added = views_toml([view] if configured else [*current, view])
-    text = old + ("\n" if old and not old.endswith("\n") else "") + added
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "(syntax)", f"cannot add the view: {exc}") from None
-    views = parse_views(data.get("views"), [], me, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    spare = path.with_name(path.name + ".saving")
-    spare.write_text(text, encoding="utf-8")
-    spare.replace(path)
-    return views
+
+    def add(document: tomlkit.TOMLDocument) -> None:
+        import tomlkit
+
+        if "views" not in document:
+            if document.body:
+                document.add(tomlkit.nl())
+            document.append("views", tomlkit.aot())
+            for shown in current:
+                document["views"].append(_view_table(shown))
+        if not isinstance(document["views"], list):
+            raise ConfigError(path, "views", "must be a list of tables, like [[views]]")
+        document["views"].append(_view_table(view))
+
+    config = edit_settings_file(path, add, lambda config: config.get(VIEWS))
+    saved = config.get(VIEWS)
+    return list(saved) if saved is not None else []
 
 
 def views_for(config: Config, channels: list[str]) -> list[View]:
-    return parse_views(config.section("views"), channels, config.agent, config.path)
+    """The views to show: the file's [[views]], else the stock ones."""
+    configured = config.get(VIEWS)
+    return list(configured) if configured is not None else stock_views(channels)

@@ -270,15 +270,12 @@ class QueueScreen(TicketActions):
             if not name or not name.strip():
                 return
             view = View(name.strip(), self.search_text, self.source.sort)
-            desk = self.desk
-            path = desk.config.path or default_config_path()
-            configured = desk.config.section("views") is not None or desk.views_saved
+            path = self.desk.config.path or default_config_path()
             try:
-                views = save_view(path, view, self.views, configured, desk.config.agent)
+                views = save_view(path, view, self.views)
             except (ConfigError, OSError) as exc:
                 self.notify(str(exc), title="View not saved", severity="error")
                 return
-            desk.views_saved = True
             self.views[:] = views
             bar = self.query_one(ViewsBar)
             self.view_index, self.search_text = len(views) - 1, ""
