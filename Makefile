@@ -18,7 +18,7 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
-lint: $(STAMP) imports
+lint: $(STAMP) imports types
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

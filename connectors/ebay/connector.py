@@ -29,6 +29,7 @@ from deskterm.domain import (
     MailboxChange,
     OrderSnapshot,
     Outbound,
+    from_iso,
     to_iso,
     utcnow,
 )
@@ -121,7 +122,7 @@ class EbayConnector(Connector):
     def _start(self, cursors: dict[str, dict], folder: str) -> datetime:
         cursor = cursors.get(folder, {}).get("since")
         if cursor:
-            return convert.parse_time(cursor) - OVERLAP
+            return from_iso(cursor) - OVERLAP
         return reach(self.settings.get("since", FIRST_SYNC), self.clock())
 
     # -- pull ---------------------------------------------------------------------------------

@@ -251,7 +251,7 @@ class EmailConnector(Connector):
         self._client = None
         self._tokens = auth.TokenSource(account) if s.get("auth") == "xoauth2" else None
         # UIDNEXT per folder as last seen, so watch() can tell news that came before IDLE began.
-        self._seen_uidnext: dict[str, int] = {}
+        self._seen_uidnext: dict[str, int | None] = {}
         # The folder selected read-write, if any (see _leave).
         self._writable: str | None = None
 
@@ -412,7 +412,7 @@ class EmailConnector(Connector):
         # ids come from Message-ID or the content hash, so ingest skips what it already has.
         resync = cursor.get("uidvalidity") != status["uidvalidity"]
         start = 1 if resync else int(cursor.get("uidnext") or 1)
-        criteria = ["UID", f"{start}:*"]
+        criteria: list[str | date] = ["UID", f"{start}:*"]
         since = self.settings.get("since")
         if since and start == 1:
             # Walking the folder from the start: only mail that arrived since the configured day,
@@ -520,9 +520,10 @@ class EmailConnector(Connector):
 
     def _smtp(self) -> smtplib.SMTP:
         s = self.settings
-        host = s.get("smtp_host") or s.get("host")
+        host = s.get("smtp_host") or s["host"]
         security = s.get("smtp_security", "ssl")
         port = int(s.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+        smtp: smtplib.SMTP
         try:
             if security == "ssl":
                 smtp = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=self._tls())
@@ -565,8 +566,8 @@ class EmailConnector(Connector):
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def _keywords_allowed(self, client) -> bool:
-        info = self._select_writable(client, self.sent_folder)
+    def _keywords_allowed(self, client, folder: str) -> bool:
+        info = self._select_writable(client, folder)
         return b"\\*" in (info.get(b"PERMANENTFLAGS") or ())
 
     def _find_sent(self, client, message_id: str) -> list[int]:
@@ -588,19 +589,17 @@ class EmailConnector(Connector):
             return sent_id(outbound)
         client = self._imap()
         try:
-            return self._send_filed(client, outbound, raw)
+            return self._send_filed(client, self.sent_folder, outbound, raw)
         finally:
             self._leave(client)
 
-    def _send_filed(self, client, outbound: Outbound, raw: bytes) -> str:
-        if not self._keywords_allowed(client):
+    def _send_filed(self, client, folder: str, outbound: Outbound, raw: bytes) -> str:
+        if not self._keywords_allowed(client, folder):
             # Without keywords there is no in-flight marker; file the copy once SMTP took it.
             self._deliver(raw, outbound.to.value)
-            self._guard("APPEND", client.append, self.sent_folder, raw, [b"\\Seen"])
+            self._guard("APPEND", client.append, folder, raw, [b"\\Seen"])
             return sent_id(outbound)
-        response = self._guard(
-            "APPEND", client.append, self.sent_folder, raw, [b"\\Seen", PENDING_FLAG]
-        )
+        response = self._guard("APPEND", client.append, folder, raw, [b"\\Seen", PENDING_FLAG])
         found = _APPENDUID.search(response or b"")
         uids = [int(found.group(1))] if found else self._find_sent(client, outbound.message_id)
         try:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from deskterm.domain import to_iso
-from deskterm.store import Store
+from deskterm.store import Store, inserted_id
 
 COLUMNS = (
     "id, ticket_id, account, action, params, idempotency_key, status, proposed_by, confirmed_by,"
@@ -80,7 +80,7 @@ def insert(
             to_iso(at),
         ),
     )
-    return cur.lastrowid
+    return inserted_id(cur)
 
 
 def get(conn: sqlite3.Connection, call_id: int) -> dict[str, Any] | None:

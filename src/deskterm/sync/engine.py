@@ -127,9 +127,8 @@ def _mark_failed(
     store: Store, item: Outbound, exc: Exception, attempts: int, now: datetime
 ) -> bool:
     """Record a failed try; True when the item is given up on (needs a person)."""
-    final = not isinstance(exc, TemporaryError)
     with store.tx() as conn:
-        if final:
+        if not isinstance(exc, TemporaryError):
             conn.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
                 (str(exc), item.outbox_id),
@@ -149,7 +148,7 @@ def _mark_failed(
                 " WHERE id = ?",
                 (str(exc), to_iso(retry_at), item.outbox_id),
             )
-    return final
+    return not isinstance(exc, TemporaryError)
 
 
 def recover_interrupted(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from textual.app import App
@@ -17,7 +17,7 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
-from deskterm.domain import utcnow
+from deskterm.domain import local_zone, utcnow
 from deskterm.keys import APP, BY_ID, parse_keymap
 from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.sla import clocks
@@ -66,7 +66,7 @@ class DeskApp(App[None]):
         # The UI thread's own connection, for page reads; everything else opens `connection()`.
         self.store: Store = open_store(self.store_path)
         self.now = now or utcnow
-        self.zone: tzinfo = zone or datetime.now().astimezone().tzinfo or UTC
+        self.zone: tzinfo = zone or local_zone()
         self.actor = f"agent:{config.agent}"
         channels = [a["channel"] for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
