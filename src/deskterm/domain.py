@@ -28,8 +28,6 @@ class Status(StrEnum):
         return self in (Status.PENDING, Status.ON_HOLD)
 
 
-ACTIVE_STATUSES = tuple(s.value for s in Status if s.is_active)
-
 # Which status changes a person may make. Closed is final: a new message opens a new ticket.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
@@ -46,11 +44,6 @@ class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
-
-    @property
-    def rank(self) -> int:
-        """Higher is more urgent; stored beside the name so SQL can sort by it."""
-        return list(Priority).index(self)
 
 
 class Direction(StrEnum):

@@ -59,3 +59,13 @@ def test_reading_the_settings_leaves_the_comment_preserving_writer_unloaded() ->
     """tomllib reads; tomlkit (~20 ms to import) is for the rare write."""
     read = "from deskterm.config import load_config\nload_config()"
     assert loaded_after(read, ("tomlkit",)) == []
+
+
+def test_the_command_line_leaves_the_macro_engine_unloaded_until_a_macro_command_runs() -> None:
+    help_text = (
+        "import contextlib, io, sys\nfrom deskterm.cli.main import main\n"
+        "sys.argv = ['deskterm', '--help']\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main()"
+    )
+    assert loaded_after(help_text, ("jinja2", "deskterm.macros", "deskterm.actions")) == []

@@ -1,7 +1,7 @@
 """`deskterm macro list|show|apply|undo|check`: parse, call deskterm.macros, print.
 
-The engine (Jinja2, actions: ~120 ms) is imported inside the commands, so `deskterm --help` and
-the other commands do not pay for it.
+The engine (Jinja2, the actions, the SLA clocks) is imported inside the commands, so `deskterm
+--help` and the other commands do not load it (tests/unit/test_import_hygiene.py checks this).
 """
 
 from __future__ import annotations

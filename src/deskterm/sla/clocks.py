@@ -33,9 +33,7 @@ TICKET_COLUMNS = (
 )
 MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
 EVENT_COLUMNS = "ticket_id, id, at, actor, kind, data, undone_by"
-# The unary + keeps SQLite from scanning events_kind (every ticket's events of those kinds)
-# instead of walking events_ticket for the tickets asked for.
-EVENT_FILTER = f"+kind IN ({', '.join(repr(k) for k in CLOCK_EVENT_KINDS)}) AND undone_by IS NULL"
+EVENT_FILTER = f"kind IN ({', '.join(repr(k) for k in CLOCK_EVENT_KINDS)}) AND undone_by IS NULL"
 
 # Policies are read from the config file once, not on every refresh; use_policies() replaces them.
 _settings: SlaSettings | None = None
