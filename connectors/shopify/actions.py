@@ -68,11 +68,16 @@ class Shop:
         account = self.connector.account.name
         return Current(node, mapping.order(account, self.connector.shop, node))
 
-    def refused(self, what: str, order: str, payload: dict | None, key: str = "userErrors") -> None:
-        """Raise Shopify's own reason when it refused `what`."""
+    def accepted(
+        self, what: str, order: str, payload: dict | None, key: str = "userErrors"
+    ) -> dict:
+        """Shopify's answer to `what`; raises its own reason when it refused, or gave no answer."""
         reason = user_errors(payload, key)
         if reason:
             raise PermanentError(f"Shopify refused {what} on {order}: {reason}")
+        if payload is None:
+            raise PermanentError(f"Shopify gave no answer to {what} on {order}")
+        return payload
 
 
 def order_actions(connector: ShopifyConnector) -> list[ConnectorAction]:

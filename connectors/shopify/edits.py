@@ -85,7 +85,7 @@ class Edits:
         data = self.shop.api.call(
             documents.ORDER_UPDATE, {"input": {"id": current.gid, "shippingAddress": shipping}}
         )
-        self.shop.refused("the address change", current.name, data.get("orderUpdate"))
+        self.shop.accepted("the address change", current.name, data.get("orderUpdate"))
         return ActionOutcome(
             f"{current.name} now ships to {one_line(new)}",
             data={"order": current.name, "address": asdict(new)},
@@ -138,7 +138,7 @@ class Edits:
                 "notify": params.flag(given, "notify"),
             },
         )
-        self.shop.refused(
+        self.shop.accepted(
             "the tracking update", current.name, data.get("fulfillmentTrackingInfoUpdate")
         )
         told = " (customer notified)" if params.flag(given, "notify") else ""
@@ -169,7 +169,7 @@ class Edits:
         data = self.shop.api.call(
             documents.ORDER_UPDATE, {"input": {"id": current.gid, "note": note}}
         )
-        self.shop.refused("the note", current.name, data.get("orderUpdate"))
+        self.shop.accepted("the note", current.name, data.get("orderUpdate"))
         return ActionOutcome(f"note added to {current.name}", data={"order": current.name})
 
     def _tags(self, given: Mapping[str, Any]) -> list[str]:
@@ -195,7 +195,7 @@ class Edits:
         tags = self._tags(given)
         gid = self.shop.order_id(given)
         data = self.shop.api.call(documents.TAGS_ADD, {"id": gid, "tags": tags})
-        self.shop.refused("the tags", params.text(given, "order"), data.get("tagsAdd"))
+        self.shop.accepted("the tags", params.text(given, "order"), data.get("tagsAdd"))
         return ActionOutcome(
             f"tagged {params.text(given, 'order')} {', '.join(tags)}",
             data={"order": params.text(given, "order"), "tags": tags},

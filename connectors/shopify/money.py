@@ -132,8 +132,7 @@ class Refunds:
         data = self.shop.api.call(
             documents.REFUND_CREATE, {"input": refund_input, "key": idempotency_key}
         )
-        payload = data.get("refundCreate")
-        self.shop.refused("the refund", current.name, payload)
+        payload = self.shop.accepted("the refund", current.name, data.get("refundCreate"))
         refund = payload["refund"]
         total = _amount(refund["totalRefundedSet"])
         items = ", ".join(
@@ -214,9 +213,11 @@ class Cancels:
         elif method == "store_credit":
             variables["refundMethod"] = {"storeCreditRefund": {}}
         data = self.shop.api.call(documents.ORDER_CANCEL, variables, replayable=False)
-        payload = data.get("orderCancel")
-        self.shop.refused(
-            "the cancellation", params.text(given, "order"), payload, "orderCancelUserErrors"
+        payload = self.shop.accepted(
+            "the cancellation",
+            params.text(given, "order"),
+            data.get("orderCancel"),
+            "orderCancelUserErrors",
         )
         self._wait(payload["job"])
         done = self.confirm({"order": gid}, idempotency_key=idempotency_key)

@@ -77,8 +77,7 @@ class Replacements:
         data = self.shop.api.call(
             documents.DRAFT_ORDER_CREATE, {"input": draft_input}, replayable=False
         )
-        payload = data.get("draftOrderCreate")
-        self.shop.refused("the replacement", order["name"], payload)
+        payload = self.shop.accepted("the replacement", order["name"], data.get("draftOrderCreate"))
         return _outcome(payload["draftOrder"], order["name"])
 
 

@@ -166,16 +166,16 @@ class ActionOutcome:
 
 
 class RunAction(Protocol):
-    def __call__(self, params: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome: ...
+    def __call__(self, params: Mapping[str, Any], /, *, idempotency_key: str) -> ActionOutcome: ...
 
 
 class PreviewAction(Protocol):
-    def __call__(self, params: Mapping[str, Any]) -> str: ...
+    def __call__(self, params: Mapping[str, Any], /) -> str: ...
 
 
 class ConfirmAction(Protocol):
     def __call__(
-        self, params: Mapping[str, Any], *, idempotency_key: str
+        self, params: Mapping[str, Any], /, *, idempotency_key: str
     ) -> ActionOutcome | None: ...
 
 
