@@ -72,7 +72,9 @@ def _error_ids(response: httpx.Response) -> set[int]:
         errors = response.json().get("errors") or []
     except (ValueError, AttributeError):
         return set()
-    return {e.get("errorId") for e in errors if isinstance(e, dict)}
+    return {
+        e["errorId"] for e in errors if isinstance(e, dict) and isinstance(e.get("errorId"), int)
+    }
 
 
 def error_words(response: httpx.Response) -> str:
