@@ -41,6 +41,20 @@ ACCEPT_URL = "https://northwind-outfitters.example/ebay-accepted"
 EXPIRED = {"errorId": 1001, "domain": "OAuth", "category": "REQUEST"}
 EXPIRED["message"] = EXPIRED["longMessage"] = "Invalid access token"
 LIMITS = {MESSAGE: 50, FULFILLMENT: 200}
+ADDRESS = {
+    "addressLine1": "1 Main St",
+    "city": "Springfield",
+    "stateOrProvince": "IL",
+    "postalCode": "62701",
+    "countryCode": "US",
+}
+SHIP_TO = {
+    "fulfillmentInstructionsType": "SHIP_TO",
+    "shippingStep": {
+        "shippingCarrierCode": "USPS",
+        "shipTo": {"fullName": "Anna Buyer", "contactAddress": ADDRESS},
+    },
+}
 
 
 def specs_dir() -> Path | None:
@@ -227,24 +241,7 @@ class FakeEbay:
             "pricingSummary": {"total": {"value": "42.50", "currency": "USD"}},
             "cancelStatus": {"cancelState": "NONE_REQUESTED", "cancelRequests": []},
             "fulfillmentHrefs": [],
-            "fulfillmentStartInstructions": [
-                {
-                    "fulfillmentInstructionsType": "SHIP_TO",
-                    "shippingStep": {
-                        "shippingCarrierCode": "USPS",
-                        "shipTo": {
-                            "fullName": "Anna Buyer",
-                            "contactAddress": {
-                                "addressLine1": "1 Main St",
-                                "city": "Springfield",
-                                "stateOrProvince": "IL",
-                                "postalCode": "62701",
-                                "countryCode": "US",
-                            },
-                        },
-                    },
-                }
-            ],
+            "fulfillmentStartInstructions": [SHIP_TO],
             "lineItems": [
                 {
                     "lineItemId": f"{order_id}-1",
