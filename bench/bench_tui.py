@@ -4,8 +4,8 @@ Measures, headless at 120x40: time to the first painted queue (the first frame h
 rows, from building the app; importing Textual and deskterm is reported apart), time per j/k
 move, time to apply a filter, the jump to the end (G), the clock's work each second (notice outside
 writes, SLA crossings, re-render the visible countdowns) and the process's peak memory. Targets from
-issue 4: first paint <= 1 s, a move <= 16 ms, a filter <= 100 ms, memory <= 200 MB; from issue 11:
-the per-second clock work <= 2 ms.
+issue 4: first paint <= 1 s, a move <= 16 ms; from issue 11: the per-second clock work <= 2 ms;
+from issue 13: a filter <= 50 ms (also given as the UI thread's own CPU time), memory <= 150 MB.
 
     .venv/bin/python bench/bench_tui.py [--db PATH] [--tickets N] [--fresh]
 
@@ -226,15 +226,20 @@ async def measure(path: Path, moves: int) -> dict[str, float]:
         await pilot.press("g")
 
         screen = app.screen
-        filters = []
+        filters, ui_cpu = [], []
         for query in ("channel:ebay tag:wismo", "is:breached", "status:pending", "refund lamp"):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             screen._apply(parse(query, me="anna"))
             for y in range(height):
                 queue.render_line(y)
             filters.append((time.perf_counter() - t0) * 1000)
+            # What the UI thread itself spent: on a busy machine the wall time is mostly waiting
+            # for a core (and the count workers this starts compete for the same two).
+            ui_cpu.append((time.thread_time() - c0) * 1000)
+            await pilot.pause()
         results["filter_ms_max"] = max(filters)
         results["filter_ms_mean"] = statistics.mean(filters)
+        results["filter_ui_cpu_ms_max"] = max(ui_cpu)
         await settle(app)
         results.update(await clock_work(app, pilot, clock, height))
     results["peak_rss_mb"] = peak_mb()
@@ -276,8 +281,9 @@ TARGETS = {
     "first_paint_s": 1.0,
     "move_ms_mean": 16,
     "keypress_cpu_ms_less_idle_app": 16,
-    "filter_ms_max": 100,
-    "peak_rss_mb": 200,
+    "filter_ms_max": 50,
+    "filter_ui_cpu_ms_max": 50,
+    "peak_rss_mb": 150,
     "clock_tick_ms_mean": 2,
 }
 

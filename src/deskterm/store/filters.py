@@ -81,8 +81,9 @@ class Filter:
             t.key == "is" and {"active", "snoozed"} & set(t.values) for t in self.terms
         )
 
-    def where(self, now: datetime) -> tuple[str, list]:
-        """SQL over `tickets AS t` for this filter at moment `now`."""
+    def where(self, now: datetime, *, paged: bool = True) -> tuple[str, list]:
+        """SQL over `tickets AS t` for this filter at moment `now`; `paged=False` for a count,
+        which has no order to keep."""
         clauses: list[str] = ["t.merged_into IS NULL"]
         params: list = []
         if self.active_only and not self.names_status:
@@ -94,9 +95,13 @@ class Filter:
             clauses.append(f"NOT ({sql})" if term.negated else sql)
             params.extend(args)
         if self.text:
+            # In the queue (active tickets, no status named), "+" keeps SQLite from driving by
+            # the matches: walking the queue's index in order and probing the matches stops at
+            # a page, where fetching and sorting every match took twice as long at 100,000.
+            probe = "+" if paged and self.active_only and not self.names_status else ""
             clauses.append(
-                "t.id IN (SELECT m.ticket_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-                " WHERE messages_fts MATCH ?)"
+                f"{probe}t.id IN (SELECT m.ticket_id FROM messages_fts f"
+                " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
             )
             params.append(fts_query(self.text))
         return " AND ".join(clauses), params
