@@ -44,8 +44,8 @@ from deskterm.connector import (
     TemporaryError,
 )
 from deskterm.domain import Batch, InboundMessage, MailboxChange, Outbound, utcnow
+from deskterm.durations import DurationError, parse_duration
 from deskterm.store.attachments import AttachmentStore, data_dir
-from deskterm.store.filters import FilterError, parse_duration
 from deskterm.sync import pools
 
 from . import accounts, auth
@@ -208,7 +208,7 @@ def since_date(value: str, today: date) -> date:
         pass
     try:
         return today - parse_duration(value)
-    except FilterError:
+    except DurationError:
         raise PermanentError(
             f"since {value!r} is neither a date like 2026-10-01 nor an age like 90d or 12w"
         ) from None

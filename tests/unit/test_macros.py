@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar
@@ -286,13 +286,21 @@ def test_escalate_assign_priority_and_snooze_go_through_actions(
     assert json.loads(reason)["reason"] == "Refund above 59.00 EUR"
 
 
-def test_snooze_until_a_moment_and_refuses_a_moment_without_zone(tmp_path: Path) -> None:
-    assert macros.snooze_until("2026-12-01T09:00:00Z", NOW) == datetime(2026, 12, 1, 9, tzinfo=UTC)
-    assert macros.snooze_until("2h", NOW) == NOW + timedelta(hours=2)
-    with pytest.raises(MacroError, match="time zone"):
-        macros.snooze_until("2026-12-01T09:00:00", NOW)
+def test_snooze_reads_durations_and_moments_in_the_agents_zone(tmp_path: Path) -> None:
+    berlin = timezone(timedelta(hours=1))
+    assert macros.snooze_until("2026-12-01T09:00:00Z", NOW, berlin) == datetime(
+        2026, 12, 1, 9, tzinfo=UTC
+    )
+    assert macros.snooze_until("1h30m", NOW, berlin) == NOW + timedelta(minutes=90)
+    assert macros.snooze_until("2026-12-01 09:00", NOW, berlin) == datetime(
+        2026, 12, 1, 8, tzinfo=UTC
+    )
+    assert macros.snooze_until("tomorrow 10:00", NOW, berlin) == datetime(
+        2026, 11, 21, 9, tzinfo=UTC
+    )
     write(tmp_path, "bad.toml", 'note = "x"\nactions = [{ snooze = "tomorrowish" }]')
-    assert "neither a duration" in str(load_macros(tmp_path, stock=False).problems[0])
+    problem = str(load_macros(tmp_path, stock=False).problems[0])
+    assert "snooze: cannot read 'tomorrowish'; use a duration" in problem
 
 
 # --- loading, overriding, keys ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from deskterm import actions
 from deskterm.config import Config, config_dir
-from deskterm.domain import Priority, Status, utcnow
+from deskterm.domain import Priority, Status, local_zone, utcnow
 from deskterm.keys import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
 from deskterm.macros.model import (
     ACTION_KINDS,
@@ -90,7 +90,7 @@ def _check_static_value(spec: StepSpec) -> None:
         if not isinstance(value, str | datetime):
             raise MacroError('snooze must be a duration like "2d" or a moment with a time zone')
         if isinstance(value, datetime) or not _is_template(value):
-            snooze_until(value, utcnow())
+            snooze_until(value, utcnow(), local_zone())
         return
     if _is_template(value):
         return

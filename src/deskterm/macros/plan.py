@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from deskterm import actions, connector_calls
 from deskterm.actions import ActionError, Done
 from deskterm.config import Config, ConfigError, load_config
-from deskterm.domain import Status, utcnow
+from deskterm.domain import Status, local_zone, utcnow
 from deskterm.macros.model import Macro, MacroError, Step, describe_exception
 from deskterm.macros.placeholders import placeholders
 from deskterm.macros.steps import MacroContext, non_empty, resolve_step
@@ -26,7 +26,7 @@ def _render_field(item: Macro, label: str, template: str, values: Mapping[str, A
         raise MacroError(f"macro {item.name} ({label}): {exc}") from None
 
 
-def _plan_toml(item: Macro, values: Mapping[str, Any], now: datetime) -> list[Step]:
+def _plan_toml(item: Macro, values: Mapping[str, Any], now: datetime, zone: tzinfo) -> list[Step]:
     steps = []
     for kind in ("reply", "note"):
         template = getattr(item, kind)
@@ -45,15 +45,15 @@ def _plan_toml(item: Macro, values: Mapping[str, Any], now: datetime) -> list[St
                 _render_field(item, label, value, values) if isinstance(value, str) else value
             )
             try:
-                steps.append(resolve_step(spec.kind, rendered, params, now))
+                steps.append(resolve_step(spec.kind, rendered, params, now, zone))
             except MacroError as exc:
                 raise MacroError(f"macro {item.name} ({label}): {exc}") from None
     return steps
 
 
-def _plan_python(item: Macro, values: Mapping[str, Any], now: datetime) -> list[Step]:
+def _plan_python(item: Macro, values: Mapping[str, Any], now: datetime, zone: tzinfo) -> list[Step]:
     assert item.function is not None
-    context = MacroContext(values, now)
+    context = MacroContext(values, now, zone)
     try:
         item.function(context)
     except MacroError as exc:
@@ -134,7 +134,13 @@ def _config(config: Config | None) -> Config:
 
 
 def _plan(
-    item: Macro, store: Store, ticket_id: int, agent: str | None, config: Config, now: datetime
+    item: Macro,
+    store: Store,
+    ticket_id: int,
+    agent: str | None,
+    config: Config,
+    now: datetime,
+    zone: tzinfo,
 ) -> tuple[str, list[Step]]:
     values = placeholders(store, ticket_id, agent=agent, config=config)
     ticket = values["ticket"]
@@ -144,7 +150,7 @@ def _plan(
             f"ticket #{ticket_id} is {ticket.channel}"
         )
     planner = _plan_python if item.function else _plan_toml
-    steps = planner(item, values, now)
+    steps = planner(item, values, now, zone)
     state = {
         "status": ticket.status,
         "priority": ticket.priority,
@@ -162,9 +168,15 @@ def preview(
     *,
     config: Config | None = None,
     now: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> Preview:
-    """Render `item` for one ticket without changing anything; MacroError names what is missing."""
-    agent_name, steps = _plan(item, store, ticket_id, agent, _config(config), now or utcnow())
+    """Render `item` for one ticket without changing anything; MacroError names what is missing.
+
+    Snooze moments ("tomorrow 10:00") are read in `zone`, the agent's (default: this machine's).
+    """
+    agent_name, steps = _plan(
+        item, store, ticket_id, agent, _config(config), now or utcnow(), zone or local_zone()
+    )
     text = next((s.value for s in steps if s.kind == "reply"), None)
     text = text or next((s.value for s in steps if s.kind == "note"), "")
     return Preview(item, ticket_id, agent_name, text, tuple(steps))
@@ -226,8 +238,9 @@ def apply(
     confirm: bool = False,
     config: Config | None = None,
     at: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> list[Done]:
-    """Apply `item` to one ticket.
+    """Apply `item` to one ticket; snooze moments are read in `zone` as for `preview`.
 
     Connector actions need `confirm=True` (a person said yes) and run first, each through
     deskterm.connector_calls: never inside a transaction, each step in the ticket's timeline.
@@ -237,7 +250,8 @@ def apply(
     """
     config = _config(config)
     at = at or utcnow()
-    agent_name, steps = _plan(item, store, ticket_id, agent, config, at)
+    zone = zone or local_zone()
+    agent_name, steps = _plan(item, store, ticket_id, agent, config, at, zone)
     pending = [s for s in steps if s.needs_confirmation]
     if pending and not confirm:
         raise MacroError(
@@ -248,7 +262,7 @@ def apply(
     for step in pending:
         done.extend(_run_connector(store, item, ticket_id, step, agent_name, at))
     with store.tx():
-        _, steps = _plan(item, store, ticket_id, agent, config, at)
+        _, steps = _plan(item, store, ticket_id, agent, config, at, zone)
         ticket_steps = [s for s in steps if s.kind != "connector"]
         for number, step in enumerate(ticket_steps, start=1):
             if step.skip:

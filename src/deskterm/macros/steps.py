@@ -5,61 +5,40 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from deskterm import actions
 from deskterm.domain import Priority, Status, from_iso, to_iso
+from deskterm.durations import WhenError, parse_when
 from deskterm.macros.model import MacroError, Step
 from deskterm.macros.templates import Record, render
 
-DURATION_RE = re.compile(r"^(?:\d+[mhdw])+$")
-DURATION_PART_RE = re.compile(r"(\d+)([mhdw])")
-DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-
-def parse_duration(text: str) -> timedelta:
-    """A duration written like "90m", "4h", "2d", "1w" or "1d12h"."""
-    text = text.strip().lower()
-    if not DURATION_RE.match(text):
-        raise MacroError(f"{text!r} is not a duration like 30m, 4h, 2d or 1w")
-    total = timedelta()
-    for amount, unit in DURATION_PART_RE.findall(text):
-        total += timedelta(**{DURATION_UNITS[unit]: int(amount)})
-    if not total:
-        raise MacroError(f"duration {text!r} is zero")
-    return total
-
-
-def snooze_until(value: Any, now: datetime) -> datetime:
-    """When a snooze step wakes the ticket: a duration from `now`, or a moment with a time zone."""
+def snooze_until(value: Any, now: datetime, zone: tzinfo) -> datetime:
+    """When a snooze step wakes the ticket: a duration or a moment in deskterm.durations' grammar
+    ("2d", "1h30m", "tomorrow 10:00", "2026-12-01 09:00"), read in the agent's `zone`."""
     if isinstance(value, timedelta):
         return now + value
     if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and DURATION_RE.match(value.strip().lower()):
-        return now + parse_duration(value)
+        moment = value if value.tzinfo else value.replace(tzinfo=zone)
     elif isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise MacroError(
-                f"snooze {value!r} is neither a duration (4h, 2d) nor a moment "
-                "(2026-12-01T09:00:00Z)"
-            ) from None
+            moment = parse_when(value, now, zone)
+        except WhenError as exc:
+            raise MacroError(f"snooze: {exc}") from None
     else:
         raise MacroError(f"snooze needs a duration or a moment, not {type(value).__name__}")
-    if moment.tzinfo is None:
-        raise MacroError(f"snooze until {value} needs a time zone, like 2026-12-01T09:00:00Z")
     return from_iso(to_iso(moment))
 
 
 class MacroContext:
     """What a Python macro gets: the ticket's placeholders, and the actions, recorded as steps."""
 
-    def __init__(self, values: Mapping[str, Any], now: datetime) -> None:
+    def __init__(self, values: Mapping[str, Any], now: datetime, zone: tzinfo) -> None:
         self.values = values
         self.now = now
+        self.zone = zone
         self.steps: list[Step] = []
         self.ticket: Record = values["ticket"]
         self.customer: Record = values["customer"]
@@ -79,30 +58,30 @@ class MacroContext:
         self.steps.append(Step("note", non_empty(text, "note")))
 
     def set_status(self, status: Status | str) -> None:
-        self.steps.append(resolve_step("status", str(status), {}, self.now))
+        self.steps.append(resolve_step("status", str(status), {}, self.now, self.zone))
 
     def set_priority(self, priority: Priority | str) -> None:
-        self.steps.append(resolve_step("priority", str(priority), {}, self.now))
+        self.steps.append(resolve_step("priority", str(priority), {}, self.now, self.zone))
 
     def tag(self, *names: str) -> None:
-        self.steps.extend(resolve_step("tag", n, {}, self.now) for n in names)
+        self.steps.extend(resolve_step("tag", n, {}, self.now, self.zone) for n in names)
 
     def untag(self, *names: str) -> None:
-        self.steps.extend(resolve_step("untag", n, {}, self.now) for n in names)
+        self.steps.extend(resolve_step("untag", n, {}, self.now, self.zone) for n in names)
 
     def assign(self, name: str | None) -> None:
-        self.steps.append(resolve_step("assign", name or "", {}, self.now))
+        self.steps.append(resolve_step("assign", name or "", {}, self.now, self.zone))
 
     def escalate(self, reason: str) -> None:
-        self.steps.append(resolve_step("escalate", reason, {}, self.now))
+        self.steps.append(resolve_step("escalate", reason, {}, self.now, self.zone))
 
     def snooze(self, until: timedelta | datetime | str) -> None:
         """Snooze for a duration (timedelta or "2d") or until a moment with a time zone."""
-        self.steps.append(resolve_step("snooze", until, {}, self.now))
+        self.steps.append(resolve_step("snooze", until, {}, self.now, self.zone))
 
     def connector(self, name: str, **params: Any) -> None:
         """A connector action such as "shopify.refund"; applying it needs a person's confirmation."""
-        self.steps.append(resolve_step("connector", name, params, self.now))
+        self.steps.append(resolve_step("connector", name, params, self.now, self.zone))
 
 
 def non_empty(text: str, what: str) -> str:
@@ -111,7 +90,9 @@ def non_empty(text: str, what: str) -> str:
     return text.strip()
 
 
-def resolve_step(kind: str, value: Any, params: Mapping[str, Any], now: datetime) -> Step:
+def resolve_step(
+    kind: str, value: Any, params: Mapping[str, Any], now: datetime, zone: tzinfo
+) -> Step:
     """A step with its final value, checked the way the action will check it."""
     if kind == "status" and value not in {s.value for s in Status}:
         raise MacroError(f"unknown status {value!r}")
@@ -126,7 +107,7 @@ def resolve_step(kind: str, value: Any, params: Mapping[str, Any], now: datetime
     if kind == "escalate":
         value = non_empty(value, "escalation reason")
     if kind == "snooze":
-        value = snooze_until(value, now)
+        value = snooze_until(value, now, zone)
     if kind == "connector" and not re.match(r"^[\w-]+\.[\w-]+$", str(value)):
         raise MacroError(f"connector action {value!r} must look like 'shopify.refund'")
     return Step(kind, value, dict(params))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deskterm.config import ConfigError, Section, read_settings_file
 from deskterm.domain import Priority
+from deskterm.durations import DurationError, parse_duration
 from deskterm.sla.rules import WEEKDAYS, Calendar, Policy
 
 DEFAULTS_TOML = """
@@ -86,7 +87,6 @@ resolution = "24h"
 priority_scale = { urgent = 0.5 }
 """
 
-DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 SPAN_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 CALENDAR_KEYS = {"timezone", "hours", "holidays", "country", "subdivision", "always_open"}
 POLICY_KEYS = {
@@ -154,16 +154,14 @@ class _Reader:
         return frozenset(x.strip().lower() if lower else x.strip() for x in value)
 
     def duration(self, value: Any, key: str) -> timedelta:
-        match = DURATION_RE.match(value) if isinstance(value, str) else None
-        if not match or not any(match.groups()):
+        if not isinstance(value, str):
             raise self.fail(
                 key, f'must be a duration like "2h", "1h30m", "3d" or "45m", not {value!r}'
             )
-        weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-        amount = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-        if amount <= timedelta(0):
-            raise self.fail(key, "must be longer than zero")
-        return amount
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            raise self.fail(key, f"must be a duration: {exc}") from None
 
     def calendar(self, name: str, raw: Any) -> Calendar:
         key = f"sla.calendars.{name}"

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from deskterm.domain import Priority, Status, to_iso
+from deskterm.durations import DurationError, parse_duration
 
-DURATION = re.compile(r"^(\d+)([smhdw])$")
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 KEYS = (
     "status",
     "channel",
@@ -51,14 +50,6 @@ ACTIVE_SQL = "t.status NOT IN ('solved', 'closed')"
 
 class FilterError(ValueError):
     """The query has a term deskterm does not understand; the message names it."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '15m', '2h', '3d', '1w' -> timedelta."""
-    match = DURATION.match(text.strip().lower())
-    if not match:
-        raise FilterError(f"{text!r} is not a duration; write it like 30m, 2h, 3d or 1w")
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +157,10 @@ def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
             " WHERE identities_fts MATCH ?)"
         ), [match, match]
     if key in ("older", "newer", "idle"):
-        cutoff = to_iso(now - parse_duration(values[0]))
+        try:
+            cutoff = to_iso(now - parse_duration(values[0]))
+        except DurationError as exc:
+            raise FilterError(f"{key}: {exc}") from None
         column = "t.last_message_at" if key == "idle" else "t.created_at"
         return (f"{column} >= ?" if key == "newer" else f"{column} < ?"), [cutoff]
     if key == "id":
