@@ -31,6 +31,12 @@ FIELDS = (
         default=FIRST_SYNC_DAYS,
         type=int,
     ),
+    Field(
+        "review-after-days",
+        "Ask Amazon for a review this many days after delivery, at each sync (0: never).",
+        default=0,
+        type=int,
+    ),
     Field("endpoint", "SP-API address (default: the region's; for a sandbox or test server)."),
     Field("token-url", "LWA token address (default: Amazon's)."),
 )
@@ -44,10 +50,15 @@ def new_account(values: dict[str, Any]) -> NewAccount:
         raise ConnectorError(problem)
     if values["since_days"] < 1:
         raise ConnectorError("--since-days must be at least 1")
+    if not 0 <= values["review_after_days"] <= 30:
+        raise ConnectorError(
+            "--review-after-days must be 0 (never) to 30: Amazon's window ends then"
+        )
     settings = {
         "region": region,
         "marketplace": marketplace,
         "since_days": values["since_days"],
+        "review_after_days": values["review_after_days"] or None,
         "endpoint": values["endpoint"],
         "token_url": values["token_url"],
     }
@@ -55,5 +66,10 @@ def new_account(values: dict[str, Any]) -> NewAccount:
         address=MARKETPLACES[marketplace].domain,
         settings={k: v for k, v in settings.items() if v is not None},
         keyed_secrets=SECRETS,
-        notes=(f"the first sync pulls orders changed in the last {values['since_days']} days",),
+        notes=(
+            f"the first sync pulls orders changed in the last {values['since_days']} days",
+            f"review requests go out {values['review_after_days']} days after delivery"
+            if values["review_after_days"]
+            else "review requests only when you ask (--review-after-days N: automatically)",
+        ),
     )

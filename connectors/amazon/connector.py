@@ -7,6 +7,7 @@ Messaging and Solicitations APIs for the messages and review requests Amazon all
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -20,9 +21,9 @@ from deskterm.connector import (
     NewAccount,
     PermanentError,
 )
-from deskterm.domain import Batch, OrderSnapshot, to_iso, utcnow
+from deskterm.domain import Batch, OrderSnapshot, from_iso, to_iso, utcnow
 
-from . import accounts
+from . import accounts, reviews
 from .accounts import FIRST_SYNC_DAYS, SECRETS
 from .actions import AmazonActions
 from .auth import LWA_TOKEN_URL, LwaAuth
@@ -30,6 +31,7 @@ from .client import ROLES, Refused, Rejected, SpApi
 from .orders import snapshot
 from .regions import ENDPOINTS, check_marketplace
 
+log = logging.getLogger(__name__)
 # An order id no seller has: asking about it tells a missing role (403) from a granted one (404).
 PROBE_ORDER = "000-0000000-0000000"
 
@@ -66,6 +68,8 @@ class AmazonConnector(Connector):
         self.endpoint = settings.get("endpoint") or ENDPOINTS[self.region]
         self.token_url = settings.get("token_url") or LWA_TOKEN_URL
         self.page_size = int(settings.get("page_size", 100))
+        days = settings.get("review_after_days")
+        self.review_after = timedelta(days=int(days)) if days else None
         self._api: SpApi | None = None
 
     @property
@@ -94,24 +98,58 @@ class AmazonConnector(Connector):
 
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
         """Orders changed since the last pull, a page per batch; the cursor remembers the page,
-        so a crash resumes where it stopped and a finished pass starts from the newest change."""
+        so a crash resumes where it stopped and a finished pass starts from the newest change.
+
+        With review_after_days set, delivered orders wait in the cursor until their review
+        request is due, and the pass ends by asking for those (see `_ask_reviews`).
+        """
         cursor = cursors.get("", {})
         after = cursor.get("updated_after") or self._first_moment()
         page = cursor.get("page")
         newest = cursor.get("newest") or after
+        waiting: dict[str, str] = dict(cursor.get("reviews") or {})
         while True:
             found, page = self.api.search_orders(
                 updated_after=after, page_token=page, page_size=self.page_size
             )
             orders = [snapshot(self.account.name, order) for order in found]
             newest = max([newest, *(to_iso(o.changed_at) for o in orders if o.changed_at)])
-            if page:
-                next_cursor = {"updated_after": after, "page": page, "newest": newest}
-            else:
+            if self.review_after is not None:
+                waiting.update(reviews.waiting(orders))
+            next_cursor = {"updated_after": after, "page": page, "newest": newest}
+            if not page:
                 next_cursor = {"updated_after": newest}
+            if waiting:
+                next_cursor["reviews"] = waiting
             yield Batch([], next_cursor, orders=orders)
             if not page:
-                return
+                break
+        if waiting and self.review_after is not None:
+            left = self._ask_reviews(waiting, self.review_after)
+            yield Batch([], {**next_cursor, "reviews": left} if left else {"updated_after": newest})
+
+    def _ask_reviews(self, waiting: dict[str, str], after: timedelta) -> dict[str, str]:
+        """Request the reviews that are due; return the orders still waiting for their day.
+
+        Amazon offers the request once per order, so one that is not offered on its day (asked
+        already, by a person or before a crash, or not eligible) is dropped, never asked twice.
+        """
+        left = {}
+        now = self.clock()
+        for order_id, delivered in waiting.items():
+            state = reviews.due_state(from_iso(delivered), now, after)
+            if state == "wait":
+                left[order_id] = delivered
+            elif state == "due" and self.api.review_allowed(order_id):
+                try:
+                    self.api.request_review(order_id)
+                except PermanentError as exc:
+                    log.warning(
+                        "%s: review request for %s refused: %s", self.account.name, order_id, exc
+                    )
+                else:
+                    log.info("%s: review requested for order %s", self.account.name, order_id)
+        return left
 
     def actions(self) -> list[ConnectorAction]:
         return AmazonActions(lambda: self.api, self.clock).all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from deskterm.domain import OrderSnapshot
+from deskterm.domain import OrderSnapshot, to_iso
 
 OPENS_AFTER = timedelta(days=5)
 CLOSES_AFTER = timedelta(days=30)
@@ -58,9 +58,19 @@ def why_not(order: OrderSnapshot, now: datetime) -> str:
     )
 
 
-def due(order: OrderSnapshot, now: datetime, after: timedelta) -> bool:
-    """True when the order was delivered at least `after` ago and its window is still open."""
-    arrived = delivered_at(order)
-    if arrived is None:
-        return False
-    return max(arrived + after, arrived + OPENS_AFTER) <= now <= arrived + CLOSES_AFTER
+def due_state(arrived: datetime, now: datetime, after: timedelta) -> str:
+    """For an order delivered at `arrived`, asked for `after` delivery: "wait", "due" or "past"
+    (the window closed). Never before the window opens, whatever `after` says."""
+    if now > arrived + CLOSES_AFTER:
+        return "past"
+    return "due" if now >= max(arrived + after, arrived + OPENS_AFTER) else "wait"
+
+
+def waiting(orders: list[OrderSnapshot]) -> dict[str, str]:
+    """The delivered orders among `orders`, by id, with when they arrived (a cursor's form)."""
+    found = {}
+    for order in orders:
+        arrived = delivered_at(order)
+        if arrived is not None:
+            found[order.external_id] = to_iso(arrived)
+    return found

@@ -164,3 +164,27 @@ def test_a_refused_refresh_token_says_which_credentials_to_fix(
     monkeypatch.setenv(env_name(amazon_account.name, "refresh_token"), "Atzr|revoked")
     with pytest.raises(PermanentError, match="Login with Amazon refused the account's credentials"):
         _connector(amazon_account, now).order(ORDER)
+
+
+def test_reviews_are_requested_once_n_days_after_delivery(
+    amazon_api, amazon_account, store, now
+) -> None:
+    early, late = "202-0000001-0000001", "202-0000002-0000002"
+    for order_id, days in ((early, 8), (late, 2)):
+        amazon_api.add_order(
+            order_id,
+            buyer_email=f"{order_id}@marketplace.amazon.co.uk",
+            updated=now - timedelta(days=days),
+            package_status="DELIVERED",
+            review=True,
+        )
+    for moment in (now, now + timedelta(days=1), now + timedelta(days=6)):
+        connector = _connector(amazon_account, moment, review_after_days=7)
+        assert (
+            engine.sync_account(store, amazon_account, connector=connector, now=moment).error
+            is None
+        )
+        if moment == now:
+            assert amazon_api.sent == [(early, "productReviewAndSellerFeedback", {})]
+    assert [order for order, *_ in amazon_api.sent] == [early, late]
+    assert "reviews" not in ingest.load_cursors(store, amazon_account.name)[""]

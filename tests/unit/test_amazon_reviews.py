@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from deskterm.connectors.amazon.reviews import due, review_window, why_not
+from deskterm.connectors.amazon.reviews import due_state, review_window, waiting, why_not
 from deskterm.domain import Fulfillment, Identity, OrderSnapshot
 
 DELIVERED = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -53,11 +53,10 @@ def test_an_order_on_its_way_gets_the_window_of_its_promised_delivery() -> None:
     assert text == "the review window opens on 2026-11-25 if the order arrives as promised"
 
 
-def test_an_order_is_due_n_days_after_delivery_while_the_window_is_open() -> None:
-    order = _order(DELIVERED)
+def test_a_delivered_order_is_due_n_days_after_delivery_while_the_window_is_open() -> None:
     week = timedelta(days=7)
-    assert not due(order, DELIVERED + timedelta(days=6), week)
-    assert due(order, DELIVERED + week, week)
-    assert not due(order, DELIVERED + timedelta(days=31), week)
-    assert due(order, DELIVERED + timedelta(days=5), timedelta(days=1))
-    assert not due(_order(None), DELIVERED + week, week)
+    assert due_state(DELIVERED, DELIVERED + timedelta(days=6), week) == "wait"
+    assert due_state(DELIVERED, DELIVERED + week, week) == "due"
+    assert due_state(DELIVERED, DELIVERED + timedelta(days=31), week) == "past"
+    assert due_state(DELIVERED, DELIVERED + timedelta(days=4), timedelta(days=1)) == "wait"
+    assert waiting([_order(DELIVERED), _order(None)]) == {"202-1": "2026-11-10T12:00:00Z"}
