@@ -175,8 +175,7 @@ class DeskApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            views = [view.name for view in self.views]
-            self.push_screen(HelpScreen(self.user_keymap, self.macro_entries(), views))
+            self.push_screen(HelpScreen(self.user_keymap, self.macro_entries()))
 
 
 def make_app(

@@ -23,10 +23,8 @@ SCOPE_TITLES = {
 }
 
 
-def help_table(
-    keymap: dict[str, str], macros: list[tuple[str, str, str]], views: list[str]
-) -> Table:
-    """Every binding with the keys it has now, views by name, macros (key, name, what) last."""
+def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Table:
+    """Every binding with the keys it has now, then the macros (key, name, what)."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
     table.add_column("keys", style="bold", no_wrap=True, min_width=12)
     table.add_column("what")
@@ -52,12 +50,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(
-        self, user_keymap: dict[str, str], macros: list[tuple[str, str, str]], views: list[str]
-    ) -> None:
+    def __init__(self, user_keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> None:
         super().__init__()
         keymap = {**{s.id: s.keys for s in SPECS}, **user_keymap}
-        self.table = help_table(keymap, macros, views)
+        self.table = help_table(keymap, macros)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="prompt help"):

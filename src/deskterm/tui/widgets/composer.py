@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SuspendNotSupported
@@ -59,7 +60,7 @@ class Composer(Vertical):
     class InsertMacro(Message):
         """The agent wants a macro's text here, without running its steps."""
 
-    def __init__(self, ticket_id: int, **kwargs) -> None:
+    def __init__(self, ticket_id: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ticket_id = ticket_id
         self.kind = "reply"

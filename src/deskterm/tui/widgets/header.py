@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -89,7 +91,7 @@ class StatusHeader(Widget):
 
     overview: reactive[Overview] = reactive(Overview, always_update=True)
 
-    def __init__(self, now, **kwargs) -> None:
+    def __init__(self, now: Callable[[], datetime], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.now = now
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -30,7 +30,7 @@ def customer_lines(ticket: dict) -> list[Text]:
 CLOCK_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution"}
 
 
-def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone) -> list[Text]:
+def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone: tzinfo) -> list[Text]:
     """The nearest deadline, then every clock: its target, state, due time and what moved it."""
     state = live_state(ticket["sla_state"], ticket["next_deadline"], now) or "no clock"
     lines = [Text.assemble(("now: ", "dim"), state)]
@@ -111,7 +111,7 @@ def describe_event(event: dict) -> str:
     return kind.replace("_", " ")
 
 
-def timeline_lines(events: list[dict], zone) -> list[Text]:
+def timeline_lines(events: list[dict], zone: tzinfo) -> list[Text]:
     lines = []
     for event in events[-15:]:
         when = from_iso(event["at"]).astimezone(zone).strftime("%d %b %H:%M")
@@ -127,7 +127,7 @@ def timeline_lines(events: list[dict], zone) -> list[Text]:
 
 
 class Sidebar(VerticalScroll):
-    def show(self, context: dict, now: datetime, zone) -> None:
+    def show(self, context: dict, now: datetime, zone: tzinfo) -> None:
         ticket = context["ticket"]
         text = Text("\n").join(
             [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -37,7 +39,7 @@ def size_label(size: int) -> str:
     return f"{size} B"
 
 
-def render_message(message: dict, *, show_quoted: bool, zone) -> Text:
+def render_message(message: dict, *, show_quoted: bool, zone: tzinfo) -> Text:
     """One message as Text; everything from the customer is literal, never markup."""
     kind = message_kind(message)
     when = from_iso(message["sent_at"]).astimezone(zone).strftime("%a %d %b %H:%M")
@@ -72,7 +74,7 @@ def render_message(message: dict, *, show_quoted: bool, zone) -> Text:
 class MessageView(Static):
     """One message; its CSS class says whose it is (-in, -out, -note, -auto)."""
 
-    def __init__(self, message: dict, *, show_quoted: bool, zone) -> None:
+    def __init__(self, message: dict, *, show_quoted: bool, zone: tzinfo) -> None:
         super().__init__(
             render_message(message, show_quoted=show_quoted, zone=zone),
             classes=f"message -{message_kind(message)}",
@@ -82,7 +84,7 @@ class MessageView(Static):
 class Thread(VerticalScroll):
     """All messages of the ticket, oldest first, scrolled to the newest."""
 
-    def show(self, messages: list[dict], *, show_quoted: bool, zone) -> None:
+    def show(self, messages: list[dict], *, show_quoted: bool, zone: tzinfo) -> None:
         self.remove_children()
         self.mount_all(
             [MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -19,7 +21,7 @@ class ViewsBar(Widget):
     search: reactive[str] = reactive("")
     sort: reactive[str] = reactive("deadline")
 
-    def __init__(self, views: list[View], **kwargs) -> None:
+    def __init__(self, views: list[View], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.views = views
 
