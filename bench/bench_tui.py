@@ -167,25 +167,20 @@ async def measure(path: Path, moves: int) -> dict[str, float]:
     painted: list[float] = []
     render_line = QueueView.render_line
 
+    shown: list[float] = []
+
     def spy(view: QueueView, y: int):
-        # The moment the compositor first asks for a queue row is the first paint of the queue.
+        # The compositor asks for the first queue row: the frame that holds it is the first paint
+        # of the queue, handed to the terminal once this refresh is done.
         if not painted:
             painted.append(time.perf_counter())
+            view.call_after_refresh(lambda: shown.append(time.perf_counter()))
         return render_line(view, y)
 
     QueueView.render_line = spy
     start = time.perf_counter()
     clock = [NOW]
     app = make_app(path, Config(agent="anna"), sync=False, now=lambda: clock[0])
-    display, shown = app._display, []
-
-    def frame(screen, update) -> None:
-        # The first frame handed to the terminal after queue rows were rendered.
-        if painted and update is not None and not shown:
-            shown.append(time.perf_counter())
-        display(screen, update)
-
-    app._display = frame
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         QueueView.render_line = render_line
