@@ -70,8 +70,10 @@ async def test_a_slow_connector_action_leaves_the_queue_moving_and_shows_progres
             pressed = time.monotonic()
             await pilot.press(key)
             assert app.screen.queue.cursor == row
-            assert time.monotonic() - pressed < 0.2
-        assert time.monotonic() - started < CALL_SECONDS
+            # Pilot's own round trip included, on a busy test machine; waiting would take 2 s.
+            assert time.monotonic() - pressed < CALL_SECONDS / 4
+        # All of that happened while the shop was still being called.
+        assert app.jobs.current is not None and time.monotonic() - started < CALL_SECONDS
         assert not any("Applied" in n for n in notifications(app))
 
         await settle(pilot)
