@@ -201,6 +201,7 @@ class EbayConnector(Connector):
                     message,
                     kind=kind,
                     seller=self.seller,
+                    received=self.clock(),
                     attachments=files,
                     warnings=warnings,
                 )

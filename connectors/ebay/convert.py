@@ -54,11 +54,13 @@ def inbound(
     *,
     kind: str,
     seller: str,
+    received: datetime,
     attachments: Sequence[Attachment] = (),
     warnings: Sequence[str] = (),
 ) -> InboundMessage:
     """One eBay message. Ours (sent on eBay's site) are outgoing on the buyer's ticket; eBay's own
-    notices are automatic: stored and shown, never answered by a rule."""
+    notices are automatic: stored and shown, never answered by a rule. A message without a date
+    counts from `received`."""
     sender = message.get("senderUsername") or (NOTICE_SENDER if kind == EBAY else "")
     ours = bool(seller) and sender.lower() == seller.lower()
     buyer = message.get("recipientUsername", "") if ours else sender
@@ -71,7 +73,9 @@ def inbound(
         channel="ebay",
         sender=Identity(IDENTITY, buyer),
         sender_name="" if ours else sender,
-        sent_at=parse_time(message.get("createdDate")) or from_iso(conversation["createdDate"]),
+        sent_at=parse_time(message.get("createdDate"))
+        or parse_time(conversation.get("createdDate"))
+        or received,
         text=text,
         html=html,
         subject=sanitize(conversation.get("conversationTitle") or message.get("subject") or ""),
