@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import timedelta
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from click.testing import CliRunner
 
 from deskterm import connector, connector_calls
+from deskterm.cli.main import app
 from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError, TemporaryError
 from deskterm.connector_calls import LEASE, CallError
 from deskterm.domain import utcnow
@@ -278,3 +281,21 @@ def test_unknown_actions_and_connectors_are_refused_before_anything_is_recorded(
     with pytest.raises(CallError, match="it offers: cancel, refund, tag"):
         connector_calls.run(store, ticket, "fakeshop.explode", {}, confirmed_by=PERSON)
     assert timeline(store, ticket) == [] and shop.requests == []
+
+
+def test_the_command_line_shows_each_step_of_an_interrupted_call_in_the_timeline(
+    store: Store, shop: FakeChannel, ticket: int, db_path: Path
+) -> None:
+    shop.crash_after_acting = True
+    crash_then_recover(store, ticket, "fakeshop.refund")
+    result = CliRunner().invoke(app, ["show", str(ticket), "--json", "--db", str(db_path)])
+    steps = [
+        (e["kind"], e["actor"], e["data"].get("text", ""))
+        for e in json.loads(result.stdout)["events"]
+        if e["kind"].startswith("connector")
+    ]
+    assert steps == [
+        ("connector_started", PERSON, ""),
+        ("connector_started", "connector:shop", ""),
+        ("connector_done", "connector:shop", "refund #1001 done"),
+    ]
