@@ -76,59 +76,8 @@ def reply(
         ticket = ticket_row(conn, ticket_id)
         if ticket["status"] == Status.CLOSED:
             raise ActionError(f"ticket #{ticket_id} is closed; replies go on a new ticket")
-        kind, address, in_reply_to, refs = _reply_target(conn, ticket)
-        account = conn.execute(
-            "SELECT address, connector FROM accounts WHERE name = ?", (ticket["account"],)
-        ).fetchone()
-        problem = account and reply_problem(account[1], body, tuple(attachments))
-        if problem:
-            raise ActionError(f"the reply cannot go out on {ticket['account']}: {problem}")
-        if account and "@" in account[0]:
-            domain = account[0].rsplit("@", 1)[1]
-        key = str(uuid.uuid4())
-        message_id = f"<{key}@{domain}>"
-        subject = reply_subject(ticket["subject"], ticket_id)
-        references = tuple(refs.split()) if refs else ()
-        message = insert_message(
-            conn,
-            ticket,
-            Direction.OUT,
-            body,
-            actor,
-            at,
-            message_id,
-            references,
-            in_reply_to,
-            subject,
-        )
-        if files:
-            conn.execute(
-                "UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message)
-            )
-        payload = {
-            "to": {"kind": kind, "value": address},
-            "subject": subject,
-            "body": body,
-            "message_id": message_id,
-            "in_reply_to": in_reply_to,
-            "references": list(references),
-            "conversation_id": ticket["conversation_id"],
-            "attachments": files,
-        }
-        cur = conn.execute(
-            "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ticket_id,
-                message,
-                ticket["account"],
-                key,
-                json.dumps(payload),
-                to_iso(at),
-                to_iso(at),
-            ),
-        )
-        outbox = inserted_id(cur)
+        domain = _sending_domain(conn, ticket, body, attachments, domain)
+        message, outbox = _queue_reply(conn, ticket, body, actor, at, domain, files)
         if ticket["status"] == Status.NEW:
             conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
         mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it
@@ -142,6 +91,73 @@ def reply(
         )
         finish(conn, ticket_id, at)
     return Done(event, message_id=message, outbox_id=outbox)
+
+
+def _sending_domain(
+    conn: sqlite3.Connection,
+    ticket: sqlite3.Row,
+    body: str,
+    attachments: Sequence[Attachment],
+    fallback: str,
+) -> str:
+    """The domain of the account's address, for the Message-ID; refuses what it cannot send."""
+    account = conn.execute(
+        "SELECT address, connector FROM accounts WHERE name = ?", (ticket["account"],)
+    ).fetchone()
+    problem = account and reply_problem(account[1], body, tuple(attachments))
+    if problem:
+        raise ActionError(f"the reply cannot go out on {ticket['account']}: {problem}")
+    if account and "@" in account[0]:
+        return account[0].rsplit("@", 1)[1]
+    return fallback
+
+
+def _queue_reply(
+    conn: sqlite3.Connection,
+    ticket: sqlite3.Row,
+    body: str,
+    actor: str,
+    at: datetime,
+    domain: str,
+    files: list[dict],
+) -> tuple[int, int]:
+    """The reply's message row and its outbox item, addressed and threaded; returns both ids."""
+    kind, address, in_reply_to, refs = _reply_target(conn, ticket)
+    key = str(uuid.uuid4())
+    message_id = f"<{key}@{domain}>"
+    subject = reply_subject(ticket["subject"], ticket["id"])
+    references = tuple(refs.split()) if refs else ()
+    message = insert_message(
+        conn, ticket, Direction.OUT, body, actor, at, message_id, references, in_reply_to, subject
+    )
+    if files:
+        conn.execute(
+            "UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message)
+        )
+    payload = {
+        "to": {"kind": kind, "value": address},
+        "subject": subject,
+        "body": body,
+        "message_id": message_id,
+        "in_reply_to": in_reply_to,
+        "references": list(references),
+        "conversation_id": ticket["conversation_id"],
+        "attachments": files,
+    }
+    cur = conn.execute(
+        "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket["id"],
+            message,
+            ticket["account"],
+            key,
+            json.dumps(payload),
+            to_iso(at),
+            to_iso(at),
+        ),
+    )
+    return message, inserted_id(cur)
 
 
 def _outbox_item(conn: sqlite3.Connection, outbox_id: int) -> tuple[int, str, int | None]:

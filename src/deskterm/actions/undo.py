@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 
 from deskterm import mailbox
@@ -36,53 +37,7 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
         if row is None:
             raise ActionError(f"{actor} has nothing to undo")
         event_id, ticket_id, kind, raw = row
-        data = json.loads(raw)
-        touched = [ticket_id]
-        if kind in UNDOABLE_FIELDS:
-            conn.execute(
-                f"UPDATE tickets SET {UNDOABLE_FIELDS[kind]} = ? WHERE id = ?",
-                (data["before"], ticket_id),
-            )
-            if kind == "status":
-                mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
-        elif kind == "tag":
-            conn.execute(
-                "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, data["tag"])
-            )
-        elif kind == "untag":
-            conn.execute(
-                "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
-                (ticket_id, data["tag"]),
-            )
-        elif kind == "note":
-            conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
-        elif kind == "reply":
-            cancelled = conn.execute(
-                "UPDATE outbox SET status = 'cancelled', message_row = NULL"
-                " WHERE id = ? AND status IN ('queued', 'failed')",
-                (data["outbox"],),
-            )
-            if not cancelled.rowcount:
-                raise ActionError(
-                    f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
-                )
-            conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
-            conn.execute(
-                "UPDATE tickets SET status = ? WHERE id = ?", (data["status_before"], ticket_id)
-            )
-        elif kind == "merge":
-            source = data["source"]
-            conn.executemany(
-                "UPDATE messages SET ticket_id = ? WHERE id = ?",
-                [(source, m) for m in data["messages"]],
-            )
-            conn.execute(
-                "UPDATE tickets SET status = ?, merged_into = NULL WHERE id = ?",
-                (data["source_status"], source),
-            )
-            touched.append(source)
-        else:
-            raise ActionError(f"a {kind} event cannot be undone")
+        touched = [ticket_id, *_revert(conn, ticket_id, kind, json.loads(raw), at)]
         for tid in touched:
             last = conn.execute(
                 "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)
@@ -96,3 +51,55 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
         clocks.refresh(conn, touched, at)
         conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
     return Done(undo_event)
+
+
+def _revert(
+    conn: sqlite3.Connection, ticket_id: int, kind: str, data: dict, at: datetime
+) -> list[int]:
+    """Put back what one `kind` event changed on its ticket; returns the other tickets touched."""
+    if kind in UNDOABLE_FIELDS:
+        conn.execute(
+            f"UPDATE tickets SET {UNDOABLE_FIELDS[kind]} = ? WHERE id = ?",
+            (data["before"], ticket_id),
+        )
+        if kind == "status":
+            mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
+    elif kind == "tag":
+        conn.execute(
+            "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, data["tag"])
+        )
+    elif kind == "untag":
+        conn.execute(
+            "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+            (ticket_id, data["tag"]),
+        )
+    elif kind == "note":
+        conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
+    elif kind == "reply":
+        cancelled = conn.execute(
+            "UPDATE outbox SET status = 'cancelled', message_row = NULL"
+            " WHERE id = ? AND status IN ('queued', 'failed')",
+            (data["outbox"],),
+        )
+        if not cancelled.rowcount:
+            raise ActionError(
+                f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
+            )
+        conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
+        conn.execute(
+            "UPDATE tickets SET status = ? WHERE id = ?", (data["status_before"], ticket_id)
+        )
+    elif kind == "merge":
+        source = data["source"]
+        conn.executemany(
+            "UPDATE messages SET ticket_id = ? WHERE id = ?",
+            [(source, m) for m in data["messages"]],
+        )
+        conn.execute(
+            "UPDATE tickets SET status = ?, merged_into = NULL WHERE id = ?",
+            (data["source_status"], source),
+        )
+        return [source]
+    else:
+        raise ActionError(f"a {kind} event cannot be undone")
+    return []

@@ -447,27 +447,8 @@ def run_clock(
     calendar = policy.calendar
     limit = stop if stop is not None else now
     steps = [Step(start, "started", start_why)]
-    spans: list[tuple[datetime, datetime | None]] = []
-    cursor = start
-    held = False  # a pause that lasts past the limit holds the clock until then
-    for pause in stills:
-        if pause.end is not None and pause.end <= cursor:
-            continue
-        # A pause that begins right now already holds the clock; one at the stop changes nothing.
-        if pause.start > limit or (stop is not None and pause.start >= limit):
-            break
-        if pause.start > cursor:
-            spans.append((cursor, pause.start))
-        solved = pause.why.split(" + ")[0] in DONE_STATUSES
-        steps.append(Step(max(pause.start, start), "stopped" if solved else "paused", pause.why))
-        if pause.end is None or pause.end > limit:
-            held = True
-            break
-        steps.append(Step(pause.end, "resumed", "ticket reopened" if solved else "back to work"))
-        cursor = pause.end
+    spans, held = _counted_spans(start, stills, limit, stop is not None, steps)
     counting = not held and stop is None
-    if not held:
-        spans.append((cursor, None if counting else limit))
     due = _reach(calendar, spans, target)
     counted_until = now if counting else (spans[-1][1] if spans else None)
     breached = due is not None and counted_until is not None and due < counted_until
@@ -504,6 +485,32 @@ def run_clock(
         counting=counting,
         steps=tuple(steps),
     )
+
+
+def _counted_spans(
+    start: datetime, stills: list[Pause], limit: datetime, stopped: bool, steps: list[Step]
+) -> tuple[list[tuple[datetime, datetime | None]], bool]:
+    """The stretches a clock counts from `start` to `limit`, around its pauses, noting each pause
+    in `steps`. Returns them and whether a pause still holds the clock at the limit; a clock that
+    is neither held nor `stopped` counts on, so its last span is open (end None)."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    cursor = start
+    for pause in stills:
+        if pause.end is not None and pause.end <= cursor:
+            continue
+        # A pause that begins right now already holds the clock; one at the stop changes nothing.
+        if pause.start > limit or (stopped and pause.start >= limit):
+            break
+        if pause.start > cursor:
+            spans.append((cursor, pause.start))
+        solved = pause.why.split(" + ")[0] in DONE_STATUSES
+        steps.append(Step(max(pause.start, start), "stopped" if solved else "paused", pause.why))
+        if pause.end is None or pause.end > limit:
+            return spans, True
+        steps.append(Step(pause.end, "resumed", "ticket reopened" if solved else "back to work"))
+        cursor = pause.end
+    spans.append((cursor, limit if stopped else None))
+    return spans, False
 
 
 def _reach(
