@@ -1,4 +1,5 @@
-"""The command palette: every binding of the screen, every view and every macro, by name."""
+"""The command palette: every binding of the screen, every view, every macro and every channel
+action (Amazon buyer messages, review requests, ...), by name."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from deskterm.keys import SPECS, display_key
 from deskterm.tui.desk import desk_of
+from deskterm.tui.screens.connector_actions import palette_entries
 
 
 class DeskCommands(Provider):
@@ -42,6 +44,13 @@ class DeskCommands(Provider):
                     f"Macro: {name}",
                     f"{key or 'm'}  ·  {description}",
                     partial(screen.action_macros, name),
+                )
+        if hasattr(screen, "action_connector_actions"):
+            for name, description in palette_entries(desk.store_path):
+                yield (
+                    f"Channel: {description}",
+                    f"{name}  ·  previewed, then confirmed",
+                    partial(screen.action_connector_actions, name),
                 )
 
     async def discover(self) -> Hits:

@@ -16,12 +16,13 @@ from typing import Any
 from textual import events
 from textual.widgets import Input, TextArea
 
-from deskterm import actions, macros
+from deskterm import actions, connector_calls, macros
 from deskterm.domain import Priority
 from deskterm.durations import parse_when
 from deskterm.store import Store, queries
 from deskterm.tui.desk import DeskScreen
 from deskterm.tui.jobs import Job
+from deskterm.tui.screens.connector_actions import Confirmed, ConnectorActions
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
 
@@ -172,6 +173,37 @@ class TicketActions(DeskScreen[None]):
             return
         self.app.push_screen(
             MacroPalette(self.desk.macros, ticket_id, chosen=chosen), self._macro_chosen
+        )
+
+    def action_connector_actions(self, chosen: str | None = None) -> None:
+        """The channel actions the ticket's order offers (Amazon messages, ...), `chosen` first."""
+        ticket_id = self.current_ticket_id()
+        if ticket_id is not None:
+            self.app.push_screen(
+                ConnectorActions(ticket_id, chosen=chosen), self._connector_action_confirmed
+            )
+
+    def _connector_action_confirmed(self, confirmed: Confirmed | None) -> None:
+        if confirmed is None:
+            return
+        actor = self.desk.actor
+
+        def run(store: Store, ticket_id: int) -> None:
+            try:
+                call = connector_calls.run(
+                    store, ticket_id, confirmed.name, confirmed.params, confirmed_by=actor
+                )
+            except connector_calls.CallError as exc:
+                raise actions.ActionError(str(exc)) from None
+            if call.status not in ("done", "queued"):
+                raise actions.ActionError(call.outcome)
+
+        self.act(
+            "connector",
+            run,
+            confirmed.description.replace("{", "{{").replace("}", "}}") + ": done on #{id}",
+            after="stay",
+            label=f"{confirmed.name} on #{{id}}",
         )
 
     def _macro_chosen(self, chosen: Chosen | None) -> None:

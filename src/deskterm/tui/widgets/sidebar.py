@@ -60,6 +60,37 @@ def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone: tzin
     return lines
 
 
+def promise_line(order: dict) -> Text | None:
+    """'ship by 27 Nov · deliver by 30 Nov': what the marketplace promised the buyer, if it did."""
+    parts = [
+        f"{what} {from_iso(order[key]).strftime('%d %b')}"
+        for key, what in (("ship_by", "ship by"), ("deliver_by", "deliver by"))
+        if order.get(key)
+    ]
+    return Text("  " + " · ".join(parts), style="dim") if parts else None
+
+
+def package_lines(order: dict) -> list[Text]:
+    """Each shipment with its carrier, tracking number and delivery state; else the order's own
+    tracking, for channels that give only that."""
+    packages = [f for f in order.get("fulfillments") or [] if f.get("number")]
+    if not packages and order["tracking_number"]:
+        packages = [{"carrier": order["carrier"], "number": order["tracking_number"]}]
+    lines = []
+    for package in packages:
+        state = package.get("delivery") or package.get("status") or ""
+        lines.append(
+            Text.assemble(
+                "  ",
+                one_line(package.get("carrier") or ""),
+                " ",
+                one_line(package["number"]),
+                (f" · {one_line(state).replace('_', ' ')}" if state else "", "dim"),
+            )
+        )
+    return lines
+
+
 def order_lines(orders: list[dict], linked: int | None) -> list[Text]:
     if not orders:
         return [Text("no orders cached", style="dim")]
@@ -73,12 +104,10 @@ def order_lines(orders: list[dict], linked: int | None) -> list[Text]:
             (f"  {one_line(order['total'])} {one_line(order['currency'])}", "dim"),
         )
         lines.append(line)
-        if order["tracking_number"]:
-            lines.append(
-                Text.assemble(
-                    "  ", one_line(order["carrier"]), " ", one_line(order["tracking_number"])
-                )
-            )
+        promised = promise_line(order)
+        if promised is not None:
+            lines.append(promised)
+        lines += package_lines(order)
         if order["tracking_url"]:
             lines.append(Text("  " + one_line(order["tracking_url"]), style="blue"))
     return lines
