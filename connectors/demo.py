@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from deskterm import demo_shop
-from deskterm.connector import Account, Connector
+from deskterm.connector import Account, Connector, Handover
 from deskterm.domain import Batch, Outbound, from_iso, to_iso, utcnow
 
 
@@ -52,7 +52,7 @@ class DemoConnector(Connector):
             orders=list(customer.orders),
         )
 
-    def send(self, outbound: Outbound) -> str:
+    def send(self, outbound: Outbound, handover: Handover) -> str:
         # The demo channel accepts every reply and, like eBay's idempotent send, gives the same
         # id for the same key, so a retry after a crash can never create a second copy.
         return f"demo-sent-{outbound.idempotency_key}"

@@ -19,6 +19,7 @@ from deskterm.connector import (
     Account,
     Connector,
     Field,
+    Handover,
     NewAccount,
     PermanentError,
     TemporaryError,
@@ -228,7 +229,7 @@ class EbayConnector(Connector):
             )
         return outbound.conversation_id
 
-    def send(self, outbound: Outbound) -> str:
+    def send(self, outbound: Outbound, handover: Handover) -> str:
         """POST send_message. eBay takes no idempotency key: when the answer is lost or a server
         error leaves it open whether the message went, the conversation is read before any retry."""
         conversation = self._conversation_of(outbound)

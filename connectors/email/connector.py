@@ -13,10 +13,13 @@ Account settings (JSON in the accounts table; the password or token comes from d
     archive_folder (unset; a folder name moves a solved ticket's mail there, see deskterm.mailbox),
     since (unset: all mail; "2026-10-01" or "90d": a first sync pulls only mail from that day on)
 
-Exactly once: before handing a reply to SMTP, its copy is appended to the Sent folder flagged
-$DesktermSending; after SMTP accepts it, the flag is removed. After a crash, confirm_sent finds
-the copy by Message-ID: unflagged means it left, absent means it never did, still flagged means
-the crash came mid-send and a person must decide (the contract's ConnectorError).
+Exactly once: the sync engine holds each reply under a lease and records when it is handed over
+(just before SMTP DATA) and when the server accepted it (its 250, before anything else), see
+smtp.py. Before the handover, its copy is appended to the Sent folder flagged $DesktermSending;
+once SMTP accepted it, the flag is removed. A reply interrupted between handover and acceptance
+is looked up by Message-ID in Sent (or, with append_sent off, in the folder where the provider
+files sent mail): an unflagged copy means it left; anything else and a person must decide (the
+contract's ConnectorError). It is never sent again on a guess.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from deskterm.connector import (
     Account,
     Connector,
     ConnectorError,
+    DeliveryUnknown,
     Field,
+    Handover,
     Importer,
     NewAccount,
     PermanentError,
@@ -48,7 +53,7 @@ from deskterm.durations import DurationError, parse_duration
 from deskterm.store.attachments import AttachmentStore, data_dir
 from deskterm.sync import pools
 
-from . import accounts, auth
+from . import accounts, auth, smtp
 from .compose import ComposeError, build_reply
 from .importer import MAILDIR, MBOX
 from .parse import ParseOptions, external_id_for
@@ -64,6 +69,7 @@ PARSE_AHEAD = 4
 PARSE_JOB = 25
 # Raw mail per fetched batch at most: with PARSE_AHEAD batches queued, a few hundred MB in memory.
 CHUNK_BYTES = 48 * 1024 * 1024
+log = logging.getLogger(__name__)
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 # Where pull found a message (its raw_path): "imap:FOLDER;UIDVALIDITY=V/;UID=U" (RFC 5092 style).
 _LOCATION = re.compile(r"imap:(?P<folder>.+);UIDVALIDITY=(?P<validity>\d+)/;UID=(?P<uid>\d+)")
@@ -224,6 +230,7 @@ class EmailConnector(Connector):
     channel: ClassVar[str] = "email"
     can_send: ClassVar[bool] = True
     can_watch: ClassVar[bool] = True
+    reports_handover: ClassVar[bool] = True
     account_help: ClassVar[str] = accounts.HELP
     account_fields: ClassVar[tuple[Field, ...]] = accounts.FIELDS
     importers: ClassVar[tuple[Importer, ...]] = (MAILDIR, MBOX)
@@ -519,52 +526,14 @@ class EmailConnector(Connector):
     # -- sending ----------------------------------------------------------------------------
 
     def _smtp(self) -> smtplib.SMTP:
-        s = self.settings
-        host = s.get("smtp_host") or s["host"]
-        security = s.get("smtp_security", "ssl")
-        port = int(s.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
-        smtp: smtplib.SMTP
-        try:
-            if security == "ssl":
-                smtp = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=self._tls())
-            else:
-                smtp = smtplib.SMTP(host, port, timeout=self.timeout)
-                if security == "starttls":
-                    smtp.starttls(context=self._tls())
-            user = s.get("smtp_username") or self.username
-            if self._tokens is not None:
-                smtp.ehlo()
-                token = auth.xoauth2(user, self._tokens.token())
-                # On a refused token the server sends an error challenge, answered with "".
-                smtp.auth(
-                    "XOAUTH2",
-                    lambda challenge=None: token if challenge is None else "",
-                    initial_response_ok=True,
-                )
-            elif s.get("smtp_auth", True) and user:
-                smtp.login(user, auth.password(self.account))
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(f"SMTP login to {host} was refused: {exc}") from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryError(f"cannot reach SMTP server {host}:{port}: {exc}") from exc
-        return smtp
-
-    def _deliver(self, raw: bytes, to: str) -> None:
-        smtp = self._smtp()
-        try:
-            smtp.sendmail(self.address, [to], raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentError(f"the mail server refused recipient {to}: {exc}") from exc
-        except smtplib.SMTPResponseException as exc:
-            error = PermanentError if exc.smtp_code >= 500 else TemporaryError
-            raise error(f"the mail server refused the reply: {exc}") from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryError(f"sending failed: {exc}") from exc
-        finally:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+        return smtp.connect(
+            self.account,
+            self.settings,
+            username=self.username,
+            tokens=self._tokens,
+            tls=self._tls,
+            timeout=self.timeout,
+        )
 
     def _keywords_allowed(self, client, folder: str) -> bool:
         info = self._select_writable(client, folder)
@@ -575,7 +544,7 @@ class EmailConnector(Connector):
             f"SEARCH {self.sent_folder}", client.search, ["HEADER", "Message-ID", message_id]
         )
 
-    def send(self, outbound: Outbound) -> str:
+    def send(self, outbound: Outbound, handover: Handover) -> str:
         """SMTP the reply and file it in Sent, so confirm_sent can tell later that it left."""
         try:
             msg = build_reply(
@@ -584,53 +553,91 @@ class EmailConnector(Connector):
         except ComposeError as exc:
             raise PermanentError(str(exc)) from exc
         raw = msg.as_bytes()
+        external_id = sent_id(outbound)
         if not (self.sent_folder and self.settings.get("append_sent", True)):
-            self._deliver(raw, outbound.to.value)
-            return sent_id(outbound)
+            smtp.deliver(self._smtp(), self.address, outbound.to.value, raw, handover, external_id)
+            return external_id
         client = self._imap()
         try:
-            return self._send_filed(client, self.sent_folder, outbound, raw)
+            self._send_filed(client, self.sent_folder, outbound, raw, handover)
         finally:
             self._leave(client)
+        return external_id
 
-    def _send_filed(self, client, folder: str, outbound: Outbound, raw: bytes) -> str:
+    def _send_filed(
+        self, client, folder: str, outbound: Outbound, raw: bytes, handover: Handover
+    ) -> None:
+        to, external_id = outbound.to.value, sent_id(outbound)
         if not self._keywords_allowed(client, folder):
             # Without keywords there is no in-flight marker; file the copy once SMTP took it.
-            self._deliver(raw, outbound.to.value)
+            smtp.deliver(self._smtp(), self.address, to, raw, handover, external_id)
             self._guard("APPEND", client.append, folder, raw, [b"\\Seen"])
-            return sent_id(outbound)
+            return
+        self._drop_unsent_copies(client, outbound.message_id)
         response = self._guard("APPEND", client.append, folder, raw, [b"\\Seen", PENDING_FLAG])
         found = _APPENDUID.search(response or b"")
         uids = [int(found.group(1))] if found else self._find_sent(client, outbound.message_id)
+
+        def settle() -> None:
+            try:
+                self._guard("STORE", client.remove_flags, uids, [PENDING_FLAG])
+            except ConnectorError as exc:  # the reply is recorded as sent; only the mark stays
+                log.warning("could not clear the in-flight mark of %s: %s", uids, exc)
+
         try:
-            self._deliver(raw, outbound.to.value)
+            smtp.deliver(self._smtp(), self.address, to, raw, handover, external_id, settle)
+        except DeliveryUnknown:
+            raise  # the flagged copy stays: it tells what happened
         except ConnectorError:
-            # SMTP refused it: the copy in Sent must not later pass for a sent reply.
+            # Refused, or never handed over: the copy must not later pass for a sent reply.
             self._guard("STORE", client.delete_messages, uids)
             self._guard("EXPUNGE", client.uid_expunge, uids)
             raise
-        self._guard("STORE", client.remove_flags, uids, [PENDING_FLAG])
-        return sent_id(outbound)
+
+    def _drop_unsent_copies(self, client, message_id: str) -> None:
+        """Delete in-flight copies an earlier, interrupted try left: this pass holds the reply's
+        lease and nothing has been handed over, so none of them was sent."""
+        uids = self._find_sent(client, message_id)
+        flags = self._guard("FETCH FLAGS", client.get_flags, uids) if uids else {}
+        stale = [uid for uid, found in flags.items() if PENDING_FLAG in found]
+        if stale:
+            self._guard("STORE", client.delete_messages, stale)
+            self._guard("EXPUNGE", client.uid_expunge, stale)
+
+    def _sent_mailbox(self, client) -> str | None:
+        """Where sent mail lands: the configured folder, else the one the server marks \\Sent
+        (RFC 6154; Gmail's "[Gmail]/Sent Mail", where it files what its SMTP sent)."""
+        folders = self._guard("LIST", client.list_folders)
+        names = {name for _, _, name in folders}
+        if self.sent_folder in names:
+            return self.sent_folder
+        marked = [name for flags, _, name in folders if b"\\Sent" in flags]
+        return marked[0] if marked else None
 
     def confirm_sent(self, outbound: Outbound) -> str | None:
-        """The reply's Message-ID when Sent holds a finished copy, None when there is none."""
-        if not self.sent_folder:
-            return super().confirm_sent(outbound)
+        """The reply's id when Sent holds a finished copy; otherwise nobody can tell (raises)."""
+        unknown = (
+            f"reply {outbound.message_id} was being handed to the mail server when deskterm "
+            "stopped; it may or may not have reached the customer ({}). Check with them, then "
+            "retry or cancel it by hand"
+        )
         client = self._imap()
-        self._guard(f"SELECT {self.sent_folder}", client.select_folder, self.sent_folder, True)
+        folder = self._sent_mailbox(client)
+        if folder is None:
+            raise ConnectorError(unknown.format("the account has no Sent folder to look in"))
+        self._guard(f"SELECT {folder}", client.select_folder, folder, True)
         try:
-            uids = self._find_sent(client, outbound.message_id)
+            uids = self._guard(
+                f"SEARCH {folder}", client.search, ["HEADER", "Message-ID", outbound.message_id]
+            )
             flags = self._guard("FETCH FLAGS", client.get_flags, uids) if uids else {}
         finally:
             self._leave(client)
         if not uids:
-            return None
+            raise ConnectorError(unknown.format(f"{folder} has no copy of it"))
         # A finished copy settles it, even beside a stale in-flight one from an earlier attempt.
         if all(PENDING_FLAG in f for f in flags.values()):
-            raise ConnectorError(
-                f"reply {outbound.message_id} was being sent when deskterm stopped; it may or may "
-                "not have reached the customer. Check with them, then retry or cancel it by hand"
-            )
+            raise ConnectorError(unknown.format("its copy in Sent is still marked in flight"))
         return sent_id(outbound)
 
     # -- the mailbox following the desk ---------------------------------------------------
@@ -735,6 +742,5 @@ class EmailConnector(Connector):
                 )
             yield f"folder {folder}"
         yield f"IDLE: {'yes' if client.has_capability('IDLE') else 'no, will poll'}"
-        smtp = self._smtp()
-        smtp.quit()
+        self._smtp().quit()
         yield f"SMTP login to {self.settings.get('smtp_host') or self.settings.get('host')}"

@@ -52,6 +52,26 @@ class PermanentError(ConnectorError):
     """Retrying will not help: rejected by the server, bad address, bad credentials."""
 
 
+class DeliveryUnknown(ConnectorError):
+    """The channel may or may not have the reply: the connection broke while it was handed over.
+    Never retried; it waits for a person."""
+
+
+class LeaseLost(ConnectorError):
+    """Another sending pass took the reply over (this one stalled past its lease): stop, send
+    nothing."""
+
+
+class Handover(Protocol):
+    """What a connector reports while it sends one reply (see Connector.send)."""
+
+    def handing(self) -> None:
+        """The channel may have the reply from now on; raises LeaseLost if it is not ours."""
+
+    def accepted(self, external_id: str) -> None:
+        """The channel confirmed it has the reply."""
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A configured account as stored in the `accounts` table (secrets live in the keyring)."""
@@ -248,6 +268,11 @@ class Connector:
         """
         raise ConnectorError(f"{cls.name} accounts are not added from the command line")
 
+    # True when send() calls handover.handing() itself, right before the channel may get the
+    # reply; otherwise the sync engine calls it before send(), so a crash anywhere in send()
+    # leaves the reply held for a person instead of sent again.
+    reports_handover: ClassVar[bool] = False
+
     @classmethod
     def consent(
         cls, account: Account, ask: Callable[[str], str], say: Callable[[str], None]
@@ -274,12 +299,19 @@ class Connector:
         or None. Asked before a reply is queued, so it is refused while the agent is there."""
         return None
 
-    def send(self, outbound: Outbound) -> str:
-        """Deliver one reply and return the channel's id for it."""
+    def send(self, outbound: Outbound, handover: Handover) -> str:
+        """Deliver one reply and return the channel's id for it.
+
+        A connector that `reports_handover` calls handover.handing() right before the point
+        after which the channel may have the reply, and handover.accepted() as soon as the
+        channel confirmed it. An error after handing() must be DeliveryUnknown unless the
+        channel said it refused the reply.
+        """
         raise PermanentError(f"{self.name} accounts cannot send replies")
 
     def confirm_sent(self, outbound: Outbound) -> str | None:
-        """After a crash mid-send: the channel's id if `outbound` already left, else None.
+        """After a crash while the channel may have had `outbound`: the channel's id if it has
+        it, None only when the channel is sure it never got it.
 
         Connectors that cannot tell raise ConnectorError so the item waits for a person instead
         of risking a second copy.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import smtplib
 
 import pytest
 
@@ -11,17 +12,15 @@ from deskterm import actions, ingest
 from deskterm.connectors.email import EmailConnector
 from deskterm.connectors.email.connector import PENDING_FLAG
 from deskterm.domain import utcnow
-from deskterm.sync import engine
+from deskterm.sync import engine, sending
 
 from .conftest import mail
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def ticket(dovecot, mail_account, store, smtp_server):
-    """An account with one customer mail pulled in; returns (account, ticket id)."""
-    account = mail_account(smtp=smtp_server)
+def pulled_ticket(dovecot, store, account) -> int:
+    """Pull one customer mail into `account`'s mailbox and the store; its ticket id."""
     client = dovecot.client(account.settings["username"])
     client.append(
         "INBOX",
@@ -36,7 +35,27 @@ def ticket(dovecot, mail_account, store, smtp_server):
         ingest.ingest_batch(store, account.name, batch)
     connector.close()
     (ticket_id,) = store.conn.execute("SELECT id FROM tickets").fetchone()
-    return account, ticket_id
+    return ticket_id
+
+
+@pytest.fixture
+def ticket(dovecot, mail_account, store, smtp_server):
+    """An account with one customer mail pulled in; returns (account, ticket id)."""
+    account = mail_account(smtp=smtp_server)
+    return account, pulled_ticket(dovecot, store, account)
+
+
+class Recorded:
+    """A handover that notes what the connector reported."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    def handing(self) -> None:
+        self.steps.append("handing")
+
+    def accepted(self, external_id: str) -> None:
+        self.steps.append("accepted")
 
 
 def sent_copies(dovecot, account, message_id: str) -> list[tuple]:
@@ -76,24 +95,24 @@ def test_reply_reaches_the_customer_threaded_and_is_filed_in_sent(
     assert outbox_status(store) == "sent"
 
 
-def test_crash_after_sending_before_bookkeeping_does_not_send_twice(
+def crash(*args, **kwargs):
+    raise SystemExit("power cut")
+
+
+def push(store, account, connector) -> None:
+    engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport(account.name))
+
+
+def test_crash_after_the_server_accepted_before_bookkeeping_does_not_send_twice(
     dovecot, store, smtp_server, ticket, monkeypatch
 ):
     account, ticket_id = ticket
     actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
-    real_mark_sent = engine._mark_sent
-
-    def crash(*args):
-        raise SystemExit("power cut")
-
-    monkeypatch.setattr(engine, "_mark_sent", crash)
-    with pytest.raises(SystemExit):
-        engine.push_outbox(
-            store, account, EmailConnector(account), utcnow(), engine.AccountReport("x")
-        )
+    with monkeypatch.context() as m, pytest.raises(SystemExit):
+        m.setattr(sending.rows, "record_sent", crash)
+        push(store, account, EmailConnector(account))
     assert outbox_status(store) == "sending"
 
-    monkeypatch.setattr(engine, "_mark_sent", real_mark_sent)
     report = engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert report.error is None
@@ -101,22 +120,27 @@ def test_crash_after_sending_before_bookkeeping_does_not_send_twice(
     assert outbox_status(store) == "sent"
 
 
-def test_crash_before_smtp_sends_exactly_once_on_restart(store, smtp_server, ticket, monkeypatch):
+def test_crash_before_smtp_sends_exactly_once_on_restart(
+    dovecot, store, smtp_server, ticket, monkeypatch
+):
     account, ticket_id = ticket
     actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
-    connector = EmailConnector(account)
-    monkeypatch.setattr(connector, "send", lambda item: (_ for _ in ()).throw(SystemExit("crash")))
-    with pytest.raises(SystemExit):
-        engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport("x"))
+    with monkeypatch.context() as m, pytest.raises(SystemExit):
+        m.setattr(smtplib.SMTP, "mail", crash)  # the Sent copy is filed, SMTP not begun
+        push(store, account, EmailConnector(account))
 
     report = engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert report.sent == 1
     assert len(smtp_server.received) == 1
     assert outbox_status(store) == "sent"
+    message_id = store.conn.execute(
+        "SELECT message_id FROM messages WHERE direction = 'out'"
+    ).fetchone()[0]
+    assert len(sent_copies(dovecot, account, message_id)) == 1  # the stale copy is gone
 
 
-def test_crash_in_the_middle_of_sending_holds_the_reply_for_a_person(
+def test_crash_after_acceptance_before_the_sent_copy_is_cleared_counts_as_sent(
     dovecot, store, smtp_server, ticket, monkeypatch
 ):
     account, ticket_id = ticket
@@ -124,16 +148,54 @@ def test_crash_in_the_middle_of_sending_holds_the_reply_for_a_person(
     connector = EmailConnector(account)
     client = connector._imap()
     # SMTP has taken the mail; the process dies before the in-flight flag is cleared.
-    monkeypatch.setattr(client, "remove_flags", lambda *a: (_ for _ in ()).throw(SystemExit()))
+    monkeypatch.setattr(client, "remove_flags", crash)
     with pytest.raises(SystemExit):
-        engine.push_outbox(store, account, connector, utcnow(), engine.AccountReport("x"))
+        push(store, account, connector)
 
     engine.sync_account(store, account, connector=EmailConnector(account))
 
     assert len(smtp_server.received) == 1
+    assert outbox_status(store) == "sent"
+
+
+@pytest.mark.parametrize("append_sent", [True, False], ids=["sent-copy", "no-append-sent"])
+def test_crash_while_the_server_takes_the_mail_holds_the_reply_for_a_person(
+    dovecot, store, smtp_server, mail_account, monkeypatch, append_sent
+):
+    account = mail_account(smtp=smtp_server, append_sent=append_sent)
+    ticket_id = pulled_ticket(dovecot, store, account)
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+    with monkeypatch.context() as m, pytest.raises(SystemExit):
+        m.setattr(smtplib.SMTP, "data", crash)  # nobody knows what the server got
+        push(store, account, EmailConnector(account))
+
+    engine.sync_account(store, account, connector=EmailConnector(account))
+    engine.sync_account(store, account, connector=EmailConnector(account))
+
+    assert smtp_server.received == []
     status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
     assert status == "failed"
     assert "may or may not have reached the customer" in error
+
+
+def test_without_a_sent_copy_the_providers_own_sent_folder_settles_an_interrupted_reply(
+    dovecot, store, smtp_server, mail_account, monkeypatch
+):
+    account = mail_account(smtp=smtp_server, append_sent=False)
+    ticket_id = pulled_ticket(dovecot, store, account)
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+    with monkeypatch.context() as m, pytest.raises(SystemExit):
+        m.setattr(sending.rows, "record_sent", crash)
+        push(store, account, EmailConnector(account))
+    # The provider filed what its SMTP sent, as Gmail does.
+    dovecot.client(account.settings["username"]).append(
+        "Sent", smtp_server.received[0].content, [b"\\Seen"]
+    )
+
+    engine.sync_account(store, account, connector=EmailConnector(account))
+
+    assert len(smtp_server.received) == 1
+    assert outbox_status(store) == "sent"
 
 
 def test_refused_recipient_fails_permanently_and_leaves_nothing_in_sent(
@@ -197,7 +259,7 @@ def test_xoauth2_token_from_the_command_logs_in_to_smtp(mail_account, store, tmp
             "<x1@shop.example>",
             "k",
         )
-        EmailConnector(account).send(item)
+        EmailConnector(account).send(item, Recorded())
     finally:
         controller.stop()
     assert logins == ["user=shop@gmail.example\x01auth=Bearer tok-123\x01\x01"]

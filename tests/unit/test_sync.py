@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,10 +15,18 @@ from pathlib import Path
 import pytest
 
 from deskterm import actions
-from deskterm.connector import Account, Connector, ConnectorError, PermanentError, TemporaryError
+from deskterm.connector import (
+    Account,
+    Connector,
+    ConnectorError,
+    DeliveryUnknown,
+    Handover,
+    PermanentError,
+    TemporaryError,
+)
 from deskterm.domain import Batch, Identity, InboundMessage, Outbound
 from deskterm.store import Store
-from deskterm.sync import engine
+from deskterm.sync import engine, sending
 
 ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
 
@@ -43,7 +56,7 @@ class FakeChannel(Connector):
             chunk = self.inbox[at : at + 2]
             yield Batch(chunk, {"next": at + len(chunk)}, "INBOX")
 
-    def send(self, outbound: Outbound) -> str:
+    def send(self, outbound: Outbound, handover: Handover) -> str:
         if self.send_error:
             raise self.send_error
         self.delivered.append(outbound)
@@ -147,20 +160,32 @@ def test_a_rejected_reply_fails_visibly_and_is_not_retried(
     )
 
 
+DEAD_HOLDER = f"{socket.gethostname()}/{2**22 + 7}/gone"  # beyond pid_max: no such process
+
+
+def left_sending(store: Store, stage: str, owner: str = DEAD_HOLDER, until: float = 0.0) -> None:
+    """The state a pass leaves when it dies between claim and bookkeeping."""
+    with store.tx() as conn:
+        conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = 1, stage = ?, lease_owner = ?,"
+            " lease_until = ?",
+            (stage, owner, until),
+        )
+
+
 @pytest.mark.parametrize(
     ("confirm", "expected_sends", "expected_status"),
     [
         ("already-there", 0, "sent"),  # it left before the crash: never send again
-        (None, 1, "sent"),  # the channel says it never arrived: safe to send
+        (None, 1, "sent"),  # the channel is sure it never arrived: safe to send
         (ConnectorError("cannot tell"), 0, "failed"),  # unknown: hold it for a person
     ],
 )
-def test_a_crash_mid_send_never_sends_twice(
+def test_a_crash_while_handing_over_asks_the_channel_and_never_sends_twice(
     store: Store, account: Account, ticket: int, now, confirm, expected_sends, expected_status
 ) -> None:
     actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
-    with store.tx() as conn:  # the state a crash between claim and bookkeeping leaves
-        conn.execute("UPDATE outbox SET status = 'sending', attempts = 1")
+    left_sending(store, "handing")
     channel = FakeChannel(account)
     channel.confirm = confirm
 
@@ -168,6 +193,103 @@ def test_a_crash_mid_send_never_sends_twice(
 
     assert len(channel.delivered) == expected_sends
     assert outbox(store)[0][0] == expected_status
+
+
+def test_a_crash_before_the_handover_sends_again_without_asking_the_channel(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    left_sending(store, "claimed", until=time.time() + 60)  # lease running, holder dead
+    channel = FakeChannel(account)
+    channel.confirm = ConnectorError("must not be asked")
+
+    engine.sync_account(store, account, connector=channel, now=now)
+
+    assert len(channel.delivered) == 1
+    assert outbox(store) == [("sent", 2, "sent-1")]
+
+
+def test_a_reply_another_live_process_is_sending_is_left_alone(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        holder = f"{socket.gethostname()}/{other.pid}/live"
+        left_sending(store, "handing", owner=holder, until=time.time() + 60)
+        channel = FakeChannel(account)
+        channel.confirm = None  # an old-style recovery would send it again
+
+        engine.sync_account(store, account, connector=channel, now=now)
+
+        assert channel.delivered == []
+        assert outbox(store)[0][0] == "sending"
+
+        left_sending(store, "handing", owner=holder, until=time.time() - 1)  # lease ran out
+        engine.sync_account(store, account, connector=channel, now=now)
+        assert len(channel.delivered) == 1
+    finally:
+        other.kill()
+        other.wait()
+
+
+class SlowChannel(FakeChannel):
+    """Sends slower than a lease lasts, so only renewals keep the reply its own."""
+
+    reports_handover = True
+
+    def send(self, outbound: Outbound, handover: Handover) -> str:
+        handover.handing()
+        time.sleep(0.6)
+        return super().send(outbound, handover)
+
+
+def test_a_slow_send_keeps_its_lease_while_a_second_process_syncs(
+    db_path: Path, store: Store, account: Account, ticket: int, now, monkeypatch
+) -> None:
+    from deskterm.store import open_store
+    from deskterm.store import outbox as rows
+
+    monkeypatch.setattr(rows, "LEASE_SECONDS", 0.2)
+    monkeypatch.setattr(rows, "RENEW_SECONDS", 0.05)
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    slow = SlowChannel(account)
+    sender = threading.Thread(
+        target=engine.sync_account, args=(store, account), kwargs={"connector": slow, "now": now}
+    )
+    sender.start()
+    second = open_store(db_path)
+    rival = FakeChannel(account)
+    rival.confirm = None
+    # The holder is this very process, so only the lease can tell it is alive.
+    monkeypatch.setattr(rows, "holder_gone", lambda owner: False)
+    try:
+        while second.conn.execute("SELECT stage FROM outbox").fetchone() != ("handing",):
+            time.sleep(0.01)
+        while sender.is_alive():
+            engine.sync_account(second, account, connector=rival, now=now)
+            time.sleep(0.05)
+    finally:
+        sender.join()
+        second.close()
+
+    assert (len(slow.delivered), rival.delivered) == (1, [])
+    assert outbox(store) == [("sent", 1, "sent-1")]
+
+
+def test_a_broken_handover_is_held_for_a_person_not_retried(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+    channel.send_error = DeliveryUnknown("connection reset during DATA")
+
+    report = engine.sync_account(store, account, connector=channel, now=now)
+    engine.sync_account(store, account, connector=channel, now=now)
+
+    assert report.failed == 1
+    status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
+    assert status == "failed" and "connection reset during DATA" in error
 
 
 def test_an_undone_reply_is_never_sent(store: Store, account: Account, ticket: int, now) -> None:
@@ -218,7 +340,7 @@ def test_payload_round_trips_to_an_outbound(
     row = store.conn.execute(
         "SELECT id, ticket_id, account, idempotency_key, payload, created_at FROM outbox"
     ).fetchone()
-    item = engine._outbound(row, "email")
+    item = sending.outbound(row, "email")
     assert item.body == "hi"
     assert item.message_id == json.loads(row[4])["message_id"]
     assert item.queued_at == now

@@ -385,6 +385,17 @@ CREATE TRIGGER identities_fts_au AFTER UPDATE OF value ON identities BEGIN
 END;
 """
 
+V12_OUTBOX_LEASES = """
+-- A reply being sent is held under a lease by one live sending pass (store.outbox): its owner,
+-- the wall-clock second the lease ends, and how far the holder got ('claimed': nothing handed
+-- to the channel yet; 'handing': the channel may have it). Rows a crash left in `sending`
+-- before leases existed may have reached the channel.
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until REAL;
+ALTER TABLE outbox ADD COLUMN stage TEXT;
+UPDATE outbox SET stage = 'handing' WHERE status = 'sending';
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -398,4 +409,5 @@ MIGRATIONS: list[str] = [
     V9_ORDER_PROMISES,
     V10_CONNECTOR_CALLS,
     V11_SEARCH_INDEXES,
+    V12_OUTBOX_LEASES,
 ]

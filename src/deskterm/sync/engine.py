@@ -1,41 +1,34 @@
-"""The sync engine: pull each account through its connector into ingest, push the outbox, record
-status. One account's failure never stops the others, and nothing is ever sent twice.
-
-Sending follows a small state machine on each outbox row: queued -> sending -> sent, with failures
-going back to queued (temporary, with backoff) or to failed (permanent, or uncertain after a crash
-that the channel cannot confirm). A row found in `sending` at start means a crash mid-send: the
-connector's confirm_sent() decides whether it left before any retry.
+"""The sync engine: pull each account through its connector into ingest, push the outbox
+(sync.sending: each reply once, under a lease), record status. One account's failure never stops
+the others.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from deskterm import actions, ingest, mailbox
+from deskterm import ingest, mailbox
 from deskterm.connector import (
     Account,
     Connector,
     ConnectorError,
-    PermanentError,
     TemporaryError,
     connector_for,
 )
-from deskterm.domain import Attachment, Identity, Outbound, from_iso, to_iso, utcnow
+from deskterm.domain import to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, open_store
+from deskterm.sync.sending import backoff, push_outbox
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = timedelta(hours=1)
 CLOCK_TICK = 15.0
-FIRST_BACKOFF = timedelta(seconds=30)
 
 
 @dataclass(slots=True)
@@ -47,14 +40,6 @@ class AccountReport:
     sent: int = 0
     failed: int = 0
     error: str | None = None
-
-
-def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
-    """How long to wait before the next try: doubling from 30 s, at most 1 h, never below Retry-After."""
-    delay = min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return delay
 
 
 def _set_status(store: Store, report: AccountReport, now: datetime) -> None:
@@ -77,134 +62,6 @@ def _set_status(store: Store, report: AccountReport, now: datetime) -> None:
                 report.sent,
             ),
         )
-
-
-def _outbound(row: tuple, channel: str) -> Outbound:
-    outbox_id, ticket_id, account, key, payload, queued_at = row
-    data = json.loads(payload)
-    return Outbound(
-        outbox_id=outbox_id,
-        ticket_id=ticket_id,
-        account=account,
-        channel=channel,
-        to=Identity(data["to"]["kind"], data["to"]["value"]),
-        subject=data["subject"],
-        body=data["body"],
-        message_id=data["message_id"],
-        idempotency_key=key,
-        in_reply_to=data.get("in_reply_to"),
-        references=tuple(data.get("references") or ()),
-        conversation_id=data.get("conversation_id"),
-        attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
-        queued_at=from_iso(queued_at),
-    )
-
-
-def _mark_sent(store: Store, item: Outbound, external_id: str, now: datetime) -> None:
-    with store.tx() as conn:
-        conn.execute(
-            "UPDATE outbox SET status = 'sent', external_id = ?, sent_at = ?, last_error = NULL"
-            " WHERE id = ?",
-            (external_id, to_iso(now), item.outbox_id),
-        )
-        # The channel's id on the stored copy lets the next pull recognise our own reply.
-        conn.execute(
-            "UPDATE OR IGNORE messages SET external_id = ?"
-            " WHERE id = (SELECT message_row FROM outbox WHERE id = ?)",
-            (external_id, item.outbox_id),
-        )
-        actions.write_event(
-            conn,
-            item.ticket_id,
-            "delivered",
-            f"sync:{item.account}",
-            now,
-            {"outbox": item.outbox_id, "external_id": external_id},
-        )
-
-
-def _mark_failed(
-    store: Store, item: Outbound, exc: Exception, attempts: int, now: datetime
-) -> bool:
-    """Record a failed try; True when the item is given up on (needs a person)."""
-    with store.tx() as conn:
-        if not isinstance(exc, TemporaryError):
-            conn.execute(
-                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                (str(exc), item.outbox_id),
-            )
-            actions.write_event(
-                conn,
-                item.ticket_id,
-                "delivery_failed",
-                f"sync:{item.account}",
-                now,
-                {"outbox": item.outbox_id, "error": str(exc)},
-            )
-        else:
-            retry_at = now + backoff(attempts, exc.retry_after)
-            conn.execute(
-                "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ?"
-                " WHERE id = ?",
-                (str(exc), to_iso(retry_at), item.outbox_id),
-            )
-    return not isinstance(exc, TemporaryError)
-
-
-def recover_interrupted(
-    store: Store, account: Account, connector: Connector, now: datetime
-) -> None:
-    """Settle rows left in `sending` by a crash: sent if the channel has them, else retry or hold."""
-    rows = store.conn.execute(
-        "SELECT id, ticket_id, account, idempotency_key, payload, created_at FROM outbox"
-        " WHERE account = ? AND status = 'sending' ORDER BY id",
-        (account.name,),
-    ).fetchall()
-    for row in rows:
-        item = _outbound(row, account.channel)
-        try:
-            external_id = connector.confirm_sent(item)
-        except TemporaryError:
-            raise
-        except ConnectorError as exc:
-            _mark_failed(store, item, PermanentError(f"uncertain after a crash: {exc}"), 0, now)
-            continue
-        if external_id:
-            _mark_sent(store, item, external_id, now)
-        else:
-            with store.tx() as conn:
-                conn.execute("UPDATE outbox SET status = 'queued' WHERE id = ?", (item.outbox_id,))
-
-
-def push_outbox(
-    store: Store, account: Account, connector: Connector, now: datetime, report: AccountReport
-) -> None:
-    recover_interrupted(store, account, connector, now)
-    rows = store.conn.execute(
-        "SELECT id, ticket_id, account, idempotency_key, payload, created_at, attempts FROM outbox"
-        " WHERE account = ? AND status = 'queued' AND next_attempt_at <= ? ORDER BY id",
-        (account.name, to_iso(now)),
-    ).fetchall()
-    for row in rows:
-        item = _outbound(row[:6], account.channel)
-        attempts = row[6] + 1
-        with store.tx() as conn:
-            claimed = conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = ? WHERE id = ? AND status = 'queued'",
-                (attempts, item.outbox_id),
-            ).rowcount
-        if not claimed:
-            continue  # undone, or taken by another process in the meantime
-        try:
-            external_id = connector.send(item)
-        except ConnectorError as exc:
-            if _mark_failed(store, item, exc, attempts, now):
-                report.failed += 1
-            if isinstance(exc, TemporaryError):
-                raise
-            continue
-        _mark_sent(store, item, external_id, now)
-        report.sent += 1
 
 
 def push_mailbox_changes(
