@@ -148,21 +148,27 @@ def kill_while_sending(
     db_path: Path, *, seed: int, longest: float, deadline: float = 240.0
 ) -> KillRun:
     """Start `deskterm sync` again and again, killing each one at a random moment up to
-    `longest` seconds after it took a reply in hand, until no reply is queued or in hand."""
+    `longest` seconds after it took a reply in hand, until no reply is queued or in hand.
+
+    A run that settled nothing doubles the window for the next one, so a loaded machine, where
+    one send takes longer than `longest`, still gets through.
+    """
     rng = random.Random(seed)
     run = KillRun()
     end = time.monotonic() + deadline
+    window = longest
     for run.runs in itertools.count(1):
         before = unsettled(db_path)
         if not before or time.monotonic() > end:
             break
         proc = sync_process(db_path)
         if _sending(db_path, proc, 30, before):
-            time.sleep(rng.uniform(0, longest))
+            time.sleep(rng.uniform(0, window))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 run.kills.append(time.monotonic())
         proc.wait()
+        window = longest if unsettled(db_path) < before else window * 2
     return run
 
 
