@@ -78,7 +78,9 @@ def main() -> None:
         store.close()
     print(f"replies {args.replies}, SMTP answer after {args.delay} s, runs {run.runs - 1}")
     print(f"kills {len(run.kills)}")
-    print(f"accepted by the server {len(counts)}, of them more than once {sum(c > 1 for c in counts.values())}")
+    print(
+        f"accepted by the server {len(counts)}, of them more than once {sum(c > 1 for c in counts.values())}"
+    )
     print(f"recorded sent {statuses.count('sent')}, held as uncertain {statuses.count('failed')}")
     print(f"held although accepted >= 0.25 s before the kill {len(doubted)}")
 
