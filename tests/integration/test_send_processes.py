@@ -57,12 +57,12 @@ def test_kills_at_random_moments_with_a_slow_server_never_send_twice_or_doubt_a_
 ):
     with running_smtp(delay=0.5) as server:
         account = mail_account(smtp=server, append_sent=append_sent)
-        queue_replies(store, account.name, 12)
+        queue_replies(store, account.name, 20)
         run = kill_while_sending(db_path, seed=12, longest=1.0)
         counts = server.counts()
         replies = reply_ids(store)
 
-    assert len(run.kills) >= 6
+    assert len(run.kills) >= 5
     assert not unsettled(db_path)
     assert max(counts.values(), default=1) == 1  # never twice
     sent = {mid for mid, status in replies.items() if status == "sent"}
