@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
@@ -88,6 +89,19 @@ class DeskApp(App[None]):
         self.ticker.start(store_sla_states=self.sla_tick)
         if self.sync_enabled:
             self.start_sync()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification, always as plain text: messages carry what the agent typed, customer
+        text and server errors ("[AUTHENTICATIONFAILED]"), so no caller gets markup here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def start_sync(self) -> None:
         def report(account: AccountReport) -> None:
