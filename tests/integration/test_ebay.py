@@ -18,7 +18,7 @@ from deskterm.domain import Status
 from deskterm.macros import apply, load_macros
 from deskterm.secrets import env_name
 from deskterm.store import Store
-from deskterm.sync import engine
+from deskterm.sync import engine, sending
 
 from .fake_ebay import (
     CLIENT_ID,
@@ -155,16 +155,16 @@ def test_a_crash_after_send_message_sends_once(fake, account, store, monkeypatch
     fake.message(cid, "It has not arrived")
     sync(store, account)
     actions.reply(store, _ticket_of(store, cid), "It left today.", actor="agent:anna", at=NOW)
-    real = engine._mark_sent
+    real = sending.record_sent
 
     def crash(*args, **kwargs):
         raise SystemError("power cut before the bookkeeping")
 
-    monkeypatch.setattr(engine, "_mark_sent", crash)
+    monkeypatch.setattr(sending, "record_sent", crash)
     report = engine.sync_account(store, account, now=NOW + timedelta(minutes=1))
     assert "power cut" in report.error
     assert rows(store, "SELECT status FROM outbox") == [("sending",)]
-    monkeypatch.setattr(engine, "_mark_sent", real)
+    monkeypatch.setattr(sending, "record_sent", real)
     sync(store, account, at=NOW + timedelta(minutes=5))
     assert rows(store, "SELECT status FROM outbox") == [("sent",)]
     assert [s["messageText"] for s in fake.sent] == ["It left today."]
