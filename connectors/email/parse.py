@@ -22,7 +22,13 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from deskterm.content import decode_bytes, decode_header_value, message_body, sanitize
+from deskterm.content import (
+    declared_charset,
+    decode_bytes,
+    decode_header_value,
+    message_body,
+    sanitize,
+)
 from deskterm.domain import Attachment, Channel, Identity, InboundMessage
 from deskterm.store.attachments import AttachmentStore
 
@@ -232,7 +238,9 @@ def _header_map(msg: Message) -> dict[str, list[str]]:
     return found
 
 
-def _address(headers: dict[str, list[str]], name: str, warnings: list[str]) -> tuple[str, str]:
+def _address(
+    headers: dict[str, list[str]], name: str, warnings: list[str], hint: str | None = None
+) -> tuple[str, str]:
     """(display name, lower-case address) of the first mailbox in header `name`."""
     raw = headers.get(name)
     if not raw:
@@ -241,7 +249,7 @@ def _address(headers: dict[str, list[str]], name: str, warnings: list[str]) -> t
     for display, addr in pairs:
         addr, _ = decode_header_value(addr)
         if "@" in addr:
-            display, problem = decode_header_value(display)
+            display, problem = decode_header_value(display, hint)
             if problem:
                 warnings.append(problem)
             return sanitize(display).strip().strip('"'), sanitize(addr).strip().lower()
@@ -304,13 +312,14 @@ def _parse(
         return values[0] if values else None
 
     warnings: list[str] = []
-    name, addr = _address(headers, "from", warnings)
+    hint = declared_charset(msg)
+    name, addr = _address(headers, "from", warnings, hint)
     if not addr:
-        name, addr = _address(headers, "sender", warnings)
+        name, addr = _address(headers, "sender", warnings, hint)
     if not addr:
         warnings.append("no sender address; filed under an unknown sender")
         addr = UNKNOWN_SENDER
-    subject, problem = decode_header_value(header("Subject"))
+    subject, problem = decode_header_value(header("Subject"), hint)
     if problem:
         warnings.append(problem)
     subject = sanitize(subject)

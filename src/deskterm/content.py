@@ -7,12 +7,14 @@ Everything here is pure (no I/O) so ingest, the TUI and the tests share one noti
 from __future__ import annotations
 
 import codecs
+import email
 import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
+from html.parser import HTMLParser
 from typing import cast
 
 from deskterm.untrusted import sanitize
@@ -83,8 +85,36 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
-def decode_header_value(value: str | None) -> tuple[str, str | None]:
-    """A header as readable text: unfolded, RFC 2047 words decoded, raw 8-bit read as UTF-8."""
+def _detected(data: bytes) -> str | None:
+    # Imported here: only mail with raw 8-bit headers in an unnamed charset needs it.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return best.encoding if best is not None else None
+
+
+def _raw_header(raw: bytes, hint: str | None) -> tuple[str, str | None]:
+    """Raw 8-bit header bytes, which carry no charset, read as a browser would: UTF-8, else the
+    charset the body declares (`hint`), else a detected one, and Windows-1252 last."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    for label in (hint, _detected(raw)):
+        name = _codec(label)
+        if name is None or name in ("utf-8", "ascii"):
+            continue
+        try:
+            return raw.decode(name), f"a header was 8-bit text without a charset; read as {label}"
+        except UnicodeDecodeError:
+            continue
+    text, _ = decode_bytes(raw, "utf-8")
+    return text, "a header was 8-bit text without a charset; read as Windows-1252"
+
+
+def decode_header_value(value: str | None, hint: str | None = None) -> tuple[str, str | None]:
+    """A header as readable text: unfolded, RFC 2047 words decoded, raw 8-bit bytes read as
+    UTF-8 or, failing that, in the body's charset `hint` or a detected one."""
     if value is None:
         return "", None
     value = str(value)
@@ -95,7 +125,7 @@ def decode_header_value(value: str | None) -> tuple[str, str | None]:
         # Raw 8-bit headers (RFC 6532, or just careless) arrive as surrogate escapes.
         raw = value.encode("ascii", "surrogateescape") if _has_surrogates(value) else None
         if raw is not None:
-            value, warning = decode_bytes(raw, "utf-8")
+            value, warning = _raw_header(raw, hint)
     if "=?" not in value:
         return value.strip(), warning
     try:
@@ -209,9 +239,57 @@ def _markdown_converter():
 _BLANK_RUNS = re.compile(r"[ \t]+\n|\n[ \t]+(?=\n)")
 
 
+class _TextOnly(HTMLParser):
+    """The text of an HTML document in order, a line per block, without scripts and styles:
+    read tag by tag, so no depth of nesting can exhaust the stack."""
+
+    BLOCKS = frozenset(
+        "address article blockquote br dd div dl dt footer h1 h2 h3 h4 h5 h6 header hr li ol p"
+        " pre section table td th tr ul".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.chunks.append(data)
+
+
+def html_text(html: str) -> str:
+    """The plain text of an HTML body, however deeply it nests."""
+    reader = _TextOnly()
+    reader.feed(html)
+    reader.close()
+    lines = (" ".join(line.split()) for line in "".join(reader.chunks).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def html_to_markdown(html: str) -> str:
-    """Readable Markdown for an HTML body; scripts and styles dropped, links keep their target."""
-    text = _markdown_converter().convert(html).replace(_CELL_END, "\n")
+    """Readable Markdown for an HTML body; scripts and styles dropped, links keep their target.
+
+    HTML nested deeper than the converter's recursion can walk (a few hundred elements) is read
+    as plain text instead.
+    """
+    try:
+        text = _markdown_converter().convert(html)
+    except RecursionError:
+        return html_text(html)
+    text = text.replace(_CELL_END, "\n")
     text = _BLANK_RUNS.sub("\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -347,16 +425,46 @@ def _filename(part: Message, index: int, warnings: list[str]) -> str:
     return name[:200]
 
 
+# A delimiter line of a multipart body: "--" and a boundary (RFC 2046: at most 70 characters).
+_DELIMITER = re.compile(r"^--([^\s]{1,70}?)(?:--)?[ \t]*\r?$", re.MULTILINE)
+
+
+def _mended(part: Message) -> Message | None:
+    """A multipart whose boundary is missing or wrong, read again with the delimiter its body
+    uses; None when the body has no delimiter lines at all."""
+    text = part.get_payload()
+    found = _DELIMITER.search(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    head = "".join(f"{k}: {v}\n" for k, v in part.items() if k.lower() != "content-type")
+    mime = f'Content-Type: {part.get_content_type()}; boundary="{found.group(1)}"\n'
+    mended = email.message_from_string(head + mime + "\n" + text)
+    return mended if mended.is_multipart() else None
+
+
 def _leaves(msg: Message) -> Iterator[Message]:
-    """The non-multipart parts in reading order; a forwarded message/rfc822 is one leaf."""
+    """The non-multipart parts in reading order; a forwarded message/rfc822 is one leaf. A
+    multipart whose boundary does not match its body is read by the delimiter it does use."""
     stack = [msg]
     while stack:
         part = stack.pop()
         # is_multipart, not get_payload: without decode=True that still re-decodes 8-bit text.
         if part.is_multipart() and part.get_content_type() != "message/rfc822":
             stack.extend(reversed(cast("list[Message]", part.get_payload())))
+        elif part.get_content_maintype() == "multipart" and (mended := _mended(part)):
+            stack.extend(reversed(cast("list[Message]", mended.get_payload())))
         else:
             yield part
+
+
+def declared_charset(msg: Message) -> str | None:
+    """The charset the first text part of `msg` declares, if any."""
+    for part in _leaves(msg):
+        if part.get_content_maintype() == "text":
+            charset = _charset(part, str(part.get("Content-Type") or ""))
+            if charset:
+                return charset
+    return None
 
 
 def message_body(msg: Message) -> Body:
@@ -388,6 +496,10 @@ def message_body(msg: Message) -> Body:
         is_attachment = disposition == "attachment" or (named and disposition != "inline")
         if not is_attachment and ctype == "text/plain":
             plain.append(_part_text(part, raw_type, body.warnings))
+        elif not is_attachment and part.get_content_maintype() == "multipart":
+            # A multipart with no parts in it: what it holds is the text, not a file.
+            plain.append(_part_text(part, raw_type, body.warnings).strip())
+            body.warnings.append("a multipart part had no parts; its text is shown as the body")
         elif not is_attachment and ctype == "text/html":
             html.append(_part_text(part, raw_type, body.warnings))
         elif ctype == "message/rfc822":
