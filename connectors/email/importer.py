@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
@@ -63,10 +64,15 @@ def open_mbox(path: Path) -> mailbox.mbox:
     return mailbox.mbox(path, create=False)
 
 
+# mbox writers quote a body line starting "From " as ">From " (and ">From " as ">>From ").
+_QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
 def mbox_messages(box: mailbox.mbox, path: Path) -> Iterator[tuple[bytes, None, str]]:
-    """(raw bytes, no arrival time, where) for each message of an mbox, read one at a time."""
+    """(raw bytes, no arrival time, where) for each message of an mbox, read one at a time, with
+    the writer's ">From " quoting taken back so the mail is the one IMAP or Maildir would give."""
     for key in box.iterkeys():
-        yield box.get_bytes(key), None, f"{path}#{key}"
+        yield _QUOTED_FROM.sub(rb"\1", box.get_bytes(key)), None, f"{path}#{key}"
 
 
 def _parsed(

@@ -55,10 +55,13 @@ class ParseOptions:
 
 
 def external_id_for(raw: bytes, message_id: str | None) -> str:
-    """The same mail gets the same id from IMAP, Maildir and mbox, so no source duplicates it."""
+    """The same mail gets the same id from IMAP, Maildir and mbox, so no source duplicates it:
+    its Message-ID, else a hash of its bytes with line ends as LF and no trailing blank lines
+    (IMAP serves CRLF; mbox may add a blank line)."""
     if message_id:
         return f"mid:{message_id}"
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    canonical = raw.replace(b"\r\n", b"\n").rstrip(b"\n")
+    return f"sha256:{hashlib.sha256(canonical).hexdigest()}"
 
 
 def _message_id(value: str | None) -> str | None:

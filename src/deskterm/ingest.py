@@ -5,11 +5,12 @@ A batch and its cursor commit in one transaction; re-ingesting a batch changes n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from deskterm import actions
@@ -186,15 +187,30 @@ def upsert_profiles(conn: sqlite3.Connection, profiles: Iterable[CustomerProfile
         store_orders.save_profile(conn, profile, customer_id, at)
 
 
-def _is_duplicate(conn: sqlite3.Connection, msg: InboundMessage) -> bool:
-    # Same external id, or the same mail seen in two folders, or our own sent reply coming back.
-    return bool(
-        conn.execute(
-            "SELECT 1 FROM messages WHERE account = ? AND external_id = ?"
-            " UNION ALL SELECT 1 FROM messages WHERE message_id = ? AND account = ? LIMIT 1",
-            (msg.account, msg.external_id, msg.message_id, msg.account),
-        ).fetchone()
-    )
+def content_hash(msg: InboundMessage) -> str:
+    """What makes two mails the same mail whichever way they came: sender, subject, text, files."""
+    files = sorted(a.sha256 or f"{a.filename}:{a.size}" for a in msg.attachments)
+    key = json.dumps([msg.sender.value, msg.subject, msg.text, msg.html or "", files])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unseen(conn: sqlite3.Connection, msg: InboundMessage, digest: str) -> InboundMessage | None:
+    """`msg` as it is to be stored, or None when the store has it already.
+
+    The channel's external id decides, and for mail the Message-ID too (the same mail in two
+    folders, our own reply coming back), but only with the same content: a different mail that
+    reuses a Message-ID is kept, under an external id of its own.
+    """
+    rows = conn.execute(
+        "SELECT content_hash FROM messages WHERE account = ? AND external_id = ?"
+        " UNION ALL SELECT content_hash FROM messages WHERE message_id = ? AND account = ?",
+        (msg.account, msg.external_id, msg.message_id, msg.account),
+    ).fetchall()
+    if not rows:
+        return msg
+    if msg.message_id is None or any(found is None or found == digest for (found,) in rows):
+        return None
+    return replace(msg, external_id=f"{msg.external_id}#{digest[:16]}")
 
 
 def _json_list(items: list) -> str:
@@ -234,9 +250,12 @@ def _ingest_one(
 ) -> tuple[int | None, int | None, IngestResult]:
     """Store one message; returns its ticket and message rows (None for a duplicate)."""
     result = IngestResult()
-    if _is_duplicate(conn, msg):
+    digest = content_hash(msg)
+    unseen = _unseen(conn, msg, digest)
+    if unseen is None:
         result.duplicates = 1
         return None, None, result
+    msg = unseen
     actor = f"sync:{msg.account}"
     sent_at = to_iso(msg.sent_at)
     identities = [normalise_identity(msg.sender)] + [
@@ -268,8 +287,8 @@ def _ingest_one(
     cur = conn.execute(
         "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
         " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
-        " attachments, warnings, raw_path, sent_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " attachments, warnings, raw_path, sent_at, created_at, content_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket_id,
             msg.account,
@@ -289,6 +308,7 @@ def _ingest_one(
             msg.raw_path,
             sent_at,
             at,
+            digest,
         ),
     )
     message_row = inserted_id(cur)

@@ -396,6 +396,13 @@ ALTER TABLE outbox ADD COLUMN stage TEXT;
 UPDATE outbox SET stage = 'handing' WHERE status = 'sending';
 """
 
+V13_CONTENT_HASH = """
+-- What makes two mails the same mail whichever way they came (ingest.content_hash): a mail that
+-- shares a Message-ID with a stored one but not this is a different mail and is kept. Rows from
+-- before it count as the same as anything with their Message-ID.
+ALTER TABLE messages ADD COLUMN content_hash TEXT;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -410,4 +417,5 @@ MIGRATIONS: list[str] = [
     V10_CONNECTOR_CALLS,
     V11_SEARCH_INDEXES,
     V12_OUTBOX_LEASES,
+    V13_CONTENT_HASH,
 ]
