@@ -70,3 +70,46 @@ def test_idle_work_fills_the_wait_for_a_result_and_stops_when_it_has_none():
     # Five slices filled part of the half-second wait; once idle() had nothing it was asked at
     # most once more per result, not again and again while the result was pending.
     assert 5 <= len(calls) <= 7
+
+
+PARENT = """
+import os, sys, time
+from deskterm.sync import pools
+
+with pools.pool(2, []) as pool:
+    futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+    time.sleep(0.5)
+    print(" ".join(str(p) for p in pool._processes), flush=True)
+    time.sleep(60)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_die_when_their_parent_is_killed():
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(alive(pid) for pid in workers)
+
+    os.kill(parent.pid, signal.SIGKILL)  # as the OOM killer does: no clean-up runs
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    left = [pid for pid in workers if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -9,7 +9,13 @@ GIL from the writer, about 0.5 s of the sync's 3.8 s.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,6 +25,40 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+# How often a worker looks whether the process that started its pool is still there.
+PARENT_CHECK_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(pid: int) -> None:
+    """End this worker as soon as process `pid` is gone, however it ended (even SIGKILL, as the
+    OOM killer sends, which runs no clean-up): a worker must never outlive its pool's owner."""
+    if sys.platform.startswith("linux"):
+        # Instantly when the forkserver that forked us goes, which it does when `pid` goes.
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_start(
+    parent: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+) -> None:
+    _watch_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def start(
@@ -32,12 +72,16 @@ def start(
     forkserver, not fork: the caller may hold SQLite connections and run threads, which a forked
     child must not inherit. The server starts once per process, so only the first pool decides
     what it preloads; later pools fork their workers from it cheaply (spawn re-imported
-    everything: about 0.1 ms per message of a 10,000-message sync went to start-up).
+    everything: about 0.1 ms per message of a 10,000-message sync went to start-up). Each
+    worker ends by itself once the calling process is gone.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(
-        workers, mp_context=context, initializer=initializer, initargs=initargs
+        workers,
+        mp_context=context,
+        initializer=_worker_start,
+        initargs=(os.getpid(), initializer, initargs),
     )
 
 
