@@ -66,10 +66,22 @@ class Deskterm(click.Group):
             from deskterm.store import StoreError
 
             if not isinstance(exc, StoreError | ConfigError):
-                raise
+                echo(f"deskterm: {_bad_input(exc)}", style="red", err=True)
+                sys.exit(2)
             echo(f"deskterm: {exc}", style="red", err=True)
             sys.exit(2 if isinstance(exc, ConfigError) else 1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _bad_input(exc: Exception) -> str:
+    """What was wrong with the input behind `exc`, in a line; anything else is a bug: raised."""
+    if isinstance(exc, OverflowError):
+        return "a number given is larger than any ticket, item or duration can be"
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
+        # Bytes that are not UTF-8 reach Python as surrogate escapes (\udce9 for byte 0xe9).
+        byte = ord(exc.object[exc.start]) & 0xFF
+        return f"the text given is not UTF-8 (byte 0x{byte:02X}); give UTF-8 text"
+    raise exc
 
 
 @click.group(

@@ -65,7 +65,15 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                raise StoreError(
+                    f"{self.path or 'the database'} is busy: another process has held its write "
+                    f"lock for more than {BUSY_TIMEOUT_MS // 1000} s; try again"
+                ) from exc
             self._depth = 1
             try:
                 yield self.conn

@@ -22,8 +22,9 @@ from deskterm.connector import (
     connector_for,
 )
 from deskterm.domain import to_iso, utcnow
+from deskterm.secrets import SecretError
 from deskterm.sla import clocks
-from deskterm.store import Store, open_store
+from deskterm.store import Store, StoreError, open_store
 from deskterm.sync.sending import backoff, push_outbox
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,9 @@ def sync_account(
             push_mailbox_changes(store, account, connector, now)
     except TemporaryError as exc:
         report.state, report.error = "offline", str(exc)
-    except ConnectorError as exc:
+    except (ConnectorError, SecretError, StoreError) as exc:
+        # Each says what is wrong in one line (a refused login, a secrets file others can read,
+        # a database locked for too long): no traceback.
         report.state, report.error = "error", str(exc)
     except Exception as exc:  # a connector bug must not take the other accounts down
         log.exception("sync of %s failed", account.name)
