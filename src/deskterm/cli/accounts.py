@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,10 @@ def _add_account(
     asked += [(key, key.replace("_", " ")) for key in new.keyed_secrets]
     where = ""
     for key, what in asked:
+        variable = secrets.env_name(name, key)
+        if os.environ.get(variable):  # a headless machine's way: read there at every use
+            where = f"${variable} (not stored; it is read from the environment)"
+            continue
         secret = _read_secret(what, password_stdin)
         try:
             where = secrets.set_secret(name, secret, key)

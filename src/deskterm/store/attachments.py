@@ -24,6 +24,14 @@ def data_dir(settings: dict | None = None) -> Path:
     return Path(platformdirs.user_data_dir("deskterm"))
 
 
+def private_dirs(path: Path) -> None:
+    """Create `path` and any missing parents readable by the owner only (mkdir's mode covers the
+    last folder alone); folders that exist keep their mode."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 class AttachmentStore:
     """Content-addressed files under `root` (root/ab/abcdef...)."""
 
@@ -35,10 +43,12 @@ class AttachmentStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self.root / digest[:2] / digest
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dirs(path.parent)
             # Write aside and rename, so a crash never leaves a truncated file under a good name.
             tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
+            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
             os.replace(tmp, path)
         return digest, path
 
