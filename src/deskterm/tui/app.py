@@ -25,7 +25,7 @@ from deskterm.sla import clocks
 from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
 from deskterm.sync.engine import AccountReport, Watcher
-from deskterm.tui import jobs, ticker
+from deskterm.tui import hangup, jobs, ticker
 from deskterm.tui.bindings import bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.messages import DataChanged, SyncReported
@@ -34,9 +34,12 @@ from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 from deskterm.tui.settings import TUI, views_for
 from deskterm.tui.widgets.activity import ActivityLine
+from deskterm.tui.widgets.composer import Composer
 
 # A change that takes longer than this shows a line saying what is under way.
 ACTIVITY_DELAY = 0.25
+# How often the terminal's input is polled for a hang-up.
+HANGUP_CHECK_SECONDS = 1.0
 
 
 class DeskApp(App[None]):
@@ -78,6 +81,7 @@ class DeskApp(App[None]):
         self.jobs = jobs.Jobs(self, self.connection)
         self._watcher: Watcher | None = None
         self.ticker = ticker.Ticker(self)
+        self._forget_sighup: Callable[[], None] = lambda: None
 
     def on_mount(self) -> None:
         for problem in self.macros.problems:
@@ -87,6 +91,8 @@ class DeskApp(App[None]):
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
         self.ticker.start(store_sla_states=self.sla_tick)
+        self._forget_sighup = hangup.on_sighup(self.hang_up)
+        self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
         if self.sync_enabled:
             self.start_sync()
 
@@ -121,7 +127,19 @@ class DeskApp(App[None]):
                 message.report.error, title=f"Sync: {message.report.account}", severity="warning"
             )
 
+    def check_terminal(self) -> None:
+        if not self.is_headless and hangup.input_closed():
+            self.hang_up()
+
+    def hang_up(self) -> None:
+        """The terminal went away: keep every open draft, then quit."""
+        for screen in self.screen_stack:
+            for composer in screen.query(Composer):
+                composer.save_now()
+        self.exit()
+
     def on_unmount(self) -> None:
+        hangup.forget(self._forget_sighup)
         if self._watcher is not None:
             self._watcher.stop(timeout=2)
         self.store.close()

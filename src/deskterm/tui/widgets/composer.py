@@ -114,6 +114,12 @@ class Composer(Vertical):
             )
         )
 
+    def save_now(self) -> None:
+        """Save the open draft at once, on the UI thread's connection (the app is closing)."""
+        if self.is_open:
+            desk = desk_of(self)
+            drafts.save(desk.store, self.ticket_id, self.kind, self.area.text, desk.now())
+
     def sent(self) -> None:
         """The message went through actions (its draft is gone with it): empty and close."""
         with self.area.prevent(TextArea.Changed):
