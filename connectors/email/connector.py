@@ -218,6 +218,8 @@ def since_date(value: str, today: date) -> date:
         raise PermanentError(
             f"since {value!r} is neither a date like 2026-10-01 nor an age like 90d or 12w"
         ) from None
+    except OverflowError:
+        raise PermanentError(f"since {value!r} reaches back before the year 1") from None
 
 
 def sent_id(outbound: Outbound) -> str:

@@ -35,9 +35,10 @@ def connect(
     timeout: float,
 ) -> smtplib.SMTP:
     """A logged-in SMTP connection to the account's server."""
-    host = settings.get("smtp_host") or settings.get("host")
+    host: str = settings.get("smtp_host") or settings["host"]
     security = settings.get("smtp_security", "ssl")
     port = int(settings.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+    smtp: smtplib.SMTP
     try:
         if security == "ssl":
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls())

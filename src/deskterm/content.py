@@ -433,7 +433,9 @@ def _mended(part: Message) -> Message | None:
     """A multipart whose boundary is missing or wrong, read again with the delimiter its body
     uses; None when the body has no delimiter lines at all."""
     text = part.get_payload()
-    found = _DELIMITER.search(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        return None
+    found = _DELIMITER.search(text)
     if found is None:
         return None
     head = "".join(f"{k}: {v}\n" for k, v in part.items() if k.lower() != "content-type")

@@ -38,8 +38,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     ("args", "says"),
     [
         (("show", "99999999999999999999999"), "larger than any ticket"),
-        (("list", "older:99999999999d"), "at most 5200w"),
-        (("snooze", "1", "99999999999d"), "cannot read"),
+        (("list", "older:99999999999d"), "longer than deskterm can count"),
+        (("snooze", "1", "99999999999d"), "99999999999d"),
         (("reply", "1", "--body", os.fsdecode(b"caf\xe9")), "not UTF-8 (byte 0xE9)"),
     ],
     ids=["huge id", "huge age", "huge snooze", "non-UTF-8 argument"],

@@ -22,7 +22,11 @@ def on_sighup(callback: Callable[[], None]) -> Callable[[], None]:
         loop.add_signal_handler(signal.SIGHUP, callback)
     except (NotImplementedError, AttributeError, RuntimeError, ValueError):
         return lambda: None  # no SIGHUP here (Windows), or not the main thread
-    return lambda: loop.remove_signal_handler(signal.SIGHUP)
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return undo
 
 
 def input_closed() -> bool:
