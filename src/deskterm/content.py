@@ -479,6 +479,7 @@ def message_body(msg: Message) -> Body:
     body = Body()
     plain: list[str] = []
     html: list[str] = []
+    others: list[str] = []
     for part in msg.walk():
         for defect in part.defects:
             body.warnings.append(f"broken MIME structure: {type(defect).__name__}")
@@ -487,7 +488,7 @@ def message_body(msg: Message) -> Body:
             body.warnings.append(f"more than {MAX_PARTS} parts; the rest are only in the raw mail")
             break
         raw_type = str(part.get("Content-Type") or "")
-        ctype = part.get_content_type()
+        ctype = _content_type(part)
         raw_disposition = str(part.get("Content-Disposition") or "")
         disposition = raw_disposition.split(";", 1)[0].strip().lower()
         # A named part is a file even without "attachment" (Outlook sends name= only), and a
@@ -514,6 +515,8 @@ def message_body(msg: Message) -> Body:
                 name = "forwarded message.eml"
             body.parts.append(Part(name, ctype, payload))
         else:
+            if not is_attachment and ctype.startswith("text/"):
+                others.append(_part_text(part, raw_type, body.warnings))
             body.parts.append(
                 Part(
                     _filename(part, index, body.warnings),
@@ -524,11 +527,25 @@ def message_body(msg: Message) -> Body:
             )
     if html:
         body.html = _cap("\n".join(html), "HTML part", body.warnings)
-    # An empty text alternative ("view this mail in HTML") does not hide a real HTML body.
-    if any(t.strip() for t in plain) or (plain and body.html is None):
-        body.text = _cap("\n\n".join(t.strip("\n") for t in plain), "text", body.warnings)
-    elif body.html is not None:
-        body.text = html_to_markdown(body.html)
-    body.text = sanitize(body.text)
+    body.text = sanitize(_chosen_text(plain, body.html, others, body.warnings))
     body.warnings = list(dict.fromkeys(body.warnings))
     return body
+
+
+def _chosen_text(plain: list[str], html: str | None, others: list[str], warnings: list[str]) -> str:
+    """The text to show: plain text, else the HTML as Markdown, else another text part (a
+    calendar invitation, say) that is all the mail has. An empty text alternative ("view this
+    mail in HTML") does not hide a real HTML body."""
+    if any(t.strip() for t in plain) or (plain and html is None):
+        return _cap("\n\n".join(t.strip("\n") for t in plain), "text", warnings)
+    if html is not None:
+        return html_to_markdown(html)
+    return _cap("\n\n".join(t.strip("\n") for t in others), "text", warnings)
+
+
+def _content_type(part: Message) -> str:
+    """The part's type; one without a subtype ("text/") is text/plain, as RFC 2045 says of an
+    invalid Content-Type."""
+    ctype = part.get_content_type()
+    main, _, sub = ctype.partition("/")
+    return ctype if main and sub else "text/plain"
