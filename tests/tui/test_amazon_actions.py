@@ -117,3 +117,7 @@ async def test_unexpected_problem_is_sent_from_the_palette_after_a_preview(amazo
         assert "Amazon message: Unexpected problem with the order: done on #1" in (
             notifications(app)
         )
+        sidebar = str(app.screen.query_one("#sidebar-body").render())
+        assert "amazon.unexpectedProblem done: Unexpected problem with the order: message" in (
+            " ".join(sidebar.split())
+        )

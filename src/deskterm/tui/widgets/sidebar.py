@@ -135,6 +135,10 @@ def describe_event(event: dict) -> str:
         )
     if kind in ("tag", "untag"):
         return f"{kind} {data['tag']}"
+    if kind.startswith("connector_"):
+        # A channel action's steps: what it was, and the channel's words on how it went.
+        text = f"{data.get('action', '')} {kind.removeprefix('connector_')}"
+        return text + (f": {data['text']}" if data.get("text") else "")
     if kind == "sla_breach":
         return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
     return kind.replace("_", " ")
