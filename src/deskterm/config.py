@@ -48,15 +48,16 @@ def default_config_path() -> Path:
 
 DEFAULT_SHOP_NAME = "Our shop"
 
-# Every top-level table the settings file may hold, and the module whose Section validates it.
+# Every top-level table the settings file may hold, and where its Section lives ("module:NAME");
+# [agent], [shop] and [escalation] are validated here, as the file is read.
 TABLES = {
-    "agent": "deskterm.config",
-    "shop": "deskterm.config",
-    "escalation": "deskterm.config",
-    "sla": "deskterm.sla.settings",
-    "keymap": "deskterm.keys",
-    "tui": "deskterm.tui.settings",
-    "views": "deskterm.tui.settings",
+    "agent": "",
+    "shop": "",
+    "escalation": "",
+    "sla": "deskterm.sla.settings:SLA",
+    "keymap": "deskterm.keys:KEYMAP",
+    "tui": "deskterm.tui.settings:TUI",
+    "views": "deskterm.tui.settings:VIEWS",
 }
 
 T = TypeVar("T")
@@ -187,6 +188,18 @@ def load_config(path: Path | str | None = None) -> Config:
     """Read and validate the settings file; defaults when it does not exist."""
     resolved, data = read_settings_file(path)
     return parse_config(data, resolved)
+
+
+def check_sections(config: Config) -> Config:
+    """Validate every section of the file now, so a bad setting stops the start with its file, key
+    and problem instead of a later action (the TUI and every command that reads the settings)."""
+    from importlib import import_module
+
+    for where in TABLES.values():
+        if where:
+            module, name = where.split(":")
+            config.get(getattr(import_module(module), name))
+    return config
 
 
 def edit_settings_file(

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from deskterm import actions, ingest
 from deskterm.demo_shop import (
@@ -75,12 +77,34 @@ def register_accounts(store: Store, now: datetime) -> None:
             ingest.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
 
 
+# The meta row that marks a database as a demo workspace deskterm built: only such a file is ever
+# deleted and rebuilt by `deskterm demo`.
+DEMO_MARK = ("workspace", "demo")
+
+
+def is_demo_workspace(path: Path) -> bool:
+    """True when the database at `path` was built by build_demo (read without changing it)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEMO_MARK[0],)).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == DEMO_MARK[1]
+
+
 def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520) -> int:
     """Fill an empty store with the demo shop; returns the number of tickets created."""
     if store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]:
         raise ValueError("the demo workspace needs an empty database")
     rng = random.Random(seed)
     now = now.replace(microsecond=0)
+    with store.tx() as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", DEMO_MARK)
     register_accounts(store, now)
     customers = _customers(rng, now, max(tickets * 3 // 5, 1))
     with store.tx() as conn:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deskterm.config import ConfigError
+from deskterm.config import ConfigError, Section
 
 # Where a binding is active. ACTIONS are the ticket actions, live on both the queue and the ticket.
 APP = "app"
@@ -180,6 +180,9 @@ def parse_keymap(raw: Any, path: Path | None = None) -> dict[str, str]:
         merged[binding_id] = ",".join(normal)
     _check_clashes(merged, path)
     return merged
+
+
+KEYMAP = Section("keymap", lambda raw, config: parse_keymap(raw, config.path))
 
 
 def _check_clashes(merged: dict[str, str], path: Path | None) -> None:

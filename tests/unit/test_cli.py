@@ -57,10 +57,54 @@ def test_the_demo_is_identical_for_the_same_seed_and_time(tmp_path: Path, demo_d
     assert {t["status"] for t in tickets} >= {"new", "open", "pending", "solved"}
 
 
-def test_the_demo_refuses_to_overwrite_a_workspace(demo_db: Path) -> None:
-    code, _, err = run("demo", "--no-open", "--db", str(demo_db))
-    assert code == 1
-    assert "needs an empty database" in err
+def _unmark(path: Path) -> None:
+    """Make a copy of the demo an ordinary workspace, as a user's own database is."""
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM meta WHERE key = 'workspace'")
+    conn.commit()
+    conn.close()
+
+
+def _ticket_count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("where", ["global", "command"])
+def test_the_demo_never_overwrites_a_workspace_it_did_not_build(work_db: Path, where: str) -> None:
+    _unmark(work_db)
+    before = work_db.read_bytes()
+    args = ["--db", str(work_db), "demo", "--no-open"]
+    code, _, err = run(*(args if where == "global" else [*args[2:], *args[:2]]))
+    assert code == 2
+    assert "is not a demo workspace" in err
+    assert work_db.read_bytes() == before
+
+
+def test_the_default_demo_file_beside_the_users_database_is_kept(
+    work_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = work_db.with_name("demo.db")
+    work_db.rename(users)
+    _unmark(users)
+    monkeypatch.setenv("DESKTERM_DB", str(users.with_name("shop.db")))
+    code, _, err = run("demo", "--no-open")
+    assert code == 2
+    assert str(users) in err
+    assert _ticket_count(users) > 0
+
+
+def test_a_demo_workspace_is_rebuilt_in_place(work_db: Path) -> None:
+    conn = sqlite3.connect(work_db)
+    conn.execute("DELETE FROM tickets WHERE id > 10")
+    conn.commit()
+    conn.close()
+    code, _, _ = run("--db", str(work_db), "demo", "--no-open", "--now", NOW)
+    assert code == 0
+    assert _ticket_count(work_db) >= 500
 
 
 def test_list_filters_with_the_search_language(demo_db: Path) -> None:
@@ -125,10 +169,13 @@ def test_actions_from_the_shell_change_the_ticket(work_db: Path) -> None:
     assert {"vip", "follow-up"} <= set(shown["tags"])
 
 
-def test_an_invalid_action_exits_1_and_says_why(work_db: Path) -> None:
+def test_a_bad_value_exits_2_and_says_why(work_db: Path) -> None:
     code, _, err = run("priority", "1", "sky-high", "--db", str(work_db), "--as", "zoe")
-    assert code == 1
-    assert "unknown priority" in err
+    assert code == 2
+    assert "'sky-high' is not one of 'low', 'normal', 'high', 'urgent'" in err
+    code, _, err = run("status", "1", "done", "--db", str(work_db), "--as", "zoe")
+    assert code == 2
+    assert "'done' is not one of" in err
     code, _, err = run("snooze", "1", "someday", "--db", str(work_db), "--as", "zoe")
     assert code == 2
     assert "cannot read" in err
@@ -254,3 +301,67 @@ def test_completion_offers_the_commands() -> None:
         text=True,
     )
     assert "plain,search" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["show", "1"], ["search", "refund"], ["outbox"], ["list", "--count"]]
+)
+def test_a_command_that_only_reads_never_creates_a_database(tmp_path: Path, args: list) -> None:
+    missing = tmp_path / "typo.db"
+    code, _, err = run("--db", str(missing), *args)
+    assert code == 2
+    assert f"no database at {missing}" in err
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ('[sla]\nfirst_reply = "2 hourz"\n', "sla"),
+        ("[tui]\ntheme = 7\n", "tui"),
+        ('[keymap]\nresolve = "alt+x"\n', "keymap.resolve"),
+        ('[[views]]\nname = "x"\nquery = "colour:red"\n', "views"),
+        ("[shpo]\nname = 'x'\n", "shpo"),
+    ],
+)
+def test_every_settings_section_is_checked_before_a_command_runs(
+    demo_db: Path, tmp_path: Path, settings: str, key: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(settings, encoding="utf-8")
+    code, _, err = run("--config", str(path), "list", "--db", str(demo_db))
+    assert code == 2
+    assert str(path) in err
+    assert key in err
+    assert "Traceback" not in err
+
+
+def test_a_change_that_changes_nothing_is_said_in_the_commands_words(work_db: Path) -> None:
+    code, _, err = run("snooze", "1", "off", "--db", str(work_db), "--as", "zoe")
+    assert code == 1
+    assert "ticket #1 is not snoozed" in err
+    assert "snoozed_until" not in err
+
+
+def test_sync_json_is_one_document_with_every_account(work_db: Path) -> None:
+    code, out, _ = run("sync", "--json", "--db", str(work_db))
+    assert code == 0
+    reports = json.loads(out)
+    assert sorted(r["account"] for r in reports) == [
+        "amazon-seller",
+        "ebay-store",
+        "shopify-store",
+        "support-mail",
+    ]
+
+
+def test_sync_exits_1_when_a_reply_was_refused(
+    work_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm.sync import engine
+
+    refused = [engine.AccountReport("support-mail", sent=2, failed=1)]
+    monkeypatch.setattr(engine, "run_once", lambda store, only=None: refused)
+    code, out, _ = run("sync", "--db", str(work_db))
+    assert code == 1
+    assert "support-mail: 0 new, 2 sent, 1 failed" in out

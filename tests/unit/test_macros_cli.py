@@ -77,6 +77,17 @@ def test_check_fails_and_names_the_clash(db_path: Path, settings: Path) -> None:
     assert "did you mean 'order'" in messages
 
 
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_list_fails_when_a_user_macro_is_broken(
+    db_path: Path, settings: Path, as_json: list[str]
+) -> None:
+    (settings / "oops.toml").write_text('reply = "{{ ordr.number }}"', encoding="utf-8")
+    code, out, err = run(db_path, "list", *as_json)
+    assert code == 1
+    assert "oops.toml" in err
+    assert "wismo" in out
+
+
 def test_list_shows_every_macro_with_its_key(db_path: Path) -> None:
     code, out, _ = run(db_path, "list", "--json")
     assert code == 0

@@ -13,6 +13,15 @@ from deskterm.store import Store
 TAG_RE = re.compile(r"^[\w][\w\-./:]{0,63}$")
 
 
+def _unchanged(column: str, value: object) -> str:
+    """Why setting a field to what it holds changes nothing, in the words the commands use."""
+    if column == "snoozed_until":
+        return f"is already snoozed until {value}" if value else "is not snoozed"
+    if column == "assignee":
+        return f"is already assigned to {value}" if value else "is not assigned to anyone"
+    return f"is already {column} {value}" if column != "status" else f"is already {value}"
+
+
 def _set_field(
     store: Store,
     ticket_id: int,
@@ -29,7 +38,7 @@ def _set_field(
         ticket = ticket_row(conn, ticket_id)
         before = ticket[column]
         if before == value:
-            raise ActionError(f"ticket #{ticket_id} already has {column} {value!r}")
+            raise ActionError(f"ticket #{ticket_id} {_unchanged(column, value)}")
         conn.execute(f"UPDATE tickets SET {column} = ? WHERE id = ?", (value, ticket_id))
         event = write_event(
             conn, ticket_id, kind, actor, at, {"before": before, "after": value, **(extra or {})}

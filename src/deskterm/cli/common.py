@@ -36,6 +36,8 @@ class State:
 
     def __init__(self, db: Path | None, config_path: Path | None) -> None:
         self._db_path = db
+        # Whether the user named the database (--db, before or after the command).
+        self.db_named = db is not None
         self.config_path = config_path
         self._config: Config | None = None
         self._store: Store | None = None
@@ -57,14 +59,19 @@ class State:
         if self._config is None:
             # Reading the settings costs ~15 ms (tomllib, the SLA and keymap sections): only
             # commands that need them pay.
-            from deskterm.config import load_config
+            from deskterm.config import check_sections, load_config
 
-            self._config = load_config(self.config_path)
+            self._config = check_sections(load_config(self.config_path))
         return self._config
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = True) -> Store:
+        """The store, opened on first use; `create=False` (commands that only read) refuses to make
+        a new empty database where none exists, a mistyped --db being the usual cause."""
         if self._store is None:
             from deskterm.store import open_store
+
+            if not create and not self.db_path.expanduser().exists():
+                fail(f"no database at {self.db_path} (deskterm demo builds one; see --db)", 2)
 
             self._store = open_store(self.db_path)
         return self._store
@@ -82,6 +89,7 @@ def state(db: Path | None = None) -> State:
     shared: State = root.obj
     if db is not None:
         shared.db_path = db
+        shared.db_named = True
     return shared
 
 

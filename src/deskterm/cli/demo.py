@@ -18,17 +18,19 @@ DEMO_NOW_HELP = "Reference time of the workspace, e.g. 2026-11-20T12:00:00Z (def
 @db_option
 def demo(seed: int, now: str | None, no_open: bool, db: Path | None) -> None:
     """Build a demo shop's workspace (500+ tickets) and open the workstation on it."""
-    from deskterm.demo import build_demo
+    from deskterm.demo import build_demo, is_demo_workspace
     from deskterm.domain import from_iso, utcnow
 
-    shared = state()
-    if db is None:
+    shared = state(db)
+    if not shared.db_named:
         shared.db_path = shared.db_path.with_name("demo.db")
-        # The default demo file is ours to rebuild; a file the user names is never overwritten.
+    target = shared.db_path
+    if target.exists():
+        # Only a file deskterm built as a demo is rebuilt; any other is the user's and stays.
+        if not is_demo_workspace(target):
+            fail(f"{target} is not a demo workspace; deskterm demo never overwrites it", 2)
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{shared.db_path}{suffix}").unlink(missing_ok=True)
-    else:
-        shared.db_path = db
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
     try:
         moment = from_iso(now) if now else utcnow()
     except ValueError:

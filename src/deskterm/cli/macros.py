@@ -90,6 +90,7 @@ def list_macros(as_json: bool) -> None:
         print_json(
             [{**m.to_dict(), "bound": loaded.keys.get(m.key or "") == m.name} for m in loaded]
         )
+        _exit_on_broken(loaded)
         return
     items = list(loaded)
     columns = (
@@ -110,6 +111,13 @@ def list_macros(as_json: bool) -> None:
             for m in items
         ),
     )
+    _exit_on_broken(loaded)
+
+
+def _exit_on_broken(loaded: macros.MacroSet) -> None:
+    """A macro that failed to load (reported above) makes the listing fail for scripts and CI."""
+    if any(problem.error for problem in loaded.problems):
+        raise click.exceptions.Exit(1)
 
 
 @app.command()

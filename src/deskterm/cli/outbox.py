@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 def sync(
     watch: bool, account: tuple[str, ...], interval: float, as_json: bool, db: Path | None
 ) -> None:
-    """Pull new messages and send queued replies for every account."""
+    """Pull new messages and send queued replies for every account.
+
+    Exits 1 when an account fails or a reply is refused. --json prints one JSON list of the
+    accounts' reports (with --watch, one report per line as each account finishes).
+    """
     from deskterm.sync import engine
 
     shared = state(db)
@@ -52,9 +56,15 @@ def sync(
 
     if not watch:
         reports = engine.run_once(shared.store(), only=list(account) or None)
-        for report in reports:
-            show(report)
-        if any(r.error for r in reports):
+        if as_json:
+            from dataclasses import asdict
+
+            print_json([asdict(report) for report in reports])
+        else:
+            for report in reports:
+                show(report)
+        # A refused reply fails the run as a broken account does: scripts and cron notice both.
+        if any(r.error or r.failed for r in reports):
             raise click.exceptions.Exit(1)
         return
     watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
@@ -79,7 +89,7 @@ def outbox(ctx: click.Context, everything: bool, as_json: bool, db: Path | None)
         return
     from deskterm.store import queries
 
-    items = queries.outbox(state(db).store(), everything=everything)
+    items = queries.outbox(state(db).store(create=False), everything=everything)
     if as_json:
         print_json(items)
         return

@@ -32,6 +32,7 @@ from deskterm.cli.output import (
     write_records,
     write_table,
 )
+from deskterm.domain import Priority, Status
 
 if TYPE_CHECKING:
     from deskterm.store.queries import QueueRow
@@ -110,9 +111,11 @@ def list_tickets(
         fail(str(exc), 2)
     now = utcnow()
     if count:
-        click.echo(min(queries.queue_count(shared.store(), flt, now), limit))
+        click.echo(min(queries.queue_count(shared.store(create=False), flt, now), limit))
         return
-    rows = queries.queue_rows(shared.store(), flt, now, sort=queries.Sort(sort), limit=limit)
+    rows = queries.queue_rows(
+        shared.store(create=False), flt, now, sort=queries.Sort(sort), limit=limit
+    )
     if fmt:
         write_records(fmt, map(_ticket_json, rows))
         return
@@ -128,7 +131,7 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     """Show a ticket with its messages and events."""
     from deskterm.store import queries
 
-    store = state(db).store()
+    store = state(db).store(create=False)
     found = queries.ticket(store, ticket_id)
     if found is None:
         fail(f"there is no ticket #{ticket_id}")
@@ -173,7 +176,7 @@ def search(
     """
     from deskterm.store import queries
 
-    hits = queries.search(state(db).store(), words, limit=limit, best=best)
+    hits = queries.search(state(db).store(create=False), words, limit=limit, best=best)
     if fmt:
         write_records(fmt, hits)
         return
@@ -307,7 +310,7 @@ status = _one_step(
     "set_status",
     "#{id} is now {value}",
     "Set a ticket's status (open, pending, on_hold, ...).",
-    click.argument("value", metavar="STATUS"),
+    click.argument("value", metavar="STATUS", type=click.Choice([s.value for s in Status])),
 )
 resolve = _one_step("resolve", "resolve", "#{id} solved", "Mark a ticket solved.")
 reopen = _one_step("reopen", "reopen", "#{id} reopened", "Reopen a solved ticket.")
@@ -316,7 +319,7 @@ priority = _one_step(
     "set_priority",
     "#{id} priority {value}",
     "Set a ticket's priority.\n\nLEVEL: low, normal, high or urgent.",
-    click.argument("value", metavar="LEVEL"),
+    click.argument("value", metavar="LEVEL", type=click.Choice([p.value for p in Priority])),
 )
 
 
