@@ -144,6 +144,7 @@ def test_an_importer_of_a_connector_feeds_core_ingest(db_path: Path, tmp_path: P
 
 
 def test_help_and_search_load_no_connector(tmp_path: Path) -> None:
+    open_store(tmp_path / "x.db").close()
     for args in (["--help"], ["search", "refund", "--db", str(tmp_path / "x.db")]):
         result = subprocess.run(
             [sys.executable, "-X", "importtime", "-m", "deskterm", *args],
