@@ -48,17 +48,9 @@ def default_config_path() -> Path:
 
 DEFAULT_SHOP_NAME = "Our shop"
 
-# Every top-level table the settings file may hold, and where its Section lives ("module:NAME");
-# [agent], [shop] and [escalation] are validated here, as the file is read.
-TABLES = {
-    "agent": "",
-    "shop": "",
-    "escalation": "",
-    "sla": "deskterm.sla.settings:SLA",
-    "keymap": "deskterm.keys:KEYMAP",
-    "tui": "deskterm.tui.settings:TUI",
-    "views": "deskterm.tui.settings:VIEWS",
-}
+# Every top-level table the settings file may hold. [agent], [shop] and [escalation] are validated
+# here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by tui/settings.py.
+TABLES = frozenset({"agent", "shop", "escalation", "sla", "keymap", "tui", "views"})
 
 T = TypeVar("T")
 
@@ -98,10 +90,6 @@ class Config:
             self._parsed[section.name] = section.parse(self.raw.get(section.name), self)
         parsed: T = self._parsed[section.name]
         return parsed
-
-    def section(self, name: str) -> Any:
-        """The raw value of a top-level table, for the module that owns and validates it."""
-        return self.raw.get(name)
 
 
 def _string(path: Path | None, table: dict, key: str, prefix: str, default: str) -> str:
@@ -188,18 +176,6 @@ def load_config(path: Path | str | None = None) -> Config:
     """Read and validate the settings file; defaults when it does not exist."""
     resolved, data = read_settings_file(path)
     return parse_config(data, resolved)
-
-
-def check_sections(config: Config) -> Config:
-    """Validate every section of the file now, so a bad setting stops the start with its file, key
-    and problem instead of a later action (the TUI and every command that reads the settings)."""
-    from importlib import import_module
-
-    for where in TABLES.values():
-        if where:
-            module, name = where.split(":")
-            config.get(getattr(import_module(module), name))
-    return config
 
 
 def edit_settings_file(

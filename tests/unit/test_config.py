@@ -37,7 +37,7 @@ def test_a_full_file_is_read_into_typed_settings(tmp_path: Path) -> None:
         "Anna, Northwind",
     )
     assert config.escalation_levels == ("agent", "supervisor")
-    assert config.section("keymap") == {"queue.down": "n"}
+    assert config.raw["keymap"] == {"queue.down": "n"}
 
 
 def test_a_partial_shop_table_keeps_the_default_name(tmp_path: Path) -> None:

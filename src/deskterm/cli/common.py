@@ -31,6 +31,18 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+def check_sections(config: Config) -> Config:
+    """Validate every section of the file now, so a bad setting stops the start with its file, key
+    and problem instead of a later action (the TUI and every command that reads the settings)."""
+    from deskterm.keys import KEYMAP
+    from deskterm.sla.settings import SLA
+    from deskterm.tui.settings import TUI, VIEWS
+
+    for section in (SLA, KEYMAP, TUI, VIEWS):
+        config.get(section)
+    return config
+
+
 class State:
     """What every command shares: the settings and, opened on first use, the store."""
 
@@ -59,7 +71,7 @@ class State:
         if self._config is None:
             # Reading the settings costs ~15 ms (tomllib, the SLA and keymap sections): only
             # commands that need them pay.
-            from deskterm.config import check_sections, load_config
+            from deskterm.config import load_config
 
             self._config = check_sections(load_config(self.config_path))
         return self._config

@@ -19,7 +19,7 @@ from typing import Any
 from deskterm import actions
 from deskterm.config import Config, config_dir
 from deskterm.domain import Priority, Status, local_zone, utcnow
-from deskterm.keys import KEY_RE, display_key, normalize_key, parse_keymap, reserved_keys
+from deskterm.keys import KEY_RE, KEYMAP, display_key, normalize_key, reserved_keys
 from deskterm.macros.model import (
     ACTION_KINDS,
     AFTER_CHOICES,
@@ -270,7 +270,7 @@ def _load_python(path: Path, problems: list[Problem]) -> list[Macro]:
 
 def app_keys(config: Config | None = None) -> set[str]:
     """The keys the workstation keeps for itself, with the user's [keymap] applied."""
-    keymap = parse_keymap(config.section("keymap"), config.path) if config else None
+    keymap = config.get(KEYMAP) if config else None
     return reserved_keys(keymap) | TERMINAL_KEYS
 
 

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from deskterm.config import Config
 from deskterm.domain import local_zone, utcnow
-from deskterm.keys import APP, BY_ID, parse_keymap
+from deskterm.keys import APP, BY_ID, KEYMAP
 from deskterm.macros import MacroSet, app_keys, load_macros
 from deskterm.sla import clocks
 from deskterm.sla.settings import SLA
@@ -65,7 +65,7 @@ class DeskApp(App[None]):
         self.settings = config.get(TUI)
         # The clocks use the [sla] of the file read at start, checked before anything is shown.
         clocks.use_policies(config.get(SLA))
-        self.user_keymap = parse_keymap(config.section("keymap"), config.path)
+        self.user_keymap = config.get(KEYMAP)
         self.store_path = Path(store_path)
         # The UI thread's own connection, for page reads; everything else opens `connection()`.
         self.store: Store = open_store(self.store_path)
