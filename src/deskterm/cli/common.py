@@ -38,8 +38,10 @@ def check_sections(config: Config) -> Config:
     from deskterm.sla.settings import SLA
     from deskterm.tui.settings import TUI, VIEWS
 
-    for section in (SLA, KEYMAP, TUI, VIEWS):
-        config.get(section)
+    config.get(SLA)
+    config.get(KEYMAP)
+    config.get(TUI)
+    config.get(VIEWS)
     return config
 
 
