@@ -365,3 +365,19 @@ def test_sync_exits_1_when_a_reply_was_refused(
     code, out, _ = run("sync", "--db", str(work_db))
     assert code == 1
     assert "support-mail: 0 new, 2 sent, 1 failed" in out
+
+
+def test_the_search_language_reads_as_a_newcomer_types_it(demo_db: Path) -> None:
+    def ids(*args: str) -> set[int]:
+        code, out, err = run(*args, "--json", "--db", str(demo_db))
+        assert code == 0, err
+        return {t["id"] for t in json.loads(out)}
+
+    number = sqlite3.connect(demo_db).execute("SELECT MIN(number) FROM orders").fetchone()[0]
+    with_hash = ids("list", f"order:{number}")
+    assert with_hash and ids("list", f"order:{number.lstrip('#')}") == with_hash
+    assert ids("list", "channel:Ebay") == ids("list", "channel:ebay") != set()
+    others = ids("list", "-channel:ebay is:active")
+    assert others and others.isdisjoint(ids("list", "channel:ebay"))
+    refund, damaged = (ids("search", word, "--limit", "5000") for word in ("refund", "damaged"))
+    assert ids("search", "refund OR damaged", "--limit", "5000") == refund | damaged > refund

@@ -61,6 +61,14 @@ def test_queue_shows_only_active_tickets_unless_a_status_is_named(filled: Store)
         ("older:1d", []),
         ("newer:1d", [1, 2]),
         ("id:2", [2]),
+        ("channel:EBay", [2]),
+        ("Channel:ebay", [2]),
+        ("tag:damaged,wismo", [1]),
+        ("tag:damaged tag:wismo", []),
+        ("is:mine,unassigned", [1, 2]),
+        ("is:mine is:unassigned", []),
+        ("crushed OR moved", [1, 2]),
+        ("crushed moved", []),
     ],
 )
 def test_search_terms_narrow_the_queue(filled: Store, query: str, expected: list[int]) -> None:
@@ -85,6 +93,7 @@ def test_bad_queries_name_the_problem(query: str, message: str) -> None:
 
 def test_free_text_cannot_inject_fts_syntax() -> None:
     assert fts_query(('NEAR("a"', "OR")) == '"NEAR(""a"""* "OR"*'
+    assert fts_query(("OR", "a", "OR", "OR", "b")) == '"OR"* "a"* OR "OR"* "b"*'
 
 
 def test_keyset_pages_walk_every_ticket_once_in_deadline_order(

@@ -84,7 +84,8 @@ def _table_row(r: QueueRow) -> tuple:
     )
 
 
-@click.command("list")
+# A query may start with a negated term ('-channel:ebay ...'): it is the query, not an option.
+@click.command("list", context_settings={"ignore_unknown_options": True})
 @click.argument("query", default="")
 @click.option("--sort", type=click.Choice(SORTS), default="deadline", help="Order of the list.")
 @click.option(
@@ -172,10 +173,12 @@ def search(
 ) -> None:
     """Full-text search over every message, any status: newest match first.
 
-    WORDS: words to find in any message.
+    WORDS: words to find in any message, all of them; OR between two words finds either.
     """
     from deskterm.store import queries
 
+    # 'refund OR damaged' quoted as one argument is three words, as typed unquoted.
+    words = tuple(word for argument in words for word in argument.split())
     hits = queries.search(state(db).store(create=False), words, limit=limit, best=best)
     if fmt:
         write_records(fmt, hits)

@@ -1,8 +1,11 @@
 """The search language of the queue, in the spirit of notmuch and Zendesk, compiled to SQL.
 
 ``status:open channel:ebay tag:wismo from:anna is:breached older:2h refund`` — terms are ANDed;
-``-term`` negates; several values are given with commas (``status:new,open``); bare words search the
-message text through FTS5. Parsing is pure; `Filter.where(now)` gives a WHERE clause and parameters.
+``-term`` negates; commas mean OR within a term, for every key (``status:new,open``,
+``tag:wismo,damaged``, ``is:breached,warning``): repeat a key to need both (``tag:a tag:b``). Keys
+and the values of status, priority and channel ignore case; ``order:1042`` and ``order:#1042`` are
+one order. Bare words search the message text through FTS5, all of them unless joined by ``OR``.
+Parsing is pure; `Filter.where(now)` gives a WHERE clause and parameters.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ KEYS = (
     "id",
     "order",
 )
+# Keys whose values are lowercase words in the store, so `channel:Ebay` means channel:ebay.
+CASELESS = ("status", "channel", "priority", "is")
 FLAGS = (
     "breached",
     "warning",
@@ -103,8 +108,13 @@ class Filter:
 
 
 def fts_query(words: tuple[str, ...]) -> str:
-    """Each word as a quoted FTS5 prefix term, so user text never becomes FTS syntax."""
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    """Each word as a quoted FTS5 prefix term, so user text never becomes FTS syntax; a bare `OR`
+    between two words is the one operator kept (``refund OR damaged``)."""
+    terms: list[str] = []
+    for index, word in enumerate(words):
+        between = 0 < index < len(words) - 1 and terms[-1] != "OR"
+        terms.append("OR" if word == "OR" and between else '"' + word.replace('"', '""') + '"*')
+    return " ".join(terms)
 
 
 def _in(column: str, values: tuple[str, ...]) -> tuple[str, list]:
@@ -130,11 +140,9 @@ def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
     if key in ("channel", "account"):
         return _in(f"t.{key}", values)
     if key == "tag":
-        # Each tag drives from the index ticket_tags_tag, not a probe per ticket.
-        sql = " AND ".join(
-            "t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE g.tag = ?)" for _ in values
-        )
-        return f"({sql})", [v.lower() for v in values]
+        # Drives from the index ticket_tags_tag, not a probe per ticket.
+        tags, args = _in("g.tag", tuple(v.lower() for v in values))
+        return f"t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE {tags})", args
     if key == "assignee":
         names = [me if v == "me" and me else v for v in values if v != "none"]
         parts = []
@@ -169,18 +177,17 @@ def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
         except ValueError:
             raise FilterError(f"id:{','.join(values)} must be ticket numbers") from None
     if key == "order":
-        return (
-            "t.order_id IN (SELECT o.id FROM orders o WHERE o.number IN "
-            f"({', '.join('?' * len(values))}))",
-            list(values),
-        )
+        # Shops write #1042, people type 1042: both spellings of each number are looked up.
+        numbers = tuple(n for v in values for n in (v.lstrip("#"), "#" + v.lstrip("#")))
+        sql, args = _in("o.number", numbers)
+        return f"t.order_id IN (SELECT o.id FROM orders o WHERE {sql})", args
     if key == "is":
         ors, args = [], []
         for flag in values:
             sql, flag_args = _flag_sql(flag, now, me)
             ors.append(sql)
             args += flag_args
-        return "(" + " AND ".join(ors) + ")", args
+        return "(" + " OR ".join(ors) + ")", args
     raise FilterError(f"{key}: is not a search key; keys are {', '.join(KEYS)}")
 
 
@@ -228,6 +235,8 @@ def parse(query: str, *, me: str | None = None, active_only: bool = True) -> Fil
             text.append(word)
             continue
         values = tuple(v.strip() for v in value.split(",") if v.strip())
+        if key.lower() in CASELESS:
+            values = tuple(v.lower() for v in values)
         if not values:
             raise FilterError(f"{key}: needs a value, like {key}:something")
         terms.append(Term(key.lower(), values, negated))
