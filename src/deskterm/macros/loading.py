@@ -219,6 +219,7 @@ def macro(
     checked = _check_common(name, normal_key, after, channels)
 
     def register(function: Callable[[MacroContext], Any]) -> Callable[[MacroContext], Any]:
+        # A function object takes attributes; the Callable type does not say so.
         function.__deskterm_macro__ = Macro(  # type: ignore[attr-defined]
             name=name,
             description=description or (function.__doc__ or "").strip().split("\n")[0],
