@@ -147,6 +147,7 @@ def _identities_of(identities: Iterable[Identity]) -> list[Identity]:
 
 def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at: str) -> None:
     """Store orders, each linked to the customer who owns any identity it names (or a new one)."""
+    saved: list[tuple[int, str, int]] = []
     for order in orders:
         identities = _identities_of((order.customer, *order.identities))
         customer_id = (
@@ -154,14 +155,18 @@ def upsert_orders(conn: sqlite3.Connection, orders: Iterable[OrderSnapshot], at:
         )
         order_row = store_orders.save_order(conn, order, identities, customer_id, at)
         if customer_id is not None:
-            _link_waiting_tickets(conn, order_row, order.number, customer_id)
+            saved.append((order_row, order.number, customer_id))
+    # An order a ticket's subject names wins over one only its text mentions.
+    for column in ("subject", "text"):
+        for order_row, number, customer_id in saved:
+            _link_waiting_tickets(conn, order_row, number, customer_id, column)
 
 
 def _link_waiting_tickets(
-    conn: sqlite3.Connection, order_row: int, number: str, customer_id: int
+    conn: sqlite3.Connection, order_row: int, number: str, customer_id: int, column: str
 ) -> None:
-    """The customer's tickets that named the order before it was stored now link to it (relay
-    mail about an Amazon order often arrives before the order sync has seen the order)."""
+    """The customer's tickets whose messages named the order in `column` before it was stored
+    now link to it (relay mail about an Amazon order often arrives before the order sync)."""
     waiting = [
         row[0]
         for row in conn.execute(
@@ -170,7 +175,7 @@ def _link_waiting_tickets(
     ]
     if not waiting:
         return
-    phrase = '"' + number.lstrip("#").replace('"', '""') + '"'
+    phrase = f'{column} : "' + number.lstrip("#").replace('"', '""') + '"'
     conn.execute(
         "UPDATE tickets SET order_id = ? WHERE id IN (SELECT m.ticket_id FROM messages_fts f"
         " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"

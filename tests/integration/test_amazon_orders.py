@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 RELAY = "8fjw7d2kx@marketplace.amazon.co.uk"
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "amazon.eml"
 ORDER = "202-1234567-7654321"
+OTHER = "305-7654321-1234567"
 
 
 def _add_orders(fake, now, count: int) -> list[str]:
@@ -117,7 +118,9 @@ def _relay_mail(tmp_path) -> Batch:
 def test_relay_mail_and_the_amazon_order_join_into_one_customer_and_ticket(
     amazon_api, amazon_account, store, now, tmp_path, mail_first
 ) -> None:
+    # The mail's text also names an older order of the same buyer: the subject's order wins.
     amazon_api.add_order(ORDER, buyer_email=RELAY, buyer_name="Jane Doe", updated=now)
+    amazon_api.add_order(OTHER, buyer_email=RELAY, updated=now - timedelta(days=3))
     steps = [
         lambda: ingest.ingest_batch(store, "shop-mail", _relay_mail(tmp_path), now=now),
         lambda: engine.sync_account(
