@@ -58,7 +58,7 @@ FAST = {"search, 50 results", "--help", f"list '{FROM} refund' --limit 50"}
 MODULE_BUDGET = {"--help": 70, "search": 80}
 IMPORT_BUDGET = {"--help": 4.0, "search": 8.0}
 HEAVY = ("textual", "rich", "typer", "pydantic", "sqlite_utils", "jinja2", "deskterm.actions")
-HEAVY += ("deskterm.connectors", "deskterm.config", "deskterm.sla")
+HEAVY += ("deskterm.connectors", "deskterm.config", "deskterm.sla", "deskterm.store.filters")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import deskterm.cli
 from deskterm import connector, secrets
 from deskterm.cli.main import app
 from deskterm.connector import (
@@ -155,3 +156,14 @@ def test_help_and_search_load_no_connector(tmp_path: Path) -> None:
         imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
         heavy = {"deskterm.connectors", "deskterm.actions", "rich", "sqlite_utils", "textual"}
         assert not imported & heavy, args
+
+
+def test_the_command_line_runs_no_sql_of_its_own() -> None:
+    cli = Path(deskterm.cli.__file__).parent
+    found = [
+        f"{p.name}:{n}"
+        for p in sorted(cli.glob("*.py"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if "execute(" in line
+    ]
+    assert not found, f"SQL belongs in deskterm.store: {found}"

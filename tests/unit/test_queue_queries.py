@@ -8,7 +8,7 @@ import pytest
 
 from deskterm import actions
 from deskterm.domain import Identity
-from deskterm.store import Store, queries
+from deskterm.store import Store, fulltext, queries
 from deskterm.store.filters import FilterError, fts_query, parse
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -127,7 +127,7 @@ def test_queue_rows_carry_what_the_queue_shows(filled: Store) -> None:
 
 
 def test_full_text_search_finds_solved_tickets_too(filled: Store) -> None:
-    hits = queries.search(filled, ("refund",))
+    hits = fulltext.search(filled, ("refund",))
     assert [h["id"] for h in hits] == [3]
     assert "«Refund»" in hits[0]["snippet"]
 

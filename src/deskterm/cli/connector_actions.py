@@ -23,9 +23,10 @@ def app() -> None:
 
 def _offers(ticket: int, db: Path | None) -> list[Offer]:
     from deskterm.connector_offers import offers
+    from deskterm.store.queries import ticket_exists
 
     store = state(db).store()
-    if store.conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket,)).fetchone() is None:
+    if not ticket_exists(store, ticket):
         fail(f"there is no ticket #{ticket}")
     return offers(store, ticket)
 

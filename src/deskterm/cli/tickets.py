@@ -175,11 +175,11 @@ def search(
 
     WORDS: words to find in any message, all of them; OR between two words finds either.
     """
-    from deskterm.store import queries
+    from deskterm.store import fulltext
 
     # 'refund OR damaged' quoted as one argument is three words, as typed unquoted.
     words = tuple(word for argument in words for word in argument.split())
-    hits = queries.search(state(db).store(create=False), words, limit=limit, best=best)
+    hits = fulltext.search(state(db).store(create=False), words, limit=limit, best=best)
     if fmt:
         write_records(fmt, hits)
         return

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from deskterm.domain import Priority, Status, to_iso
 from deskterm.durations import DurationError, parse_duration
+from deskterm.store.fulltext import fts_query
 
 KEYS = (
     "status",
@@ -105,16 +106,6 @@ class Filter:
     def __str__(self) -> str:
         parts = [("-" if t.negated else "") + f"{t.key}:{','.join(t.values)}" for t in self.terms]
         return " ".join(parts + list(self.text))
-
-
-def fts_query(words: tuple[str, ...]) -> str:
-    """Each word as a quoted FTS5 prefix term, so user text never becomes FTS syntax; a bare `OR`
-    between two words is the one operator kept (``refund OR damaged``)."""
-    terms: list[str] = []
-    for index, word in enumerate(words):
-        between = 0 < index < len(words) - 1 and terms[-1] != "OR"
-        terms.append("OR" if word == "OR" and between else '"' + word.replace('"', '""') + '"*')
-    return " ".join(terms)
 
 
 def _in(column: str, values: tuple[str, ...]) -> tuple[str, list]:

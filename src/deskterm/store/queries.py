@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from deskterm.domain import from_iso, to_iso
 from deskterm.store import Store
-from deskterm.store.filters import Filter, fts_query
+from deskterm.store.filters import Filter
 
 
 class Sort(StrEnum):
@@ -175,6 +175,11 @@ def _dicts(store: Store, sql: str, params: list | tuple = ()) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def ticket_exists(store: Store, ticket_id: int) -> bool:
+    found = store.conn.execute("SELECT 1 FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return found is not None
+
+
 def ticket(store: Store, ticket_id: int) -> dict | None:
     """A ticket with its customer, identities, tags and linked order; None when it does not exist."""
     rows = _dicts(
@@ -291,35 +296,6 @@ def failed_sends(store: Store, ticket_id: int) -> list[int]:
             (ticket_id,),
         )
     ]
-
-
-def search(
-    store: Store, words: tuple[str, ...], *, limit: int = 50, best: bool = False
-) -> list[dict]:
-    """Tickets of any status whose messages match `words`, with a snippet of the match.
-
-    Newest matching message first, as notmuch does: FTS5 walks its index backwards and stops at
-    `limit` tickets (~5 ms at 100,000 messages). With `best`, the best match first: that ranks
-    every match (bm25: ~90 ms for a word in most of 100,000 messages).
-    """
-    order = "messages_fts.rank" if best else "messages_fts.rowid DESC"
-    cursor = store.conn.execute(
-        "SELECT m.ticket_id AS id, t.subject, t.status, t.channel, m.sent_at,"
-        " snippet(messages_fts, -1, '«', '»', ' … ', 12) AS snippet"
-        " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-        " JOIN tickets t ON t.id = m.ticket_id"
-        f" WHERE messages_fts MATCH ? ORDER BY {order}",
-        (fts_query(words),),
-    )
-    names = [d[0] for d in cursor.description]
-    found: dict[int, dict] = {}
-    for row in cursor:
-        if row[0] not in found:
-            found[row[0]] = dict(zip(names, row, strict=True))
-            if len(found) == limit:
-                break
-    cursor.close()
-    return list(found.values())
 
 
 def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
