@@ -50,13 +50,13 @@ COMMANDS = [
 # Commands whose wall time is the median of --runs runs; the others run --slow-runs times.
 FAST = {"search, 50 results", "--help", f"list '{FROM} refund' --limit 50"}
 
-# What a command may import beyond a bare interpreter: how many modules (exact, whatever the
-# load), and how long they take (the modules' own times, the least of 5 runs) as a multiple of
-# what the bare interpreter imports (site, encodings), as a busy machine slows both alike but
-# not evenly: measured 66 and 72 modules, 2.5x and 6x at load 12 on 2 cores. And modules it
-# must never load.
-MODULE_BUDGET = {"--help": 70, "search": 80}
-IMPORT_BUDGET = {"--help": 4.0, "search": 8.0}
+# What a command may import beyond a bare interpreter: how many modules (exact at any load: the
+# check that catches a new import), and how long they take (the modules' own times, the least of
+# 5 runs) as a multiple of what the bare interpreter imports (site, encodings); a busy machine
+# slows both, unevenly: 1.7x-3.9x and 2.0x-8.2x measured at load 10-16 on 2 cores, so the time
+# budget catches only gross growth. And modules it must never load.
+MODULE_BUDGET = {"--help": 70, "search": 75}
+IMPORT_BUDGET = {"--help": 6.0, "search": 12.0}
 HEAVY = ("textual", "rich", "typer", "pydantic", "sqlite_utils", "jinja2", "deskterm.actions")
 HEAVY += ("deskterm.connectors", "deskterm.config", "deskterm.sla", "deskterm.store.filters")
 
