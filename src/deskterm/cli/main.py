@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "macro": ("macros", "app"),
     "action": ("connector_actions", "app"),
     "sla": ("sla", "app"),
+    "order": ("orders", "app"),
     "account": ("accounts", "app"),
     "import": ("imports", "app"),
 }

@@ -204,3 +204,19 @@ def profile(store: Store, account: str, external_id: str) -> dict | None:
     names = [d[0] for d in cursor.description]
     row = cursor.fetchone()
     return _decoded(row, names) if row else None
+
+
+def ticket_for_order(store: Store, order: dict) -> int | None:
+    """The ticket an action on `order` belongs in: the newest linked to it, else its buyer's."""
+    for sql, value in (
+        ("order_id = ?", order["id"]),
+        ("customer_id = ?", order["customer_id"]),
+    ):
+        found = store.conn.execute(
+            f"SELECT id FROM tickets WHERE {sql} AND merged_into IS NULL"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (value,),
+        ).fetchone()
+        if found:
+            return found[0]
+    return None
