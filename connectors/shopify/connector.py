@@ -31,8 +31,9 @@ from .auth import ClientCredentials, auth_for
 MAX_QUERY_COST = 1000
 MAX_PAGE = 250
 FIRST_PAGE = 10
-# Orders of one person fetched when their ticket is opened: the recent ones are the context.
-PERSON_ORDERS = 10
+# Orders of one person fetched when their ticket is opened: the recent ones are the context
+# (two lists of this many orders stay under the 1,000 points one query may cost).
+PERSON_ORDERS = 8
 
 
 class ShopifyConnector(Connector):

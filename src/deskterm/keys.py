@@ -21,14 +21,16 @@ QUEUE = "queue"
 TICKET = "ticket"
 ACTIONS = "actions"
 COMPOSER = "composer"
+ORDER = "order"
 
 # Which scopes are active at the same time, so one key may not mean two things there.
 OVERLAPS: dict[str, tuple[str, ...]] = {
-    APP: (APP, QUEUE, TICKET, ACTIONS),
+    APP: (APP, QUEUE, TICKET, ACTIONS, ORDER),
     QUEUE: (APP, QUEUE, ACTIONS),
     TICKET: (APP, TICKET, ACTIONS),
     ACTIONS: (APP, QUEUE, TICKET, ACTIONS),
     COMPOSER: (COMPOSER,),
+    ORDER: (APP, ORDER),
 }
 
 
@@ -67,6 +69,15 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("next_ticket", "J", "next_ticket", "Next ticket", TICKET, show=False),
     KeySpec("previous_ticket", "K", "previous_ticket", "Previous ticket", TICKET, show=False),
     KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False),
+    KeySpec("order", "o", "order", "Order", TICKET),
+    KeySpec("order_back", "escape", "back", "Back", ORDER),
+    KeySpec("order_refund", "f", "order_action('refund')", "Refund", ORDER),
+    KeySpec("order_cancel", "c", "order_action('cancel')", "Cancel order", ORDER),
+    KeySpec("order_address", "a", "order_action('address')", "Address", ORDER),
+    KeySpec("order_tracking", "t", "order_action('tracking')", "Tracking", ORDER),
+    KeySpec("order_note", "n", "order_action('note')", "Note", ORDER, show=False),
+    KeySpec("order_tag", "g", "order_action('tag')", "Tag", ORDER, show=False),
+    KeySpec("order_replacement", "p", "order_action('replacement')", "Replacement", ORDER),
     KeySpec("reply", "r", "reply", "Reply", ACTIONS),
     KeySpec("note", "n", "note", "Note", ACTIONS),
     KeySpec("macros", "m", "macros", "Macros", ACTIONS),

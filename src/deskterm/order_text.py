@@ -56,6 +56,15 @@ def headline(order: dict[str, Any]) -> str:
     return " · ".join([*parts, f"{order['total']} {order['currency']}"])
 
 
+def promise(order: dict[str, Any], zone: tzinfo) -> str:
+    """'ship by 27 Nov · deliver by 30 Nov': what a marketplace promised the buyer, if it did."""
+    return " · ".join(
+        f"{what} {from_iso(order[key]).astimezone(zone).strftime('%d %b')}"
+        for key, what in (("ship_by", "ship by"), ("deliver_by", "deliver by"))
+        if order.get(key)
+    )
+
+
 def _items(order: dict[str, Any]) -> list[Line]:
     lines = []
     for item in order.get("items") or ():
@@ -76,7 +85,8 @@ def _shipments(order: dict[str, Any], zone: tzinfo) -> list[Line]:
     lines = []
     for shipment in order.get("fulfillments") or ():
         state = _words(shipment.get("delivery") or shipment.get("status") or "")
-        parts = [shipment.get("carrier"), shipment.get("number") or "no tracking", state]
+        tracked = " ".join(filter(None, [shipment.get("carrier"), shipment.get("number")]))
+        parts = [tracked or "no tracking", state]
         shipped = _day(shipment.get("shipped_at"), zone)
         if shipped:
             parts.append(f"shipped {shipped}")
@@ -118,6 +128,8 @@ def profile_lines(profile: dict[str, Any]) -> list[Line]:
 def order_lines(order: dict[str, Any], profile: dict[str, Any] | None, zone: tzinfo) -> list[Line]:
     """The order in full: states, items, address, shipments, refunds, note, tags, pages, buyer."""
     lines = [Line(headline(order), "bold"), Line(f"placed {_day(order['placed_at'], zone)}", "dim")]
+    if promise(order, zone):
+        lines.append(Line(promise(order, zone), "dim"))
     if order["status"] == "cancelled":
         lines.append(Line("cancelled", "warn"))
     lines += [Line("Items", "bold"), *_items(order)]

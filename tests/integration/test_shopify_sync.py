@@ -11,6 +11,7 @@ from deskterm.connector import PermanentError
 from deskterm.connectors.shopify import ShopifyConnector, documents
 from deskterm.store import orders as store_orders
 from deskterm.sync import engine
+from deskterm.sync.orders import refresh_customer
 
 from .fake_shopify import seed
 from .fake_shopify.server import check_document
@@ -134,3 +135,24 @@ def test_a_since_setting_that_is_neither_a_date_nor_an_age_is_refused(shopify_ac
     connector = ShopifyConnector(shopify_account(since="last tuesday"))
     with pytest.raises(PermanentError, match="neither a date"):
         list(connector.pull({}))
+
+
+def test_opening_a_ticket_fetches_that_customers_orders_once_while_fresh(
+    fake_shopify, shopify_account, store, make_message, deliver, now
+) -> None:
+    shop = fake_shopify.shop
+    anna = seed.customer(shop, 7, "anna@example.com", "Anna Adams")
+    seed.order(shop, 1042, anna, placed=shop.now() - timedelta(days=3))
+    # A guest checkout with her address: no shop customer, only the order's email.
+    seed.order(shop, 1050, None, placed=shop.now() - timedelta(days=1), email="Anna@Example.com")
+    shopify_account()
+    deliver(make_message())
+    customer = store.conn.execute("SELECT customer_id FROM tickets").fetchone()[0]
+
+    asked = refresh_customer(store, customer, now=now)
+    again = refresh_customer(store, customer, now=now + timedelta(minutes=1))
+
+    assert (asked, again) == (["shop"], [])
+    numbers = [o["number"] for o in store_orders.orders_for_customer(store, customer)]
+    assert numbers == ["#1050", "#1042"]
+    assert fake_shopify.operations.count("OrdersOfEmail") == 1

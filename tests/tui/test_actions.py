@@ -10,6 +10,7 @@ from workspace import NOW, build_app
 from deskterm import actions
 from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import drafts, open_store, queries
+from deskterm.tui.screens.order import OrderScreen
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 
@@ -201,7 +202,8 @@ async def test_ticket_screen_shows_thread_sidebar_and_hides_quoted_history(app):
         assert "> old text" in thread_text(app)
         sidebar = str(app.screen.query_one("#sidebar-body").render())
         assert "email: anna@example.com" in sidebar
-        assert "#1001" in sidebar and "https://track.example/JD0001" in sidebar
+        assert "1001 · paid · fulfilled · 59.90 EUR" in sidebar
+        assert "https://track.example/JD0001" in sidebar
         assert "tag wismo" in sidebar
 
 
@@ -384,3 +386,19 @@ async def test_opening_a_ticket_marks_its_mail_read_for_an_account_that_wants_it
             " JOIN messages m ON m.id = c.message_row WHERE c.status = 'queued'"
         ).fetchall()
         assert marked == [(1, "seen")]
+
+
+async def test_o_opens_the_order_view_with_the_order_in_full(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderScreen)
+        shown = str(app.screen.query_one("#order-text").render())
+        assert shown.splitlines()[0] == "1001 · paid · fulfilled · 59.90 EUR"
+        assert "DHL JD0001" in shown and "https://track.example/JD0001" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)

@@ -220,3 +220,37 @@ def ticket_for_order(store: Store, order: dict) -> int | None:
         if found:
             return found[0]
     return None
+
+
+def identities(store: Store, customer_id: int) -> list[dict]:
+    """Every identity of a customer, as {"kind", "value"}."""
+    cursor = store.conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (customer_id,)
+    )
+    return [{"kind": kind, "value": value} for kind, value in cursor]
+
+
+def order_accounts(store: Store) -> list[dict]:
+    """The enabled accounts, as rows Account.from_row reads."""
+    cursor = store.conn.execute(
+        "SELECT name, connector, channel, address, settings FROM accounts WHERE enabled = 1"
+        " ORDER BY name"
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def fetched_at(store: Store, account: str, customer_id: int) -> str | None:
+    found = store.conn.execute(
+        "SELECT fetched_at FROM order_fetches WHERE account = ? AND customer_id = ?",
+        (account, customer_id),
+    ).fetchone()
+    return found[0] if found else None
+
+
+def mark_fetched(conn: sqlite3.Connection, account: str, customer_id: int, at: datetime) -> None:
+    conn.execute(
+        "INSERT INTO order_fetches (account, customer_id, fetched_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (account, customer_id) DO UPDATE SET fetched_at = excluded.fetched_at",
+        (account, customer_id, to_iso(at)),
+    )

@@ -403,6 +403,17 @@ V13_CONTENT_HASH = """
 ALTER TABLE messages ADD COLUMN content_hash TEXT;
 """
 
+V14_ORDER_FETCHES = """
+-- When each account last fetched one customer's orders on demand (a ticket was opened), so
+-- opening it again soon does not ask the shop again.
+CREATE TABLE order_fetches (
+    account TEXT NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (account, customer_id)
+) WITHOUT ROWID;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -418,4 +429,5 @@ MIGRATIONS: list[str] = [
     V11_SEARCH_INDEXES,
     V12_OUTBOX_LEASES,
     V13_CONTENT_HASH,
+    V14_ORDER_FETCHES,
 ]

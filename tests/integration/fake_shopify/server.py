@@ -17,12 +17,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from graphql import (
+    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -67,15 +68,22 @@ def admin_schema() -> GraphQLSchema:
     return schema
 
 
-def check_document(document: str, variables: dict | None = None) -> list[str]:
-    """What is wrong with `document` and its variables against the schema (empty when valid)."""
-    schema = admin_schema()
+@lru_cache(maxsize=64)
+def _checked(document: str) -> tuple[DocumentNode | None, tuple[str, ...]]:
+    """The parsed document and what is wrong with it; a connector sends few distinct ones."""
     try:
         tree = parse(document)
     except GraphQLError as exc:
-        return [exc.message]
-    problems = [e.message for e in validate(schema, tree)]
-    if problems or variables is None:
+        return None, (exc.message,)
+    return tree, tuple(e.message for e in validate(admin_schema(), tree))
+
+
+def check_document(document: str, variables: dict | None = None) -> list[str]:
+    """What is wrong with `document` and its variables against the schema (empty when valid)."""
+    schema = admin_schema()
+    tree, found = _checked(document)
+    problems = list(found)
+    if tree is None or problems or variables is None:
         return problems
     for definition in tree.definitions:
         if isinstance(definition, OperationDefinitionNode):
@@ -184,7 +192,8 @@ class FakeShopify:
         if problems:
             self.invalid.append((document, problems))
             return 200, {"errors": [{"message": p} for p in problems]}, False
-        tree = parse(document)
+        tree, _ = _checked(document)
+        assert tree is not None
         operation = next(d for d in tree.definitions if isinstance(d, OperationDefinitionNode))
         name = operation.name.value if operation.name else ""
         self.operations.append(name)

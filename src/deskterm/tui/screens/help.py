@@ -12,13 +12,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from deskterm.keys import ACTIONS, APP, COMPOSER, QUEUE, SPECS, TICKET, display_key
+from deskterm.keys import ACTIONS, APP, COMPOSER, ORDER, QUEUE, SPECS, TICKET, display_key
 
 SCOPE_TITLES = {
     QUEUE: "Queue",
     ACTIONS: "Ticket actions (queue and ticket)",
     TICKET: "Ticket",
     COMPOSER: "Composer",
+    ORDER: "Order",
     APP: "Everywhere",
 }
 

@@ -17,14 +17,16 @@ from deskterm.keys import ACTIONS, APP, TICKET
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
+from deskterm.sync.orders import refresh_customer
 from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
+from deskterm.tui.screens.order import OrderScreen
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
 from deskterm.tui.widgets.queue_view import one_line
-from deskterm.tui.widgets.sidebar import Sidebar
+from deskterm.tui.widgets.sidebar import Sidebar, shown_order
 from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
 
@@ -63,9 +65,16 @@ def read_ticket(store: Store, ticket_id: int, now: datetime) -> Shown | None:
         return None
     evaluation = clocks.evaluate_ticket(store.conn, ticket_id, now)
     ticket_clocks: list[rules.Clock] = evaluation.clocks if evaluation else []
+    orders = store_orders.orders_for_customer(store, ticket["customer_id"])
+    order = shown_order(orders, ticket["order_id"])
     context = {
         "ticket": ticket,
-        "orders": store_orders.orders_for_customer(store, ticket["customer_id"]),
+        "orders": orders,
+        "profile": (
+            store_orders.profile(store, order["account"], order["customer_ref"])
+            if order and order["customer_ref"]
+            else None
+        ),
         "tickets": queries.customer_tickets(store, ticket["customer_id"]),
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
@@ -85,6 +94,7 @@ class TicketScreen(TicketActions):
         self.show_quoted = False
         self.ticket: dict | None = None
         self.draft_kinds: list[str] = []
+        self.orders: list[dict] = []
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -117,6 +127,24 @@ class TicketScreen(TicketActions):
                 mailbox.mark_read(store, self.ticket_id, now)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, shown)
+        if shown is not None and opened and desk.sync_enabled:
+            self.app.call_from_thread(self.refresh_orders, shown.ticket["customer_id"])
+
+    @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
+    def refresh_orders(self, customer_id: int) -> None:
+        """Ask the shops for this customer's orders when the stored ones are stale (network)."""
+        with self.desk.connection() as store:
+            asked = refresh_customer(store, customer_id, now=self.desk.now())
+        if asked and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.load)
+
+    def action_order(self) -> None:
+        """The order view of the ticket's order (the linked one, else the latest)."""
+        order = shown_order(self.orders, self.ticket["order_id"] if self.ticket else None)
+        if order is None:
+            self.notify("No order is stored for this customer", severity="warning")
+            return
+        self.app.push_screen(OrderScreen(self.ticket_id, order["id"]), lambda _: self.load())
 
     def _show(self, shown: Shown | None) -> None:
         if shown is None:
@@ -124,6 +152,7 @@ class TicketScreen(TicketActions):
             self.dismiss()
             return
         self.ticket, self.draft_kinds = shown.ticket, shown.draft_kinds
+        self.orders = shown.context["orders"]
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
         key = ([(m["id"], m["delivery"]) for m in shown.thread], self.show_quoted)
         if key != self._shown:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from deskterm import order_text
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
 from deskterm.sla import rules
@@ -60,57 +61,32 @@ def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone: tzin
     return lines
 
 
-def promise_line(order: dict) -> Text | None:
-    """'ship by 27 Nov · deliver by 30 Nov': what the marketplace promised the buyer, if it did."""
-    parts = [
-        f"{what} {from_iso(order[key]).strftime('%d %b')}"
-        for key, what in (("ship_by", "ship by"), ("deliver_by", "deliver by"))
-        if order.get(key)
+ORDER_STYLES = {"bold": "bold", "dim": "dim", "warn": "red", "link": "blue", "": ""}
+
+
+def shown_order(orders: list[dict], linked: int | None) -> dict | None:
+    """The order the ticket is about: the linked one, else the customer's latest."""
+    return next((o for o in orders if o["id"] == linked), orders[0] if orders else None)
+
+
+def order_section(orders: list[dict], linked: int | None, profile: dict | None, zone) -> Text:
+    """The ticket's order in full (deskterm.order_text), then the customer's other orders."""
+    order = shown_order(orders, linked)
+    if order is None:
+        return section("Order", [Text("no orders stored", style="dim")])
+    lines = [
+        Text(one_line(line.text), style=ORDER_STYLES[line.style])
+        for line in order_text.order_lines(order, profile, zone)
     ]
-    return Text("  " + " · ".join(parts), style="dim") if parts else None
-
-
-def package_lines(order: dict) -> list[Text]:
-    """Each shipment with its carrier, tracking number and delivery state; else the order's own
-    tracking, for channels that give only that."""
-    packages = [f for f in order.get("fulfillments") or [] if f.get("number")]
-    if not packages and order["tracking_number"]:
-        packages = [{"carrier": order["carrier"], "number": order["tracking_number"]}]
-    lines = []
-    for package in packages:
-        state = package.get("delivery") or package.get("status") or ""
-        lines.append(
-            Text.assemble(
-                "  ",
-                one_line(package.get("carrier") or ""),
-                " ",
-                one_line(package["number"]),
-                (f" · {one_line(state).replace('_', ' ')}" if state else "", "dim"),
-            )
-        )
-    return lines
-
-
-def order_lines(orders: list[dict], linked: int | None) -> list[Text]:
-    if not orders:
-        return [Text("no orders cached", style="dim")]
-    lines = []
-    for order in orders[:8]:
-        line = Text.assemble(
-            ("★ " if order["id"] == linked else "", "yellow"),
-            (f"#{one_line(order['number']).lstrip('#')}", "bold"),
-            f"  {one_line(order['status'])}",
-            (f" · {one_line(order['fulfillment_status'])}" if order["fulfillment_status"] else ""),
-            (f"  {one_line(order['total'])} {one_line(order['currency'])}", "dim"),
-        )
-        lines.append(line)
-        promised = promise_line(order)
-        if promised is not None:
-            lines.append(promised)
-        lines += package_lines(order)
-        if order["tracking_url"]:
-            lines.append(Text("  " + one_line(order["tracking_url"]), style="blue"))
-    return lines
+    if order["id"] == linked:
+        lines[0].stylize("yellow", 0, len(order["number"]))
+    others = [
+        Text("  " + one_line(order_text.headline(o)), style="dim") for o in orders if o is not order
+    ]
+    parts = [section("Order", lines)]
+    if others:
+        parts.append(section("Other orders", others[:8]))
+    return Text("\n").join(parts)
 
 
 def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text]:
@@ -141,6 +117,10 @@ def describe_event(event: dict) -> str:
         return text + (f": {data['text']}" if data.get("text") else "")
     if kind == "sla_breach":
         return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
+    if kind.startswith("connector_"):
+        # A shop action's steps: what was asked, and the shop's own words for what happened.
+        said = f": {data['text']}" if data.get("text") else ""
+        return f"{data.get('action', '')} {kind.removeprefix('connector_')}{said}"
     return kind.replace("_", " ")
 
 
@@ -166,7 +146,7 @@ class Sidebar(VerticalScroll):
             [
                 section("Customer", customer_lines(ticket)),
                 section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
-                section("Orders", order_lines(context["orders"], ticket["order_id"])),
+                order_section(context["orders"], ticket["order_id"], context.get("profile"), zone),
                 section("Earlier tickets", earlier_lines(context["tickets"], ticket["id"], now)),
                 section("Timeline", timeline_lines(context["events"], zone)),
             ]
