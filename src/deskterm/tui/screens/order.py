@@ -135,11 +135,13 @@ class OrderScreen(DeskScreen[None]):
         start, hint = ASKS[action]
         title = f"{action} {self.order['number']}"
 
+        number = self.order["number"]
+
         def asked(line: str | None) -> None:
             if line is None:
                 return
             try:
-                params = {"order": self.order["number"], **parse_params(line)}
+                params = {"order": number, **parse_params(line)}
             except ValueError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
@@ -147,7 +149,7 @@ class OrderScreen(DeskScreen[None]):
 
         self.app.push_screen(TextPrompt(title, value=start, hint=hint), asked)
 
-    def _name(self, store: Store, action: str) -> str:
+    def _action_name(self, store: Store, action: str) -> str:
         from deskterm.store.accounts import account
 
         assert self.order is not None
@@ -158,7 +160,7 @@ class OrderScreen(DeskScreen[None]):
     def preview(self, action: str, params: dict[str, str]) -> None:
         """Ask the shop what `action` would do (network: on this worker)."""
         with self.desk.connection() as store:
-            name = self._name(store, action)
+            name = self._action_name(store, action)
             try:
                 text = connector_calls.preview(store, self.ticket_id, name, params)
             except (ConnectorError, connector_calls.CallError) as exc:
@@ -191,8 +193,10 @@ class OrderScreen(DeskScreen[None]):
             if isinstance(done, str):
                 self._refused(done)
                 return
-            severity = "information" if done.status == "done" else "error"
-            self.notify(f"{done.status}: {done.outcome}", severity=severity, markup=False)
+            if done.status == "done":
+                self.notify(f"done: {done.outcome}", markup=False)
+            else:
+                self.notify(f"{done.status}: {done.outcome}", severity="error", markup=False)
             self.load()
 
         desk.submit(Job(f"{action} {params['order']}", call, finished, self._refused))

@@ -144,7 +144,11 @@ class TicketScreen(TicketActions):
         if order is None:
             self.notify("No order is stored for this customer", severity="warning")
             return
-        self.app.push_screen(OrderScreen(self.ticket_id, order["id"]), lambda _: self.load())
+
+        def closed(_: None) -> None:
+            self.load()
+
+        self.app.push_screen(OrderScreen(self.ticket_id, order["id"]), closed)
 
     def _show(self, shown: Shown | None) -> None:
         if shown is None:
