@@ -117,10 +117,6 @@ def describe_event(event: dict) -> str:
         return text + (f": {data['text']}" if data.get("text") else "")
     if kind == "sla_breach":
         return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
-    if kind.startswith("connector_"):
-        # A shop action's steps: what was asked, and the shop's own words for what happened.
-        said = f": {data['text']}" if data.get("text") else ""
-        return f"{data.get('action', '')} {kind.removeprefix('connector_')}{said}"
     return kind.replace("_", " ")
 
 
