@@ -561,7 +561,9 @@ class EmailConnector(Connector):
             return external_id
         client = self._imap()
         try:
-            self._send_filed(client, self.sent_folder, outbound, raw, handover)
+            self._send_filed(
+                client, self._filing_folder(client, self.sent_folder), outbound, raw, handover
+            )
         finally:
             self._leave(client)
         return external_id
@@ -605,6 +607,15 @@ class EmailConnector(Connector):
         if stale:
             self._guard("STORE", client.delete_messages, stale)
             self._guard("EXPUNGE", client.uid_expunge, stale)
+
+    def _filing_folder(self, client, configured: str) -> str:
+        """The folder a reply's copy is filed in: the one named in the settings, else the server's
+        own Sent; a mailbox without it gets it created, as mail clients do, so sends never fail."""
+        found = self._sent_mailbox(client)
+        if found is None or ("sent_folder" in self.settings and found != configured):
+            self._guard("CREATE", client.create_folder, configured)
+            return configured
+        return found
 
     def _sent_mailbox(self, client) -> str | None:
         """Where sent mail lands: the configured folder, else the one the server marks \\Sent

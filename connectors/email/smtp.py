@@ -56,7 +56,7 @@ def connect(
                 lambda challenge=None: token if challenge is None else "",
                 initial_response_ok=True,
             )
-        elif settings.get("smtp_auth", True) and user:
+        elif settings.get("smtp_auth", True) and user and _offers_login(smtp):
             smtp.login(user, auth.password(account))
     except smtplib.SMTPAuthenticationError as exc:
         raise PermanentError(f"SMTP login to {host} was refused: {exc}") from exc
@@ -65,10 +65,20 @@ def connect(
     return smtp
 
 
+def _offers_login(smtp: smtplib.SMTP) -> bool:
+    """Whether the server takes a login: a local relay that offers no AUTH sends without one."""
+    smtp.ehlo_or_helo_if_needed()
+    return smtp.has_extn("auth")
+
+
+def _words(answer: bytes | str) -> str:
+    """The server's answer as the text it sent, never a Python repr."""
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+
 def _refused(code: int, answer: bytes | str) -> PermanentError | TemporaryError:
-    text = answer.decode(errors="replace") if isinstance(answer, bytes) else answer
     error = PermanentError if code >= 500 else TemporaryError
-    return error(f"the mail server refused the reply: {code} {text}")
+    return error(f"the mail server refused the reply: {code} {_words(answer)}")
 
 
 def _envelope(smtp: smtplib.SMTP, sender: str, to: str) -> None:
@@ -82,7 +92,7 @@ def _envelope(smtp: smtplib.SMTP, sender: str, to: str) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         raise TemporaryError(f"sending failed: {exc}") from exc
     if code >= 500:
-        raise PermanentError(f"the mail server refused recipient {to}: {code} {answer!r}")
+        raise PermanentError(f"the mail server refused recipient {to}: {code} {_words(answer)}")
     if code not in (250, 251):
         raise _refused(code, answer)
 

@@ -210,11 +210,28 @@ def test_refused_recipient_fails_permanently_and_leaves_nothing_in_sent(
     assert report.failed == 1
     assert smtp_server.received == []
     status, error = store.conn.execute("SELECT status, last_error FROM outbox").fetchone()
-    assert status == "failed" and "ann@example.net" in error
+    assert status == "failed"
+    assert error.endswith("refused recipient ann@example.net: 550 5.1.1 no such user")
     message_id = store.conn.execute(
         "SELECT message_id FROM messages WHERE direction = 'out'"
     ).fetchone()[0]
     assert sent_copies(dovecot, account, message_id) == []
+
+
+def test_a_relay_without_login_and_a_mailbox_without_sent_still_send(
+    dovecot, mail_account, store, smtp_server
+):
+    # The sink offers no AUTH, as a local relay; the folder does not exist in the new mailbox.
+    account = mail_account(smtp=smtp_server, smtp_auth=True, sent_folder="Sent Replies")
+    ticket_id = pulled_ticket(dovecot, store, account)
+    actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
+
+    report = engine.sync_account(store, account)
+
+    assert report.sent == 1 and report.error is None
+    assert len(smtp_server.received) == 1
+    client = dovecot.client(account.settings["username"])
+    assert client.select_folder("Sent Replies", readonly=True)[b"EXISTS"] == 1
 
 
 def test_xoauth2_token_from_the_command_logs_in_to_smtp(mail_account, store, tmp_path):
