@@ -381,3 +381,13 @@ def test_the_search_language_reads_as_a_newcomer_types_it(demo_db: Path) -> None
     assert others and others.isdisjoint(ids("list", "channel:ebay"))
     refund, damaged = (ids("search", word, "--limit", "5000") for word in ("refund", "damaged"))
     assert ids("search", "refund OR damaged", "--limit", "5000") == refund | damaged > refund
+
+
+def test_a_broken_section_stops_a_command_that_reads_the_settings(
+    tmp_path: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[sla]\ncalendars = "none"\n')
+    monkeypatch.setenv("DESKTERM_CONFIG", str(config))
+    code, _, err = run("list", "--count", "--db", str(demo_db))
+    assert code == 2 and f"{config}: sla.calendars" in err
