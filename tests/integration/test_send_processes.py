@@ -67,4 +67,6 @@ def test_kills_at_random_moments_with_a_slow_server_never_send_twice_or_doubt_a_
     assert max(counts.values(), default=1) == 1  # never twice
     sent = {mid for mid, status in replies.items() if status == "sent"}
     assert sent <= set(counts)  # nothing recorded as sent that the server did not take
-    assert uncertain_but_accepted(store, server, run, grace=0.25) == []
+    # Held as uncertain only when killed between the server's 250 and its record (a second is
+    # ample even on a loaded machine), never for a reply the process had time to record.
+    assert uncertain_but_accepted(store, server, run, grace=1.0) == []
