@@ -45,13 +45,15 @@ def why_not(order: OrderSnapshot, now: datetime) -> str:
     if window is None:
         return "the order has not shipped yet; Amazon allows a review request 5 to 30 days after delivery"
     day = "%Y-%m-%d"
-    if now < window.opens:
-        when = f"opens on {window.opens:{day}}"
-        return f"the review window {when}" + (
-            " if the order arrives as promised" if window.estimated else ""
-        )
     if now > window.closes:
         return f"the review window closed on {window.closes:{day}}"
+    if window.estimated:
+        when = f" (on {window.opens:{day}} if it arrives as promised)" if now < window.opens else ""
+        return (
+            f"the order is not delivered yet; the review window opens 5 days after delivery{when}"
+        )
+    if now < window.opens:
+        return f"the review window opens on {window.opens:{day}}"
     return (
         "Amazon does not offer it for this order now (a review was already requested, "
         "or the order is not eligible)"

@@ -150,6 +150,10 @@ class FakeSpApi:
             lastUpdatedTime=iso(updated),
         )
         order["salesChannel"]["marketplaceId"] = self.marketplace
+        # The example's promises are of December 2024: move them to this order's days.
+        created = updated - timedelta(days=2)
+        order["fulfillment"]["shipByWindow"] = _window(created, 1, 2)
+        order["fulfillment"]["deliverByWindow"] = _window(created, 3, 5)
         order["buyer"].update(buyerEmail=buyer_email, buyerName=buyer_name)
         if package_status is None:
             order["packages"] = []
@@ -362,6 +366,13 @@ DATASETS = {
     "packages": "PACKAGES",
     "fulfillmentOrders": "FULFILLMENT_ORDERS",
 }
+
+
+def _window(start: datetime, first: int, last: int) -> dict[str, str]:
+    return {
+        "earliestDateTime": iso(start + timedelta(days=first)),
+        "latestDateTime": iso(start + timedelta(days=last)),
+    }
 
 
 def _trimmed(order: dict, datasets: set[str]) -> dict:

@@ -53,8 +53,8 @@ def test_a_sync_pages_through_changed_orders_and_keeps_their_tracking(
     stored = store_orders.order_by_external_id(store, amazon_account.name, ids[4])
     assert (stored["carrier"], stored["tracking_number"]) == ("Royal Mail", "RR123456789GB")
     assert (stored["ship_by"], stored["deliver_by"]) == (
-        "2024-12-26T23:59:59Z",
-        "2024-12-30T23:59:59Z",
+        "2026-11-20T11:00:00Z",
+        "2026-11-23T11:00:00Z",
     )
     assert ingest.load_cursors(store, amazon_account.name)[""] == {
         "updated_after": "2026-11-20T11:00:00Z"

@@ -90,7 +90,7 @@ async def test_the_relay_ticket_shows_its_order_with_package_tracking(amazon_db)
         await settle(pilot)
         sidebar = str(app.screen.query_one("#sidebar-body").render())
         assert f"{ORDER} · shipped · in transit · 103.97 GBP" in sidebar
-        assert "ship by 26 Dec · deliver by 30 Dec" in sidebar
+        assert "ship by 20 Nov · deliver by 23 Nov" in sidebar
         assert "Royal Mail RR123456789GB · in transit" in sidebar
 
 
