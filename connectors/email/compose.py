@@ -51,6 +51,8 @@ def build_reply(
         refs = references_for(outbound)
         if refs:
             msg["References"] = " ".join(refs)
+        if outbound.automatic:
+            msg["Auto-Submitted"] = "auto-replied"
     except (ValueError, TypeError) as exc:
         raise ComposeError(f"reply {outbound.message_id} has an invalid header: {exc}") from exc
     msg.set_content(outbound.body)

@@ -285,6 +285,8 @@ class Outbound:
     attachments: tuple[Attachment, ...] = ()
     # When the reply was queued: a channel without idempotency keys looks for it from then on.
     queued_at: datetime | None = None
+    # Sent by a rule, not a person: marked Auto-Submitted: auto-replied (RFC 3834).
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,8 +58,12 @@ def reply(
     at: datetime | None = None,
     domain: str = "deskterm.local",
     attachments: Sequence[Attachment] = (),
+    automatic: bool = False,
 ) -> Done:
     """Queue a public reply to the customer; the sync engine sends it when the network allows.
+
+    An `automatic` reply (a rule's auto-responder) goes out marked Auto-Submitted: auto-replied
+    (RFC 3834), so the other side's responders do not answer it.
 
     Attachments must already be stored files (deskterm.store.attachments), so the reply can leave
     later, offline or after a restart, with exactly what was attached.
@@ -78,6 +82,12 @@ def reply(
             raise ActionError(f"ticket #{ticket_id} is closed; replies go on a new ticket")
         domain = _sending_domain(conn, ticket, body, attachments, domain)
         message, outbox = _queue_reply(conn, ticket, body, actor, at, domain, files)
+        if automatic:
+            conn.execute(
+                "UPDATE outbox SET payload = json_set(payload, '$.automatic', json('true'))"
+                " WHERE id = ?",
+                (outbox,),
+            )
         if ticket["status"] == Status.NEW:
             conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
         mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it

@@ -414,6 +414,19 @@ CREATE TABLE order_fetches (
 ) WITHOUT ROWID;
 """
 
+# Time rules fire once per ticket until a change re-arms them (deskterm.automation): event_id is
+# the ticket's last event when the rule fired; a later event by anyone but a rule re-arms it.
+V15_RULE_FIRINGS = """
+CREATE TABLE rule_firings (
+    rule TEXT NOT NULL,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    event_id INTEGER NOT NULL,
+    fired_at TEXT NOT NULL,
+    PRIMARY KEY (rule, ticket_id)
+);
+CREATE INDEX rule_firings_ticket ON rule_firings(ticket_id);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -430,4 +443,5 @@ MIGRATIONS: list[str] = [
     V12_OUTBOX_LEASES,
     V13_CONTENT_HASH,
     V14_ORDER_FETCHES,
+    V15_RULE_FIRINGS,
 ]

@@ -75,6 +75,7 @@ def outbound(row: tuple, channel: str) -> Outbound:
         conversation_id=data.get("conversation_id"),
         attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
         queued_at=from_iso(queued_at),
+        automatic=bool(data.get("automatic")),
     )
 
 

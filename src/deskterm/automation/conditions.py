@@ -1,0 +1,95 @@
+"""Deciding whether a rule matches a ticket's facts: pure, and every condition says its value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from deskterm.automation.model import Condition, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One condition with the ticket's value for it and whether it held."""
+
+    condition: Condition
+    actual: Any
+    held: bool
+
+    def describe(self) -> str:
+        mark = "yes" if self.held else "no"
+        return f"[{mark}] {self.condition.describe()} (is {self.actual!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a rule matches, with each condition's check in the order written."""
+
+    matched: bool
+    checks: tuple[Check, ...]
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(v).lower() for v in (value if isinstance(value, list | tuple) else [value])]
+
+
+def holds(op: str, actual: Any, expected: Any) -> bool:
+    """Whether `actual op expected` holds; a missing value (None) fails every test but is_not."""
+    if op == "is_not":
+        return actual is None or str(actual).lower() not in _texts(expected)
+    if op == "lacks":
+        return not set(_texts(expected)) & set(actual or ())
+    if actual is None:
+        return False
+    if op == "has":
+        return bool(set(_texts(expected)) & set(actual))
+    if op == "is" and isinstance(expected, bool | int | float) and not isinstance(actual, str):
+        return bool(actual == expected)
+    if op in ("is", "in"):
+        return str(actual).lower() in _texts(expected)
+    if op == "not_in":
+        return str(actual).lower() not in _texts(expected)
+    if op == "contains":
+        text = str(actual).lower()
+        return any(word in text for word in _texts(expected))
+    if op == "matches":
+        return _pattern(str(expected)).search(str(actual)) is not None
+    number = float(actual)
+    return {
+        "gt": number > expected,
+        "gte": number >= expected,
+        "lt": number < expected,
+        "lte": number <= expected,
+    }[op]
+
+
+def check(condition: Condition, facts: Mapping[str, Any]) -> Check:
+    actual = facts.get(condition.field)
+    return Check(condition, actual, holds(condition.op, actual, condition.value))
+
+
+def judge(rule: Rule, facts: Mapping[str, Any]) -> Verdict:
+    """All of `all` and, when there are any, at least one of `any`; every condition is checked so
+    an explanation can show each value."""
+    every = tuple(check(c, facts) for c in rule.all)
+    some = tuple(check(c, facts) for c in rule.any)
+    matched = all(c.held for c in every) and (not some or any(c.held for c in some))
+    return Verdict(matched, every + some)
+
+
+def matches(rule: Rule, facts: Mapping[str, Any]) -> bool:
+    """`judge` without the explanation, stopping at the first condition that fails."""
+    for condition in rule.all:
+        if not holds(condition.op, facts.get(condition.field), condition.value):
+            return False
+    return not rule.any or any(
+        holds(c.op, facts.get(c.field), c.value) for c in rule.any
+    )

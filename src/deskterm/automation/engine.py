@@ -1,0 +1,189 @@
+"""Running rules: event rules inside the transaction of the write that set them off, time rules
+in a pass over the tickets, each firing once per ticket until a change re-arms it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from deskterm import actions, connector_calls
+from deskterm.automation import acting
+from deskterm.automation.conditions import Verdict, judge, matches
+from deskterm.automation.facts import facts_of, with_calendar
+from deskterm.automation.model import MAX_DEPTH, Rule, RuleError, RuleSet
+from deskterm.config import Config, ConfigError, load_config
+from deskterm.sla import clocks
+from deskterm.sla.rules import Calendar
+from deskterm.store import Store
+from deskterm.store import automation as reads
+
+CALENDAR_FIELDS = {"business_hours", "business_days_since_order"}
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One rule that fired on one ticket, with what each of its actions did."""
+
+    rule: str
+    ticket_id: int
+    outcomes: tuple[acting.Outcome, ...]
+    depth: int = 0
+
+
+@dataclass(slots=True)
+class Engine:
+    """Rules with what running them needs: calendars, templates, macros and a notifier."""
+
+    store: Store
+    rules: RuleSet
+    notify: Callable[[str, str], None] = acting.desktop_notify
+    config: Config | None = None
+    fired: list[Fired] = field(default_factory=list)
+    stopped: list[int] = field(default_factory=list)
+
+    def calendar(self, rule: Rule) -> Calendar:
+        calendars = clocks.current_policies().calendars
+        if rule.calendar not in calendars:
+            raise RuleError(f"rule {rule.name}: unknown calendar {rule.calendar!r}")
+        return calendars[rule.calendar]
+
+    def facts(self, rule: Rule, base: dict[str, Any], now: datetime) -> dict[str, Any]:
+        used = {c.field for c in rule.conditions} & CALENDAR_FIELDS
+        return with_calendar(base, self.calendar(rule), now, used) if used else base
+
+    def _config(self) -> Config:
+        if self.config is None:
+            try:
+                self.config = load_config()
+            except ConfigError as exc:
+                raise actions.ActionError(str(exc)) from None
+        return self.config
+
+    def render(self, template: str, ticket_id: int, extra: dict[str, Any]) -> str:
+        from deskterm.macros.placeholders import placeholders
+        from deskterm.macros.templates import TemplateProblem, render
+
+        values = placeholders(self.store, ticket_id, agent=None, config=self._config())
+        try:
+            return render(template, {**values, **extra})
+        except TemplateProblem as exc:
+            raise actions.ActionError(f"template: {exc}") from None
+
+    def apply_macro(self, name: str, ticket_id: int, actor: str, at: datetime) -> list[int]:
+        """The macro's steps with the rule as actor; its connector steps are only proposed."""
+        from deskterm import macros
+
+        config = self._config()
+        try:
+            item = macros.load_macros(reserved=set()).get(name)
+            steps = macros.preview(item, self.store, ticket_id, config=config, now=at).steps
+        except macros.MacroError as exc:
+            raise actions.ActionError(str(exc)) from None
+        events = []
+        for step in steps:
+            if step.skip:
+                continue
+            if step.kind == "connector":
+                connector_calls.propose(self.store, ticket_id, step.value, step.params, actor=actor, at=at)
+                continue
+            done = _STEP_ACTIONS[step.kind](self.store, ticket_id, step.value, actor=actor, at=at)
+            events.append(done.event_id)
+        return events
+
+    def context(self, rule: Rule, now: datetime) -> acting.Context:
+        return acting.Context(now, self.calendar(rule), self.render, self.apply_macro, self.notify)
+
+    def fire(self, rule: Rule, ticket_id: int, facts: dict[str, Any], now: datetime, depth: int) -> Fired:
+        ctx = self.context(rule, now)
+        outcomes = tuple(acting.act(self.store, rule, a, ticket_id, facts, ctx) for a in rule.then)
+        fired = Fired(rule.name, ticket_id, outcomes, depth)
+        self.fired.append(fired)
+        return fired
+
+    def on_event(self, event: str, ticket_ids: Iterable[int], now: datetime, depth: int = 0) -> None:
+        """Run the rules of `event` on the tickets, then `ticket_updated` on those they changed,
+        at most MAX_DEPTH deep: two rules undoing each other stop there."""
+        rules = self.rules.on(event)
+        ids = list(dict.fromkeys(ticket_ids))
+        if not rules or not ids:
+            return
+        if depth >= MAX_DEPTH:
+            self.stopped.extend(ids)
+            return
+        changed: list[int] = []
+        with self.store.tx() as conn:
+            for row in reads.fact_rows(conn, ids):
+                base = facts_of(row, now)
+                for rule in rules:
+                    if rule.name in self._fired_on(row[0], depth):
+                        continue
+                    facts = self.facts(rule, base, now)
+                    if not matches(rule, facts):
+                        continue
+                    fired = self.fire(rule, row[0], facts, now, depth)
+                    if any(o.event_id for o in fired.outcomes):
+                        changed.append(row[0])
+                        base = facts_of(reads.fact_rows(conn, [row[0]])[0], now)
+            if changed:
+                self.on_event("ticket_updated", changed, now, depth + 1)
+
+    def _fired_on(self, ticket_id: int, depth: int) -> set[str]:
+        # Within one cascade a rule acts once per depth at most; the depth guard does the rest.
+        return {f.rule for f in self.fired if f.ticket_id == ticket_id and f.depth == depth}
+
+    def on_schedule(self, now: datetime) -> list[Fired]:
+        """The time pass: every time rule on every ticket it matches and has not fired on."""
+        rules = self.rules.on("schedule")
+        if not rules:
+            return []
+        start = len(self.fired)
+        with self.store.tx() as conn:
+            done = {rule.name: reads.fired(conn, rule.name) for rule in rules}
+            for chunk in reads.scheduled_rows(conn):
+                for row in chunk:
+                    base = facts_of(row, now)
+                    for rule in rules:
+                        if row[0] in done[rule.name]:
+                            continue
+                        facts = self.facts(rule, base, now)
+                        if matches(rule, facts):
+                            self.fire(rule, row[0], facts, now, 0)
+                            reads.record_firing(conn, rule.name, row[0], now)
+        return self.fired[start:]
+
+    def explain(self, ticket_id: int, now: datetime) -> list[tuple[Rule, Verdict, str]]:
+        """Each rule's verdict on the ticket with each condition's value, and for time rules
+        whether they already fired and wait for a change to re-arm."""
+        rows = reads.fact_rows(self.store.conn, [ticket_id])
+        if not rows:
+            raise RuleError(f"there is no ticket #{ticket_id}")
+        base = facts_of(rows[0], now)
+        firings = reads.firings(self.store.conn, ticket_id)
+        out = []
+        for rule in self.rules:
+            verdict = judge(rule, self.facts(rule, base, now))
+            note = ""
+            if "schedule" in rule.when and rule.name in firings:
+                armed = ticket_id not in reads.fired(self.store.conn, rule.name)
+                note = f"fired at {firings[rule.name]}; " + (
+                    "re-armed by a later change" if armed else "waits for a change to re-arm"
+                )
+            out.append((rule, verdict, note))
+        return out
+
+
+_STEP_ACTIONS: dict[str, Callable[..., actions.Done]] = {
+    "reply": lambda store, tid, body, *, actor, at: actions.reply(
+        store, tid, body, actor=actor, at=at, automatic=True
+    ),
+    "note": actions.note,
+    "status": actions.set_status,
+    "priority": actions.set_priority,
+    "tag": actions.tag,
+    "untag": actions.untag,
+    "assign": actions.assign,
+    "snooze": actions.snooze,
+    "escalate": actions.escalate,
+}

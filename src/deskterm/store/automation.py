@@ -1,0 +1,158 @@
+"""What rules read and remember: one row of facts per ticket, and which time rule fired where."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from deskterm.domain import to_iso
+
+# Everything a condition can test, one row per ticket; moments stay ISO text for the caller.
+_FACTS = """
+SELECT t.id, t.channel, t.account, t.subject, t.status, t.priority, t.assignee, t.sla_state,
+  t.created_at,
+  (SELECT group_concat(g.tag, ' ') FROM ticket_tags g WHERE g.ticket_id = t.id),
+  m.author_addr, m.text, m.automatic, m.sent_at,
+  (SELECT max(r.sent_at) FROM messages r WHERE r.ticket_id = t.id AND r.direction = 'out'),
+  (SELECT max(e.at) FROM events e WHERE e.ticket_id = t.id AND e.kind = 'status'),
+  o.total, o.currency, o.status, o.financial_status, o.fulfillment_status, o.placed_at,
+  (SELECT max(json_extract(f.value, '$.delivered_at')) FROM json_each(o.fulfillments) f),
+  (SELECT count(*) FROM orders c WHERE c.customer_id = t.customer_id),
+  (SELECT total(CAST(c.total AS REAL)) FROM orders c WHERE c.customer_id = t.customer_id)
+FROM tickets t
+LEFT JOIN messages m ON m.id = (
+  SELECT x.id FROM messages x WHERE x.ticket_id = t.id AND x.direction = 'in'
+  ORDER BY x.sent_at DESC, x.id DESC LIMIT 1)
+LEFT JOIN orders o ON o.id = t.order_id
+"""
+
+FACT_COLUMNS = (
+    "id",
+    "channel",
+    "account",
+    "subject",
+    "status",
+    "priority",
+    "assignee",
+    "sla_state",
+    "created_at",
+    "tags",
+    "sender",
+    "body",
+    "automatic",
+    "customer_message_at",
+    "reply_at",
+    "status_changed_at",
+    "order_total",
+    "order_currency",
+    "order_status",
+    "order_financial_status",
+    "order_fulfillment_status",
+    "order_placed_at",
+    "delivered_at",
+    "customer_orders",
+    "customer_spend",
+)
+
+
+def fact_rows(conn: sqlite3.Connection, ticket_ids: Sequence[int]) -> list[tuple]:
+    """The facts of the given tickets, in FACT_COLUMNS order."""
+    return conn.execute(
+        _FACTS + " WHERE t.id IN (SELECT value FROM json_each(?))", (json.dumps(list(ticket_ids)),)
+    ).fetchall()
+
+
+def scheduled_rows(conn: sqlite3.Connection, chunk: int = 5000) -> Iterator[list[tuple]]:
+    """The facts of every ticket a time rule may act on (not closed, not merged), in chunks."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            _FACTS + " WHERE t.id > ? AND t.status != 'closed' AND t.merged_into IS NULL"
+            " ORDER BY t.id LIMIT ?",
+            (last, chunk),
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def fired(conn: sqlite3.Connection, rule: str) -> dict[int, int]:
+    """Tickets `rule` fired on and are not re-armed yet: ticket id -> the last event it saw."""
+    return dict(
+        conn.execute(
+            "SELECT f.ticket_id, f.event_id FROM rule_firings f WHERE f.rule = ? AND NOT EXISTS"
+            " (SELECT 1 FROM events e WHERE e.ticket_id = f.ticket_id AND e.id > f.event_id"
+            " AND e.actor NOT LIKE 'rule:%')",
+            (rule,),
+        ).fetchall()
+    )
+
+
+def record_firing(conn: sqlite3.Connection, rule: str, ticket_id: int, at: datetime) -> None:
+    """Remember that `rule` fired on the ticket; a later change by a person or a sync re-arms it."""
+    conn.execute(
+        "INSERT INTO rule_firings (rule, ticket_id, event_id, fired_at) VALUES (?, ?,"
+        " (SELECT COALESCE(max(id), 0) FROM events WHERE ticket_id = ?), ?)"
+        " ON CONFLICT (rule, ticket_id) DO UPDATE SET event_id = excluded.event_id,"
+        " fired_at = excluded.fired_at",
+        (rule, ticket_id, ticket_id, to_iso(at)),
+    )
+
+
+def firings(conn: sqlite3.Connection, ticket_id: int) -> dict[str, str]:
+    """When each time rule last fired on the ticket."""
+    return dict(
+        conn.execute(
+            "SELECT rule, fired_at FROM rule_firings WHERE ticket_id = ?", (ticket_id,)
+        ).fetchall()
+    )
+
+
+def rule_events(conn: sqlite3.Connection, ticket_id: int) -> list[tuple[int, str, str, str]]:
+    """The events rules caused on the ticket: id, moment, actor, kind."""
+    return conn.execute(
+        "SELECT id, at, actor, kind FROM events WHERE ticket_id = ? AND actor LIKE 'rule:%'"
+        " ORDER BY id",
+        (ticket_id,),
+    ).fetchall()
+
+
+def auto_replies(conn: sqlite3.Connection, ticket_id: int, sender: str, since: datetime) -> tuple[int, int]:
+    """Rule replies so far on this ticket, and to this sender since `since` on any ticket."""
+    on_ticket = conn.execute(
+        "SELECT count(*) FROM events WHERE ticket_id = ? AND kind = 'reply'"
+        " AND actor LIKE 'rule:%' AND undone_by IS NULL",
+        (ticket_id,),
+    ).fetchone()[0]
+    to_sender = conn.execute(
+        "SELECT count(*) FROM outbox o JOIN events e ON e.kind = 'reply' AND e.ticket_id = o.ticket_id"
+        " AND json_extract(e.data, '$.outbox') = o.id WHERE e.actor LIKE 'rule:%'"
+        " AND o.created_at >= ? AND lower(json_extract(o.payload, '$.to.value')) = ?",
+        (to_iso(since), sender.lower()),
+    ).fetchone()[0]
+    return on_ticket, to_sender
+
+
+def open_load(conn: sqlite3.Connection, agents: Sequence[str]) -> dict[str, int]:
+    """How many active tickets each of `agents` holds."""
+    counts = dict.fromkeys(agents, 0)
+    for name, count in conn.execute(
+        "SELECT assignee, count(*) FROM tickets WHERE status NOT IN ('solved', 'closed')"
+        " AND assignee IN (SELECT value FROM json_each(?)) GROUP BY assignee",
+        (json.dumps(list(agents)),),
+    ):
+        counts[name] = count
+    return counts
+
+
+def last_assigned(conn: sqlite3.Connection, rule: str) -> str | None:
+    """Whom `rule` assigned a ticket to last, for round-robin."""
+    row = conn.execute(
+        "SELECT json_extract(data, '$.after') FROM events WHERE actor = ? AND kind = 'assign'"
+        " ORDER BY id DESC LIMIT 1",
+        (f"rule:{rule}",),
+    ).fetchone()
+    return row[0] if row else None
