@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
-from deskterm import actions
+from deskterm import actions, automation
 from deskterm.domain import (
     Batch,
     CustomerProfile,
@@ -356,8 +356,12 @@ def ingest_batch(
     *,
     now: datetime | None = None,
     defer_sla: bool = False,
+    rules: automation.RuleSet | None = None,
 ) -> IngestResult:
     """Store one batch of `account` and, with it, the connector's new cursor: all or nothing.
+
+    Event rules (`rules`, default: the user's rules folder) run inside the same transaction on
+    each new ticket (ticket_created) and each customer message on a known one (customer_message).
 
     With `defer_sla` the touched tickets' SLA columns are only marked unsettled; the caller runs
     clocks.settle() once after its last batch, which costs far less than a pass per batch.
@@ -370,13 +374,19 @@ def ingest_batch(
         upsert_orders(conn, batch.orders, at)
         touched: list[int] = []
         added: list[int] = []
+        events: dict[str, list[int]] = {"ticket_created": [], "customer_message": []}
         for msg in batch.messages:
             ticket_id, message_row, result = _ingest_one(store, conn, msg, now, at)
             total += result
             if ticket_id is not None and message_row is not None:
                 touched.append(ticket_id)
                 added.append(message_row)
+                if result.new_tickets:
+                    events["ticket_created"].append(ticket_id)
+                elif msg.direction == Direction.IN:
+                    events["customer_message"].append(ticket_id)
         index_messages(conn, added)
+        _run_rules(store, rules, events, now)
         if defer_sla:
             clocks.mark_unsettled(conn, touched)
         else:
@@ -384,6 +394,17 @@ def ingest_batch(
         if batch.cursor:
             save_cursor(conn, account, batch.folder, batch.cursor, now)
     return total
+
+
+def _run_rules(
+    store: Store, rules: automation.RuleSet | None, events: dict[str, list[int]], now: datetime
+) -> None:
+    rules = rules if rules is not None else automation.active_rules()
+    if not len(rules):
+        return
+    engine = automation.Engine(store, rules)
+    for event, ticket_ids in events.items():
+        engine.on_event(event, ticket_ids, now)
 
 
 def save_cursor(

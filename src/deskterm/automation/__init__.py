@@ -19,7 +19,7 @@ A rule looks like::
 """
 
 from deskterm.automation.engine import Engine, Fired
-from deskterm.automation.loading import load_rules, parse_rule, user_rules_dir
+from deskterm.automation.loading import active_rules, load_rules, parse_rule, user_rules_dir
 from deskterm.automation.model import EVENTS, FIELDS, Problem, Rule, RuleError, RuleSet
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "RuleSet",
+    "active_rules",
     "load_rules",
     "parse_rule",
     "user_rules_dir",

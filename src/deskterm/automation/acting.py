@@ -64,7 +64,9 @@ def reply_guard(facts: dict[str, Any]) -> str:
     return ""
 
 
-def _auto_reply(store: Store, rule: Rule, action: Action, tid: int, facts: dict, ctx: Context) -> int:
+def _auto_reply(
+    store: Store, rule: Rule, action: Action, tid: int, facts: dict, ctx: Context
+) -> int:
     guard = reply_guard(facts)
     if guard:
         raise Skip(guard)
@@ -155,7 +157,9 @@ def desktop_notify(kind: str, text: str) -> None:
         return
     command: str | list[str] = ["notify-send", "deskterm", text] if kind == "desktop" else text
     try:
-        subprocess.run(command, shell=kind == "command", check=False, capture_output=True, timeout=10)
+        subprocess.run(
+            command, shell=kind == "command", check=False, capture_output=True, timeout=10
+        )
     # A missing notifier or a hanging command must not stop the rules that follow.
     except (OSError, subprocess.TimeoutExpired):
         return

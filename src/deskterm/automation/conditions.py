@@ -90,6 +90,4 @@ def matches(rule: Rule, facts: Mapping[str, Any]) -> bool:
     for condition in rule.all:
         if not holds(condition.op, facts.get(condition.field), condition.value):
             return False
-    return not rule.any or any(
-        holds(c.op, facts.get(c.field), c.value) for c in rule.any
-    )
+    return not rule.any or any(holds(c.op, facts.get(c.field), c.value) for c in rule.any)

@@ -86,7 +86,9 @@ class Engine:
             if step.skip:
                 continue
             if step.kind == "connector":
-                connector_calls.propose(self.store, ticket_id, step.value, step.params, actor=actor, at=at)
+                connector_calls.propose(
+                    self.store, ticket_id, step.value, step.params, actor=actor, at=at
+                )
                 continue
             done = _STEP_ACTIONS[step.kind](self.store, ticket_id, step.value, actor=actor, at=at)
             events.append(done.event_id)
@@ -95,14 +97,18 @@ class Engine:
     def context(self, rule: Rule, now: datetime) -> acting.Context:
         return acting.Context(now, self.calendar(rule), self.render, self.apply_macro, self.notify)
 
-    def fire(self, rule: Rule, ticket_id: int, facts: dict[str, Any], now: datetime, depth: int) -> Fired:
+    def fire(
+        self, rule: Rule, ticket_id: int, facts: dict[str, Any], now: datetime, depth: int
+    ) -> Fired:
         ctx = self.context(rule, now)
         outcomes = tuple(acting.act(self.store, rule, a, ticket_id, facts, ctx) for a in rule.then)
         fired = Fired(rule.name, ticket_id, outcomes, depth)
         self.fired.append(fired)
         return fired
 
-    def on_event(self, event: str, ticket_ids: Iterable[int], now: datetime, depth: int = 0) -> None:
+    def on_event(
+        self, event: str, ticket_ids: Iterable[int], now: datetime, depth: int = 0
+    ) -> None:
         """Run the rules of `event` on the tickets, then `ticket_updated` on those they changed,
         at most MAX_DEPTH deep: two rules undoing each other stop there."""
         rules = self.rules.on(event)

@@ -60,7 +60,7 @@ def facts_of(row: tuple, now: datetime) -> dict[str, Any]:
         "order_financial_status": raw["order_financial_status"],
         "order_fulfillment_status": raw["order_fulfillment_status"],
         "order_placed_at": raw["order_placed_at"],
-        "days_since_delivered": _hours(delivered, now) / 24 if delivered else None,
+        "days_since_delivered": (now - from_iso(delivered)).days if delivered else None,
         "customer_orders": raw["customer_orders"],
         "customer_spend": raw["customer_spend"],
     }
@@ -79,4 +79,3 @@ def with_calendar(
             business_days(calendar, from_iso(placed), now) if placed else None
         )
     return {**facts, **extra} if extra else facts
-

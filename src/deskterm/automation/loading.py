@@ -93,7 +93,9 @@ def _check_action_value(kind: str, value: Any) -> None:
     if kind == "status" and value not in {s.value for s in Status}:
         raise RuleError(f"unknown status {value!r}; one of: {', '.join(s.value for s in Status)}")
     if kind == "priority" and value not in {p.value for p in Priority}:
-        raise RuleError(f"unknown priority {value!r}; one of: {', '.join(p.value for p in Priority)}")
+        raise RuleError(
+            f"unknown priority {value!r}; one of: {', '.join(p.value for p in Priority)}"
+        )
     if kind == "snooze":
         try:
             parse_duration(value)
@@ -146,7 +148,9 @@ def undoes(action: Action, condition: Condition) -> bool:
         return op == "lacks" and action.value.lower() in wanted
     if action.kind == "untag":
         return op == "has" and wanted == {action.value.lower()}
-    given = {str(v).lower() for v in (action.value if isinstance(action.value, list) else [action.value])}
+    given = {
+        str(v).lower() for v in (action.value if isinstance(action.value, list) else [action.value])
+    }
     if op in ("is", "in"):
         return not given & wanted
     if op in ("is_not", "not_in"):
@@ -201,7 +205,9 @@ def parse_rule(text: str, *, source: str = "", origin: str = "user", stem: str =
         )
         for key in ("all", "any")
     }
-    then = tuple(_parse_action(raw, f"then[{i}]") for i, raw in enumerate(_list(data, "then", "then")))
+    then = tuple(
+        _parse_action(raw, f"then[{i}]") for i, raw in enumerate(_list(data, "then", "then"))
+    )
     if not then:
         raise RuleError("a rule needs at least one action in `then`")
     order = data.get("order", 100)
@@ -269,3 +275,24 @@ def load_rules(folder: Path | None = None, *, stock: bool = False) -> RuleSet:
             continue
         _add(result, text, str(path), "user", path.stem)
     return result
+
+
+_active: dict[Path, tuple[tuple, RuleSet]] = {}
+
+
+def _stamp(folder: Path) -> tuple:
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.toml")))
+    except OSError:
+        return ()
+
+
+def active_rules(folder: Path | None = None) -> RuleSet:
+    """The user's rules as they are on disk now, read again only when a file changed."""
+    folder = folder if folder is not None else user_rules_dir()
+    stamp = _stamp(folder)
+    cached = _active.get(folder)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_rules(folder))
+        _active[folder] = cached
+    return cached[1]

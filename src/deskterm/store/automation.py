@@ -120,7 +120,9 @@ def rule_events(conn: sqlite3.Connection, ticket_id: int) -> list[tuple[int, str
     ).fetchall()
 
 
-def auto_replies(conn: sqlite3.Connection, ticket_id: int, sender: str, since: datetime) -> tuple[int, int]:
+def auto_replies(
+    conn: sqlite3.Connection, ticket_id: int, sender: str, since: datetime
+) -> tuple[int, int]:
     """Rule replies so far on this ticket, and to this sender since `since` on any ticket."""
     on_ticket = conn.execute(
         "SELECT count(*) FROM events WHERE ticket_id = ? AND kind = 'reply'"
