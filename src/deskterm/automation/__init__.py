@@ -18,7 +18,7 @@ A rule looks like::
     if.any = [{ field = "channel", is = "email" }, { field = "channel", is = "shopify" }]
 """
 
-from deskterm.automation.engine import Engine, Fired
+from deskterm.automation.engine import Engine, Fired, tick
 from deskterm.automation.loading import active_rules, load_rules, parse_rule, user_rules_dir
 from deskterm.automation.model import EVENTS, FIELDS, Problem, Rule, RuleError, RuleSet
 
@@ -34,5 +34,6 @@ __all__ = [
     "active_rules",
     "load_rules",
     "parse_rule",
+    "tick",
     "user_rules_dir",
 ]

@@ -12,6 +12,7 @@ from deskterm import actions, connector_calls
 from deskterm.automation import acting
 from deskterm.automation.conditions import Verdict, judge, matches
 from deskterm.automation.facts import facts_of, with_calendar
+from deskterm.automation.loading import active_rules
 from deskterm.automation.model import MAX_DEPTH, Rule, RuleError, RuleSet
 from deskterm.config import Config, ConfigError, load_config
 from deskterm.sla import clocks
@@ -42,6 +43,9 @@ class Engine:
     config: Config | None = None
     fired: list[Fired] = field(default_factory=list)
     stopped: list[int] = field(default_factory=list)
+    # (ticket, depth, rule): within one cascade a rule acts once per depth at most; the depth
+    # guard does the rest.
+    _acted: set[tuple[int, int, str]] = field(default_factory=set)
 
     def calendar(self, rule: Rule) -> Calendar:
         calendars = clocks.current_policies().calendars
@@ -104,6 +108,7 @@ class Engine:
         outcomes = tuple(acting.act(self.store, rule, a, ticket_id, facts, ctx) for a in rule.then)
         fired = Fired(rule.name, ticket_id, outcomes, depth)
         self.fired.append(fired)
+        self._acted.add((ticket_id, depth, rule.name))
         return fired
 
     def on_event(
@@ -123,7 +128,7 @@ class Engine:
             for row in reads.fact_rows(conn, ids):
                 base = facts_of(row, now)
                 for rule in rules:
-                    if rule.name in self._fired_on(row[0], depth):
+                    if (row[0], depth, rule.name) in self._acted:
                         continue
                     facts = self.facts(rule, base, now)
                     if not matches(rule, facts):
@@ -134,10 +139,6 @@ class Engine:
                         base = facts_of(reads.fact_rows(conn, [row[0]])[0], now)
             if changed:
                 self.on_event("ticket_updated", changed, now, depth + 1)
-
-    def _fired_on(self, ticket_id: int, depth: int) -> set[str]:
-        # Within one cascade a rule acts once per depth at most; the depth guard does the rest.
-        return {f.rule for f in self.fired if f.ticket_id == ticket_id and f.depth == depth}
 
     def on_schedule(self, now: datetime) -> list[Fired]:
         """The time pass: every time rule on every ticket it matches and has not fired on."""
@@ -193,3 +194,22 @@ _STEP_ACTIONS: dict[str, Callable[..., actions.Done]] = {
     "snooze": actions.snooze,
     "escalate": actions.escalate,
 }
+
+
+# The time pass runs at most this often, however often the caller's clock ticks.
+SCHEDULE_EVERY = 60.0
+_last_pass: dict[str, datetime] = {}
+
+
+def tick(store: Store, now: datetime) -> list[Fired]:
+    """The time pass of the user's rules, when the last one on this database is a minute old;
+    `sync --watch` and the TUI's background worker call it with their SLA tick."""
+    key = str(store.path)
+    last = _last_pass.get(key)
+    if last is not None and (now - last).total_seconds() < SCHEDULE_EVERY:
+        return []
+    _last_pass[key] = now
+    rules = active_rules()
+    if not rules.on("schedule"):
+        return []
+    return Engine(store, rules).on_schedule(now)

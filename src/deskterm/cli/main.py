@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "action": ("connector_actions", "app"),
     "sla": ("sla", "app"),
     "order": ("orders", "app"),
+    "rules": ("rules", "app"),
     "account": ("accounts", "app"),
     "import": ("imports", "app"),
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from deskterm import ingest, mailbox
+from deskterm import automation, ingest, mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -187,6 +187,7 @@ class Watcher:
             clocks.recompute_if_changed(store, self.now())
             while not self.stop_event.is_set():
                 clocks.tick(store, self.now())
+                automation.tick(store, self.now())
                 self.stop_event.wait(CLOCK_TICK)
         finally:
             store.close()

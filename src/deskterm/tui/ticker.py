@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
+from deskterm import automation
 from deskterm.sla import clocks
 from deskterm.tui import clock
 
@@ -83,6 +84,7 @@ class Ticker:
     def _store_sla_states(self) -> None:
         with self.app.connection() as store:
             clocks.tick(store, self.app.now())
+            automation.tick(store, self.app.now())
 
     def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
         with self.app.connection() as store:

@@ -1,0 +1,137 @@
+"""The stock rules do what the support playbooks ask: follow-ups, escalations, order messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from deskterm import actions, automation, ingest
+from deskterm.domain import Batch, Fulfillment, Identity, OrderSnapshot
+from deskterm.store import Store
+
+ANNA = Identity("email", "anna@example.com")
+
+
+@pytest.fixture
+def engine(store: Store) -> automation.Engine:
+    return automation.Engine(store, automation.load_rules(Path("/nonexistent"), stock=True))
+
+
+def replies(store: Store) -> list[str]:
+    return [json.loads(p)["body"] for (p,) in store.conn.execute("SELECT payload FROM outbox")]
+
+
+def fired(engine: automation.Engine, now: datetime) -> list[tuple[str, int]]:
+    # A week-old ticket has breached its SLA too; breach-warning has its own test.
+    return [(f.rule, f.ticket_id) for f in engine.on_schedule(now) if f.rule != "breach-warning"]
+
+
+def order_ticket(store: Store, make_message, now: datetime, **order_fields) -> int:
+    order = OrderSnapshot(
+        account="shop",
+        external_id="o-1",
+        number="#1042",
+        customer=ANNA,
+        status="paid",
+        **order_fields,
+    )
+    msg = make_message(order_numbers=("#1042",), sent_at=now - timedelta(days=7))
+    batch = Batch([msg], {}, orders=[order])
+    ingest.ingest_batch(
+        store, "mail", batch, now=now - timedelta(days=7), rules=automation.RuleSet()
+    )
+    return store.conn.execute("SELECT MAX(id) FROM tickets").fetchone()[0]
+
+
+def test_an_order_not_shipped_in_three_business_days_gets_one_apology(
+    store: Store, engine, make_message, now
+) -> None:
+    monday = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
+    order_ticket(store, make_message, now, placed_at=monday)
+    assert fired(engine, datetime(2026, 11, 18, 12, 0, tzinfo=UTC)) == []  # Wednesday: 2 days
+    assert fired(engine, now) == [("delayed-order", 1)]  # Friday: 4 business days
+    assert "your order #1042 has not left our warehouse" in replies(store)[0]
+    assert fired(engine, now + timedelta(hours=1)) == []
+
+
+def test_a_shipped_order_gets_no_apology(store: Store, engine, make_message, now) -> None:
+    monday = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
+    order_ticket(store, make_message, now, placed_at=monday, fulfillment_status="fulfilled")
+    assert fired(engine, now) == []
+
+
+def test_a_delivered_order_on_a_solved_ticket_gets_a_feedback_request_after_five_days(
+    store: Store, engine, make_message, now
+) -> None:
+    delivered = Fulfillment("f-1", delivery="delivered", delivered_at=now - timedelta(days=6))
+    ticket = order_ticket(
+        store,
+        make_message,
+        now,
+        placed_at=now - timedelta(days=9),
+        fulfillment_status="fulfilled",
+        fulfillments=(delivered,),
+    )
+    assert fired(engine, now) == []
+    actions.set_status(store, ticket, "solved", actor="agent:sam", at=now)
+    assert fired(engine, now + timedelta(minutes=5)) == [("feedback-request", ticket)]
+    assert "How did it go?" in replies(store)[0]
+
+
+def test_pending_three_days_reminds_then_seven_days_solves(
+    store: Store, engine, make_message, deliver, now
+) -> None:
+    deliver(make_message(), at=now)
+    actions.set_status(store, 1, "pending", actor="agent:sam", at=now)
+    assert fired(engine, now + timedelta(hours=71)) == []
+    assert fired(engine, now + timedelta(hours=73)) == [("pending-reminder", 1)]
+    assert "we are waiting for your answer" in replies(store)[0]
+    assert fired(engine, now + timedelta(hours=100)) == []
+    assert fired(engine, now + timedelta(hours=169)) == [("pending-solve", 1)]
+    assert store.conn.execute("SELECT status FROM tickets").fetchone() == ("solved",)
+
+
+def test_a_breach_warning_raises_priority_and_escalates(
+    store: Store, engine, make_message, deliver, now
+) -> None:
+    deliver(make_message(), at=now)
+    store.conn.execute("UPDATE tickets SET sla_state = 'warning'")
+    assert [(f.rule, f.ticket_id) for f in engine.on_schedule(now)] == [("breach-warning", 1)]
+    row = store.conn.execute("SELECT priority, escalation FROM tickets").fetchone()
+    assert row == ("urgent", 1)
+    kinds = store.conn.execute(
+        "SELECT kind FROM events WHERE actor = 'rule:breach-warning' ORDER BY id"
+    ).fetchall()
+    assert kinds == [("priority",), ("escalate",)]
+
+
+def test_the_time_pass_runs_at_most_once_a_minute(store: Store, monkeypatch, tmp_path, now):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "solve.toml").write_text(
+        'name = "solve"\nwhen = "schedule"\nthen = [{ status = "solved" }]\n'
+        'if.all = [{ field = "status", is = "new" }]'
+    )
+    monkeypatch.setenv("DESKTERM_RULES", str(folder))
+    assert automation.tick(store, now) == []
+    ingest.ingest_batch(store, "mail", Batch([_message()], {}), now=now, rules=automation.RuleSet())
+    assert automation.tick(store, now + timedelta(seconds=30)) == []
+    assert [f.rule for f in automation.tick(store, now + timedelta(seconds=61))] == ["solve"]
+
+
+def _message():
+    from deskterm.domain import InboundMessage
+
+    return InboundMessage(
+        account="mail",
+        external_id="x-1",
+        channel="email",
+        sender=ANNA,
+        sender_name="Anna",
+        sent_at=datetime(2026, 11, 20, 11, 0, tzinfo=UTC),
+        subject="Hello",
+        text="Hi",
+    )
