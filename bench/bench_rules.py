@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_ingest import WORDS, generate  # noqa: E402
+from bench_ingest import WORDS, generate
 
-from deskterm import automation, ingest  # noqa: E402
-from deskterm.domain import Batch, to_iso  # noqa: E402
-from deskterm.store import Store, open_store  # noqa: E402
+from deskterm import automation, ingest
+from deskterm.domain import Batch, to_iso
+from deskterm.store import Store, open_store
 
 
 def fifty_rules(seed: int = 3) -> automation.RuleSet:
