@@ -386,7 +386,9 @@ def ingest_batch(
                 elif msg.direction == Direction.IN:
                     events["customer_message"].append(ticket_id)
         index_messages(conn, added)
-        _run_rules(store, rules, events, now)
+        with actions.clocks_deferred() as acted_on:
+            _run_rules(store, rules, events, now)
+        touched.extend(acted_on.difference(touched))
         if defer_sla:
             clocks.mark_unsettled(conn, touched)
         else:

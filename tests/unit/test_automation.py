@@ -331,3 +331,45 @@ def test_explain_shows_each_condition_value_and_that_a_time_rule_waits(
     assert "[no] tags lacks 'reminded'" in verdict.checks[2].describe()
     assert "hours_since_status_change gte 72 (is 74.0)" in verdict.checks[1].describe()
     assert explained["wismo"][0].matched
+
+
+def test_rule_actions_in_ingest_leave_the_sla_clocks_as_a_refresh_would(
+    store: Store, make_message, now
+) -> None:
+    from deskterm.sla import clocks
+
+    pend = 'name = "pend"\nwhen = "ticket_created"\nthen = [{ status = "pending" }]'
+    ticket = ingest(store, rules_of(pend), make_message())
+    stored = store.conn.execute("SELECT status, next_deadline, sla_state FROM tickets").fetchone()
+    with store.tx() as conn:
+        clocks.refresh(conn, [ticket], now)
+    assert stored[0] == "pending"
+    assert store.conn.execute(
+        "SELECT status, next_deadline, sla_state FROM tickets"
+    ).fetchone() == (stored)
+
+
+def test_a_time_rule_whose_status_list_includes_its_own_target_is_refused() -> None:
+    text = (
+        'name = "x"\nwhen = "schedule"\nthen = [{ status = "solved" }]\n'
+        'if.all = [{ field = "status", in = ["pending", "solved"] }]'
+    )
+    with pytest.raises(automation.RuleError, match="would fire again"):
+        automation.parse_rule(text)
+
+
+def test_the_time_pass_asks_the_database_only_for_tickets_that_can_match(
+    store: Store, make_message, now
+) -> None:
+    from deskterm.store import automation as reads
+
+    for n in range(3):
+        ingest(store, automation.RuleSet(), make_message(sender=Identity("email", f"{n}@x.io")))
+    actions.set_status(store, 2, "pending", actor="agent:sam", at=now)
+    rule = rules_of(REMIND).get("remind")
+    tests = [reads.narrowing(c.field, c.op, c.value, now) for c in rule.all]
+    assert all(tests)
+    assert reads.candidates(store.conn, [t for t in tests if t]) == []
+    later = now + timedelta(hours=73)
+    tests = [reads.narrowing(c.field, c.op, c.value, later) for c in rule.all]
+    assert reads.candidates(store.conn, [t for t in tests if t]) == [2]

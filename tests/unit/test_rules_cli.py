@@ -85,7 +85,8 @@ def test_explain_says_a_time_rule_fired_and_waits_to_be_re_armed(
     assert "remind fired on #1" in run("rules", "run", "--db", str(db_path)).output
     result = run("rules", "explain", "1", "--db", str(db_path))
     assert result.exit_code == 0, result.output
-    assert "remind (schedule): does not match now; fired at" in result.output
+    assert "remind (schedule): does not match now; acted: note at" in result.output
+    assert "wismo (ticket_created): matches now; acted: tag at" in result.output
     assert "waits for a change to re-arm" in result.output
     assert "rule:remind" in result.output
     assert (

@@ -18,7 +18,7 @@ The actions live by what they touch: fields (status, priority, assignee, escalat
 messages (note, merge), outbox (reply, retry, cancel) and undo; common holds what they share.
 """
 
-from deskterm.actions.common import ActionError, Done, write_event
+from deskterm.actions.common import ActionError, Done, clocks_deferred, write_event
 from deskterm.actions.fields import (
     TAG_RE,
     assign,
@@ -41,6 +41,7 @@ __all__ = [
     "Done",
     "assign",
     "cancel_send",
+    "clocks_deferred",
     "escalate",
     "merge",
     "note",

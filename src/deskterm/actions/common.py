@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +59,26 @@ def check_actor(actor: str) -> None:
         )
 
 
+# Inside clocks_deferred(), the tickets whose SLA clocks the caller refreshes once at its end.
+_deferred: ContextVar[set[int] | None] = ContextVar("deskterm_deferred_clocks", default=None)
+
+
+@contextmanager
+def clocks_deferred() -> Iterator[set[int]]:
+    """Actions inside leave their tickets' SLA clocks to the caller, which refreshes the returned
+    tickets once (rules acting during an ingest batch or a time pass: one pass, not one each)."""
+    tickets: set[int] = set()
+    token = _deferred.set(tickets)
+    try:
+        yield tickets
+    finally:
+        _deferred.reset(token)
+
+
 def finish(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> None:
     conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
-    clocks.refresh(conn, [ticket_id], at)
+    deferred = _deferred.get()
+    if deferred is None:
+        clocks.refresh(conn, [ticket_id], at)
+    else:
+        deferred.add(ticket_id)

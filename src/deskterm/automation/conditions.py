@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,20 +38,31 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-def _texts(value: Any) -> list[str]:
-    return [str(v).lower() for v in (value if isinstance(value, list | tuple) else [value])]
+@cache
+def _texts(value: Any) -> frozenset[str]:
+    """A condition's value (one, or a tuple of several) as lower-case texts; rules keep their
+    values as tuples, so each is worked out once."""
+    return frozenset(str(v).lower() for v in (value if isinstance(value, tuple) else (value,)))
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+NUMBER_TESTS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 def holds(op: str, actual: Any, expected: Any) -> bool:
     """Whether `actual op expected` holds; a missing value (None) fails every test but is_not."""
+    expected = _plain(expected)
     if op == "is_not":
         return actual is None or str(actual).lower() not in _texts(expected)
     if op == "lacks":
-        return not set(_texts(expected)) & set(actual or ())
+        return _texts(expected).isdisjoint(actual or ())
     if actual is None:
         return False
     if op == "has":
-        return bool(set(_texts(expected)) & set(actual))
+        return not _texts(expected).isdisjoint(actual)
     if op == "is" and isinstance(expected, bool | int | float) and not isinstance(actual, str):
         return bool(actual == expected)
     if op in ("is", "in"):
@@ -62,13 +74,7 @@ def holds(op: str, actual: Any, expected: Any) -> bool:
         return any(word in text for word in _texts(expected))
     if op == "matches":
         return _pattern(str(expected)).search(str(actual)) is not None
-    number = float(actual)
-    return {
-        "gt": number > expected,
-        "gte": number >= expected,
-        "lt": number < expected,
-        "lte": number <= expected,
-    }[op]
+    return bool(NUMBER_TESTS[op](float(actual), expected))
 
 
 def check(condition: Condition, facts: Mapping[str, Any]) -> Check:

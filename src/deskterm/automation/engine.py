@@ -21,6 +21,14 @@ from deskterm.store import Store
 from deskterm.store import automation as reads
 
 CALENDAR_FIELDS = {"business_hours", "business_days_since_order"}
+# Tickets whose facts the time pass reads at once.
+CHUNK = 2000
+
+
+def _narrowing(rule: Rule, now: datetime) -> list[tuple[str, list]]:
+    """The SQL tests of the rule's `all` conditions that the ticket's columns can answer."""
+    tests = (reads.narrowing(c.field, c.op, c.value, now) for c in rule.all)
+    return [t for t in tests if t is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +54,12 @@ class Engine:
     # (ticket, depth, rule): within one cascade a rule acts once per depth at most; the depth
     # guard does the rest.
     _acted: set[tuple[int, int, str]] = field(default_factory=set)
+    _calendars: dict[str, Calendar] | None = None
 
     def calendar(self, rule: Rule) -> Calendar:
-        calendars = clocks.current_policies().calendars
+        if self._calendars is None:
+            self._calendars = clocks.current_policies().calendars
+        calendars = self._calendars
         if rule.calendar not in calendars:
             raise RuleError(f"rule {rule.name}: unknown calendar {rule.calendar!r}")
         return calendars[rule.calendar]
@@ -146,18 +157,23 @@ class Engine:
         if not rules:
             return []
         start = len(self.fired)
-        with self.store.tx() as conn:
-            done = {rule.name: reads.fired(conn, rule.name) for rule in rules}
-            for chunk in reads.scheduled_rows(conn):
-                for row in chunk:
+        with self.store.tx() as conn, actions.clocks_deferred() as acted_on:
+            due: dict[int, list[Rule]] = {}
+            for rule in rules:
+                done = reads.fired(conn, rule.name)
+                for ticket_id in reads.candidates(conn, _narrowing(rule, now)):
+                    if ticket_id not in done:
+                        due.setdefault(ticket_id, []).append(rule)
+            ids = sorted(due)
+            for at in range(0, len(ids), CHUNK):
+                for row in reads.fact_rows(conn, ids[at : at + CHUNK]):
                     base = facts_of(row, now)
-                    for rule in rules:
-                        if row[0] in done[rule.name]:
-                            continue
+                    for rule in due[row[0]]:
                         facts = self.facts(rule, base, now)
                         if matches(rule, facts):
                             self.fire(rule, row[0], facts, now, 0)
                             reads.record_firing(conn, rule.name, row[0], now)
+            clocks.refresh(conn, sorted(acted_on), now)
         return self.fired[start:]
 
     def explain(self, ticket_id: int, now: datetime) -> list[tuple[Rule, Verdict, str]]:
@@ -168,13 +184,17 @@ class Engine:
             raise RuleError(f"there is no ticket #{ticket_id}")
         base = facts_of(rows[0], now)
         firings = reads.firings(self.store.conn, ticket_id)
+        acted: dict[str, list[str]] = {}
+        for _, at, actor, kind in reads.rule_events(self.store.conn, ticket_id):
+            acted.setdefault(actor, []).append(f"{kind} at {at}")
         out = []
         for rule in self.rules:
             verdict = judge(rule, self.facts(rule, base, now))
-            note = ""
+            did = acted.get(rule.actor)
+            note = f"acted: {', '.join(did)}" if did else "has not acted on this ticket"
             if "schedule" in rule.when and rule.name in firings:
                 armed = ticket_id not in reads.fired(self.store.conn, rule.name)
-                note = f"fired at {firings[rule.name]}; " + (
+                note += f"; fired at {firings[rule.name]}, " + (
                     "re-armed by a later change" if armed else "waits for a change to re-arm"
                 )
             out.append((rule, verdict, note))

@@ -76,7 +76,7 @@ def _parse_condition(raw: Any, where: str) -> Condition:
             re.compile(str(value))
         except re.error as exc:
             raise RuleError(f"{where}: {value!r} is not a regular expression: {exc}") from None
-    return Condition(name, op, value)
+    return Condition(name, op, tuple(value) if isinstance(value, list) else value)
 
 
 def _check_action_value(kind: str, value: Any) -> None:
@@ -143,7 +143,7 @@ def undoes(action: Action, condition: Condition) -> bool:
     }
     if targets.get(action.kind) != field:
         return False
-    wanted = {str(v).lower() for v in (value if isinstance(value, list) else [value])}
+    wanted = {str(v).lower() for v in (value if isinstance(value, list | tuple) else [value])}
     if action.kind == "tag":
         return op == "lacks" and action.value.lower() in wanted
     if action.kind == "untag":
