@@ -100,22 +100,14 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
 
 
 def _ticket_ids_since(db: Path | None, since: str, now: datetime) -> list[int]:
-    from deskterm.domain import to_iso
     from deskterm.durations import DurationError, parse_duration
+    from deskterm.store import automation as reads
 
     try:
         start = now - parse_duration(since)
     except DurationError as exc:
         fail(f"--since: {exc}", 2)
-    rows = (
-        state(db)
-        .store()
-        .conn.execute(
-            "SELECT id FROM tickets WHERE created_at >= ? AND merged_into IS NULL ORDER BY id",
-            (to_iso(start),),
-        )
-    )
-    return [row[0] for row in rows]
+    return reads.created_since(state(db).store().conn, start)
 
 
 @app.command()

@@ -196,3 +196,12 @@ def candidates(conn: sqlite3.Connection, tests: Sequence[tuple[str, list]]) -> l
         sql += f" AND {test}"
         params.extend(args)
     return [row[0] for row in conn.execute(sql + " ORDER BY t.id", params)]
+
+
+def created_since(conn: sqlite3.Connection, start: datetime) -> list[int]:
+    """Tickets opened at or after `start` (merged ones left out), oldest first."""
+    rows = conn.execute(
+        "SELECT id FROM tickets WHERE created_at >= ? AND merged_into IS NULL ORDER BY id",
+        (to_iso(start),),
+    )
+    return [row[0] for row in rows]
