@@ -70,6 +70,9 @@ def test_refund_with_yes_refunds_and_says_where_it_is_recorded(
     assert (answer["status"], answer["ticket"]) == ("done", synced)
     assert answer["outcome"] == "refunded 39.00 EUR on #1042 (1 × Leather wallet)"
     assert fake_shopify.mutations.refunds_created == 1
+    # The store has the order as the shop has it now, without waiting for a sync.
+    shown = json.loads(cli(db_path, "order", "show", "1042", "--json").output)["order"]
+    assert (shown["financial_status"], len(shown["refunds"])) == ("partially_refunded", 1)
 
 
 def test_a_refused_action_exits_1_with_shopifys_reason(synced, db_path) -> None:

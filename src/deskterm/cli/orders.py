@@ -110,6 +110,13 @@ def _act(
         call = connector_calls.run(store, ticket, name, params, confirmed_by=shared.actor(agent))
     except connector_calls.CallError as exc:
         fail(str(exc))
+    if order["customer_id"] is not None:
+        from datetime import timedelta
+
+        from deskterm.sync.orders import refresh_customer
+
+        # The shop changed the order: `order show` should say so without waiting for a sync.
+        refresh_customer(store, order["customer_id"], max_age=timedelta(0))
     if as_json:
         print_json(
             {

@@ -151,8 +151,8 @@ class FakeShopify:
         host, port = self._http.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeShopify:
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+    def start(self, port: int = 0) -> FakeShopify:
+        self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._http.daemon_threads = True
         threading.Thread(target=self._http.serve_forever, daemon=True).start()
         return self

@@ -8,6 +8,7 @@ outcome lands in the ticket's timeline. Nothing here waits on the network on the
 from __future__ import annotations
 
 import shlex
+from datetime import timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from deskterm.connector import ConnectorError
 from deskterm.keys import APP, ORDER
 from deskterm.store import Store
 from deskterm.store import orders as store_orders
+from deskterm.sync.orders import refresh_customer
 from deskterm.tui.bindings import bindings
 from deskterm.tui.desk import DeskModal, DeskScreen
 from deskterm.tui.jobs import Job
@@ -181,13 +183,17 @@ class OrderScreen(DeskScreen[None]):
 
     def _run(self, action: str, name: str, params: dict) -> None:
         desk, ticket = self.desk, self.ticket_id
-        agent = desk.actor
+        agent, customer = desk.actor, self.order["customer_id"] if self.order else None
 
         def call(store: Store) -> connector_calls.Call | str:
             try:
-                return connector_calls.run(store, ticket, name, params, confirmed_by=agent)
+                done = connector_calls.run(store, ticket, name, params, confirmed_by=agent)
             except connector_calls.CallError as exc:
                 return str(exc)
+            if customer is not None:
+                # The shop changed the order: show it as the shop has it now.
+                refresh_customer(store, customer, max_age=timedelta(0))
+            return done
 
         def finished(done: connector_calls.Call | str) -> None:
             if isinstance(done, str):
