@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from deskterm import actions, ingest
+from deskterm import actions, automation, ingest
 from deskterm.demo_shop import (
     SCENARIOS,
     SHOP_DOMAIN,
@@ -118,6 +118,11 @@ def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520
     return tickets
 
 
+# The demo's history is scripted (its tags and priorities stand for what rules did): the user's
+# own rules stay out of it, so the same seed builds the same workspace on every machine.
+NO_RULES = automation.RuleSet()
+
+
 def _build_ticket(
     store: Store, rng: random.Random, n: int, customer: Customer, channel: str, now: datetime
 ) -> None:
@@ -129,7 +134,7 @@ def _build_ticket(
     first = customer_message(
         ACCOUNT_OF_CHANNEL[channel], channel, customer, order, scenario, rng, opened, f"{n}-0"
     )
-    ingest.ingest_batch(store, first.account, Batch([first], {}), now=opened)
+    ingest.ingest_batch(store, first.account, Batch([first], {}), now=opened, rules=NO_RULES)
     ticket_id = store.conn.execute(
         "SELECT ticket_id FROM messages WHERE account = ? AND external_id = ?",
         (first.account, first.external_id),
@@ -177,7 +182,7 @@ def _build_ticket(
             f"{n}-1",
             reply_to=our_id,
         )
-        ingest.ingest_batch(store, follow.account, Batch([follow], {}), now=t)
+        ingest.ingest_batch(store, follow.account, Batch([follow], {}), now=t, rules=NO_RULES)
     elif fate == "pending":
         actions.set_status(store, ticket_id, "pending", actor=actor, at=t)
     elif fate == "on_hold":

@@ -135,3 +135,20 @@ def _message():
         subject="Hello",
         text="Hi",
     )
+
+
+def test_the_demo_builds_the_same_whatever_rules_the_user_has(
+    store: Store, monkeypatch, tmp_path, now
+) -> None:
+    from deskterm.demo import build_demo
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    stock = Path(__file__).parents[2] / "rules" / "wismo-keywords.toml"
+    (folder / "wismo-keywords.toml").write_text(stock.read_text())
+    monkeypatch.setenv("DESKTERM_RULES", str(folder))
+    build_demo(store, seed=3, now=now, tickets=60)
+    by_rules = store.conn.execute(
+        "SELECT count(*) FROM events WHERE actor = 'rule:wismo-keywords'"
+    ).fetchone()
+    assert by_rules == (0,)
