@@ -49,7 +49,7 @@ def default_config_path() -> Path:
 DEFAULT_SHOP_NAME = "Our shop"
 
 # Every top-level table the settings file may hold. [agent], [shop] and [escalation] are validated
-# here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by tui/settings.py.
+# here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by views.py.
 TABLES = frozenset({"agent", "shop", "escalation", "sla", "keymap", "tui", "views"})
 
 T = TypeVar("T")

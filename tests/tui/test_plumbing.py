@@ -6,10 +6,12 @@ import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from helpers import notifications, settle
 from workspace import NOW, build_app
 
+import deskterm.tui
 from deskterm.store import drafts, open_store, queries
 from deskterm.store.filters import parse
 from deskterm.tui import queue_source
@@ -53,7 +55,7 @@ def test_drafts_are_kept_per_ticket_and_kind(db):
 
 def test_the_headless_tui_modules_do_not_import_textual():
     code = (
-        "import sys; import deskterm.keys, deskterm.tui.settings, deskterm.tui.clock, "
+        "import sys; import deskterm.keys, deskterm.views, deskterm.tui.clock, "
         "deskterm.tui.queue_source, deskterm.durations, deskterm.store.drafts, deskterm.macros; "
         "print('textual' in sys.modules)"
     )
@@ -185,3 +187,14 @@ def test_the_thread_says_when_a_reply_did_not_leave():
     assert "NOT SENT: 553 sender address rejected" in shown
     message.update(delivery="sent", delivery_error=None)
     assert "NOT SENT" not in render_message(message, show_quoted=False, zone=UTC).plain
+
+
+def test_the_tui_runs_no_sql_of_its_own():
+    tui = Path(deskterm.tui.__file__).parent
+    found = [
+        f"{p.relative_to(tui)}:{n}"
+        for p in sorted(tui.rglob("*.py"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if "execute(" in line
+    ]
+    assert not found, f"SQL belongs in deskterm.store: {found}"

@@ -31,6 +31,7 @@ HEADLESS = [
     "deskterm.sla.clocks",
     "deskterm.store.queries",
     "deskterm.config",
+    "deskterm.views",
     "deskterm.connectors.demo",
     "deskterm.connectors.email",
     "deskterm.connectors.email.accounts",
@@ -69,3 +70,15 @@ def test_the_command_line_leaves_the_macro_engine_unloaded_until_a_macro_command
         "    main()"
     )
     assert loaded_after(help_text, ("jinja2", "deskterm.macros", "deskterm.actions")) == []
+
+
+def test_checking_the_settings_at_start_loads_no_part_of_the_tui(tmp_path) -> None:
+    """cli.common.check_sections validates [tui] and [[views]] through deskterm.views."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[tui]\nbell = true\n\n[[views]]\nname = "Hot"\nquery = "is:breached"\n')
+    check = (
+        "from deskterm.cli.common import check_sections\n"
+        "from deskterm.config import load_config\n"
+        f"check_sections(load_config({str(settings)!r}))"
+    )
+    assert loaded_after(check, ("deskterm.tui", "deskterm.views")) == ["deskterm.views"]

@@ -37,7 +37,7 @@ def check_sections(config: Config) -> Config:
     from deskterm.config import Section
     from deskterm.keys import KEYMAP
     from deskterm.sla.settings import SLA
-    from deskterm.tui.settings import TUI, VIEWS
+    from deskterm.views import TUI, VIEWS
 
     # Only the sections the file has: the shipped defaults are known good, and checking them
     # cost every `deskterm list` ~50 ms (the default calendar's bank holidays load `holidays`).

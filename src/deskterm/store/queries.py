@@ -274,6 +274,10 @@ def accounts(store: Store) -> list[dict]:
     return _dicts(store, "SELECT * FROM accounts ORDER BY name")
 
 
+def enabled_accounts(store: Store) -> list[dict]:
+    return _dicts(store, "SELECT * FROM accounts WHERE enabled = 1 ORDER BY name")
+
+
 def outbox(store: Store, *, everything: bool = False) -> list[dict]:
     """Replies not sent yet (queued, sending, failed), or with `everything` the sent ones too."""
     where = "" if everything else " WHERE o.status IN ('queued', 'sending', 'failed')"

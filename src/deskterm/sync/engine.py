@@ -24,7 +24,7 @@ from deskterm.connector import (
 from deskterm.domain import to_iso, utcnow
 from deskterm.secrets import SecretError
 from deskterm.sla import clocks
-from deskterm.store import Store, StoreError, open_store
+from deskterm.store import Store, StoreError, open_store, queries
 from deskterm.sync.sending import backoff, push_outbox
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,7 @@ def sync_account(
 
 
 def enabled_accounts(store: Store) -> list[Account]:
-    cur = store.conn.execute("SELECT * FROM accounts WHERE enabled = 1 ORDER BY name")
-    names = [d[0] for d in cur.description]
-    return [Account.from_row(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+    return [Account.from_row(row) for row in queries.enabled_accounts(store)]
 
 
 def run_once(

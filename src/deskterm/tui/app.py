@@ -32,9 +32,9 @@ from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
-from deskterm.tui.settings import TUI, views_for
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
+from deskterm.views import TUI, views_for
 
 # A change that takes longer than this shows a line saying what is under way.
 ACTIVITY_DELAY = 0.25

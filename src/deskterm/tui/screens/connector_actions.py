@@ -45,13 +45,11 @@ def palette_entries(db_path: Path) -> tuple[tuple[str, str], ...]:
     Asks no channel (connectors list their actions without the network); read once per run.
     """
     from deskterm.connector import Account, ConnectorError, connector_for
-    from deskterm.store import open_store
+    from deskterm.store import open_store, queries
 
     store = open_store(db_path)
     try:
-        cursor = store.conn.execute("SELECT * FROM accounts WHERE enabled = 1 ORDER BY name")
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+        rows = queries.enabled_accounts(store)
     finally:
         store.close()
     found: dict[str, str] = {}

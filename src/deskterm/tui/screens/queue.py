@@ -21,11 +21,11 @@ from deskterm.tui.messages import DataChanged
 from deskterm.tui.queue_source import QueueSource
 from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
-from deskterm.tui.settings import View, save_view
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.header import Overview, StatusHeader
 from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
 from deskterm.tui.widgets.views_bar import ViewsBar
+from deskterm.views import View, save_view
 
 SORT_ORDER = list(Sort)
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from deskterm.tui.settings import View
+from deskterm.views import View
 
 
 class ViewsBar(Widget):

@@ -1,4 +1,7 @@
-"""The TUI's own config sections, validated: [[views]] (saved searches) and [tui] (behaviour)."""
+"""The TUI's config sections, validated: [[views]] (saved searches) and [tui] (behaviour).
+
+Headless, so the command line checks them at start without importing the TUI.
+"""
 
 from __future__ import annotations
 

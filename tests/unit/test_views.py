@@ -8,7 +8,7 @@ import pytest
 
 from deskterm.config import ConfigError, load_config, parse_config
 from deskterm.store.queries import Sort
-from deskterm.tui.settings import (
+from deskterm.views import (
     TuiSettings,
     View,
     parse_configured_views,
