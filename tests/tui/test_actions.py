@@ -118,6 +118,27 @@ async def test_z_snoozes_for_an_hour_and_the_ticket_leaves_the_queue(app):
         assert "Where is my order #1001?" not in subjects(app)
 
 
+async def test_pick_lists_move_with_j_and_k(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("z", "j", "j", "j", "k", "enter")
+        await settle(pilot)
+        # 1 hour, 4 hours, Tomorrow 9:00, Next week, back up to Tomorrow 9:00.
+        assert ticket(app, 1)["snoozed_until"] == "2026-11-21T09:00:00Z"
+
+
+async def test_the_help_scrolls_with_j_and_k(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        scroll = app.screen.query_one("KeyScroll")
+        await pilot.press("j", "j", "j")
+        assert scroll.scroll_y == 3
+        await pilot.press("k")
+        assert scroll.scroll_y == 2
+
+
 async def test_z_custom_takes_a_typed_time_and_rejects_nonsense(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)

@@ -46,6 +46,15 @@ def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Ta
     return table
 
 
+class KeyScroll(VerticalScroll):
+    """The help's scrolling table: j and k scroll it, as they move through the queue."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
@@ -57,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
         self.table = help_table(keymap, macros)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="prompt help"):
+        with KeyScroll(classes="prompt help"):
             yield Static(Text("Keys (rebind them by id in [keymap])", style="bold"))
             yield Static(self.table)
 

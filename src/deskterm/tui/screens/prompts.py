@@ -37,6 +37,15 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class PickList(OptionList):
+    """An option list that also moves with j and k, as the queue does."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
 class ChoicePrompt(ModalScreen[str | None]):
     """Pick one of `choices` (label, value); escape cancels (None)."""
 
@@ -49,7 +58,7 @@ class ChoicePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
             yield Label(Text(self.title_text), classes="prompt-title")
-            yield OptionList(*(Option(Text(label), id=value) for label, value in self.choices))
+            yield PickList(*(Option(Text(label), id=value) for label, value in self.choices))
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
