@@ -6,7 +6,7 @@ import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from deskterm.automation.model import Condition, Rule
@@ -49,12 +49,21 @@ def _plain(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+@lru_cache(maxsize=256)
+def _lower(text: Any) -> str:
+    # Fifty rules read the same subject and body: lower-cased once per message, not per rule.
+    return str(text).lower()
+
+
 NUMBER_TESTS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 def holds(op: str, actual: Any, expected: Any) -> bool:
     """Whether `actual op expected` holds; a missing value (None) fails every test but is_not."""
     expected = _plain(expected)
+    if op == "contains" and actual is not None:
+        text = _lower(actual)
+        return any(word in text for word in _texts(expected))
     if op == "is_not":
         return actual is None or str(actual).lower() not in _texts(expected)
     if op == "lacks":
@@ -69,9 +78,6 @@ def holds(op: str, actual: Any, expected: Any) -> bool:
         return str(actual).lower() in _texts(expected)
     if op == "not_in":
         return str(actual).lower() not in _texts(expected)
-    if op == "contains":
-        text = str(actual).lower()
-        return any(word in text for word in _texts(expected))
     if op == "matches":
         return _pattern(str(expected)).search(str(actual)) is not None
     return bool(NUMBER_TESTS[op](float(actual), expected))

@@ -55,6 +55,8 @@ class Engine:
     # guard does the rest.
     _acted: set[tuple[int, int, str]] = field(default_factory=set)
     _calendars: dict[str, Calendar] | None = None
+    # By rule: the fields of its conditions that depend on its calendar, worked out once.
+    _calendar_fields: dict[str, set[str]] = field(default_factory=dict)
 
     def calendar(self, rule: Rule) -> Calendar:
         if self._calendars is None:
@@ -65,7 +67,10 @@ class Engine:
         return calendars[rule.calendar]
 
     def facts(self, rule: Rule, base: dict[str, Any], now: datetime) -> dict[str, Any]:
-        used = {c.field for c in rule.conditions} & CALENDAR_FIELDS
+        used = self._calendar_fields.get(rule.name)
+        if used is None:
+            used = {c.field for c in rule.conditions} & CALENDAR_FIELDS
+            self._calendar_fields[rule.name] = used
         return with_calendar(base, self.calendar(rule), now, used) if used else base
 
     def _config(self) -> Config:
