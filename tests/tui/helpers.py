@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import contextlib
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from deskterm.tui.app import DeskApp
+
+# Key names of the characters the bursts type (the rest name themselves).
+KEY_NAMES = {"/": "slash", ":": "colon", " ": "space", ".": "full_stop", "\r": "enter"}
+
+
+def burst(app: DeskApp, text: str) -> None:
+    """Queue every key of `text` at once, as a fast typist (or a paste of keys) delivers them."""
+    for character in text:
+        key = KEY_NAMES.get(character, character)
+        app.post_message(events.Key(key, None if key == "enter" else character))
 
 
 def queue_lines(app: DeskApp) -> list[str]:

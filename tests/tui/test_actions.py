@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from helpers import cursor_subject, notifications, settle, subjects, thread_text
+from helpers import burst, cursor_subject, notifications, settle, subjects, thread_text
 from workspace import NOW, build_app
 
 from deskterm import actions
@@ -52,6 +52,17 @@ async def test_e_escalates_with_the_reason_and_next_moves_on(app):
         event = last_event(app, 1)
         assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
         assert cursor_subject(app) == "Refund for a broken lamp"
+
+
+async def test_a_reason_typed_in_one_burst_after_e_fills_the_dialog(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        # "lost parcel" holds s, t, a and p: keys of actions, unless they land in the dialog.
+        burst(app, "elost parcel\r")
+        await settle(pilot)
+        event = last_event(app, 1)
+        assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
+        assert ticket(app, 1)["status"] == "new" and ticket(app, 1)["assignee"] is None
 
 
 async def test_escalating_without_a_reason_is_refused_and_changes_nothing(app):
@@ -319,6 +330,11 @@ async def test_the_clock_asks_the_store_only_when_a_crossing_is_due(db, monkeypa
     )
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
+        # Jump to 58 minutes on (a long gap: the next tick reads again, from there).
+        clock[0] = NOW + timedelta(minutes=58)
+        for _ in range(2):
+            app.ticker.tick()
+            await settle(pilot)
         asked.clear()
         for second in range(1, 150):
             clock[0] = NOW + timedelta(minutes=58, seconds=second)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import cursor_subject, notifications, queue_lines, settle, subjects
-from textual import events
+from helpers import burst, cursor_subject, notifications, queue_lines, settle, subjects
 from workspace import MARKUP_SUBJECT, NOW, message
 
 from deskterm.domain import Batch
@@ -131,17 +130,6 @@ async def test_search_filters_the_queue_and_a_bad_query_keeps_what_was_typed(app
         await pilot.press("escape")
         assert not search.display
         assert subjects(app) == ["Where is my order #1001?"]
-
-
-# Key names of the characters the bursts below type (the rest name themselves).
-KEY_NAMES = {"/": "slash", ":": "colon", " ": "space", ".": "full_stop", "\r": "enter"}
-
-
-def burst(app, text: str) -> None:
-    """Queue every key of `text` at once, as a fast typist (or a paste of keys) delivers them."""
-    for character in text:
-        key = KEY_NAMES.get(character, character)
-        app.post_message(events.Key(key, None if key == "enter" else character))
 
 
 async def test_keys_typed_in_one_burst_after_slash_fill_the_search_not_the_bindings(app):

@@ -57,9 +57,14 @@ class Jobs:
         self._started = 0.0
 
     def submit(self, job: Job) -> None:
-        if job.key is not None:
-            self._waiting = deque(j for j in self._waiting if j.key != job.key)
-        self._waiting.append(job)
+        """Queue `job`; one with the same key still waiting is replaced where it stands."""
+        waiting = [
+            n for n, j in enumerate(self._waiting) if job.key is not None and j.key == job.key
+        ]
+        if waiting:
+            self._waiting[waiting[0]] = job
+        else:
+            self._waiting.append(job)
         self._next()
 
     def _next(self) -> None:

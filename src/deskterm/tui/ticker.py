@@ -47,8 +47,10 @@ class Ticker:
         if now - self._last > clock.LONG_SLEEP:
             self.crossings.skip_to(now)
         self._last = now
-        if app.store.data_version() != self._data_version:
-            self.crossings.stale = True
+        # While a change of ours runs, its writes are not news: the change refreshes the screens
+        # when it is done, after the screen that asked for it has moved on (a refresh in between
+        # would put the cursor back on the ticket just finished).
+        if app.jobs.current is None and app.store.data_version() != self._data_version:
             app.data_changed()
         if self.crossings.due(now):
             app.run_worker(
@@ -68,8 +70,10 @@ class Ticker:
                 break
 
     def seen(self) -> None:
-        """The app re-reads what it shows now: writes up to here are not news at the next tick."""
+        """The app re-reads what it shows now: writes up to here are not news at the next tick,
+        but they may have moved a deadline, so the next crossing is read again."""
         self._data_version = self.app.store.data_version()
+        self.crossings.stale = True
 
     def store_sla_states(self) -> None:
         """Record warnings, breaches and ended snoozes; the data_version poll shows the result."""

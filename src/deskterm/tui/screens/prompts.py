@@ -29,6 +29,11 @@ class TextPrompt(ModalScreen[str | None]):
             if self.hint:
                 yield Label(Text(self.hint, style="dim"))
 
+    def on_mount(self) -> None:
+        # Now, not when the dialog is first shown: keys typed right after the key that opened it
+        # belong here.
+        self.query_one(Input).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
@@ -65,6 +70,7 @@ class ChoicePrompt(ModalScreen[str | None]):
         values = [value for _, value in self.choices]
         if self.current in values:
             options.highlighted = values.index(self.current)
+        options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -260,7 +260,7 @@ class QueueScreen(TicketActions):
         self._apply(self.source.filter, following)
         self.notify(f"Sorted by {following.value}", timeout=2)
 
-    def action_save_view(self) -> None:
+    async def action_save_view(self) -> None:
         """Keep the current search as a named view in the settings file."""
         if not self.search_text:
             self.notify("Search first (/), then save the search as a view", severity="warning")
@@ -284,7 +284,7 @@ class QueueScreen(TicketActions):
             key = f" (key {len(views)})" if len(views) <= 9 else ""
             self.notify(f"Saved view {view.name}{key} in {path}", timeout=4)
 
-        self.app.push_screen(TextPrompt("Name of the view", value=self.search_text), named)
+        await self.app.push_screen(TextPrompt("Name of the view", value=self.search_text), named)
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)

@@ -52,7 +52,8 @@ class TicketActions(DeskScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The screen's keys are priority bindings, so a fast burst is settled in the order typed
-        # (after "/" the rest lands in the search line); while a text field has the focus, they
+        # (after "/" the rest lands in the search line; the actions that open a dialog await it,
+        # so "e" followed by a reason fills the dialog); while a text field has the focus, they
         # are letters, not commands.
         return not isinstance(self.focused, Input | TextArea)
 
@@ -164,14 +165,14 @@ class TicketActions(DeskScreen[None]):
 
         desk.submit(Job("undo", undo, finished, refused))
 
-    def action_macros(self, chosen: str | None = None) -> None:
+    async def action_macros(self, chosen: str | None = None) -> None:
         ticket_id = self.current_ticket_id()
         if ticket_id is None:
             return
         if not len(self.desk.macros):
             self.notify("No macros are installed", severity="warning")
             return
-        self.app.push_screen(
+        await self.app.push_screen(
             MacroPalette(self.desk.macros, ticket_id, chosen=chosen), self._macro_chosen
         )
 
@@ -239,16 +240,16 @@ class TicketActions(DeskScreen[None]):
             label=f"macro {item.name} on #{{id}}",
         )
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """A key bound to a macro opens that macro's preview (unless the agent is typing)."""
         if isinstance(self.focused, Input | TextArea):
             return
         name = self.desk.macros.keys.get(event.key)
         if name is not None:
             event.stop()
-            self.action_macros(name)
+            await self.action_macros(name)
 
-    def action_escalate(self) -> None:
+    async def action_escalate(self) -> None:
         levels = self.desk.config.escalation_levels
 
         def answered(reason: str | None) -> None:
@@ -262,12 +263,12 @@ class TicketActions(DeskScreen[None]):
             )
 
         if self.current_ticket_id() is not None:
-            self.app.push_screen(
+            await self.app.push_screen(
                 TextPrompt("Escalate: why?", placeholder="what the next tier needs to know"),
                 answered,
             )
 
-    def action_assign(self) -> None:
+    async def action_assign(self) -> None:
         def answered(name: str | None) -> None:
             if name is None:
                 return
@@ -279,7 +280,7 @@ class TicketActions(DeskScreen[None]):
             )
 
         if self.current_ticket_id() is not None:
-            self.app.push_screen(
+            await self.app.push_screen(
                 TextPrompt(
                     "Assign to",
                     value=self.desk.config.agent,
@@ -288,7 +289,7 @@ class TicketActions(DeskScreen[None]):
                 answered,
             )
 
-    def action_tag(self) -> None:
+    async def action_tag(self) -> None:
         def answered(text: str | None) -> None:
             if not text:
                 return
@@ -303,12 +304,12 @@ class TicketActions(DeskScreen[None]):
                     self.act("tag", tag, f"#{{id}} tagged {word}")
 
         if self.current_ticket_id() is not None:
-            self.app.push_screen(
+            await self.app.push_screen(
                 TextPrompt("Tags", placeholder="wismo refund -old", hint="-tag removes a tag"),
                 answered,
             )
 
-    def action_priority(self) -> None:
+    async def action_priority(self) -> None:
         def answered(value: str | None) -> None:
             if value is None:
                 return
@@ -321,9 +322,9 @@ class TicketActions(DeskScreen[None]):
 
         if self.current_ticket_id() is not None:
             choices = [(p.value, p.value) for p in reversed(Priority)]
-            self.app.push_screen(ChoicePrompt("Priority", choices), answered)
+            await self.app.push_screen(ChoicePrompt("Priority", choices), answered)
 
-    def action_snooze(self) -> None:
+    async def action_snooze(self) -> None:
         def chosen(value: str | None) -> None:
             if value == "custom":
                 self.app.push_screen(
@@ -338,7 +339,7 @@ class TicketActions(DeskScreen[None]):
                 self._snooze(value)
 
         if self.current_ticket_id() is not None:
-            self.app.push_screen(ChoicePrompt("Snooze for", SNOOZE_CHOICES), chosen)
+            await self.app.push_screen(ChoicePrompt("Snooze for", SNOOZE_CHOICES), chosen)
 
     def _snooze(self, choice: str) -> None:
         now: datetime = self.desk.now()
