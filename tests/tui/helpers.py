@@ -48,10 +48,14 @@ def notifications(app: DeskApp) -> list[str]:
 async def settle(pilot: Pilot) -> None:
     """Until no worker runs and every message they caused is handled (actions, loads, counts)."""
     app = pilot.app
-    for _ in range(100):
+    quiet = 0
+    for _ in range(200):
         await pilot.pause()
         running = [worker for worker in app.workers if not worker.is_finished]
-        if not running:
+        # A worker counts as finished before the app has handled the message saying so (which
+        # may start more work): two quiet rounds in a row, not one.
+        quiet = 0 if running else quiet + 1
+        if quiet == 2:
             return
         for worker in running:
             with contextlib.suppress(WorkerCancelled):
