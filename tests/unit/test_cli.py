@@ -129,6 +129,28 @@ def test_show_json_has_the_thread_and_the_events(demo_db: Path) -> None:
     assert shown["events"][0]["kind"] == "created"
 
 
+# Scripts read `deskterm show --json` by these keys: a change of the types behind it keeps them.
+SHOW_TICKET_KEYS = {
+    "account", "assignee", "channel", "conversation_id", "created_at", "customer_id",
+    "customer_name", "escalation", "id", "identities", "last_message_at", "merged_into",
+    "next_deadline", "order_id", "priority", "sla_recheck_at", "sla_state", "snoozed_until",
+    "status", "subject", "tags", "updated_at", "warn_at",
+}  # fmt: skip
+SHOW_MESSAGE_KEYS = {
+    "attachments", "author_addr", "author_name", "automatic", "delivery", "delivery_error",
+    "direction", "html", "id", "message_id", "outbox_id", "sent_at", "subject", "text", "warnings",
+}  # fmt: skip
+SHOW_EVENT_KEYS = {"actor", "at", "data", "id", "kind", "undone_by"}
+
+
+def test_show_json_keeps_its_keys(demo_db: Path) -> None:
+    shown = json.loads(run("show", "1", "--json", "--db", str(demo_db))[1])
+    assert set(shown) == {"ticket", "messages", "events"}
+    assert set(shown["ticket"]) == SHOW_TICKET_KEYS
+    assert shown["messages"] and all(set(m) == SHOW_MESSAGE_KEYS for m in shown["messages"])
+    assert shown["events"] and all(set(e) == SHOW_EVENT_KEYS for e in shown["events"])
+
+
 def test_search_finds_words_in_messages(demo_db: Path) -> None:
     code, out, _ = run("search", "tracking", "--json", "--db", str(demo_db))
     assert code == 0
