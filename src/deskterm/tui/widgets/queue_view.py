@@ -6,6 +6,7 @@ everything that changes how it looks, so a clock tick re-renders only rows whose
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,24 @@ def one_line(text: str | None) -> str:
     return " ".join(sanitize(text or "").split())
 
 
+# What channels put before the customer's own words (Shopify's contact form, Amazon's relay): the
+# queue's narrow subject column shows the meaning, the full subject stays in the ticket.
+SHOP_FORM = re.compile(r"New customer message on \S+?:\s+(?P<rest>.+)")
+AMAZON_RELAY = re.compile(
+    r"Inquiry from Amazon customer .*?\(Order:\s*(?P<order>[\w-]+)\)\s*(?P<rest>.*)"
+)
+
+
+def queue_subject(subject: str | None) -> str:
+    """The subject for the queue's column, channel boilerplate stripped."""
+    text = one_line(subject)
+    if found := SHOP_FORM.fullmatch(text):
+        return found["rest"]
+    if found := AMAZON_RELAY.fullmatch(text):
+        return found["rest"] or f"Amazon order {found['order']}"
+    return text
+
+
 def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
     """Every column of one ticket as Text; customer text is never read as markup."""
     mark, mark_style = PRIORITY_MARKS.get(row.priority, ("?", ""))
@@ -88,7 +107,7 @@ def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
         "P": Text(mark, style=mark_style),
         "Channel": Text(row.channel, style="cyan"),
         "Customer": Text(one_line(row.customer)),
-        "Subject": Text.assemble((escalated, "bold magenta"), one_line(row.subject)),
+        "Subject": Text.assemble((escalated, "bold magenta"), queue_subject(row.subject)),
         "Status": Text(row.status, style="dim" if row.status == "pending" else ""),
         "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else "dim"),
         "Tags": Text(" ".join(row.tag_list), style="blue"),
