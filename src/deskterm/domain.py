@@ -304,3 +304,15 @@ class MailboxChange:
     change: str
     location: str | None
     message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a user's file (a macro, a rule): an error keeps it out, a warning not."""
+
+    source: str
+    message: str
+    error: bool = True
+
+    def __str__(self) -> str:
+        return f"{'error' if self.error else 'warning'}: {self.source}: {self.message}"

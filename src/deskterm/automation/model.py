@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from deskterm.domain import Problem
+
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 
 # The moments a rule can run at; `schedule` is the time pass, the others follow a write.
@@ -144,18 +146,6 @@ class Rule:
             "origin": self.origin,
             "source": self.source,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something wrong with a rule file: an error keeps the rule out, a warning does not."""
-
-    source: str
-    message: str
-    error: bool = True
-
-    def __str__(self) -> str:
-        return f"{'error' if self.error else 'warning'}: {self.source}: {self.message}"
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deskterm.domain import to_iso
+from deskterm.domain import Problem, to_iso
 from deskterm.keys import normalize_key
 
 if TYPE_CHECKING:
@@ -142,18 +142,6 @@ class Macro:
                 for s in self.steps
             ],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something wrong with the macros: an error stops `macro check`, a warning does not."""
-
-    source: str
-    message: str
-    error: bool = True
-
-    def __str__(self) -> str:
-        return f"{'error' if self.error else 'warning'}: {self.source}: {self.message}"
 
 
 @dataclass(slots=True)
