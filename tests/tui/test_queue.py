@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from helpers import burst, cursor_subject, notifications, queue_lines, settle, subjects
-from workspace import MARKUP_SUBJECT, NOW, message
+from workspace import MARKUP_SUBJECT, NOW, build_app, message
 
+from deskterm import actions
 from deskterm.domain import Batch
 from deskterm.ingest import ingest_batch
 from deskterm.store import open_store
+from deskterm.store import outbox as outbox_rows
+from deskterm.sync import sending
 from deskterm.tui import queue_source
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
@@ -201,3 +204,23 @@ async def test_capital_s_saves_the_search_as_a_numbered_view(db, tmp_path):
         await pilot.press(str(len(app.views)))
         await settle(pilot)
         assert subjects(app) == ["Where is my order #1001?"]
+
+
+async def test_a_reply_the_server_refused_marks_the_row_and_leaves_its_clock_running(db):
+    store = open_store(db)
+    done = actions.reply(store, 4, "Noted, new address it is", actor="agent:anna", at=NOW)
+    owner = outbox_rows.new_owner()
+    with store.tx() as conn:
+        outbox_rows.claim(conn, done.outbox_id, owner, 1)
+        row = conn.execute(
+            "SELECT id, ticket_id, account, idempotency_key, payload, created_at FROM outbox"
+        ).fetchone()
+    sending.hold(store, sending.outbound(row, "email"), owner, "550 5.1.1 no such user", NOW)
+    store.close()
+    app = build_app(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        line = next(x for x in queue_lines(app) if "Change of address" in x)
+        assert "✗ not sent Change of address" in line
+        assert line.startswith("1h 50m")  # the first reply is still due, 2h after the mail
+        assert "✗" not in next(x for x in queue_lines(app) if "Refund for a broken" in x)

@@ -25,6 +25,7 @@ from deskterm.connector import (
     TemporaryError,
 )
 from deskterm.domain import Batch, Identity, InboundMessage, Outbound
+from deskterm.sla import clocks
 from deskterm.store import Store
 from deskterm.sync import engine, sending
 
@@ -158,6 +159,34 @@ def test_a_rejected_reply_fails_visibly_and_is_not_retried(
     assert store.conn.execute("SELECT kind FROM events ORDER BY id DESC LIMIT 1").fetchone() == (
         "delivery_failed",
     )
+
+
+def first_reply_clock(store: Store, ticket: int, at) -> tuple[str, object]:
+    evaluation = clocks.evaluate_ticket(store.conn, ticket, at)
+    assert evaluation is not None
+    found = [c for c in evaluation.clocks if c.kind == "first_reply"]
+    return found[0].state, found[0].stopped
+
+
+def test_a_refused_reply_keeps_the_first_reply_clock_running_until_one_is_delivered(
+    store: Store, account: Account, ticket: int, now
+) -> None:
+    done = actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
+    channel = FakeChannel(account)
+    channel.send_error = PermanentError("550 5.1.1 no such user")
+    engine.sync_account(store, account, connector=channel, now=now)
+
+    state, _ = first_reply_clock(store, ticket, now + timedelta(minutes=30))
+    assert state != "met"
+    stored = store.conn.execute("SELECT sla_state FROM tickets WHERE id = ?", (ticket,))
+    assert stored.fetchone()[0] != "met"
+
+    later = now + timedelta(hours=1)
+    actions.retry_send(store, done.outbox_id, actor="agent:bob", at=later)
+    channel.send_error = None
+    engine.sync_account(store, account, connector=channel, now=later)
+
+    assert first_reply_clock(store, ticket, later + timedelta(minutes=5)) == ("met", later)
 
 
 DEAD_HOLDER = f"{socket.gethostname()}/{2**22 + 7}/gone"  # beyond pid_max: no such process

@@ -46,7 +46,8 @@ QUEUE_COLUMNS = """
     (SELECT value FROM identities i WHERE i.customer_id = t.customer_id ORDER BY i.id LIMIT 1)
         AS customer_handle,
     (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM ticket_tags g WHERE g.ticket_id = t.id
-        ORDER BY tag)) AS tags
+        ORDER BY tag)) AS tags,
+    EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'failed' AND o.ticket_id = t.id) AS unsent
 """
 
 
@@ -68,6 +69,7 @@ class QueueRow:
     customer_name: str
     customer_handle: str | None
     tags: str | None
+    unsent: bool  # a reply of this ticket was refused, or waits for a person to decide
     key: tuple = field(kw_only=True)
 
     @property

@@ -31,6 +31,7 @@ from deskterm.connector import (
     TemporaryError,
 )
 from deskterm.domain import Attachment, Identity, Outbound, from_iso, to_iso
+from deskterm.sla import clocks
 from deskterm.store import Store, open_store
 from deskterm.store import outbox as rows
 
@@ -90,6 +91,7 @@ def record_sent(store: Store, item: Outbound, external_id: str, now: datetime) -
                 now,
                 {"outbox": item.outbox_id, "external_id": external_id},
             )
+            clocks.refresh(conn, [item.ticket_id], now)  # a reply refused before counts now
 
 
 def hold(store: Store, item: Outbound, owner: str, error: str, now: datetime) -> bool:
@@ -105,6 +107,7 @@ def hold(store: Store, item: Outbound, owner: str, error: str, now: datetime) ->
             now,
             {"outbox": item.outbox_id, "error": error},
         )
+        clocks.refresh(conn, [item.ticket_id], now)  # a refused reply answers nobody
     return True
 
 

@@ -102,12 +102,15 @@ def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
     """Every column of one ticket as Text; customer text is never read as markup."""
     mark, mark_style = PRIORITY_MARKS.get(row.priority, ("?", ""))
     escalated = f"↑{row.escalation} " if row.escalation else ""
+    unsent = "✗ not sent " if row.unsent else ""
     return {
         "SLA": sla_text(row.sla_state, row.next_deadline, now),
         "P": Text(mark, style=mark_style),
         "Channel": Text(row.channel, style="cyan"),
         "Customer": Text(one_line(row.customer)),
-        "Subject": Text.assemble((escalated, "bold magenta"), queue_subject(row.subject)),
+        "Subject": Text.assemble(
+            (unsent, "bold red"), (escalated, "bold magenta"), queue_subject(row.subject)
+        ),
         "Status": Text(row.status, style="dim" if row.status == "pending" else ""),
         "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else "dim"),
         "Tags": Text(" ".join(row.tag_list), style="blue"),
