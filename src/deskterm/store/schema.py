@@ -427,6 +427,50 @@ CREATE TABLE rule_firings (
 CREATE INDEX rule_firings_ticket ON rule_firings(ticket_id);
 """
 
+# The knowledge base's index (deskterm.kb): one row per article file, found again by its file's
+# size and modification time so that a start re-reads only what changed; `data` is the article as
+# parsed (sections, links, steps). SOP checklist ticks are state like tags: one row per ticked step,
+# written with its sop_tick event by actions.
+V16_KNOWLEDGE = """
+CREATE TABLE kb_articles (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    title TEXT NOT NULL,
+    keywords TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE kb_fts USING fts5(
+    title, keywords, body, content='kb_articles', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TRIGGER kb_fts_ai AFTER INSERT ON kb_articles BEGIN
+    INSERT INTO kb_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+END;
+CREATE TRIGGER kb_fts_ad AFTER DELETE ON kb_articles BEGIN
+    INSERT INTO kb_fts(kb_fts, rowid, title, keywords, body)
+    VALUES ('delete', old.id, old.title, old.keywords, old.body);
+END;
+CREATE TRIGGER kb_fts_au AFTER UPDATE ON kb_articles BEGIN
+    INSERT INTO kb_fts(kb_fts, rowid, title, keywords, body)
+    VALUES ('delete', old.id, old.title, old.keywords, old.body);
+    INSERT INTO kb_fts(rowid, title, keywords, body) VALUES (new.id, new.title, new.keywords, new.body);
+END;
+
+CREATE TABLE sop_ticks (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    sop TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, sop, step)
+) WITHOUT ROWID;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -444,4 +488,5 @@ MIGRATIONS: list[str] = [
     V13_CONTENT_HASH,
     V14_ORDER_FETCHES,
     V15_RULE_FIRINGS,
+    V16_KNOWLEDGE,
 ]

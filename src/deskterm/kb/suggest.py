@@ -1,0 +1,130 @@
+"""Which articles and SOPs fit a ticket: its intent, tags and channel, the words of the customer's
+last message, and the SOPs its macros follow. Pure ranking over a few dozen candidates that the
+index finds; the facts are read from the store in one place (`facts_for`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from deskterm.kb.articles import Article, words_of
+from deskterm.kb.library import Hit, by_slugs
+from deskterm.store import Store
+from deskterm.store import knowledge as store_kb
+
+# Words of a customer's message that say nothing about what they need.
+STOP_WORDS = frozenset(
+    """a about after again all am an and any are as at be been before but by can could did do
+    does for from get got had has have hello hi how i i'm if in into is it it's its just know like
+    me my no not now of on or our out please regards so still some than thank thanks that the their
+    them then there these they this to too up us was we were what when where which who why will
+    with would yet you your best dear kind hey ok okay""".split()
+)
+INTENT_WEIGHT, TAG_WEIGHT, CHANNEL_WEIGHT, TEXT_WEIGHT, MACRO_WEIGHT = 6.0, 3.0, 1.0, 4.0, 5.0
+MAX_WORDS = 24
+# A text match this much weaker than the best one is noise (bm25 ranks span orders of magnitude).
+MIN_TEXT_SHARE = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the suggestions look at. `intent` is the triage's reading of the last customer message
+    (empty until triage has one); `macros` the macros applied to the ticket."""
+
+    channel: str = ""
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    intent: str = ""
+    sops_of_macros: tuple[str, ...] = ()
+
+
+def facts_for(
+    store: Store, ticket_id: int, *, macro_sops: Mapping[str, str] | None = None, intent: str = ""
+) -> TicketFacts:
+    """The facts of a ticket as stored: channel, tags, last customer message, and the SOPs that
+    the macros applied to it follow (`macro_sops`: macro name -> SOP slug)."""
+    conn = store.conn
+    sops, applied = macro_sops or {}, store_kb.macros_applied(store, ticket_id)
+    row = conn.execute("SELECT channel FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    tags = [
+        t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
+    ]
+    last = conn.execute(
+        "SELECT subject, text FROM messages WHERE ticket_id = ? AND direction = 'in'"
+        " ORDER BY sent_at DESC, id DESC LIMIT 1",
+        (ticket_id,),
+    ).fetchone()
+    return TicketFacts(
+        channel=row[0] if row else "",
+        tags=tuple(sorted(tags)),
+        text=f"{last[0]}\n{last[1]}" if last else "",
+        intent=intent,
+        sops_of_macros=tuple(sorted({sops[m] for m in applied if m in sops})),
+    )
+
+
+def query_words(text: str) -> tuple[str, ...]:
+    """The telling words of a message, in order, each once, at most MAX_WORDS."""
+    seen: dict[str, None] = {}
+    for word in words_of(text):
+        if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
+            seen.setdefault(word)
+    return tuple(seen)[:MAX_WORDS]
+
+
+def score(article: Article, facts: TicketFacts, text_share: float) -> Hit:
+    """How well `article` fits the ticket, and why; text_share is its text match, 0-1.
+
+    An article for other channels does not fit at all (score -1). `fits_kind` says the ticket is
+    of the article's kind: its intent, a tag or a macro says so, not only words or the channel.
+    """
+    if article.channels and facts.channel not in article.channels:
+        return Hit(article, -1.0)
+    total, reasons = 0.0, []
+    if facts.intent and facts.intent in article.intents:
+        total += INTENT_WEIGHT
+        reasons.append(f"intent {facts.intent}")
+    shared = sorted(set(facts.tags) & (set(article.tags) | set(article.intents)))
+    if shared:
+        total += TAG_WEIGHT * len(shared)
+        reasons.append("tag " + ", ".join(shared))
+    if article.slug in facts.sops_of_macros:
+        total += MACRO_WEIGHT
+        reasons.append("followed by a macro used here")
+    fits_kind = bool(reasons)
+    if article.channels:
+        total += CHANNEL_WEIGHT
+        reasons.append(f"for {facts.channel}")
+    if text_share >= MIN_TEXT_SHARE:
+        total += TEXT_WEIGHT * text_share
+        reasons.append("words of the message")
+    return Hit(article, total, reasons=tuple(reasons), fits_kind=fits_kind)
+
+
+def rank(
+    candidates: dict[str, Article], text_ranks: dict[str, float], facts: TicketFacts
+) -> list[Hit]:
+    """Candidates that fit, best first; text_ranks are bm25 ranks (negative, lower is better)."""
+    best = min(text_ranks.values(), default=0.0)
+    hits = []
+    for slug, article in candidates.items():
+        share = text_ranks[slug] / best if slug in text_ranks and best < 0 else 0.0
+        hit = score(article, facts, share)
+        if hit.score > 0:
+            hits.append(hit)
+    return sorted(hits, key=lambda h: (-h.score, h.article.kind != "sop", h.article.slug))
+
+
+def suggest(store: Store, facts: TicketFacts, *, limit: int = 8) -> list[Hit]:
+    """The articles and SOPs that fit the ticket, best first."""
+    text_rows = store_kb.search(store, query_words(facts.text), limit=30, any_word=True)
+    keys = tuple(k for k in (*facts.tags, facts.intent) if k)
+    key_rows = store_kb.search_keywords(store, keys, limit=30)
+    slugs = [s for s, _, _ in text_rows] + key_rows + list(facts.sops_of_macros)
+    candidates = by_slugs(store, list(dict.fromkeys(slugs)))
+    return rank(candidates, {s: r for s, r, _ in text_rows}, facts)[:limit]
+
+
+def sops_for(hits: list[Hit]) -> list[Article]:
+    """The SOPs among suggestions that fit the ticket's kind: by intent, tag or macro, not words."""
+    return [h.article for h in hits if h.article.is_sop and h.fits_kind]

@@ -1,0 +1,147 @@
+"""The knowledge base's index and SOP ticks: the SQL that deskterm.kb and the actions call."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from deskterm.domain import canonical_json
+from deskterm.store import Store
+from deskterm.store.fulltext import fts_query
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """An article row as written: where its file is and how it looked when it was read."""
+
+    slug: str
+    source: str
+    mtime_ns: int
+    size: int
+    kind: str
+    audience: str
+    title: str
+    keywords: str
+    body: str
+    data: dict
+
+
+def indexed_files(store: Store) -> dict[str, tuple[str, int, int]]:
+    """Every indexed article's slug with its file, modification time (ns) and size."""
+    rows = store.conn.execute("SELECT slug, source, mtime_ns, size FROM kb_articles")
+    return {slug: (source, mtime, size) for slug, source, mtime, size in rows}
+
+
+def write_articles(conn: sqlite3.Connection, rows: Iterable[Indexed], gone: Iterable[str]) -> None:
+    """Replace the rows of changed articles and delete those whose file is gone, in `conn`'s tx."""
+    conn.executemany("DELETE FROM kb_articles WHERE slug = ?", [(slug,) for slug in gone])
+    conn.executemany(
+        "INSERT INTO kb_articles (slug, source, mtime_ns, size, kind, audience, title, keywords,"
+        " body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (slug) DO UPDATE SET source = excluded.source, mtime_ns = excluded.mtime_ns,"
+        " size = excluded.size, kind = excluded.kind, audience = excluded.audience,"
+        " title = excluded.title, keywords = excluded.keywords, body = excluded.body,"
+        " data = excluded.data",
+        [
+            (
+                r.slug,
+                r.source,
+                r.mtime_ns,
+                r.size,
+                r.kind,
+                r.audience,
+                r.title,
+                r.keywords,
+                r.body,
+                canonical_json(r.data),
+            )
+            for r in rows
+        ],
+    )
+
+
+def article_data(store: Store, slug: str) -> str | None:
+    """The stored article (JSON) called `slug`, or None."""
+    row = store.conn.execute("SELECT data FROM kb_articles WHERE slug = ?", (slug,)).fetchone()
+    return row[0] if row else None
+
+
+def all_article_data(store: Store) -> list[str]:
+    """Every stored article (JSON), by slug."""
+    return [r[0] for r in store.conn.execute("SELECT data FROM kb_articles ORDER BY slug")]
+
+
+def search(
+    store: Store, words: tuple[str, ...], *, limit: int = 20, any_word: bool = False
+) -> list[tuple[str, float, str]]:
+    """(slug, rank, snippet) of the articles matching `words`, best first (bm25, lower is better).
+
+    A title match weighs most, then tags and intents, then the body. `any_word` matches articles
+    holding any of the words (suggestions from a customer's message) instead of all of them.
+    """
+    if not words:
+        return []
+    query = fts_query(words)
+    if any_word:
+        query = " OR ".join(term for term in query.split(" ") if term != "OR")
+    rows = store.conn.execute(
+        "SELECT a.slug, bm25(kb_fts, 10.0, 5.0, 1.0) AS rank,"
+        " snippet(kb_fts, 2, '«', '»', ' … ', 10)"
+        " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
+        " WHERE kb_fts MATCH ? ORDER BY rank LIMIT ?",
+        (query, limit),
+    )
+    return [(slug, rank, snippet) for slug, rank, snippet in rows]
+
+
+def search_keywords(store: Store, keys: tuple[str, ...], *, limit: int = 20) -> list[str]:
+    """Slugs of the articles whose tags or intents hold any of `keys`, best first."""
+    if not keys:
+        return []
+    terms = " OR ".join('"' + key.replace('"', '""') + '"' for key in keys)
+    rows = store.conn.execute(
+        "SELECT a.slug FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
+        " WHERE kb_fts MATCH ? ORDER BY rank LIMIT ?",
+        (f"keywords : ({terms})", limit),
+    )
+    return [slug for (slug,) in rows]
+
+
+def ticks(store: Store, ticket_id: int) -> dict[str, set[int]]:
+    """The SOP steps ticked on a ticket: {sop: {step, ...}}."""
+    found: dict[str, set[int]] = {}
+    rows = store.conn.execute("SELECT sop, step FROM sop_ticks WHERE ticket_id = ?", (ticket_id,))
+    for sop, step in rows:
+        found.setdefault(sop, set()).add(step)
+    return found
+
+
+def set_tick(
+    conn: sqlite3.Connection, ticket_id: int, sop: str, step: int, at: str, actor: str
+) -> bool:
+    """Tick a step; False when it was ticked already."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO sop_ticks (ticket_id, sop, step, at, actor) VALUES (?, ?, ?, ?, ?)",
+        (ticket_id, sop, step, at, actor),
+    )
+    return bool(cursor.rowcount)
+
+
+def clear_tick(conn: sqlite3.Connection, ticket_id: int, sop: str, step: int) -> bool:
+    """Untick a step; False when it was not ticked."""
+    cursor = conn.execute(
+        "DELETE FROM sop_ticks WHERE ticket_id = ? AND sop = ? AND step = ?",
+        (ticket_id, sop, step),
+    )
+    return bool(cursor.rowcount)
+
+
+def macros_applied(store: Store, ticket_id: int) -> set[str]:
+    """The names of the macros that acted on a ticket (their events' actor is macro:NAME)."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT actor FROM events WHERE ticket_id = ? AND actor LIKE 'macro:%'"
+        " AND undone_by IS NULL",
+        (ticket_id,),
+    )
+    return {actor.partition(":")[2] for (actor,) in rows}
