@@ -1,3 +1,3 @@
-from deskterm.cli.main import main
+from deskterm.cli.fast import main
 
 main()

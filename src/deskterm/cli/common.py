@@ -14,21 +14,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from deskterm.untrusted import sanitize
+from deskterm.cli.fast import echo, existing_store
 
 if TYPE_CHECKING:
     from deskterm.actions import Done
     from deskterm.config import Config
     from deskterm.store import Store
-
-# Style names as the commands use them, as click.style arguments; click drops the colours when
-# the output is not a terminal.
-STYLES: dict[str, dict[str, Any]] = {
-    "bold": {"bold": True},
-    "dim": {"dim": True},
-    "red": {"fg": "red"},
-    "yellow": {"fg": "yellow"},
-}
 
 
 def check_sections(config: Config) -> Config:
@@ -84,11 +75,10 @@ class State:
     def store(self, *, create: bool = True) -> Store:
         """The store, opened on first use; `create=False` (commands that only read) refuses to make
         a new empty database where none exists, a mistyped --db being the usual cause."""
+        if self._store is None and not create:
+            self._store = existing_store(self.db_path)
         if self._store is None:
             from deskterm.store import open_store
-
-            if not create and not self.db_path.expanduser().exists():
-                fail(f"no database at {self.db_path} (deskterm demo builds one; see --db)", 2)
 
             self._store = open_store(self.db_path)
         return self._store
@@ -120,12 +110,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 as_option = click.option(
     "--as", "agent", default=None, help="Act as this agent (default: [agent] name in the config)."
 )
-
-
-def echo(text: str = "", *, style: str | None = None, err: bool = False) -> None:
-    """One line (or several) of text for people; outside text is cleaned of terminal controls."""
-    text = sanitize(text)
-    click.echo(click.style(text, **STYLES[style]) if style else text, err=err)
 
 
 def print_json(value: Any) -> None:

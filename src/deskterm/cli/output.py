@@ -2,7 +2,8 @@
 
 Nothing waits for the last row: a table is written a page at a time with fixed column widths,
 JSON is one array written object by object, so 10,000 tickets cost what one page costs, times
-the pages. Standard library only (json, csv); rich's layout took seconds for such lists.
+the pages. Standard library only (json, csv); rich's layout took seconds for such lists. click
+is imported by the parts that use it: `deskterm search --json` writes through here without it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any
 
-import click
-
 from deskterm.untrusted import sanitize
 
 PAGE = 200  # rows per write
@@ -34,6 +33,8 @@ class Format(StrEnum):
 
 def format_options(fn: Callable) -> Callable:
     """--json, --jsonl and --csv, given to the command as `fmt`."""
+    import click
+
     for flag, fmt, help_text in (
         ("--csv", Format.CSV, "Print CSV for spreadsheets."),
         ("--jsonl", Format.JSONL, "Print one JSON object per line, as rows arrive."),
@@ -127,12 +128,14 @@ Cell = str | tuple[str, str]
 def write_table(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> int:
     """Write `rows` under a bold header, a page at a time, each cut to its column; the one
     flexible column takes what the terminal leaves. Returns the row count."""
+    import click
+
     widths = _widths(columns, terminal_width())
     header = "  ".join(fit(c.title, w) for c, w in zip(columns, widths, strict=True))
     click.echo(click.style(header.rstrip(), bold=True))
     count = 0
     for page in _pages(rows):
-        lines = ("  ".join(map(_cell_text, row, widths)).rstrip() for row in page)
+        lines = (_row_text(row, widths, click.style) for row in page)
         click.echo("\n".join(lines))
         count += len(page)
     return count
@@ -151,8 +154,12 @@ def _widths(columns: Sequence[Column], total: int) -> list[int]:
     return widths
 
 
-def _cell_text(cell: Cell, width: int) -> str:
+def _row_text(row: Sequence[Cell], widths: list[int], style: Callable[..., str]) -> str:
+    return "  ".join(_cell_text(c, w, style) for c, w in zip(row, widths, strict=True)).rstrip()
+
+
+def _cell_text(cell: Cell, width: int, style: Callable[..., str]) -> str:
     if isinstance(cell, str):
         return fit(cell, width)
     text, colour = cell
-    return click.style(fit(text, width), fg=colour) if colour else fit(text, width)
+    return style(fit(text, width), fg=colour) if colour else fit(text, width)

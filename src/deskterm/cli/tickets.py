@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from deskterm.cli import fast
 from deskterm.cli.common import (
     as_option,
     db_option,
@@ -175,18 +176,8 @@ def search(
 
     WORDS: words to find in any message, all of them; OR between two words finds either.
     """
-    from deskterm.store import fulltext
-
-    # 'refund OR damaged' quoted as one argument is three words, as typed unquoted.
-    words = tuple(word for argument in words for word in argument.split())
-    hits = fulltext.search(state(db).store(create=False), words, limit=limit, best=best)
-    if fmt:
-        write_records(fmt, hits)
-        return
-    for hit in hits:
-        echo(f"#{hit['id']} [{hit['status']}] {hit['subject']}", style="bold")
-        echo("   " + " ".join(hit["snippet"].split()))
-    echo(f"{len(hits)} tickets", style="dim")
+    # cli.fast answers a plain `deskterm search` without click; this is the same search.
+    fast.search(words, limit, best, fmt, state(db).db_path)
 
 
 def _read_body(body: str | None, editor: bool) -> str:
