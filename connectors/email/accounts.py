@@ -53,7 +53,7 @@ FIELDS = (
 
 def new_account(values: dict[str, Any], today: date) -> NewAccount:
     """Check the options of `account add email` and build the settings to store."""
-    from .connector import since_date
+    from .pull import since_date
 
     address, since, auth = values["address"], values["since"], values["auth"]
     if "@" not in address:

@@ -8,8 +8,7 @@ import time
 import pytest
 
 from deskterm import actions, ingest
-from deskterm.connectors.email import EmailConnector
-from deskterm.connectors.email import connector as email_connector
+from deskterm.connectors.email import EmailConnector, fetch, pull
 from deskterm.domain import utcnow
 from deskterm.sync import engine
 
@@ -28,10 +27,10 @@ def pull_all(store, connector) -> ingest.IngestResult:
 def record_fetches(monkeypatch) -> list[list[int]]:
     """The UID lists the connector fetches bodies for, from now on."""
     fetched: list[list[int]] = []
-    real_fetch = email_connector._fetch_bodies
+    real_fetch = fetch.fetch_bodies
     monkeypatch.setattr(
-        email_connector,
-        "_fetch_bodies",
+        fetch,
+        "fetch_bodies",
         lambda client, uids: fetched.append(uids) or real_fetch(client, uids),
     )
     return fetched
@@ -236,7 +235,7 @@ def test_without_idle_the_watcher_polls_and_reports_only_real_news(
     account = mail_account()
     connector = EmailConnector(account)
     pull_all(store, connector)
-    client = connector._imap()
+    client = connector.session.client()
     monkeypatch.setattr(client, "has_capability", lambda name: name != "IDLE")
 
     assert connector.watch(timeout=0.1) is False
@@ -264,7 +263,7 @@ def test_connection_lost_mid_sync_resumes_from_the_last_stored_batch(
     for i in range(5):
         client.append("INBOX", mail(f"resume {i}", message_id=f"<r{i}@example.net>"))
     connector = EmailConnector(account)
-    real_fetch = email_connector._fetch_bodies
+    real_fetch = fetch.fetch_bodies
     calls = []
 
     def flaky(imap, uids):
@@ -273,7 +272,7 @@ def test_connection_lost_mid_sync_resumes_from_the_last_stored_batch(
             raise OSError("connection reset by peer")
         return real_fetch(imap, uids)
 
-    monkeypatch.setattr(email_connector, "_fetch_bodies", flaky)
+    monkeypatch.setattr(fetch, "fetch_bodies", flaky)
     with pytest.raises(TemporaryError, match="connection reset"):
         pull_all(store, connector)
     # Batches of 1, then 2: the first was stored before the second fetch failed.
@@ -344,7 +343,7 @@ def test_big_mail_is_fetched_a_few_messages_at_a_time(dovecot, mail_account, sto
     photo = "x" * 76 + "\n"
     for i in range(6):
         client.append("INBOX", mail(f"photo {i}", body=photo * 2000))  # about 150 KB each
-    monkeypatch.setattr(email_connector, "CHUNK_BYTES", 400_000)
+    monkeypatch.setattr(pull, "CHUNK_BYTES", 400_000)
     fetched = record_fetches(monkeypatch)
 
     connector = EmailConnector(account)

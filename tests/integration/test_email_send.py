@@ -10,7 +10,7 @@ import pytest
 
 from deskterm import actions, ingest
 from deskterm.connectors.email import EmailConnector
-from deskterm.connectors.email.connector import PENDING_FLAG
+from deskterm.connectors.email.send import PENDING_FLAG
 from deskterm.domain import utcnow
 from deskterm.sync import engine, sending
 
@@ -146,7 +146,7 @@ def test_crash_after_acceptance_before_the_sent_copy_is_cleared_counts_as_sent(
     account, ticket_id = ticket
     actions.reply(store, ticket_id, "On its way.", actor="agent:anna")
     connector = EmailConnector(account)
-    client = connector._imap()
+    client = connector.session.client()
     # SMTP has taken the mail; the process dies before the in-flight flag is cleared.
     monkeypatch.setattr(client, "remove_flags", crash)
     with pytest.raises(SystemExit):

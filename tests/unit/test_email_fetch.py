@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskterm.connectors.email.connector import _internaldate
+from deskterm.connectors.email.fetch import _internaldate
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_since_reads_a_date_or_an_age():
     from datetime import date
 
     from deskterm.connector import PermanentError
-    from deskterm.connectors.email.connector import since_date
+    from deskterm.connectors.email.pull import since_date
 
     today = date(2026, 11, 22)
     assert since_date("2026-10-01", today) == date(2026, 10, 1)
@@ -54,12 +54,12 @@ def test_since_reads_a_date_or_an_age():
 
 
 def test_batches_grow_to_the_batch_size_and_end_before_the_byte_budget():
-    from deskterm.connectors.email.connector import _chunks
+    from deskterm.connectors.email.fetch import chunks as batches_of
 
     uids = list(range(1, 41))
-    assert [len(c) for c in _chunks(uids, 16)] == [2, 4, 8, 16, 10]
+    assert [len(c) for c in batches_of(uids, 16)] == [2, 4, 8, 16, 10]
     sizes = {uid: 10 for uid in uids} | {5: 1000, 6: 30}
-    chunks = _chunks(uids, 16, sizes, budget=100)
+    chunks = batches_of(uids, 16, sizes, budget=100)
     assert [c for c in chunks if 5 in c] == [[5]]  # bigger than the budget: on its own
     assert all(sum(sizes[u] for u in c) <= 100 for c in chunks if 5 not in c)
     assert [u for c in chunks for u in c] == uids
