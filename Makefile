@@ -21,6 +21,7 @@ test: lint
 lint: $(STAMP) imports types
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python .ci/sizes.py src connectors
 
 # deskterm.connectors lives in connectors/ (pyproject's package-dir), which the import graph and the
 # type checker cannot follow; both read the package as Python sees it, through a tree of links.

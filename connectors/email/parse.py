@@ -302,6 +302,29 @@ def _store_parts(body_parts, options: ParseOptions, warnings: list[str]) -> list
     return stored
 
 
+def _sender(
+    headers: dict[str, list[str]], warnings: list[str], hint: str | None
+) -> tuple[str, str]:
+    """The From address, else the Sender one; mail with neither is filed under an unknown one."""
+    name, addr = _address(headers, "from", warnings, hint)
+    if not addr:
+        name, addr = _address(headers, "sender", warnings, hint)
+    if not addr:
+        warnings.append("no sender address; filed under an unknown sender")
+        addr = UNKNOWN_SENDER
+    return name, addr
+
+
+def _shopify_customer(
+    headers: dict[str, list[str]], name: str, addr: str, warnings: list[str]
+) -> tuple[str, str]:
+    """Shopify's contact form mails come from Shopify with the customer in Reply-To."""
+    reply_name, reply_addr = _address(headers, "reply-to", warnings)
+    if reply_addr and not SHOPIFY_SENDERS.search(reply_addr):
+        return reply_name or name, reply_addr
+    return name, addr
+
+
 def _parse(
     raw: bytes, policy, options: ParseOptions, received: datetime, raw_path: str | None
 ) -> InboundMessage:
@@ -316,12 +339,7 @@ def _parse(
 
     warnings: list[str] = []
     hint = declared_charset(msg)
-    name, addr = _address(headers, "from", warnings, hint)
-    if not addr:
-        name, addr = _address(headers, "sender", warnings, hint)
-    if not addr:
-        warnings.append("no sender address; filed under an unknown sender")
-        addr = UNKNOWN_SENDER
+    name, addr = _sender(headers, warnings, hint)
     subject, problem = decode_header_value(header("Subject"), hint)
     if problem:
         warnings.append(problem)
@@ -333,24 +351,17 @@ def _parse(
     body = message_body(msg)
     warnings.extend(body.warnings)
 
-    channel = Channel.EMAIL.value
-    sender = Identity("email", addr)
-    order_numbers: tuple[str, ...] = ()
+    channel, order_numbers = Channel.EMAIL.value, ()
     if AMAZON_RELAY.search(addr):
         channel = Channel.AMAZON.value
         order_numbers = tuple(dict.fromkeys(AMAZON_ORDER.findall(f"{subject}\n{body.text}")))
     elif SHOPIFY_SENDERS.search(addr):
-        # Shopify's contact form mails come from Shopify with the customer in Reply-To.
-        reply_name, reply_addr = _address(headers, "reply-to", warnings)
-        if reply_addr and not SHOPIFY_SENDERS.search(reply_addr):
-            name, addr = reply_name or name, reply_addr
-            sender = Identity("email", addr)
-
+        name, addr = _shopify_customer(headers, name, addr, warnings)
     return InboundMessage(
         account=options.account,
         external_id=external_id_for(raw, message_id),
         channel=channel,
-        sender=sender,
+        sender=Identity("email", addr),
         sent_at=_sent_at(header("Date"), received, warnings),
         text=body.text,
         sender_name=name,

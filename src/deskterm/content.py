@@ -491,12 +491,7 @@ def message_body(msg: Message) -> Body:
         ctype = _content_type(part)
         raw_disposition = str(part.get("Content-Disposition") or "")
         disposition = raw_disposition.split(";", 1)[0].strip().lower()
-        # A named part is a file even without "attachment" (Outlook sends name= only), and a
-        # cheap substring test spares most parts the full parameter parse.
-        named = ("name" in raw_disposition.lower() or "name" in raw_type.lower()) and (
-            part.get_filename() is not None or part.get_param("name") is not None
-        )
-        is_attachment = disposition == "attachment" or (named and disposition != "inline")
+        is_attachment = _is_attachment(part, raw_type, raw_disposition, disposition)
         if not is_attachment and ctype == "text/plain":
             plain.append(_part_text(part, raw_type, body.warnings))
         elif not is_attachment and part.get_content_maintype() == "multipart":
@@ -506,14 +501,7 @@ def message_body(msg: Message) -> Body:
         elif not is_attachment and ctype == "text/html":
             html.append(_part_text(part, raw_type, body.warnings))
         elif ctype == "message/rfc822":
-            # A forwarded mail: an attachment the agent can open, not part of this mail's text.
-            inner = part.get_payload()
-            first = inner[0] if isinstance(inner, list) and inner else None
-            payload = first.as_bytes() if isinstance(first, Message) else b""
-            name = _filename(part, index, body.warnings)
-            if name.startswith("part-"):
-                name = "forwarded message.eml"
-            body.parts.append(Part(name, ctype, payload))
+            body.parts.append(_forwarded(part, index, body.warnings))
         else:
             if not is_attachment and ctype.startswith("text/"):
                 others.append(_part_text(part, raw_type, body.warnings))
@@ -530,6 +518,27 @@ def message_body(msg: Message) -> Body:
     body.text = sanitize(_chosen_text(plain, body.html, others, body.warnings))
     body.warnings = list(dict.fromkeys(body.warnings))
     return body
+
+
+def _is_attachment(part: Message, raw_type: str, raw_disposition: str, disposition: str) -> bool:
+    """True for a part that is a file rather than the mail's text."""
+    # A named part is a file even without "attachment" (Outlook sends name= only), and a
+    # cheap substring test spares most parts the full parameter parse.
+    named = ("name" in raw_disposition.lower() or "name" in raw_type.lower()) and (
+        part.get_filename() is not None or part.get_param("name") is not None
+    )
+    return disposition == "attachment" or (named and disposition != "inline")
+
+
+def _forwarded(part: Message, index: int, warnings: list[str]) -> Part:
+    """A forwarded mail: an attachment the agent can open, not part of this mail's text."""
+    inner = part.get_payload()
+    first = inner[0] if isinstance(inner, list) and inner else None
+    payload = first.as_bytes() if isinstance(first, Message) else b""
+    name = _filename(part, index, warnings)
+    if name.startswith("part-"):
+        name = "forwarded message.eml"
+    return Part(name, "message/rfc822", payload)
 
 
 def _chosen_text(plain: list[str], html: str | None, others: list[str], warnings: list[str]) -> str:

@@ -141,11 +141,7 @@ def _build_ticket(
     ).fetchone()[0]
     agent = rng.choice(AGENTS)
     actor = f"agent:{agent}"
-    # Older conversations have mostly been dealt with; the fresh ones still wait.
-    weights = (30, 10, 14, 12, 4, 22, 8) if age < timedelta(days=2) else (1, 1, 12, 1, 4, 79, 2)
-    fate = rng.choices(
-        ("new", "open", "pending", "follow_up", "on_hold", "solved", "escalated"), weights=weights
-    )[0]
+    fate = _fate(rng, age)
     t = opened + timedelta(minutes=rng.randint(3, 40))
     if t >= now:
         return
@@ -168,7 +164,7 @@ def _build_ticket(
     if t >= now:
         return
     if fate == "follow_up":
-        our_id = store.conn.execute(
+        reply_to = store.conn.execute(
             "SELECT message_id FROM messages WHERE id = ?", (done.message_id,)
         ).fetchone()[0]
         follow = inbound(
@@ -180,10 +176,33 @@ def _build_ticket(
             scenario.follow_up,
             t,
             f"{n}-1",
-            reply_to=our_id,
+            reply_to=reply_to,
         )
         ingest.ingest_batch(store, follow.account, Batch([follow], {}), now=t, rules=NO_RULES)
-    elif fate == "pending":
+    else:
+        _settle(store, rng, ticket_id, fate, actor, t, now)
+
+
+def _fate(rng: random.Random, age: timedelta) -> str:
+    """Where a conversation of this age has got to by now."""
+    # Older conversations have mostly been dealt with; the fresh ones still wait.
+    weights = (30, 10, 14, 12, 4, 22, 8) if age < timedelta(days=2) else (1, 1, 12, 1, 4, 79, 2)
+    return rng.choices(
+        ("new", "open", "pending", "follow_up", "on_hold", "solved", "escalated"), weights=weights
+    )[0]
+
+
+def _settle(
+    store: Store,
+    rng: random.Random,
+    ticket_id: int,
+    fate: str,
+    actor: str,
+    t: datetime,
+    now: datetime,
+) -> None:
+    """The agent's last step on a replied ticket: wait, hold, solve or escalate it."""
+    if fate == "pending":
         actions.set_status(store, ticket_id, "pending", actor=actor, at=t)
     elif fate == "on_hold":
         actions.set_status(store, ticket_id, "on_hold", actor=actor, at=t)

@@ -270,25 +270,65 @@ def _ingest_one(
     thread = find_thread(conn, msg, customer_id)
     ticket_id, status = thread if thread and thread[1] != Status.CLOSED else (None, None)
     if ticket_id is None:
-        cur = conn.execute(
-            "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
-            " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
-            (
-                customer_id,
-                msg.account,
-                msg.channel,
-                msg.subject,
-                msg.conversation_id,
-                sent_at,
-                at,
-                sent_at,
-            ),
-        )
-        ticket_id = inserted_id(cur)
+        ticket_id = _insert_ticket(conn, customer_id, msg, sent_at, at)
         result.new_tickets = 1
         kind = "created"
     else:
         kind = "message_in"
+    message_row = _insert_message(conn, ticket_id, msg, digest, sent_at, at)
+    result.added = 1
+    if kind == "message_in":
+        conn.execute(
+            "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ?"
+            " WHERE id = ?",
+            (sent_at, at, ticket_id),
+        )
+    _link_order(conn, ticket_id, customer_id, msg)
+    event = {
+        "message": message_row,
+        "automatic": msg.automatic,
+        "direction": Direction(msg.direction).value,
+        "account": msg.account,
+        "channel": msg.channel,
+    }
+    actions.write_event(conn, ticket_id, kind, actor, now, event)
+    customer_wrote = msg.direction == Direction.IN and not msg.automatic
+    if customer_wrote and status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
+        # A solved ticket reopens; a pending or on-hold one was waiting for this answer.
+        actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
+        result.reopened = int(status == Status.SOLVED)
+    return ticket_id, message_row, result
+
+
+def _insert_ticket(
+    conn: sqlite3.Connection, customer_id: int, msg: InboundMessage, sent_at: str, at: str
+) -> int:
+    """A new ticket for the conversation `msg` starts."""
+    cur = conn.execute(
+        "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
+        " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+        (
+            customer_id,
+            msg.account,
+            msg.channel,
+            msg.subject,
+            msg.conversation_id,
+            sent_at,
+            at,
+            sent_at,
+        ),
+    )
+    return inserted_id(cur)
+
+
+def _insert_message(
+    conn: sqlite3.Connection,
+    ticket_id: int,
+    msg: InboundMessage,
+    digest: str,
+    sent_at: str,
+    at: str,
+) -> int:
     cur = conn.execute(
         "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
         " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
@@ -316,37 +356,7 @@ def _ingest_one(
             digest,
         ),
     )
-    message_row = inserted_id(cur)
-    result.added = 1
-    if kind == "message_in":
-        conn.execute(
-            "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ?"
-            " WHERE id = ?",
-            (sent_at, at, ticket_id),
-        )
-    _link_order(conn, ticket_id, customer_id, msg)
-    actions.write_event(
-        conn,
-        ticket_id,
-        kind,
-        actor,
-        now,
-        {
-            "message": message_row,
-            "automatic": msg.automatic,
-            "direction": Direction(msg.direction).value,
-            "account": msg.account,
-            "channel": msg.channel,
-        },
-    )
-    customer_wrote = msg.direction == Direction.IN and not msg.automatic
-    if customer_wrote and status == Status.SOLVED:
-        actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
-        result.reopened = 1
-    elif customer_wrote and status in (Status.PENDING, Status.ON_HOLD):
-        # The customer answered what we were waiting for: the ticket needs us again.
-        actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
-    return ticket_id, message_row, result
+    return inserted_id(cur)
 
 
 def ingest_batch(

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from deskterm.cli.common import as_option, db_option, echo, fail, json_option, print_json, state
+
+if TYPE_CHECKING:
+    from deskterm.connector_calls import Call
+    from deskterm.store import Store
 
 STYLES = {"bold": "bold", "dim": "dim", "warn": "red", "link": None, "": None}
 
@@ -82,19 +86,11 @@ def _act(
 ) -> None:
     from deskterm import connector_calls
     from deskterm.connector import ConnectorError
-    from deskterm.store import orders
-    from deskterm.store.accounts import account as account_row
 
     shared = state(db)
     store = shared.store()
     order = _order(number, account, db)
-    owner = account_row(store, order["account"])
-    if owner is None:
-        fail(f"order {order['number']} belongs to account {order['account']}, which is gone")
-    ticket = ticket or orders.ticket_for_order(store, order)
-    if ticket is None:
-        fail(f"no ticket is linked to {order['number']}; pass --ticket N for its timeline", 2)
-    name = f"{owner['connector']}.{action}"
+    ticket, name = _target(store, order, ticket, action)
     params = {"order": order["number"], **{k: v for k, v in params.items() if v is not None}}
     try:
         preview = connector_calls.preview(store, ticket, name, params)
@@ -117,6 +113,25 @@ def _act(
 
         # The shop changed the order: `order show` should say so without waiting for a sync.
         refresh_customer(store, order["customer_id"], max_age=timedelta(0))
+    _report(call, ticket, as_json)
+
+
+def _target(store: Store, order: dict, ticket: int | None, action: str) -> tuple[int, str]:
+    """The ticket whose timeline records the call, and the call's name on the order's connector."""
+    from deskterm.store import orders
+    from deskterm.store.accounts import account as account_row
+
+    owner = account_row(store, order["account"])
+    if owner is None:
+        fail(f"order {order['number']} belongs to account {order['account']}, which is gone")
+    ticket = ticket or orders.ticket_for_order(store, order)
+    if ticket is None:
+        fail(f"no ticket is linked to {order['number']}; pass --ticket N for its timeline", 2)
+    return ticket, f"{owner['connector']}.{action}"
+
+
+def _report(call: Call, ticket: int, as_json: bool) -> None:
+    """The call's outcome; a call that did not finish exits non-zero."""
     if as_json:
         print_json(
             {

@@ -15,7 +15,7 @@ import click
 from deskterm.cli.common import db_option, echo, fail, json_option, print_json, state
 
 if TYPE_CHECKING:
-    from deskterm.sla import rules
+    from deskterm.sla import clocks, rules
     from deskterm.sla.settings import SlaSettings
 
 
@@ -135,7 +135,7 @@ def explain(
 
     ID: the ticket to explain.
     """
-    from deskterm.sla import clocks, rules
+    from deskterm.sla import clocks
     from deskterm.store import open_store, queries
 
     db_path, config = _paths(db, config)
@@ -149,34 +149,53 @@ def explain(
             fail(f"there is no ticket #{ticket_id}")
     finally:
         store.close()
-    status, priority, channel = ticket["status"], ticket["priority"], ticket["channel"]
-    account, tags = ticket["account"], ticket["tags"]
-    policy, summary = evaluation.policy, evaluation.summary
     if as_json:
-        print_json(
-            {
-                "ticket": ticket_id,
-                "now": _iso(moment),
-                "status": status,
-                "priority": priority,
-                "channel": channel,
-                "account": account,
-                "tags": tags,
-                "policy": policy.name if policy else None,
-                "why": policy.why() if policy else "no policy matches this ticket",
-                "calendar": policy.calendar.name if policy else None,
-                "next_deadline": _iso(summary.deadline),
-                "warn_at": _iso(summary.warn_at),
-                "sla_state": summary.state,
-                "clocks": [_clock_json(c) for c in evaluation.clocks],
-            }
-        )
-        return
-    lines = [f"Ticket #{ticket_id}: {channel} via {account}, {priority} priority, {status}"]
+        print_json(_explanation(ticket_id, ticket, evaluation, moment))
+    else:
+        echo("\n".join(_explain_lines(ticket_id, ticket, evaluation, settings, moment)))
+
+
+def _explanation(
+    ticket_id: int, ticket: dict[str, Any], evaluation: clocks.Evaluation, moment: datetime
+) -> dict[str, Any]:
+    """`sla explain --json`: the ticket's SLA inputs, its policy and every clock."""
+    policy, summary = evaluation.policy, evaluation.summary
+    return {
+        "ticket": ticket_id,
+        "now": _iso(moment),
+        "status": ticket["status"],
+        "priority": ticket["priority"],
+        "channel": ticket["channel"],
+        "account": ticket["account"],
+        "tags": ticket["tags"],
+        "policy": policy.name if policy else None,
+        "why": policy.why() if policy else "no policy matches this ticket",
+        "calendar": policy.calendar.name if policy else None,
+        "next_deadline": _iso(summary.deadline),
+        "warn_at": _iso(summary.warn_at),
+        "sla_state": summary.state,
+        "clocks": [_clock_json(c) for c in evaluation.clocks],
+    }
+
+
+def _explain_lines(
+    ticket_id: int,
+    ticket: dict[str, Any],
+    evaluation: clocks.Evaluation,
+    settings: SlaSettings,
+    moment: datetime,
+) -> list[str]:
+    """`sla explain` for a person: why this policy, the queue's deadline, each clock's steps."""
+    from deskterm.sla import rules
+
+    lines = [
+        f"Ticket #{ticket_id}: {ticket['channel']} via {ticket['account']}, "
+        f"{ticket['priority']} priority, {ticket['status']}"
+    ]
+    policy, summary = evaluation.policy, evaluation.summary
     if policy is None:
         lines.append("No SLA policy matches this ticket, so no clock runs.")
-        echo("\n".join(lines))
-        return
+        return lines
     skipped = [p.name for p in settings.policies[: settings.policies.index(policy)]]
     lines.append(f"Policy {policy.name!r}, because {policy.why()}.")
     if skipped:
@@ -198,7 +217,7 @@ def explain(
         width = max(len(m) for m in moments)
         for when, step in zip(moments, clock.steps, strict=True):
             lines.append(f"  {when:<{width}}  {step.what:<9} {step.why}")
-    echo("\n".join(lines))
+    return lines
 
 
 @app.command()

@@ -114,72 +114,97 @@ def _in(column: str, values: tuple[str, ...]) -> tuple[str, list]:
 
 def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
     key, values = term.key, term.values
-    if key == "status":
-        for value in values:
-            if value not in {s.value for s in Status}:
-                raise FilterError(
-                    f"status:{value} is unknown; one of {', '.join(s.value for s in Status)}"
-                )
-        return _in("t.status", values)
-    if key == "priority":
-        for value in values:
-            if value not in {p.value for p in Priority}:
-                raise FilterError(
-                    f"priority:{value} is unknown; one of {', '.join(p.value for p in Priority)}"
-                )
-        return _in("t.priority", values)
+    if key in ("status", "priority"):
+        return _known_sql(key, values)
     if key in ("channel", "account"):
         return _in(f"t.{key}", values)
-    if key == "tag":
-        # Drives from the index ticket_tags_tag, not a probe per ticket.
-        tags, args = _in("g.tag", tuple(v.lower() for v in values))
-        return f"t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE {tags})", args
-    if key == "assignee":
-        names = [me if v == "me" and me else v for v in values if v != "none"]
-        parts = []
-        if "none" in values:
-            parts.append("t.assignee IS NULL")
-        if names:
-            sql, args = _in("t.assignee", tuple(names))
-            parts.append(sql)
-            return "(" + " OR ".join(parts) + ")", args
-        return "(" + " OR ".join(parts) + ")", []
-    if key == "from":
-        for value in values:
-            if not re.search(r"\w", value):
-                raise FilterError(f"from:{value} needs a name, an address or a user name")
-        # Word prefixes through the full-text indexes of names and identities (schema V11).
-        match = " OR ".join(fts_query((value,)) for value in values)
-        return (
-            "t.customer_id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?"
-            " UNION SELECT i.customer_id FROM identities_fts f JOIN identities i ON i.id = f.rowid"
-            " WHERE identities_fts MATCH ?)"
-        ), [match, match]
     if key in ("older", "newer", "idle"):
-        try:
-            cutoff = to_iso(now - parse_duration(values[0]))
-        except DurationError as exc:
-            raise FilterError(f"{key}: {exc}") from None
-        column = "t.last_message_at" if key == "idle" else "t.created_at"
-        return (f"{column} >= ?" if key == "newer" else f"{column} < ?"), [cutoff]
-    if key == "id":
-        try:
-            return _in("t.id", tuple(str(int(v.lstrip("#"))) for v in values))
-        except ValueError:
-            raise FilterError(f"id:{','.join(values)} must be ticket numbers") from None
-    if key == "order":
-        # Shops write #1042, people type 1042: both spellings of each number are looked up.
-        numbers = tuple(n for v in values for n in (v.lstrip("#"), "#" + v.lstrip("#")))
-        sql, args = _in("o.number", numbers)
-        return f"t.order_id IN (SELECT o.id FROM orders o WHERE {sql})", args
+        return _age_sql(key, values[0], now)
+    if key == "assignee":
+        return _assignee_sql(values, me)
     if key == "is":
-        ors, args = [], []
-        for flag in values:
-            sql, flag_args = _flag_sql(flag, now, me)
-            ors.append(sql)
-            args += flag_args
-        return "(" + " OR ".join(ors) + ")", args
-    raise FilterError(f"{key}: is not a search key; keys are {', '.join(KEYS)}")
+        return _flags_sql(values, now, me)
+    by_values = {"tag": _tag_sql, "from": _from_sql, "id": _id_sql, "order": _order_sql}.get(key)
+    if by_values is None:
+        raise FilterError(f"{key}: is not a search key; keys are {', '.join(KEYS)}")
+    return by_values(values)
+
+
+_KNOWN: dict[str, type[Status] | type[Priority]] = {"status": Status, "priority": Priority}
+
+
+def _known_sql(key: str, values: tuple[str, ...]) -> tuple[str, list]:
+    """status: and priority:, whose values are the enum's."""
+    known = [member.value for member in _KNOWN[key]]
+    for value in values:
+        if value not in known:
+            raise FilterError(f"{key}:{value} is unknown; one of {', '.join(known)}")
+    return _in(f"t.{key}", values)
+
+
+def _age_sql(key: str, value: str, now: datetime) -> tuple[str, list]:
+    """older: and newer: (since the ticket opened), idle: (since its last message)."""
+    try:
+        cutoff = to_iso(now - parse_duration(value))
+    except DurationError as exc:
+        raise FilterError(f"{key}: {exc}") from None
+    column = "t.last_message_at" if key == "idle" else "t.created_at"
+    return (f"{column} >= ?" if key == "newer" else f"{column} < ?"), [cutoff]
+
+
+def _assignee_sql(values: tuple[str, ...], me: str | None) -> tuple[str, list]:
+    names = [me if v == "me" and me else v for v in values if v != "none"]
+    parts = []
+    if "none" in values:
+        parts.append("t.assignee IS NULL")
+    if names:
+        sql, args = _in("t.assignee", tuple(names))
+        parts.append(sql)
+        return "(" + " OR ".join(parts) + ")", args
+    return "(" + " OR ".join(parts) + ")", []
+
+
+def _tag_sql(values: tuple[str, ...]) -> tuple[str, list]:
+    # Drives from the index ticket_tags_tag, not a probe per ticket.
+    tags, args = _in("g.tag", tuple(v.lower() for v in values))
+    return f"t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE {tags})", args
+
+
+def _from_sql(values: tuple[str, ...]) -> tuple[str, list]:
+    for value in values:
+        if not re.search(r"\w", value):
+            raise FilterError(f"from:{value} needs a name, an address or a user name")
+    # Word prefixes through the full-text indexes of names and identities (schema V11).
+    match = " OR ".join(fts_query((value,)) for value in values)
+    return (
+        "t.customer_id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?"
+        " UNION SELECT i.customer_id FROM identities_fts f JOIN identities i ON i.id = f.rowid"
+        " WHERE identities_fts MATCH ?)"
+    ), [match, match]
+
+
+def _id_sql(values: tuple[str, ...]) -> tuple[str, list]:
+    try:
+        return _in("t.id", tuple(str(int(v.lstrip("#"))) for v in values))
+    except ValueError:
+        raise FilterError(f"id:{','.join(values)} must be ticket numbers") from None
+
+
+def _order_sql(values: tuple[str, ...]) -> tuple[str, list]:
+    # Shops write #1042, people type 1042: both spellings of each number are looked up.
+    numbers = tuple(n for v in values for n in (v.lstrip("#"), "#" + v.lstrip("#")))
+    sql, args = _in("o.number", numbers)
+    return f"t.order_id IN (SELECT o.id FROM orders o WHERE {sql})", args
+
+
+def _flags_sql(values: tuple[str, ...], now: datetime, me: str | None) -> tuple[str, list]:
+    """is:a,b: tickets with any of the flags."""
+    ors, args = [], []
+    for flag in values:
+        sql, flag_args = _flag_sql(flag, now, me)
+        ors.append(sql)
+        args += flag_args
+    return "(" + " OR ".join(ors) + ")", args
 
 
 def _flag_sql(flag: str, now: datetime, me: str | None) -> tuple[str, list]:

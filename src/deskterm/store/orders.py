@@ -39,6 +39,82 @@ def _optional_iso(moment: datetime | None) -> str | None:
     return to_iso(moment) if moment is not None else None
 
 
+# The columns save_order writes, in the order of _order_values.
+_ORDER_COLUMNS = (
+    "account",
+    "external_id",
+    "number",
+    "customer_id",
+    "status",
+    "fulfillment_status",
+    "total",
+    "currency",
+    "placed_at",
+    "carrier",
+    "tracking_number",
+    "tracking_url",
+    "items",
+    "updated_at",
+    "financial_status",
+    "note",
+    "tags",
+    "shipping_address",
+    "fulfillments",
+    "refunds",
+    "status_url",
+    "admin_url",
+    "customer_ref",
+    "changed_at",
+    "ship_by",
+    "deliver_by",
+)
+# A known order (by account and external id) takes the new values, but keeps its customer.
+_UPSERT_ORDER = (
+    f"INSERT INTO orders ({', '.join(_ORDER_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_ORDER_COLUMNS))})"
+    " ON CONFLICT (account, external_id) DO UPDATE SET "
+    + ", ".join(
+        "customer_id = COALESCE(orders.customer_id, excluded.customer_id)"
+        if column == "customer_id"
+        else f"{column} = excluded.{column}"
+        for column in _ORDER_COLUMNS[2:]
+    )
+    + " RETURNING id"
+)
+
+
+def _order_values(order: OrderSnapshot, customer_id: int | None, at: str) -> tuple:
+    """`order` as the row _ORDER_COLUMNS names."""
+    return (
+        order.account,
+        order.external_id,
+        order.number,
+        customer_id,
+        order.status,
+        order.fulfillment_status,
+        order.total,
+        order.currency,
+        to_iso(order.placed_at),
+        order.carrier,
+        order.tracking_number,
+        order.tracking_url,
+        _json(list(order.items)),
+        at,
+        order.financial_status,
+        order.note,
+        _json(list(order.tags)),
+        _json(asdict(order.shipping_address)) if order.shipping_address else None,
+        _json([asdict(f) for f in order.fulfillments]),
+        _json([asdict(r) for r in order.refunds]),
+        order.status_url,
+        order.admin_url,
+        order.customer_ref or None,
+        _optional_iso(order.changed_at),
+        _optional_iso(order.ship_by),
+        _optional_iso(order.deliver_by),
+    )
+
+
 def save_order(
     conn: sqlite3.Connection,
     order: OrderSnapshot,
@@ -50,57 +126,7 @@ def save_order(
 
     A known order keeps the customer it was first linked to; its identities are replaced.
     """
-    row = conn.execute(
-        "INSERT INTO orders (account, external_id, number, customer_id, status,"
-        " fulfillment_status, total, currency, placed_at, carrier, tracking_number,"
-        " tracking_url, items, updated_at, financial_status, note, tags, shipping_address,"
-        " fulfillments, refunds, status_url, admin_url, customer_ref, changed_at, ship_by,"
-        " deliver_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?)"
-        " ON CONFLICT (account, external_id) DO UPDATE SET number = excluded.number,"
-        " customer_id = COALESCE(orders.customer_id, excluded.customer_id),"
-        " status = excluded.status, fulfillment_status = excluded.fulfillment_status,"
-        " total = excluded.total, currency = excluded.currency, placed_at = excluded.placed_at,"
-        " carrier = excluded.carrier, tracking_number = excluded.tracking_number,"
-        " tracking_url = excluded.tracking_url, items = excluded.items,"
-        " updated_at = excluded.updated_at, financial_status = excluded.financial_status,"
-        " note = excluded.note, tags = excluded.tags,"
-        " shipping_address = excluded.shipping_address, fulfillments = excluded.fulfillments,"
-        " refunds = excluded.refunds, status_url = excluded.status_url,"
-        " admin_url = excluded.admin_url, customer_ref = excluded.customer_ref,"
-        " changed_at = excluded.changed_at, ship_by = excluded.ship_by,"
-        " deliver_by = excluded.deliver_by"
-        " RETURNING id",
-        (
-            order.account,
-            order.external_id,
-            order.number,
-            customer_id,
-            order.status,
-            order.fulfillment_status,
-            order.total,
-            order.currency,
-            to_iso(order.placed_at),
-            order.carrier,
-            order.tracking_number,
-            order.tracking_url,
-            _json(list(order.items)),
-            at,
-            order.financial_status,
-            order.note,
-            _json(list(order.tags)),
-            _json(asdict(order.shipping_address)) if order.shipping_address else None,
-            _json([asdict(f) for f in order.fulfillments]),
-            _json([asdict(r) for r in order.refunds]),
-            order.status_url,
-            order.admin_url,
-            order.customer_ref or None,
-            _optional_iso(order.changed_at),
-            _optional_iso(order.ship_by),
-            _optional_iso(order.deliver_by),
-        ),
-    ).fetchone()
-    order_id = row[0]
+    order_id: int = conn.execute(_UPSERT_ORDER, _order_values(order, customer_id, at)).fetchone()[0]
     conn.execute("DELETE FROM order_identities WHERE order_id = ?", (order_id,))
     conn.executemany(
         "INSERT OR IGNORE INTO order_identities (kind, value, order_id) VALUES (?, ?, ?)",
