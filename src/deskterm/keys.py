@@ -135,6 +135,8 @@ DISPLAY = {
     "semicolon": ";",
 }
 KEY_RE = re.compile(r"^((ctrl|shift)\+)*([A-Za-z0-9]|[a-z][a-z0-9_]+)$")
+# Keys that type nothing, so the composer may take them before its text area.
+CHORD_RE = re.compile(r"^(ctrl\+.+|f([1-9]|1[0-9]|2[0-4])|escape)$")
 
 
 def normalize_key(key: str) -> str:
@@ -187,6 +189,10 @@ def parse_keymap(raw: Any, path: Path | None = None) -> dict[str, str]:
                 raise ConfigError(path, where, f"{key}: Alt chords break on many keyboard layouts")
             if not KEY_RE.match(key_name):
                 raise ConfigError(path, where, f"{key!r} is not a key name")
+            if BY_ID[binding_id].scope == COMPOSER and not CHORD_RE.match(key_name):
+                raise ConfigError(
+                    path, where, f"{key}: the composer is for typing; use ctrl+KEY or f2-f12"
+                )
             normal.append(key_name)
         merged[binding_id] = ",".join(normal)
     _check_clashes(merged, path)

@@ -33,6 +33,7 @@ def test_keymap_accepts_ids_with_keys_as_text_or_list():
         ({"resolve": "alt+s"}, "Alt chords break on many keyboard layouts"),
         ({"resolve": "j"}, "key j is already used by 'down'"),
         ({"resolve": ""}, "needs at least one key"),
+        ({"send": "y"}, "keymap.send: y: the composer is for typing; use ctrl"),
         ("resolve", "keymap: must be a table"),
     ],
 )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from deskterm.keys import APP, COMPOSER, SPECS
+from deskterm.keys import APP, SPECS
 
 # The screens' keys are priority bindings: Textual settles those as each key arrives, so the keys
 # typed right after one that moves the focus (/ opens the search line) go where the focus went.
 # The screens switch them off while a text field has the focus (TicketActions.check_action).
-# The app's keys (q, ?) and the composer's are ordinary ones: typing in a field comes first.
-ORDINARY = (APP, COMPOSER)
+# The app's keys (q, ?) are ordinary ones: typing in a field comes first. The composer's keys
+# are chords ([keymap] refuses a letter there) and come before its text area's own, which would
+# take ctrl+e as "end of line".
+ORDINARY = (APP,)
 
 
 def bindings(*scopes: str) -> list[BindingType]:

@@ -153,3 +153,4 @@ class Composer(Vertical):
             self.notify(f"{editor} failed: {exc}; the draft is unchanged", severity="error")
             return
         self.area.load_text(text.rstrip("\n"))
+        self.area.move_cursor(self.area.document.end)

@@ -1,0 +1,51 @@
+"""The composer: the editor behind ctrl+e, and what it sends with the reply."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from helpers import settle
+
+from deskterm.store import drafts
+
+
+def editor_script(tmp_path: Path, line: str) -> str:
+    """An editor that adds `line` to the file it is given, as a person would type it."""
+    script = tmp_path / "editor.sh"
+    script.write_text(f"#!/bin/sh\nprintf '\\n{line}\\n' >> \"$1\"\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+async def test_ctrl_e_edits_the_draft_in_the_editor_and_reads_it_back(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("VISUAL", editor_script(tmp_path, "Thanks for waiting."))
+    handed_over = []
+
+    @contextlib.contextmanager
+    def suspend():  # the test terminal cannot be handed over; record that it was asked
+        handed_over.append(True)
+        yield
+
+    monkeypatch.setattr(app, "suspend", suspend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r", *"Hello", "ctrl+e")
+        await settle(pilot)
+        area = app.screen.query_one("#composer-body")
+        assert handed_over == [True]
+        assert area.text == "Hello\nThanks for waiting."
+        assert drafts.load(app.store, 1, "reply") == "Hello\nThanks for waiting."
+        await pilot.press(*" Anna")
+        assert area.text.endswith("Anna")  # the focus is back in the composer
+
+
+async def test_an_editor_that_fails_leaves_the_draft_as_it_was(app, monkeypatch):
+    monkeypatch.setenv("VISUAL", "false")
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r", *"Hello", "ctrl+e")
+        await settle(pilot)
+        assert app.screen.query_one("#composer-body").text == "Hello"
+        assert any("false failed" in n for n in app.notified)
