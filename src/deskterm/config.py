@@ -49,8 +49,9 @@ def default_config_path() -> Path:
 DEFAULT_SHOP_NAME = "Our shop"
 
 # Every top-level table the settings file may hold. [agent], [shop] and [escalation] are validated
-# here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by views.py.
-TABLES = frozenset({"agent", "shop", "escalation", "sla", "keymap", "tui", "views"})
+# here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by views.py,
+# [metrics] by metrics/settings.py.
+TABLES = frozenset({"agent", "shop", "escalation", "sla", "keymap", "tui", "views", "metrics"})
 
 T = TypeVar("T")
 

@@ -13,9 +13,12 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
 - ``retry_send`` {outbox} / ``cancel_send`` {outbox, body}: a person acted on an unsent reply
 - ``delivered`` / ``delivery_failed`` {outbox, ...}: written by the sync engine
+- ``handled`` {seconds, composing}: time an agent had the ticket open in the TUI (records)
+- ``rating`` {survey, score, comment, message}: a customer's survey answer (records)
 
 The actions live by what they touch: fields (status, priority, assignee, escalation, snooze, tags),
-messages (note, merge), outbox (reply, retry, cancel) and undo; common holds what they share.
+messages (note, merge), outbox (reply, retry, cancel), undo and records (handle time, ratings),
+which change nothing on the ticket; common holds what they share.
 """
 
 from deskterm.actions.common import ActionError, Done, clocks_deferred, write_event
@@ -33,6 +36,7 @@ from deskterm.actions.fields import (
 )
 from deskterm.actions.messages import merge, note
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
+from deskterm.actions.records import record_handling, record_rating
 from deskterm.actions.undo import undo
 
 __all__ = [
@@ -45,6 +49,8 @@ __all__ = [
     "escalate",
     "merge",
     "note",
+    "record_handling",
+    "record_rating",
     "reopen",
     "reply",
     "reply_subject",

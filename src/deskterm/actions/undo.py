@@ -31,7 +31,7 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
     with store.tx() as conn:
         row = conn.execute(
             "SELECT id, ticket_id, kind, data FROM events WHERE actor = ? AND undone_by IS NULL"
-            " AND kind != 'undo' ORDER BY id DESC LIMIT 1",
+            " AND kind NOT IN ('undo', 'handled', 'rating') ORDER BY id DESC LIMIT 1",
             (actor,),
         ).fetchone()
         if row is None:

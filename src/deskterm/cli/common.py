@@ -27,12 +27,13 @@ def check_sections(config: Config) -> Config:
     and problem instead of a later action (the TUI and every command that reads the settings)."""
     from deskterm.config import Section
     from deskterm.keys import KEYMAP
+    from deskterm.metrics.settings import METRICS
     from deskterm.sla.settings import SLA
     from deskterm.views import TUI, VIEWS
 
     # Only the sections the file has: the shipped defaults are known good, and checking them
     # cost every `deskterm list` ~50 ms (the default calendar's bank holidays load `holidays`).
-    sections: tuple[Section[Any], ...] = (SLA, KEYMAP, TUI, VIEWS)
+    sections: tuple[Section[Any], ...] = (SLA, KEYMAP, TUI, VIEWS, METRICS)
     for section in sections:
         if section.name in config.raw:
             config.get(section)

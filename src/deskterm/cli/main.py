@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("rules", "app"),
     "account": ("accounts", "app"),
     "import": ("imports", "app"),
+    "report": ("report", "report"),
 }
 
 

@@ -70,14 +70,15 @@ def fired(conn: sqlite3.Connection, rule: str) -> dict[int, int]:
         conn.execute(
             "SELECT f.ticket_id, f.event_id FROM rule_firings f WHERE f.rule = ? AND NOT EXISTS"
             " (SELECT 1 FROM events e WHERE e.ticket_id = f.ticket_id AND e.id > f.event_id"
-            " AND e.actor NOT LIKE 'rule:%')",
+            " AND e.actor NOT LIKE 'rule:%' AND e.kind NOT IN ('handled', 'rating'))",
             (rule,),
         ).fetchall()
     )
 
 
 def record_firing(conn: sqlite3.Connection, rule: str, ticket_id: int, at: datetime) -> None:
-    """Remember that `rule` fired on the ticket; a later change by a person or a sync re-arms it."""
+    """Remember that `rule` fired on the ticket; a later change by a person or a sync re-arms it
+    (records, handle time and ratings, change nothing and re-arm nothing)."""
     conn.execute(
         "INSERT INTO rule_firings (rule, ticket_id, event_id, fired_at) VALUES (?, ?,"
         " (SELECT COALESCE(max(id), 0) FROM events WHERE ticket_id = ?), ?)"

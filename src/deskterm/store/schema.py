@@ -471,6 +471,12 @@ CREATE TABLE sop_ticks (
 ) WITHOUT ROWID;
 """
 
+V17_METRIC_RECORDS = """
+-- Events that record without changing the ticket (the TUI's handle time, survey ratings) are
+-- found by kind and moment for a period's KPIs (store.metrics) without scanning every event.
+CREATE INDEX events_records ON events(kind, at) WHERE kind IN ('handled', 'rating');
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -489,4 +495,5 @@ MIGRATIONS: list[str] = [
     V14_ORDER_FETCHES,
     V15_RULE_FIRINGS,
     V16_KNOWLEDGE,
+    V17_METRIC_RECORDS,
 ]

@@ -1,0 +1,109 @@
+"""What the KPIs read: the tickets a period touches with their tags, messages and events, the
+tickets customers opened (for re-contacts), stage counts with the oldest ticket in each.
+Read-only; the records the KPIs add (handle time, ratings) are written through deskterm.actions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+
+# The first eight are deskterm.sla.clocks.TICKET_COLUMNS' first eight, which its history reads.
+TICKET_COLUMNS = (
+    "id, status, priority, channel, account, snoozed_until, created_at, updated_at,"
+    " customer_id, assignee"
+)
+# As deskterm.sla.clocks.MESSAGE_COLUMNS and EVENT_COLUMNS (a test keeps them equal).
+MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
+EVENT_COLUMNS = "ticket_id, id, at, actor, kind, data, undone_by"
+RECORD_KINDS = ("handled", "rating")
+# Tickets read per round: each round's rows go to the caller before the next round is read.
+CHUNK = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRows:
+    """One ticket as the KPIs read it."""
+
+    ticket: Sequence
+    tags: frozenset[str]
+    messages: list[Sequence]
+    events: list[Sequence]
+
+
+def touched_ids(conn: sqlite3.Connection, start: str, end: str) -> list[int]:
+    """Tickets (not merged away) created before `end` that are still open, changed since `start`,
+    or got a record (handle time, a rating) in [start, end)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM tickets WHERE created_at < ? AND merged_into IS NULL"
+            " AND (status NOT IN ('solved', 'closed') OR updated_at >= ?)"
+            " UNION SELECT e.ticket_id FROM events e JOIN tickets t ON t.id = e.ticket_id"
+            " WHERE e.kind IN ('handled', 'rating') AND e.at >= ? AND e.at < ?"
+            " AND t.merged_into IS NULL ORDER BY 1",
+            (end, start, start, end),
+        )
+    ]
+
+
+def ticket_rows(conn: sqlite3.Connection, ids: list[int]) -> Iterator[TicketRows]:
+    """The rows of `ids`, in id order, read a chunk of tickets at a time."""
+    for first in range(0, len(ids), CHUNK):
+        yield from _chunk(conn, ids[first : first + CHUNK])
+
+
+def _chunk(conn: sqlite3.Connection, ids: list[int]) -> Iterator[TicketRows]:
+    wanted = json.dumps(ids)
+    inside = "ticket_id IN (SELECT value FROM json_each(?))"
+    tickets = conn.execute(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN (SELECT value FROM json_each(?))"
+        " ORDER BY id",
+        (wanted,),
+    ).fetchall()
+    messages = dict(
+        _grouped(
+            conn.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {inside} ORDER BY ticket_id",
+                (wanted,),
+            )
+        )
+    )
+    events = dict(
+        _grouped(
+            conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE {inside} ORDER BY ticket_id, id",
+                (wanted,),
+            )
+        )
+    )
+    tags: dict[int, set[str]] = {}
+    for ticket_id, tag in conn.execute(
+        f"SELECT ticket_id, tag FROM ticket_tags WHERE {inside}", (wanted,)
+    ):
+        tags.setdefault(ticket_id, set()).add(tag)
+    for row in tickets:
+        yield TicketRows(
+            row,
+            frozenset(tags.get(row[0], ())),
+            messages.get(row[0], []),
+            events.get(row[0], []),
+        )
+
+
+def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
+    for ticket_id, group in groupby(rows, key=itemgetter(0)):
+        yield ticket_id, list(group)
+
+
+def opened(conn: sqlite3.Connection, start: str, end: str) -> list[tuple[int, str, str]]:
+    """(customer id, channel, created) of the tickets (merged ones too) created in [start, end)."""
+    return conn.execute(
+        "SELECT customer_id, channel, created_at FROM tickets WHERE created_at >= ?"
+        " AND created_at < ? ORDER BY created_at",
+        (start, end),
+    ).fetchall()
