@@ -69,6 +69,10 @@ def test_queue_shows_only_active_tickets_unless_a_status_is_named(filled: Store)
         ("is:mine is:unassigned", []),
         ("crushed OR moved", [1, 2]),
         ("crushed moved", []),
+        ("from:anna crushed", [1]),
+        ("from:bob crushed", []),
+        ("from:anna,bob crushed OR track", [1, 2]),
+        ("-from:bob crushed", [1]),
     ],
 )
 def test_search_terms_narrow_the_queue(filled: Store, query: str, expected: list[int]) -> None:

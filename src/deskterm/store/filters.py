@@ -92,16 +92,29 @@ class Filter:
             clauses.append(f"NOT ({sql})" if term.negated else sql)
             params.extend(args)
         if self.text:
-            # In the queue (active tickets, no status named), "+" keeps SQLite from driving by
-            # the matches: walking the queue's index in order and probing the matches stops at
-            # a page, where fetching and sorting every match took twice as long at 100,000.
-            probe = "+" if paged and self.active_only and not self.names_status else ""
-            clauses.append(
-                f"{probe}t.id IN (SELECT m.ticket_id FROM messages_fts f"
-                " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
-            )
+            clauses.append(self._text_sql(paged))
             params.append(fts_query(self.text))
         return " AND ".join(clauses), params
+
+    def _text_sql(self, paged: bool) -> str:
+        """The clause for the text words, shaped by what else narrows the tickets down."""
+        if any(t.key == "from" and not t.negated for t in self.terms):
+            # A sender leaves a few tickets: each one's messages (the covering index
+            # messages_ticket) are looked up among the matching rowids, read from the full-text
+            # index alone. Collecting every match's ticket instead reads each matching message's
+            # row (`from:customer12 refund` at 100,000 messages: 250 ms, now ~25).
+            return (
+                "EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND"
+                " +m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))"
+            )
+        # In the queue (active tickets, no status named), "+" keeps SQLite from driving by
+        # the matches: walking the queue's index in order and probing the matches stops at
+        # a page, where fetching and sorting every match took twice as long at 100,000.
+        probe = "+" if paged and self.active_only and not self.names_status else ""
+        return (
+            f"{probe}t.id IN (SELECT m.ticket_id FROM messages_fts f"
+            " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
+        )
 
     def __str__(self) -> str:
         parts = [("-" if t.negated else "") + f"{t.key}:{','.join(t.values)}" for t in self.terms]
