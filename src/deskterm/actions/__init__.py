@@ -11,16 +11,18 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``tag`` / ``untag`` {tag}
 - ``merge`` {source, messages, source_status}: written on the ticket that received the messages
 - ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
+- ``sop_tick`` / ``sop_untick`` {sop, step, text}: a step of an SOP's checklist was ticked or not
 - ``retry_send`` {outbox} / ``cancel_send`` {outbox, body}: a person acted on an unsent reply
 - ``delivered`` / ``delivery_failed`` {outbox, ...}: written by the sync engine
 - ``handled`` {seconds, composing}: time an agent had the ticket open in the TUI (records)
 - ``rating`` {survey, score, comment, message}: a customer's survey answer (records)
 
 The actions live by what they touch: fields (status, priority, assignee, escalation, snooze, tags),
-messages (note, merge), outbox (reply, retry, cancel), undo and records (handle time, ratings),
-which change nothing on the ticket; common holds what they share.
+messages (note, merge), outbox (reply, retry, cancel), checklist (SOP steps), undo and records
+(handle time, ratings), which change nothing on the ticket; common holds what they share.
 """
 
+from deskterm.actions.checklist import tick_step, untick_step
 from deskterm.actions.common import ActionError, Done, clocks_deferred, write_event
 from deskterm.actions.fields import (
     TAG_RE,
@@ -60,7 +62,9 @@ __all__ = [
     "set_status",
     "snooze",
     "tag",
+    "tick_step",
     "undo",
     "untag",
+    "untick_step",
     "write_event",
 ]

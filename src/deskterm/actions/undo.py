@@ -11,6 +11,7 @@ from deskterm.actions.common import ActionError, Done, check_actor, write_event
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store
+from deskterm.store import knowledge as store_kb
 
 UNDOABLE_FIELDS = {
     "status": "status",
@@ -73,6 +74,10 @@ def _revert(
             "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
             (ticket_id, data["tag"]),
         )
+    elif kind == "sop_tick":
+        store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
+    elif kind == "sop_untick":
+        store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], to_iso(at), "undo")
     elif kind == "note":
         conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
     elif kind == "reply":

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outbox": ("outbox", "outbox"),
     "demo": ("demo", "demo"),
     "macro": ("macros", "app"),
+    "kb": ("kb", "app"),
     "action": ("connector_actions", "app"),
     "sla": ("sla", "app"),
     "order": ("orders", "app"),

@@ -24,6 +24,7 @@ from deskterm.macros.model import (
     ACTION_KINDS,
     AFTER_CHOICES,
     NAME_RE,
+    SOP_RE,
     Macro,
     MacroError,
     MacroSet,
@@ -49,7 +50,7 @@ TERMINAL_KEYS = frozenset(
     }
 )
 TOML_KEYS = frozenset(
-    {"name", "description", "key", "after", "channels", "reply", "note", "actions"}
+    {"name", "description", "key", "after", "channels", "reply", "note", "actions", "sop"}
 )
 
 
@@ -141,7 +142,9 @@ def _text(data: dict, key: str, default: str | None = None) -> str | None:
     return value
 
 
-def _check_common(name: str, key: str | None, after: str, channels: Any) -> tuple[str, ...]:
+def _check_common(
+    name: str, key: str | None, after: str, channels: Any, sop: str | None = None
+) -> tuple[str, ...]:
     if not NAME_RE.match(name):
         raise MacroError(f"name {name!r} must be lower-case letters, digits, - and _ (at most 48)")
     if key is not None and not KEY_RE.match(key):
@@ -150,6 +153,8 @@ def _check_common(name: str, key: str | None, after: str, channels: Any) -> tupl
         raise MacroError(f"after must be one of {', '.join(AFTER_CHOICES)}, not {after!r}")
     if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
         raise MacroError("channels must be a list of channel names")
+    if sop is not None and not SOP_RE.match(sop):
+        raise MacroError(f"sop {sop!r} must name an SOP by its file name, like 'sop-wismo'")
     return tuple(channels)
 
 
@@ -168,7 +173,8 @@ def parse_macro(text: str, *, source: str = "", origin: str = "user", stem: str 
     key = _text(data, "key")
     key = normalize_key(key) if key else None
     after = _text(data, "after", "next") or "next"
-    channels = _check_common(name, key, after, data.get("channels", []))
+    sop = _text(data, "sop")
+    channels = _check_common(name, key, after, data.get("channels", []), sop)
     reply, note = _text(data, "reply"), _text(data, "note")
     raw_actions = data.get("actions", [])
     if not isinstance(raw_actions, list):
@@ -201,6 +207,7 @@ def parse_macro(text: str, *, source: str = "", origin: str = "user", stem: str 
         reply=reply,
         note=note,
         steps=steps,
+        sop=sop,
         origin=origin,
         source=source,
     )
@@ -213,10 +220,11 @@ def macro(
     description: str = "",
     after: str = "next",
     channels: tuple[str, ...] = (),
+    sop: str | None = None,
 ) -> Callable[[Callable[[MacroContext], Any]], Callable[[MacroContext], Any]]:
     """Register a Python function as a macro; it receives a MacroContext and records steps on it."""
     normal_key = normalize_key(key) if key else None
-    checked = _check_common(name, normal_key, after, channels)
+    checked = _check_common(name, normal_key, after, channels, sop)
 
     def register(function: Callable[[MacroContext], Any]) -> Callable[[MacroContext], Any]:
         # A function object takes attributes; the Callable type does not say so.
@@ -227,6 +235,7 @@ def macro(
             after=after,
             channels=checked,
             function=function,
+            sop=sop,
             origin="user",
         )
         return function

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from deskterm.macros.steps import MacroContext
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+# An SOP of the knowledge base, by its file name without .md (deskterm.kb checks it exists).
+SOP_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$")
 AFTER_CHOICES = ("next", "stay")
 ACTION_KINDS = ("status", "priority", "tag", "untag", "assign", "escalate", "snooze", "connector")
 
@@ -113,6 +115,7 @@ class Macro:
     note: str | None = None
     steps: tuple[StepSpec, ...] = ()
     function: Callable[[MacroContext], Any] | None = None
+    sop: str | None = None
     origin: str = "stock"
     source: str = ""
 
@@ -133,6 +136,7 @@ class Macro:
             "after": self.after,
             "channels": list(self.channels),
             "kind": self.kind,
+            "sop": self.sop,
             "origin": self.origin,
             "source": self.source,
             "reply": self.reply,

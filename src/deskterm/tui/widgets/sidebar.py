@@ -115,6 +115,9 @@ def describe_event(event: dict) -> str:
         # A channel action's steps: what it was, and the channel's words on how it went.
         text = f"{data.get('action', '')} {kind.removeprefix('connector_')}"
         return text + (f": {data['text']}" if data.get("text") else "")
+    if kind in ("sop_tick", "sop_untick"):
+        mark = "ticked" if kind == "sop_tick" else "unticked"
+        return f"{mark} {data['sop']} step {data['step']}: {data['text']}"
     if kind == "sla_breach":
         return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
     return kind.replace("_", " ")
