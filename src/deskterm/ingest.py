@@ -29,6 +29,8 @@ from deskterm.domain import (
 from deskterm.sla import clocks
 from deskterm.store import Store, index_messages, inserted_id
 from deskterm.store import orders as store_orders
+from deskterm.store import triage as store_triage
+from deskterm.triage import reader as triage
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
 
@@ -267,15 +269,16 @@ def _ingest_one(
         normalise_identity(i) for i in msg.extra_identities
     ]
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
+    read = _read(msg)
     thread = find_thread(conn, msg, customer_id)
     ticket_id, status = thread if thread and thread[1] != Status.CLOSED else (None, None)
     if ticket_id is None:
-        ticket_id = _insert_ticket(conn, customer_id, msg, sent_at, at)
+        ticket_id = _insert_ticket(conn, customer_id, msg, (sent_at, at), read)
         result.new_tickets = 1
         kind = "created"
     else:
         kind = "message_in"
-    message_row = _insert_message(conn, ticket_id, msg, digest, sent_at, at)
+    message_row = _insert_message(conn, ticket_id, msg, (digest, sent_at, at), read)
     result.added = 1
     if kind == "message_in":
         conn.execute(
@@ -283,6 +286,8 @@ def _ingest_one(
             " WHERE id = ?",
             (sent_at, at, ticket_id),
         )
+        if read:
+            store_triage.roll_up(conn, ticket_id, message_row, *read.ticket_columns)
     _link_order(conn, ticket_id, customer_id, msg)
     event = {
         "message": message_row,
@@ -300,13 +305,27 @@ def _ingest_one(
     return ticket_id, message_row, result
 
 
+def _read(msg: InboundMessage) -> triage.Triage | None:
+    """Offline triage of what a customer wrote (not of our mail or automatic mail), stored with
+    the message so that rules in this batch read it."""
+    if msg.direction != Direction.IN or msg.automatic:
+        return None
+    return triage.classify(msg.subject, msg.text)
+
+
 def _insert_ticket(
-    conn: sqlite3.Connection, customer_id: int, msg: InboundMessage, sent_at: str, at: str
+    conn: sqlite3.Connection,
+    customer_id: int,
+    msg: InboundMessage,
+    moments: tuple[str, str],
+    read: triage.Triage | None,
 ) -> int:
-    """A new ticket for the conversation `msg` starts."""
+    """A new ticket for the conversation `msg` starts; `moments` is (sent, stored)."""
+    sent_at, at = moments
     cur = conn.execute(
         "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
-        " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+        " created_at, updated_at, last_message_at, lang, intent, mood)"
+        " VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
         (
             customer_id,
             msg.account,
@@ -316,6 +335,7 @@ def _insert_ticket(
             sent_at,
             at,
             sent_at,
+            *(read.ticket_columns if read else (None, None, None)),
         ),
     )
     return inserted_id(cur)
@@ -325,15 +345,17 @@ def _insert_message(
     conn: sqlite3.Connection,
     ticket_id: int,
     msg: InboundMessage,
-    digest: str,
-    sent_at: str,
-    at: str,
+    stamps: tuple[str, str, str],
+    read: triage.Triage | None,
 ) -> int:
+    """The message's row with its triage; `stamps` is (content hash, sent, stored)."""
+    digest, sent_at, at = stamps
     cur = conn.execute(
         "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
         " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
-        " attachments, warnings, raw_path, sent_at, created_at, content_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " attachments, warnings, raw_path, sent_at, created_at, content_hash,"
+        " lang, intent, mood, sentiment)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket_id,
             msg.account,
@@ -354,6 +376,7 @@ def _insert_message(
             sent_at,
             at,
             digest,
+            *(read.message_columns if read else (None, None, None, None)),
         ),
     )
     return inserted_id(cur)

@@ -132,7 +132,8 @@ def test_show_json_has_the_thread_and_the_events(demo_db: Path) -> None:
 # Scripts read `deskterm show --json` by these keys: a change of the types behind it keeps them.
 SHOW_TICKET_KEYS = {
     "account", "assignee", "channel", "conversation_id", "created_at", "customer_id",
-    "customer_name", "escalation", "id", "identities", "last_message_at", "merged_into",
+    "customer_name", "escalation", "id", "identities", "intent", "lang", "last_message_at",
+    "merged_into", "mood",
     "next_deadline", "order_id", "priority", "sla_recheck_at", "sla_state", "snoozed_until",
     "status", "subject", "tags", "updated_at", "warn_at",
 }  # fmt: skip

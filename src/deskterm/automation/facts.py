@@ -63,6 +63,10 @@ def facts_of(row: tuple, now: datetime) -> dict[str, Any]:
         "days_since_delivered": (now - from_iso(delivered)).days if delivered else None,
         "customer_orders": raw["customer_orders"],
         "customer_spend": raw["customer_spend"],
+        "language": raw["lang"],
+        "intent": raw["intent"],
+        "sentiment": raw["mood"],
+        "message_intent": raw["message_intent"],
     }
 
 

@@ -32,6 +32,7 @@ from deskterm.automation.model import (
 from deskterm.config import config_dir
 from deskterm.domain import Priority, Status
 from deskterm.durations import DurationError, parse_duration
+from deskterm.triage.labels import INTENTS, MOODS
 
 TOML_KEYS = frozenset({"name", "description", "when", "if", "then", "order", "calendar"})
 # The extra keys an action may carry besides its own.
@@ -55,6 +56,14 @@ def _suggest(word: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# The values triage gives, so a rule testing `intent is "refnd"` is refused at load.
+TRIAGE_VALUES = {
+    "intent": tuple(INTENTS),
+    "message_intent": tuple(INTENTS),
+    "sentiment": tuple(MOODS),
+}
+
+
 def _parse_condition(raw: Any, where: str) -> Condition:
     if not isinstance(raw, dict) or "field" not in raw:
         raise RuleError(f'{where} must be a table like {{ field = "channel", is = "email" }}')
@@ -71,6 +80,11 @@ def _parse_condition(raw: Any, where: str) -> Condition:
         raise RuleError(f"{where}: {name} {op} needs a number, not {value!r}")
     if kind == "bool" and not isinstance(value, bool):
         raise RuleError(f"{where}: {name} is true or false, not {value!r}")
+    known = TRIAGE_VALUES.get(name)
+    if known and op in ("is", "is_not", "in", "not_in"):
+        for one in value if isinstance(value, list) else [value]:
+            if one not in known:
+                raise RuleError(f"{where}: {name} {one!r} is unknown; one of {', '.join(known)}")
     if op == "matches":
         try:
             re.compile(str(value))

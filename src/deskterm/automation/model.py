@@ -50,6 +50,12 @@ FIELDS: dict[str, str] = {
     "customer_orders": "number",
     "customer_spend": "number",
     "automatic": "bool",
+    # Offline triage (deskterm.triage): the ticket's language, what it is about, the customer's
+    # latest mood, and the intent of their latest message alone ("thanks" after a refund).
+    "language": "text",
+    "intent": "text",
+    "sentiment": "text",
+    "message_intent": "text",
 }
 
 # Operators by the kind of field they apply to.

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sla": ("sla", "app"),
     "order": ("orders", "app"),
     "rules": ("rules", "app"),
+    "triage": ("triage", "app"),
     "account": ("accounts", "app"),
     "import": ("imports", "app"),
     "report": ("report", "report"),

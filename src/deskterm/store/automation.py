@@ -20,7 +20,8 @@ SELECT t.id, t.channel, t.account, t.subject, t.status, t.priority, t.assignee, 
   o.total, o.currency, o.status, o.financial_status, o.fulfillment_status, o.placed_at,
   (SELECT max(json_extract(f.value, '$.delivered_at')) FROM json_each(o.fulfillments) f),
   (SELECT count(*) FROM orders c WHERE c.customer_id = t.customer_id),
-  (SELECT total(CAST(c.total AS REAL)) FROM orders c WHERE c.customer_id = t.customer_id)
+  (SELECT total(CAST(c.total AS REAL)) FROM orders c WHERE c.customer_id = t.customer_id),
+  t.lang, t.intent, t.mood, m.intent
 FROM tickets t
 LEFT JOIN messages m ON m.id = (
   SELECT x.id FROM messages x WHERE x.ticket_id = t.id AND x.direction = 'in'
@@ -54,6 +55,10 @@ FACT_COLUMNS = (
     "delivered_at",
     "customer_orders",
     "customer_spend",
+    "lang",
+    "intent",
+    "mood",
+    "message_intent",
 )
 
 
@@ -155,6 +160,9 @@ _COLUMNS = {
     "channel": "t.channel",
     "account": "t.account",
     "assignee": "COALESCE(t.assignee, '')",
+    "language": "COALESCE(t.lang, '')",
+    "intent": "COALESCE(t.intent, '')",
+    "sentiment": "COALESCE(t.mood, '')",
 }
 _SINCE = {
     "hours_since_created": "t.created_at",

@@ -1,6 +1,8 @@
 """The search language of the queue, in the spirit of notmuch and Zendesk, compiled to SQL.
 
 ``status:open channel:ebay tag:wismo from:anna is:breached older:2h refund`` — terms are ANDed;
+``lang:de``, ``intent:refund`` and ``mood:angry`` read what offline triage made of the customer's
+messages (deskterm.triage: the ticket's language, what it is about, their latest mood);
 ``-term`` negates; commas mean OR within a term, for every key (``status:new,open``,
 ``tag:wismo,damaged``, ``is:breached,warning``): repeat a key to need both (``tag:a tag:b``). Keys
 and the values of status, priority and channel ignore case; ``order:1042`` and ``order:#1042`` are
@@ -18,6 +20,7 @@ from datetime import datetime
 from deskterm.domain import Priority, Status, to_iso
 from deskterm.durations import DurationError, parse_duration
 from deskterm.store.fulltext import fts_query
+from deskterm.triage.labels import INTENTS, MOODS
 
 KEYS = (
     "status",
@@ -33,9 +36,18 @@ KEYS = (
     "idle",
     "id",
     "order",
+    "lang",
+    "intent",
+    "mood",
 )
 # Keys whose values are lowercase words in the store, so `channel:Ebay` means channel:ebay.
-CASELESS = ("status", "channel", "priority", "is")
+CASELESS = ("status", "channel", "priority", "is", "lang", "intent", "mood")
+# Triage's columns on the ticket, by search key, and the values each may take (None: any code).
+TRIAGED: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "lang": ("COALESCE(t.lang, '')", None),
+    "intent": ("COALESCE(t.intent, '')", tuple(INTENTS)),
+    "mood": ("COALESCE(t.mood, '')", tuple(MOODS)),
+}
 FLAGS = (
     "breached",
     "warning",
@@ -131,6 +143,8 @@ def _term_sql(term: Term, now: datetime, me: str | None) -> tuple[str, list]:
         return _known_sql(key, values)
     if key in ("channel", "account"):
         return _in(f"t.{key}", values)
+    if key in TRIAGED:
+        return _triaged_sql(key, values)
     if key in ("older", "newer", "idle"):
         return _age_sql(key, values[0], now)
     if key == "assignee":
@@ -163,6 +177,15 @@ def _age_sql(key: str, value: str, now: datetime) -> tuple[str, list]:
         raise FilterError(f"{key}: {exc}") from None
     column = "t.last_message_at" if key == "idle" else "t.created_at"
     return (f"{column} >= ?" if key == "newer" else f"{column} < ?"), [cutoff]
+
+
+def _triaged_sql(key: str, values: tuple[str, ...]) -> tuple[str, list]:
+    """lang:, intent: and mood:, what triage read (deskterm.triage); intents and moods are known."""
+    column, known = TRIAGED[key]
+    for value in values:
+        if known is not None and value not in known:
+            raise FilterError(f"{key}:{value} is unknown; one of {', '.join(known)}")
+    return _in(column, values)
 
 
 def _assignee_sql(values: tuple[str, ...], me: str | None) -> tuple[str, list]:

@@ -477,6 +477,20 @@ V17_METRIC_RECORDS = """
 CREATE INDEX events_records ON events(kind, at) WHERE kind IN ('handled', 'rating');
 """
 
+# Offline triage (deskterm.triage) of each customer message: language, intent, mood and a
+# sentiment score; the ticket keeps the customer's language, the intent the conversation is about
+# (a later "thanks" does not replace it) and the mood of their latest message. NULL: not read yet
+# (`deskterm triage backfill` reads messages stored before this).
+V18_TRIAGE = """
+ALTER TABLE messages ADD COLUMN lang TEXT;
+ALTER TABLE messages ADD COLUMN intent TEXT;
+ALTER TABLE messages ADD COLUMN mood TEXT;
+ALTER TABLE messages ADD COLUMN sentiment REAL;
+ALTER TABLE tickets ADD COLUMN lang TEXT;
+ALTER TABLE tickets ADD COLUMN intent TEXT;
+ALTER TABLE tickets ADD COLUMN mood TEXT;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -496,4 +510,5 @@ MIGRATIONS: list[str] = [
     V15_RULE_FIRINGS,
     V16_KNOWLEDGE,
     V17_METRIC_RECORDS,
+    V18_TRIAGE,
 ]

@@ -1,0 +1,82 @@
+"""`deskterm triage backfill|read|intents`: offline triage of customer messages.
+
+The models (py3langid, VADER) load inside the commands that classify, never for `--help`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from deskterm.cli.common import db_option, echo, json_option, print_json, state
+
+
+@click.group(no_args_is_help=True)
+def app() -> None:
+    """Language, intent and mood of customer messages, read offline."""
+
+
+@app.command()
+@db_option
+def backfill(db: Path | None) -> None:
+    """Read every customer message stored before triage (or while it was off), oldest first.
+
+    Safe while the TUI or a sync runs: each chunk of messages is written in a short transaction.
+    """
+    from deskterm.triage.backfill import backfill as run
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rread {done:,} of {total:,} messages", nl=False, err=True)
+
+    done = run(state(db).store(), progress=progress)
+    if done:
+        echo("", err=True)
+    echo(f"triage read {done:,} messages" if done else "every customer message is read already")
+
+
+@app.command("read")
+@click.argument("text")
+@click.option("--subject", default="", help="The message's subject.")
+@json_option
+def read(text: str, subject: str, as_json: bool) -> None:
+    """What triage makes of TEXT, and the phrases that decided its intent."""
+    from deskterm.triage.reader import classify
+
+    found = classify(subject, text)
+    if as_json:
+        print_json(
+            {
+                "lang": found.lang,
+                "intent": found.intent,
+                "mood": found.mood,
+                "sentiment": found.sentiment,
+                "cues": list(found.cues),
+            }
+        )
+        return
+    score = "" if found.sentiment is None else f" ({found.sentiment:+.2f})"
+    echo(f"language  {found.lang}")
+    echo(
+        f"intent    {found.intent}" + (f"  because: {'; '.join(found.cues)}" if found.cues else "")
+    )
+    echo(f"mood      {found.mood}{score}")
+
+
+@app.command()
+@click.option("--days", type=click.IntRange(1), default=30, show_default=True)
+@db_option
+@json_option
+def intents(days: int, db: Path | None, as_json: bool) -> None:
+    """How many tickets opened in the last DAYS are about each intent."""
+    from deskterm.domain import utcnow
+    from deskterm.store import triage as store_triage
+
+    now = utcnow()
+    rows = store_triage.intent_volume(state(db).store().conn, now - timedelta(days=days), now)
+    if as_json:
+        print_json({intent or "unread": count for intent, count in rows})
+        return
+    for intent, count in rows:
+        echo(f"{count:>7,}  {intent or '(not read yet)'}")

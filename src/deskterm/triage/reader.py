@@ -1,0 +1,39 @@
+"""Reading one customer message: its language, then its intent and mood in that language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deskterm.triage import intent, language, mood
+from deskterm.triage.text import own_words
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """What triage made of one message."""
+
+    lang: str
+    intent: str
+    mood: str
+    sentiment: float | None
+    cues: tuple[str, ...] = ()
+    """The phrases that decided the intent."""
+
+    @property
+    def message_columns(self) -> tuple[str, str, str, float | None]:
+        """As the messages table stores them: lang, intent, mood, sentiment."""
+        return self.lang, self.intent, self.mood, self.sentiment
+
+    @property
+    def ticket_columns(self) -> tuple[str, str, str]:
+        """What a new ticket starts with: lang, intent, mood."""
+        return self.lang, self.intent, self.mood
+
+
+def classify(subject: str, text: str) -> Triage:
+    """Language, intent and mood of a customer's message."""
+    words = own_words(subject, text)
+    lang, _confidence = language.detect(words)
+    guess = intent.classify(words, lang)
+    feeling = mood.classify(words, lang, thankful=guess.intent == "thanks")
+    return Triage(lang, guess.intent, feeling.mood, feeling.score, guess.cues)
