@@ -45,6 +45,9 @@ class KeySpec:
     scope: str
     # In the footer; the footer keeps to the everyday keys (every key is on the help screen).
     show: bool = True
+    # Where the binding moves when a user's [keymap] takes its keys, if that key is free (never
+    # a stock macro's key: the macro would lose it).
+    alternative: str = ""
 
 
 SPECS: tuple[KeySpec, ...] = (
@@ -68,7 +71,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("back", "escape", "back", "Back", TICKET),
     KeySpec("next_ticket", "J", "next_ticket", "Next ticket", TICKET, show=False),
     KeySpec("previous_ticket", "K", "previous_ticket", "Previous ticket", TICKET, show=False),
-    KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False),
+    KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False, alternative="X"),
     KeySpec("order", "o", "order", "Order", TICKET),
     KeySpec("order_back", "escape", "back", "Back", ORDER),
     KeySpec("order_refund", "f", "order_action('refund')", "Refund", ORDER),
@@ -79,16 +82,16 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("order_tag", "g", "order_action('tag')", "Tag", ORDER, show=False),
     KeySpec("order_replacement", "p", "order_action('replacement')", "Replacement", ORDER),
     KeySpec("reply", "r", "reply", "Reply", ACTIONS),
-    KeySpec("note", "n", "note", "Note", ACTIONS),
-    KeySpec("macros", "m", "macros", "Macros", ACTIONS),
+    KeySpec("note", "n", "note", "Note", ACTIONS, alternative="N"),
+    KeySpec("macros", "m", "macros", "Macros", ACTIONS, alternative="M"),
     KeySpec("escalate", "e", "escalate", "Escalate", ACTIONS, show=False),
     KeySpec("resolve", "s", "resolve", "Resolve", ACTIONS),
     KeySpec("pending", "p", "pending", "Pending", ACTIONS, show=False),
-    KeySpec("snooze", "z", "snooze", "Snooze", ACTIONS),
-    KeySpec("assign", "a", "assign", "Assign", ACTIONS, show=False),
+    KeySpec("snooze", "z", "snooze", "Snooze", ACTIONS, alternative="Z"),
+    KeySpec("assign", "a", "assign", "Assign", ACTIONS, show=False, alternative="A"),
     KeySpec("tag", "t", "tag", "Tag", ACTIONS, show=False),
     KeySpec("priority", "P", "priority", "Priority", ACTIONS, show=False),
-    KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False),
+    KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False, alternative="U"),
     KeySpec("resend", "R", "resend", "Send failed replies again", ACTIONS, show=False),
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
@@ -158,54 +161,97 @@ def key_list(keys: str) -> list[str]:
     return [k for k in (normalize_key(k) for k in keys.split(",")) if k]
 
 
-def parse_keymap(raw: Any, path: Path | None = None) -> dict[str, str]:
-    """Validate [keymap] (binding id = "keys") and return the merged map of id -> keys.
+class Keymap(dict[str, str]):
+    """Binding id -> keys in force ("" for a binding left without a key), and what the user's
+    [keymap] did to the defaults it displaced (id -> one line, for the help screen)."""
+
+    def __init__(self, keys: dict[str, str], moved: dict[str, str] | None = None) -> None:
+        super().__init__(keys)
+        self.moved = moved or {}
+
+
+def parse_keymap(raw: Any, path: Path | None = None) -> Keymap:
+    """Validate [keymap] (binding id = "keys") and return the keys in force.
 
     Keys are comma-separated or a list; Alt chords are refused because many keyboard layouts use
-    Alt to type characters. Two bindings active at once may not share a key.
+    Alt to type characters; the composer takes only keys that type nothing. A user's binding wins
+    over a default: the default keeps its other keys, else moves to its alternative when that is
+    free, else is left without a key (the command palette still runs it). Two of the user's own
+    bindings active at once may not share a key.
     """
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(path, "keymap", "must be a table, like [keymap]")
-    merged = {spec.id: spec.keys for spec in SPECS}
-    for binding_id, value in raw.items():
-        where = f"keymap.{binding_id}"
-        if binding_id not in BY_ID:
-            raise ConfigError(
-                path, where, f"is not a binding id; ids are {', '.join(sorted(BY_ID))}"
-            )
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = ",".join(value)
-        if not isinstance(value, str):
-            raise ConfigError(path, where, 'must be keys as text, like "x" or "ctrl+x,f5"')
-        keys = [k.strip() for k in value.split(",") if k.strip()]
-        if not keys:
-            raise ConfigError(path, where, "needs at least one key")
-        normal = []
-        for key in keys:
-            key_name = normalize_key(key)
-            if "alt+" in key.lower() or "meta+" in key.lower():
-                raise ConfigError(path, where, f"{key}: Alt chords break on many keyboard layouts")
-            if not KEY_RE.match(key_name):
-                raise ConfigError(path, where, f"{key!r} is not a key name")
-            if BY_ID[binding_id].scope == COMPOSER and not CHORD_RE.match(key_name):
-                raise ConfigError(
-                    path, where, f"{key}: the composer is for typing; use ctrl+KEY or f2-f12"
-                )
-            normal.append(key_name)
-        merged[binding_id] = ",".join(normal)
-    _check_clashes(merged, path)
+    user = {binding_id: _user_keys(binding_id, value, path) for binding_id, value in raw.items()}
+    _check_clashes(user, path)
+    merged = Keymap({spec.id: spec.keys for spec in SPECS})
+    merged.update(user)
+    for spec in SPECS:
+        if spec.id not in user:
+            _give_way(spec, merged, user)
     return merged
+
+
+def _user_keys(binding_id: str, value: Any, path: Path | None) -> str:
+    """One [keymap] entry checked and its keys as Textual names them."""
+    where = f"keymap.{binding_id}"
+    if binding_id not in BY_ID:
+        raise ConfigError(path, where, f"is not a binding id; ids are {', '.join(sorted(BY_ID))}")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)
+    if not isinstance(value, str):
+        raise ConfigError(path, where, 'must be keys as text, like "x" or "ctrl+x,f5"')
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys:
+        raise ConfigError(path, where, "needs at least one key")
+    normal = []
+    for key in keys:
+        key_name = normalize_key(key)
+        if "alt+" in key.lower() or "meta+" in key.lower():
+            raise ConfigError(path, where, f"{key}: Alt chords break on many keyboard layouts")
+        if not KEY_RE.match(key_name):
+            raise ConfigError(path, where, f"{key!r} is not a key name")
+        if BY_ID[binding_id].scope == COMPOSER and not CHORD_RE.match(key_name):
+            raise ConfigError(
+                path, where, f"{key}: the composer is for typing; use ctrl+KEY or f2-f12"
+            )
+        normal.append(key_name)
+    return ",".join(normal)
+
+
+def _owner(key: str, spec: KeySpec, bindings: dict[str, str]) -> str | None:
+    """The binding other than `spec` that `key` runs where `spec` is active, if any."""
+    active = OVERLAPS[spec.scope]
+    for other, keys in bindings.items():
+        if other != spec.id and BY_ID[other].scope in active and key in key_list(keys):
+            return other
+    return None
+
+
+def _give_way(spec: KeySpec, merged: Keymap, user: dict[str, str]) -> None:
+    """Take from default `spec` the keys the user gave to other bindings, and say where it went."""
+    own = key_list(spec.keys)
+    lost = {key: owner for key in own if (owner := _owner(key, spec, user))}
+    if not lost:
+        return
+    kept = [key for key in own if key not in lost]
+    if not kept and spec.alternative and _owner(spec.alternative, spec, merged) is None:
+        kept = [spec.alternative]
+    merged[spec.id] = ",".join(kept)
+    taken = "; ".join(f"{display_key(key)} is {owner}'s" for key, owner in lost.items())
+    where = f"now {display_key(merged[spec.id])}" if kept else "no key (ctrl+p runs it)"
+    merged.moved[spec.id] = f"{taken}: {where}"
 
 
 KEYMAP = Section("keymap", lambda raw, config: parse_keymap(raw, config.path))
 
 
-def _check_clashes(merged: dict[str, str], path: Path | None) -> None:
+def _check_clashes(bindings: dict[str, str], path: Path | None) -> None:
     owners: dict[tuple[str, str], str] = {}
-    for spec in SPECS:
-        for key in key_list(merged[spec.id]):
+    for binding_id, keys in bindings.items():
+        spec = BY_ID[binding_id]
+        for key in key_list(keys):
             for scope in OVERLAPS[spec.scope]:
                 other = owners.get((scope, key))
                 if other and other != spec.id:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import notifications, settle
+from helpers import notifications, settle, thread_text
 from workspace import build_app
 
 from deskterm.config import ConfigError
-from deskterm.keys import SPECS, key_list, parse_keymap
+from deskterm.keys import OVERLAPS, SPECS, key_list, parse_keymap
 from deskterm.store import queries
 from deskterm.tui.screens.help import HelpScreen
 
@@ -31,7 +31,7 @@ def test_keymap_accepts_ids_with_keys_as_text_or_list():
         ({"resolv": "x"}, "keymap.resolv: is not a binding id"),
         ({"resolve": 5}, "keymap.resolve: must be keys as text"),
         ({"resolve": "alt+s"}, "Alt chords break on many keyboard layouts"),
-        ({"resolve": "j"}, "key j is already used by 'down'"),
+        ({"resolve": "y", "snooze": "y"}, "keymap.snooze: key y is already used by 'resolve'"),
         ({"resolve": ""}, "needs at least one key"),
         ({"send": "y"}, "keymap.send: y: the composer is for typing; use ctrl"),
         ("resolve", "keymap: must be a table"),
@@ -40,6 +40,39 @@ def test_keymap_accepts_ids_with_keys_as_text_or_list():
 def test_a_bad_keymap_is_refused_with_the_key_and_the_reason(raw, problem):
     with pytest.raises(ConfigError, match=problem):
         parse_keymap(raw)
+
+
+def test_the_defaults_share_no_key_and_their_alternatives_are_free():
+    defaults = {spec.id: spec.keys for spec in SPECS}
+    for spec in SPECS:
+        for key in [*key_list(spec.keys), *key_list(spec.alternative)]:
+            users = [
+                other.id
+                for other in SPECS
+                if other.id != spec.id
+                and other.scope in OVERLAPS[spec.scope]
+                and key in key_list(defaults[other.id])
+            ]
+            assert users == [], f"{spec.id}: {key} is also {users}"
+
+
+def test_the_readme_example_wins_and_the_default_it_displaces_moves_to_its_alternative():
+    merged = parse_keymap({"resolve": "x"})
+    assert merged["resolve"] == "x"
+    assert merged["quotes"] == "X"
+    assert merged.moved == {"quotes": "x is resolve's: now X"}
+
+
+def test_a_displaced_default_keeps_its_other_keys_or_is_left_without_one():
+    merged = parse_keymap({"resolve": "j", "help": "z"})
+    assert merged["down"] == "down"
+    assert merged.moved["down"] == "j is resolve's: now down"
+    assert merged["snooze"] == "Z"  # help is live everywhere, so snooze gave way to it
+    merged = parse_keymap({"note": "s", "escalate": "S", "macros": "E"})
+    assert merged["resolve"] == ""
+    assert merged.moved["resolve"] == "s is note's: no key (ctrl+p runs it)"
+    assert merged["save_view"] == ""
+    assert merged["escalate"] == "S"
 
 
 def test_keys_on_different_screens_may_be_the_same():
@@ -61,6 +94,23 @@ async def test_a_rebound_action_answers_its_new_key_only(db):
         assert app.screen.queue.cursor == 0
         await pilot.press("ctrl+n")
         assert app.screen.queue.cursor == 1
+
+
+async def test_the_readme_keymap_example_resolves_with_x_and_help_says_where_quotes_went(db):
+    app = build_app(db, {"keymap": {"resolve": "x"}})
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "X")
+        await settle(pilot)
+        assert "> old text" in thread_text(app)  # quoted text shown: X is the quotes key now
+        await pilot.press("x")
+        await settle(pilot)
+        assert queries.ticket(app.store, 1)["status"] == "solved"
+        await pilot.press("question_mark")
+        await settle(pilot)
+        rows = {row[2]: row[:2] for row in table_rows(app.screen.table)}
+        assert rows["resolve"][0] == "x"
+        assert rows["quotes"] == ("X", "Quoted text (x is resolve's: now X)")
 
 
 async def test_help_lists_every_binding_with_its_current_key(db):

@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from textual.app import App
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
@@ -26,7 +27,7 @@ from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
 from deskterm.sync.engine import AccountReport, Watcher
 from deskterm.tui import hangup, jobs, ticker
-from deskterm.tui.bindings import bindings
+from deskterm.tui.bindings import UNSENT_KEY, bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
@@ -86,8 +87,12 @@ class DeskApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.macros.problems:
             self.notify(str(problem), title="Macros", severity="warning", timeout=8)
-        # Only the rebound ids: Textual re-applies the keymap on every key press.
-        self.set_keymap({i: k for i, k in self.user_keymap.items() if k != BY_ID[i].keys})
+        # Only the rebound ids: Textual re-applies the keymap on every key press. A default the
+        # user's keys displaced entirely gets a key no terminal sends (Textual keeps a binding
+        # whose keymap entry is empty).
+        self.set_keymap(
+            {i: k or UNSENT_KEY for i, k in self.user_keymap.items() if k != BY_ID[i].keys}
+        )
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
         self.ticker.start(store_sla_states=self.sla_tick)
@@ -95,6 +100,9 @@ class DeskApp(App[None]):
         self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
         if self.sync_enabled:
             self.start_sync()
+
+    def get_key_display(self, binding: Binding) -> str:
+        return "" if binding.key == UNSENT_KEY else super().get_key_display(binding)
 
     def notify(
         self,

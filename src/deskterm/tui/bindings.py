@@ -13,6 +13,8 @@ from deskterm.keys import APP, SPECS
 # are chords ([keymap] refuses a letter there) and come before its text area's own, which would
 # take ctrl+e as "end of line".
 ORDINARY = (APP,)
+# The key of a binding the user's [keymap] left without one: a name no terminal sends.
+UNSENT_KEY = "deskterm_no_key"
 
 
 def bindings(*scopes: str) -> list[BindingType]:

@@ -25,7 +25,7 @@ class DeskCommands(Provider):
         keymap = desk.user_keymap
         for spec in SPECS:
             if spec.scope in scopes:
-                keys = display_key(keymap.get(spec.id, spec.keys))
+                keys = display_key(keymap[spec.id]) or "no key"
                 yield (
                     spec.description,
                     f"{keys}  ·  {spec.id}",

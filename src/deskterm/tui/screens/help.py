@@ -12,7 +12,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from deskterm.keys import ACTIONS, APP, COMPOSER, ORDER, QUEUE, SPECS, TICKET, display_key
+from deskterm.keys import (
+    ACTIONS,
+    APP,
+    COMPOSER,
+    ORDER,
+    QUEUE,
+    SPECS,
+    TICKET,
+    Keymap,
+    display_key,
+)
 
 SCOPE_TITLES = {
     QUEUE: "Queue",
@@ -24,8 +34,9 @@ SCOPE_TITLES = {
 }
 
 
-def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Table:
-    """Every binding with the keys it has now, then the macros (key, name, what)."""
+def help_table(keymap: Keymap, macros: list[tuple[str, str, str]]) -> Table:
+    """Every binding with the keys it has now (and where a default went when the user's
+    [keymap] took its key), then the macros (key, name, what)."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
     table.add_column("keys", style="bold", no_wrap=True, min_width=12)
     table.add_column("what")
@@ -34,9 +45,10 @@ def help_table(keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> Ta
         table.add_row("", Text(title, style="bold underline"), "")
         for spec in SPECS:
             if spec.scope == scope:
-                table.add_row(
-                    display_key(keymap.get(spec.id, spec.keys)), spec.description, spec.id
-                )
+                what = Text(spec.description)
+                if spec.id in keymap.moved:
+                    what.append(f" ({keymap.moved[spec.id]})", style="italic")
+                table.add_row(display_key(keymap[spec.id]) or "—", what, spec.id)
         table.add_row("", "", "")
     table.add_row("", Text("Macros", style="bold underline"), "")
     if not macros:
@@ -60,9 +72,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, user_keymap: dict[str, str], macros: list[tuple[str, str, str]]) -> None:
+    def __init__(self, keymap: Keymap, macros: list[tuple[str, str, str]]) -> None:
         super().__init__()
-        keymap = {**{s.id: s.keys for s in SPECS}, **user_keymap}
         self.table = help_table(keymap, macros)
 
     def compose(self) -> ComposeResult:
