@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from deskterm.connector import ConnectorAction, PermanentError
 from deskterm.domain import OrderSnapshot
 
-from . import documents, mapping, params
+from .. import params
+from . import documents, mapping
 from .api import ShopifyAPI, user_errors
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from typing import Any
 from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError
 from deskterm.domain import Address
 
-from . import documents, params
+from .. import params
+from . import documents
 from .actions import Current, Shop
 
 ADDRESS_FIELDS = tuple(asdict(Address()))

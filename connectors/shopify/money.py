@@ -14,11 +14,10 @@ from typing import Any
 
 from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError, TemporaryError
 
-from . import documents, params
+from .. import params
+from . import documents
 from .actions import Current, Shop
 
-CANCEL_REASONS = ("customer", "declined", "fraud", "inventory", "other", "staff")
-REFUND_METHODS = ("original", "store_credit", "none")
 JOB_POLLS = 30
 JOB_POLL_SECONDS = 1.0
 NOTHING = {"presentmentMoney": {"amount": "0.00"}}
@@ -161,18 +160,8 @@ class Cancels:
     def __init__(self, shop: Shop) -> None:
         self.shop = shop
 
-    @staticmethod
-    def _choices(given: Mapping[str, Any]) -> tuple[str, str]:
-        reason = params.text(given, "reason", "customer").lower()
-        method = params.text(given, "refund", "original").lower()
-        if reason not in CANCEL_REASONS:
-            raise PermanentError(f"reason must be one of {', '.join(CANCEL_REASONS)}")
-        if method not in REFUND_METHODS:
-            raise PermanentError(f"refund must be one of {', '.join(REFUND_METHODS)}")
-        return reason, method
-
     def preview(self, given: Mapping[str, Any]) -> str:
-        reason, method = self._choices(given)
+        reason, method = params.cancel_choices(given)
         current = self.shop.current(given)
         order = current.snapshot
         if order.status == "cancelled":
@@ -198,7 +187,7 @@ class Cancels:
         return None
 
     def run(self, given: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
-        reason, method = self._choices(given)
+        reason, method = params.cancel_choices(given)
         gid = self.shop.order_id(given)
         variables: dict[str, Any] = {
             "id": gid,

@@ -12,7 +12,8 @@ from typing import Any
 
 from deskterm.connector import ActionOutcome, PermanentError
 
-from . import documents, params
+from .. import params
+from . import documents
 from .actions import Shop
 
 FREE = {"title": "Replacement", "value": 100.0, "valueType": "PERCENTAGE"}

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from deskterm import actions, automation, ingest
+from deskterm import actions, automation, ingest, simulated_shop
 from deskterm.demo_shop import (
     SCENARIOS,
     SHOP_DOMAIN,
@@ -57,21 +57,19 @@ def _customers(rng: random.Random, now: datetime, count: int) -> list[Customer]:
 LIVE_INTERVAL = timedelta(minutes=2)
 
 
-def register_accounts(store: Store, now: datetime) -> None:
-    """The demo's four accounts; their live messages are staggered so one arrives every ~30 s."""
+def register_accounts(store: Store, now: datetime, shop: Path | None = None) -> None:
+    """The demo's four accounts; their live messages are staggered so one arrives every ~30 s.
+    The shop's account answers order actions from the simulated shop at `shop`, if given."""
     step = LIVE_INTERVAL / len(ACCOUNTS)
     with store.tx() as conn:
         for i, (name, channel, address) in enumerate(ACCOUNTS):
+            settings: dict[str, object] = {"interval": LIVE_INTERVAL.total_seconds()}
+            if shop is not None and channel == "shopify":
+                settings["shop"] = str(shop)
             conn.execute(
                 "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
                 " VALUES (?, 'demo', ?, ?, ?, ?)",
-                (
-                    name,
-                    channel,
-                    address,
-                    json.dumps({"interval": LIVE_INTERVAL.total_seconds()}),
-                    to_iso(now),
-                ),
+                (name, channel, address, json.dumps(settings), to_iso(now)),
             )
             last = now - LIVE_INTERVAL + step * (i + 1)
             ingest.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
@@ -98,15 +96,21 @@ def is_demo_workspace(path: Path) -> bool:
 
 
 def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520) -> int:
-    """Fill an empty store with the demo shop; returns the number of tickets created."""
+    """Fill an empty store with the demo shop; returns the number of tickets created.
+
+    A store kept in a file gets its simulated shop beside it (simulated_shop.path_beside), so the
+    shop's order actions work offline; one in memory has none."""
     if store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]:
         raise ValueError("the demo workspace needs an empty database")
     rng = random.Random(seed)
     now = now.replace(microsecond=0)
     with store.tx() as conn:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", DEMO_MARK)
-    register_accounts(store, now)
+    shop = simulated_shop.path_beside(store.path) if store.path else None
+    register_accounts(store, now, shop)
     customers = _customers(rng, now, max(tickets * 3 // 5, 1))
+    if shop is not None:
+        simulated_shop.SimulatedShop(shop).open_fresh(o for c in customers for o in c.orders)
     with store.tx() as conn:
         ingest.upsert_orders(conn, [o for c in customers for o in c.orders], to_iso(now))
     channels = ("email", "email", "email", "ebay", "ebay", "amazon", "amazon", "shopify")

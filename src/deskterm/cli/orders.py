@@ -40,6 +40,8 @@ def _order(number: str, account: str | None, db: Path | None) -> dict:
     return found[0]
 
 
+# Options whose parameter name would clash with the command's own, as the shops name them.
+RENAMED = {"tracking_number": "number"}
 account_option = click.option("--account", default=None, help="The order's account, if several.")
 
 
@@ -91,7 +93,8 @@ def _act(
     store = shared.store()
     order = _order(number, account, db)
     ticket, name = _target(store, order, ticket, action)
-    params = {"order": order["number"], **{k: v for k, v in params.items() if v is not None}}
+    given = {RENAMED.get(k, k): v for k, v in params.items() if v is not None}
+    params = {"order": order["number"], **given}
     try:
         preview = connector_calls.preview(store, ticket, name, params)
     except (ConnectorError, connector_calls.CallError) as exc:
@@ -254,7 +257,8 @@ _command(
 _command(
     "tracking",
     "Add or correct the tracking of the order's latest shipment.",
-    click.option("--number", required=True, help="The tracking number."),
+    # Not "number": that is the order's, the command's argument.
+    click.option("--number", "tracking_number", required=True, help="The tracking number."),
     click.option("--carrier", default=None, help="The carrier, e.g. DHL."),
     click.option("--url", default=None, help="The tracking page."),
     _flag("notify", "Email the customer the new tracking (default: no)."),

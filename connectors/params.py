@@ -7,6 +7,8 @@ from typing import Any
 
 from deskterm.connector import PermanentError
 
+CANCEL_REASONS = ("customer", "declined", "fraud", "inventory", "other", "staff")
+REFUND_METHODS = ("original", "store_credit", "none")
 TRUE = frozenset({"1", "true", "yes", "on", "y"})
 FALSE = frozenset({"0", "false", "no", "off", "n", ""})
 
@@ -70,3 +72,14 @@ def lines(
         if quantity >= 1:
             chosen.append((match, quantity))
     return chosen
+
+
+def cancel_choices(params: Mapping[str, Any]) -> tuple[str, str]:
+    """A cancellation's reason and where its money goes (refund=original|store_credit|none)."""
+    reason = text(params, "reason", "customer").lower()
+    method = text(params, "refund", "original").lower()
+    if reason not in CANCEL_REASONS:
+        raise PermanentError(f"reason must be one of {', '.join(CANCEL_REASONS)}")
+    if method not in REFUND_METHODS:
+        raise PermanentError(f"refund must be one of {', '.join(REFUND_METHODS)}")
+    return reason, method
