@@ -88,10 +88,15 @@ class Probe:
         self._bounded = _WORD_START.match(source) is not None and source[2] not in "([\\."
         self._pattern = re.compile(source[2:] if self._bounded else source, re.MULTILINE)
 
-    def search(self, text: str) -> str | None:
-        """The text of the first match, or None."""
-        if self.needs and not any(map(text.__contains__, self.needs)):
-            return None
+    def search(self, text: str, present: frozenset[str] | None = None) -> str | None:
+        """The text of the first match, or None; `present`, when given, holds every literal of
+        the probes being tried that the text contains (worked out once for all of them)."""
+        if self.needs:
+            if present is None:
+                if not any(map(text.__contains__, self.needs)):
+                    return None
+            elif present.isdisjoint(self.needs):
+                return None
         found = self._pattern.search(text)
         while found and self._bounded and found.start() and _is_word(text[found.start() - 1]):
             found = self._pattern.search(text, found.start() + 1)

@@ -19,7 +19,7 @@ from deskterm.triage.text import folded
 # A request this strong is what the message is about, however thankful it sounds.
 STRONG = 3.0
 # What a customer asks for comes first; cues are looked for in this much of their words.
-READ_CHARS = 500
+READ_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,15 @@ class IntentGuess:
     cues: tuple[str, ...]
 
 
-# A cue: its weight and its alternatives, each searched on its own (gates.Probe).
-Cue = tuple[float, tuple[Probe, ...]]
+# A cue: its weight, its alternatives (each searched on its own, gates.Probe) and the literals
+# one of which the text needs for any of them to match (empty: no such gate).
+Cue = tuple[float, tuple[Probe, ...], frozenset[str]]
+
+
+def _cue(weight: float, source: str) -> Cue:
+    probes = tuple(map(Probe, alternatives(source)))
+    gated = all(p.needs for p in probes)
+    return weight, probes, frozenset(x for p in probes for x in p.needs) if gated else frozenset()
 
 
 @cache
@@ -40,15 +47,29 @@ def _compiled(lang: str) -> tuple[tuple[str, tuple[Cue, ...]], ...]:
     """The cues read for text in `lang`: its own (else English's), then the shared shop words."""
     own = BY_LANGUAGE.get(lang, BY_LANGUAGE["en"])
     return tuple(
-        (intent, tuple((w, tuple(map(Probe, alternatives(cue)))) for w, cue in by_intent))
+        (intent, tuple(_cue(w, cue) for w, cue in by_intent))
         for cues in (own, SHARED)
         for intent, by_intent in cues.items()
     )
 
 
-def _first(probes: tuple[Probe, ...], text: str) -> str | None:
+@cache
+def _literals(lang: str) -> tuple[str, ...]:
+    """Every literal the cues for `lang` are gated on, each once."""
+    return tuple(
+        {
+            literal
+            for _i, cues in _compiled(lang)
+            for _w, probes, _n in cues
+            for p in probes
+            for literal in p.needs
+        }
+    )
+
+
+def _first(probes: tuple[Probe, ...], text: str, present: frozenset[str]) -> str | None:
     for probe in probes:
-        found = probe.search(text)
+        found = probe.search(text, present)
         if found is not None:
             return found.strip()
     return None
@@ -57,12 +78,16 @@ def _first(probes: tuple[Probe, ...], text: str) -> str | None:
 def scores(text: str, lang: str) -> dict[str, tuple[float, tuple[str, ...]]]:
     """Every intent with a cue in `text`: its summed weight and the phrases found."""
     plain = folded(text[:READ_CHARS])
+    # One pass over the literals instead of one per cue: most cues are ruled out by a set test.
+    present = frozenset(filter(plain.__contains__, _literals(lang)))
     totals: dict[str, float] = {}
     phrases: dict[str, list[str]] = {}
     for intent, cues in _compiled(lang):
         seen = phrases.setdefault(intent, [])
-        for weight, probes in cues:
-            phrase = _first(probes, plain)
+        for weight, probes, needs in cues:
+            if needs and needs.isdisjoint(present):
+                continue
+            phrase = _first(probes, plain, present)
             # One phrase counts once, though a language's cues and the shared ones both find it.
             if phrase is not None and phrase not in seen:
                 totals[intent] = totals.get(intent, 0.0) + weight
