@@ -285,3 +285,51 @@ def test_a_rule_testing_an_unknown_intent_or_mood_is_refused_at_load(
     )
     with pytest.raises(automation.RuleError, match=problem):
         automation.parse_rule(text)
+
+
+STOCK_LIKE = [
+    ("refund-confirmation", "Confirm a refund has been issued, then solve the ticket"),
+    ("return-instructions", "Explain how to send an item back for a refund"),
+    ("wismo", "Where is my order: send the tracking link"),
+    ("thank-you-csat", "Thank the customer, ask how we did"),
+]
+
+
+def test_suggested_macros_are_those_used_on_tickets_about_the_same_intent_first(
+    store: Store, make_message: Callable, deliver: Callable
+) -> None:
+    from deskterm import actions
+    from deskterm.triage.suggest import suggest
+
+    deliver(
+        make_message(subject="", text="Where is my refund?", sender=_who("a")),
+        make_message(subject="", text="Still no refund for my return.", sender=_who("b")),
+        make_message(subject="", text="I want a refund please.", sender=_who("c")),
+    )
+    for ticket in (1, 2):
+        actions.tag(store, ticket, "refunded", actor="macro:return-instructions", at=NOW)
+    undone = actions.tag(store, 2, "x", actor="macro:thank-you-csat", at=NOW)
+    actions.undo(store, actor="macro:thank-you-csat", at=NOW)
+    assert undone.event_id
+
+    found = suggest(store.conn, 3, "refund", STOCK_LIKE)
+    assert [(s.name, s.reason) for s in found] == [
+        ("return-instructions", "used on 2 other refund tickets"),
+        ("refund-confirmation", "named for refund"),
+    ]
+    assert suggest(store.conn, 3, "other", STOCK_LIKE) == []
+    assert [s.name for s in suggest(store.conn, 3, "wismo", STOCK_LIKE)] == ["wismo"]
+
+
+def test_the_sidebar_shows_what_triage_read_and_the_suggestions() -> None:
+    from deskterm.triage.suggest import Suggestion
+    from deskterm.tui.widgets.sidebar import triage_lines
+
+    ticket = {"intent": "refund", "lang": "de", "mood": "angry"}
+    lines = triage_lines(ticket, [Suggestion("refund-confirmation", "named for refund")])
+    assert [line.plain for line in lines] == [
+        "refund · de · angry",
+        "macro refund-confirmation  named for refund",
+    ]
+    unread = triage_lines({"intent": None, "lang": None, "mood": None}, [])
+    assert unread[0].plain == "not read yet (deskterm triage backfill)"

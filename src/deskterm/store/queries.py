@@ -47,7 +47,8 @@ QUEUE_COLUMNS = """
         AS customer_handle,
     (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM ticket_tags g WHERE g.ticket_id = t.id
         ORDER BY tag)) AS tags,
-    EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'failed' AND o.ticket_id = t.id) AS unsent
+    EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'failed' AND o.ticket_id = t.id) AS unsent,
+    t.intent, t.mood
 """
 
 
@@ -70,6 +71,8 @@ class QueueRow:
     customer_handle: str | None
     tags: str | None
     unsent: bool  # a reply of this ticket was refused, or waits for a person to decide
+    intent: str | None  # what offline triage read (deskterm.triage); None: not read yet
+    mood: str | None
     key: tuple = field(kw_only=True)
 
     @property

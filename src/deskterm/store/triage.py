@@ -87,6 +87,7 @@ def macros_used(conn: sqlite3.Connection, intent: str, exclude: int) -> Iterator
     return conn.execute(
         "SELECT substr(e.actor, 7), count(DISTINCT e.ticket_id) FROM events e"
         " JOIN tickets t ON t.id = e.ticket_id WHERE e.actor >= 'macro:' AND e.actor < 'macro;'"
-        " AND e.undone_by IS NULL AND t.intent = ? AND t.id != ? GROUP BY 1 ORDER BY 2 DESC, 1",
+        " AND e.undone_by IS NULL AND e.kind != 'undo' AND t.intent = ? AND t.id != ?"
+        " GROUP BY 1 ORDER BY 2 DESC, 1",
         (intent, exclude),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
 from deskterm.sync.orders import refresh_customer
+from deskterm.triage.suggest import suggest
 from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
@@ -58,8 +60,11 @@ class Shown:
     draft_kinds: list[str]
 
 
-def read_ticket(store: Store, ticket_id: int, now: datetime) -> Shown | None:
-    """The ticket, its thread and its context; None when the ticket is gone."""
+def read_ticket(
+    store: Store, ticket_id: int, now: datetime, macros: Sequence[tuple[str, str]] = ()
+) -> Shown | None:
+    """The ticket, its thread and its context, with which of `macros` (name, description) to
+    suggest; None when the ticket is gone."""
     ticket = queries.ticket(store, ticket_id)
     if ticket is None:
         return None
@@ -78,6 +83,7 @@ def read_ticket(store: Store, ticket_id: int, now: datetime) -> Shown | None:
         "tickets": queries.customer_tickets(store, ticket["customer_id"]),
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
+        "suggested": suggest(store.conn, ticket_id, ticket["intent"], macros),
     }
     thread = queries.messages(store, ticket_id)
     return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id))
@@ -122,7 +128,8 @@ class TicketScreen(TicketActions):
         desk = self.desk
         now = desk.now()
         with desk.connection() as store:
-            shown = read_ticket(store, self.ticket_id, now)
+            offered = [(m.name, m.description) for m in desk.macros]
+            shown = read_ticket(store, self.ticket_id, now, offered)
             if shown is not None and opened:
                 mailbox.mark_read(store, self.ticket_id, now)
         if not get_current_worker().is_cancelled:

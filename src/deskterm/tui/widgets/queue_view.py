@@ -36,6 +36,10 @@ PRIORITY_MARKS = {
 }
 
 
+# The About column shows what the ticket is about in the colour of the customer's mood.
+MOOD_STYLES = {"angry": "bold red", "negative": "yellow", "neutral": "", "positive": "green"}
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     title: str
@@ -53,6 +57,7 @@ COLUMNS = (
     Column("Status", 8, 60),
     Column("Assignee", 9, 100),
     Column("Tags", 14, 110),
+    Column("About", 9, 130),
     Column("Last", 5, 80),
 )
 
@@ -114,6 +119,7 @@ def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
         "Status": Text(row.status, style="dim" if row.status == "pending" else ""),
         "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else "dim"),
         "Tags": Text(" ".join(row.tag_list), style="blue"),
+        "About": Text(row.intent or "", style=MOOD_STYLES.get(row.mood or "", "dim")),
         "Last": Text(age(row.last_message_at, now), style="dim"),
     }
 

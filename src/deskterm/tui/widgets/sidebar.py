@@ -12,7 +12,7 @@ from deskterm import order_text
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
 from deskterm.sla import rules
-from deskterm.tui.widgets.queue_view import age, one_line
+from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
 
 
@@ -58,6 +58,29 @@ def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone: tzin
         for step in clock.steps[-3:]:
             when = step.at.astimezone(zone).strftime("%d %b %H:%M")
             lines.append(Text(f"  {when} {step.what}: {step.why}", style="dim"))
+    return lines
+
+
+def triage_lines(ticket: dict, suggested: list) -> list[Text]:
+    """What offline triage read (intent, language, mood) and the macros it suggests, with why."""
+    if not ticket.get("intent"):
+        return [Text("not read yet (deskterm triage backfill)", style="dim")]
+    mood = ticket["mood"] or "unknown"
+    lines = [
+        Text.assemble(
+            (ticket["intent"], "bold"),
+            (" · ", "dim"),
+            ticket["lang"] or "und",
+            (" · ", "dim"),
+            (mood, MOOD_STYLES.get(mood, "")),
+        )
+    ]
+    for suggestion in suggested:
+        lines.append(
+            Text.assemble(
+                ("macro ", "dim"), (suggestion.name, "cyan"), (f"  {suggestion.reason}", "dim")
+            )
+        )
     return lines
 
 
@@ -144,6 +167,7 @@ class Sidebar(VerticalScroll):
         text = Text("\n").join(
             [
                 section("Customer", customer_lines(ticket)),
+                section("Triage", triage_lines(ticket, context.get("suggested", []))),
                 section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
                 order_section(context["orders"], ticket["order_id"], context.get("profile"), zone),
                 section("Earlier tickets", earlier_lines(context["tickets"], ticket["id"], now)),
