@@ -92,7 +92,13 @@ def test_a_text_search_in_the_queue_walks_the_queue_index(store: Store) -> None:
     assert "USE TEMP B-TREE FOR ORDER BY" not in inner, rows
 
 
-def test_a_sender_with_words_reads_no_matching_message_row(store: Store) -> None:
+@pytest.mark.parametrize(
+    ("query", "active_only"), [("from:anna refund", False), ("refund lamp", True)]
+)
+def test_a_sender_or_a_queue_page_with_words_reads_no_matching_message_row(
+    store: Store, query: str, active_only: bool
+) -> None:
     """Each matching message's row is a page read: at 100,000 messages, 250 ms for `refund`."""
-    steps = plan(store, "from:anna refund", active_only=False)
+    steps = plan(store, query, active_only=active_only)
     assert not [step for step in steps if step.startswith("SEARCH m USING INTEGER")], steps
+    assert "SEARCH m USING COVERING INDEX messages_ticket (ticket_id=?)" in steps, steps
