@@ -26,8 +26,10 @@ from deskterm.domain import (
     to_iso,
     utcnow,
 )
+from deskterm.metrics import surveys
 from deskterm.sla import clocks
 from deskterm.store import Store, index_messages, inserted_id
+from deskterm.store import metrics as store_metrics
 from deskterm.store import orders as store_orders
 from deskterm.store import triage as store_triage
 from deskterm.triage import reader as triage
@@ -41,12 +43,14 @@ class IngestResult:
     duplicates: int = 0
     new_tickets: int = 0
     reopened: int = 0
+    ratings: int = 0
 
     def __iadd__(self, other: IngestResult) -> IngestResult:
         self.added += other.added
         self.duplicates += other.duplicates
         self.new_tickets += other.new_tickets
         self.reopened += other.reopened
+        self.ratings += other.ratings
         return self
 
 
@@ -271,7 +275,8 @@ def _ingest_one(
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
     read = _read(msg)
     thread = find_thread(conn, msg, customer_id)
-    ticket_id, status = thread if thread and thread[1] != Status.CLOSED else (None, None)
+    answer = survey_answer(conn, thread, msg)
+    ticket_id, status = _continued(thread, answer)
     if ticket_id is None:
         ticket_id = _insert_ticket(conn, customer_id, msg, (sent_at, at), read)
         result.new_tickets = 1
@@ -297,6 +302,14 @@ def _ingest_one(
         "channel": msg.channel,
     }
     actions.write_event(conn, ticket_id, kind, actor, now, event)
+    if answer is not None:
+        # A rating answers our survey: it reopens nothing and starts no SLA clock.
+        survey, score, comment = answer.survey, answer.score, answer.comment
+        actions.record_rating(
+            conn, ticket_id, survey, score, comment, message_row, actor=actor, at=now
+        )
+        result.ratings = 1
+        return ticket_id, message_row, result
     customer_wrote = msg.direction == Direction.IN and not msg.automatic
     if customer_wrote and status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
         # A solved ticket reopens; a pending or on-hold one was waiting for this answer.
@@ -311,6 +324,30 @@ def _read(msg: InboundMessage) -> triage.Triage | None:
     if msg.direction != Direction.IN or msg.automatic:
         return None
     return triage.classify(msg.subject, msg.text)
+
+
+def _continued(
+    thread: Thread | None, answer: surveys.Answer | None
+) -> tuple[int | None, str | None]:
+    """The ticket (and its status) a message continues: its thread's, unless that is closed; a
+    rating may still answer a closed ticket's survey. (None, None) starts a new ticket."""
+    if thread is not None and (thread[1] != Status.CLOSED or answer is not None):
+        return thread
+    return None, None
+
+
+def survey_answer(
+    conn: sqlite3.Connection, thread: Thread | None, msg: InboundMessage
+) -> surveys.Answer | None:
+    """The survey rating `msg` gives on its thread's ticket, if it is one (metrics.surveys)."""
+    if thread is None or msg.direction != Direction.IN or msg.automatic:
+        return None
+    asked = store_metrics.survey_questions(conn, thread[0], tuple(surveys.QUESTIONS.values()))
+    if not asked:
+        return None
+    ever = {survey for text, _ in asked for survey in surveys.asked(text)}
+    last = next((surveys.asked(text) for text, latest in asked if latest), ())
+    return surveys.read_answer(msg.subject, msg.text, ever, last)
 
 
 def _insert_ticket(
@@ -416,7 +453,7 @@ def ingest_batch(
                 added.append(message_row)
                 if result.new_tickets:
                     events["ticket_created"].append(ticket_id)
-                elif msg.direction == Direction.IN:
+                elif msg.direction == Direction.IN and not result.ratings:
                     events["customer_message"].append(ticket_id)
         index_messages(conn, added)
         with actions.clocks_deferred() as acted_on:

@@ -22,15 +22,17 @@ TICKET = "ticket"
 ACTIONS = "actions"
 COMPOSER = "composer"
 ORDER = "order"
+DASHBOARD = "dashboard"
 
 # Which scopes are active at the same time, so one key may not mean two things there.
 OVERLAPS: dict[str, tuple[str, ...]] = {
-    APP: (APP, QUEUE, TICKET, ACTIONS, ORDER),
+    APP: (APP, QUEUE, TICKET, ACTIONS, ORDER, DASHBOARD),
     QUEUE: (APP, QUEUE, ACTIONS),
     TICKET: (APP, TICKET, ACTIONS),
     ACTIONS: (APP, QUEUE, TICKET, ACTIONS),
     COMPOSER: (COMPOSER,),
     ORDER: (APP, ORDER),
+    DASHBOARD: (APP, DASHBOARD),
 }
 
 
@@ -64,6 +66,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("search", "slash", "search", "Search", QUEUE),
     KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
     KeySpec("save_view", "S", "save_view", "Save the search as a view", QUEUE, show=False),
+    KeySpec("dashboard", "i", "dashboard", "Dashboard", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
         for n in range(1, 10)
@@ -97,6 +100,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
     KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),
     KeySpec("close_composer", "escape", "close", "Close (draft kept)", COMPOSER),
+    KeySpec("dashboard_back", "escape", "back", "Back", DASHBOARD),
+    KeySpec("dashboard_narrow", "f", "narrow", "Narrow (channel, agent, tag, intent)", DASHBOARD),
 )
 
 BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in SPECS}

@@ -209,6 +209,20 @@ def test_by_channel_gives_each_channel_its_figures(store, write, make_message, d
     ]
 
 
+def test_by_intent_slices_by_what_triage_read(store, write):
+    write(WED_10)
+    write(WED_10, sender="bob@example.com")
+    store.conn.execute("UPDATE tickets SET intent = 'refund' WHERE id = 1")
+    store.conn.execute("UPDATE tickets SET intent = NULL WHERE id = 2")
+    built = build(store, by="intent")
+    assert [(g.value, g.current["created"]) for g in built.groups] == [
+        ("all", 2),
+        ("refund", 1),
+        ("unknown", 1),
+    ]
+    assert built.volume["intent"] == {"refund": 1, "unknown": 1}
+
+
 def test_undo_passes_handle_time_by(store, write):
     write(WED_10)
     actions.reply(store, 1, "Sent.", actor=AGENT, at=WED_10)

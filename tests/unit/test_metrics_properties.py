@@ -37,7 +37,7 @@ def rows(ticket_id: int, steps: list[tuple[int, str]]) -> TicketRows:
             events.append((ticket_id, row_id, stamp, "agent:anna", "status", data, None))
             status = step
     ticket = (ticket_id, status, "normal", "email", "mail", None, messages[0][4], to_iso(at))
-    return TicketRows((*ticket, ticket_id % 3, None), frozenset(), messages, events)
+    return TicketRows((*ticket, ticket_id % 3, None, None), frozenset(), messages, events)
 
 
 histories = st.lists(

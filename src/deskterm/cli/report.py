@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from deskterm.metrics.figures import Period
     from deskterm.metrics.report import Report
 
-BY = ("channel", "agent", "tag", "account")
+BY = ("channel", "agent", "tag", "intent", "account")
 
 
 def _moment(text: str, option: str, now: datetime, zone: tzinfo, *, end: bool) -> datetime:

@@ -7,13 +7,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from deskterm.actions import reply_subject
 from deskterm.config import Config
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
 from deskterm.macros.model import MacroError
 from deskterm.macros.templates import Record
+from deskterm.metrics import surveys
 from deskterm.store import Store
 from deskterm.store import macros as reads
+from deskterm.store import metrics as store_metrics
 
 MAX_ORDERS = 20
 
@@ -104,4 +107,15 @@ def placeholders(
     }
     if order is not None:
         values["order"] = _order_record("order", order)
+    values["survey"] = _survey_record(store, ticket)
     return values
+
+
+def _survey_record(store: Store, ticket: dict[str, Any]) -> Record:
+    """The survey questions (metrics.surveys), their links answering to the ticket's account."""
+    address = store_metrics.account_address(store.conn, ticket["account"])
+    address = address if "@" in address else ""
+    subject = reply_subject(ticket["subject"], ticket["id"])
+    return Record(
+        "survey", {name: surveys.question(name, address, subject) for name in surveys.SCALES}
+    )

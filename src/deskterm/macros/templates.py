@@ -46,6 +46,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "orders": ORDER_FIELDS,
     "agent": frozenset({"name"}),
     "shop": frozenset({"name", "url", "signature"}),
+    "survey": frozenset({"csat", "ces"}),
 }
 LIST_PLACEHOLDERS = frozenset({"orders"})
 

@@ -83,6 +83,8 @@ class TicketFacts:
     channel: str
     account: str
     assignee: str | None
+    # What the customer wants, as triage read it (deskterm.triage); None when it could not tell.
+    intent: str | None
     tags: frozenset[str]
     created: datetime
     calendar: rules.Calendar
@@ -193,6 +195,7 @@ def ticket_facts(rows: TicketRows, settings: SlaSettings, now: datetime) -> Tick
         channel=channel,
         account=account,
         assignee=ticket[9],
+        intent=ticket[10],
         tags=tags,
         created=history.created,
         calendar=calendar,

@@ -25,13 +25,13 @@ AGES = (
     ("3-7 days", timedelta(days=7)),
     ("over 7 days", timedelta.max),
 )
-# What --by groups tickets by; a ticket with several tags is in each tag's group. Intent joins
-# here once triage records one per ticket.
+# What --by groups tickets by; a ticket with several tags is in each tag's group.
 DIMENSIONS: dict[str, Callable[[TicketFacts], tuple[str, ...]]] = {
     "channel": lambda f: (f.channel,),
     "account": lambda f: (f.account,),
     "agent": lambda f: (f.assignee or "unassigned",),
     "tag": lambda f: tuple(sorted(f.tags)) or ("untagged",),
+    "intent": lambda f: (f.intent or "unknown",),
 }
 
 
@@ -84,16 +84,18 @@ def backlog(facts: list[TicketFacts], end: datetime) -> tuple[dict[str, int], di
 
 
 def volume(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> dict[str, dict[str, int]]:
-    """Tickets created in the period by channel, tag, hour and weekday (local to `zone`)."""
+    """Tickets created in the period by channel, tag, intent, hour and weekday (local to `zone`)."""
     created = [f for f in facts if period.holds(f.created)]
     channels = Counter(f.channel for f in created)
     tags = Counter(tag for f in created for tag in f.tags)
+    intents = Counter(f.intent or "unknown" for f in created)
     locals_ = [f.created.astimezone(zone) for f in created]
     hours = Counter(moment.hour for moment in locals_)
     weekdays = Counter(moment.weekday() for moment in locals_)
     return {
         "channel": dict(channels.most_common()),
         "tag": dict(tags.most_common()),
+        "intent": dict(intents.most_common()),
         "hour": {f"{h:02d}": hours[h] for h in range(24)},
         "weekday": {name: weekdays[n] for n, name in enumerate(WEEKDAYS)},
     }

@@ -32,6 +32,7 @@ CLOCK_EVENT_KINDS = (
     "snooze",
     "reply",
     "sla_breach",
+    "rating",
     "delivered",
     "delivery_failed",
 )

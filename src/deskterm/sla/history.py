@@ -46,17 +46,23 @@ def _reply_fates(events: Iterable[Sequence]) -> tuple[set[int], dict[int, str | 
 
 
 def _message_moments(
-    messages: Iterable[Sequence], events: Iterable[Sequence]
+    messages: Iterable[Sequence], events: list[Sequence]
 ) -> tuple[list[str], list[str]]:
-    """When the customer wrote, and when the customer got an agent's reply."""
+    """When the customer wrote, and when the customer got an agent's reply. A survey rating (a
+    `rating` event names its message) is no customer message: it starts no clock."""
     automatic_replies, refused = _reply_fates(events)
+    ratings = {
+        json.loads(data)["message"]
+        for _tid, _id, _at, _actor, kind, data, undone_by in events
+        if kind == "rating" and undone_by is None
+    }
     customers: list[str] = []
     agents: list[str] = []
     for _tid, message_id, direction, automatic, sent_at, received_at in messages:
         moment = min(sent_at, received_at)
         if automatic:
             continue
-        if direction == "in":
+        if direction == "in" and message_id not in ratings:
             customers.append(moment)
         elif direction == "out" and message_id not in automatic_replies:
             if message_id in refused:

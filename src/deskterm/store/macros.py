@@ -25,8 +25,8 @@ def ticket(store: Store, ticket_id: int) -> dict[str, Any] | None:
     """The ticket fields templates see, with its customer, linked order and merge target."""
     found = _rows(
         store,
-        "SELECT id, customer_id, subject, status, priority, channel, assignee, order_id,"
-        " merged_into FROM tickets WHERE id = ?",
+        "SELECT id, customer_id, subject, status, priority, channel, account, assignee,"
+        " order_id, merged_into FROM tickets WHERE id = ?",
         (ticket_id,),
     )
     return found[0] if found else None

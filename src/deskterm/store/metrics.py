@@ -15,7 +15,7 @@ from operator import itemgetter
 # The first eight are deskterm.sla.clocks.TICKET_COLUMNS' first eight, which its history reads.
 TICKET_COLUMNS = (
     "id, status, priority, channel, account, snoozed_until, created_at, updated_at,"
-    " customer_id, assignee"
+    " customer_id, assignee, intent"
 )
 # As deskterm.sla.clocks.MESSAGE_COLUMNS and EVENT_COLUMNS (a test keeps them equal).
 MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
@@ -107,3 +107,62 @@ def opened(conn: sqlite3.Connection, start: str, end: str) -> list[tuple[int, st
         " AND created_at < ? ORDER BY created_at",
         (start, end),
     ).fetchall()
+
+
+# What a dashboard slice of the tickets is, as SQL on `tickets t` (the value is its parameter).
+SLICES = {
+    "channel": "t.channel = ?",
+    "agent": "t.assignee = ?",
+    "intent": "t.intent = ?",
+    "tag": "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)",
+}
+STAGES = ("new", "open", "pending", "on_hold")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """Tickets in one working status, and the oldest of them (None when there are none)."""
+
+    status: str
+    count: int
+    oldest_id: int | None
+    oldest_subject: str
+    oldest_created: str | None
+
+
+def stages(conn: sqlite3.Connection, dimension: str | None, value: str) -> list[Stage]:
+    """Each working status with its ticket count and its oldest ticket, in a slice or overall."""
+    where = f" AND {SLICES[dimension]}" if dimension else ""
+    params: tuple = (value,) if dimension else ()
+    found = []
+    for status in STAGES:
+        count = conn.execute(
+            f"SELECT COUNT(*) FROM tickets t WHERE t.status = ?{where}", (status, *params)
+        ).fetchone()[0]
+        oldest = conn.execute(
+            f"SELECT t.id, t.subject, t.created_at FROM tickets t WHERE t.status = ?{where}"
+            " ORDER BY t.created_at, t.id LIMIT 1",
+            (status, *params),
+        ).fetchone()
+        found.append(Stage(status, count, *(oldest or (None, "", None))))
+    return found
+
+
+def survey_questions(
+    conn: sqlite3.Connection, ticket_id: int, marks: Sequence[str]
+) -> list[tuple[str, bool]]:
+    """(text, whether it is our latest reply) of our replies on the ticket holding any of
+    `marks` (the surveys' questions)."""
+    found = " OR ".join("instr(m.text, ?) > 0" for _ in marks)
+    return conn.execute(
+        "SELECT m.text, m.id = (SELECT id FROM messages WHERE ticket_id = ? AND direction = 'out'"
+        " ORDER BY sent_at DESC, id DESC LIMIT 1) FROM messages m WHERE m.ticket_id = ?"
+        f" AND m.direction = 'out' AND ({found})",
+        (ticket_id, ticket_id, *marks),
+    ).fetchall()
+
+
+def account_address(conn: sqlite3.Connection, account: str) -> str:
+    """The account's own address ('' when it has none, or there is no such account)."""
+    row = conn.execute("SELECT address FROM accounts WHERE name = ?", (account,)).fetchone()
+    return row[0] if row else ""

@@ -12,16 +12,19 @@ from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
+from deskterm import actions
 from deskterm.config import Config
 from deskterm.domain import local_zone, utcnow
 from deskterm.keys import APP, BY_ID, KEYMAP
 from deskterm.macros import MacroSet, app_keys, load_macros
+from deskterm.metrics.settings import METRICS
 from deskterm.sla import clocks
 from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
@@ -29,6 +32,7 @@ from deskterm.sync.engine import AccountReport, Watcher
 from deskterm.tui import hangup, jobs, ticker
 from deskterm.tui.bindings import UNSENT_KEY, bindings
 from deskterm.tui.commands import DeskCommands
+from deskterm.tui.handling import HandleClock
 from deskterm.tui.messages import DataChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
@@ -83,6 +87,8 @@ class DeskApp(App[None]):
         self._watcher: Watcher | None = None
         self.ticker = ticker.Ticker(self)
         self._forget_sighup: Callable[[], None] = lambda: None
+        idle = config.get(METRICS).idle.total_seconds()
+        self.handling = HandleClock(idle, self.now, self._record_handling)
 
     def on_mount(self) -> None:
         for problem in self.macros.problems:
@@ -146,7 +152,29 @@ class DeskApp(App[None]):
                 composer.save_now()
         self.exit()
 
+    async def on_event(self, event: events.Event) -> None:
+        # Every key press and click, wherever it goes, is a sign the agent is at work.
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            self.handling.touch()
+        await super().on_event(event)
+
+    def _record_handling(self, ticket_id: int, seconds: int, composing: int, at: datetime) -> None:
+        def record(store: Store) -> None:
+            actions.record_handling(store, ticket_id, seconds, composing, actor=self.actor, at=at)
+
+        self.submit(
+            jobs.Job(f"handle time of #{ticket_id}", record, lambda _: None, lambda _: None, True)
+        )
+
+    def _record_handling_now(
+        self, ticket_id: int, seconds: int, composing: int, at: datetime
+    ) -> None:
+        """On the way out, on the UI thread's connection: no worker runs any more."""
+        actions.record_handling(self.store, ticket_id, seconds, composing, actor=self.actor, at=at)
+
     def on_unmount(self) -> None:
+        self.handling.record = self._record_handling_now
+        self.handling.stop()
         hangup.forget(self._forget_sighup)
         if self._watcher is not None:
             self._watcher.stop(timeout=2)

@@ -16,6 +16,7 @@ from deskterm.keys import (
     ACTIONS,
     APP,
     COMPOSER,
+    DASHBOARD,
     ORDER,
     QUEUE,
     SPECS,
@@ -30,6 +31,7 @@ SCOPE_TITLES = {
     TICKET: "Ticket",
     COMPOSER: "Composer",
     ORDER: "Order",
+    DASHBOARD: "Dashboard",
     APP: "Everywhere",
 }
 

@@ -19,6 +19,7 @@ from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.queue_source import QueueSource
+from deskterm.tui.screens.dashboard import DashboardScreen
 from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
@@ -285,6 +286,14 @@ class QueueScreen(TicketActions):
             self.notify(f"Saved view {view.name}{key} in {path}", timeout=4)
 
         await self.app.push_screen(TextPrompt("Name of the view", value=self.search_text), named)
+
+    def show_search(self, query: str, *, oldest_first: bool = False) -> None:
+        """Show the tickets `query` finds, as if it had been searched (the dashboard's stages)."""
+        self.view_index, self.search_text = None, query
+        self._apply(self._parse(query), Sort.CREATED if oldest_first else None)
+
+    def action_dashboard(self) -> None:
+        self.app.push_screen(DashboardScreen())
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)

@@ -113,11 +113,15 @@ class TicketScreen(TicketActions):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.desk.handling.start(self.ticket_id)
         if self.start_composing:
             self.query_one(Composer).open(self.start_composing)
         else:
             self.set_focus(self.query_one(Thread))
         self.load(opened=True)
+
+    def on_unmount(self) -> None:
+        self.desk.handling.stop(self.ticket_id)
 
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
     def load(self, *, opened: bool = False) -> None:

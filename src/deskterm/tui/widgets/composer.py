@@ -89,6 +89,7 @@ class Composer(Vertical):
             # One row by key, on the UI thread's connection: the draft must be there at once.
             self.area.load_text(drafts.load(desk_of(self).store, self.ticket_id, kind))
         self.add_class("-open")
+        desk_of(self).handling.composing(True)
         # Focus now, not after a refresh: keys typed right after r belong to the reply.
         self.screen.set_focus(self.area)
         self.area.move_cursor(self.area.document.end)
@@ -139,6 +140,7 @@ class Composer(Vertical):
 
     def action_close(self) -> None:
         self.remove_class("-open")
+        desk_of(self).handling.composing(False)
         self.post_message(self.Closed())
 
     def action_editor(self) -> None:
