@@ -234,6 +234,23 @@ mutation TrackingUpdate($id: ID!, $tracking: FulfillmentTrackingInput!, $notify:
 }
 """
 
+FULFILLMENT_ORDERS = """
+query FulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    fulfillmentOrders(first: 10) { nodes { id status supportedActions { action } } }
+  }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id trackingInfo(first: 1) { company number url } }
+    userErrors { field message }
+  }
+}
+"""
+
 TAGS_ADD = """
 mutation TagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) {
@@ -303,6 +320,8 @@ ALL = {
     "Job": JOB,
     "OrderUpdate": ORDER_UPDATE,
     "TrackingUpdate": TRACKING_UPDATE,
+    "FulfillmentOrders": FULFILLMENT_ORDERS,
+    "FulfillmentCreate": FULFILLMENT_CREATE,
     "TagsAdd": TAGS_ADD,
     "ReplacementSource": REPLACEMENT_SOURCE,
     "DraftOrderCreate": DRAFT_ORDER_CREATE,

@@ -11,7 +11,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError
-from deskterm.domain import Address
+from deskterm.domain import Address, Fulfillment
 
 from .. import params
 from . import documents
@@ -94,25 +94,62 @@ class Edits:
 
     # -- tracking -----------------------------------------------------------------------------
 
-    def _fulfillment(self, current: Current, given: Mapping[str, Any]) -> Any:
+    def _fulfillment(self, current: Current, given: Mapping[str, Any]) -> Fulfillment | None:
+        """The shipment to track: the one named, else the latest; None when the order has not
+        shipped, so tracking it means fulfilling it."""
         wanted = params.text(given, "fulfillment")
         shipments = [f for f in current.snapshot.fulfillments if f.status != "cancelled"]
         if wanted:
             shipments = [f for f in shipments if f.external_id == wanted]
+            if not shipments:
+                raise PermanentError(f"{current.name} has no fulfillment {wanted}")
         if not shipments:
-            raise PermanentError(
-                f"{current.name} has no fulfillment to track yet; fulfil it in Shopify first"
-            )
+            return None
         return max(shipments, key=lambda f: f.shipped_at.isoformat() if f.shipped_at else "")
+
+    def _to_fulfil(self, current: Current) -> list[str]:
+        """The order's fulfillment orders this app may fulfil; when there are none, what Shopify
+        requires instead."""
+        found = self.shop.api.call(documents.FULFILLMENT_ORDERS, {"id": current.gid})
+        nodes = found["order"]["fulfillmentOrders"]["nodes"]
+        ours = [
+            n["id"]
+            for n in nodes
+            if any(a["action"] == "CREATE_FULFILLMENT" for a in n["supportedActions"])
+        ]
+        if not ours:
+            states = ", ".join(sorted({n["status"].lower() for n in nodes})) or "none"
+            raise PermanentError(
+                f"{current.name} has no fulfillment order this app can fulfil (Shopify lists:"
+                f" {states}); Shopify creates a shipment only from an open fulfillment order of"
+                " a location the shop ships from itself, so fulfil it where it is handled"
+                " (a fulfillment service, or Shopify's admin)"
+            )
+        return ours
+
+    @staticmethod
+    def _tracking(given: Mapping[str, Any]) -> dict[str, str]:
+        tracking = {"number": params.required(given, "number")}
+        for key in ("carrier", "url"):
+            if params.text(given, key):
+                tracking["company" if key == "carrier" else key] = params.text(given, key)
+        return tracking
 
     def tracking_preview(self, given: Mapping[str, Any]) -> str:
         current = self.shop.current(given)
         shipment = self._fulfillment(current, given)
-        was = " ".join(filter(None, [shipment.carrier, shipment.number])) or "no tracking"
         now = " ".join(
             filter(None, [params.text(given, "carrier"), params.required(given, "number")])
         )
         notify = "yes" if params.flag(given, "notify") else "no"
+        if shipment is None:
+            count = len(self._to_fulfil(current))
+            return (
+                f"{current.name} has not shipped: Shopify would fulfil what is left of it"
+                f" ({count} fulfillment order{'s' if count > 1 else ''}) tracked as {now};"
+                f" notify the customer: {notify}"
+            )
+        was = " ".join(filter(None, [shipment.carrier, shipment.number])) or "no tracking"
         return f"{current.name}: {was} → {now}; notify the customer: {notify}"
 
     def tracking_confirm(
@@ -120,32 +157,43 @@ class Edits:
     ) -> ActionOutcome | None:
         current = self.shop.current(given)
         shipment = self._fulfillment(current, given)
-        if shipment.number == params.required(given, "number"):
+        if shipment is not None and shipment.number == params.required(given, "number"):
             return ActionOutcome(f"{current.name} is tracked as {shipment.number}")
         return None
 
     def tracking(self, given: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
         current = self.shop.current(given)
         shipment = self._fulfillment(current, given)
-        tracking = {"number": params.required(given, "number")}
-        for key in ("carrier", "url"):
-            if params.text(given, key):
-                tracking["company" if key == "carrier" else key] = params.text(given, key)
-        data = self.shop.api.call(
-            documents.TRACKING_UPDATE,
-            {
-                "id": shipment.external_id,
-                "tracking": tracking,
-                "notify": params.flag(given, "notify"),
-            },
-        )
-        self.shop.accepted(
-            "the tracking update", current.name, data.get("fulfillmentTrackingInfoUpdate")
-        )
-        told = " (customer notified)" if params.flag(given, "notify") else ""
+        tracking = self._tracking(given)
+        notify = params.flag(given, "notify")
+        if shipment is None:
+            orders = self._to_fulfil(current)
+            data = self.shop.api.call(
+                documents.FULFILLMENT_CREATE,
+                {
+                    "fulfillment": {
+                        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": o} for o in orders],
+                        "notifyCustomer": notify,
+                        "trackingInfo": tracking,
+                    }
+                },
+            )
+            made = self.shop.accepted("the shipment", current.name, data.get("fulfillmentCreate"))
+            shipment_id, done = made["fulfillment"]["id"], "fulfilled and tracked as"
+        else:
+            data = self.shop.api.call(
+                documents.TRACKING_UPDATE,
+                {"id": shipment.external_id, "tracking": tracking, "notify": notify},
+            )
+            self.shop.accepted(
+                "the tracking update", current.name, data.get("fulfillmentTrackingInfoUpdate")
+            )
+            shipment_id, done = shipment.external_id, "tracking is now"
+        told = " (customer notified)" if notify else ""
+        shown = " ".join(filter(None, [tracking.get("company"), tracking["number"]]))
         return ActionOutcome(
-            f"{current.name} tracking is now {' '.join(tracking.values())}{told}",
-            external_id=shipment.external_id,
+            f"{current.name} {done} {shown}{told}",
+            external_id=shipment_id,
             data={"order": current.name, **tracking},
         )
 
@@ -221,7 +269,7 @@ def edit_actions(shop: Shop) -> list[ConnectorAction]:
         ),
         ConnectorAction(
             "tracking",
-            "Add or correct tracking (number=..., carrier=..., url=..., notify=yes)",
+            "Add or correct tracking; an unshipped order is fulfilled (number=..., carrier=...)",
             edits.tracking,
             preview=edits.tracking_preview,
             confirm=edits.tracking_confirm,

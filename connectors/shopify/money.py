@@ -1,9 +1,10 @@
 """Refund and cancel: the actions that move money.
 
 A refund is what Shopify's `suggestedRefund` says for the chosen items and shipping, in the
-order's presentment currency, created with `@idempotent(key:)` so a retry after a crash returns
-the first refund instead of making a second. A cancel is a job Shopify runs; it is polled to its
-end, and a retry first checks whether the order is already cancelled.
+order's presentment currency, created with `@idempotent(key:)`. Its input is worked out once
+(`prepare`) and kept with the call, so a retry after a crash sends the same input with the same
+key and gets the first refund back instead of making a second. A cancel is a job Shopify runs;
+it is polled to its end, and a retry first checks whether the order is already cancelled.
 """
 
 from __future__ import annotations
@@ -20,15 +21,6 @@ from .actions import Current, Shop
 
 JOB_POLLS = 30
 JOB_POLL_SECONDS = 1.0
-NOTHING = {"presentmentMoney": {"amount": "0.00"}}
-EMPTY = {
-    "amountSet": NOTHING,
-    "subtotalSet": NOTHING,
-    "totalTaxSet": NOTHING,
-    "shipping": {"amountSet": NOTHING},
-    "refundLineItems": [],
-    "suggestedTransactions": [],
-}
 
 
 def _amount(bag: dict | None) -> str:
@@ -39,16 +31,10 @@ class Refunds:
     def __init__(self, shop: Shop) -> None:
         self.shop = shop
 
-    def _suggestion(
-        self, given: Mapping[str, Any], *, strict: bool = True
-    ) -> tuple[Current, dict, bool]:
-        """Shopify's suggested refund for `given`; `strict` refuses when nothing is left.
-
-        Not strict for `run`: after an interrupted refund the first attempt may have taken what
-        was left, and the retry must still reach Shopify with the same key to learn its outcome.
-        """
+    def _suggestion(self, given: Mapping[str, Any]) -> tuple[Current, dict, bool]:
+        """Shopify's suggested refund for `given`; refuses when nothing is left to refund."""
         current = self.shop.current(given)
-        chosen = params.lines(given, list(current.snapshot.items), strict=strict)
+        chosen = params.lines(given, list(current.snapshot.items))
         shipping_only = params.flag(given, "shipping_only")
         whole = not params.words(given, "items") and not shipping_only
         store_credit = params.flag(given, "store_credit")
@@ -63,9 +49,9 @@ class Refunds:
         }
         data = self.shop.api.call(documents.SUGGESTED_REFUND, variables)
         suggestion = data["order"]["suggestedRefund"]
-        if strict and (suggestion is None or Decimal(_amount(suggestion["amountSet"])) <= 0):
+        if suggestion is None or Decimal(_amount(suggestion["amountSet"])) <= 0:
             raise PermanentError(f"nothing is left to refund on {current.name}")
-        return current, suggestion or EMPTY, store_credit
+        return current, suggestion, store_credit
 
     def preview(self, given: Mapping[str, Any]) -> str:
         current, suggestion, store_credit = self._suggestion(given)
@@ -89,8 +75,12 @@ class Refunds:
         )
         return "\n".join(lines)
 
-    def run(self, given: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
-        current, suggestion, store_credit = self._suggestion(given, strict=False)
+    def prepare(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The refundCreate input made from Shopify's suggestion now, kept with the call: a retry
+        after a crash sends this same input with the same key. Shopify deduplicates only a
+        request whose variables are the same, and a suggestion worked out again after the first
+        refund went through would differ (nothing left to refund)."""
+        current, suggestion, store_credit = self._suggestion(given)
         currency = current.snapshot.currency
         restock = "RETURN" if params.flag(given, "restock", True) else "NO_RESTOCK"
         amount = _amount(suggestion["amountSet"])
@@ -113,7 +103,7 @@ class Refunds:
         shipping = _amount(suggestion["shipping"]["amountSet"])
         if Decimal(shipping) > 0:
             refund_input["shipping"] = {"amount": shipping}
-        if store_credit and Decimal(amount) > 0:
+        if store_credit:
             refund_input["refundMethods"] = [
                 {"storeCreditRefund": {"amount": {"amount": amount, "currencyCode": currency}}}
             ]
@@ -128,25 +118,26 @@ class Refunds:
                 }
                 for t in suggestion["suggestedTransactions"]
             ]
-        data = self.shop.api.call(
-            documents.REFUND_CREATE, {"input": refund_input, "key": idempotency_key}
-        )
-        payload = self.shop.accepted("the refund", current.name, data.get("refundCreate"))
-        refund = payload["refund"]
-        total = _amount(refund["totalRefundedSet"])
         items = ", ".join(
             f"{i['quantity']} × {i['lineItem']['title']}" for i in suggestion["refundLineItems"]
         )
-        what = f" ({items})" if items else ""
+        prepared = {"input": refund_input, "order": current.name, "items": items}
+        return {**given, "prepared": prepared}
+
+    def run(self, given: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
+        prepared = given.get("prepared") or self.prepare(given)["prepared"]
+        name, currency = prepared["order"], prepared["input"]["currency"]
+        data = self.shop.api.call(
+            documents.REFUND_CREATE, {"input": prepared["input"], "key": idempotency_key}
+        )
+        payload = self.shop.accepted("the refund", name, data.get("refundCreate"))
+        refund = payload["refund"]
+        total = _amount(refund["totalRefundedSet"])
+        what = f" ({prepared['items']})" if prepared["items"] else ""
         return ActionOutcome(
-            f"refunded {total} {currency} on {current.name}{what}",
+            f"refunded {total} {currency} on {name}{what}",
             external_id=refund["id"],
-            data={
-                "order": current.name,
-                "refund": refund["id"],
-                "amount": total,
-                "currency": currency,
-            },
+            data={"order": name, "refund": refund["id"], "amount": total, "currency": currency},
         )
 
 
@@ -238,6 +229,7 @@ def money_actions(shop: Shop) -> list[ConnectorAction]:
             "Refund the order, chosen items (items=2:1,3), shipping only, or to store credit",
             refunds.run,
             preview=refunds.preview,
+            prepare=refunds.prepare,
             idempotent=True,
         ),
         ConnectorAction(

@@ -193,6 +193,10 @@ class PreviewAction(Protocol):
     def __call__(self, params: Mapping[str, Any], /) -> str: ...
 
 
+class PrepareAction(Protocol):
+    def __call__(self, params: Mapping[str, Any], /) -> Mapping[str, Any]: ...
+
+
 class ConfirmAction(Protocol):
     def __call__(
         self, params: Mapping[str, Any], /, *, idempotency_key: str
@@ -216,6 +220,11 @@ class ConnectorAction:
       `suggestedRefund`), without changing anything; shown before a person confirms.
     - `idempotent`: the channel itself ignores a repeated `idempotency_key`, so an unknown
       outcome is resolved by running again with the same key.
+    - `prepare(params)` (optional) works out, from the channel's data now, exactly what `run`
+      will send, and returns the params with it; called once, before the intent is recorded,
+      and stored as the call's params. A retry then sends the very same request with the same
+      key, as channels that deduplicate by key require (Shopify refuses a key reused with other
+      variables). Raise ConnectorError when the channel refuses; nothing is recorded then.
     - `confirm(params, *, idempotency_key)` (optional), for channels without idempotency keys:
       after an unknown outcome, the ActionOutcome if the action did happen, None if it certainly
       did not (it is then run again); raise ConnectorError when the channel cannot tell.
@@ -229,6 +238,7 @@ class ConnectorAction:
     run: RunAction
     preview: PreviewAction | None = None
     confirm: ConfirmAction | None = None
+    prepare: PrepareAction | None = None
     idempotent: bool = False
     # What a person fills in before it runs (the TUI's form, the CLI's --set), beyond the order,
     # which the ticket gives as params["order"] (the order's number).

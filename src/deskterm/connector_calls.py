@@ -234,12 +234,24 @@ def run(
     actor = actor or confirmed_by
     account = _account_for(store, ticket_id, name)
     with _action(account, name) as action:
+        params = _prepared(action, params)
         with store.tx():
             call_id = _insert(
                 store, ticket_id, account, name, params, status="queued", actor=actor, at=at
             )
             call = _claim(store, call_id, confirmed_by, actor, at)
         return _call(store, call, action)
+
+
+def _prepared(action: ConnectorAction, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The params `run` gets: with what the channel prepared, where it prepares (network: never
+    inside a transaction). Its refusal raises CallError before anything is recorded."""
+    if action.prepare is None:
+        return params
+    try:
+        return action.prepare(params)
+    except ConnectorError as exc:
+        raise CallError(str(exc)) from None
 
 
 def confirm_proposed(store: Store, call_id: int, *, confirmed_by: str) -> Call:
@@ -257,10 +269,14 @@ def _restart(store: Store, call_id: int, confirmed_by: str, allowed: tuple[str, 
     at = utcnow()
     call = _load(store, call_id)
     with _action(rows.account_row(store.conn, call.account), call.action) as action:
-        with store.tx():
+        # A proposal is prepared when a person runs it; a retry keeps what was sent before.
+        prepared = _prepared(action, call.params) if call.status == "proposed" else None
+        with store.tx() as conn:
             call = _load(store, call_id)
             if call.status not in allowed:
                 raise CallError(f"connector call #{call_id} is {call.status}; nothing was run")
+            if prepared is not None:
+                rows.set_params(conn, call_id, prepared)
             call = _claim(store, call_id, confirmed_by, confirmed_by, at)
         return _call(store, call, action)
 

@@ -97,6 +97,14 @@ def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:
     return [_dict(cursor, row) for row in cursor.fetchall()]
 
 
+def set_params(conn: sqlite3.Connection, call_id: int, params: Mapping[str, Any]) -> None:
+    """Replace a call's params with what its channel prepared to send."""
+    conn.execute(
+        "UPDATE connector_calls SET params = ? WHERE id = ?",
+        (json.dumps(dict(params), ensure_ascii=False), call_id),
+    )
+
+
 def claim(
     conn: sqlite3.Connection,
     call_id: int,

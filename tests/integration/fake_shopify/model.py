@@ -141,6 +141,8 @@ class Order:
     updated_at: datetime | None = None
     cancelled_at: datetime | None = None
     shipping_refunded: Decimal = Decimal(0)
+    # Shipped by a fulfillment service: the app may only request fulfilment, not create it.
+    by_service: bool = False
 
     @property
     def gid(self) -> str:
@@ -153,6 +155,28 @@ class Order:
     @property
     def refunded(self) -> Decimal:
         return sum((r.amount for r in self.refunds), Decimal(0))
+
+    @property
+    def fulfillment_order_id(self) -> str:
+        return f"gid://shopify/FulfillmentOrder/{self.number}"
+
+    @property
+    def open_for_app(self) -> bool:
+        """Whether the app may create a shipment from the order's one fulfillment order."""
+        return (
+            self.fulfillment == "UNFULFILLED" and self.cancelled_at is None and not self.by_service
+        )
+
+    def fulfillment_orders(self) -> list[dict]:
+        unshipped = self.fulfillment == "UNFULFILLED" and self.cancelled_at is None
+        action = "REQUEST_FULFILLMENT" if self.by_service else "CREATE_FULFILLMENT"
+        return [
+            {
+                "id": self.fulfillment_order_id,
+                "status": "OPEN" if unshipped else "CLOSED",
+                "supportedActions": [{"action": action}] if unshipped else [],
+            }
+        ]
 
     def gql(self, shop: Shop) -> dict:
         currency = self.currency
@@ -180,6 +204,9 @@ class Order:
                 "pageInfo": {"hasNextPage": len(self.lines) > (first or 0), "endCursor": None},
             },
             "fulfillments": lambda info, first=None, **_: [s.gql() for s in self.shipments[:first]],
+            "fulfillmentOrders": lambda info, first=None, **_: {
+                "nodes": self.fulfillment_orders()[:first]
+            },
             "refunds": lambda info, first=None: [
                 {
                     "id": r.id,
@@ -215,7 +242,8 @@ class Shop:
         self.orders: dict[str, Order] = {}
         self.customers: dict[str, Customer] = {}
         self.jobs: dict[str, dict] = {}
-        self.refund_keys: dict[str, dict] = {}
+        # Each key with the input it was first used with and Shopify's answer.
+        self.refund_keys: dict[str, tuple[dict, dict]] = {}
         self.scopes: set[str] = set()
         self.notifications: list[tuple[str, str]] = []
         self.drafts: list[dict] = []

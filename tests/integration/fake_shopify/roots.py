@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLError, value_from_ast_untyped
 
-from .model import Refund, Shop, money
+from .model import Refund, Shipment, Shop, money
 
 FULFILLED_ADDRESS_ERROR = "Shipping address can't be changed because the order has been fulfilled"
 
@@ -77,7 +77,13 @@ class Mutations:
                 extensions={"code": "BAD_REQUEST"},
             )
         if key in self.shop.refund_keys:
-            return self.shop.refund_keys[key]
+            first, answer = self.shop.refund_keys[key]
+            if first != input:
+                raise GraphQLError(
+                    "The same idempotency key cannot be used with different operation parameters.",
+                    extensions={"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"},
+                )
+            return answer
         order = self.shop.find_order(input["orderId"])
         lines = {ln.id: ln for ln in order.lines}
         for item in input.get("refundLineItems") or []:
@@ -131,7 +137,7 @@ class Mutations:
             "order": order.gql(self.shop),
             "userErrors": [],
         }
-        self.shop.refund_keys[key] = result
+        self.shop.refund_keys[key] = (input, result)
         return result
 
     def orderCancel(
@@ -216,6 +222,35 @@ class Mutations:
             "fulfillment": None,
             "userErrors": user_error("fulfillmentId", "Fulfillment does not exist"),
         }
+
+    def fulfillmentCreate(self, info, fulfillment: dict, message: str | None = None) -> dict:
+        orders = {o.fulfillment_order_id: o for o in self.shop.orders.values()}
+        wanted = [w["fulfillmentOrderId"] for w in fulfillment["lineItemsByFulfillmentOrder"]]
+        for fulfillment_order in wanted:
+            order = orders.get(fulfillment_order)
+            if order is None or not order.open_for_app:
+                return {
+                    "fulfillment": None,
+                    "userErrors": user_error(
+                        "fulfillment", "Fulfillment order is not in an open state"
+                    ),
+                }
+        tracking = fulfillment.get("trackingInfo") or {}
+        shipment = Shipment(
+            self.shop.new_id("Fulfillment"),
+            self.shop.now(),
+            company=tracking.get("company"),
+            number=tracking.get("number"),
+            url=tracking.get("url"),
+        )
+        for fulfillment_order in wanted:
+            order = orders[fulfillment_order]
+            order.shipments.append(shipment)
+            order.fulfillment = "FULFILLED"
+            if fulfillment.get("notifyCustomer"):
+                self.shop.notifications.append(("shipped", order.gid))
+            self.shop.touch(order)
+        return {"fulfillment": shipment.gql(), "userErrors": []}
 
     def tagsAdd(self, info, id: str, tags: list[str]) -> dict:
         order = self.shop.find_order(id)
