@@ -8,6 +8,7 @@ import json
 import random
 import sqlite3
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from deskterm import actions, automation, ingest, simulated_shop
@@ -20,7 +21,7 @@ from deskterm.demo_shop import (
     inbound,
     random_customer,
 )
-from deskterm.domain import Batch, Priority, to_iso
+from deskterm.domain import Batch, to_iso
 from deskterm.sla import clocks
 from deskterm.store import Store
 
@@ -114,17 +115,36 @@ def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520
     with store.tx() as conn:
         ingest.upsert_orders(conn, [o for c in customers for o in c.orders], to_iso(now))
     channels = ("email", "email", "email", "ebay", "ebay", "amazon", "amazon", "shopify")
-    for n in range(tickets):
-        _build_ticket(store, rng, n, rng.choice(customers), rng.choice(channels), now)
+    # The agents' scripted work sets off the demo's rules too, never the user's.
+    with actions.rules_in_force(demo_rules()):
+        for n in range(tickets):
+            _build_ticket(store, rng, n, rng.choice(customers), rng.choice(channels), now)
     with store.tx() as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM tickets")]
         clocks.refresh(conn, ids, now)
     return tickets
 
 
-# The demo's history is scripted (its tags and priorities stand for what rules did): the user's
-# own rules stay out of it, so the same seed builds the same workspace on every machine.
-NO_RULES = automation.RuleSet()
+# The stock rules that tag and raise the demo's conversations by their words, run as ingest runs
+# them. The user's own rules stay out of the demo, so the same seed builds the same workspace on
+# every machine.
+DEMO_RULES = (
+    "wismo-keywords",
+    "delayed-keywords",
+    "return-keywords",
+    "damaged-keywords",
+    "refund-keywords",
+    "exchange-keywords",
+    "cancel-keywords",
+    "address-change-keywords",
+    "stock-keywords",
+)
+
+
+@cache
+def demo_rules() -> automation.RuleSet:
+    stock = automation.load_stock_rules()
+    return automation.RuleSet({name: stock.get(name) for name in DEMO_RULES})
 
 
 def _build_ticket(
@@ -138,7 +158,7 @@ def _build_ticket(
     first = customer_message(
         ACCOUNT_OF_CHANNEL[channel], channel, customer, order, scenario, rng, opened, f"{n}-0"
     )
-    ingest.ingest_batch(store, first.account, Batch([first], {}), now=opened, rules=NO_RULES)
+    ingest.ingest_batch(store, first.account, Batch([first], {}), now=opened, rules=demo_rules())
     ticket_id = store.conn.execute(
         "SELECT ticket_id FROM messages WHERE account = ? AND external_id = ?",
         (first.account, first.external_id),
@@ -147,12 +167,7 @@ def _build_ticket(
     actor = f"agent:{agent}"
     fate = _fate(rng, age)
     t = opened + timedelta(minutes=rng.randint(3, 40))
-    if t >= now:
-        return
-    actions.tag(store, ticket_id, scenario.tag, actor="rule:auto-tag", at=t)
-    if scenario.priority != Priority.NORMAL:
-        actions.set_priority(store, ticket_id, scenario.priority, actor="rule:auto-tag", at=t)
-    if fate == "new":
+    if t >= now or fate == "new":
         return
     t += timedelta(minutes=rng.randint(5, 300))
     if t >= now:
@@ -182,7 +197,7 @@ def _build_ticket(
             f"{n}-1",
             reply_to=reply_to,
         )
-        ingest.ingest_batch(store, follow.account, Batch([follow], {}), now=t, rules=NO_RULES)
+        ingest.ingest_batch(store, follow.account, Batch([follow], {}), now=t, rules=demo_rules())
     else:
         _settle(store, rng, ticket_id, fate, actor, t, now)
 

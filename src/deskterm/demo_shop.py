@@ -127,6 +127,9 @@ ORDER_STATES = (
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """What one kind of customer writes; `tag` and `priority` are what the stock keyword rules
+    the demo runs give such a conversation."""
+
     tag: str
     subject: str
     opening: tuple[str, ...]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deskterm import actions, automation, ingest
+from deskterm.demo_shop import SCENARIOS
 from deskterm.domain import Batch, Fulfillment, Identity, OrderSnapshot
 from deskterm.store import Store
 
@@ -144,11 +145,53 @@ def test_the_demo_builds_the_same_whatever_rules_the_user_has(
 
     folder = tmp_path / "rules"
     folder.mkdir()
-    stock = Path(__file__).parents[2] / "rules" / "wismo-keywords.toml"
-    (folder / "wismo-keywords.toml").write_text(stock.read_text())
+    (folder / "mine.toml").write_text(
+        'name = "mine"\nwhen = ["ticket_created", "ticket_updated", "reply_sent"]\n'
+        'then = [{ tag = "mine" }]\nif.all = [{ field = "tags", lacks = "mine" }]\n'
+    )
     monkeypatch.setenv("DESKTERM_RULES", str(folder))
     build_demo(store, seed=3, now=now, tickets=60)
-    by_rules = store.conn.execute(
-        "SELECT count(*) FROM events WHERE actor = 'rule:wismo-keywords'"
+    by_rules = dict(
+        store.conn.execute(
+            "SELECT actor, count(*) FROM events WHERE actor LIKE 'rule:%' GROUP BY actor"
+        ).fetchall()
+    )
+    assert "rule:mine" not in by_rules
+    assert by_rules["rule:wismo-keywords"] > 0
+    untagged = store.conn.execute(
+        "SELECT count(*) FROM tickets t WHERE NOT EXISTS"
+        " (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id)"
     ).fetchone()
-    assert by_rules == (0,)
+    assert untagged == (0,)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.tag)
+def test_the_stock_keyword_rules_tag_and_raise_each_kind_of_demo_message(
+    store: Store, deliver, make_message, scenario, now
+) -> None:
+    from deskterm.demo import demo_rules
+
+    engine = automation.Engine(store, demo_rules())
+    tickets = []
+    for n, template in enumerate(scenario.opening):
+        # As an Amazon relay hands it over: a subject of no help, only the words count.
+        subject = "Inquiry from Amazon customer Anna (Order: 123-4567890-1234567)"
+        text = template.format(
+            order="#1042", item="Down vest", placed="01 November", tracking="1Z999", carrier="UPS"
+        )
+        sender = Identity("email", f"buyer{n}@example.com")
+        deliver(make_message(subject=subject, text=text, sender=sender), at=now)
+        tickets.append(store.conn.execute("SELECT MAX(id) FROM tickets").fetchone()[0])
+    engine.on_event("ticket_created", tickets, now)
+
+    for ticket in tickets:
+        tags = {
+            t
+            for (t,) in store.conn.execute(
+                "SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket,)
+            )
+        }
+        priority = store.conn.execute(
+            "SELECT priority FROM tickets WHERE id = ?", (ticket,)
+        ).fetchone()[0]
+        assert (tags, priority) == ({scenario.tag}, scenario.priority.value)

@@ -23,7 +23,13 @@ messages (note, merge), outbox (reply, retry, cancel), checklist (SOP steps), un
 """
 
 from deskterm.actions.checklist import tick_step, untick_step
-from deskterm.actions.common import ActionError, Done, clocks_deferred, write_event
+from deskterm.actions.common import (
+    ActionError,
+    Done,
+    clocks_deferred,
+    rules_in_force,
+    write_event,
+)
 from deskterm.actions.fields import (
     TAG_RE,
     assign,
@@ -58,6 +64,7 @@ __all__ = [
     "reply_subject",
     "resolve",
     "retry_send",
+    "rules_in_force",
     "set_priority",
     "set_status",
     "snooze",

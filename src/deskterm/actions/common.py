@@ -8,10 +8,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from deskterm.domain import canonical_json, to_iso
 from deskterm.sla import clocks
-from deskterm.store import inserted_id
+from deskterm.store import Store, inserted_id
+
+if TYPE_CHECKING:
+    from deskterm.automation import RuleSet
 
 
 class ActionError(Exception):
@@ -82,3 +86,37 @@ def finish(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> None:
         clocks.refresh(conn, [ticket_id], at)
     else:
         deferred.add(ticket_id)
+
+
+# Actors whose changes set off event rules: people, and the macros they apply. A rule's own
+# changes cascade inside the rules engine; ingest and the sync run the rules of their events.
+PEOPLE = frozenset({"agent", "macro"})
+# The rules people's changes set off; None: the user's rules folder as it is now.
+_rules: ContextVar[RuleSet | None] = ContextVar("deskterm_rules_in_force", default=None)
+
+
+@contextmanager
+def rules_in_force(rules: RuleSet) -> Iterator[None]:
+    """People's changes inside set off `rules` instead of the user's (the demo's scripted
+    history, tests)."""
+    token = _rules.set(rules)
+    try:
+        yield
+    finally:
+        _rules.reset(token)
+
+
+def set_off_rules(store: Store, ticket_id: int, kind: str, actor: str, at: datetime) -> None:
+    """Run the event rules a person's change sets off, in the change's own transaction:
+    `reply_sent` after a reply, `ticket_updated` after any other change."""
+    if actor.partition(":")[0] not in PEOPLE:
+        return
+    # Imported here: the rules engine acts through these very actions.
+    from deskterm import automation
+
+    rules = _rules.get()
+    if rules is None:
+        rules = automation.active_rules()
+    event = "reply_sent" if kind == "reply" else "ticket_updated"
+    if rules.on(event):
+        automation.Engine(store, rules).on_event(event, [ticket_id], at)

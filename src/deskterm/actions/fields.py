@@ -6,7 +6,15 @@ import re
 from datetime import datetime
 
 from deskterm import mailbox
-from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
+from deskterm.actions.common import (
+    ActionError,
+    Done,
+    check_actor,
+    finish,
+    set_off_rules,
+    ticket_row,
+    write_event,
+)
 from deskterm.domain import DEFAULT_ESCALATION_LEVELS, TRANSITIONS, Priority, Status, to_iso, utcnow
 from deskterm.store import Store
 
@@ -44,6 +52,7 @@ def _set_field(
             conn, ticket_id, kind, actor, at, {"before": before, "after": value, **(extra or {})}
         )
         finish(conn, ticket_id, at)
+        set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 
 
@@ -172,6 +181,7 @@ def _change_tag(
             raise ActionError(f"ticket #{ticket_id} {refusal} {name}")
         event = write_event(conn, ticket_id, kind, actor, at, {"tag": name})
         finish(conn, ticket_id, at)
+        set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 
 

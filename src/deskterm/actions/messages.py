@@ -6,7 +6,15 @@ import sqlite3
 import uuid
 from datetime import datetime
 
-from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
+from deskterm.actions.common import (
+    ActionError,
+    Done,
+    check_actor,
+    finish,
+    set_off_rules,
+    ticket_row,
+    write_event,
+)
 from deskterm.domain import Direction, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, index_messages, inserted_id
@@ -29,6 +37,7 @@ def note(
         message = insert_message(conn, ticket, Direction.NOTE, body, actor, at, None, ())
         event = write_event(conn, ticket_id, "note", actor, at, {"message": message})
         finish(conn, ticket_id, at)
+        set_off_rules(store, ticket_id, "note", actor, at)
     return Done(event, message_id=message)
 
 

@@ -12,7 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 from deskterm import mailbox
-from deskterm.actions.common import ActionError, Done, check_actor, finish, ticket_row, write_event
+from deskterm.actions.common import (
+    ActionError,
+    Done,
+    check_actor,
+    finish,
+    set_off_rules,
+    ticket_row,
+    write_event,
+)
 from deskterm.actions.messages import insert_message
 from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
@@ -100,6 +108,7 @@ def reply(
             {"message": message, "outbox": outbox, "status_before": ticket["status"]},
         )
         finish(conn, ticket_id, at)
+        set_off_rules(store, ticket_id, "reply", actor, at)
     return Done(event, message_id=message, outbox_id=outbox)
 
 

@@ -19,7 +19,13 @@ A rule looks like::
 """
 
 from deskterm.automation.engine import Engine, Fired, tick
-from deskterm.automation.loading import active_rules, load_rules, parse_rule, user_rules_dir
+from deskterm.automation.loading import (
+    active_rules,
+    load_rules,
+    load_stock_rules,
+    parse_rule,
+    user_rules_dir,
+)
 from deskterm.automation.model import EVENTS, FIELDS, Problem, Rule, RuleError, RuleSet
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "RuleSet",
     "active_rules",
     "load_rules",
+    "load_stock_rules",
     "parse_rule",
     "tick",
     "user_rules_dir",

@@ -269,10 +269,7 @@ def _add(result: RuleSet, text: str, source: str, origin: str, stem: str) -> Non
 def load_rules(folder: Path | None = None, *, stock: bool = False) -> RuleSet:
     """The user's rules (and, with `stock`, the shipped examples, which theirs override by name);
     problems are collected, not raised. Only the user's folder runs unless asked otherwise."""
-    result = RuleSet()
-    if stock:
-        for filename, text in _stock_files():
-            _add(result, text, f"stock:{filename}", "stock", filename[:-5])
+    result = load_stock_rules() if stock else RuleSet()
     folder = folder if folder is not None else user_rules_dir()
     if not folder.is_dir():
         return result
@@ -288,6 +285,14 @@ def load_rules(folder: Path | None = None, *, stock: bool = False) -> RuleSet:
             result.problems.append(Problem(str(path), f"cannot be read: {exc}"))
             continue
         _add(result, text, str(path), "user", path.stem)
+    return result
+
+
+def load_stock_rules() -> RuleSet:
+    """The shipped example rules alone (the demo runs some of them)."""
+    result = RuleSet()
+    for filename, text in _stock_files():
+        _add(result, text, f"stock:{filename}", "stock", filename[:-5])
     return result
 
 
