@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -333,3 +334,20 @@ def test_the_sidebar_shows_what_triage_read_and_the_suggestions() -> None:
     ]
     unread = triage_lines({"intent": None, "lang": None, "mood": None}, [])
     assert unread[0].plain == "not read yet (deskterm triage backfill)"
+
+
+def test_the_stock_triage_rules_route_by_mood_intent_and_language(
+    store: Store, make_message: Callable
+) -> None:
+    from deskterm import automation, ingest
+
+    stock = automation.load_rules(Path("/nonexistent"), stock=True)
+    rules = automation.RuleSet(
+        {name: stock.get(name) for name in ("angry-customer", "route-returns", "route-language")}
+    )
+    angry = make_message(subject="", text="Ich will mein Geld zurück, sonst gehe ich zum Anwalt!!!")
+    ingest.ingest_batch(store, "mail", Batch([angry], {}), now=NOW, rules=rules)
+    ticket = queries.ticket(store, 1)
+    assert ticket is not None
+    assert ticket["priority"] == "high"
+    assert ticket["tags"] == ["angry", "not-english", "returns"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,6 +17,7 @@ from textual.worker import get_current_worker
 
 from deskterm import macros
 from deskterm.content import sanitize
+from deskterm.triage.suggest import Suggestion
 from deskterm.tui.desk import DeskModal
 
 
@@ -56,9 +58,18 @@ class MacroPalette(DeskModal[Chosen | None]):
         Binding("up", "move(-1)", show=False, id="macros.up"),
     ]
 
-    def __init__(self, macro_set: macros.MacroSet, ticket_id: int, *, chosen: str | None = None):
+    def __init__(
+        self,
+        macro_set: macros.MacroSet,
+        ticket_id: int,
+        *,
+        chosen: str | None = None,
+        suggested: Sequence[Suggestion] = (),
+    ):
         super().__init__()
         self.macro_set, self.ticket_id, self.chosen = macro_set, ticket_id, chosen
+        # Offered first, with why, until the agent types (deskterm.triage.suggest).
+        self.suggested = {s.name: s.reason for s in suggested if s.name in macro_set.macros}
         self.shown: list[macros.Macro] = []
         # The preview on screen, once its worker answered: None while it is being rendered.
         self.previewed: macros.Preview | None = None
@@ -85,11 +96,17 @@ class MacroPalette(DeskModal[Chosen | None]):
         self.query_one(Input).focus()
 
     def _fill(self, query: str) -> None:
-        self.shown = self.macro_set.search(query) if query.strip() else list(self.macro_set)
+        if query.strip():
+            self.shown = self.macro_set.search(query)
+        else:
+            first = [self.macro_set.get(name) for name in self.suggested]
+            self.shown = first + [m for m in self.macro_set if m.name not in self.suggested]
         options = self.query_one(OptionList)
         options.clear_options()
         for item in self.shown:
             label = Text.assemble((f"{item.key or ' ':>3} ", "bold"), item.name)
+            if item.name in self.suggested and not query.strip():
+                label.append(f"  {self.suggested[item.name]}", style="dim")
             options.add_option(Option(label, id=item.name))
         if self.shown:
             options.highlighted = 0

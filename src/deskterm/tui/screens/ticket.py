@@ -19,7 +19,7 @@ from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
 from deskterm.sync.orders import refresh_customer
-from deskterm.triage.suggest import suggest
+from deskterm.triage.suggest import Suggestion, suggest
 from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
@@ -101,6 +101,7 @@ class TicketScreen(TicketActions):
         self.ticket: dict | None = None
         self.draft_kinds: list[str] = []
         self.orders: list[dict] = []
+        self.suggested: list[Suggestion] = []
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -168,6 +169,7 @@ class TicketScreen(TicketActions):
             return
         self.ticket, self.draft_kinds = shown.ticket, shown.draft_kinds
         self.orders = shown.context["orders"]
+        self.suggested = shown.context["suggested"]
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
         key = ([(m["id"], m["delivery"]) for m in shown.thread], self.show_quoted)
         if key != self._shown:
@@ -191,6 +193,9 @@ class TicketScreen(TicketActions):
 
     def current_ticket_id(self) -> int | None:
         return self.ticket_id
+
+    def suggested_macros(self) -> list[Suggestion]:
+        return self.suggested
 
     def after_action(self, kind: str, ticket_id: int, after: str) -> None:
         if kind in FINISHING and after == "next":
@@ -261,7 +266,8 @@ class TicketScreen(TicketActions):
             if choice is not None:
                 self.query_one(Composer).insert(choice.text)
 
-        self.app.push_screen(MacroPalette(self.desk.macros, self.ticket_id), chosen)
+        palette = MacroPalette(self.desk.macros, self.ticket_id, suggested=self.suggested)
+        self.app.push_screen(palette, chosen)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:

@@ -20,6 +20,7 @@ from deskterm import actions, connector_calls, macros
 from deskterm.domain import Priority
 from deskterm.durations import parse_when
 from deskterm.store import Store, queries
+from deskterm.triage.suggest import Suggestion
 from deskterm.tui.desk import DeskScreen
 from deskterm.tui.jobs import Job
 from deskterm.tui.screens.connector_actions import Confirmed, ConnectorActions
@@ -45,6 +46,10 @@ class TicketActions(DeskScreen[None]):
 
     def current_ticket_id(self) -> int | None:
         raise NotImplementedError
+
+    def suggested_macros(self) -> list[Suggestion]:
+        """Macros to offer first in the palette (the ticket screen knows them; the queue not)."""
+        return []
 
     def after_action(self, kind: str, ticket_id: int, after: str) -> None:
         """Refresh after a successful action; move on when it finished the ticket and after="next"."""
@@ -173,7 +178,10 @@ class TicketActions(DeskScreen[None]):
             self.notify("No macros are installed", severity="warning")
             return
         await self.app.push_screen(
-            MacroPalette(self.desk.macros, ticket_id, chosen=chosen), self._macro_chosen
+            MacroPalette(
+                self.desk.macros, ticket_id, chosen=chosen, suggested=self.suggested_macros()
+            ),
+            self._macro_chosen,
         )
 
     def action_connector_actions(self, chosen: str | None = None) -> None:
