@@ -17,7 +17,7 @@ from deskterm.connector import Importer, ImportRequest, ImportStream
 from deskterm.domain import Batch, InboundMessage, utcnow
 from deskterm.ingest import IngestResult, ingest_batch
 from deskterm.sla import clocks
-from deskterm.store import Store, accounts
+from deskterm.store import Store, accounts, gather_statistics
 from deskterm.store.attachments import data_dir
 
 BATCH_SIZE = 2000
@@ -53,6 +53,7 @@ def run_import(
         result = _ingest(store, account, stream, progress)
     # The clocks still unsettled, evaluated on the parsers' cores and the writer's.
     clocks.settle(store, utcnow(), processes=stream.workers + 1 if stream.workers > 0 else 0)
+    gather_statistics(store.conn)
     result.duplicates += stream.skipped
     return result
 

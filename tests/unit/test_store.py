@@ -114,3 +114,54 @@ def test_bulk_writes_on_a_memory_store_do_nothing(db_path: Path) -> None:
     with store.bulk_writes(), store.tx() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     assert store.conn.execute("SELECT value FROM meta WHERE key = 'k'").fetchone() == ("v",)
+
+
+def _has_statistics(store) -> bool:
+    found = store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    return found.fetchone() is not None
+
+
+@pytest.mark.parametrize(("after", "gathered"), [(1, True), (2, False)])
+def test_an_import_gives_the_planner_statistics_once_the_tickets_are_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int, gathered: bool
+) -> None:
+    """Without statistics a queue page of is:breached sorts every breached ticket (42 ms at
+    100,000) instead of walking the queue (1 ms)."""
+    import mailbox
+
+    import deskterm.store
+    from deskterm.connectors.email.importer import MAILDIR
+    from deskterm.imports import run_import
+
+    monkeypatch.setattr(deskterm.store, "STATISTICS_AFTER", after)
+    mailbox.Maildir(tmp_path / "Maildir").add(
+        b"From: Ann <ann@example.net>\nSubject: Lamp\nMessage-ID: <1@example.net>\n"
+        b"Date: Thu, 19 Nov 2026 10:00:00 +0000\n\nIt arrived broken.\n"
+    )
+    store = open_store(tmp_path / "deskterm.db")
+    assert not _has_statistics(store)
+
+    assert run_import(store, MAILDIR, tmp_path / "Maildir", account="mail", workers=0).added == 1
+
+    assert _has_statistics(store) == gathered
+    store.close()
+
+
+def test_an_upgrade_of_a_large_database_gives_the_planner_statistics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deskterm.store
+
+    monkeypatch.setattr(deskterm.store, "STATISTICS_AFTER", 0)
+    fresh = open_store(tmp_path / "new.db")
+    assert not _has_statistics(fresh)  # a new database has nothing to describe yet
+    fresh.close()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.executescript(f"{MIGRATIONS[0]}\nPRAGMA user_version = 1;")
+    old.close()
+
+    upgraded = open_store(tmp_path / "old.db")
+
+    assert upgraded.schema_version() == len(MIGRATIONS)
+    assert _has_statistics(upgraded)
+    upgraded.close()

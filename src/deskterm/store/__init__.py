@@ -17,6 +17,8 @@ BUSY_TIMEOUT_MS = 10_000
 # past which it makes the writer start the WAL file over.
 CHECKPOINT_INTERVAL_S = 0.25
 WAL_RESTART_BYTES = 64 * 1024 * 1024
+# From this many tickets on, the query planner is given statistics (see gather_statistics).
+STATISTICS_AFTER = 5_000
 
 
 class StoreError(Exception):
@@ -188,6 +190,19 @@ def _create_private(path: Path) -> None:
         os.close(fd)
 
 
+def gather_statistics(conn: sqlite3.Connection) -> None:
+    """Tell SQLite's planner how the data is spread (ANALYZE: ~0.5 s at 100,000 tickets), once the
+    database holds STATISTICS_AFTER tickets; below that any plan is fast.
+
+    Without statistics the planner takes every value for a rare one: a queue page of `is:breached`
+    sorted all 33,000 breached tickets of 100,000 (42 ms) instead of walking the queue (1 ms).
+    Run after an import and after a schema upgrade, which add the most rows and indexes.
+    """
+    tickets = conn.execute("SELECT MAX(id) FROM tickets").fetchone()[0] or 0
+    if tickets >= STATISTICS_AFTER:
+        conn.execute("ANALYZE")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the file to the newest schema; each step commits with its user_version or not at all."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -205,6 +220,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+    if 0 < current < len(MIGRATIONS):
+        gather_statistics(conn)  # an upgrade: its new indexes have none
 
 
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:
