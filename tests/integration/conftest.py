@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from .amazon_fake import CLIENT_ID, CLIENT_SECRET, MARKETPLACE, REFRESH_TOKEN, FakeServer, FakeSpApi
+from .postgres import Postgres, postgres_bin, running_postgres
 from .servers import DOVECOT, PASSWORD, Dovecot, free_port, running_dovecot
 
 
@@ -25,6 +26,17 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
     if not os.path.exists(DOVECOT):
         pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
     with running_dovecot(tmp_path_factory.mktemp("dovecot")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One PostgreSQL cluster per test session; each test makes its own database and roles."""
+    bindir = postgres_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[team]')")
+    with running_postgres(bindir) as server:
         yield server
 
 

@@ -132,7 +132,7 @@ def test_show_json_has_the_thread_and_the_events(demo_db: Path) -> None:
 # Scripts read `deskterm show --json` by these keys: a change of the types behind it keeps them.
 SHOW_TICKET_KEYS = {
     "account", "assignee", "channel", "conversation_id", "created_at", "customer_id",
-    "customer_name", "escalation", "id", "identities", "intent", "lang", "last_message_at",
+    "customer_name", "escalation", "gid", "id", "identities", "intent", "lang", "last_message_at",
     "merged_into", "mood",
     "next_deadline", "order_id", "priority", "sla_recheck_at", "sla_state", "snoozed_until",
     "status", "subject", "tags", "updated_at", "warn_at",
@@ -141,7 +141,7 @@ SHOW_MESSAGE_KEYS = {
     "attachments", "author_addr", "author_name", "automatic", "delivery", "delivery_error",
     "direction", "html", "id", "message_id", "outbox_id", "sent_at", "subject", "text", "warnings",
 }  # fmt: skip
-SHOW_EVENT_KEYS = {"actor", "at", "data", "id", "kind", "undone_by"}
+SHOW_EVENT_KEYS = {"actor", "at", "author", "data", "id", "kind", "overrode", "undone_by"}
 
 
 def test_show_json_keeps_its_keys(demo_db: Path) -> None:

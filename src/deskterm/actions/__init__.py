@@ -26,7 +26,9 @@ from deskterm.actions.checklist import tick_step, untick_step
 from deskterm.actions.common import (
     ActionError,
     Done,
+    Origin,
     clocks_deferred,
+    finish,
     rules_in_force,
     write_event,
 )
@@ -41,6 +43,8 @@ from deskterm.actions.fields import (
     snooze,
     tag,
     untag,
+    write_field,
+    write_tag,
 )
 from deskterm.actions.messages import merge, note
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
@@ -51,10 +55,12 @@ __all__ = [
     "TAG_RE",
     "ActionError",
     "Done",
+    "Origin",
     "assign",
     "cancel_send",
     "clocks_deferred",
     "escalate",
+    "finish",
     "merge",
     "note",
     "record_handling",
@@ -74,4 +80,6 @@ __all__ = [
     "untag",
     "untick_step",
     "write_event",
+    "write_field",
+    "write_tag",
 ]

@@ -44,13 +44,47 @@ def ticket_row(conn: sqlite3.Connection, ticket_id: int) -> sqlite3.Row:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a replicated event comes from (deskterm.team): its stable id, its place in the
+    server's order, the database role that wrote it, and whose change it overrode, if any."""
+
+    uid: str
+    seq: int
+    author: str
+    overrode: dict | None = None
+
+
 def write_event(
-    conn: sqlite3.Connection, ticket_id: int, kind: str, actor: str, at: datetime, data: dict
+    conn: sqlite3.Connection,
+    ticket_id: int,
+    kind: str,
+    actor: str,
+    at: datetime,
+    data: dict,
+    origin: Origin | None = None,
 ) -> int:
-    """Append one audit event; every change to a ticket ends here."""
+    """Append one audit event; every change to a ticket ends here, local or replicated."""
+    if origin is None:
+        cur = conn.execute(
+            "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
+        )
+        return inserted_id(cur)
     cur = conn.execute(
-        "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
-        (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
+        "INSERT INTO events (ticket_id, at, actor, kind, data, uid, seq, author, overrode)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket_id,
+            to_iso(at),
+            actor,
+            kind,
+            canonical_json(data),
+            origin.uid,
+            origin.seq,
+            origin.author,
+            canonical_json(origin.overrode) if origin.overrode else None,
+        ),
     )
     return inserted_id(cur)
 

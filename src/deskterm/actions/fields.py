@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime
 
 from deskterm import mailbox
 from deskterm.actions.common import (
     ActionError,
     Done,
+    Origin,
     check_actor,
     finish,
     set_off_rules,
@@ -30,6 +32,42 @@ def _unchanged(column: str, value: object) -> str:
     return f"is already {column} {value}" if column != "status" else f"is already {value}"
 
 
+# The ticket column each field event changes.
+FIELD_COLUMNS = {
+    "status": "status",
+    "priority": "priority",
+    "assign": "assignee",
+    "escalate": "escalation",
+    "snooze": "snoozed_until",
+}
+
+
+def write_field(
+    conn: sqlite3.Connection,
+    ticket_id: int,
+    kind: str,
+    actor: str,
+    at: datetime,
+    data: dict,
+    *,
+    origin: Origin | None = None,
+    change: bool = True,
+) -> int:
+    """Set the field a `kind` event changes to data["after"] and write the event. A replicated
+    event whose field a later change (by the server's order) already holds passes change=False:
+    it joins the timeline without moving the field."""
+    if change:
+        after = data["after"]
+        conn.execute(
+            f"UPDATE tickets SET {FIELD_COLUMNS[kind]} = ? WHERE id = ?", (after, ticket_id)
+        )
+        if kind == "status":
+            mailbox.status_changed(conn, ticket_id, not Status(after).is_active, at)
+    event = write_event(conn, ticket_id, kind, actor, at, data, origin)
+    finish(conn, ticket_id, at)
+    return event
+
+
 def _set_field(
     store: Store,
     ticket_id: int,
@@ -47,11 +85,8 @@ def _set_field(
         before = ticket[column]
         if before == value:
             raise ActionError(f"ticket #{ticket_id} {_unchanged(column, value)}")
-        conn.execute(f"UPDATE tickets SET {column} = ? WHERE id = ?", (value, ticket_id))
-        event = write_event(
-            conn, ticket_id, kind, actor, at, {"before": before, "after": value, **(extra or {})}
-        )
-        finish(conn, ticket_id, at)
+        data = {"before": before, "after": value, **(extra or {})}
+        event = write_field(conn, ticket_id, kind, actor, at, data)
         set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 
@@ -74,10 +109,7 @@ def set_status(
                 f"ticket #{ticket_id} is {current.value}; it can move to {allowed}, "
                 f"not {target.value}"
             )
-        at = at or utcnow()
-        done = _set_field(store, ticket_id, "status", target.value, "status", actor, at)
-        mailbox.status_changed(conn, ticket_id, not target.is_active, at)
-        return done
+        return _set_field(store, ticket_id, "status", target.value, "status", actor, at)
 
 
 def resolve(store: Store, ticket_id: int, *, actor: str, at: datetime | None = None) -> Done:
@@ -168,19 +200,38 @@ TAG_CHANGES = {
 }
 
 
+def write_tag(
+    conn: sqlite3.Connection,
+    ticket_id: int,
+    kind: str,
+    name: str,
+    actor: str,
+    at: datetime,
+    *,
+    origin: Origin | None = None,
+    change: bool = True,
+) -> int | None:
+    """Add (`tag`) or remove (`untag`) a tag and write the event; None when the ticket already
+    had it so, which a person's action refuses and a replicated one still records."""
+    sql, _ = TAG_CHANGES[kind]
+    if change and not conn.execute(sql, (ticket_id, name)).rowcount and origin is None:
+        return None
+    event = write_event(conn, ticket_id, kind, actor, at, {"tag": name}, origin)
+    finish(conn, ticket_id, at)
+    return event
+
+
 def _change_tag(
     store: Store, ticket_id: int, name: str, kind: str, actor: str, at: datetime | None
 ) -> Done:
     check_actor(actor)
     at = at or utcnow()
     name = _normal_tag(name)
-    sql, refusal = TAG_CHANGES[kind]
     with store.tx() as conn:
         ticket_row(conn, ticket_id)
-        if not conn.execute(sql, (ticket_id, name)).rowcount:
-            raise ActionError(f"ticket #{ticket_id} {refusal} {name}")
-        event = write_event(conn, ticket_id, kind, actor, at, {"tag": name})
-        finish(conn, ticket_id, at)
+        event = write_tag(conn, ticket_id, kind, name, actor, at)
+        if event is None:
+            raise ActionError(f"ticket #{ticket_id} {TAG_CHANGES[kind][1]} {name}")
         set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 

@@ -8,18 +8,13 @@ from datetime import datetime
 
 from deskterm import mailbox
 from deskterm.actions.common import ActionError, Done, check_actor, write_event
+from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store
 from deskterm.store import knowledge as store_kb
 
-UNDOABLE_FIELDS = {
-    "status": "status",
-    "priority": "priority",
-    "assign": "assignee",
-    "escalate": "escalation",
-    "snooze": "snoozed_until",
-}
+UNDOABLE_FIELDS = FIELD_COLUMNS
 
 
 def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "account": ("accounts", "app"),
     "import": ("imports", "app"),
     "report": ("report", "report"),
+    "team": ("team", "app"),
 }
 
 

@@ -230,11 +230,14 @@ def messages(store: Store, ticket_id: int) -> list[dict]:
 def events(store: Store, ticket_id: int) -> list[dict]:
     rows = _dicts(
         store,
-        "SELECT id, at, actor, kind, data, undone_by FROM events WHERE ticket_id = ? ORDER BY id",
+        "SELECT id, at, actor, kind, data, undone_by, author, overrode FROM events"
+        " WHERE ticket_id = ? ORDER BY id",
         (ticket_id,),
     )
     for row in rows:
         row["data"] = json.loads(row["data"])
+        # Team mode: the change by another agent, unseen by this one's writer, that it overrode.
+        row["overrode"] = json.loads(row["overrode"]) if row["overrode"] else None
     return rows
 
 

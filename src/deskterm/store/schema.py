@@ -491,6 +491,23 @@ ALTER TABLE tickets ADD COLUMN intent TEXT;
 ALTER TABLE tickets ADD COLUMN mood TEXT;
 """
 
+# Team mode (deskterm.team): a replica of a workspace shared through PostgreSQL. Events get a
+# stable id (uid) when first pushed, and the server's global order (seq), the database role that
+# wrote them (author) and, when a change overrode one the writer had not seen, whose (overrode).
+# Tickets and customers get a global id (gid); messages already have one: (account, external_id).
+# The replica's place in the log (what was pushed, what was pulled) is kept in meta.
+V19_TEAM = """
+ALTER TABLE events ADD COLUMN uid TEXT;
+ALTER TABLE events ADD COLUMN seq INTEGER;
+ALTER TABLE events ADD COLUMN author TEXT;
+ALTER TABLE events ADD COLUMN overrode TEXT;
+CREATE UNIQUE INDEX events_uid ON events(uid) WHERE uid IS NOT NULL;
+ALTER TABLE tickets ADD COLUMN gid TEXT;
+CREATE UNIQUE INDEX tickets_gid ON tickets(gid) WHERE gid IS NOT NULL;
+ALTER TABLE customers ADD COLUMN gid TEXT;
+CREATE UNIQUE INDEX customers_gid ON customers(gid) WHERE gid IS NOT NULL;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -511,4 +528,5 @@ MIGRATIONS: list[str] = [
     V16_KNOWLEDGE,
     V17_METRIC_RECORDS,
     V18_TRIAGE,
+    V19_TEAM,
 ]

@@ -127,6 +127,17 @@ def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text
 
 
 def describe_event(event: dict) -> str:
+    text = _describe(event)
+    over = event.get("overrode")
+    if over:
+        # Two agents changed one field unseen by each other: the server's later one stands.
+        value = over["value"]
+        held = ("tag" if value else "untag") if isinstance(value, bool) else (value or "—")
+        return f"{text} · won over {over['actor'].partition(':')[2]}'s {held}"
+    return text
+
+
+def _describe(event: dict) -> str:
     data, kind = event["data"], event["kind"]
     if "before" in data:
         return f"{kind} {data['before'] or '—'} → {data['after'] or '—'}" + (

@@ -1,0 +1,133 @@
+"""`deskterm team`: share this workspace through PostgreSQL (init, join, add-agent, sync, status).
+
+Addresses are libpq URLs or key=value strings; a password in one goes to the keyring, and only
+the rest is written into the workspace. TLS follows the address's sslmode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from deskterm.cli.common import db_option, echo, fail, state
+
+T = TypeVar("T")
+
+
+@click.group(name="team")
+def app() -> None:
+    """Share one queue with other agents through PostgreSQL, each on a local replica."""
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The team server's and the keyring's refusals as one line and exit 1."""
+    from deskterm.secrets import SecretError
+    from deskterm.team.server import TeamError
+
+    try:
+        yield
+    except (TeamError, SecretError) as exc:
+        fail(str(exc))
+
+
+def _run(fn: Callable[[], T]) -> T:
+    with _refusals():
+        return fn()
+
+
+@app.command()
+@click.argument("url")
+@click.option("--agent", required=True, help="Your agent name; you own the workspace.")
+@db_option
+def init(url: str, agent: str, db: Path | None) -> None:
+    """Create the shared schema at URL (postgresql://ROLE[:PASSWORD]@HOST/DB) and publish this
+    workspace to it."""
+    from deskterm.team import replica
+
+    pushed = _run(lambda: replica.init(state(db).store(), url, agent))
+    echo(f"published {pushed} events; agents join with deskterm team join URL --agent NAME")
+
+
+@app.command()
+@click.argument("url")
+@click.option("--agent", required=True, help="The agent your database role writes as.")
+@db_option
+def join(url: str, agent: str, db: Path | None) -> None:
+    """Make this (empty) workspace a replica of the one at URL."""
+    from deskterm.team import replica
+
+    pulled = _run(lambda: replica.join(state(db).store(), url, agent))
+    echo(f"joined as {agent}: {pulled} events pulled")
+
+
+@app.command("add-agent")
+@click.argument("role")
+@click.argument("agent")
+@db_option
+def add_agent(role: str, agent: str, db: Path | None) -> None:
+    """Let the database ROLE (made by your DBA, with LOGIN) write as AGENT. Run by the owner."""
+    from deskterm.team import replica, server
+
+    def add() -> None:
+        conn = replica.open_server(replica.configured(state(db).store()))
+        try:
+            server.add_agent(conn, role, agent)
+        finally:
+            conn.close()
+
+    _run(add)
+    echo(f"role {role} writes as agent:{agent}")
+
+
+@app.command()
+@click.option("--watch", is_flag=True, help="Keep syncing until interrupted.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.5),
+    default=30.0,
+    help="Seconds between polls when no notification comes.",
+)
+@db_option
+def sync(watch: bool, interval: float, db: Path | None) -> None:
+    """Push what was written here and pull what the others wrote."""
+    import threading
+
+    from deskterm.team import replica
+
+    store = state(db).store()
+
+    def once() -> tuple[int, int]:
+        conn = replica.open_server(replica.configured(store))
+        try:
+            return replica.sync_once(store, conn)
+        finally:
+            conn.close()
+
+    def show(pushed: int, pulled: int) -> None:
+        if pushed or pulled or not watch:
+            echo(f"{pushed} pushed, {pulled} pulled")
+
+    if not watch:
+        show(*_run(once))
+        return
+    stop = threading.Event()
+    try:
+        _run(lambda: replica.watch(store, stop, poll_s=interval, on_pass=show))
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+@db_option
+def status(db: Path | None) -> None:
+    """Which server this replica follows, as whom, and what it has not pushed yet."""
+    from deskterm.team import replica
+
+    report = _run(lambda: replica.status(state(db).store()))
+    for key, value in report.items():
+        echo(f"{key}: {value}")

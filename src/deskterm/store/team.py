@@ -1,0 +1,265 @@
+"""The replica's side of team mode in SQL: its place in the shared log, global ids, and the rows a
+pushed event carries along (deskterm.team turns them into what the server stores)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable
+
+from deskterm.domain import canonical_json
+from deskterm.store import index_messages, inserted_id
+
+# Kinds every replica works out for itself from the events and the clock: never pushed.
+DERIVED_KINDS = ("sla_breach",)
+
+# What a message carries to another replica (everything but its local ids and file path).
+MESSAGE_FIELDS = (
+    "account",
+    "external_id",
+    "direction",
+    "author_name",
+    "author_addr",
+    "subject",
+    "text",
+    "html",
+    "message_id",
+    "in_reply_to",
+    "refs",
+    "automatic",
+    "attachments",
+    "warnings",
+    "sent_at",
+    "created_at",
+    "content_hash",
+)
+TICKET_FIELDS = (
+    "account",
+    "channel",
+    "subject",
+    "status",
+    "priority",
+    "escalation",
+    "assignee",
+    "snoozed_until",
+    "conversation_id",
+    "created_at",
+    "updated_at",
+    "last_message_at",
+)
+
+
+def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def meta_set(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def unpushed(conn: sqlite3.Connection, after_id: int, limit: int) -> list[tuple]:
+    """(id, ticket_id, at, actor, kind, data, uid) of events written here and not yet on the
+    server, oldest first; derived kinds are left out."""
+    return conn.execute(
+        "SELECT id, ticket_id, at, actor, kind, data, uid FROM events"
+        " WHERE id > ? AND seq IS NULL AND kind NOT IN (SELECT value FROM json_each(?))"
+        " ORDER BY id LIMIT ?",
+        (after_id, json.dumps(DERIVED_KINDS), limit),
+    ).fetchall()
+
+
+def set_uid(conn: sqlite3.Connection, event_id: int) -> str:
+    uid = str(uuid.uuid4())
+    conn.execute("UPDATE events SET uid = ? WHERE id = ?", (uid, event_id))
+    return uid
+
+
+def mark_pushed(
+    conn: sqlite3.Connection, rows: Iterable[tuple[int, str, dict | None, str]]
+) -> None:
+    """Record (seq, author, overrode, uid) the server gave each pushed event."""
+    conn.executemany(
+        "UPDATE events SET seq = ?, author = ?, overrode = ? WHERE uid = ?",
+        [
+            (seq, author, canonical_json(over) if over else None, uid)
+            for seq, author, over, uid in rows
+        ],
+    )
+
+
+def event_by_uid(conn: sqlite3.Connection, uid: str) -> tuple[int, int | None] | None:
+    """(id, seq) of the event with this stable id, if this replica has it."""
+    return conn.execute("SELECT id, seq FROM events WHERE uid = ?", (uid,)).fetchone()
+
+
+def event_uid(conn: sqlite3.Connection, event_id: int) -> str | None:
+    row = conn.execute("SELECT uid FROM events WHERE id = ?", (event_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _gid(conn: sqlite3.Connection, table: str, row_id: int) -> str:
+    row = conn.execute(f"SELECT gid FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no {table} row {row_id}")
+    if row[0]:
+        return row[0]
+    gid = str(uuid.uuid4())
+    conn.execute(f"UPDATE {table} SET gid = ? WHERE id = ?", (gid, row_id))
+    return gid
+
+
+def ticket_gid(conn: sqlite3.Connection, ticket_id: int) -> str:
+    """The ticket's global id, given it now if it has none yet."""
+    return _gid(conn, "tickets", ticket_id)
+
+
+def ticket_by_gid(conn: sqlite3.Connection, gid: str) -> int | None:
+    row = conn.execute("SELECT id FROM tickets WHERE gid = ?", (gid,)).fetchone()
+    return row[0] if row else None
+
+
+def ticket_snapshot(conn: sqlite3.Connection, ticket_id: int) -> dict:
+    """The ticket as it stands, its tags and its customer with every identity."""
+    row = conn.execute(
+        f"SELECT customer_id, {', '.join(TICKET_FIELDS)} FROM tickets WHERE id = ?", (ticket_id,)
+    ).fetchone()
+    customer_id, *values = row
+    tags = [
+        t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
+    ]
+    name = conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    identities = conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (customer_id,)
+    ).fetchall()
+    return {
+        **dict(zip(TICKET_FIELDS, values, strict=True)),
+        "gid": ticket_gid(conn, ticket_id),
+        "tags": sorted(tags),
+        "customer": {
+            "gid": _gid(conn, "customers", customer_id),
+            "name": name,
+            "identities": [list(i) for i in identities],
+        },
+    }
+
+
+def message_snapshot(conn: sqlite3.Connection, message_id: int) -> dict | None:
+    row = conn.execute(
+        f"SELECT {', '.join(MESSAGE_FIELDS)} FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    return dict(zip(MESSAGE_FIELDS, row, strict=True)) if row else None
+
+
+def message_ref(conn: sqlite3.Connection, message_id: int) -> list[str] | None:
+    """A message's global name: [account, external_id]."""
+    row = conn.execute(
+        "SELECT account, external_id FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    return list(row) if row else None
+
+
+def message_by_ref(conn: sqlite3.Connection, ref: list[str]) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM messages WHERE account = ? AND external_id = ?", (ref[0], ref[1])
+    ).fetchone()
+    return row[0] if row else None
+
+
+def outbox_key(conn: sqlite3.Connection, outbox_id: int) -> str | None:
+    row = conn.execute("SELECT idempotency_key FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+    return row[0] if row else None
+
+
+def outbox_by_key(conn: sqlite3.Connection, key: str) -> int | None:
+    row = conn.execute("SELECT id FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def insert_customer(conn: sqlite3.Connection, customer: dict, at: str) -> int:
+    """The local customer for a replicated one: by global id, else by a shared identity (which
+    then takes the global id), else a new row with its identities."""
+    row = conn.execute("SELECT id FROM customers WHERE gid = ?", (customer["gid"],)).fetchone()
+    if row:
+        return row[0]
+    for kind, value in customer["identities"]:
+        row = conn.execute(
+            "SELECT customer_id FROM identities WHERE kind = ? AND value = ?", (kind, value)
+        ).fetchone()
+        if row:
+            conn.execute(
+                "UPDATE customers SET gid = ? WHERE id = ? AND gid IS NULL",
+                (customer["gid"], row[0]),
+            )
+            return row[0]
+    customer_id = inserted_id(
+        conn.execute(
+            "INSERT INTO customers (name, created_at, gid) VALUES (?, ?, ?)",
+            (customer["name"], at, customer["gid"]),
+        )
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
+        [(customer_id, kind, value) for kind, value in customer["identities"]],
+    )
+    return customer_id
+
+
+def insert_ticket(conn: sqlite3.Connection, ticket: dict) -> int:
+    """The local row of a replicated ticket, as its snapshot says, with its tags."""
+    customer_id = insert_customer(conn, ticket["customer"], ticket["created_at"])
+    columns = ", ".join(TICKET_FIELDS)
+    ticket_id = inserted_id(
+        conn.execute(
+            f"INSERT INTO tickets (customer_id, gid, {columns})"
+            f" VALUES (?, ?, {', '.join('?' for _ in TICKET_FIELDS)})",
+            (customer_id, ticket["gid"], *(ticket[f] for f in TICKET_FIELDS)),
+        )
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
+        [(ticket_id, tag) for tag in ticket["tags"]],
+    )
+    return ticket_id
+
+
+def insert_message(conn: sqlite3.Connection, ticket_id: int, message: dict) -> int:
+    """The local row of a replicated message (the one already here when it came another way)."""
+    found = message_by_ref(conn, [message["account"], message["external_id"]])
+    if found is not None:
+        return found
+    columns = ", ".join(MESSAGE_FIELDS)
+    row = inserted_id(
+        conn.execute(
+            f"INSERT INTO messages (ticket_id, {columns})"
+            f" VALUES (?, {', '.join('?' for _ in MESSAGE_FIELDS)})",
+            (ticket_id, *(message[f] for f in MESSAGE_FIELDS)),
+        )
+    )
+    index_messages(conn, [row])
+    conn.execute(
+        "UPDATE tickets SET last_message_at = MAX(last_message_at, ?) WHERE id = ?",
+        (message["sent_at"], ticket_id),
+    )
+    return row
+
+
+def field_changed_since(
+    conn: sqlite3.Connection, ticket_id: int, kinds: tuple[str, ...], tag: str | None, seq: int
+) -> bool:
+    """Whether this replica holds a change to the same field that the server orders after `seq`
+    (or has not ordered yet, so it will be): then that change, not the one at `seq`, stands."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM events WHERE ticket_id = ? AND (seq IS NULL OR seq > ?)"
+            " AND kind IN (SELECT value FROM json_each(?))"
+            " AND (? IS NULL OR json_extract(data, '$.tag') = ?) LIMIT 1",
+            (ticket_id, seq, json.dumps(kinds), tag, tag),
+        ).fetchone()
+        is not None
+    )

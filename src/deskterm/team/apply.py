@@ -1,0 +1,67 @@
+"""Fold one event of the shared log into this replica, through the code that writes local state.
+
+Events arrive in the server's order. A field change (status, priority, assignee, escalation,
+snooze, a tag) moves the field unless this replica holds a change to the same field that the
+server orders later, or has not ordered yet (it will be later): the last change by the server's
+order stands on every replica, and the one it overrode stays in the timeline.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from deskterm.actions import Origin, finish, write_event, write_field, write_tag
+from deskterm.actions.fields import FIELD_COLUMNS
+from deskterm.domain import Status, from_iso
+from deskterm.store import Store
+from deskterm.store import team as rows
+from deskterm.team.server import TeamError
+from deskterm.team.wire import local_data
+
+
+def apply(store: Store, event: dict) -> bool:
+    """Write `event` (a row of the server's log) here; False when this replica already had it."""
+    with store.tx() as conn:
+        found = rows.event_by_uid(conn, event["uid"])
+        if found is not None:
+            if found[1] is None:  # pushed by a run that stopped before recording the answer
+                rows.mark_pushed(
+                    conn, [(event["seq"], event["author"], event["overrode"], event["uid"])]
+                )
+            return False
+        _fold(conn, event)
+    return True
+
+
+def _fold(conn: sqlite3.Connection, event: dict) -> None:
+    origin = Origin(event["uid"], event["seq"], event["author"], event["overrode"])
+    wire, kind, actor = event["data"], event["kind"], event["actor"]
+    at = from_iso(event["at"])
+    ticket_id = rows.ticket_by_gid(conn, event["ticket"])
+    if ticket_id is None:
+        if not wire.get("ticket_row"):
+            raise TeamError(
+                f"event {event['seq']} ({kind}) names a ticket this replica never received"
+            )
+        ticket_id = rows.insert_ticket(conn, wire["ticket_row"])
+    if wire.get("message_row"):
+        rows.insert_message(conn, ticket_id, wire["message_row"])
+    data = local_data(conn, wire)
+    if kind in FIELD_COLUMNS:
+        later = rows.field_changed_since(conn, ticket_id, (kind,), None, event["seq"])
+        write_field(conn, ticket_id, kind, actor, at, data, origin=origin, change=not later)
+        return
+    if kind in ("tag", "untag"):
+        later = rows.field_changed_since(
+            conn, ticket_id, ("tag", "untag"), data["tag"], event["seq"]
+        )
+        write_tag(conn, ticket_id, kind, data["tag"], actor, at, origin=origin, change=not later)
+        return
+    if kind == "reply":
+        # As actions.reply does: whoever answers a new ticket opens it.
+        conn.execute(
+            "UPDATE tickets SET status = ? WHERE id = ? AND status = ?",
+            (Status.OPEN.value, ticket_id, Status.NEW.value),
+        )
+    write_event(conn, ticket_id, kind, actor, at, data, origin)
+    finish(conn, ticket_id, at)

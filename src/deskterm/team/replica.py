@@ -1,0 +1,218 @@
+"""This machine's replica of a shared workspace: set it up, push what was written here, pull what
+the others wrote, and keep doing both while the server wakes us (LISTEN/NOTIFY) or, failing that,
+on a timer.
+
+A replica's settings live in its meta table: the server's address without the password (which
+goes to the keyring), the agent it writes as, the workspace id, and how far it pushed (a local
+event id) and pulled (a server seq).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deskterm import secrets
+from deskterm.store import Store
+from deskterm.store import team as rows
+from deskterm.team import server
+from deskterm.team.apply import apply
+from deskterm.team.server import TeamError
+from deskterm.team.wire import outgoing
+
+if TYPE_CHECKING:
+    import psycopg
+
+BATCH = 500
+URL, AGENT, WORKSPACE = "team.url", "team.agent", "team.workspace"
+PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A server address split into what may be written down and the password."""
+
+    conninfo: str
+    password: str | None
+    slot: str
+
+    @classmethod
+    def parse(cls, url: str) -> Address:
+        try:
+            from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        except ImportError:
+            raise TeamError("team mode needs psycopg: pip install 'deskterm[team]'") from None
+        try:
+            params = conninfo_to_dict(url)
+        except Exception as exc:  # psycopg.ProgrammingError, but psycopg may be missing
+            raise TeamError(f"not a PostgreSQL address: {exc}") from exc
+        password = params.pop("password", None)
+        slot = "team {}@{}:{}/{}".format(
+            params.get("user", ""),
+            params.get("host", ""),
+            params.get("port", "5432"),
+            params.get("dbname", ""),
+        )
+        return cls(make_conninfo("", **params), str(password) if password else None, slot)
+
+
+def open_server(address: Address) -> psycopg.Connection:
+    """Connect with the address's password, else the keyring's; keep a given one in the keyring."""
+    password = address.password or secrets.get_secret(address.slot)
+    conn = server.connect(address.conninfo, password)
+    if address.password:
+        secrets.set_secret(address.slot, address.password)
+    return conn
+
+
+def configured(store: Store) -> Address:
+    """The server this replica belongs to."""
+    url = rows.meta_get(store.conn, URL)
+    if url is None:
+        raise TeamError("this workspace is not in a team; run deskterm team init or team join")
+    return Address.parse(url)
+
+
+def _remember(store: Store, address: Address, agent: str, workspace_id: str) -> None:
+    with store.tx() as conn:
+        rows.meta_set(conn, URL, address.conninfo)
+        rows.meta_set(conn, AGENT, agent)
+        rows.meta_set(conn, WORKSPACE, workspace_id)
+
+
+def init(store: Store, url: str, agent: str) -> int:
+    """Create the shared schema, publish this workspace as `agent`'s; returns events pushed."""
+    if rows.meta_get(store.conn, URL):
+        raise TeamError("this workspace is already in a team (deskterm team status)")
+    address = Address.parse(url)
+    conn = open_server(address)
+    try:
+        server.migrate(conn)
+        if server.workspace(conn) is not None:
+            raise TeamError("the server already holds a workspace; use deskterm team join")
+        workspace_id = str(uuid.uuid4())
+        server.create_workspace(conn, workspace_id, agent)
+        _remember(store, address, agent, workspace_id)
+        return push(store, conn)
+    finally:
+        conn.close()
+
+
+def join(store: Store, url: str, agent: str) -> int:
+    """Make this (empty) workspace a replica of the server's, writing as `agent`; returns the
+    events pulled."""
+    if rows.meta_get(store.conn, URL):
+        raise TeamError("this workspace is already in a team (deskterm team status)")
+    if store.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone():
+        raise TeamError("join into an empty workspace: this one has tickets (use --db NEW_FILE)")
+    address = Address.parse(url)
+    conn = open_server(address)
+    try:
+        found = server.workspace(conn)
+        if found is None:
+            raise TeamError("the server holds no workspace yet; run deskterm team init first")
+        mine = server.my_agent(conn)
+        if mine != agent:
+            who = f"agent {mine}" if mine else "no agent"
+            raise TeamError(
+                f"the role you signed in with is {who}, not {agent}; the workspace owner "
+                f"adds agents with deskterm team add-agent ROLE {agent}"
+            )
+        _remember(store, address, agent, found[0])
+        return pull(store, conn)
+    finally:
+        conn.close()
+
+
+def push(store: Store, conn: psycopg.Connection) -> int:
+    """Send every event written here that the server lacks, oldest first; returns how many."""
+    total = 0
+    while True:
+        with store.tx() as local:
+            after = int(rows.meta_get(local, PUSHED) or 0)
+            batch = rows.unpushed(local, after, BATCH)
+            wires = [outgoing(local, row, row[6] or rows.set_uid(local, row[0])) for row in batch]
+        if not batch:
+            return total
+        stamped = server.push(conn, wires)
+        with store.tx() as local:
+            rows.mark_pushed(local, stamped)
+            rows.meta_set(local, PUSHED, str(batch[-1][0]))
+        total += len(batch)
+
+
+def pull(store: Store, conn: psycopg.Connection) -> int:
+    """Fold in every event the server has after the last one pulled; returns how many were new."""
+    total = 0
+    while True:
+        after = int(rows.meta_get(store.conn, PULLED) or 0)
+        events = server.fetch(conn, after, BATCH)
+        if not events:
+            return total
+        with store.tx() as local:
+            total += sum(apply(store, event) for event in events)
+            rows.meta_set(local, PULLED, str(events[-1]["seq"]))
+
+
+def sync_once(store: Store, conn: psycopg.Connection) -> tuple[int, int]:
+    """Push, then pull: (events pushed, events pulled)."""
+    return push(store, conn), pull(store, conn)
+
+
+def watch(
+    store: Store,
+    stop: threading.Event,
+    *,
+    poll_s: float = 30.0,
+    on_pass: Callable[[int, int], None] | None = None,
+) -> None:
+    """Sync until `stop` is set: at once when the server announces new events or this replica's
+    file changes, and every `poll_s` seconds in any case (a lost notification costs no more)."""
+    address = configured(store)
+    conn = open_server(address)
+    listener = open_server(address)
+    try:
+        listener.autocommit = True
+        listener.execute(f"LISTEN {server.CHANNEL}")
+        seen = store.data_version()
+        while not stop.is_set():
+            done = sync_once(store, conn)
+            if on_pass is not None:
+                on_pass(*done)
+            seen = _wait(store, listener, stop, seen, poll_s)
+    finally:
+        listener.close()
+        conn.close()
+
+
+def _wait(
+    store: Store, listener: psycopg.Connection, stop: threading.Event, seen: int, poll_s: float
+) -> int:
+    """Until a notification, a write to the file by another process, `stop` or `poll_s`;
+    returns the file's data version then."""
+    deadline = time.monotonic() + poll_s
+    while not stop.is_set() and time.monotonic() < deadline:
+        if any(True for _ in listener.notifies(timeout=0.2, stop_after=1)):
+            break
+        version = store.data_version()
+        if version != seen:
+            return version
+    return store.data_version()
+
+
+def status(store: Store) -> dict[str, str]:
+    """Where this replica stands, for people: server, agent, workspace, its place in the log."""
+    address = configured(store)
+    conn = store.conn
+    waiting = len(rows.unpushed(conn, int(rows.meta_get(conn, PUSHED) or 0), 1_000_000))
+    return {
+        "server": address.conninfo,
+        "agent": rows.meta_get(conn, AGENT) or "",
+        "workspace": rows.meta_get(conn, WORKSPACE) or "",
+        "pulled through": rows.meta_get(conn, PULLED) or "0",
+        "not pushed yet": str(waiting),
+    }

@@ -1,0 +1,230 @@
+"""Team mode against a real PostgreSQL: publishing a workspace, joining it, and replicas that
+converge on the server's log whatever order their offline work arrives in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from deskterm import actions
+from deskterm.store import Store, open_store
+from deskterm.team import replica, server
+from deskterm.team.server import TeamError
+
+from .postgres import Postgres
+
+pytestmark = pytest.mark.integration
+
+
+class Team:
+    """One shared database with an owner (anna, who publishes) and a second agent (ben)."""
+
+    def __init__(self, postgres: Postgres, tmp: Path) -> None:
+        self.pg = postgres
+        self.tmp = tmp
+        self.db = postgres.new_database()
+        self.roles = {"anna": postgres.new_role("anna"), "ben": postgres.new_role("ben")}
+        with postgres.admin() as conn:
+            conn.execute(f'ALTER DATABASE "{self.db}" OWNER TO "{self.roles["anna"]}"')
+
+    def url(self, agent: str, *, password: bool = True) -> str:
+        return self.pg.dsn(self.db, self.roles[agent], "pw" if password else None)
+
+    def replica(self, name: str) -> Store:
+        return open_store(self.tmp / f"{name}.db")
+
+    def add(self, agent: str) -> None:
+        conn = server.connect(self.url("anna"))
+        try:
+            server.add_agent(conn, self.roles[agent], agent)
+        finally:
+            conn.close()
+
+    def sync(self, store: Store) -> tuple[int, int]:
+        conn = replica.open_server(replica.configured(store))
+        try:
+            return replica.sync_once(store, conn)
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def team(postgres: Postgres, tmp_path: Path) -> Team:
+    return Team(postgres, tmp_path)
+
+
+@pytest.fixture
+def pair(team: Team, store: Store, deliver: Callable, make_message: Callable) -> Iterator[tuple]:
+    """anna's workspace with three tickets, published, and ben's replica joined to it."""
+    for n in range(3):
+        deliver(make_message(subject=f"Order {n}", text=f"where is order {n}?"))
+    actions.tag(store, 1, "vip", actor="agent:anna")
+    replica.init(store, team.url("anna"), "anna")
+    team.add("ben")
+    ben = team.replica("ben")
+    replica.join(ben, team.url("ben"), "ben")
+    yield store, ben
+    ben.close()
+
+
+def state(store: Store) -> dict:
+    """What a person sees of a replica, by global names: tickets, tags, messages and events."""
+    conn = store.conn
+    tickets = {}
+    for gid, tid, *fields in conn.execute(
+        "SELECT gid, id, subject, status, priority, escalation, assignee, snoozed_until"
+        " FROM tickets ORDER BY gid"
+    ):
+        tags = [
+            t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (tid,))
+        ]
+        messages = conn.execute(
+            "SELECT account, external_id, direction, text FROM messages WHERE ticket_id = ?"
+            " ORDER BY account, external_id",
+            (tid,),
+        ).fetchall()
+        events = conn.execute(
+            "SELECT seq, uid, actor, kind, author FROM events WHERE ticket_id = ?"
+            " AND kind != 'sla_breach' ORDER BY seq",
+            (tid,),
+        ).fetchall()
+        tickets[gid] = (fields, sorted(tags), messages, events)
+    return tickets
+
+
+def ticket_of(store: Store, gid: str) -> int:
+    return store.conn.execute("SELECT id FROM tickets WHERE gid = ?", (gid,)).fetchone()[0]
+
+
+def test_a_joined_replica_holds_the_published_workspace(pair: tuple) -> None:
+    anna, ben = pair
+    assert len(state(ben)) == 3
+    assert state(ben) == state(anna)
+    assert ben.conn.execute("SELECT COUNT(*) FROM messages_fts").fetchone()[0] == 3
+
+
+def test_offline_work_on_two_replicas_converges_with_the_later_push_winning(
+    pair: tuple, team: Team
+) -> None:
+    anna, ben = pair
+    gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 1").fetchone()[0]
+    a1, b1 = ticket_of(anna, gid), ticket_of(ben, gid)
+    # Both work offline on the same ticket.
+    actions.set_status(anna, a1, "pending", actor="agent:anna")
+    actions.tag(anna, a1, "refund", actor="agent:anna")
+    actions.note(anna, a1, "asked the carrier", actor="agent:anna")
+    actions.set_status(ben, b1, "solved", actor="agent:ben")
+    actions.untag(ben, b1, "vip", actor="agent:ben")
+    actions.note(ben, b1, "customer has it now", actor="agent:ben")
+    actions.set_priority(ben, b1, "high", actor="agent:ben")
+
+    assert team.sync(anna) == (3, 0)
+    assert team.sync(ben) == (4, 3)
+    team.sync(anna)
+
+    assert state(anna) == state(ben)
+    fields, tags, messages, _ = state(ben)[gid]
+    assert fields[1:3] == ["solved", "high"]  # ben pushed later: his status stands
+    assert tags == ["refund"]
+    assert {m[3] for m in messages} >= {"asked the carrier", "customer has it now"}
+    overrode = anna.conn.execute(
+        "SELECT actor, overrode FROM events WHERE kind = 'status' AND overrode IS NOT NULL"
+    ).fetchall()
+    assert [(actor, json.loads(o)["actor"], json.loads(o)["value"]) for actor, o in overrode] == [
+        ("agent:ben", "agent:anna", "pending")
+    ]
+
+
+def test_the_server_records_the_role_that_wrote_each_event(pair: tuple, team: Team) -> None:
+    anna, ben = pair
+    gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    actions.assign(ben, ticket_of(ben, gid), "ben", actor="agent:ben")
+    team.sync(ben)
+    team.sync(anna)
+    authors = anna.conn.execute("SELECT author FROM events WHERE kind = 'assign'").fetchall()
+    assert authors == [(team.roles["ben"],)]
+
+
+def test_an_agent_cannot_write_events_as_another(pair: tuple, team: Team) -> None:
+    _, ben = pair
+    gid = ben.conn.execute("SELECT gid FROM tickets LIMIT 1").fetchone()[0]
+    conn = server.connect(team.url("ben"))
+    forged = {
+        "uid": "6f1c1a1e-0000-4000-8000-000000000001",
+        "ticket": gid,
+        "kind": "note",
+        "actor": "agent:anna",
+        "at": "2026-11-20T12:00:00Z",
+        "data": {},
+    }
+    try:
+        with pytest.raises(TeamError, match="signs in as agent:ben, not agent:anna"):
+            server.push(conn, [forged])
+        stamped = server.push(conn, [{**forged, "actor": "rule:vip"}])
+    finally:
+        conn.close()
+    assert [(author, over) for _, author, over, _ in stamped] == [(team.roles["ben"], None)]
+
+
+def test_a_push_repeated_after_a_lost_answer_stores_each_event_once(
+    pair: tuple, team: Team
+) -> None:
+    anna, _ = pair
+    actions.set_priority(anna, 1, "urgent", actor="agent:anna")
+    with anna.tx() as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = ?", (replica.PUSHED,))
+        conn.execute("UPDATE events SET seq = NULL")
+    team.sync(anna)
+    conn = server.connect(team.url("anna"))
+    try:
+        count = conn.execute("SELECT COUNT(*), COUNT(DISTINCT uid) FROM deskterm.events").fetchone()
+    finally:
+        conn.close()
+    local = anna.conn.execute(
+        "SELECT COUNT(*) FROM events WHERE kind != 'sla_breach' AND seq IS NOT NULL"
+    ).fetchone()[0]
+    assert count == (local, local)
+
+
+def test_joining_needs_the_role_registered_as_that_agent(team: Team, store: Store) -> None:
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.replica("ben")
+    with pytest.raises(TeamError, match="not an agent of this workspace"):
+        replica.join(ben, team.url("ben"), "ben")
+    ben.close()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from deskterm.cli.main import app
+
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_commands_keep_the_password_in_the_keyring_and_say_what_they_did(
+    team: Team, store: Store, deliver: Callable, make_message: Callable, db_path: Path
+) -> None:
+    deliver(make_message())
+    code, out, _ = run("team", "init", team.url("anna"), "--agent", "anna", "--db", str(db_path))
+    assert (code, out.split(";")[0]) == (0, "published 1 events")
+    assert "password" not in replica.status(store)["server"]
+    code, out, _ = run("team", "add-agent", team.roles["ben"], "ben", "--db", str(db_path))
+    assert (code, out.strip()) == (0, f"role {team.roles['ben']} writes as agent:ben")
+    actions.note(store, 1, "seen", actor="agent:anna")
+    code, out, _ = run("team", "sync", "--db", str(db_path))
+    assert (code, out.strip()) == (0, "1 pushed, 0 pulled")
+
+    ben_db = str(team.tmp / "ben.db")
+    code, _, err = run(
+        "team", "join", team.url("ben", password=False), "--agent", "ben", "--db", ben_db
+    )
+    assert code == 1 and err.count("\n") == 1 and "cannot connect to the team server" in err
+    code, out, _ = run("team", "join", team.url("ben"), "--agent", "ben", "--db", ben_db)
+    assert (code, out.strip()) == (0, "joined as ben: 2 events pulled")
+    code, out, _ = run("team", "status", "--db", ben_db)
+    assert "agent: ben" in out and "not pushed yet: 0" in out and ":pw@" not in out
