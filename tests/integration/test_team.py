@@ -10,45 +10,14 @@ from pathlib import Path
 import pytest
 
 from deskterm import actions
-from deskterm.store import Store, open_store
+from deskterm.store import Store
 from deskterm.team import replica, server
 from deskterm.team.server import TeamError
 
 from .postgres import Postgres
+from .teams import Team, state, ticket_of
 
 pytestmark = pytest.mark.integration
-
-
-class Team:
-    """One shared database with an owner (anna, who publishes) and a second agent (ben)."""
-
-    def __init__(self, postgres: Postgres, tmp: Path) -> None:
-        self.pg = postgres
-        self.tmp = tmp
-        self.db = postgres.new_database()
-        self.roles = {"anna": postgres.new_role("anna"), "ben": postgres.new_role("ben")}
-        with postgres.admin() as conn:
-            conn.execute(f'ALTER DATABASE "{self.db}" OWNER TO "{self.roles["anna"]}"')
-
-    def url(self, agent: str, *, password: bool = True) -> str:
-        return self.pg.dsn(self.db, self.roles[agent], "pw" if password else None)
-
-    def replica(self, name: str) -> Store:
-        return open_store(self.tmp / f"{name}.db")
-
-    def add(self, agent: str) -> None:
-        conn = server.connect(self.url("anna"))
-        try:
-            server.add_agent(conn, self.roles[agent], agent)
-        finally:
-            conn.close()
-
-    def sync(self, store: Store) -> tuple[int, int]:
-        conn = replica.open_server(replica.configured(store))
-        try:
-            return replica.sync_once(store, conn)
-        finally:
-            conn.close()
 
 
 @pytest.fixture
@@ -63,40 +32,9 @@ def pair(team: Team, store: Store, deliver: Callable, make_message: Callable) ->
         deliver(make_message(subject=f"Order {n}", text=f"where is order {n}?"))
     actions.tag(store, 1, "vip", actor="agent:anna")
     replica.init(store, team.url("anna"), "anna")
-    team.add("ben")
-    ben = team.replica("ben")
-    replica.join(ben, team.url("ben"), "ben")
+    ben = team.join("ben")
     yield store, ben
     ben.close()
-
-
-def state(store: Store) -> dict:
-    """What a person sees of a replica, by global names: tickets, tags, messages and events."""
-    conn = store.conn
-    tickets = {}
-    for gid, tid, *fields in conn.execute(
-        "SELECT gid, id, subject, status, priority, escalation, assignee, snoozed_until"
-        " FROM tickets ORDER BY gid"
-    ):
-        tags = [
-            t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (tid,))
-        ]
-        messages = conn.execute(
-            "SELECT account, external_id, direction, text FROM messages WHERE ticket_id = ?"
-            " ORDER BY account, external_id",
-            (tid,),
-        ).fetchall()
-        events = conn.execute(
-            "SELECT seq, uid, actor, kind, author FROM events WHERE ticket_id = ?"
-            " AND kind != 'sla_breach' ORDER BY seq",
-            (tid,),
-        ).fetchall()
-        tickets[gid] = (fields, sorted(tags), messages, events)
-    return tickets
-
-
-def ticket_of(store: Store, gid: str) -> int:
-    return store.conn.execute("SELECT id FROM tickets WHERE gid = ?", (gid,)).fetchone()[0]
 
 
 def test_a_joined_replica_holds_the_published_workspace(pair: tuple) -> None:
@@ -166,7 +104,7 @@ def test_an_agent_cannot_write_events_as_another(pair: tuple, team: Team) -> Non
         stamped = server.push(conn, [{**forged, "actor": "rule:vip"}])
     finally:
         conn.close()
-    assert [(author, over) for _, author, over, _ in stamped] == [(team.roles["ben"], None)]
+    assert [(author, over) for _, author, over, *_ in stamped] == [(team.roles["ben"], None)]
 
 
 def test_a_push_repeated_after_a_lost_answer_stores_each_event_once(
@@ -228,3 +166,23 @@ def test_the_commands_keep_the_password_in_the_keyring_and_say_what_they_did(
     assert (code, out.strip()) == (0, "joined as ben: 2 events pulled")
     code, out, _ = run("team", "status", "--db", ben_db)
     assert "agent: ben" in out and "not pushed yet: 0" in out and ":pw@" not in out
+
+
+def test_merges_and_undos_reach_the_other_replica(pair: tuple, team: Team) -> None:
+    anna, ben = pair
+    actions.merge(anna, 2, 1, actor="agent:anna")
+    gid = ben.conn.execute("SELECT gid FROM tickets LIMIT 1 OFFSET 2").fetchone()[0]
+    actions.set_priority(ben, ticket_of(ben, gid), "urgent", actor="agent:ben")
+    actions.undo(ben, actor="agent:ben")
+    for store in (anna, ben, anna):
+        team.sync(store)
+    assert state(ben) == state(anna)
+    merged = {g: t[0][-1] for g, t in state(ben).items()}
+    assert sorted(merged.values()) == [0, 0, 1]
+    assert state(ben)[gid][0][2] == "normal"
+
+    actions.undo(anna, actor="agent:anna")
+    for store in (anna, ben, anna):
+        team.sync(store)
+    assert state(ben) == state(anna)
+    assert sorted(len(t[2]) for t in state(ben).values()) == [1, 1, 1]

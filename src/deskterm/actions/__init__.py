@@ -46,10 +46,10 @@ from deskterm.actions.fields import (
     write_field,
     write_tag,
 )
-from deskterm.actions.messages import merge, note
+from deskterm.actions.messages import merge, note, write_merge
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
 from deskterm.actions.records import record_handling, record_rating
-from deskterm.actions.undo import undo
+from deskterm.actions.undo import undo, write_undo
 
 __all__ = [
     "TAG_RE",
@@ -81,5 +81,7 @@ __all__ = [
     "untick_step",
     "write_event",
     "write_field",
+    "write_merge",
     "write_tag",
+    "write_undo",
 ]

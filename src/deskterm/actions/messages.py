@@ -9,6 +9,7 @@ from datetime import datetime
 from deskterm.actions.common import (
     ActionError,
     Done,
+    Origin,
     check_actor,
     finish,
     set_off_rules,
@@ -97,25 +98,34 @@ def merge(
         moved = [
             r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ?", (source_id,))
         ]
-        conn.execute(
-            "UPDATE messages SET ticket_id = ? WHERE ticket_id = ?", (target_id, source_id)
-        )
-        conn.execute(
-            "UPDATE tickets SET status = 'closed', merged_into = ?, updated_at = ? WHERE id = ?",
-            (target_id, to_iso(at), source_id),
-        )
-        last = conn.execute(
-            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (target_id,)
-        ).fetchone()[0]
-        conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, target_id))
-        event = write_event(
-            conn,
-            target_id,
-            "merge",
-            actor,
-            at,
-            {"source": source_id, "messages": moved, "source_status": source["status"]},
-        )
-        clocks.refresh(conn, [source_id], at)
-        finish(conn, target_id, at)
+        event = write_merge(conn, source_id, target_id, moved, source["status"], actor, at)
     return Done(event)
+
+
+def write_merge(
+    conn: sqlite3.Connection,
+    source_id: int,
+    target_id: int,
+    moved: list[int],
+    source_status: str,
+    actor: str,
+    at: datetime,
+    origin: Origin | None = None,
+) -> int:
+    """Move the messages `moved` from `source` to `target`, close `source` and write the event."""
+    conn.executemany(
+        "UPDATE messages SET ticket_id = ? WHERE id = ?", [(target_id, m) for m in moved]
+    )
+    conn.execute(
+        "UPDATE tickets SET status = 'closed', merged_into = ?, updated_at = ? WHERE id = ?",
+        (target_id, to_iso(at), source_id),
+    )
+    last = conn.execute(
+        "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (target_id,)
+    ).fetchone()[0]
+    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, target_id))
+    data = {"source": source_id, "messages": moved, "source_status": source_status}
+    event = write_event(conn, target_id, "merge", actor, at, data, origin)
+    clocks.refresh(conn, [source_id], at)
+    finish(conn, target_id, at)
+    return event

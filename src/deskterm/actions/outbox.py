@@ -99,14 +99,12 @@ def reply(
         if ticket["status"] == Status.NEW:
             conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
         mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it
-        event = write_event(
-            conn,
-            ticket_id,
-            "reply",
-            actor,
-            at,
-            {"message": message, "outbox": outbox, "status_before": ticket["status"]},
-        )
+        data = {"message": message, "outbox": outbox, "status_before": ticket["status"]}
+        # In a team replica, how far into the shared log this ticket was seen: the server holds
+        # the reply when the thread grew meanwhile (deskterm.team, Traffic Cop).
+        seen = conn.execute("SELECT MAX(seq) FROM events WHERE ticket_id = ?", (ticket_id,))
+        data |= {"seen": last} if (last := seen.fetchone()[0]) is not None else {}
+        event = write_event(conn, ticket_id, "reply", actor, at, data)
         finish(conn, ticket_id, at)
         set_off_rules(store, ticket_id, "reply", actor, at)
     return Done(event, message_id=message, outbox_id=outbox)

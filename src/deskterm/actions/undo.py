@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from deskterm import mailbox
-from deskterm.actions.common import ActionError, Done, check_actor, write_event
+from deskterm.actions.common import ActionError, Done, Origin, check_actor, write_event
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
@@ -33,20 +33,36 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
         if row is None:
             raise ActionError(f"{actor} has nothing to undo")
         event_id, ticket_id, kind, raw = row
-        touched = [ticket_id, *_revert(conn, ticket_id, kind, json.loads(raw), at)]
-        for tid in touched:
-            last = conn.execute(
-                "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)
-            ).fetchone()[0]
-            if last:
-                conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, tid))
-        undo_event = write_event(
-            conn, ticket_id, "undo", actor, at, {"event": event_id, "kind": kind}
-        )
-        conn.execute("UPDATE events SET undone_by = ? WHERE id = ?", (undo_event, event_id))
-        clocks.refresh(conn, touched, at)
-        conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+        undo_event = write_undo(conn, event_id, ticket_id, kind, json.loads(raw), actor, at)
     return Done(undo_event)
+
+
+def write_undo(
+    conn: sqlite3.Connection,
+    event_id: int,
+    ticket_id: int,
+    kind: str,
+    data: dict,
+    actor: str,
+    at: datetime,
+    origin: Origin | None = None,
+) -> int:
+    """Put back what the `kind` event `event_id` changed, write the undo event and mark the
+    undone one."""
+    touched = [ticket_id, *_revert(conn, ticket_id, kind, data, at)]
+    for tid in touched:
+        last = conn.execute(
+            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)
+        ).fetchone()[0]
+        if last:
+            conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, tid))
+    undo_event = write_event(
+        conn, ticket_id, "undo", actor, at, {"event": event_id, "kind": kind}, origin
+    )
+    conn.execute("UPDATE events SET undone_by = ? WHERE id = ?", (undo_event, event_id))
+    clocks.refresh(conn, touched, at)
+    conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    return undo_event
 
 
 def _revert(
@@ -76,12 +92,14 @@ def _revert(
     elif kind == "note":
         conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
     elif kind == "reply":
+        # A reply another replica queued has no outbox row here (deskterm.team): its author's
+        # replica cancelled it.
         cancelled = conn.execute(
             "UPDATE outbox SET status = 'cancelled', message_row = NULL"
             " WHERE id = ? AND status IN ('queued', 'failed')",
             (data["outbox"],),
         )
-        if not cancelled.rowcount:
+        if data["outbox"] is not None and not cancelled.rowcount:
             raise ActionError(
                 f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
             )

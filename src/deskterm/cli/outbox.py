@@ -32,11 +32,13 @@ if TYPE_CHECKING:
 def sync(
     watch: bool, account: tuple[str, ...], interval: float, as_json: bool, db: Path | None
 ) -> None:
-    """Pull new messages and send queued replies for every account.
+    """Pull new messages and send queued replies for every account (in a team replica: for each
+    account no other worker holds, with the replies any agent queued on them).
 
     Exits 1 when an account fails or a reply is refused. --json prints one JSON list of the
     accounts' reports (with --watch, one report per line as each account finishes).
     """
+    from deskterm.store import team as team_rows
     from deskterm.sync import engine
 
     shared = state(db)
@@ -54,8 +56,16 @@ def sync(
                 + (f", {report.failed} failed" if report.failed else "")
             )
 
+    store = shared.store()
+    # A team replica's accounts run in the team's worker, one worker per account at a time.
+    in_team = team_rows.meta_get(store.conn, team_rows.TEAM_URL) is not None
     if not watch:
-        reports = engine.run_once(shared.store(), only=list(account) or None)
+        if in_team:
+            from deskterm.cli.team import work_once
+
+            reports = work_once(store)
+        else:
+            reports = engine.run_once(store, only=list(account) or None)
         if as_json:
             from dataclasses import asdict
 
@@ -66,6 +76,11 @@ def sync(
         # A refused reply fails the run as a broken account does: scripts and cron notice both.
         if any(r.error or r.failed for r in reports):
             raise click.exceptions.Exit(1)
+        return
+    if in_team:
+        from deskterm.cli.team import work_on
+
+        work_on(store, interval, show)
         return
     watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
     watcher.start()

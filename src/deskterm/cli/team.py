@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from deskterm.cli.common import db_option, echo, fail, state
+
+if TYPE_CHECKING:
+    from deskterm.store import Store
+    from deskterm.sync.engine import AccountReport
 
 T = TypeVar("T")
 
@@ -131,3 +135,34 @@ def status(db: Path | None) -> None:
     report = _run(lambda: replica.status(state(db).store()))
     for key, value in report.items():
         echo(f"{key}: {value}")
+
+
+def work_once(store: Store) -> list[AccountReport]:
+    """`deskterm sync` in a team replica: one pass of the team's worker."""
+    from deskterm.team.worker import Worker
+
+    worker = _run(lambda: Worker(store))
+    try:
+        reports = _run(worker.run_once)
+    finally:
+        worker.close()
+    if not reports:
+        echo("no account runs here: none is set up in this replica, or another worker holds it")
+    return reports
+
+
+def work_on(store: Store, interval: float, show: Callable[[AccountReport], None]) -> None:
+    """`deskterm sync --watch` in a team replica: the team's worker until interrupted; it takes
+    over the accounts of a worker that stops."""
+    import threading
+
+    from deskterm.team.worker import Worker
+
+    worker = _run(lambda: Worker(store))
+    stop = threading.Event()
+    try:
+        _run(lambda: worker.watch(stop, interval, on_report=show))
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        worker.close()

@@ -182,7 +182,7 @@ def record_sent(conn: sqlite3.Connection, outbox_id: int, external_id: str, at_i
     done = conn.execute(
         "UPDATE outbox SET status = 'sent', external_id = ?, sent_at = ?, last_error = NULL,"
         " lease_owner = NULL, lease_until = NULL WHERE id = ?"
-        " AND status IN ('queued', 'sending', 'failed')",
+        " AND status IN ('queued', 'sending', 'failed', 'team')",
         (external_id, at_iso, outbox_id),
     ).rowcount
     if done:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from deskterm.domain import canonical_json
 from deskterm.store import index_messages, inserted_id
 
+# The meta key of the server a team replica follows (deskterm.team.replica keeps the others).
+TEAM_URL = "team.url"
 # Kinds every replica works out for itself from the events and the clock: never pushed.
 DERIVED_KINDS = ("sla_breach",)
 
@@ -80,22 +82,37 @@ def set_uid(conn: sqlite3.Connection, event_id: int) -> str:
     return uid
 
 
-def mark_pushed(
-    conn: sqlite3.Connection, rows: Iterable[tuple[int, str, dict | None, str]]
-) -> None:
-    """Record (seq, author, overrode, uid) the server gave each pushed event."""
+def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
+    """Record (seq, author, overrode, uid, held) the server gave each pushed event; a reply the
+    server held for its author (Traffic Cop) waits here as failed, with the reason, for the
+    author to send anyway (retry), edit or drop (cancel)."""
+    stamped = list(stamped)
     conn.executemany(
         "UPDATE events SET seq = ?, author = ?, overrode = ? WHERE uid = ?",
         [
             (seq, author, canonical_json(over) if over else None, uid)
-            for seq, author, over, uid in rows
+            for seq, author, over, uid, _ in stamped
         ],
     )
+    for *_, uid, held in stamped:
+        if held:
+            conn.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE status = 'queued'"
+                " AND id = (SELECT json_extract(data, '$.outbox') FROM events"
+                " WHERE uid = ? AND kind = 'reply')",
+                (f"held: {held}; send it anyway (retry), or cancel it", uid),
+            )
 
 
 def event_by_uid(conn: sqlite3.Connection, uid: str) -> tuple[int, int | None] | None:
     """(id, seq) of the event with this stable id, if this replica has it."""
     return conn.execute("SELECT id, seq FROM events WHERE uid = ?", (uid,)).fetchone()
+
+
+def event_row(conn: sqlite3.Connection, event_id: int) -> dict:
+    """The kind and data of a local event."""
+    kind, data = conn.execute("SELECT kind, data FROM events WHERE id = ?", (event_id,)).fetchone()
+    return {"kind": kind, "data": json.loads(data)}
 
 
 def event_uid(conn: sqlite3.Connection, event_id: int) -> str | None:
@@ -262,4 +279,56 @@ def field_changed_since(
             (ticket_id, seq, json.dumps(kinds), tag, tag),
         ).fetchone()
         is not None
+    )
+
+
+def outbox_snapshot(conn: sqlite3.Connection, outbox_id: int) -> dict | None:
+    """What the team's outbox needs of a queued reply: its key, account and payload."""
+    row = conn.execute(
+        "SELECT idempotency_key, account, payload, created_at FROM outbox WHERE id = ?",
+        (outbox_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    key, account, payload, created_at = row
+    return {"key": key, "account": account, "payload": json.loads(payload), "at": created_at}
+
+
+def insert_team_reply(conn: sqlite3.Connection, ticket_id: int, message_id: int, item: dict) -> int:
+    """The local outbox row of a reply another replica queued: status 'team', which no sending
+    pass takes until the team's worker is granted it (grant_reply)."""
+    found = outbox_by_key(conn, item["key"])
+    if found is not None:
+        return found
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO outbox (ticket_id, message_row, account, status, idempotency_key,"
+            " payload, next_attempt_at, created_at) VALUES (?, ?, ?, 'team', ?, ?, ?, ?)",
+            (
+                ticket_id,
+                message_id,
+                item["account"],
+                item["key"],
+                canonical_json(item["payload"]),
+                item["at"],
+                item["at"],
+            ),
+        )
+    )
+
+
+def grant_reply(conn: sqlite3.Connection, key: str, taken_from: str | None) -> None:
+    """Hand the team's reply `key` to this replica's sending pass: queued, or, when it was
+    granted to a worker that is gone (`taken_from`), as that worker's interrupted send, so the
+    pass asks the channel whether it has it before sending."""
+    if taken_from is None:
+        conn.execute(
+            "UPDATE outbox SET status = 'queued' WHERE idempotency_key = ? AND status = 'team'",
+            (key,),
+        )
+        return
+    conn.execute(
+        "UPDATE outbox SET status = 'sending', stage = 'handing', lease_owner = ?,"
+        " lease_until = 0 WHERE idempotency_key = ? AND status IN ('team', 'queued')",
+        (taken_from, key),
     )

@@ -25,6 +25,7 @@ from deskterm.domain import to_iso, utcnow
 from deskterm.secrets import SecretError
 from deskterm.sla import clocks
 from deskterm.store import Store, StoreError, open_store, queries
+from deskterm.store import team as team_rows
 from deskterm.sync.sending import backoff, push_outbox
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,10 @@ def sync_account(
 
 
 def enabled_accounts(store: Store) -> list[Account]:
+    """The accounts to sync here; none in a team replica, whose accounts run only in the team's
+    worker (deskterm team work), which holds each one's lock so it is pulled and sent once."""
+    if team_rows.meta_get(store.conn, team_rows.TEAM_URL):
+        return []
     return [Account.from_row(row) for row in queries.enabled_accounts(store)]
 
 
@@ -167,9 +172,12 @@ class Watcher:
         store = open_store(self.db_path)
         try:
             accounts = enabled_accounts(store)
+            in_team = team_rows.meta_get(store.conn, team_rows.TEAM_URL) is not None
         finally:
             store.close()
         self._spawn(self._clock_loop, "sla-clock")
+        if in_team:
+            self._spawn(self._team_loop, "team-sync")
         for account in accounts:
             self._spawn(self._loop, f"sync-{account.name}", account)
 
@@ -187,6 +195,25 @@ class Watcher:
                 clocks.tick(store, self.now())
                 automation.tick(store, self.now())
                 self.stop_event.wait(CLOCK_TICK)
+        finally:
+            store.close()
+
+    def _team_loop(self) -> None:
+        """A team replica pushes what is written here and pulls the others' work (deskterm.team),
+        again and again while the server cannot be reached."""
+        from deskterm.team import replica
+        from deskterm.team.server import TeamError
+
+        store = open_store(self.db_path)
+        failures = 0
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    replica.watch(store, self.stop_event, poll_s=self.interval)
+                except TeamError as exc:
+                    failures += 1
+                    log.warning("team sync: %s", exc)
+                    self.stop_event.wait(backoff(failures).total_seconds())
         finally:
             store.close()
 

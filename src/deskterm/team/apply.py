@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import sqlite3
 
-from deskterm.actions import Origin, finish, write_event, write_field, write_tag
+from deskterm.actions import (
+    Origin,
+    finish,
+    write_event,
+    write_field,
+    write_merge,
+    write_tag,
+    write_undo,
+)
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, from_iso
-from deskterm.store import Store
+from deskterm.store import Store, outbox
+from deskterm.store import knowledge as store_kb
 from deskterm.store import team as rows
 from deskterm.team.server import TeamError
 from deskterm.team.wire import local_data
@@ -25,9 +34,8 @@ def apply(store: Store, event: dict) -> bool:
         found = rows.event_by_uid(conn, event["uid"])
         if found is not None:
             if found[1] is None:  # pushed by a run that stopped before recording the answer
-                rows.mark_pushed(
-                    conn, [(event["seq"], event["author"], event["overrode"], event["uid"])]
-                )
+                stamp = ("seq", "author", "overrode", "uid", "held")
+                rows.mark_pushed(conn, [tuple(event[key] for key in stamp)])
             return False
         _fold(conn, event)
     return True
@@ -45,7 +53,9 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
             )
         ticket_id = rows.insert_ticket(conn, wire["ticket_row"])
     if wire.get("message_row"):
-        rows.insert_message(conn, ticket_id, wire["message_row"])
+        message_id = rows.insert_message(conn, ticket_id, wire["message_row"])
+        if wire.get("outbox_row"):
+            rows.insert_team_reply(conn, ticket_id, message_id, wire["outbox_row"])
     data = local_data(conn, wire)
     if kind in FIELD_COLUMNS:
         later = rows.field_changed_since(conn, ticket_id, (kind,), None, event["seq"])
@@ -57,6 +67,25 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         )
         write_tag(conn, ticket_id, kind, data["tag"], actor, at, origin=origin, change=not later)
         return
+    if kind == "merge" and data["source"] is not None:
+        moved = [m for m in data["messages"] if m is not None]
+        write_merge(
+            conn, data["source"], ticket_id, moved, data["source_status"], actor, at, origin
+        )
+        return
+    if kind == "undo" and data["event"] is not None:
+        undone = rows.event_row(conn, data["event"])
+        write_undo(
+            conn, data["event"], ticket_id, undone["kind"], undone["data"], actor, at, origin
+        )
+        return
+    if kind == "delivered" and data.get("outbox") is not None:
+        outbox.record_sent(conn, data["outbox"], data["external_id"], event["at"])
+    if kind in ("sop_tick", "sop_untick"):
+        if kind == "sop_tick":
+            store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], event["at"], actor)
+        else:
+            store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
     if kind == "reply":
         # As actions.reply does: whoever answers a new ticket opens it.
         conn.execute(

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import psycopg
 
 BATCH = 500
-URL, AGENT, WORKSPACE = "team.url", "team.agent", "team.workspace"
+URL, AGENT, WORKSPACE = rows.TEAM_URL, "team.agent", "team.workspace"
 PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
 
 
@@ -174,7 +174,11 @@ def watch(
     file changes, and every `poll_s` seconds in any case (a lost notification costs no more)."""
     address = configured(store)
     conn = open_server(address)
-    listener = open_server(address)
+    try:
+        listener = open_server(address)
+    except TeamError:
+        conn.close()
+        raise
     try:
         listener.autocommit = True
         listener.execute(f"LISTEN {server.CHANNEL}")
@@ -183,14 +187,16 @@ def watch(
             done = sync_once(store, conn)
             if on_pass is not None:
                 on_pass(*done)
-            seen = _wait(store, listener, stop, seen, poll_s)
+            seen = wait_for_news(store, listener, stop, poll_s, seen)
+    except server.db_errors() as exc:
+        raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
     finally:
         listener.close()
         conn.close()
 
 
-def _wait(
-    store: Store, listener: psycopg.Connection, stop: threading.Event, seen: int, poll_s: float
+def wait_for_news(
+    store: Store, listener: psycopg.Connection, stop: threading.Event, poll_s: float, seen: int
 ) -> int:
     """Until a notification, a write to the file by another process, `stop` or `poll_s`;
     returns the file's data version then."""

@@ -11,7 +11,7 @@ when a field change overrode a value its writer had not seen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import psycopg
@@ -43,6 +43,9 @@ CREATE TABLE deskterm.events (
     at text NOT NULL,
     data jsonb NOT NULL,
     overrode jsonb,
+    -- Why the server held a reply for its author instead of queueing it (Traffic Cop): the
+    -- thread received a customer message, or a reply or note by another, after what they saw.
+    held text,
     received_at timestamptz NOT NULL
 );
 -- Each ticket field's value by the server's order, to tell when a change overrode another.
@@ -55,14 +58,123 @@ CREATE TABLE deskterm.fields (
     PRIMARY KEY (ticket, field)
 );
 
+
+CREATE FUNCTION deskterm.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT ON deskterm.events
+    FOR EACH STATEMENT EXECUTE FUNCTION deskterm.notify_events();
+-- The field an event changes, with the value it found and the one it left; an undo puts the
+-- undone event's field back.
+CREATE FUNCTION deskterm.field_change(ev_kind text, ev_data jsonb, OUT field text, OUT before jsonb,
+    OUT after jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    undone events%ROWTYPE;
+BEGIN
+    IF ev_kind IN ('status', 'priority', 'assign', 'escalate', 'snooze') THEN
+        field := ev_kind;
+        before := ev_data -> 'before';
+        after := ev_data -> 'after';
+    ELSIF ev_kind IN ('tag', 'untag') THEN
+        field := 'tag:' || (ev_data ->> 'tag');
+        before := to_jsonb(ev_kind = 'untag');
+        after := to_jsonb(ev_kind = 'tag');
+    ELSIF ev_kind = 'undo' AND ev_data ->> 'event' IS NOT NULL THEN
+        SELECT * INTO undone FROM events WHERE uid = (ev_data ->> 'event')::uuid;
+        IF FOUND AND undone.kind <> 'undo' THEN
+            SELECT c.field, c.after, c.before INTO field, before, after
+            FROM field_change(undone.kind, undone.data) AS c;
+        END IF;
+    END IF;
+END $$;
+
+-- Replies of the whole team, to be sent once by the worker holding their account's lock:
+-- queued, held (for its author: see events.held), granted (to `worker`, which sends it), sent,
+-- failed, cancelled.
+CREATE TABLE deskterm.outbox (
+    key text PRIMARY KEY,
+    ticket uuid NOT NULL,
+    account text NOT NULL,
+    event uuid NOT NULL,
+    payload jsonb NOT NULL,
+    status text NOT NULL,
+    worker text,
+    granted_at timestamptz,
+    external_id text,
+    error text,
+    created_seq bigint NOT NULL
+);
+CREATE INDEX events_ticket ON deskterm.events(ticket, seq);
+CREATE INDEX outbox_due ON deskterm.outbox(account, created_seq)
+    WHERE status IN ('queued', 'granted');
+
+-- What an event does to the team's outbox: a reply queues its item, the worker's delivery
+-- reports settle it, a person's cancel, retry or undo acts on it while it has not left.
+CREATE FUNCTION deskterm.outbox_follows(ev deskterm.events) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    item jsonb := ev.data -> 'outbox_row';
+    undone events%ROWTYPE;
+BEGIN
+    IF ev.kind = 'reply' AND item IS NOT NULL AND jsonb_typeof(item) = 'object' THEN
+        INSERT INTO outbox (key, ticket, account, event, payload, status, error, created_seq)
+        VALUES (item ->> 'key', ev.ticket, item ->> 'account', ev.uid, item -> 'payload',
+                CASE WHEN ev.held IS NULL THEN 'queued' ELSE 'held' END, ev.held, ev.seq)
+        ON CONFLICT (key) DO NOTHING;
+    ELSIF ev.kind = 'delivered' THEN
+        UPDATE outbox SET status = 'sent', external_id = ev.data ->> 'external_id'
+        WHERE key = ev.data ->> 'outbox';
+    ELSIF ev.kind = 'delivery_failed' THEN
+        UPDATE outbox SET status = 'failed', error = ev.data ->> 'error'
+        WHERE key = ev.data ->> 'outbox' AND status <> 'sent';
+    ELSIF ev.kind = 'retry_send' THEN
+        UPDATE outbox SET status = 'queued', worker = NULL
+        WHERE key = ev.data ->> 'outbox' AND status IN ('failed', 'held');
+    ELSIF ev.kind = 'cancel_send' THEN
+        UPDATE outbox SET status = 'cancelled'
+        WHERE key = ev.data ->> 'outbox' AND status IN ('queued', 'failed', 'held');
+    ELSIF ev.kind = 'undo' AND ev.data ->> 'event' IS NOT NULL THEN
+        SELECT * INTO undone FROM events WHERE uid = (ev.data ->> 'event')::uuid;
+        IF FOUND AND undone.kind = 'reply' THEN
+            UPDATE outbox SET status = 'cancelled'
+            WHERE event = undone.uid AND status IN ('queued', 'failed', 'held');
+        END IF;
+    END IF;
+END $$;
+
+-- What reached a ticket after `seen` that the writer of a reply did not see: a customer's
+-- message, or a reply or note by another role; NULL when nothing did (or `seen` is unknown).
+CREATE FUNCTION deskterm.news_since(on_ticket uuid, seen bigint, writer name) RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    later events%ROWTYPE;
+BEGIN
+    IF seen IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO later FROM events
+    WHERE ticket = on_ticket AND seq > seen AND kind IN ('message_in', 'reply', 'note')
+        AND (kind = 'message_in' OR author <> writer)
+    ORDER BY seq LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF later.kind = 'message_in' THEN
+        RETURN 'the customer wrote again after you started your reply';
+    END IF;
+    RETURN format('%s added a %s after you started your reply',
+        split_part(later.actor, ':', 2), later.kind);
+END $$;
+
 CREATE FUNCTION deskterm.stamp_event() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
 DECLARE
     me text;
     owner_role name;
-    field_name text;
-    before jsonb;
-    after jsonb;
+    change record;
     held fields%ROWTYPE;
 BEGIN
     PERFORM pg_advisory_xact_lock({EVENT_LOCK});
@@ -84,40 +196,30 @@ BEGIN
     NEW.author := session_user;
     NEW.received_at := now();
     NEW.overrode := NULL;
-    IF NEW.kind IN ('status', 'priority', 'assign', 'escalate', 'snooze') THEN
-        field_name := NEW.kind;
-        before := NEW.data -> 'before';
-        after := NEW.data -> 'after';
-    ELSIF NEW.kind IN ('tag', 'untag') THEN
-        field_name := 'tag:' || (NEW.data ->> 'tag');
-        before := to_jsonb(NEW.kind = 'untag');
-        after := to_jsonb(NEW.kind = 'tag');
+    NEW.held := NULL;
+    IF NEW.kind = 'reply' THEN
+        NEW.held := news_since(NEW.ticket, (NEW.data ->> 'seen')::bigint, session_user);
     END IF;
-    IF field_name IS NOT NULL THEN
-        SELECT * INTO held FROM fields WHERE ticket = NEW.ticket AND field = field_name;
+    SELECT * INTO change FROM field_change(NEW.kind, NEW.data);
+    IF change.field IS NOT NULL THEN
+        SELECT * INTO held FROM fields WHERE ticket = NEW.ticket AND field = change.field;
         -- Written against a value someone else had since changed, to something else again.
-        IF FOUND AND held.value IS DISTINCT FROM before AND held.value IS DISTINCT FROM after
+        IF FOUND AND held.value IS DISTINCT FROM change.before
+            AND held.value IS DISTINCT FROM change.after
         THEN
             NEW.overrode := jsonb_build_object(
                 'seq', held.seq, 'actor', held.actor, 'value', held.value
             );
         END IF;
-        INSERT INTO fields VALUES (NEW.ticket, field_name, after, NEW.seq, NEW.actor)
+        INSERT INTO fields VALUES (NEW.ticket, change.field, change.after, NEW.seq, NEW.actor)
         ON CONFLICT (ticket, field) DO UPDATE
             SET value = EXCLUDED.value, seq = EXCLUDED.seq, actor = EXCLUDED.actor;
     END IF;
+    PERFORM outbox_follows(NEW);
     RETURN NEW;
 END $$;
 CREATE TRIGGER events_stamp BEFORE INSERT ON deskterm.events
     FOR EACH ROW EXECUTE FUNCTION deskterm.stamp_event();
-
-CREATE FUNCTION deskterm.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{CHANNEL}', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER events_notify AFTER INSERT ON deskterm.events
-    FOR EACH STATEMENT EXECUTE FUNCTION deskterm.notify_events();
 """
 
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
@@ -146,10 +248,10 @@ def connect(conninfo: str, password: str | None = None) -> psycopg.Connection:
     try:
         return psycopg.connect(conninfo, password=password, connect_timeout=10)
     except psycopg.Error as exc:
-        raise TeamError(f"cannot connect to the team server: {_reason(exc)}") from exc
+        raise TeamError(f"cannot connect to the team server: {reason(exc)}") from exc
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     """The server's words, on one line."""
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -221,8 +323,8 @@ def add_agent(conn: psycopg.Connection, role: str, agent: str) -> None:
             )
             for grant in AGENT_GRANTS:
                 conn.execute(sql.SQL(grant).format(role=sql.Identifier(role)))
-    except _errors() as exc:
-        raise TeamError(f"cannot add agent {agent} (role {role}): {_reason(exc)}") from exc
+    except db_errors() as exc:
+        raise TeamError(f"cannot add agent {agent} (role {role}): {reason(exc)}") from exc
 
 
 def my_agent(conn: psycopg.Connection) -> str | None:
@@ -232,8 +334,8 @@ def my_agent(conn: psycopg.Connection) -> str | None:
     return row[0] if row else None
 
 
-def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple[int, str, Any, str]]:
-    """Insert `events` (skipping any the server has); returns (seq, author, overrode, uid) of
+def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
+    """Insert `events` (skipping any the server has); returns (seq, author, overrode, uid, held) of
     each, as the server recorded it."""
     try:
         with conn.transaction(), conn.cursor() as cur:
@@ -243,13 +345,13 @@ def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple[int, str, A
                 [_row(e) for e in events],
             )
             cur.execute(
-                "SELECT seq, author, overrode, uid::text FROM deskterm.events"
+                "SELECT seq, author, overrode, uid::text, held FROM deskterm.events"
                 " WHERE uid = ANY(%s::uuid[])",
                 ([e["uid"] for e in events],),
             )
             return [tuple(r) for r in cur.fetchall()]
-    except _errors() as exc:
-        raise TeamError(f"the team server refused the push: {_reason(exc)}") from exc
+    except db_errors() as exc:
+        raise TeamError(f"the team server refused the push: {reason(exc)}") from exc
 
 
 def _row(event: dict) -> tuple:
@@ -270,7 +372,7 @@ def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT seq, uid::text, author, ticket::text, kind, actor, at, data, overrode"
+                "SELECT seq, uid::text, author, ticket::text, kind, actor, at, data, overrode, held"
                 " FROM deskterm.events WHERE seq > %s ORDER BY seq LIMIT %s",
                 (after, limit),
             )
@@ -278,11 +380,37 @@ def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         conn.commit()
         return rows
-    except _errors() as exc:
-        raise TeamError(f"cannot read the team server's events: {_reason(exc)}") from exc
+    except db_errors() as exc:
+        raise TeamError(f"cannot read the team server's events: {reason(exc)}") from exc
 
 
-def _errors() -> type[Exception]:
+def claim_replies(
+    conn: psycopg.Connection, account: str, worker: str, through_seq: int, limit: int = 100
+) -> list[tuple[str, str, str | None]]:
+    """Grant `worker` the account's queued replies whose events it has pulled, and those granted
+    to another worker (which is gone: the caller holds the account's lock); rows another claimer
+    holds at this moment are skipped, never waited for or shared. (key, status it had, the
+    worker it was granted to) of each."""
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(
+                "WITH picked AS ("
+                " SELECT key, status AS was, worker AS was_worker FROM deskterm.outbox"
+                " WHERE account = %s AND created_seq <= %s"
+                " AND (status = 'queued' OR (status = 'granted' AND worker <> %s))"
+                " ORDER BY created_seq LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " UPDATE deskterm.outbox o SET status = 'granted', worker = %s,"
+                " granted_at = now() FROM picked WHERE o.key = picked.key"
+                " RETURNING o.key, picked.was, picked.was_worker",
+                (account, through_seq, worker, limit, worker),
+            )
+            return [tuple(r) for r in cur.fetchall()]
+    except db_errors() as exc:
+        raise TeamError(f"cannot claim replies on the team server: {reason(exc)}") from exc
+
+
+def db_errors() -> type[Exception]:
+    """What psycopg raises when the server refuses a statement or the connection breaks."""
     import psycopg
 
     return psycopg.Error

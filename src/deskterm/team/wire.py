@@ -14,6 +14,8 @@ from typing import Any
 
 from deskterm.store import team as rows
 
+# Rows an event carries whole, which its local data leaves out.
+CARRIED = ("message_row", "ticket_row", "outbox_row")
 # Kinds whose event adds the message it names.
 MESSAGE_KINDS = ("created", "message_in", "note", "reply")
 
@@ -67,6 +69,8 @@ def outgoing(conn: sqlite3.Connection, row: tuple, uid: str) -> dict:
         wire["message_row"] = rows.message_snapshot(conn, data["message"])
     if kind == "created":
         wire["ticket_row"] = rows.ticket_snapshot(conn, ticket_id)
+    if kind == "reply" and isinstance(data.get("outbox"), int):
+        wire["outbox_row"] = rows.outbox_snapshot(conn, data["outbox"])
     return {
         "uid": uid,
         "ticket": rows.ticket_gid(conn, ticket_id),
@@ -82,7 +86,7 @@ def local_data(conn: sqlite3.Connection, wire: dict) -> dict:
     such row) and the carried rows left out."""
     data: dict[str, Any] = {}
     for key, value in wire.items():
-        if key in ("message_row", "ticket_row"):
+        if key in CARRIED:
             continue
         if key == "messages":
             data[key] = [rows.message_by_ref(conn, ref) if ref else None for ref in value]

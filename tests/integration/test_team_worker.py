@@ -1,0 +1,241 @@
+"""The team's worker: each account pulled by one worker at a time, each reply sent once whichever
+agent queued it, and a worker that dies taken over without losing or repeating anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from deskterm import actions
+from deskterm.connector import Account, Connector, Handover
+from deskterm.domain import Batch, InboundMessage, Outbound
+from deskterm.store import Store
+from deskterm.team import replica, server
+from deskterm.team.worker import Worker
+
+from .postgres import Postgres
+from .teams import Team, state, ticket_of
+
+pytestmark = pytest.mark.integration
+
+
+class Channel(Connector):
+    """One mailbox both workers reach: what it holds to pull, and every reply it accepted."""
+
+    name = "fake"
+    channel = "email"
+    can_send = True
+
+    def __init__(self, account: Account, inbox: list[InboundMessage]) -> None:
+        super().__init__(account)
+        self.inbox = inbox
+        self.delivered: list[Outbound] = []
+
+    def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
+        start = cursors.get("INBOX", {}).get("next", 0)
+        if start < len(self.inbox):
+            yield Batch(self.inbox[start:], {"next": len(self.inbox)}, "INBOX")
+
+    def send(self, outbound: Outbound, handover: Handover) -> str:
+        self.delivered.append(outbound)
+        return f"sent-{len(self.delivered)}"
+
+    def confirm_sent(self, outbound: Outbound) -> str | None:
+        keys = [d.idempotency_key for d in self.delivered]
+        return (
+            f"sent-{keys.index(outbound.idempotency_key) + 1}"
+            if outbound.idempotency_key in keys
+            else None
+        )
+
+
+ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
+
+
+def _add_account(store: Store) -> None:
+    with store.tx() as conn:
+        conn.execute(
+            "INSERT INTO accounts (name, connector, channel, address, created_at)"
+            " VALUES ('mail', 'fake', 'email', 'help@shop.example', '2026-11-01T00:00:00Z')"
+        )
+
+
+class Crew:
+    """anna's two machines, each able to run the worker, and ben's replica."""
+
+    def __init__(self, team: Team, first: Store, channel: Channel) -> None:
+        self.team = team
+        self.channel = channel
+        self.machines = [first, team.replica("anna2")]
+        replica.join(self.machines[1], team.url("anna"), "anna")
+        for store in self.machines:
+            _add_account(store)
+        self.ben = team.join("ben")
+        self.workers = [self.worker(store) for store in self.machines]
+
+    def worker(self, store: Store) -> Worker:
+        return Worker(store, make_connector=lambda account: self.channel)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+        self.machines[1].close()
+        self.ben.close()
+
+
+@pytest.fixture
+def crew(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> Iterator[Crew]:
+    deliver(make_message(subject="Before the team"))
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    channel = Channel(ACCOUNT, [make_message(subject=f"New {n}") for n in range(3)])
+    crew = Crew(team, store, channel)
+    yield crew
+    crew.close()
+
+
+def test_only_one_worker_pulls_an_account_and_everyone_sees_what_it_pulled(crew: Crew) -> None:
+    first, second = crew.workers
+    pulled = [sum(r.pulled for r in w.run_once()) for w in (first, second, first, second)]
+    assert pulled == [3, 0, 0, 0]
+    assert [len(w.run_once()) for w in (first, second)] == [1, 0]  # the second holds nothing
+    crew.team.sync(crew.ben)
+    assert state(crew.ben) == state(crew.machines[0]) == state(crew.machines[1])
+    assert len(state(crew.ben)) == 4
+
+
+def test_a_reply_queued_by_any_agent_leaves_once(crew: Crew) -> None:
+    first, second = crew.workers
+    first.run_once()
+    gid = crew.machines[0].conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    crew.team.sync(crew.ben)
+    actions.reply(crew.ben, ticket_of(crew.ben, gid), "It left today.", actor="agent:ben")
+    crew.team.sync(crew.ben)
+    for worker in (second, first, second, first):
+        worker.run_once()
+    assert [d.body for d in crew.channel.delivered] == ["It left today."]
+    crew.team.sync(crew.ben)
+    assert crew.ben.conn.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
+    for store in crew.machines:
+        assert store.conn.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
+
+
+def test_a_worker_that_died_holding_replies_is_taken_over_without_a_second_send(
+    crew: Crew,
+) -> None:
+    first, second = crew.workers
+    first.run_once()
+    crew.team.sync(crew.ben)
+    tickets = [t for (t,) in crew.ben.conn.execute("SELECT gid FROM tickets ORDER BY id")]
+    for gid, text in zip(tickets[1:3], ("sent before it died", "never sent"), strict=True):
+        actions.reply(crew.ben, ticket_of(crew.ben, gid), text, actor="agent:ben")
+    crew.team.sync(crew.ben)
+    # The first worker is granted both, hands one to the channel and dies before recording it.
+    replica.sync_once(first.store, first.conn)
+    granted = server.claim_replies(first.conn, "mail", first.name, 10**9)
+    assert len(granted) == 2
+    lost = first.store.conn.execute(
+        "SELECT payload FROM outbox WHERE payload LIKE '%sent before it died%'"
+    ).fetchone()
+    assert lost
+    crew.channel.delivered.append(_outbound_for(first.store, "sent before it died"))
+    first.close()
+    crew.workers = [second]
+
+    second.run_once()
+    assert sorted(d.body for d in crew.channel.delivered) == ["never sent", "sent before it died"]
+    crew.team.sync(crew.ben)
+    assert crew.ben.conn.execute(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status"
+    ).fetchall() == [("sent", 2)]
+
+
+def _outbound_for(store: Store, body: str) -> Outbound:
+    from deskterm.store.outbox import _ITEM
+    from deskterm.sync.sending import outbound
+
+    row = store.conn.execute(
+        f"SELECT {_ITEM} FROM outbox WHERE payload LIKE ?", (f"%{body}%",)
+    ).fetchone()
+    return outbound(row, "email")
+
+
+def test_deskterm_sync_in_a_team_replica_is_the_team_worker(
+    postgres: Postgres, tmp_path: Path, store: Store, db_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from deskterm.cli.main import app
+
+    with store.tx() as conn:
+        conn.execute(
+            "INSERT INTO accounts (name, connector, channel, created_at)"
+            " VALUES ('live', 'demo', 'demo', '2026-11-01T00:00:00Z')"
+        )
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    result = CliRunner().invoke(app, ["sync", "--db", str(db_path)])
+    assert (result.exit_code, result.stdout) == (0, "live: 1 new, 0 sent\n")
+    result = CliRunner().invoke(app, ["sync", "--db", str(ben.path)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("no account runs here")
+    assert len(state(ben)) == 1
+    ben.close()
+
+
+def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_author(
+    crew: Crew,
+) -> None:
+    first, _ = crew.workers
+    anna = crew.machines[0]
+    first.run_once()
+    crew.team.sync(crew.ben)
+    gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    actions.note(anna, ticket_of(anna, gid), "I am on it, ben", actor="agent:anna")
+    crew.team.sync(anna)
+    # ben has not pulled anna's note when he answers.
+    actions.reply(crew.ben, ticket_of(crew.ben, gid), "Refund sent.", actor="agent:ben")
+    crew.team.sync(crew.ben)
+    first.run_once()
+    assert crew.channel.delivered == []
+    ((item_id, status, error),) = crew.ben.conn.execute(
+        "SELECT id, status, last_error FROM outbox"
+    ).fetchall()
+    assert status == "failed"
+    assert error == (
+        "held: anna added a note after you started your reply; send it anyway (retry), or cancel it"
+    )
+
+    actions.retry_send(crew.ben, item_id, actor="agent:ben")  # send anyway
+    crew.team.sync(crew.ben)
+    first.run_once()
+    assert [d.body for d in crew.channel.delivered] == ["Refund sent."]
+
+
+def test_a_reply_written_offline_while_the_customer_wrote_again_is_held(
+    crew: Crew, make_message: Callable
+) -> None:
+    first, _ = crew.workers
+    first.run_once()
+    crew.team.sync(crew.ben)
+    subject, first_id = crew.ben.conn.execute(
+        "SELECT t.subject, m.message_id FROM tickets t JOIN messages m ON m.ticket_id = t.id"
+        " WHERE t.id = 2"
+    ).fetchone()
+    again = make_message(subject=f"Re: {subject}", text="The box was wet.", in_reply_to=first_id)
+    crew.channel.inbox.append(again)
+    first.run_once()  # the customer's new message reaches the server; ben is offline
+    actions.reply(crew.ben, 2, "Sorry for the delay.", actor="agent:ben")
+    crew.team.sync(crew.ben)
+    first.run_once()
+    assert crew.channel.delivered == []
+    assert (
+        crew.ben.conn.execute("SELECT last_error FROM outbox")
+        .fetchone()[0]
+        .startswith("held: the customer wrote again after you started your reply")
+    )
