@@ -63,7 +63,7 @@ def state(store: Store) -> dict:
     tickets = {}
     for gid, tid, *fields in conn.execute(
         "SELECT gid, id, subject, status, priority, escalation, assignee, snoozed_until,"
-        " merged_into IS NOT NULL FROM tickets ORDER BY gid"
+        " merged_into IS NOT NULL, lang, intent, mood FROM tickets ORDER BY gid"
     ):
         tags = conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (tid,))
         messages = conn.execute(

@@ -166,3 +166,43 @@ def work_on(store: Store, interval: float, show: Callable[[AccountReport], None]
         stop.set()
     finally:
         worker.close()
+
+
+@app.command()
+@click.argument("ticket", type=int, required=False)
+@click.option("--writing", is_flag=True, help="Say you are writing a reply or note.")
+@click.option("--ttl", type=click.IntRange(min=5), default=60, help="Seconds it lasts.")
+@db_option
+def here(ticket: int | None, writing: bool, ttl: int, db: Path | None) -> None:
+    """Show the others you have TICKET open (without TICKET: none any more)."""
+    from deskterm.team import presence, replica
+
+    store = state(db).store()
+
+    def announce() -> None:
+        conn = replica.open_server(replica.configured(store))
+        try:
+            presence.announce(conn, store, ticket, "writing" if writing else "viewing", ttl)
+        finally:
+            conn.close()
+
+    _run(announce)
+
+
+@app.command()
+@db_option
+def who(db: Path | None) -> None:
+    """Which tickets the other agents have open, and whether they are writing."""
+    from deskterm.team import presence, replica
+
+    store = state(db).store()
+
+    def read() -> dict[int, list[tuple[str, str]]]:
+        conn = replica.open_server(replica.configured(store))
+        try:
+            return presence.others(conn, store)
+        finally:
+            conn.close()
+
+    for ticket_id, entries in sorted(_run(read).items()):
+        echo(f"#{ticket_id}  {presence.describe(entries)}")

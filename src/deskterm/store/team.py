@@ -35,6 +35,10 @@ MESSAGE_FIELDS = (
     "sent_at",
     "created_at",
     "content_hash",
+    "lang",
+    "intent",
+    "mood",
+    "sentiment",
 )
 TICKET_FIELDS = (
     "account",
@@ -49,6 +53,9 @@ TICKET_FIELDS = (
     "created_at",
     "updated_at",
     "last_message_at",
+    "lang",
+    "intent",
+    "mood",
 )
 
 
@@ -134,6 +141,12 @@ def _gid(conn: sqlite3.Connection, table: str, row_id: int) -> str:
 def ticket_gid(conn: sqlite3.Connection, ticket_id: int) -> str:
     """The ticket's global id, given it now if it has none yet."""
     return _gid(conn, "tickets", ticket_id)
+
+
+def gid_of(conn: sqlite3.Connection, ticket_id: int) -> str | None:
+    """The ticket's global id, if it has reached the team yet."""
+    row = conn.execute("SELECT gid FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return row[0] if row else None
 
 
 def ticket_by_gid(conn: sqlite3.Connection, gid: str) -> int | None:

@@ -222,8 +222,54 @@ CREATE TRIGGER events_stamp BEFORE INSERT ON deskterm.events
     FOR EACH ROW EXECUTE FUNCTION deskterm.stamp_event();
 """
 
+V2_PRESENCE = """
+-- Who is viewing or writing which ticket, until when (deskterm.team.presence): an agent announces
+-- the ticket they have open, again every so often, and the row lapses when they go away. Read
+-- and written only through the functions, which know the agent from the role signed in.
+CREATE TABLE deskterm.presence (
+    agent text PRIMARY KEY,
+    ticket uuid NOT NULL,
+    doing text NOT NULL CHECK (doing IN ('viewing', 'writing')),
+    until timestamptz NOT NULL
+);
+CREATE FUNCTION deskterm.signed_in_agent() RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text;
+BEGIN
+    SELECT agent INTO me FROM agents WHERE role = session_user;
+    IF me IS NULL THEN
+        RAISE EXCEPTION 'role % is not an agent of this workspace', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN me;
+END $$;
+CREATE FUNCTION deskterm.announce(on_ticket uuid, what text, seconds int) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    IF on_ticket IS NULL THEN
+        DELETE FROM presence WHERE agent = me;
+    ELSE
+        INSERT INTO presence VALUES (me, on_ticket, what, now() + make_interval(secs => seconds))
+        ON CONFLICT (agent) DO UPDATE
+            SET ticket = EXCLUDED.ticket, doing = EXCLUDED.doing, until = EXCLUDED.until;
+    END IF;
+    PERFORM pg_notify('deskterm_presence', coalesce(on_ticket::text, ''));
+END $$;
+CREATE FUNCTION deskterm.present() RETURNS TABLE (agent text, ticket uuid, doing text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    RETURN QUERY SELECT p.agent, p.ticket, p.doing FROM presence p
+        WHERE p.until > now() AND p.agent <> me ORDER BY p.agent;
+END $$;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
-MIGRATIONS: list[str] = [V1_EVENTS]
+MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE]
 
 # What an agent's role may do: read the log and who is who, and insert events, naming only the
 # columns a client decides (the trigger fills in seq, author and the rest).
