@@ -44,9 +44,6 @@ _CAPITALS = re.compile(r"[A-ZÄÖÜÉÈÀÑ]{3,}(?![a-zäöüéèàñ])")
 # Abbreviations shout in no language.
 _NOT_SHOUTING = {"USA", "DHL", "UPS", "GLS", "DPD", "TNT", "USPS", "FEDEX", "EUR", "USD", "GBP"}
 
-# Tone shows in the first paragraphs; the rest of a long mail adds cost, not signal.
-READ_CHARS = 600
-
 ANGRY_BELOW = -0.55
 NEGATIVE_BELOW = -0.2
 POSITIVE_ABOVE = 0.35
@@ -123,7 +120,6 @@ def _score(tokens: list[str], lang: str, thankful: bool) -> float | None:
 def classify(text: str, lang: str, *, thankful: bool = False) -> Mood:
     """The mood of `text` written in `lang` (an ISO 639-1 code); `thankful` when the message is
     a thank-you, else its thanks are read as courtesy."""
-    text = text[:READ_CHARS]
     plain = folded(text)
     tokens = _WORD.findall(plain)
     value = _score(tokens, lang, thankful)

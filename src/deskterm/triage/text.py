@@ -18,8 +18,9 @@ _QUOTE_START = re.compile(
 _SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 _REPLY = re.compile(r"^\s*(re|aw|sv|r|rif|antw|res|odp)\s*:", re.IGNORECASE)
 
-# Enough for the words that tell language, intent and mood; long mails cost no more than this.
-MAX_CHARS = 1000
+# Enough for the words that tell language, intent and mood (intent reads the first 300 of
+# them): a long mail costs no more than a short one.
+MAX_CHARS = 600
 
 
 def own_words(subject: str, text: str) -> str:
