@@ -89,28 +89,36 @@ async def test_the_palette_offers_the_dashboard(app):
         assert "Dashboard" in titles
 
 
-async def test_an_open_ticket_records_its_handle_time_without_idle_gaps(db):
+async def handled_after(db, steps: list[tuple[float, str]]) -> list[tuple[str, str]]:
+    """Open the first ticket at moment 0, press each (moment, key), quit; the handled events."""
     app = build_app(db)
     now = [0.0]
     async with app.run_test(size=(100, 30)) as pilot:
         app.handling.clock = lambda: now[0]
         await settle(pilot)
-        await pilot.press("enter")  # opened at 0
+        await pilot.press("enter")
         await settle(pilot)
-        for moment, key in ((20, "x"), (50, "r"), (110, "H"), (900, "escape"), (930, "escape")):
+        for moment, key in steps:
             now[0] = moment
             await pilot.press(key)
             await settle(pilot)
-        await settle(pilot)
     store = open_store(db)
-    rows = store.conn.execute(
-        "SELECT ticket_id, actor, data FROM events WHERE kind = 'handled'"
-    ).fetchall()
+    rows = store.conn.execute("SELECT actor, data FROM events WHERE kind = 'handled'").fetchall()
     store.close()
+    return rows
+
+
+async def test_an_open_ticket_records_its_handle_time_without_idle_gaps(db):
+    steps = [(20, "x"), (50, "r"), (110, "H"), (900, "escape"), (930, "escape")]
     # 0-20-50-110 counted (50-110 in the composer); 110-900 idle (over 5 minutes), cut;
     # 900-930 counted.
-    assert len(rows) == 1 and rows[0][1] == "agent:anna"
-    assert rows[0][2] == '{"composing": 60, "seconds": 140}'
+    assert await handled_after(db, steps) == [("agent:anna", '{"composing": 60, "seconds": 140}')]
+
+
+async def test_quitting_on_a_ticket_still_records_its_handle_time(db):
+    assert await handled_after(db, [(45, "x")]) == [
+        ("agent:anna", '{"composing": 0, "seconds": 45}')
+    ]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -58,7 +58,8 @@ def parse_slice(text: str) -> Slice | None:
 
 @dataclass(frozen=True, slots=True)
 class Board:
-    stages: list[reads.Stage]
+    """The figures: today's and the last seven days', each beside the span before, and the days."""
+
     today: tuple[dict[str, float | None], dict[str, float | None]]
     week: tuple[dict[str, float | None], dict[str, float | None]]
     days: tuple[Day, ...]
@@ -70,6 +71,13 @@ def _in_slice(chosen: Slice | None):
     return lambda fact: chosen.value in DIMENSIONS[chosen.dimension](fact)
 
 
+def stages(store: Store, chosen: Slice | None = None) -> list[reads.Stage]:
+    """Each working stage with its count and oldest ticket: indexed reads, shown first."""
+    return reads.stages(
+        store.conn, chosen.dimension if chosen else None, chosen.value if chosen else ""
+    )
+
+
 def read(
     store: Store,
     now: datetime,
@@ -78,7 +86,7 @@ def read(
     costs: fig.Costs,
     chosen: Slice | None = None,
 ) -> Board:
-    """Everything the dashboard shows, as of `now` (local days in `zone`)."""
+    """The figures the dashboard shows, as of `now` (local days in `zone`)."""
     charts = fig.Period(now - timedelta(days=CHART_DAYS), now)
     facts, opened = collect(store, charts, settings, now)
     keep = _in_slice(chosen)
@@ -93,7 +101,4 @@ def read(
             fig.figures(facts, period.previous(), opened, costs),
         )
 
-    stages = reads.stages(
-        store.conn, chosen.dimension if chosen else None, chosen.value if chosen else ""
-    )
-    return Board(stages, pair(today), pair(week), days(facts, charts, zone))
+    return Board(pair(today), pair(week), days(facts, charts, zone))

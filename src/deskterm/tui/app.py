@@ -159,6 +159,10 @@ class DeskApp(App[None]):
         await super().on_event(event)
 
     def _record_handling(self, ticket_id: int, seconds: int, composing: int, at: datetime) -> None:
+        if not self.is_running:  # shutting down (its screens close first): no job would run
+            self._record_handling_now(ticket_id, seconds, composing, at)
+            return
+
         def record(store: Store) -> None:
             actions.record_handling(store, ticket_id, seconds, composing, actor=self.actor, at=at)
 
@@ -173,7 +177,6 @@ class DeskApp(App[None]):
         actions.record_handling(self.store, ticket_id, seconds, composing, actor=self.actor, at=at)
 
     def on_unmount(self) -> None:
-        self.handling.record = self._record_handling_now
         self.handling.stop()
         hangup.forget(self._forget_sighup)
         if self._watcher is not None:

@@ -95,9 +95,14 @@ class DashboardScreen(DeskScreen[None]):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def load(self) -> None:
+        """The stages first (a few indexed reads), then the figures (every recent ticket)."""
         desk = self.desk
         config = desk.config
         with desk.connection() as store:
+            stages = dashboard.stages(store, self.chosen)
+            if get_current_worker().is_cancelled:
+                return
+            self.app.call_from_thread(self._show_stages, stages)
             board = dashboard.read(
                 store,
                 desk.now(),
@@ -109,8 +114,7 @@ class DashboardScreen(DeskScreen[None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, board)
 
-    def _show(self, board: dashboard.Board) -> None:
-        currency = self.desk.config.get(METRICS).costs.currency
+    def _show_stages(self, found: list[reads.Stage]) -> None:
         what = str(self.chosen) if self.chosen else "every ticket"
         self.query_one("#dashboard-title", Label).update(
             Text.assemble(
@@ -124,8 +128,11 @@ class DashboardScreen(DeskScreen[None]):
         stages.clear_options()
         now = self.desk.now()
         width = stages.size.width - 2
-        stages.add_options([Option(stage_line(s, now, width), id=s.status) for s in board.stages])
+        stages.add_options([Option(stage_line(s, now, width), id=s.status) for s in found])
         stages.highlighted = highlighted if highlighted is not None else 0
+
+    def _show(self, board: dashboard.Board) -> None:
+        currency = self.desk.config.get(METRICS).costs.currency
         self.query_one("#figures", Static).update(figures_table(board, currency))
         series: dict[str, tuple[str, list[float | None]]] = {
             "created": ("count", [d.created for d in board.days]),
