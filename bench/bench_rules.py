@@ -3,7 +3,7 @@
 Issue 18's targets: ingest with 50 rules keeps at least 80% of the speed without rules; a
 time-rule pass over 100,000 open tickets takes under 1 s.
 
-    .venv/bin/python bench/bench_rules.py [--messages 20000] [--tickets 100000]
+    .venv/bin/python bench/bench_rules.py [--messages 20000] [--tickets 100000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -60,11 +60,13 @@ def ingest_speed(messages: list, rules: automation.RuleSet, batch: int) -> tuple
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "bench.db")
         now = messages[-1].sent_at
-        started = time.perf_counter()
+        # CPU time of this process: on a shared machine the wall clock also counts the
+        # neighbours' work (ingest here waits on no network, and WAL commits do not sync).
+        started = time.process_time()
         for at in range(0, len(messages), batch):
             chunk = messages[at : at + batch]
             ingest.ingest_batch(store, "bench", Batch(chunk, {}, "INBOX"), now=now, rules=rules)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         fired = store.conn.execute(
             "SELECT count(*) FROM events WHERE actor LIKE 'rule:%'"
         ).fetchone()[0]
@@ -126,12 +128,18 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="ingest runs of each kind")
     args = parser.parse_args()
 
     messages = generate(args.messages)
     rules = fifty_rules()
-    bare, _ = ingest_speed(messages, automation.RuleSet(), args.batch)
-    ruled, fired = ingest_speed(messages, rules, args.batch)
+    # Runs alternate and the best of each counts: on a shared machine a burst of someone else's
+    # work during one run must not decide the ratio.
+    bare = ruled = 0.0
+    for _ in range(args.repeat):
+        bare = max(bare, ingest_speed(messages, automation.RuleSet(), args.batch)[0])
+        speed, fired = ingest_speed(messages, rules, args.batch)
+        ruled = max(ruled, speed)
     print(f"ingest without rules: {bare:,.0f} messages/s")
     print(f"ingest with 50 rules: {ruled:,.0f} messages/s ({fired:,} rule events)")
     print(f"with rules / without: {ruled / bare:.0%} (target: at least 80%)")

@@ -4,7 +4,8 @@ ticket, writes exactly one `events` row and, for replies, queues an `outbox` ite
 Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, ``rule:vip``,
 ``sync:shop-mail``). Event kinds and their data:
 
-- ``created`` {account, channel, message}: ingest opened the ticket with its first message
+- ``created`` {account, channel, message}: ingest opened the ticket with its first message;
+  {account, channel, order}: a rule opened it to write first about an order
 - ``message_in`` {message, automatic}: a customer message was added
 - ``reply`` {message, outbox} / ``note`` {message}
 - ``status``, ``priority``, ``assign``, ``escalate``, ``snooze`` {before, after}; escalate adds reason
@@ -47,6 +48,7 @@ from deskterm.actions.fields import (
     write_tag,
 )
 from deskterm.actions.messages import merge, note, write_merge
+from deskterm.actions.opening import open_for_order
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
 from deskterm.actions.records import record_handling, record_rating
 from deskterm.actions.undo import undo, write_undo
@@ -63,6 +65,7 @@ __all__ = [
     "finish",
     "merge",
     "note",
+    "open_for_order",
     "record_handling",
     "record_rating",
     "reopen",

@@ -12,6 +12,7 @@ from deskterm.actions.common import (
     Done,
     Origin,
     check_actor,
+    check_ticket,
     finish,
     set_off_rules,
     ticket_row,
@@ -228,7 +229,7 @@ def _change_tag(
     at = at or utcnow()
     name = _normal_tag(name)
     with store.tx() as conn:
-        ticket_row(conn, ticket_id)
+        check_ticket(conn, ticket_id)
         event = write_tag(conn, ticket_id, kind, name, actor, at)
         if event is None:
             raise ActionError(f"ticket #{ticket_id} {TAG_CHANGES[kind][1]} {name}")

@@ -9,8 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from deskterm import actions, connector_calls
-from deskterm.automation import acting
-from deskterm.automation.conditions import Verdict, judge, matches
+from deskterm.automation import acting, opening, waiting
+from deskterm.automation.conditions import (
+    Test,
+    Verdict,
+    compile_rule,
+    gate,
+    judge,
+    words_present,
+)
 from deskterm.automation.facts import facts_of, with_calendar
 from deskterm.automation.loading import active_rules
 from deskterm.automation.model import MAX_DEPTH, Rule, RuleError, RuleSet
@@ -57,6 +64,18 @@ class Engine:
     _calendars: dict[str, Calendar] | None = None
     # By rule: the fields of its conditions that depend on its calendar, worked out once.
     _calendar_fields: dict[str, set[str]] = field(default_factory=dict)
+    # By rule: its conditions as one function (conditions.compile_rule), made once.
+    _tests: dict[str, Test] = field(default_factory=dict)
+
+    def test(self, rule: Rule) -> Test:
+        """The rule's conditions as one function (conditions.compile_rule), made once."""
+        test = self._tests.get(rule.name)
+        if test is None:
+            test = self._tests[rule.name] = compile_rule(rule)
+        return test
+
+    def matches(self, rule: Rule, facts: dict[str, Any]) -> bool:
+        return self.test(rule)(facts)
 
     def calendar(self, rule: Rule) -> Calendar:
         if self._calendars is None:
@@ -66,11 +85,16 @@ class Engine:
             raise RuleError(f"rule {rule.name}: unknown calendar {rule.calendar!r}")
         return calendars[rule.calendar]
 
-    def facts(self, rule: Rule, base: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def calendar_fields(self, rule: Rule) -> set[str]:
+        """The fields of the rule's conditions that depend on its calendar, worked out once."""
         used = self._calendar_fields.get(rule.name)
         if used is None:
             used = {c.field for c in rule.conditions} & CALENDAR_FIELDS
             self._calendar_fields[rule.name] = used
+        return used
+
+    def facts(self, rule: Rule, base: dict[str, Any], now: datetime) -> dict[str, Any]:
+        used = self.calendar_fields(rule)
         return with_calendar(base, self.calendar(rule), now, used) if used else base
 
     def _config(self) -> Config:
@@ -127,6 +151,13 @@ class Engine:
         self._acted.add((ticket_id, depth, rule.name))
         return fired
 
+    def _plan(self, rules: list[Rule]) -> list[tuple[Rule, Test, bool, frozenset | None]]:
+        """Each rule with its test, whether it reads its calendar, and the words one of which a
+        ticket's texts must hold for it to match (conditions.gate), worked out once."""
+        return [
+            (rule, self.test(rule), bool(self.calendar_fields(rule)), gate(rule)) for rule in rules
+        ]
+
     def on_event(
         self, event: str, ticket_ids: Iterable[int], now: datetime, depth: int = 0
     ) -> None:
@@ -140,19 +171,27 @@ class Engine:
             self.stopped.extend(ids)
             return
         changed: list[int] = []
+        plan = self._plan(rules)
+        wanted: dict[str, frozenset[str]] = {}
+        for _, _, _, words in plan:
+            for field_name, word in words or ():
+                wanted[field_name] = wanted.get(field_name, frozenset()) | {word}
         with self.store.tx() as conn:
             for row in reads.fact_rows(conn, ids):
                 base = facts_of(row, now)
-                for rule in rules:
-                    if (row[0], depth, rule.name) in self._acted:
+                present = words_present(base, wanted)
+                for rule, test, dated, words in plan:
+                    if words is not None and words.isdisjoint(present):
                         continue
-                    facts = self.facts(rule, base, now)
-                    if not matches(rule, facts):
+                    facts = self.facts(rule, base, now) if dated else base
+                    if not test(facts) or (row[0], depth, rule.name) in self._acted:
                         continue
                     fired = self.fire(rule, row[0], facts, now, depth)
                     if any(o.event_id for o in fired.outcomes):
                         changed.append(row[0])
-                        base = facts_of(reads.fact_rows(conn, [row[0]])[0], now)
+                        base = _after(fired, base) or facts_of(
+                            reads.fact_rows(conn, [row[0]])[0], now
+                        )
             if changed:
                 self.on_event("ticket_updated", changed, now, depth + 1)
 
@@ -163,6 +202,9 @@ class Engine:
             return []
         start = len(self.fired)
         with self.store.tx() as conn, actions.clocks_deferred() as acted_on:
+            for rule in rules:
+                if rule.open_on:
+                    opening.open_for_orders(self, conn, rule, now)
             due: dict[int, list[Rule]] = {}
             for rule in rules:
                 done = reads.fired(conn, rule.name)
@@ -175,10 +217,15 @@ class Engine:
                     base = facts_of(row, now)
                     for rule in due[row[0]]:
                         facts = self.facts(rule, base, now)
-                        if matches(rule, facts):
-                            self.fire(rule, row[0], facts, now, 0)
-                            reads.record_firing(conn, rule.name, row[0], now)
+                        if not self.matches(rule, facts):
+                            continue
+                        fired = self.fire(rule, row[0], facts, now, 0)
+                        reads.record_firing(conn, rule.name, row[0], now)
+                        # The next rule sees what this one did (a tag that stops it, say).
+                        if any(o.event_id for o in fired.outcomes):
+                            base = facts_of(reads.fact_rows(conn, [row[0]])[0], now)
             clocks.refresh(conn, sorted(acted_on), now)
+            reads.note_time_pass(conn, now)
         return self.fired[start:]
 
     def explain(self, ticket_id: int, now: datetime) -> list[tuple[Rule, Verdict, str]]:
@@ -192,18 +239,44 @@ class Engine:
         acted: dict[str, list[str]] = {}
         for _, at, actor, kind in reads.rule_events(self.store.conn, ticket_id):
             acted.setdefault(actor, []).append(f"{kind} at {at}")
+        last_pass = reads.last_time_pass(self.store.conn)
         out = []
         for rule in self.rules:
-            verdict = judge(rule, self.facts(rule, base, now))
+            facts = self.facts(rule, base, now)
+            verdict = judge(rule, facts)
             did = acted.get(rule.actor)
             note = f"acted: {', '.join(did)}" if did else "has not acted on this ticket"
-            if "schedule" in rule.when and rule.name in firings:
-                armed = ticket_id not in reads.fired(self.store.conn, rule.name)
-                note += f"; fired at {firings[rule.name]}, " + (
-                    "re-armed by a later change" if armed else "waits for a change to re-arm"
-                )
+            if "schedule" in rule.when:
+                waits = ticket_id in reads.fired(self.store.conn, rule.name)
+                if rule.name in firings:
+                    note += f"; fired at {firings[rule.name]}, " + (
+                        "waits for a change to re-arm" if waits else "re-armed by a later change"
+                    )
+                if not waits:
+                    later = waiting.matched_note(last_pass) if verdict.matched else None
+                    later = later or waiting.waits_for(rule, facts)
+                    note += f"; {later}" if later else ""
             out.append((rule, verdict, note))
         return out
+
+
+def _after(fired: Fired, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The ticket's facts after the rule's tags and priority, worked out without reading the
+    ticket again; None when it did more than that (the caller reads the ticket)."""
+    tags, priority = set(facts["tags"]), facts["priority"]
+    for outcome in fired.outcomes:
+        kind, value = outcome.action.kind, outcome.action.value
+        if outcome.event_id is None:
+            continue
+        if kind == "tag":
+            tags.add(value.strip().lower())
+        elif kind == "untag":
+            tags.discard(value.strip().lower())
+        elif kind == "priority":
+            priority = value
+        else:
+            return None
+    return {**facts, "tags": frozenset(tags), "priority": priority}
 
 
 _STEP_ACTIONS: dict[str, Callable[..., actions.Done]] = {

@@ -50,6 +50,7 @@ def facts_of(row: tuple, now: datetime) -> dict[str, Any]:
         "assignee": raw["assignee"] or "",
         "sla_state": raw["sla_state"],
         "automatic": bool(raw["automatic"]),
+        "customer_wrote": raw["customer_message_at"] is not None,
         "hours_since_created": _hours(raw["created_at"], now),
         "hours_since_customer_message": _hours(raw["customer_message_at"], now),
         "hours_since_reply": _hours(raw["reply_at"], now),

@@ -22,6 +22,7 @@ from deskterm.automation.model import (
     FIELDS,
     NAME_RE,
     OPERATORS,
+    ORDER_FIELDS,
     Action,
     Condition,
     Problem,
@@ -34,7 +35,7 @@ from deskterm.domain import Priority, Status
 from deskterm.durations import DurationError, parse_duration
 from deskterm.triage.labels import INTENTS, MOODS
 
-TOML_KEYS = frozenset({"name", "description", "when", "if", "then", "order", "calendar"})
+TOML_KEYS = frozenset({"name", "description", "when", "if", "then", "order", "calendar", "open_on"})
 # The extra keys an action may carry besides its own.
 ACTION_EXTRAS = {
     "propose": {"params"},
@@ -185,11 +186,30 @@ def _check_loops(rule: Rule) -> None:
     )
 
 
+def _check_opening(rule: Rule) -> None:
+    """A rule that opens tickets for orders runs in the time pass and names the orders."""
+    if not rule.open_on:
+        return
+    if rule.when != ("schedule",):
+        raise RuleError('open_on is for time rules (when = "schedule"): the time pass opens them')
+    if not any(c.field in ORDER_FIELDS for c in rule.all):
+        raise RuleError(
+            "open_on needs a condition on the order in if.all (say"
+            ' { field = "business_days_since_order", gte = 3 }), or every order would get a ticket'
+        )
+
+
 def _list(data: dict, key: str, where: str) -> list:
     value = data.get(key, [])
     if not isinstance(value, list):
         raise RuleError(f"{where} must be a list")
     return value
+
+
+def _open_on(value: Any) -> str:
+    if not isinstance(value, str):
+        raise RuleError(f'open_on names an account or a channel, like "email", not {value!r}')
+    return value.strip()
 
 
 def parse_rule(text: str, *, source: str = "", origin: str = "user", stem: str = "") -> Rule:
@@ -238,8 +258,10 @@ def parse_rule(text: str, *, source: str = "", origin: str = "user", stem: str =
         calendar=str(data.get("calendar", "business")),
         origin=origin,
         source=source,
+        open_on=_open_on(data.get("open_on", "")),
     )
     _check_loops(rule)
+    _check_opening(rule)
     return rule
 
 

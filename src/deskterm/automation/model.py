@@ -22,6 +22,19 @@ EVENTS = (
     "schedule",
 )
 
+# The fields about the ticket's order and its buyer: a rule that opens tickets for orders
+# (`open_on`) must test one of them.
+ORDER_FIELDS = (
+    "order_total",
+    "order_currency",
+    "order_status",
+    "order_financial_status",
+    "order_fulfillment_status",
+    "business_days_since_order",
+    "days_since_delivered",
+    "customer_orders",
+    "customer_spend",
+)
 # Every field a condition can test, and what kind of value it holds.
 FIELDS: dict[str, str] = {
     "channel": "text",
@@ -50,6 +63,7 @@ FIELDS: dict[str, str] = {
     "customer_orders": "number",
     "customer_spend": "number",
     "automatic": "bool",
+    "customer_wrote": "bool",
     # Offline triage (deskterm.triage): the ticket's language, what it is about, the customer's
     # latest mood, and the intent of their latest message alone ("thanks" after a refund).
     "language": "text",
@@ -130,6 +144,8 @@ class Rule:
     calendar: str = "business"
     origin: str = "user"
     source: str = ""
+    # A time rule's account (or channel) for opening tickets for orders that have none.
+    open_on: str = ""
 
     @property
     def actor(self) -> str:
@@ -149,6 +165,7 @@ class Rule:
             "all": [c.describe() for c in self.all],
             "any": [c.describe() for c in self.any],
             "then": [a.describe() for a in self.then],
+            "open_on": self.open_on,
             "origin": self.origin,
             "source": self.source,
         }

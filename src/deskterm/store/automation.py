@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from deskterm.domain import to_iso
+from deskterm.domain import from_iso, to_iso
 
 # Everything a condition can test, one row per ticket; moments stay ISO text for the caller.
 _FACTS = """
@@ -205,6 +205,50 @@ def candidates(conn: sqlite3.Connection, tests: Sequence[tuple[str, list]]) -> l
         sql += f" AND {test}"
         params.extend(args)
     return [row[0] for row in conn.execute(sql + " ORDER BY t.id", params)]
+
+
+# The order's facts a fresh ticket starts with, by their column in `orders` (facts add "order_").
+ORDER_FACTS = ("total", "currency", "status", "financial_status", "fulfillment_status", "placed_at")
+
+
+def opening_account(conn: sqlite3.Connection, open_on: str) -> tuple[str, str] | None:
+    """The enabled account `open_on` names, else the first enabled one of the channel it names:
+    (name, channel), or None."""
+    row = conn.execute(
+        "SELECT name, channel FROM accounts WHERE enabled = 1 AND (name = ? OR channel = ?)"
+        " ORDER BY name != ?, name LIMIT 1",
+        (open_on, open_on, open_on),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def orders_without_ticket(conn: sqlite3.Connection, now: datetime, days: int) -> list[dict]:
+    """Orders placed in the last `days` days, of a known buyer, that no ticket is linked to,
+    with what rules test of them."""
+    cursor = conn.execute(
+        f"SELECT o.id, o.number, {', '.join('o.' + c for c in ORDER_FACTS)},"
+        " (SELECT max(json_extract(f.value, '$.delivered_at')) FROM json_each(o.fulfillments) f),"
+        " (SELECT count(*) FROM orders c WHERE c.customer_id = o.customer_id),"
+        " (SELECT total(CAST(c.total AS REAL)) FROM orders c WHERE c.customer_id = o.customer_id)"
+        " FROM orders o WHERE o.customer_id IS NOT NULL AND o.placed_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id) ORDER BY o.id",
+        (to_iso(now - timedelta(days=days)),),
+    )
+    names = ("id", "number", *ORDER_FACTS, "delivered_at", "customer_orders", "customer_spend")
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+LAST_PASS = "rules_time_pass"
+
+
+def note_time_pass(conn: sqlite3.Connection, at: datetime) -> None:
+    """Remember when the time pass last ran on this database (rules explain says it)."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (LAST_PASS, to_iso(at)))
+
+
+def last_time_pass(conn: sqlite3.Connection) -> datetime | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (LAST_PASS,)).fetchone()
+    return from_iso(row[0]) if row else None
 
 
 def created_since(conn: sqlite3.Connection, start: datetime) -> list[int]:
