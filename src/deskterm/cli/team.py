@@ -80,6 +80,7 @@ def add_agent(role: str, agent: str, db: Path | None) -> None:
     def add() -> None:
         conn = replica.open_server(replica.configured(state(db).store()))
         try:
+            server.migrate(conn)  # the owner brings the server up to this deskterm first
             server.add_agent(conn, role, agent)
         finally:
             conn.close()
@@ -206,3 +207,28 @@ def who(db: Path | None) -> None:
 
     for ticket_id, entries in sorted(_run(read).items()):
         echo(f"#{ticket_id}  {presence.describe(entries)}")
+
+
+@app.command("next")
+@click.option("--cap", type=click.IntRange(min=1), default=None, help="Most open tickets you hold.")
+@db_option
+def take_next(cap: int | None, db: Path | None) -> None:
+    """Take the next open ticket nobody has (queue order), unless you hold --cap open already."""
+    from deskterm.store import queries
+    from deskterm.team import assignment, replica
+
+    store = state(db).store()
+
+    def take() -> int | None:
+        conn = replica.open_server(replica.configured(store))
+        try:
+            return assignment.take_next(store, conn, cap)
+        finally:
+            conn.close()
+
+    ticket_id = _run(take)
+    if ticket_id is None:
+        echo("nothing to take: every open ticket has someone")
+        return
+    ticket = queries.ticket(store, ticket_id)
+    echo(f"#{ticket_id} is yours: {ticket['subject'] if ticket else ''}")

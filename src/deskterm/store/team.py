@@ -345,3 +345,18 @@ def grant_reply(conn: sqlite3.Connection, key: str, taken_from: str | None) -> N
         " lease_until = 0 WHERE idempotency_key = ? AND status IN ('team', 'queued')",
         (taken_from, key),
     )
+
+
+def takeable(conn: sqlite3.Connection, now_iso: str, limit: int) -> list[str]:
+    """Global ids of the open tickets nobody is assigned, in queue order (nearest deadline
+    first, then oldest), that the team has heard of and that are not snoozed."""
+    return [
+        gid
+        for (gid,) in conn.execute(
+            "SELECT gid FROM tickets WHERE gid IS NOT NULL AND assignee IS NULL"
+            " AND status NOT IN ('solved', 'closed') AND merged_into IS NULL"
+            " AND (snoozed_until IS NULL OR snoozed_until <= ?)"
+            " ORDER BY COALESCE(next_deadline, '9999'), created_at, id LIMIT ?",
+            (now_iso, limit),
+        )
+    ]

@@ -268,8 +268,48 @@ BEGIN
 END $$;
 """
 
+V3_TAKE_NEXT = """
+-- "Take next" (deskterm.team.assignment): the first of an agent's candidates that nobody is
+-- assigned and nobody took in the last two minutes becomes theirs, one agent per ticket however
+-- many ask at once; the assignment itself then travels as an ordinary assign event. An agent at
+-- their cap of open assigned tickets (by the server's order of events) gets none.
+CREATE TABLE deskterm.takes (
+    ticket uuid PRIMARY KEY,
+    agent text NOT NULL,
+    at timestamptz NOT NULL
+);
+CREATE FUNCTION deskterm.take_next(candidates uuid[], cap int) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+    candidate uuid;
+    taken uuid;
+BEGIN
+    IF cap IS NOT NULL AND (
+        SELECT count(*) FROM fields a WHERE a.field = 'assign' AND a.value = to_jsonb(me)
+            AND NOT EXISTS (SELECT 1 FROM fields s WHERE s.ticket = a.ticket
+                AND s.field = 'status' AND s.value #>> '{}' IN ('solved', 'closed'))
+    ) >= cap THEN
+        RAISE EXCEPTION 'agent % already has % open tickets, the cap', me, cap
+            USING ERRCODE = 'check_violation';
+    END IF;
+    FOREACH candidate IN ARRAY candidates LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM fields WHERE ticket = candidate
+            AND field = 'assign' AND value IS DISTINCT FROM 'null'::jsonb);
+        INSERT INTO takes VALUES (candidate, me, now())
+        ON CONFLICT (ticket) DO UPDATE SET agent = EXCLUDED.agent, at = EXCLUDED.at
+            WHERE takes.at < now() - interval '2 minutes'
+        RETURNING ticket INTO taken;
+        IF taken IS NOT NULL THEN
+            RETURN taken;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
-MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE]
+MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE, V3_TAKE_NEXT]
 
 # What an agent's role may do: read the log and who is who, and insert events, naming only the
 # columns a client decides (the trigger fills in seq, author and the rest).
@@ -308,6 +348,14 @@ def schema_version(conn: psycopg.Connection) -> int:
         return 0
     version = conn.execute("SELECT version FROM deskterm.schema_version").fetchone()
     return version[0] if version else 0
+
+
+def behind(conn: psycopg.Connection) -> bool:
+    """Whether the server's schema is older than this deskterm's (the owner migrates it)."""
+    try:
+        return schema_version(conn) < len(MIGRATIONS)
+    finally:
+        conn.rollback()
 
 
 def migrate(conn: psycopg.Connection) -> int:

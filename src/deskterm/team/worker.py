@@ -50,6 +50,8 @@ class Worker:
         self.make_connector = make_connector
         address = replica.configured(store)
         self.conn = replica.open_server(address)
+        if server.behind(self.conn):
+            server.migrate(self.conn)  # the owner's worker brings the server up to this deskterm
         self.locks = replica.open_server(address)
         self.locks.autocommit = True
         self.connectors: dict[str, Connector] = {}
