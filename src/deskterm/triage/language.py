@@ -4,6 +4,7 @@ customers write in, with a word list for greetings too short for the model."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -87,11 +88,8 @@ def _identifier() -> LanguageIdentifier:
 
 
 def _votes(words: list[str], table: dict[str, str]) -> list[tuple[int, str]]:
-    votes: dict[str, int] = {}
-    for word in words:
-        lang = table.get(word)
-        if lang:
-            votes[lang] = votes.get(lang, 0) + 1
+    """Languages by how many of `words` the table gives them, most first."""
+    votes = Counter(filter(None, map(table.get, words)))
     return sorted(((n, lang) for lang, n in votes.items()), reverse=True)
 
 
@@ -107,7 +105,7 @@ def _by_stopwords(words: list[str]) -> str | None:
 def detect(text: str) -> tuple[str, float]:
     """The ISO 639-1 code of `text` and the model's confidence; `und` for text with no letters."""
     words = _WORDS.findall(text.lower())
-    letters = sum(len(w) for w in words if not w.isdigit())
+    letters = sum(map(len, words)) - sum(map(len, filter(str.isdigit, words)))
     if letters == 0:
         return UNDETERMINED, 0.0
     if letters < SHORT or len(words) <= 2:

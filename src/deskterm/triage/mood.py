@@ -15,6 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import filterfalse, repeat
+from operator import methodcaller
 
 from deskterm.triage import mood_words
 from deskterm.triage.text import folded
@@ -39,6 +41,7 @@ SUPPORT_WORDS = {
 }
 
 _WORD = re.compile(r"[\w']+")
+_NEGATED = methodcaller("endswith", "n't")
 # Runs of capitals; a character class first lets the engine skip ahead to the next one.
 _CAPITALS = re.compile(r"[A-ZÄÖÜÉÈÀÑ]{3,}(?![a-zäöüéèàñ])")
 # Abbreviations shout in no language.
@@ -77,7 +80,10 @@ def _lexicon(lang: str) -> tuple[dict[str, float], frozenset[str]]:
 def _furious(tokens: list[str], plain: str) -> bool:
     return (
         not mood_words.ANGER_WORDS.isdisjoint(tokens)
-        or any(token.startswith(mood_words.ANGER_STEMS) for token in tokens)
+        or (
+            any(map(plain.__contains__, mood_words.ANGER_STEMS))
+            and any(token.startswith(mood_words.ANGER_STEMS) for token in tokens)
+        )
         or any(map(plain.__contains__, mood_words.ANGER_PHRASES))
     )
 
@@ -85,12 +91,16 @@ def _furious(tokens: list[str], plain: str) -> bool:
 def _lexicon_score(tokens: list[str], lang: str, thankful: bool) -> float:
     """VADER's normalisation over the language's word ratings; a negation turns the next 3."""
     words, negations = _lexicon(lang)
+    if not thankful:
+        tokens = list(filterfalse(mood_words.COURTESY.__contains__, tokens))
+    if negations.isdisjoint(tokens) and not any(map(_NEGATED, tokens)):
+        # Most mail negates nothing: the ratings simply add up.
+        total = sum(map(words.get, tokens, repeat(0.0)))
+        return total / math.sqrt(total * total + 15) if total else 0.0
     total, flip = 0.0, 0
     for token in tokens:
         if token in negations or token.endswith("n't"):
             flip = 3
-            continue
-        if not thankful and token in mood_words.COURTESY:
             continue
         value = words.get(token, 0.0)
         if flip:
