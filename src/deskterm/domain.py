@@ -116,6 +116,38 @@ class Identity:
     value: str
 
 
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A ticket as the store holds it, with its customer's name and identities and its tags.
+
+    Moments are the store's ISO text, as the queue's rows carry them.
+    """
+
+    id: int
+    customer_id: int
+    account: str
+    channel: str
+    subject: str
+    status: str
+    priority: str
+    escalation: int
+    assignee: str | None
+    snoozed_until: str | None
+    next_deadline: str | None
+    sla_state: str
+    conversation_id: str | None
+    order_id: int | None
+    merged_into: int | None
+    created_at: str
+    updated_at: str
+    last_message_at: str
+    warn_at: str | None
+    sla_recheck_at: str | None
+    customer_name: str
+    tags: tuple[str, ...]
+    identities: tuple[Identity, ...]
+
+
 @dataclass(slots=True)
 class InboundMessage:
     """A message as a connector hands it to ingest, already decoded to text."""

@@ -8,6 +8,7 @@ from helpers import burst, cursor_subject, notifications, settle, subjects, thre
 from workspace import NOW, build_app
 
 from deskterm import actions
+from deskterm.domain import Ticket
 from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import drafts, open_store, queries
 from deskterm.tui.screens.order import OrderScreen
@@ -15,8 +16,10 @@ from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 
 
-def ticket(app, ticket_id: int) -> dict:
-    return queries.ticket(app.store, ticket_id)
+def ticket(app, ticket_id: int) -> Ticket:
+    found = queries.ticket(app.store, ticket_id)
+    assert found is not None
+    return found
 
 
 def last_event(app, ticket_id: int) -> dict:
@@ -28,7 +31,7 @@ async def test_s_resolves_the_ticket_and_the_cursor_moves_to_the_next(app):
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "solved"
+        assert ticket(app, 1).status == "solved"
         assert last_event(app, 1)["actor"] == "agent:anna"
         assert "Where is my order #1001?" not in subjects(app)
         assert cursor_subject(app) == "Refund for a broken lamp"
@@ -40,7 +43,7 @@ async def test_after_action_stay_keeps_the_cursor_on_an_escalated_ticket(db):
         await settle(pilot)
         await pilot.press("e", *"needs a refund decision", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["escalation"] == 1
+        assert ticket(app, 1).escalation == 1
         assert cursor_subject(app) == "Where is my order #1001?"
 
 
@@ -62,7 +65,7 @@ async def test_a_reason_typed_in_one_burst_after_e_fills_the_dialog(app):
         await settle(pilot)
         event = last_event(app, 1)
         assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
-        assert ticket(app, 1)["status"] == "new" and ticket(app, 1)["assignee"] is None
+        assert ticket(app, 1).status == "new" and ticket(app, 1).assignee is None
 
 
 async def test_escalating_without_a_reason_is_refused_and_changes_nothing(app):
@@ -70,7 +73,7 @@ async def test_escalating_without_a_reason_is_refused_and_changes_nothing(app):
         await settle(pilot)
         await pilot.press("e", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["escalation"] == 0
+        assert ticket(app, 1).escalation == 0
         assert "an escalation needs a reason" in notifications(app)
 
 
@@ -80,7 +83,7 @@ async def test_escape_cancels_a_prompt(app):
         await pilot.press("e", *"typo", "escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert ticket(app, 1)["escalation"] == 0
+        assert ticket(app, 1).escalation == 0
 
 
 async def test_p_sets_pending_which_pauses_the_clock_and_sinks_the_ticket(app):
@@ -88,7 +91,7 @@ async def test_p_sets_pending_which_pauses_the_clock_and_sinks_the_ticket(app):
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "pending"
+        assert ticket(app, 1).status == "pending"
         assert subjects(app)[-1] == "Where is my order #1001?"
         assert cursor_subject(app) == "Refund for a broken lamp"
 
@@ -98,10 +101,10 @@ async def test_a_assigns_to_me_by_default_and_to_anyone_typed(app):
         await settle(pilot)
         await pilot.press("a", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["assignee"] == "anna"
+        assert ticket(app, 1).assignee == "anna"
         await pilot.press("k", "a", "ctrl+u", *"ben", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["assignee"] == "ben"
+        assert ticket(app, 1).assignee == "ben"
 
 
 async def test_t_adds_and_removes_tags(app):
@@ -109,7 +112,7 @@ async def test_t_adds_and_removes_tags(app):
         await settle(pilot)
         await pilot.press("t", *"late -wismo", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["tags"] == ["late"]
+        assert ticket(app, 1).tags == ("late",)
 
 
 async def test_capital_p_picks_a_priority(app):
@@ -117,7 +120,7 @@ async def test_capital_p_picks_a_priority(app):
         await settle(pilot)
         await pilot.press("P", "enter")  # the first choice is the most urgent
         await settle(pilot)
-        assert ticket(app, 1)["priority"] == "urgent"
+        assert ticket(app, 1).priority == "urgent"
 
 
 async def test_z_snoozes_for_an_hour_and_the_ticket_leaves_the_queue(app):
@@ -125,7 +128,7 @@ async def test_z_snoozes_for_an_hour_and_the_ticket_leaves_the_queue(app):
         await settle(pilot)
         await pilot.press("z", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["snoozed_until"] == "2026-11-20T16:00:00Z"
+        assert ticket(app, 1).snoozed_until == "2026-11-20T16:00:00Z"
         assert "Where is my order #1001?" not in subjects(app)
 
 
@@ -135,7 +138,7 @@ async def test_pick_lists_move_with_j_and_k(app):
         await pilot.press("z", "j", "j", "j", "k", "enter")
         await settle(pilot)
         # 1 hour, 4 hours, Tomorrow 9:00, Next week, back up to Tomorrow 9:00.
-        assert ticket(app, 1)["snoozed_until"] == "2026-11-21T09:00:00Z"
+        assert ticket(app, 1).snoozed_until == "2026-11-21T09:00:00Z"
 
 
 async def test_the_help_scrolls_with_j_and_k(app):
@@ -155,11 +158,11 @@ async def test_z_custom_takes_a_typed_time_and_rejects_nonsense(app):
         await settle(pilot)
         await pilot.press("z", "end", "enter", *"soonish", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["snoozed_until"] is None
+        assert ticket(app, 1).snoozed_until is None
         assert any("cannot read 'soonish'" in n for n in notifications(app))
         await pilot.press("z", "end", "enter", *"3d", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["snoozed_until"] == "2026-11-23T15:00:00Z"
+        assert ticket(app, 1).snoozed_until == "2026-11-23T15:00:00Z"
 
 
 async def test_u_undoes_the_last_action(app):
@@ -169,7 +172,7 @@ async def test_u_undoes_the_last_action(app):
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "new"
+        assert ticket(app, 1).status == "new"
         assert "Where is my order #1001?" in subjects(app)
 
 
@@ -255,12 +258,12 @@ async def test_actions_on_the_ticket_screen_change_the_ticket_and_refresh_it(app
         await settle(pilot)
         await pilot.press("enter", "t", *"vip", "enter")
         await settle(pilot)
-        assert ticket(app, 1)["tags"] == ["vip", "wismo"]
+        assert ticket(app, 1).tags == ("vip", "wismo")
         title = str(app.screen.query_one("#ticket-title").render())
         assert "vip wismo" in title
         await pilot.press("s")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "solved"
+        assert ticket(app, 1).status == "solved"
         assert app.screen.ticket_id == 3
 
 
@@ -288,12 +291,12 @@ async def test_macro_palette_previews_then_applies_and_u_undoes_it(db):
         assert "add tag shipped" in preview
         await pilot.press("enter")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "pending"
-        assert "shipped" in ticket(app, 1)["tags"]
+        assert ticket(app, 1).status == "pending"
+        assert "shipped" in ticket(app, 1).tags
         await pilot.press("u")
         await settle(pilot)
-        assert ticket(app, 1)["status"] == "new"
-        assert "shipped" not in ticket(app, 1)["tags"]
+        assert ticket(app, 1).status == "new"
+        assert "shipped" not in ticket(app, 1).tags
         await pilot.press("g", "w")
         await settle(pilot)
         assert "wismo" in str(app.screen.query_one("#macro-list").get_option_at_index(0).prompt)
@@ -359,7 +362,7 @@ async def test_ctrl_t_in_the_composer_inserts_a_macros_text_without_its_steps(db
         text = app.screen.query_one("#composer-body").text
         assert text == "Hello. Hi Anna Berg, your parcel is on its way."
         assert drafts.load(app.store, 1, "reply") == text
-        assert ticket(app, 1)["status"] == "new"
+        assert ticket(app, 1).status == "new"
 
 
 async def test_an_outside_write_keeps_the_thread_where_the_agent_is_reading(app, db):
@@ -373,7 +376,7 @@ async def test_an_outside_write_keeps_the_thread_where_the_agent_is_reading(app,
         other.close()
         app.ticker.tick()
         await settle(pilot)
-        assert "outside" in ticket(app, 1)["tags"]
+        assert "outside" in ticket(app, 1).tags
         assert "tag outside" in str(app.screen.query_one("#sidebar-body").render())
         assert app.screen.query_one("#thread").children[0] is first
 

@@ -86,10 +86,10 @@ async def test_a_rebound_action_answers_its_new_key_only(db):
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert queries.ticket(app.store, 1)["status"] == "new"
+        assert queries.ticket(app.store, 1).status == "new"
         await pilot.press("y")
         await settle(pilot)
-        assert queries.ticket(app.store, 1)["status"] == "solved"
+        assert queries.ticket(app.store, 1).status == "solved"
         await pilot.press("j")
         assert app.screen.queue.cursor == 0
         await pilot.press("ctrl+n")
@@ -145,7 +145,7 @@ async def test_command_palette_offers_actions_views_and_shows_keys(app):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        assert queries.ticket(app.store, 1)["status"] == "solved"
+        assert queries.ticket(app.store, 1).status == "solved"
 
 
 async def test_a_macro_key_that_clashes_with_a_rebound_action_stays_unbound(db, tmp_path):

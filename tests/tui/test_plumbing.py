@@ -95,9 +95,9 @@ async def test_sla_states_that_change_with_time_are_stored_in_the_background(db)
     async with app.run_test(size=(120, 30)) as pilot:
         for _ in range(50):
             await pilot.pause(0.1)
-            if queries.ticket(app.store, 3)["sla_state"] == "breached":
+            if queries.ticket(app.store, 3).sla_state == "breached":
                 break
-        assert queries.ticket(app.store, 3)["sla_state"] == "breached"
+        assert queries.ticket(app.store, 3).sla_state == "breached"
 
 
 async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(app, monkeypatch):

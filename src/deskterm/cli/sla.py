@@ -15,6 +15,7 @@ import click
 from deskterm.cli.common import db_option, echo, fail, json_option, print_json, state
 
 if TYPE_CHECKING:
+    from deskterm.domain import Ticket
     from deskterm.sla import clocks, rules
     from deskterm.sla.settings import SlaSettings
 
@@ -156,18 +157,18 @@ def explain(
 
 
 def _explanation(
-    ticket_id: int, ticket: dict[str, Any], evaluation: clocks.Evaluation, moment: datetime
+    ticket_id: int, ticket: Ticket, evaluation: clocks.Evaluation, moment: datetime
 ) -> dict[str, Any]:
     """`sla explain --json`: the ticket's SLA inputs, its policy and every clock."""
     policy, summary = evaluation.policy, evaluation.summary
     return {
         "ticket": ticket_id,
         "now": _iso(moment),
-        "status": ticket["status"],
-        "priority": ticket["priority"],
-        "channel": ticket["channel"],
-        "account": ticket["account"],
-        "tags": ticket["tags"],
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "account": ticket.account,
+        "tags": list(ticket.tags),
         "policy": policy.name if policy else None,
         "why": policy.why() if policy else "no policy matches this ticket",
         "calendar": policy.calendar.name if policy else None,
@@ -180,7 +181,7 @@ def _explanation(
 
 def _explain_lines(
     ticket_id: int,
-    ticket: dict[str, Any],
+    ticket: Ticket,
     evaluation: clocks.Evaluation,
     settings: SlaSettings,
     moment: datetime,
@@ -189,8 +190,8 @@ def _explain_lines(
     from deskterm.sla import rules
 
     lines = [
-        f"Ticket #{ticket_id}: {ticket['channel']} via {ticket['account']}, "
-        f"{ticket['priority']} priority, {ticket['status']}"
+        f"Ticket #{ticket_id}: {ticket.channel} via {ticket.account}, "
+        f"{ticket.priority} priority, {ticket.status}"
     ]
     policy, summary = evaluation.policy, evaluation.summary
     if policy is None:

@@ -131,6 +131,8 @@ def list_tickets(
 @db_option
 def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     """Show a ticket with its messages and events."""
+    from dataclasses import asdict
+
     from deskterm.store import queries
 
     store = state(db).store(create=False)
@@ -140,16 +142,16 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     thread = queries.messages(store, ticket_id)
     history = queries.events(store, ticket_id)
     if as_json:
-        print_json({"ticket": found, "messages": thread, "events": history})
+        print_json({"ticket": asdict(found), "messages": thread, "events": history})
         return
     from deskterm import mailbox
 
     mailbox.mark_read(store, ticket_id)  # a person reads it (a script's --json does not count)
-    echo(f"#{found['id']} {found['subject']}", style="bold")
+    echo(f"#{found.id} {found.subject}", style="bold")
     echo(
-        f"{found['status']} · {found['priority']} · {found['channel']} · "
-        f"{found['customer_name']} · assignee {found['assignee'] or '-'} · "
-        f"tags {' '.join(found['tags']) or '-'}"
+        f"{found.status} · {found.priority} · {found.channel} · "
+        f"{found.customer_name} · assignee {found.assignee or '-'} · "
+        f"tags {' '.join(found.tags) or '-'}"
     )
     width = terminal_width()
     for message in thread:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
-from deskterm.domain import from_iso, to_iso
+from deskterm.domain import Identity, Ticket, from_iso, to_iso
 from deskterm.store import Store
 from deskterm.store.filters import Filter
 
@@ -185,29 +185,31 @@ def ticket_exists(store: Store, ticket_id: int) -> bool:
     return found is not None
 
 
-def ticket(store: Store, ticket_id: int) -> dict | None:
+# A Ticket's fields read in one row: the tickets columns, then its customer's name.
+_TICKET_FIELDS = [f.name for f in fields(Ticket)][:-2]
+_TICKET_COLUMNS = ", ".join(f"t.{name}" for name in _TICKET_FIELDS[:-1])
+
+
+def ticket(store: Store, ticket_id: int) -> Ticket | None:
     """A ticket with its customer, identities, tags and linked order; None when it does not exist."""
-    rows = _dicts(
-        store,
-        "SELECT t.*, c.name AS customer_name FROM tickets t JOIN customers c ON c.id = t.customer_id"
+    row = store.conn.execute(
+        f"SELECT {_TICKET_COLUMNS}, c.name FROM tickets t JOIN customers c ON c.id = t.customer_id"
         " WHERE t.id = ?",
         (ticket_id,),
-    )
-    if not rows:
+    ).fetchone()
+    if row is None:
         return None
-    found = rows[0]
-    found["tags"] = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
-        )
-    ]
-    found["identities"] = _dicts(
-        store,
-        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id",
-        (found["customer_id"],),
+    tags = store.conn.execute(
+        "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
     )
-    return found
+    identities = store.conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (row[1],)
+    )
+    return Ticket(
+        **dict(zip(_TICKET_FIELDS, row, strict=True)),
+        tags=tuple(tag for (tag,) in tags),
+        identities=tuple(Identity(kind, value) for kind, value in identities),
+    )
 
 
 def messages(store: Store, ticket_id: int) -> list[dict]:

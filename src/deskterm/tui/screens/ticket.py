@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
+from deskterm.domain import Ticket
 from deskterm.keys import ACTIONS, APP, TICKET
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
@@ -33,17 +34,17 @@ from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
 
 
-def title_line(ticket: dict, now: datetime, draft_kinds: list[str]) -> Text:
+def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str]) -> Text:
     line = Text.assemble(
-        (f"#{ticket['id']} ", "bold"),
-        (one_line(ticket["subject"]) or "(no subject)", "bold"),
-        (f"   {ticket['status']} · {ticket['priority']} · {ticket['channel']}", "dim"),
-        (f" · {one_line(ticket['assignee'])}" if ticket["assignee"] else " · unassigned", "dim"),
+        (f"#{ticket.id} ", "bold"),
+        (one_line(ticket.subject) or "(no subject)", "bold"),
+        (f"   {ticket.status} · {ticket.priority} · {ticket.channel}", "dim"),
+        (f" · {one_line(ticket.assignee)}" if ticket.assignee else " · unassigned", "dim"),
         "   ",
-        sla_text(ticket["sla_state"], ticket["next_deadline"], now),
+        sla_text(ticket.sla_state, ticket.next_deadline, now),
     )
-    if ticket["tags"]:
-        line.append("   " + " ".join(ticket["tags"]), style="blue")
+    if ticket.tags:
+        line.append("   " + " ".join(ticket.tags), style="blue")
     if draft_kinds:
         line.append("   ✎ draft " + ", ".join(draft_kinds), style="yellow")
     line.no_wrap, line.overflow = True, "ellipsis"
@@ -54,7 +55,7 @@ def title_line(ticket: dict, now: datetime, draft_kinds: list[str]) -> Text:
 class Shown:
     """Everything the ticket screen shows, read in one go (in a worker)."""
 
-    ticket: dict
+    ticket: Ticket
     thread: list[dict]
     context: dict
     draft_kinds: list[str]
@@ -70,8 +71,8 @@ def read_ticket(
         return None
     evaluation = clocks.evaluate_ticket(store.conn, ticket_id, now)
     ticket_clocks: list[rules.Clock] = evaluation.clocks if evaluation else []
-    orders = store_orders.orders_for_customer(store, ticket["customer_id"])
-    order = shown_order(orders, ticket["order_id"])
+    orders = store_orders.orders_for_customer(store, ticket.customer_id)
+    order = shown_order(orders, ticket.order_id)
     context = {
         "ticket": ticket,
         "orders": orders,
@@ -80,7 +81,7 @@ def read_ticket(
             if order and order["customer_ref"]
             else None
         ),
-        "tickets": queries.customer_tickets(store, ticket["customer_id"]),
+        "tickets": queries.customer_tickets(store, ticket.customer_id),
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
         "suggested": suggest(store.conn, ticket_id, ticket["intent"], macros),
@@ -98,7 +99,7 @@ class TicketScreen(TicketActions):
         self.ticket_id = ticket_id
         self.start_composing = compose
         self.show_quoted = False
-        self.ticket: dict | None = None
+        self.ticket: Ticket | None = None
         self.draft_kinds: list[str] = []
         self.orders: list[dict] = []
         self.suggested: list[Suggestion] = []
@@ -140,7 +141,7 @@ class TicketScreen(TicketActions):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, shown)
         if shown is not None and opened and desk.sync_enabled:
-            self.app.call_from_thread(self.refresh_orders, shown.ticket["customer_id"])
+            self.app.call_from_thread(self.refresh_orders, shown.ticket.customer_id)
 
     @work(thread=True, exclusive=True, group="orders", exit_on_error=False)
     def refresh_orders(self, customer_id: int) -> None:
@@ -152,7 +153,7 @@ class TicketScreen(TicketActions):
 
     def action_order(self) -> None:
         """The order view of the ticket's order (the linked one, else the latest)."""
-        order = shown_order(self.orders, self.ticket["order_id"] if self.ticket else None)
+        order = shown_order(self.orders, self.ticket.order_id if self.ticket else None)
         if order is None:
             self.notify("No order is stored for this customer", severity="warning")
             return

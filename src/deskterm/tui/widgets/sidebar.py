@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from deskterm import order_text
 from deskterm.content import sanitize
-from deskterm.domain import from_iso
+from deskterm.domain import Ticket, from_iso
 from deskterm.sla import rules
 from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
@@ -20,30 +20,28 @@ def section(title: str, lines: list[Text]) -> Text:
     return Text("\n").join([Text(title, style="bold underline"), *lines, Text("")])
 
 
-def customer_lines(ticket: dict) -> list[Text]:
-    lines = [Text(one_line(ticket["customer_name"]) or "(no name)", style="bold")]
-    lines += [
-        Text.assemble((f"{i['kind']}: ", "dim"), one_line(i["value"])) for i in ticket["identities"]
-    ]
+def customer_lines(ticket: Ticket) -> list[Text]:
+    lines = [Text(one_line(ticket.customer_name) or "(no name)", style="bold")]
+    lines += [Text.assemble((f"{i.kind}: ", "dim"), one_line(i.value)) for i in ticket.identities]
     return lines
 
 
 CLOCK_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution"}
 
 
-def sla_lines(ticket: dict, clocks: list[rules.Clock], now: datetime, zone: tzinfo) -> list[Text]:
+def sla_lines(ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tzinfo) -> list[Text]:
     """The nearest deadline, then every clock: its target, state, due time and what moved it."""
-    state = live_state(ticket["sla_state"], ticket["next_deadline"], now) or "no clock"
+    state = live_state(ticket.sla_state, ticket.next_deadline, now) or "no clock"
     lines = [Text.assemble(("now: ", "dim"), state)]
-    if ticket["next_deadline"]:
+    if ticket.next_deadline:
         lines.append(
             Text.assemble(
                 ("nearest: ", "dim"),
-                sla_text(ticket["sla_state"], ticket["next_deadline"], now),
+                sla_text(ticket.sla_state, ticket.next_deadline, now),
             )
         )
-    if ticket["snoozed_until"]:
-        until = from_iso(ticket["snoozed_until"]).astimezone(zone).strftime("%a %d %b %H:%M")
+    if ticket.snoozed_until:
+        until = from_iso(ticket.snoozed_until).astimezone(zone).strftime("%a %d %b %H:%M")
         lines.append(Text.assemble(("snoozed until: ", "dim"), until))
     for clock in clocks:
         target = rules.format_duration(clock.target)
@@ -180,8 +178,8 @@ class Sidebar(VerticalScroll):
                 section("Customer", customer_lines(ticket)),
                 section("Triage", triage_lines(ticket, context.get("suggested", []))),
                 section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
-                order_section(context["orders"], ticket["order_id"], context.get("profile"), zone),
-                section("Earlier tickets", earlier_lines(context["tickets"], ticket["id"], now)),
+                order_section(context["orders"], ticket.order_id, context.get("profile"), zone),
+                section("Earlier tickets", earlier_lines(context["tickets"], ticket.id, now)),
                 section("Timeline", timeline_lines(context["events"], zone)),
             ]
         )
