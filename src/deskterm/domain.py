@@ -148,6 +148,27 @@ class Ticket:
     identities: tuple[Identity, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message of a ticket's thread as the store holds it; a reply carries its delivery too."""
+
+    id: int
+    direction: str
+    author_name: str
+    author_addr: str
+    subject: str
+    text: str
+    html: str | None
+    message_id: str | None
+    automatic: bool
+    attachments: tuple[Attachment, ...]
+    warnings: tuple[str, ...]
+    sent_at: str
+    outbox_id: int | None = None
+    delivery: str | None = None
+    delivery_error: str | None = None
+
+
 @dataclass(slots=True)
 class InboundMessage:
     """A message as a connector hands it to ingest, already decoded to text."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from helpers import notifications, settle
 from workspace import NOW, build_app
 
 import deskterm.tui
+from deskterm.domain import Attachment, Message
 from deskterm.store import drafts, open_store, queries
 from deskterm.store.filters import parse
 from deskterm.tui import queue_source
@@ -147,17 +149,20 @@ def test_html_mail_shows_as_markdown_with_link_targets_and_attachments():
 
     from deskterm.tui.widgets.thread import render_message
 
-    message = {
-        "direction": "in",
-        "automatic": False,
-        "author_name": "Anna",
-        "author_addr": "anna@example.com",
-        "sent_at": "2026-11-20T12:00:00Z",
-        "text": "",
-        "html": '<p>Track it <a href="https://evil.example/x">at DHL</a></p><script>x()</script>',
-        "attachments": [{"filename": "label[red].pdf", "size": 2048}],
-        "warnings": ["charset guessed"],
-    }
+    message = Message(
+        id=1,
+        direction="in",
+        automatic=False,
+        author_name="Anna",
+        author_addr="anna@example.com",
+        subject="",
+        sent_at="2026-11-20T12:00:00Z",
+        text="",
+        html='<p>Track it <a href="https://evil.example/x">at DHL</a></p><script>x()</script>',
+        message_id=None,
+        attachments=(Attachment("label[red].pdf", "application/pdf", 2048),),
+        warnings=("charset guessed",),
+    )
     shown = render_message(message, show_quoted=False, zone=UTC).plain
     assert "Track it [at DHL](https://evil.example/x)" in shown
     assert "x()" not in shown
@@ -170,23 +175,27 @@ def test_the_thread_says_when_a_reply_did_not_leave():
 
     from deskterm.tui.widgets.thread import render_message
 
-    message = {
-        "direction": "out",
-        "automatic": False,
-        "author_name": "bob",
-        "author_addr": "",
-        "sent_at": "2026-11-20T12:00:00Z",
-        "text": "Your refund is on its way",
-        "html": None,
-        "attachments": [],
-        "warnings": [],
-        "delivery": "failed",
-        "delivery_error": "553 sender address rejected",
-    }
+    message = Message(
+        id=1,
+        direction="out",
+        automatic=False,
+        author_name="bob",
+        author_addr="",
+        subject="",
+        sent_at="2026-11-20T12:00:00Z",
+        text="Your refund is on its way",
+        html=None,
+        message_id=None,
+        attachments=(),
+        warnings=(),
+        outbox_id=1,
+        delivery="failed",
+        delivery_error="553 sender address rejected",
+    )
     shown = render_message(message, show_quoted=False, zone=UTC).plain
     assert "NOT SENT: 553 sender address rejected" in shown
-    message.update(delivery="sent", delivery_error=None)
-    assert "NOT SENT" not in render_message(message, show_quoted=False, zone=UTC).plain
+    sent = replace(message, delivery="sent", delivery_error=None)
+    assert "NOT SENT" not in render_message(sent, show_quoted=False, zone=UTC).plain
 
 
 def test_the_tui_runs_no_sql_of_its_own():

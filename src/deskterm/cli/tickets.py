@@ -142,7 +142,9 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     thread = queries.messages(store, ticket_id)
     history = queries.events(store, ticket_id)
     if as_json:
-        print_json({"ticket": asdict(found), "messages": thread, "events": history})
+        print_json(
+            {"ticket": asdict(found), "messages": [asdict(m) for m in thread], "events": history}
+        )
         return
     from deskterm import mailbox
 
@@ -155,12 +157,12 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     )
     width = terminal_width()
     for message in thread:
-        who = {"in": message["author_name"] or message["author_addr"], "note": "note"}.get(
-            message["direction"], f"reply by {message['author_name']}"
+        who = {"in": message.author_name or message.author_addr, "note": "note"}.get(
+            message.direction, f"reply by {message.author_name}"
         )
-        title = f"── {who} · {message['sent_at']} "
+        title = f"── {who} · {message.sent_at} "
         echo(title + "─" * max(width - len(title), 0))
-        echo(message["text"])
+        echo(message.text)
 
 
 @click.command()

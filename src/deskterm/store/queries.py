@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
-from deskterm.domain import Identity, Ticket, from_iso, to_iso
+from deskterm.domain import Attachment, Identity, Message, Ticket, from_iso, to_iso
 from deskterm.store import Store
 from deskterm.store.filters import Filter
 
@@ -212,21 +212,65 @@ def ticket(store: Store, ticket_id: int) -> Ticket | None:
     )
 
 
-def messages(store: Store, ticket_id: int) -> list[dict]:
-    rows = _dicts(
-        store,
+def messages(store: Store, ticket_id: int) -> list[Message]:
+    """The ticket's thread, oldest first, each reply with its delivery state."""
+    rows = store.conn.execute(
         "SELECT m.id, m.direction, m.author_name, m.author_addr, m.subject, m.text, m.html,"
         " m.message_id, m.automatic, m.attachments, m.warnings, m.sent_at,"
-        " o.id AS outbox_id, o.status AS delivery, o.last_error AS delivery_error"
+        " o.id, o.status, o.last_error"
         " FROM messages m LEFT JOIN outbox o ON o.message_row = m.id WHERE m.ticket_id = ?"
         " ORDER BY m.sent_at, m.id",
         (ticket_id,),
     )
-    for row in rows:
-        row["attachments"] = json.loads(row["attachments"])
-        row["warnings"] = json.loads(row["warnings"])
-        row["automatic"] = bool(row["automatic"])
-    return rows
+    return [_message(*row) for row in rows]
+
+
+def _message(
+    row_id: int,
+    direction: str,
+    author_name: str,
+    author_addr: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str | None,
+    automatic: int,
+    attachments: str,
+    warnings: str,
+    sent_at: str,
+    outbox_id: int | None,
+    delivery: str | None,
+    delivery_error: str | None,
+) -> Message:
+    """A Message from the row messages() reads, its JSON columns decoded."""
+    return Message(
+        row_id,
+        direction,
+        author_name,
+        author_addr,
+        subject,
+        text,
+        html,
+        message_id,
+        bool(automatic),
+        tuple(_attachment(a) for a in json.loads(attachments)),
+        tuple(json.loads(warnings)),
+        sent_at,
+        outbox_id,
+        delivery,
+        delivery_error,
+    )
+
+
+def _attachment(stored: dict) -> Attachment:
+    """An attachment as a message's JSON column holds it (asdict of the Attachment)."""
+    return Attachment(
+        stored.get("filename", ""),
+        stored.get("content_type", ""),
+        int(stored.get("size", 0)),
+        stored.get("sha256"),
+        stored.get("path"),
+    )
 
 
 def events(store: Store, ticket_id: int) -> list[dict]:

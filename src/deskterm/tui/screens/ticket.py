@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
-from deskterm.domain import Ticket
+from deskterm.domain import Message, Ticket
 from deskterm.keys import ACTIONS, APP, TICKET
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
@@ -56,7 +56,7 @@ class Shown:
     """Everything the ticket screen shows, read in one go (in a worker)."""
 
     ticket: Ticket
-    thread: list[dict]
+    thread: list[Message]
     context: dict
     draft_kinds: list[str]
 
@@ -172,7 +172,7 @@ class TicketScreen(TicketActions):
         self.orders = shown.context["orders"]
         self.suggested = shown.context["suggested"]
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
-        key = ([(m["id"], m["delivery"]) for m in shown.thread], self.show_quoted)
+        key = ([(m.id, m.delivery) for m in shown.thread], self.show_quoted)
         if key != self._shown:
             # Rebuilt only when it changed: a sync pass must not scroll away what is being read.
             self._shown = key

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from deskterm.content import html_to_markdown, sanitize, split_quoted
-from deskterm.domain import from_iso
+from deskterm.domain import Message, from_iso
 
 KIND_LABELS = {"in": "customer", "out": "reply", "note": "internal note", "auto": "automatic"}
 # Where a reply is on its way out; a sent reply needs no label.
@@ -20,15 +20,15 @@ DELIVERY_LABELS = {
 }
 
 
-def message_kind(message: dict) -> str:
-    return "auto" if message["automatic"] else message["direction"]
+def message_kind(message: Message) -> str:
+    return "auto" if message.automatic else message.direction
 
 
-def body_text(message: dict) -> str:
+def body_text(message: Message) -> str:
     """The readable body: the text part, else the HTML part as Markdown (links keep their target)."""
-    text = message["text"] or ""
-    if not text.strip() and message.get("html"):
-        text = html_to_markdown(message["html"])
+    text = message.text or ""
+    if not text.strip() and message.html:
+        text = html_to_markdown(message.html)
     return sanitize(text).strip("\n")
 
 
@@ -39,20 +39,20 @@ def size_label(size: int) -> str:
     return f"{size} B"
 
 
-def render_message(message: dict, *, show_quoted: bool, zone: tzinfo) -> Text:
+def render_message(message: Message, *, show_quoted: bool, zone: tzinfo) -> Text:
     """One message as Text; everything from the customer is literal, never markup."""
     kind = message_kind(message)
-    when = from_iso(message["sent_at"]).astimezone(zone).strftime("%a %d %b %H:%M")
-    author = sanitize(message["author_name"] or message["author_addr"] or "")
+    when = from_iso(message.sent_at).astimezone(zone).strftime("%a %d %b %H:%M")
+    author = sanitize(message.author_name or message.author_addr or "")
     head = Text.assemble(
         (author or KIND_LABELS[kind], "bold"),
-        (f" <{sanitize(message['author_addr'])}>" if message["author_addr"] else "", "dim"),
+        (f" <{sanitize(message.author_addr)}>" if message.author_addr else "", "dim"),
         ("  ·  " + KIND_LABELS[kind] + "  ·  " + when, "dim"),
     )
-    delivery = message.get("delivery")
+    delivery = message.delivery
     if delivery in DELIVERY_LABELS:
         label, style = DELIVERY_LABELS[delivery]
-        error = message.get("delivery_error")
+        error = message.delivery_error
         head.append(f"  ·  {label}" + (f": {sanitize(error)}" if error else ""), style=style)
     body, quoted = split_quoted(body_text(message))
     parts = [head, Text(body or "(no text)", style="" if body else "dim")]
@@ -62,11 +62,11 @@ def render_message(message: dict, *, show_quoted: bool, zone: tzinfo) -> Text:
             parts.append(Text(quoted, style="dim italic"))
         else:
             parts.append(Text(f"▸ {lines} quoted lines hidden (x shows them)", style="dim"))
-    for attachment in message["attachments"]:
-        name = sanitize(str(attachment.get("filename", "")))
-        size = size_label(int(attachment.get("size", 0)))
+    for attachment in message.attachments:
+        name = sanitize(attachment.filename)
+        size = size_label(attachment.size)
         parts.append(Text.assemble(("📎 ", ""), (name, "underline"), (f"  {size}", "dim")))
-    for warning in message["warnings"]:
+    for warning in message.warnings:
         parts.append(Text("⚠ " + sanitize(str(warning)), style="yellow"))
     return Text("\n").join(parts)
 
@@ -74,7 +74,7 @@ def render_message(message: dict, *, show_quoted: bool, zone: tzinfo) -> Text:
 class MessageView(Static):
     """One message; its CSS class says whose it is (-in, -out, -note, -auto)."""
 
-    def __init__(self, message: dict, *, show_quoted: bool, zone: tzinfo) -> None:
+    def __init__(self, message: Message, *, show_quoted: bool, zone: tzinfo) -> None:
         super().__init__(
             render_message(message, show_quoted=show_quoted, zone=zone),
             classes=f"message -{message_kind(message)}",
@@ -84,7 +84,7 @@ class MessageView(Static):
 class Thread(VerticalScroll):
     """All messages of the ticket, oldest first, scrolled to the newest."""
 
-    def show(self, messages: list[dict], *, show_quoted: bool, zone: tzinfo) -> None:
+    def show(self, messages: list[Message], *, show_quoted: bool, zone: tzinfo) -> None:
         self.remove_children()
         self.mount_all(
             [MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages]
