@@ -117,6 +117,15 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class Customer:
+    """One customer across channels: the name they gave and every identity, first known first."""
+
+    id: int
+    name: str
+    identities: tuple[Identity, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """A ticket as the store holds it, with its customer's name and identities and its tags.
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from deskterm.actions import reply_subject
 from deskterm.config import Config
 from deskterm.content import sanitize
-from deskterm.domain import from_iso
+from deskterm.domain import Ticket, from_iso
 from deskterm.macros.model import MacroError
 from deskterm.macros.templates import Record
 from deskterm.metrics import surveys
-from deskterm.store import Store
+from deskterm.store import Store, queries
 from deskterm.store import macros as reads
 from deskterm.store import metrics as store_metrics
 
@@ -69,24 +70,27 @@ def placeholders(
     store: Store, ticket_id: int, *, agent: str | None, config: Config
 ) -> dict[str, Any]:
     """The values templates see for one ticket; placeholders without a value are left out."""
-    ticket = reads.ticket(store, ticket_id)
+    ticket = queries.ticket(store, ticket_id)
     if ticket is None:
         raise MacroError(f"there is no ticket #{ticket_id}")
-    if ticket["merged_into"] is not None:
-        raise MacroError(f"ticket #{ticket_id} was merged into #{ticket['merged_into']}")
-    name = reads.customer_name(store, ticket["customer_id"])
-    identities = reads.identities(store, ticket["customer_id"])
-    email = next((i["value"] for i in identities if i["kind"] == "email"), None)
-    orders = reads.recent_orders(store, ticket["customer_id"], MAX_ORDERS)
-    linked = reads.order(store, ticket["order_id"]) if ticket["order_id"] is not None else None
+    if ticket.merged_into is not None:
+        raise MacroError(f"ticket #{ticket_id} was merged into #{ticket.merged_into}")
+    name = ticket.customer_name
+    email = next((i.value for i in ticket.identities if i.kind == "email"), None)
+    orders = reads.recent_orders(store, ticket.customer_id, MAX_ORDERS)
+    linked = reads.order(store, ticket.order_id) if ticket.order_id is not None else None
     order = linked or (orders[0] if orders else None)
     values: dict[str, Any] = {
         "ticket": _record(
             "ticket",
             {
-                **{k: ticket[k] for k in ("id", "subject", "status", "priority", "channel")},
-                "assignee": ticket["assignee"],
-                "tags": reads.tags(store, ticket_id),
+                "id": ticket.id,
+                "subject": ticket.subject,
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "channel": ticket.channel,
+                "assignee": ticket.assignee,
+                "tags": list(ticket.tags),
             },
         ),
         "customer": _record(
@@ -95,7 +99,7 @@ def placeholders(
                 "name": name,
                 "first_name": _first_name(sanitize(name)),
                 "email": email,
-                "identities": identities,
+                "identities": [asdict(i) for i in ticket.identities],
             },
         ),
         "orders": [_order_record(f"orders[{i}]", row) for i, row in enumerate(orders)],
@@ -111,11 +115,11 @@ def placeholders(
     return values
 
 
-def _survey_record(store: Store, ticket: dict[str, Any]) -> Record:
+def _survey_record(store: Store, ticket: Ticket) -> Record:
     """The survey questions (metrics.surveys), their links answering to the ticket's account."""
-    address = store_metrics.account_address(store.conn, ticket["account"])
+    address = store_metrics.account_address(store.conn, ticket.account)
     address = address if "@" in address else ""
-    subject = reply_subject(ticket["subject"], ticket["id"])
+    subject = reply_subject(ticket.subject, ticket.id)
     return Record(
         "survey", {name: surveys.question(name, address, subject) for name in surveys.SCALES}
     )

@@ -1,5 +1,5 @@
-"""What macros read from the store: a ticket's placeholders, the events an application wrote, and
-a macro's history for undo. Read-only; the writes go through deskterm.actions."""
+"""What macros read from the store: a customer's orders for the placeholders, the events an
+application wrote, and a macro's history for undo. Read-only; the writes go through deskterm.actions."""
 
 from __future__ import annotations
 
@@ -19,40 +19,6 @@ def _rows(store: Store, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     cursor = store.conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def ticket(store: Store, ticket_id: int) -> dict[str, Any] | None:
-    """The ticket fields templates see, with its customer, linked order and merge target."""
-    found = _rows(
-        store,
-        "SELECT id, customer_id, subject, status, priority, channel, account, assignee,"
-        " order_id, merged_into FROM tickets WHERE id = ?",
-        (ticket_id,),
-    )
-    return found[0] if found else None
-
-
-def tags(store: Store, ticket_id: int) -> list[str]:
-    return [
-        row[0]
-        for row in store.conn.execute(
-            "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
-        )
-    ]
-
-
-def customer_name(store: Store, customer_id: int | None) -> str:
-    found = _rows(store, "SELECT name FROM customers WHERE id = ?", (customer_id,))
-    return found[0]["name"] if found else ""
-
-
-def identities(store: Store, customer_id: int | None) -> list[dict[str, Any]]:
-    """The customer's identities (kind, value), first known first."""
-    return _rows(
-        store,
-        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id",
-        (customer_id,),
-    )
 
 
 def recent_orders(store: Store, customer_id: int | None, limit: int) -> list[dict[str, Any]]:

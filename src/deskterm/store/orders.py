@@ -248,14 +248,6 @@ def ticket_for_order(store: Store, order: dict) -> int | None:
     return None
 
 
-def identities(store: Store, customer_id: int) -> list[dict]:
-    """Every identity of a customer, as {"kind", "value"}."""
-    cursor = store.conn.execute(
-        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (customer_id,)
-    )
-    return [{"kind": kind, "value": value} for kind, value in cursor]
-
-
 def order_accounts(store: Store) -> list[dict]:
     """The enabled accounts, as rows Account.from_row reads."""
     cursor = store.conn.execute(

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
-from deskterm.domain import Attachment, Identity, Message, Ticket, from_iso, to_iso
+from deskterm.domain import (
+    Attachment,
+    Customer,
+    Identity,
+    Message,
+    Ticket,
+    from_iso,
+    to_iso,
+)
 from deskterm.store import Store
 from deskterm.store.filters import Filter
 
@@ -202,14 +210,26 @@ def ticket(store: Store, ticket_id: int) -> Ticket | None:
     tags = store.conn.execute(
         "SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (ticket_id,)
     )
-    identities = store.conn.execute(
-        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (row[1],)
-    )
     return Ticket(
         **dict(zip(_TICKET_FIELDS, row, strict=True)),
         tags=tuple(tag for (tag,) in tags),
-        identities=tuple(Identity(kind, value) for kind, value in identities),
+        identities=_identities(store, row[1]),
     )
+
+
+def customer(store: Store, customer_id: int) -> Customer | None:
+    """A customer with every identity; None when there is no such customer."""
+    row = store.conn.execute("SELECT name FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        return None
+    return Customer(customer_id, row[0], _identities(store, customer_id))
+
+
+def _identities(store: Store, customer_id: int) -> tuple[Identity, ...]:
+    rows = store.conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY id", (customer_id,)
+    )
+    return tuple(Identity(kind, value) for kind, value in rows)
 
 
 def messages(store: Store, ticket_id: int) -> list[Message]:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from deskterm import ingest
 from deskterm.connector import Account, Connector, ConnectorError, connector_for, registry
-from deskterm.domain import Identity, from_iso, to_iso, utcnow
-from deskterm.store import Store
+from deskterm.domain import from_iso, to_iso, utcnow
+from deskterm.store import Store, queries
 from deskterm.store import orders as store_orders
 
 MAX_AGE = timedelta(minutes=10)
@@ -33,9 +33,8 @@ def refresh_customer(
     A failing account is skipped (and asked again next time); the others still run.
     """
     now = now or utcnow()
-    identities = [
-        Identity(i["kind"], i["value"]) for i in store_orders.identities(store, customer_id)
-    ]
+    customer = queries.customer(store, customer_id)
+    identities = list(customer.identities) if customer else []
     asked = []
     for row in store_orders.order_accounts(store):
         account = Account.from_row(row)
