@@ -152,6 +152,9 @@ class Ticket:
     last_message_at: str
     warn_at: str | None
     sla_recheck_at: str | None
+    lang: str | None  # what offline triage read (deskterm.triage); None: not read yet
+    intent: str | None
+    mood: str | None
     customer_name: str
     tags: tuple[str, ...]
     identities: tuple[Identity, ...]

@@ -84,7 +84,7 @@ def read_ticket(
         "tickets": queries.customer_tickets(store, ticket.customer_id),
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
-        "suggested": suggest(store.conn, ticket_id, ticket["intent"], macros),
+        "suggested": suggest(store.conn, ticket_id, ticket.intent, macros),
     }
     thread = queries.messages(store, ticket_id)
     return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id))

@@ -59,16 +59,16 @@ def sla_lines(ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tz
     return lines
 
 
-def triage_lines(ticket: dict, suggested: list) -> list[Text]:
+def triage_lines(ticket: Ticket, suggested: list) -> list[Text]:
     """What offline triage read (intent, language, mood) and the macros it suggests, with why."""
-    if not ticket.get("intent"):
+    if not ticket.intent:
         return [Text("not read yet (deskterm triage backfill)", style="dim")]
-    mood = ticket["mood"] or "unknown"
+    mood = ticket.mood or "unknown"
     lines = [
         Text.assemble(
-            (ticket["intent"], "bold"),
+            (ticket.intent, "bold"),
             (" · ", "dim"),
-            ticket["lang"] or "und",
+            ticket.lang or "und",
             (" · ", "dim"),
             (mood, MOOD_STYLES.get(mood, "")),
         )
