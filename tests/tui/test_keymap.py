@@ -105,7 +105,7 @@ async def test_the_readme_keymap_example_resolves_with_x_and_help_says_where_quo
         assert "> old text" in thread_text(app)  # quoted text shown: X is the quotes key now
         await pilot.press("x")
         await settle(pilot)
-        assert queries.ticket(app.store, 1)["status"] == "solved"
+        assert queries.ticket(app.store, 1).status == "solved"
         await pilot.press("question_mark")
         await settle(pilot)
         rows = {row[2]: row[:2] for row in table_rows(app.screen.table)}

@@ -105,7 +105,7 @@ def test_ingest_stores_each_customer_message_and_rolls_it_up_into_the_ticket(
     )
     ticket = queries.ticket(store, 1)
     assert ticket is not None
-    assert (ticket["lang"], ticket["intent"], ticket["mood"]) == ("de", "refund", "angry")
+    assert (ticket.lang, ticket.intent, ticket.mood) == ("de", "refund", "angry")
     rows = store.conn.execute("SELECT intent, mood FROM messages ORDER BY id").fetchall()
     assert rows == [("refund", "neutral"), ("other", "angry")]
 
@@ -118,7 +118,7 @@ def test_a_thank_you_keeps_the_intent_the_ticket_is_about(
     deliver(make_message(subject="Re: cancel", text="Thank you!", in_reply_to=first.message_id))
     ticket = queries.ticket(store, 1)
     assert ticket is not None
-    assert (ticket["intent"], ticket["mood"]) == ("cancel", "positive")
+    assert (ticket.intent, ticket.mood) == ("cancel", "positive")
 
 
 def test_our_replies_and_automatic_mail_are_not_triaged(
@@ -195,7 +195,7 @@ def test_backfill_leaves_the_mood_of_a_newer_message_read_at_ingest(
     backfill(store)
     ticket = queries.ticket(store, 1)
     assert ticket is not None
-    assert ticket["mood"] == "positive"
+    assert ticket.mood == "positive"
 
 
 def test_intent_volume_counts_tickets_opened_in_the_window(
@@ -258,7 +258,7 @@ def test_rules_read_language_intent_and_sentiment_at_ingest(
     ingest.ingest_batch(store, "mail", Batch([first], {}), now=NOW, rules=rules)
     ticket = queries.ticket(store, 1)
     assert ticket is not None
-    assert (ticket["priority"], ticket["tags"]) == ("urgent", ["de-angry"])
+    assert (ticket.priority, ticket.tags) == ("urgent", ("de-angry",))
 
     cancel = make_message(subject="Cancel", text="Please cancel order 9.", sender=_who("z"))
     ingest.ingest_batch(store, "mail", Batch([cancel], {}), now=NOW, rules=rules)
@@ -266,7 +266,8 @@ def test_rules_read_language_intent_and_sentiment_at_ingest(
         subject="Re: Cancel", text="Thank you!", sender=_who("z"), in_reply_to=cancel.message_id
     )
     ingest.ingest_batch(store, "mail", Batch([thanks], {}), now=NOW, rules=rules)
-    assert queries.ticket(store, 2)["status"] == "solved"  # type: ignore[index]
+    solved = queries.ticket(store, 2)
+    assert solved is not None and solved.status == "solved"
 
 
 @pytest.mark.parametrize(
@@ -326,13 +327,14 @@ def test_the_sidebar_shows_what_triage_read_and_the_suggestions() -> None:
     from deskterm.triage.suggest import Suggestion
     from deskterm.tui.widgets.sidebar import triage_lines
 
-    ticket = {"intent": "refund", "lang": "de", "mood": "angry"}
-    lines = triage_lines(ticket, [Suggestion("refund-confirmation", "named for refund")])
+    lines = triage_lines(
+        "refund", "de", "angry", [Suggestion("refund-confirmation", "named for refund")]
+    )
     assert [line.plain for line in lines] == [
         "refund · de · angry",
         "macro refund-confirmation  named for refund",
     ]
-    unread = triage_lines({"intent": None, "lang": None, "mood": None}, [])
+    unread = triage_lines(None, None, None, [])
     assert unread[0].plain == "not read yet (deskterm triage backfill)"
 
 
@@ -349,5 +351,5 @@ def test_the_stock_triage_rules_route_by_mood_intent_and_language(
     ingest.ingest_batch(store, "mail", Batch([angry], {}), now=NOW, rules=rules)
     ticket = queries.ticket(store, 1)
     assert ticket is not None
-    assert ticket["priority"] == "high"
-    assert ticket["tags"] == ["angry", "not-english", "returns"]
+    assert ticket.priority == "high"
+    assert ticket.tags == ("angry", "not-english", "returns")

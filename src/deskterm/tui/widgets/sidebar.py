@@ -59,16 +59,18 @@ def sla_lines(ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tz
     return lines
 
 
-def triage_lines(ticket: Ticket, suggested: list) -> list[Text]:
+def triage_lines(
+    intent: str | None, lang: str | None, mood: str | None, suggested: list
+) -> list[Text]:
     """What offline triage read (intent, language, mood) and the macros it suggests, with why."""
-    if not ticket.intent:
+    if not intent:
         return [Text("not read yet (deskterm triage backfill)", style="dim")]
-    mood = ticket.mood or "unknown"
+    mood = mood or "unknown"
     lines = [
         Text.assemble(
-            (ticket.intent, "bold"),
+            (intent, "bold"),
             (" · ", "dim"),
-            ticket.lang or "und",
+            lang or "und",
             (" · ", "dim"),
             (mood, MOOD_STYLES.get(mood, "")),
         )
@@ -176,7 +178,12 @@ class Sidebar(VerticalScroll):
         text = Text("\n").join(
             [
                 section("Customer", customer_lines(ticket)),
-                section("Triage", triage_lines(ticket, context.get("suggested", []))),
+                section(
+                    "Triage",
+                    triage_lines(
+                        ticket.intent, ticket.lang, ticket.mood, context.get("suggested", [])
+                    ),
+                ),
                 section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
                 order_section(context["orders"], ticket.order_id, context.get("profile"), zone),
                 section("Earlier tickets", earlier_lines(context["tickets"], ticket.id, now)),
