@@ -155,6 +155,7 @@ class Ticket:
     lang: str | None  # what offline triage read (deskterm.triage); None: not read yet
     intent: str | None
     mood: str | None
+    gid: str | None  # the ticket's id across a team's replicas (deskterm.team); None: not shared
     customer_name: str
     tags: tuple[str, ...]
     identities: tuple[Identity, ...]

@@ -165,3 +165,15 @@ def test_an_upgrade_of_a_large_database_gives_the_planner_statistics(
     assert upgraded.schema_version() == len(MIGRATIONS)
     assert _has_statistics(upgraded)
     upgraded.close()
+
+
+def test_a_ticket_record_carries_every_column_of_the_tickets_table(db_path: Path) -> None:
+    # A column added by a migration must reach Ticket (and so `show --json`), in table order.
+    from dataclasses import fields
+
+    from deskterm.domain import Ticket
+
+    store = open_store(db_path)
+    columns = [row[1] for row in store.conn.execute("PRAGMA table_info(tickets)")]
+    store.close()
+    assert [f.name for f in fields(Ticket)][: len(columns)] == columns
