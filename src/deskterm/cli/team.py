@@ -231,4 +231,4 @@ def take_next(cap: int | None, db: Path | None) -> None:
         echo("nothing to take: every open ticket has someone")
         return
     ticket = queries.ticket(store, ticket_id)
-    echo(f"#{ticket_id} is yours: {ticket['subject'] if ticket else ''}")
+    echo(f"#{ticket_id} is yours: {ticket.subject if ticket else ''}")
