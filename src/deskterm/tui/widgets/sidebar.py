@@ -154,12 +154,20 @@ def _describe(event: dict) -> str:
         return f"{mark} {data['sop']} step {data['step']}: {data['text']}"
     if kind == "sla_breach":
         return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
+    if kind == "rating":
+        text = f"rated {data['survey'].upper()} {data['score']}"
+        return text + (f": {data['comment']}" if data.get("comment") else "")
     return kind.replace("_", " ")
+
+
+# Records of time spent on the ticket (metrics): every visit writes one, and they would push the
+# ticket's changes out of the timeline's last 15 lines.
+UNLISTED = frozenset({"handled"})
 
 
 def timeline_lines(events: list[dict], zone: tzinfo) -> list[Text]:
     lines = []
-    for event in events[-15:]:
+    for event in [e for e in events if e["kind"] not in UNLISTED][-15:]:
         when = from_iso(event["at"]).astimezone(zone).strftime("%d %b %H:%M")
         line = Text.assemble(
             (when + " ", "dim"),
