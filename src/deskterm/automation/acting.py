@@ -48,7 +48,9 @@ class Context:
     how to notify and render."""
 
     now: datetime
-    calendar: Calendar
+    # The rule's calendar, looked up when an action needs it: building the SLA calendars costs
+    # more than a tag, and most rules only tag.
+    calendar: Callable[[], Calendar]
     render: Callable[[str, int, dict[str, Any]], str]
     apply_macro: Callable[[str, int, str, datetime], list[int]]
     notify: Callable[[str, str], None]
@@ -79,8 +81,9 @@ def _auto_reply(
         raise Skip(f"already {on_ticket} automatic repl{'y' if on_ticket == 1 else 'ies'} here")
     if to_sender >= per_sender:
         raise Skip(f"already {to_sender} automatic replies to {facts['sender']} today")
-    opens = ctx.calendar.add(ctx.now, timedelta(minutes=1)) - timedelta(minutes=1)
-    body = ctx.render(action.value, tid, {"opens_at": opens.astimezone(ctx.calendar.zone)})
+    calendar = ctx.calendar()
+    opens = calendar.add(ctx.now, timedelta(minutes=1)) - timedelta(minutes=1)
+    body = ctx.render(action.value, tid, {"opens_at": opens.astimezone(calendar.zone)})
     return actions.reply(store, tid, body, actor=rule.actor, at=ctx.now, automatic=True).event_id
 
 

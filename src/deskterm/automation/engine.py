@@ -139,7 +139,9 @@ class Engine:
         return events
 
     def context(self, rule: Rule, now: datetime) -> acting.Context:
-        return acting.Context(now, self.calendar(rule), self.render, self.apply_macro, self.notify)
+        return acting.Context(
+            now, lambda: self.calendar(rule), self.render, self.apply_macro, self.notify
+        )
 
     def fire(
         self, rule: Rule, ticket_id: int, facts: dict[str, Any], now: datetime, depth: int
