@@ -43,28 +43,29 @@ def _cue(weight: float, source: str) -> Cue:
 
 
 @cache
-def _compiled(lang: str) -> tuple[tuple[str, tuple[Cue, ...]], ...]:
-    """The cues read for text in `lang`: its own (else English's), then the shared shop words."""
+def _compiled(lang: str) -> tuple[tuple[str, Cue], ...]:
+    """The cues read for text in `lang`, each with its intent, in order: its own (else
+    English's), then the shared shop words."""
     own = BY_LANGUAGE.get(lang, BY_LANGUAGE["en"])
     return tuple(
-        (intent, tuple(_cue(w, cue) for w, cue in by_intent))
+        (intent, _cue(w, cue))
         for cues in (own, SHARED)
         for intent, by_intent in cues.items()
+        for w, cue in by_intent
     )
 
 
 @cache
-def _literals(lang: str) -> tuple[str, ...]:
-    """Every literal the cues for `lang` are gated on, each once."""
-    return tuple(
-        {
-            literal
-            for _i, cues in _compiled(lang)
-            for _w, probes, _n in cues
-            for p in probes
-            for literal in p.needs
-        }
-    )
+def _index(lang: str) -> tuple[dict[str, frozenset[int]], frozenset[int]]:
+    """For `lang`'s cues: the positions of the cues each literal gates, and of ungated cues."""
+    gated: dict[str, set[int]] = {}
+    ungated: set[int] = set()
+    for at, (_intent, (_weight, _probes, needs)) in enumerate(_compiled(lang)):
+        for literal in needs:
+            gated.setdefault(literal, set()).add(at)
+        if not needs:
+            ungated.add(at)
+    return {k: frozenset(v) for k, v in gated.items()}, frozenset(ungated)
 
 
 def _first(probes: tuple[Probe, ...], text: str, present: frozenset[str]) -> str | None:
@@ -75,37 +76,62 @@ def _first(probes: tuple[Probe, ...], text: str, present: frozenset[str]) -> str
     return None
 
 
-def scores(text: str, lang: str) -> dict[str, tuple[float, tuple[str, ...]]]:
-    """Every intent with a cue in `text`: its summed weight and the phrases found."""
+def _candidates(plain: str, lang: str) -> tuple[dict[str, list[int]], frozenset[str]]:
+    """The cues worth trying on `plain`, by intent in their order, and the gate literals it holds.
+
+    One pass over the literals instead of one per cue: only cues gated on a literal the text
+    holds (and those without a gate) are tried."""
+    gated, ungated = _index(lang)
+    present = frozenset(filter(plain.__contains__, gated))
+    cues = _compiled(lang)
+    by_intent: dict[str, list[int]] = {}
+    for at in sorted(ungated.union(*map(gated.__getitem__, present))):
+        by_intent.setdefault(cues[at][0], []).append(at)
+    return by_intent, present
+
+
+def _score(
+    positions: list[int], plain: str, lang: str, present: frozenset[str]
+) -> tuple[float, tuple[str, ...]]:
+    """One intent's summed weight over its cues at `positions`, and the phrases found."""
+    cues = _compiled(lang)
+    total, seen = 0.0, []
+    for at in positions:
+        weight, probes, _needs = cues[at][1]
+        phrase = _first(probes, plain, present)
+        # One phrase counts once, though a language's cues and the shared ones both find it.
+        if phrase is not None and phrase not in seen:
+            total += weight
+            seen.append(phrase)
+    return total, tuple(seen)
+
+
+def _best(text: str, lang: str) -> tuple[IntentGuess | None, tuple[float, tuple[str, ...]] | None]:
+    """The best intent other than thanks, and the thanks score; an intent whose cues all
+    together weigh less than the best found so far is not tried."""
     plain = folded(text[:READ_CHARS])
-    # One pass over the literals instead of one per cue: most cues are ruled out by a set test.
-    present = frozenset(filter(plain.__contains__, _literals(lang)))
-    totals: dict[str, float] = {}
-    phrases: dict[str, list[str]] = {}
-    for intent, cues in _compiled(lang):
-        seen = phrases.setdefault(intent, [])
-        for weight, probes, needs in cues:
-            if needs and needs.isdisjoint(present):
-                continue
-            phrase = _first(probes, plain, present)
-            # One phrase counts once, though a language's cues and the shared ones both find it.
-            if phrase is not None and phrase not in seen:
-                totals[intent] = totals.get(intent, 0.0) + weight
-                seen.append(phrase)
-    return {intent: (total, tuple(phrases[intent])) for intent, total in totals.items()}
+    by_intent, present = _candidates(plain, lang)
+    cues = _compiled(lang)
+    thanks_at = by_intent.pop("thanks", None)
+    thanks = _score(thanks_at, plain, lang, present) if thanks_at else None
+    order = {name: -rank for rank, name in enumerate(INTENTS)}
+    bounds = {i: (sum(cues[at][1][0] for at in ats), order[i]) for i, ats in by_intent.items()}
+    best: IntentGuess | None = None
+    for intent in sorted(bounds, key=bounds.__getitem__, reverse=True):
+        if best is not None and bounds[intent] < (best.score, order[best.intent]):
+            break
+        score, phrases = _score(by_intent[intent], plain, lang, present)
+        if phrases and (best is None or (score, order[intent]) > (best.score, order[best.intent])):
+            best = IntentGuess(intent, score, phrases)
+    return best, (thanks if thanks and thanks[1] else None)
 
 
 def classify(text: str, lang: str) -> IntentGuess:
     """The best intent for `text` in `lang`; ties go to the more specific intent (INTENTS' order)."""
-    found = scores(text, lang)
-    thanks = found.pop("thanks", None)
-    if found:
-        order = list(INTENTS)
-        best = max(found, key=lambda name: (found[name][0], -order.index(name)))
-        score, cues = found[best]
-        # "It arrived today, thanks!" names the problem but says it is over.
-        if not (thanks and thanks[0] > score and score < STRONG):
-            return IntentGuess(best, score, cues)
+    best, thanks = _best(text, lang)
+    # "It arrived today, thanks!" names the problem but says it is over.
+    if best is not None and not (thanks and thanks[0] > best.score and best.score < STRONG):
+        return best
     if thanks:
         return IntentGuess("thanks", thanks[0], thanks[1])
     return IntentGuess("other", 0.0, ())
