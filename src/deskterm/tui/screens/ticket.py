@@ -28,25 +28,41 @@ from deskterm.tui.screens.order import OrderScreen
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
-from deskterm.tui.widgets.queue_view import one_line
+from deskterm.tui.widgets.queue_view import one_line, queue_subject
 from deskterm.tui.widgets.sidebar import Sidebar, shown_order
 from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
 
+# The subject keeps at least this much of a narrow header; what does not fit after it goes,
+# last first (draft mark, tags, assignee, channel). Status, priority and SLA always stay.
+MIN_SUBJECT = 24
 
-def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str]) -> Text:
-    line = Text.assemble(
-        (f"#{ticket.id} ", "bold"),
-        (one_line(ticket.subject) or "(no subject)", "bold"),
-        (f"   {ticket.status} · {ticket.priority} · {ticket.channel}", "dim"),
-        (f" · {one_line(ticket.assignee)}" if ticket.assignee else " · unassigned", "dim"),
-        "   ",
-        sla_text(ticket.sla_state, ticket.next_deadline, now),
-    )
-    if ticket.tags:
-        line.append("   " + " ".join(ticket.tags), style="blue")
-    if draft_kinds:
-        line.append("   ✎ draft " + ", ".join(draft_kinds), style="yellow")
+
+def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str], width: int = 0) -> Text:
+    """The ticket's header in `width` cells (0: no limit), the subject cut to make room."""
+    assignee = one_line(ticket.assignee) if ticket.assignee else "unassigned"
+    # In the order they go when the header is narrow, last first.
+    extras = [
+        Text(f" · {ticket.channel}", style="dim"),
+        Text(f" · {assignee}", style="dim"),
+        Text("   " + " ".join(ticket.tags), style="blue") if ticket.tags else Text(),
+        Text("   ✎ draft " + ", ".join(draft_kinds), style="yellow") if draft_kinds else Text(),
+    ]
+    head = Text(f"#{ticket.id} ", style="bold")
+    state = Text(f"   {ticket.status} · {ticket.priority}", style="dim")
+    sla = Text("   ").append_text(sla_text(ticket.sla_state, ticket.next_deadline, now))
+    subject = Text(one_line(ticket.subject) or "(no subject)", style="bold")
+    if width > 0:
+        room = width - head.cell_len - state.cell_len - sla.cell_len
+        wanted = min(MIN_SUBJECT, subject.cell_len)
+        while room - sum(e.cell_len for e in extras) < wanted and any(extras):
+            extras[max(i for i, e in enumerate(extras) if e)] = Text()
+        room = max(room - sum(e.cell_len for e in extras), 1)
+        if subject.cell_len > room:  # the channel's boilerplate goes first, as in the queue
+            subject.plain = queue_subject(ticket.subject)
+        subject.truncate(room, overflow="ellipsis")
+    channel, who, tags, draft = extras
+    line = Text.assemble(head, subject, state, channel, who, sla, tags, draft)
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
 
@@ -183,10 +199,13 @@ class TicketScreen(TicketActions):
 
     def tick(self) -> None:
         if self.ticket is not None:
-            title = title_line(self.ticket, self.desk.now(), self.draft_kinds)
             # query(), not query_one(): the clock may tick before compose or after unmount.
             for widget in self.query("#ticket-title").results(Static):
-                widget.update(title)
+                width = widget.content_region.width
+                widget.update(title_line(self.ticket, self.desk.now(), self.draft_kinds, width))
+
+    def on_resize(self) -> None:
+        self.tick()
 
     @on(DataChanged)
     def data_changed(self) -> None:

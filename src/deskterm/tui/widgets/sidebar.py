@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -20,9 +21,24 @@ def section(title: str, lines: list[Text]) -> Text:
     return Text("\n").join([Text(title, style="bold underline"), *lines, Text("")])
 
 
-def customer_lines(ticket: Ticket) -> list[Text]:
-    lines = [Text(one_line(ticket.customer_name) or "(no name)", style="bold")]
-    lines += [Text.assemble((f"{i.kind}: ", "dim"), one_line(i.value)) for i in ticket.identities]
+def fit(text: str, width: int) -> str:
+    """`text` in at most `width` cells (0: no limit), cut with an ellipsis rather than wrapped
+    mid-word; an address keeps its domain (ann…@example.com)."""
+    if width <= 0 or cell_len(text) <= width:
+        return text
+    local, at, domain = text.rpartition("@")
+    if at and local and cell_len(domain) + 3 <= width:
+        return set_cell_size(local, width - cell_len(domain) - 2) + "…@" + domain
+    return set_cell_size(text, max(width - 1, 0)) + "…"
+
+
+def customer_lines(ticket: Ticket, width: int = 0) -> list[Text]:
+    """The customer's name and every address and handle, each on one line of `width` cells."""
+    lines = [Text(fit(one_line(ticket.customer_name) or "(no name)", width), style="bold")]
+    for identity in ticket.identities:
+        label = f"{identity.kind}: "
+        value = fit(one_line(identity.value), width - len(label) if width else 0)
+        lines.append(Text.assemble((label, "dim"), value))
     return lines
 
 
@@ -181,11 +197,20 @@ def timeline_lines(events: list[dict], zone: tzinfo) -> list[Text]:
 
 
 class Sidebar(VerticalScroll):
+    shown: tuple[dict, datetime, tzinfo] | None = None
+
+    def on_resize(self) -> None:
+        if self.shown:
+            self.show(*self.shown)
+
     def show(self, context: dict, now: datetime, zone: tzinfo) -> None:
+        self.shown = context, now, zone
         ticket = context["ticket"]
+        # Room is kept for the scroll bar, which comes and goes with the content.
+        width = max(self.content_region.width - self.styles.scrollbar_size_vertical, 0)
         text = Text("\n").join(
             [
-                section("Customer", customer_lines(ticket)),
+                section("Customer", customer_lines(ticket, width)),
                 section(
                     "Triage",
                     triage_lines(
