@@ -67,6 +67,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
     KeySpec("save_view", "S", "save_view", "Save the search as a view", QUEUE, show=False),
     KeySpec("dashboard", "i", "dashboard", "Dashboard", QUEUE, show=False),
+    KeySpec("clear_search", "escape", "clear_search", "Clear the search", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
         for n in range(1, 10)

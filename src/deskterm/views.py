@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     import tomlkit
 
 AFTER_ACTION = ("next", "stay")
+# What may raise a desktop notification: a ticket entering SLA breach or warning, and new
+# customer mail on a ticket assigned to you.
+DESKTOP_EVENTS = ("breach", "warning", "mine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class View:
 class TuiSettings:
     after_action: str = "next"
     bell: bool = False
+    desktop: tuple[str, ...] = ()
 
 
 DEFAULT_VIEWS = (
@@ -94,10 +98,15 @@ def parse_tui(raw: Any, path: Path | None = None) -> TuiSettings:
     bell = raw.get("bell", False)
     if not isinstance(bell, bool):
         raise ConfigError(path, "tui.bell", "must be true or false")
-    unknown = set(raw) - {"after_action", "bell"}
+    desktop = raw.get("desktop", [])
+    if not isinstance(desktop, list) or not set(desktop) <= set(DESKTOP_EVENTS):
+        raise ConfigError(
+            path, "tui.desktop", f"must be a list of {', '.join(map(repr, DESKTOP_EVENTS))}"
+        )
+    unknown = set(raw) - {"after_action", "bell", "desktop"}
     if unknown:
         raise ConfigError(path, "tui", f"unknown keys {', '.join(sorted(unknown))}")
-    return TuiSettings(after_action=after, bell=bell)
+    return TuiSettings(after_action=after, bell=bell, desktop=tuple(desktop))
 
 
 VIEWS = Section("views", lambda raw, config: parse_configured_views(raw, config.agent, config.path))

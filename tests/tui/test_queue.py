@@ -157,6 +157,24 @@ async def test_keys_typed_in_one_burst_after_r_fill_the_reply(app):
         assert notifications(app) == []
 
 
+async def test_escape_clears_the_search_and_goes_back_to_the_view_it_was_typed_over(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "slash", "ctrl+u", *"lamp OR order", "enter")
+        await settle(pilot)
+        assert len(subjects(app)) == 2
+        bar = app.screen.query_one("#views").render().plain
+        assert "lamp OR order" in bar
+        await pilot.press("escape")
+        await settle(pilot)
+        assert subjects(app) == ["Refund for a broken lamp"]  # view 2, Mine, as before
+        bar = app.screen.query_one("#views").render().plain
+        assert "lamp OR order" not in bar
+        await pilot.press("escape")  # nothing left to clear: the view stays
+        await settle(pilot)
+        assert subjects(app) == ["Refund for a broken lamp"]
+
+
 async def test_free_text_search_goes_through_message_text(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)

@@ -394,6 +394,17 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
     )
 
 
+def new_mail_for(store: Store, assignee: str, start: datetime, end: datetime) -> list[dict]:
+    """Customer mail that reached `assignee`'s tickets in (start, end], oldest first."""
+    return _dicts(
+        store,
+        "SELECT t.id, t.subject, m.author_name, m.author_addr FROM tickets t"
+        " JOIN messages m ON m.ticket_id = t.id WHERE t.assignee = ? AND m.direction = 'in'"
+        " AND m.automatic = 0 AND m.created_at > ? AND m.created_at <= ? ORDER BY m.id",
+        (assignee, to_iso(start), to_iso(end)),
+    )
+
+
 def next_sla_crossing(store: Store, after: datetime) -> datetime | None:
     """The first moment after `after` at which an active ticket enters warning or breach.
 

@@ -123,6 +123,11 @@ class DeskApp(App[None]):
         text and server errors ("[AUTHENTICATIONFAILED]"), so no caller gets markup here."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def terminal_write(self, sequence: str) -> None:
+        """Write a control sequence to the terminal (as App.bell does; Textual has no public way)."""
+        if self._driver is not None:
+            self._driver.write(sequence)
+
     def start_sync(self) -> None:
         def report(account: AccountReport) -> None:
             self.post_message(SyncReported(account))

@@ -22,6 +22,8 @@ class Crossings:
     crossed: list[dict]
     until: datetime
     following: datetime | None
+    # Customer mail on the agent's own tickets in the same window (when asked for).
+    mail: list[dict] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,7 +60,9 @@ class CrossingWatch:
             self.following = found.following
 
 
-def read(store: Store, since: datetime, until: datetime) -> Crossings:
-    """The crossings in (since, until] and the first one after `until`."""
+def read(store: Store, since: datetime, until: datetime, mine: str | None = None) -> Crossings:
+    """The crossings in (since, until] and the first one after `until`; with `mine`, the new
+    customer mail on that agent's tickets too."""
     crossed = queries.sla_crossings(store, since, until) if until > since else []
-    return Crossings(crossed, until, queries.next_sla_crossing(store, until))
+    mail = queries.new_mail_for(store, mine, since, until) if mine and until > since else []
+    return Crossings(crossed, until, queries.next_sla_crossing(store, until), mail)

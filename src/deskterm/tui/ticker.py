@@ -14,8 +14,9 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from deskterm import automation
+from deskterm.content import sanitize
 from deskterm.sla import clocks
-from deskterm.tui import clock
+from deskterm.tui import clock, desktop
 
 if TYPE_CHECKING:
     from deskterm.tui.app import DeskApp
@@ -25,6 +26,9 @@ TICK_SECONDS = 1.0
 SLA_TICK_SECONDS = 30.0
 CROSSINGS = "sla-crossings"
 SLA_STATES = "sla"
+DESKTOP = "desktop"
+# (what a ticket crossed into, the [tui] desktop setting that wants to hear of it, the title)
+DESKTOP_CROSSINGS = (("breached", "breach", "SLA breach"), ("warning", "warning", "SLA warning"))
 
 
 class Ticker:
@@ -91,8 +95,9 @@ class Ticker:
             automation.tick(store, self.app.now())
 
     def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
+        mine = self.app.config.agent if "mine" in self.app.settings.desktop else None
         with self.app.connection() as store:
-            return clock.read(store, since, until)
+            return clock.read(store, since, until, mine)
 
     def ended(self, worker: Worker) -> None:
         """A worker of CROSSINGS finished (the app's worker handler hands it over)."""
@@ -100,6 +105,7 @@ class Ticker:
         self.crossings.settle(found)
         if found is not None:
             self._announce(found.crossed)
+            self._announce_mail(found.mail)
 
     def _announce(self, crossed: list[dict]) -> None:
         """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
@@ -116,3 +122,37 @@ class Ticker:
             app.notify(f"and {len(crossed) - 3} more", title="SLA", severity="warning")
         if crossed and app.settings.bell:
             app.bell()
+        for crossing, setting, title in DESKTOP_CROSSINGS:
+            rows = [row for row in crossed if row["crossed"] == crossing]
+            if rows and setting in app.settings.desktop:
+                self._desktop(title, _tickets_text(rows))
+
+    def _announce_mail(self, mail: list[dict]) -> None:
+        """New customer mail on the agent's own tickets ([tui] desktop = ["mine"])."""
+        if not mail:
+            return
+        first = mail[0]
+        sender = first["author_name"] or first["author_addr"] or "the customer"
+        text = f"#{first['id']} from {sanitize(sender)}: {sanitize(first['subject'] or '')}"
+        if len(mail) > 1:
+            text += f" (and {len(mail) - 1} more)"
+        self.app.notify(text, title="New mail on your ticket")
+        self._desktop("New mail on your ticket", text)
+
+    def _desktop(self, title: str, text: str) -> None:
+        """A desktop notification, without waiting for it."""
+        program = desktop.notify_send()
+        if program is not None:
+            self.app.run_worker(
+                partial(desktop.send, program, title, text),
+                group=DESKTOP,
+                thread=True,
+                exit_on_error=False,
+            )
+        else:
+            self.app.terminal_write(desktop.terminal_sequence(title, text))
+
+
+def _tickets_text(rows: list[dict]) -> str:
+    text = ", ".join(f"#{row['id']} {sanitize(row['subject'] or '')}" for row in rows[:3])
+    return text + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")

@@ -54,6 +54,8 @@ class QueueScreen(TicketActions):
         # G was pressed before the queue was counted: go to the end when the count arrives.
         self.to_end = False
         self.search_text = ""
+        # The view a search was typed over: esc goes back to it.
+        self.searched_from = 0
         first = views[0]
         self.source = QueueSource(
             self.desk.store, self.desk.now, self._parse(first.query), first.sort
@@ -311,13 +313,19 @@ class QueueScreen(TicketActions):
             self.notify(str(exc), title="Search", severity="error")
             return
         event.input.display = False
-        self.view_index, self.search_text = (None, query) if query else (0, "")
+        if self.view_index is not None:
+            self.searched_from = self.view_index
         if not query:
-            view = self.views[0]
-            self._apply(self._parse(view.query), view.sort)
+            self.action_view(1)
         else:
+            self.view_index, self.search_text = None, query
             self._apply(flt)
         self.queue.focus()
+
+    def action_clear_search(self) -> None:
+        """Back to the view the search started from (esc on the queue)."""
+        if self.search_text:
+            self.action_view(self.searched_from + 1)
 
     @on(SearchBar.Cancelled)
     def _search_cancelled(self) -> None:
