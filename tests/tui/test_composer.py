@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from helpers import settle
+from helpers import notifications, settle
+from workspace import build_app
 
-from deskterm.store import drafts
+from deskterm.store import drafts, queries
 
 
 def editor_script(tmp_path: Path, line: str) -> str:
@@ -49,3 +50,19 @@ async def test_an_editor_that_fails_leaves_the_draft_as_it_was(app, monkeypatch)
         await settle(pilot)
         assert app.screen.query_one("#composer-body").text == "Hello"
         assert any("false failed" in n for n in app.notified)
+
+
+async def test_undoing_a_queued_reply_opens_its_text_in_the_composer_again(db):
+    app = build_app(db, {"tui": {"after_action": "stay"}})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r", *"It ships today.", "ctrl+s")
+        await settle(pilot)
+        composer = app.screen.query_one("#composer")
+        assert not composer.is_open
+        await pilot.press("u")
+        await settle(pilot)
+        assert composer.is_open
+        assert app.screen.query_one("#composer-body").text == "It ships today."
+        assert "Undid the reply; its text is back in the draft on #1" in notifications(app)
+        assert queries.outbox(app.store, everything=True)[0]["status"] == "cancelled"

@@ -9,7 +9,7 @@ import pytest
 
 from deskterm import actions
 from deskterm.domain import Status
-from deskterm.store import Store
+from deskterm.store import Store, drafts
 
 AGENT = "agent:bob"
 
@@ -124,6 +124,20 @@ def test_undo_of_a_queued_reply_removes_it_and_cancels_the_send(
         "SELECT COUNT(*) FROM messages WHERE id = ?", (done.message_id,)
     ).fetchone() == (0,)
     assert column(store, ticket, "status") == "new"
+
+
+def test_undoing_a_queued_reply_puts_its_text_back_into_the_draft(
+    store: Store, ticket: int, now
+) -> None:
+    actions.reply(store, ticket, "It ships today.", actor=AGENT, at=now)
+    drafts.save(store, ticket, "reply", "PS:", now)  # begun meanwhile: kept, first
+
+    actions.undo(store, actor=AGENT, at=now)
+
+    assert drafts.load(store, ticket, "reply") == "PS:\n\nIt ships today."
+    actions.note(store, ticket, "Call the carrier", actor=AGENT, at=now)
+    actions.undo(store, actor=AGENT, at=now)
+    assert drafts.load(store, ticket, "note") == "Call the carrier"
 
 
 def test_a_reply_that_has_left_cannot_be_undone(store: Store, ticket: int, now) -> None:

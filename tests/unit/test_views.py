@@ -55,6 +55,9 @@ def test_tui_settings_default_and_validate():
         parse_tui({"after_action": "later"})
     with pytest.raises(ConfigError, match=r"tui\.bell: must be true or false"):
         parse_tui({"bell": "yes"})
+    assert parse_tui({"desktop": ["breach", "mine"]}).desktop == ("breach", "mine")
+    with pytest.raises(ConfigError, match=r"tui\.desktop: must be a list of 'breach'"):
+        parse_tui({"desktop": ["everything"]})
 
 
 def test_saving_a_view_keeps_the_views_in_use_and_the_files_comments(tmp_path):

@@ -11,7 +11,7 @@ from deskterm.actions.common import ActionError, Done, Origin, check_actor, writ
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store
+from deskterm.store import Store, drafts
 from deskterm.store import knowledge as store_kb
 
 UNDOABLE_FIELDS = FIELD_COLUMNS
@@ -90,6 +90,7 @@ def _revert(
     elif kind == "sop_untick":
         store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], to_iso(at), "undo")
     elif kind == "note":
+        _back_to_draft(conn, ticket_id, kind, data["message"], at)
         conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
     elif kind == "reply":
         # A reply another replica queued has no outbox row here (deskterm.team): its author's
@@ -103,6 +104,7 @@ def _revert(
             raise ActionError(
                 f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
             )
+        _back_to_draft(conn, ticket_id, kind, data["message"], at)
         conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
         conn.execute(
             "UPDATE tickets SET status = ? WHERE id = ?", (data["status_before"], ticket_id)
@@ -121,3 +123,12 @@ def _revert(
     else:
         raise ActionError(f"a {kind} event cannot be undone")
     return []
+
+
+def _back_to_draft(
+    conn: sqlite3.Connection, ticket_id: int, kind: str, message_id: int, at: datetime
+) -> None:
+    """What the agent wrote is not lost with the reply or note taken back: it is the draft again."""
+    row = conn.execute("SELECT text FROM messages WHERE id = ?", (message_id,)).fetchone()
+    if row and row[0].strip():
+        drafts.put_back(conn, ticket_id, kind, row[0], at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from deskterm.domain import to_iso
@@ -13,6 +14,18 @@ KINDS = ("reply", "note")
 def _check(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"a draft is a reply or a note, not {kind!r}")
+
+
+def put_back(conn: sqlite3.Connection, ticket_id: int, kind: str, body: str, at: datetime) -> None:
+    """Put the text of a reply or note taken back (undone) into its draft, after any text the
+    agent has started meanwhile; inside the caller's transaction."""
+    _check(kind)
+    conn.execute(
+        "INSERT INTO drafts (ticket_id, kind, body, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ticket_id, kind) DO UPDATE SET body = drafts.body || char(10, 10) ||"
+        " excluded.body, updated_at = excluded.updated_at",
+        (ticket_id, kind, body, to_iso(at)),
+    )
 
 
 def save(store: Store, ticket_id: int, kind: str, body: str, at: datetime) -> None:

@@ -26,6 +26,7 @@ from deskterm.tui.jobs import Job
 from deskterm.tui.screens.connector_actions import Confirmed, ConnectorActions
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
+from deskterm.tui.widgets.composer import Composer
 
 SNOOZE_CHOICES: list[tuple[str, str]] = [
     ("1 hour", "1h"),
@@ -151,19 +152,27 @@ class TicketActions(DeskScreen[None]):
         who, name = desk.undo_stack.pop() if desk.undo_stack else ("agent", "")
         at, actor = desk.now(), desk.actor
 
-        def undo(store: Store) -> int:
+        def undo(store: Store) -> tuple[int, str]:
             if who == "macro":
                 done = macros.undo_macro(store, name, at=at)[-1]
-            else:
-                done = actions.undo(store, actor=actor, at=at)
-            return queries.event_ticket(store, done.event_id)
+                return queries.event_ticket(store, done.event_id), "macro"
+            done = actions.undo(store, actor=actor, at=at)
+            undone = queries.events(store, queries.event_ticket(store, done.event_id))[-1]
+            return queries.event_ticket(store, done.event_id), undone["data"]["kind"]
 
-        def finished(ticket_id: int) -> None:
+        def finished(outcome: tuple[int, str]) -> None:
+            ticket_id, kind = outcome
             what = f"macro {name}" if who == "macro" else "the last change"
-            self.notify(f"Undid {what} on #{ticket_id}", timeout=3)
+            if kind in ("reply", "note"):
+                what = f"the {kind}; its text is back in the draft"
+            self.notify(f"Undid {what} on #{ticket_id}", timeout=4)
             desk.data_changed()
             if self.is_active:
                 self.after_action("undo", ticket_id, "stay")
+                # The text taken back is in the draft: the ticket's open composer shows it.
+                for composer in self.query(Composer):
+                    if kind in ("reply", "note") and composer.ticket_id == ticket_id:
+                        composer.open(kind)
 
         def refused(reason: str) -> None:
             self.notify(reason, title="Nothing undone", severity="warning")
