@@ -101,6 +101,9 @@ def read_ticket(
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
         "suggested": suggest(store.conn, ticket_id, ticket.intent, macros),
+        "business": bool(
+            evaluation and evaluation.policy and not evaluation.policy.calendar.always_open
+        ),
     }
     thread = queries.messages(store, ticket_id)
     return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id))

@@ -42,7 +42,8 @@ def stage_line(overview: Overview, now: datetime) -> Text:
 
 
 def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
-    """One account: a dot coloured by state, its name, last sync or its error, outbox waiting."""
+    """One account: a dot coloured by state, its name, last sync or its error, replies waiting
+    in its outbox."""
     state = account.get("state") or ("never synced" if sync_enabled else "")
     if not account.get("enabled", 1):
         state = "disabled"
@@ -59,8 +60,9 @@ def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
             part.append(f" {age(account['last_success_at'], now)}", style="dim")
         elif state:
             part.append(f" {state}", style="dim")
+    # "outbox", as `deskterm outbox` says it: ↑ is the escalation level on a ticket's row.
     if account.get("outbox_waiting"):
-        part.append(f" ↑{account['outbox_waiting']}", style="yellow")
+        part.append(f" outbox {account['outbox_waiting']}", style="yellow")
     return part
 
 

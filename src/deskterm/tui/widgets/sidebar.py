@@ -45,8 +45,13 @@ def customer_lines(ticket: Ticket, width: int = 0) -> list[Text]:
 CLOCK_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution"}
 
 
-def sla_lines(ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tzinfo) -> list[Text]:
-    """The nearest deadline, then every clock: its target, state, due time and what moved it."""
+def sla_lines(
+    ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tzinfo, business: bool = False
+) -> list[Text]:
+    """The nearest deadline, then every clock: its target, state, due time and what moved it.
+
+    Targets read as `deskterm sla explain` and the README say them: hours ("24h", never "1d"
+    for three working days), and once which hours they count ("hours: business" or "24/7")."""
     state = live_state(ticket.sla_state, ticket.next_deadline, now) or "no clock"
     lines = [Text.assemble(("now: ", "dim"), state)]
     if ticket.next_deadline:
@@ -56,11 +61,13 @@ def sla_lines(ticket: Ticket, clocks: list[rules.Clock], now: datetime, zone: tz
                 sla_text(ticket.sla_state, ticket.next_deadline, now),
             )
         )
+    if clocks:
+        lines.append(Text.assemble(("hours: ", "dim"), "business" if business else "24/7"))
     if ticket.snoozed_until:
         until = from_iso(ticket.snoozed_until).astimezone(zone).strftime("%a %d %b %H:%M")
         lines.append(Text.assemble(("snoozed until: ", "dim"), until))
     for clock in clocks:
-        target = rules.format_duration(clock.target)
+        target = rules.format_duration(clock.target, days_unit=False)
         line = Text.assemble(
             (f"{CLOCK_NAMES.get(clock.kind, clock.kind)} ", "bold"),
             (f"({target}) ", "dim"),
@@ -217,7 +224,10 @@ class Sidebar(VerticalScroll):
                         ticket.intent, ticket.lang, ticket.mood, context.get("suggested", [])
                     ),
                 ),
-                section("SLA", sla_lines(ticket, context["clocks"], now, zone)),
+                section(
+                    "SLA",
+                    sla_lines(ticket, context["clocks"], now, zone, context.get("business", False)),
+                ),
                 order_section(context["orders"], ticket.order_id, context.get("profile"), zone),
                 section("Earlier tickets", earlier_lines(context["tickets"], ticket.id, now)),
                 section("Timeline", timeline_lines(context["events"], zone)),
