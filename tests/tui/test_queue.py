@@ -20,7 +20,7 @@ async def test_queue_lists_nearest_deadline_first_with_countdowns(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         lines = queue_lines(app)
-        assert lines[0].startswith("overdue 1h")
+        assert lines[0].startswith("■ overdue 1h")
         assert "Where is my order #1001?" in lines[0]
         assert lines[2].startswith("1h 30m")
         assert subjects(app)[-1] == "Item not as described"

@@ -24,20 +24,25 @@ from textual.widget import Widget
 
 from deskterm.content import sanitize
 from deskterm.domain import from_iso
+from deskterm.sla import rules
 from deskterm.store.queries import QueueRow
+from deskterm.tui import palette
 from deskterm.tui.queue_source import QueueSource
-from deskterm.tui.widgets.sla import sla_label, sla_text
+from deskterm.tui.widgets.sla import sla_label
 
+# A priority's mark and the palette colour it takes (tui.palette).
 PRIORITY_MARKS = {
-    "urgent": ("!!", "bold red"),
-    "high": ("!", "yellow"),
-    "normal": ("", ""),
-    "low": ("↓", "dim"),
+    "urgent": ("!!", "breached"),
+    "high": ("!", "warning"),
+    "normal": ("", "text"),
+    "low": ("↓", "muted"),
 }
 
 
-# The About column shows what the ticket is about in the colour of the customer's mood.
+# The About column shows what the ticket is about in the colour of the customer's mood: in the
+# queue a palette role (tui.palette), elsewhere the style.
 MOOD_STYLES = {"angry": "bold red", "negative": "yellow", "neutral": "", "positive": "green"}
+MOOD_ROLES = {"angry": "breached", "negative": "warning", "neutral": "text", "positive": "running"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +54,7 @@ class Column:
 
 # Columns in display order; a column is dropped when the screen is narrower than min_screen.
 COLUMNS = (
-    Column("SLA", 15),
+    Column("SLA", 17),
     Column("P", 2),
     Column("Channel", 8, 70),
     Column("Customer", 16),
@@ -103,24 +108,34 @@ def queue_subject(subject: str | None) -> str:
     return text
 
 
-def cells(row: QueueRow, now: datetime) -> dict[str, Text]:
-    """Every column of one ticket as Text; customer text is never read as markup."""
-    mark, mark_style = PRIORITY_MARKS.get(row.priority, ("?", ""))
+def cells(row: QueueRow, now: datetime, colours: dict[str, str] = palette.DARK) -> dict[str, Text]:
+    """Every column of one ticket as Text in the theme's `colours`; customer text is never read
+    as markup."""
+
+    def style(role: str, *, bold: bool = False) -> Style:
+        return Style(color=colours[role], bold=bold)
+
+    mark, mark_role = PRIORITY_MARKS.get(row.priority, ("?", "text"))
     escalated = f"↑{row.escalation} " if row.escalation else ""
     unsent = "✗ not sent " if row.unsent else ""
+    label, state = sla_label(row.sla_state, row.next_deadline, now)
+    alarm = state in (rules.WARNING, rules.BREACHED)
+    muted = style("muted")
     return {
-        "SLA": sla_text(row.sla_state, row.next_deadline, now),
-        "P": Text(mark, style=mark_style),
-        "Channel": Text(row.channel, style="cyan"),
+        "SLA": Text(label, style=style(palette.SLA_ROLES.get(state, "text"), bold=alarm)),
+        "P": Text(mark, style=style(mark_role, bold=row.priority == "urgent")),
+        "Channel": Text(row.channel, style=style("channel")),
         "Customer": Text(one_line(row.customer)),
         "Subject": Text.assemble(
-            (unsent, "bold red"), (escalated, "bold magenta"), queue_subject(row.subject)
+            (unsent, style("breached", bold=True)),
+            (escalated, style("escalated", bold=True)),
+            queue_subject(row.subject),
         ),
-        "Status": Text(row.status, style="dim" if row.status == "pending" else ""),
-        "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else "dim"),
-        "Tags": Text(" ".join(row.tag_list), style="blue"),
-        "About": Text(row.intent or "", style=MOOD_STYLES.get(row.mood or "", "dim")),
-        "Last": Text(age(row.last_message_at, now), style="dim"),
+        "Status": Text(row.status, style=muted if row.status == "pending" else ""),
+        "Assignee": Text(one_line(row.assignee) or "—", style="" if row.assignee else muted),
+        "Tags": Text(" ".join(row.tag_list), style=style("tags")),
+        "About": Text(row.intent or "", style=style(MOOD_ROLES.get(row.mood or "", "muted"))),
+        "Last": Text(age(row.last_message_at, now), style=muted),
     }
 
 
@@ -154,10 +169,14 @@ class QueueView(ScrollView, can_focus=True):
     """Rows of the queue; the cursor row is the ticket the keys act on."""
 
     COMPONENT_CLASSES: ClassVar = {"queue-view--cursor"}
-    DEFAULT_CSS = """
-    QueueView { height: 1fr; scrollbar-size-vertical: 1; }
-    QueueView > .queue-view--cursor { background: $accent 40%; text-style: bold; }
-    QueueView:focus > .queue-view--cursor { background: $accent 60%; }
+    DEFAULT_CSS = f"""
+    QueueView {{ height: 1fr; scrollbar-size-vertical: 1; }}
+    QueueView > .queue-view--cursor {{
+        background: $foreground {palette.CURSOR_TINT}%; text-style: bold;
+    }}
+    QueueView:focus > .queue-view--cursor {{
+        background: $foreground {palette.FOCUSED_CURSOR_TINT}%;
+    }}
     """
 
     class Highlighted(Message):
@@ -257,10 +276,11 @@ class QueueView(ScrollView, can_focus=True):
         # What time changes (the countdown, the age) is in the key; the cells are built only when
         # it changed, so a clock tick costs a few string formats per visible row.
         clock = sla_label(row.sla_state, row.next_deadline, now), age(row.last_message_at, now)
-        key = (row, selected, self.has_focus, width, clock)
+        dark = self.app.current_theme.dark
+        key = (row, selected, self.has_focus, width, clock, dark)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(cells(row, now), width, selected)
+            strip = self._render_row(cells(row, now, palette.colours(dark)), width, selected)
             self._strips[key] = strip
         return strip
 

@@ -28,18 +28,23 @@ def live_state(stored: str, deadline: str | None, now: datetime) -> str:
     return stored
 
 
+# Warning and breach are marked by a symbol as well as by colour.
+SYMBOLS = {rules.WARNING: "▲ ", rules.BREACHED: "■ "}
+
+
 def sla_label(stored: str, deadline: str | None, now: datetime) -> tuple[str, str]:
-    """The countdown and its style: '1h 12m' green, 'overdue 5m' red, 'paused' dim, '' no clock."""
+    """The countdown and its state: '1h 12m' running, '▲ 12m' warning, '■ overdue 5m' breached,
+    'paused', '' when there is no clock."""
     state = live_state(stored, deadline, now)
     if deadline:
-        label = rules.countdown(from_iso(deadline), now)
+        label = SYMBOLS.get(state, "") + rules.countdown(from_iso(deadline), now)
     elif state == rules.PAUSED:
         label = "paused"
     else:
         label = ""
-    return label, STYLES.get(state, "")
+    return label, state
 
 
 def sla_text(stored: str, deadline: str | None, now: datetime) -> Text:
-    label, style = sla_label(stored, deadline, now)
-    return Text(label, style=style)
+    label, state = sla_label(stored, deadline, now)
+    return Text(label, style=STYLES.get(state, ""))
