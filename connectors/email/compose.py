@@ -43,6 +43,8 @@ def build_reply(
     try:
         msg["From"] = Address(display_name=from_name, addr_spec=from_addr)
         msg["To"] = outbound.to.value
+        if outbound.cc:
+            msg["Cc"] = ", ".join(outbound.cc)
         msg["Subject"] = outbound.subject
         msg["Date"] = format_datetime(at or utcnow())
         msg["Message-ID"] = outbound.message_id

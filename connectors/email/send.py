@@ -28,6 +28,11 @@ _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 log = logging.getLogger(__name__)
 
 
+def recipients(outbound: Outbound) -> list[str]:
+    """Who the SMTP envelope names: the customer, then the reply's Cc."""
+    return [outbound.to.value, *outbound.cc]
+
+
 def sent_id(outbound: Outbound) -> str:
     """The external id of a sent reply: the one parse gives its copy, so a pull of Sent dedupes."""
     return external_id_for(b"", outbound.message_id)
@@ -64,7 +69,9 @@ class Sender:
         raw = msg.as_bytes()
         external_id = sent_id(outbound)
         if not (self.sent_folder and self.settings.get("append_sent", True)):
-            smtp.deliver(self.smtp(), self.address, outbound.to.value, raw, handover, external_id)
+            smtp.deliver(
+                self.smtp(), self.address, recipients(outbound), raw, handover, external_id
+            )
             return external_id
         client = self.session.client()
         try:
@@ -77,7 +84,7 @@ class Sender:
     def _send_filed(
         self, client, folder: str, outbound: Outbound, raw: bytes, handover: Handover
     ) -> None:
-        to, external_id = outbound.to.value, sent_id(outbound)
+        to, external_id = recipients(outbound), sent_id(outbound)
         guard = self.session.guard
         if not self._keywords_allowed(client, folder):
             # Without keywords there is no in-flight marker; file the copy once SMTP took it.

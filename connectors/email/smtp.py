@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from deskterm.connector import (
@@ -81,35 +81,40 @@ def _refused(code: int, answer: bytes | str) -> PermanentError | TemporaryError:
     return error(f"the mail server refused the reply: {code} {_words(answer)}")
 
 
-def _envelope(smtp: smtplib.SMTP, sender: str, to: str) -> None:
+def _envelope(smtp: smtplib.SMTP, sender: str, recipients: Sequence[str]) -> None:
     """MAIL FROM and RCPT TO: nothing can reach the customer yet, so every failure is clear."""
     try:
         smtp.ehlo_or_helo_if_needed()
         code, answer = smtp.mail(sender)
         if code != 250:
             raise _refused(code, answer)
-        code, answer = smtp.rcpt(to)
     except (OSError, smtplib.SMTPException) as exc:
         raise TemporaryError(f"sending failed: {exc}") from exc
-    if code >= 500:
-        raise PermanentError(f"the mail server refused recipient {to}: {code} {_words(answer)}")
-    if code not in (250, 251):
-        raise _refused(code, answer)
+    for to in recipients:
+        try:
+            code, answer = smtp.rcpt(to)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryError(f"sending failed: {exc}") from exc
+        if code >= 500:
+            raise PermanentError(f"the mail server refused recipient {to}: {code} {_words(answer)}")
+        if code not in (250, 251):
+            raise _refused(code, answer)
 
 
 def deliver(
     smtp: smtplib.SMTP,
     sender: str,
-    to: str,
+    recipients: Sequence[str],
     raw: bytes,
     handover: Handover,
     external_id: str,
     settle: Callable[[], None] = lambda: None,
 ) -> None:
-    """Send `raw` to `to` over `smtp`, reporting to `handover`; `settle` runs once the server
-    took it (and the handover knows), before QUIT. Closes the connection."""
+    """Send `raw` to `recipients` (the customer, then any Cc) over `smtp`, reporting to
+    `handover`; `settle` runs once the server took it (and the handover knows), before QUIT.
+    Closes the connection."""
     try:
-        _envelope(smtp, sender, to)
+        _envelope(smtp, sender, recipients)
         handover.handing()
         try:
             code, answer = smtp.data(raw)

@@ -353,6 +353,8 @@ class Outbound:
     queued_at: datetime | None = None
     # Sent by a rule, not a person: marked Auto-Submitted: auto-replied (RFC 3834).
     automatic: bool = False
+    # Copies to other addresses (mail only).
+    cc: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
     KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),
+    KeySpec("attach", "ctrl+o", "attach", "Attach a file to the reply", COMPOSER),
     KeySpec("close_composer", "escape", "close", "Close (draft kept)", COMPOSER),
     KeySpec("dashboard_back", "escape", "back", "Back", DASHBOARD),
     KeySpec("dashboard_narrow", "f", "narrow", "Narrow (channel, agent, tag, intent)", DASHBOARD),

@@ -95,6 +95,23 @@ def test_reply_reaches_the_customer_threaded_and_is_filed_in_sent(
     assert outbox_status(store) == "sent"
 
 
+def test_a_reply_with_cc_reaches_every_address_and_names_them_in_its_header(
+    store, smtp_server, ticket
+):
+    account, ticket_id = ticket
+    actions.reply(
+        store, ticket_id, "Copying our courier.", actor="agent:anna", cc=["depot@courier.example"]
+    )
+
+    report = engine.sync_account(store, account)
+
+    assert report.sent == 1 and report.error is None
+    (envelope,) = smtp_server.received
+    assert envelope.rcpt_tos == ["ann@example.net", "depot@courier.example"]
+    sent = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert sent["To"] == "ann@example.net" and sent["Cc"] == "depot@courier.example"
+
+
 def crash(*args, **kwargs):
     raise SystemExit("power cut")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 from helpers import notifications, settle
@@ -66,3 +67,35 @@ async def test_undoing_a_queued_reply_opens_its_text_in_the_composer_again(db):
         assert app.screen.query_one("#composer-body").text == "It ships today."
         assert "Undid the reply; its text is back in the draft on #1" in notifications(app)
         assert queries.outbox(app.store, everything=True)[0]["status"] == "cancelled"
+
+
+async def test_the_composer_shows_the_recipient_takes_cc_and_attaches_a_file(app, tmp_path):
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4 label")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        to = app.screen.query_one("#composer-to").render().plain
+        assert to == "To: anna@example.com  ·  via shop-mail (email)"
+        await pilot.press(*"Here is your label.", "ctrl+o")
+        await settle(pilot)
+        await pilot.press(*str(label), "enter")
+        await settle(pilot)
+        files = app.screen.query_one("#composer-files").render().plain
+        assert files == "Attached: return-label.pdf (14 bytes)"
+        app.screen.query_one("#composer-cc").value = "depot@courier.example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        payload = json.loads(app.store.conn.execute("SELECT payload FROM outbox").fetchone()[0])
+        assert payload["cc"] == ["depot@courier.example"]
+        assert [a["filename"] for a in payload["attachments"]] == ["return-label.pdf"]
+
+
+async def test_an_ebay_reply_has_no_cc_field(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "ctrl+u", *"channel:ebay", "enter", "r")
+        await settle(pilot)
+        assert app.screen.query_one("#composer-to").render().plain.startswith("To: buyer_dan")
+        assert not app.screen.query_one("#composer-cc").display

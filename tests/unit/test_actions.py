@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from deskterm import actions
+from deskterm.actions.outbox import reply_target
 from deskterm.domain import Status
 from deskterm.store import Store, drafts
 
@@ -108,6 +109,22 @@ def test_reply_queues_one_outbox_item_with_threading_headers(
     ).fetchone()
     assert stored == ("out", "It ships today.", payload["message_id"])
     assert last_event(store)[0] == "reply"
+
+
+def test_a_reply_carries_its_cc_and_refuses_what_is_not_an_address(
+    store: Store, ticket: int, now
+) -> None:
+    done = actions.reply(
+        store, ticket, "Copying our depot", actor=AGENT, at=now, cc=["d@x.example"]
+    )
+    payload = store.conn.execute(
+        "SELECT payload FROM outbox WHERE id = ?", (done.outbox_id,)
+    ).fetchone()[0]
+    assert json.loads(payload)["cc"] == ["d@x.example"]
+    with pytest.raises(actions.ActionError, match="Cc 'depot' is not an email address"):
+        actions.reply(store, ticket, "Again", actor=AGENT, at=now, cc=["depot"])
+    target = reply_target(store, ticket)
+    assert (target.kind, target.takes_cc) == ("email", True)
 
 
 def test_undo_of_a_queued_reply_removes_it_and_cancels_the_send(

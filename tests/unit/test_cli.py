@@ -228,6 +228,14 @@ def test_commands_that_draw_no_tui_never_import_textual(tmp_path: Path) -> None:
     assert not [name for name in imported if name.split(".")[0] == "textual"]
 
 
+def test_reply_with_a_cc_and_a_cc_that_is_no_address(work_db: Path) -> None:
+    code, out, _ = run("reply", "1", "--body", "Copy", "--cc", "d@x.example", "--db", str(work_db))
+    assert code == 0 and "reply queued on #1" in out
+    code, _, err = run("reply", "1", "--body", "Copy", "--cc", "depot", "--db", str(work_db))
+    assert code == 1
+    assert err.strip().endswith("Cc 'depot' is not an email address")
+
+
 def test_reply_with_an_attachment_and_a_missing_one(work_db: Path, tmp_path: Path) -> None:
     invoice = tmp_path / "invoice.txt"
     invoice.write_text("Invoice 1042")

@@ -7,7 +7,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +32,38 @@ def reply_subject(subject: str, ticket_id: int) -> str:
     base = re.sub(r"^(\s*(re|aw|sv|fwd?)\s*:\s*)+", "", subject, flags=re.IGNORECASE).strip()
     base = re.sub(r"\s*\[#\d+\]", "", base)
     return f"Re: {base} [#{ticket_id}]" if base else f"[#{ticket_id}]"
+
+
+CC_ADDRESS = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """Where a reply to a ticket goes: the customer's address, and the account it leaves from."""
+
+    address: str
+    kind: str
+    account: str
+    channel: str
+
+    @property
+    def takes_cc(self) -> bool:
+        return self.kind == "email"
+
+
+def reply_target(store: Store, ticket_id: int) -> ReplyTarget:
+    """Where a reply to `ticket_id` would go now (the composer shows it before it is written)."""
+    ticket = ticket_row(store.conn, ticket_id)
+    kind, address, _, _ = _reply_target(store.conn, ticket)
+    return ReplyTarget(address, kind, ticket["account"], ticket["channel"])
+
+
+def _check_cc(ticket: sqlite3.Row, kind: str, cc: Sequence[str]) -> None:
+    if cc and kind != "email":
+        raise ActionError(f"ticket #{ticket['id']} is answered on {ticket['channel']}: no Cc there")
+    for address in cc:
+        if not CC_ADDRESS.fullmatch(address):
+            raise ActionError(f"Cc {address!r} is not an email address")
 
 
 def _reply_target(
@@ -67,6 +99,7 @@ def reply(
     domain: str = "deskterm.local",
     attachments: Sequence[Attachment] = (),
     automatic: bool = False,
+    cc: Sequence[str] = (),
 ) -> Done:
     """Queue a public reply to the customer; the sync engine sends it when the network allows.
 
@@ -89,7 +122,7 @@ def reply(
         if ticket["status"] == Status.CLOSED:
             raise ActionError(f"ticket #{ticket_id} is closed; replies go on a new ticket")
         domain = _sending_domain(conn, ticket, body, attachments, domain)
-        message, outbox = _queue_reply(conn, ticket, body, actor, at, domain, files)
+        message, outbox = _queue_reply(conn, ticket, body, actor, at, domain, files, cc)
         if automatic:
             conn.execute(
                 "UPDATE outbox SET payload = json_set(payload, '$.automatic', json('true'))"
@@ -137,9 +170,11 @@ def _queue_reply(
     at: datetime,
     domain: str,
     files: list[dict],
+    cc: Sequence[str] = (),
 ) -> tuple[int, int]:
     """The reply's message row and its outbox item, addressed and threaded; returns both ids."""
     kind, address, in_reply_to, refs = _reply_target(conn, ticket)
+    _check_cc(ticket, kind, cc)
     key = str(uuid.uuid4())
     message_id = f"<{key}@{domain}>"
     subject = reply_subject(ticket["subject"], ticket["id"])
@@ -153,6 +188,7 @@ def _queue_reply(
         )
     payload = {
         "to": {"kind": kind, "value": address},
+        "cc": list(cc),
         "subject": subject,
         "body": body,
         "message_id": message_id,

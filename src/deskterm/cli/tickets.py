@@ -219,6 +219,7 @@ ticket_arg = click.argument("ticket_id", metavar="ID", type=int)
 @click.option(
     "--attach", type=click.Path(path_type=Path), multiple=True, help="Attach a file (repeatable)."
 )
+@click.option("--cc", multiple=True, help="Send a copy to this address (mail only; repeatable).")
 @as_option
 @json_option
 @db_option
@@ -227,6 +228,7 @@ def reply(
     body: str | None,
     editor: bool,
     attach: tuple[Path, ...],
+    cc: tuple[str, ...],
     agent: str | None,
     as_json: bool,
     db: Path | None,
@@ -243,7 +245,7 @@ def reply(
         fail(str(exc), 2)
     run_action(
         lambda: actions.reply(
-            shared.store(), ticket_id, text, actor=shared.actor(agent), attachments=files
+            shared.store(), ticket_id, text, actor=shared.actor(agent), attachments=files, cc=cc
         ),
         f"reply queued on #{ticket_id}"
         + (f" with {len(files)} attachment{'s' * (len(files) > 1)}" if files else ""),

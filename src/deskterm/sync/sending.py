@@ -77,6 +77,7 @@ def outbound(row: tuple, channel: str) -> Outbound:
         attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
         queued_at=from_iso(queued_at),
         automatic=bool(data.get("automatic")),
+        cc=tuple(data.get("cc") or ()),
     )
 
 

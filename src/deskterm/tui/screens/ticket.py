@@ -260,11 +260,11 @@ class TicketScreen(TicketActions):
     def _send(self, event: Composer.Send) -> None:
         who = self._who()
         composer = self.query_one(Composer)
-        kind, body = event.kind, event.body
+        kind, body, cc, files = event.kind, event.body, event.cc, event.attachments
 
         def send(store: Store, ticket_id: int) -> None:
             if kind == "reply":
-                actions.reply(store, ticket_id, body, **who)
+                actions.reply(store, ticket_id, body, cc=cc, attachments=files, **who)
             else:
                 actions.note(store, ticket_id, body, **who)
             drafts.discard(store, ticket_id, kind)

@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +14,25 @@ from rich.text import Text
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Label, TextArea
+from textual.widgets import Input, Label, TextArea
 
+from deskterm.actions import ActionError
+from deskterm.actions.outbox import reply_target
+from deskterm.domain import Attachment
 from deskterm.keys import COMPOSER
 from deskterm.store import Store, drafts
+from deskterm.store.attachments import AttachmentError, attach_file
 from deskterm.tui.bindings import bindings
 from deskterm.tui.desk import desk_of
 from deskterm.tui.jobs import Job
+from deskterm.tui.screens.prompts import TextPrompt
+from deskterm.tui.widgets.queue_view import one_line
 
+# The keys are in the footer below; the label says what is being written and that esc loses
+# nothing (so it fits 80 columns).
 MODE_LABELS = {
-    "reply": "Reply to the customer: ctrl+s sends, ctrl+t inserts a macro, ctrl+e opens $EDITOR,"
-    " esc keeps the draft",
-    "note": "Internal note, never sent: ctrl+s saves, ctrl+t inserts a macro, ctrl+e opens"
-    " $EDITOR, esc keeps the draft",
+    "reply": "Reply to the customer (esc keeps the draft)",
+    "note": "Internal note, never sent (esc keeps the draft)",
 }
 
 
@@ -47,11 +54,17 @@ class Composer(Vertical):
     Composer.-open { display: block; }
     Composer.-note { border-top: heavy $warning; }
     Composer TextArea { height: 10; }
+    Composer #composer-cc { height: 1; border: none; padding: 0 1; }
+    Composer.-note #composer-to, Composer.-note #composer-cc, Composer.-note #composer-files {
+        display: none;
+    }
     """
 
     class Send(Message):
-        def __init__(self, kind: str, body: str) -> None:
-            self.kind, self.body = kind, body
+        def __init__(
+            self, kind: str, body: str, cc: list[str], attachments: list[Attachment]
+        ) -> None:
+            self.kind, self.body, self.cc, self.attachments = kind, body, cc, attachments
             super().__init__()
 
     class Closed(Message):
@@ -64,10 +77,46 @@ class Composer(Vertical):
         super().__init__(**kwargs)
         self.ticket_id = ticket_id
         self.kind = "reply"
+        # Files attached to the reply being written, already in the attachment store.
+        self.attachments: list[Attachment] = []
 
     def compose(self) -> ComposeResult:
         yield Label(id="composer-mode")
+        yield Label(id="composer-to")
+        yield Input(id="composer-cc", placeholder="Cc: addresses, comma-separated (optional)")
+        yield Label(id="composer-files")
         yield TextArea(id="composer-body", soft_wrap=True, show_line_numbers=False)
+
+    @property
+    def cc(self) -> list[str]:
+        """The Cc addresses typed, in order."""
+        text = self.query_one("#composer-cc", Input).value
+        return [a.strip() for a in text.replace(";", ",").split(",") if a.strip()]
+
+    def _show_recipient(self) -> None:
+        """Who the reply goes to and through which account; Cc only where the reply is mail."""
+        to = self.query_one("#composer-to", Label)
+        try:
+            # One ticket's rows by key, on the UI thread's connection, like the draft.
+            target = reply_target(desk_of(self).store, self.ticket_id)
+        except ActionError as exc:
+            to.update(Text(str(exc), style="bold"))
+            self.query_one("#composer-cc", Input).display = False
+            return
+        line = Text.assemble(("To: ", "bold"), one_line(target.address))
+        line.append(f"  ·  via {one_line(target.account)} ({target.channel})", style="dim")
+        to.update(line)
+        self.query_one("#composer-cc", Input).display = target.takes_cc
+
+    def _show_files(self) -> None:
+        files = self.query_one("#composer-files", Label)
+        files.display = bool(self.attachments)
+        files.update(
+            Text.assemble(
+                ("Attached: ", "bold"),
+                ", ".join(f"{a.filename} ({a.size:,} bytes)" for a in self.attachments),
+            )
+        )
 
     @property
     def area(self) -> TextArea:
@@ -88,6 +137,9 @@ class Composer(Vertical):
         with self.area.prevent(TextArea.Changed):
             # One row by key, on the UI thread's connection: the draft must be there at once.
             self.area.load_text(drafts.load(desk_of(self).store, self.ticket_id, kind))
+        if kind == "reply":
+            self._show_recipient()
+        self._show_files()
         self.add_class("-open")
         desk_of(self).handling.composing(True)
         # Focus now, not after a refresh: keys typed right after r belong to the reply.
@@ -125,10 +177,46 @@ class Composer(Vertical):
         """The message went through actions (its draft is gone with it): empty and close."""
         with self.area.prevent(TextArea.Changed):
             self.area.load_text("")
+        self.query_one("#composer-cc", Input).value = ""
+        self.attachments = []
         self.action_close()
 
     def action_send(self) -> None:
-        self.post_message(self.Send(self.kind, self.area.text))
+        cc = self.cc if self.kind == "reply" else []
+        files = list(self.attachments) if self.kind == "reply" else []
+        self.post_message(self.Send(self.kind, self.area.text, cc, files))
+
+    async def action_attach(self) -> None:
+        """Ask for a file and copy it into the attachment store (in the background)."""
+        if self.kind != "reply":
+            self.notify(
+                "Notes stay inside deskterm: only a reply carries files", severity="warning"
+            )
+            return
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                desk_of(self).submit(
+                    Job(
+                        f"attach {Path(path).name}",
+                        partial(_attach, path),
+                        self._attached,
+                        self._not_attached,
+                    )
+                )
+
+        await self.app.push_screen(
+            TextPrompt("File to attach", placeholder="~/Documents/label.pdf"), chosen
+        )
+
+    def _not_attached(self, reason: str) -> None:
+        self.notify(reason, title="Not attached", severity="error")
+        self.screen.set_focus(self.area)
+
+    def _attached(self, attachment: Attachment) -> None:
+        self.attachments.append(attachment)
+        self._show_files()
+        self.screen.set_focus(self.area)
 
     def action_insert_macro(self) -> None:
         self.post_message(self.InsertMacro())
@@ -156,3 +244,10 @@ class Composer(Vertical):
             return
         self.area.load_text(text.rstrip("\n"))
         self.area.move_cursor(self.area.document.end)
+
+
+def _attach(path: str, _store: Store) -> Attachment:
+    try:
+        return attach_file(Path(path.strip()).expanduser())
+    except AttachmentError as exc:
+        raise ActionError(str(exc)) from None
