@@ -23,6 +23,9 @@ ACTIONS = "actions"
 COMPOSER = "composer"
 ORDER = "order"
 DASHBOARD = "dashboard"
+KNOWLEDGE = "knowledge"
+# Scopes whose focus is a text field: their keys must be chords, or they could not be typed.
+TYPING = {COMPOSER: "the composer", KNOWLEDGE: "the knowledge panel's search"}
 
 # Which scopes are active at the same time, so one key may not mean two things there.
 OVERLAPS: dict[str, tuple[str, ...]] = {
@@ -33,6 +36,7 @@ OVERLAPS: dict[str, tuple[str, ...]] = {
     COMPOSER: (COMPOSER,),
     ORDER: (APP, ORDER),
     DASHBOARD: (APP, DASHBOARD),
+    KNOWLEDGE: (KNOWLEDGE,),
 }
 
 
@@ -77,6 +81,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("previous_ticket", "K", "previous_ticket", "Previous ticket", TICKET, show=False),
     KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False, alternative="X"),
     KeySpec("order", "o", "order", "Order", TICKET),
+    KeySpec("knowledge", "b", "knowledge", "Knowledge base", TICKET),
     KeySpec("order_back", "escape", "back", "Back", ORDER),
     KeySpec("order_refund", "f", "order_action('refund')", "Refund", ORDER),
     KeySpec("order_cancel", "c", "order_action('cancel')", "Cancel order", ORDER),
@@ -104,6 +109,9 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("close_composer", "escape", "close", "Close (draft kept)", COMPOSER),
     KeySpec("dashboard_back", "escape", "back", "Back", DASHBOARD),
     KeySpec("dashboard_narrow", "f", "narrow", "Narrow (channel, agent, tag, intent)", DASHBOARD),
+    KeySpec("kb_link", "ctrl+l", "insert_link", "Insert the article's link", KNOWLEDGE),
+    KeySpec("kb_section", "ctrl+r", "insert_section", "Insert a section's text", KNOWLEDGE),
+    KeySpec("kb_close", "escape", "close", "Close the panel", KNOWLEDGE),
 )
 
 BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in SPECS}
@@ -219,10 +227,9 @@ def _user_keys(binding_id: str, value: Any, path: Path | None) -> str:
             raise ConfigError(path, where, f"{key}: Alt chords break on many keyboard layouts")
         if not KEY_RE.match(key_name):
             raise ConfigError(path, where, f"{key!r} is not a key name")
-        if BY_ID[binding_id].scope == COMPOSER and not CHORD_RE.match(key_name):
-            raise ConfigError(
-                path, where, f"{key}: the composer is for typing; use ctrl+KEY or f2-f12"
-            )
+        typing = TYPING.get(BY_ID[binding_id].scope)
+        if typing and not CHORD_RE.match(key_name):
+            raise ConfigError(path, where, f"{key}: {typing} is for typing; use ctrl+KEY or f2-f12")
         normal.append(key_name)
     return ",".join(normal)
 

@@ -3,13 +3,12 @@ that do not exist, articles nobody reviewed in 90 days, macros that follow a mis
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
 from deskterm.domain import Problem
-from deskterm.kb.articles import Article, ArticleError, Link
+from deskterm.kb.articles import Article, ArticleError, link_target
 from deskterm.kb.index import article_files, read_article
 from deskterm.macros import Macro
 
@@ -28,16 +27,6 @@ def load_all(
         except ArticleError as exc:
             problems.append(Problem(file.source, str(exc)))
     return found, problems
-
-
-def link_target(article: Article, link: Link) -> tuple[str, str]:
-    """The slug and section anchor an internal link points at (the article's own for "#x")."""
-    path, _, anchor = link.target.partition("#")
-    if not path:
-        return article.slug, anchor
-    folder = posixpath.dirname(article.slug)
-    slug = posixpath.normpath(posixpath.join(folder, path)).removesuffix(".md")
-    return slug, anchor
 
 
 def broken_links(articles: dict[str, Article]) -> Iterable[Problem]:

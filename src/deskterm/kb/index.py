@@ -32,35 +32,33 @@ class ArticleFile:
     """A file that holds an article: its slug (the path under its folder, without .md)."""
 
     slug: str
-    path: Path
+    path: str
     origin: str
     mtime_ns: int
     size: int
 
     @property
     def source(self) -> str:
-        return f"stock:{self.slug}.md" if self.origin == "stock" else str(self.path)
+        return f"stock:{self.slug}.md" if self.origin == "stock" else self.path
 
 
-def _walk(folder: Path, origin: str, problems: list[Problem]) -> Iterator[ArticleFile]:
+def _walk(folder: str, origin: str, problems: list[Problem]) -> Iterator[ArticleFile]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        problems.append(Problem(str(folder), f"cannot be read: {exc.strerror}"))
+        problems.append(Problem(folder, f"cannot be read: {exc.strerror}"))
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            for found in _walk(Path(entry.path), origin, problems):
+            for found in _walk(entry.path, origin, problems):
                 yield ArticleFile(
                     f"{entry.name}/{found.slug}", found.path, origin, found.mtime_ns, found.size
                 )
         elif entry.name.endswith(".md"):
             stat = entry.stat()
-            yield ArticleFile(
-                entry.name[:-3], Path(entry.path), origin, stat.st_mtime_ns, stat.st_size
-            )
+            yield ArticleFile(entry.name[:-3], entry.path, origin, stat.st_mtime_ns, stat.st_size)
 
 
 def article_files(
@@ -70,10 +68,10 @@ def article_files(
     problems: list[Problem] = []
     files: dict[str, ArticleFile] = {}
     if stock:
-        files.update((f.slug, f) for f in _walk(stock_knowledge_dir(), "stock", problems))
+        files.update((f.slug, f) for f in _walk(str(stock_knowledge_dir()), "stock", problems))
     folder = user_dir if user_dir is not None else user_knowledge_dir()
     if folder.is_dir():
-        files.update((f.slug, f) for f in _walk(folder, "user", problems))
+        files.update((f.slug, f) for f in _walk(str(folder), "user", problems))
     elif user_dir is not None:
         problems.append(Problem(str(folder), "knowledge folder does not exist"))
     return files, problems
@@ -82,7 +80,8 @@ def article_files(
 def read_article(file: ArticleFile) -> Article:
     """Parse one file; ArticleError (with OSError and bad encodings folded in) says why not."""
     try:
-        text = file.path.read_text(encoding="utf-8")
+        with open(file.path, encoding="utf-8") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ArticleError(f"cannot be read: {exc}") from None
     return parse_article(text, file.slug, source=file.source, origin=file.origin)
@@ -109,7 +108,8 @@ def _row(file: ArticleFile, article: Article) -> store_kb.Indexed:
         title=article.title,
         keywords=keywords,
         body=article.body,
-        data=article.to_dict(),
+        # The body has its own column (the full-text index reads it); the JSON need not repeat it.
+        data={k: v for k, v in article.to_dict().items() if k != "body"},
     )
 
 

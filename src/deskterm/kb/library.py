@@ -15,15 +15,22 @@ class KbError(Exception):
     """A knowledge-base request cannot be answered; the message says why."""
 
 
-def _load(data: str) -> Article:
-    return Article.from_dict(json.loads(data))
+def _load(row: tuple[str, str]) -> Article:
+    data, body = row
+    return Article.from_dict({**json.loads(data), "body": body})
+
+
+def article_or_none(store: Store, slug: str) -> Article | None:
+    """The article called `slug`, or None."""
+    data = store_kb.article_data(store, slug)
+    return _load(data) if data is not None else None
 
 
 def article(store: Store, slug: str) -> Article:
     """The article called `slug`; KbError suggests the closest slugs when there is none."""
-    data = store_kb.article_data(store, slug.removesuffix(".md"))
-    if data is not None:
-        return _load(data)
+    found = article_or_none(store, slug.removesuffix(".md"))
+    if found is not None:
+        return found
     close = difflib.get_close_matches(slug, list(store_kb.indexed_files(store)), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise KbError(f"there is no article {slug!r}{hint}")

@@ -4,6 +4,7 @@ index finds; the facts are read from the store in one place (`facts_for`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ STOP_WORDS = frozenset(
     with would yet you your best dear kind hey ok okay""".split()
 )
 INTENT_WEIGHT, TAG_WEIGHT, CHANNEL_WEIGHT, TEXT_WEIGHT, MACRO_WEIGHT = 6.0, 3.0, 1.0, 4.0, 5.0
-MAX_WORDS = 24
+# The longest words of a message are the telling ones (and the rarest in the articles, which is
+# what keeps the full-text query fast): at most this many go to it.
+MAX_WORDS = 12
 # A text match this much weaker than the best one is noise (bm25 ranks span orders of magnitude).
 MIN_TEXT_SHARE = 0.1
 
@@ -64,65 +67,99 @@ def facts_for(
 
 
 def query_words(text: str) -> tuple[str, ...]:
-    """The telling words of a message, in order, each once, at most MAX_WORDS."""
+    """The telling words of a message, each once: the MAX_WORDS longest, in the message's order."""
     seen: dict[str, None] = {}
     for word in words_of(text):
         if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
             seen.setdefault(word)
-    return tuple(seen)[:MAX_WORDS]
+    longest = set(sorted(seen, key=len, reverse=True)[:MAX_WORDS])
+    return tuple(word for word in seen if word in longest)
 
 
-def score(article: Article, facts: TicketFacts, text_share: float) -> Hit:
-    """How well `article` fits the ticket, and why; text_share is its text match, 0-1.
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What ranking needs of an article, read without loading the article itself."""
 
-    An article for other channels does not fit at all (score -1). `fits_kind` says the ticket is
-    of the article's kind: its intent, a tag or a macro says so, not only words or the channel.
+    slug: str
+    kind: str
+    audience: str
+    title: str
+    tags: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How well a card fits the ticket, and why; `fits_kind` when intent, a tag or a macro say
+    the ticket is of the article's kind (not only words or the channel)."""
+
+    card: Card
+    score: float
+    reasons: tuple[str, ...] = ()
+    fits_kind: bool = False
+
+
+def score(card: Card, facts: TicketFacts, text_share: float) -> Fit:
+    """How well `card` fits the ticket; text_share is its text match, 0-1 (of the best match).
+
+    An article for other channels does not fit at all (score -1).
     """
-    if article.channels and facts.channel not in article.channels:
-        return Hit(article, -1.0)
+    if card.channels and facts.channel not in card.channels:
+        return Fit(card, -1.0)
     total, reasons = 0.0, []
-    if facts.intent and facts.intent in article.intents:
+    if facts.intent and facts.intent in card.intents:
         total += INTENT_WEIGHT
         reasons.append(f"intent {facts.intent}")
-    shared = sorted(set(facts.tags) & (set(article.tags) | set(article.intents)))
+    shared = sorted(set(facts.tags) & (set(card.tags) | set(card.intents)))
     if shared:
         total += TAG_WEIGHT * len(shared)
         reasons.append("tag " + ", ".join(shared))
-    if article.slug in facts.sops_of_macros:
+    if card.slug in facts.sops_of_macros:
         total += MACRO_WEIGHT
         reasons.append("followed by a macro used here")
     fits_kind = bool(reasons)
-    if article.channels:
+    if card.channels:
         total += CHANNEL_WEIGHT
         reasons.append(f"for {facts.channel}")
     if text_share >= MIN_TEXT_SHARE:
         total += TEXT_WEIGHT * text_share
         reasons.append("words of the message")
-    return Hit(article, total, reasons=tuple(reasons), fits_kind=fits_kind)
+    return Fit(card, total, tuple(reasons), fits_kind)
 
 
-def rank(
-    candidates: dict[str, Article], text_ranks: dict[str, float], facts: TicketFacts
-) -> list[Hit]:
-    """Candidates that fit, best first; text_ranks are bm25 ranks (negative, lower is better)."""
+def rank(cards: list[Card], text_ranks: dict[str, float], facts: TicketFacts) -> list[Fit]:
+    """The cards that fit, best first; text_ranks are bm25 ranks (negative, lower is better)."""
     best = min(text_ranks.values(), default=0.0)
-    hits = []
-    for slug, article in candidates.items():
-        share = text_ranks[slug] / best if slug in text_ranks and best < 0 else 0.0
-        hit = score(article, facts, share)
-        if hit.score > 0:
-            hits.append(hit)
-    return sorted(hits, key=lambda h: (-h.score, h.article.kind != "sop", h.article.slug))
+    fits = []
+    for card in cards:
+        share = text_ranks[card.slug] / best if card.slug in text_ranks and best < 0 else 0.0
+        fit = score(card, facts, share)
+        if fit.score > 0:
+            fits.append(fit)
+    return sorted(fits, key=lambda f: (-f.score, f.card.kind != "sop", f.card.slug))
+
+
+def _card(row: tuple[str, str, str, str, str, str, str]) -> Card:
+    slug, kind, audience, title, tags, intents, channels = row
+    lists = (tuple(json.loads(x)) if x else () for x in (tags, intents, channels))
+    return Card(slug, kind, audience, title, *lists)
 
 
 def suggest(store: Store, facts: TicketFacts, *, limit: int = 8) -> list[Hit]:
     """The articles and SOPs that fit the ticket, best first."""
-    text_rows = store_kb.search(store, query_words(facts.text), limit=30, any_word=True)
+    text_rows = store_kb.match_ranks(store, query_words(facts.text), limit=30)
     keys = tuple(k for k in (*facts.tags, facts.intent) if k)
     key_rows = store_kb.search_keywords(store, keys, limit=30)
-    slugs = [s for s, _, _ in text_rows] + key_rows + list(facts.sops_of_macros)
-    candidates = by_slugs(store, list(dict.fromkeys(slugs)))
-    return rank(candidates, {s: r for s, r, _ in text_rows}, facts)[:limit]
+    slugs = [s for s, _ in text_rows] + key_rows + list(facts.sops_of_macros)
+    found = [_card(row) for row in store_kb.cards(store, list(dict.fromkeys(slugs)))]
+    fits = rank(found, dict(text_rows), facts)[:limit]
+    loaded = by_slugs(store, [f.card.slug for f in fits])
+    return [
+        Hit(loaded[f.card.slug], f.score, reasons=f.reasons, fits_kind=f.fits_kind)
+        for f in fits
+        if f.card.slug in loaded
+    ]
 
 
 def sops_for(hits: list[Hit]) -> list[Article]:

@@ -61,30 +61,28 @@ def write_articles(conn: sqlite3.Connection, rows: Iterable[Indexed], gone: Iter
     )
 
 
-def article_data(store: Store, slug: str) -> str | None:
-    """The stored article (JSON) called `slug`, or None."""
-    row = store.conn.execute("SELECT data FROM kb_articles WHERE slug = ?", (slug,)).fetchone()
-    return row[0] if row else None
+def article_data(store: Store, slug: str) -> tuple[str, str] | None:
+    """The stored article called `slug` (its JSON without the body, and the body), or None."""
+    return store.conn.execute(
+        "SELECT data, body FROM kb_articles WHERE slug = ?", (slug,)
+    ).fetchone()
 
 
-def all_article_data(store: Store) -> list[str]:
-    """Every stored article (JSON), by slug."""
-    return [r[0] for r in store.conn.execute("SELECT data FROM kb_articles ORDER BY slug")]
+def all_article_data(store: Store) -> list[tuple[str, str]]:
+    """Every stored article (JSON without the body, and the body), by slug."""
+    return store.conn.execute("SELECT data, body FROM kb_articles ORDER BY slug").fetchall()
 
 
 def search(
-    store: Store, words: tuple[str, ...], *, limit: int = 20, any_word: bool = False
+    store: Store, words: tuple[str, ...], *, limit: int = 20
 ) -> list[tuple[str, float, str]]:
-    """(slug, rank, snippet) of the articles matching `words`, best first (bm25, lower is better).
+    """(slug, rank, snippet) of the articles holding every word (by its beginning), best first.
 
-    A title match weighs most, then tags and intents, then the body. `any_word` matches articles
-    holding any of the words (suggestions from a customer's message) instead of all of them.
+    bm25, lower is better: a title match weighs most, then tags and intents, then the body.
     """
     if not words:
         return []
     query = fts_query(words)
-    if any_word:
-        query = " OR ".join(term for term in query.split(" ") if term != "OR")
     rows = store.conn.execute(
         "SELECT a.slug, bm25(kb_fts, 10.0, 5.0, 1.0) AS rank,"
         " snippet(kb_fts, 2, '«', '»', ' … ', 10)"
@@ -93,6 +91,37 @@ def search(
         (query, limit),
     )
     return [(slug, rank, snippet) for slug, rank, snippet in rows]
+
+
+def match_ranks(store: Store, words: tuple[str, ...], *, limit: int) -> list[tuple[str, float]]:
+    """(slug, bm25 rank) of the articles holding any of `words` as whole words, best first.
+
+    No prefixes and no snippets: this runs for every ticket the panel opens on, with a
+    message's worth of words.
+    """
+    if not words:
+        return []
+    query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+    rows = store.conn.execute(
+        "SELECT a.slug, bm25(kb_fts, 10.0, 5.0, 1.0) AS rank"
+        " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
+        " WHERE kb_fts MATCH ? ORDER BY rank LIMIT ?",
+        (query, limit),
+    )
+    return [(slug, rank) for slug, rank in rows]
+
+
+def cards(store: Store, slugs: list[str]) -> list[tuple[str, str, str, str, str, str, str]]:
+    """(slug, kind, audience, title, tags, intents, channels) of `slugs`; lists as JSON text."""
+    if not slugs:
+        return []
+    marks = ",".join("?" * len(slugs))
+    return store.conn.execute(
+        "SELECT slug, kind, audience, title, json_extract(data, '$.tags'),"
+        " json_extract(data, '$.intents'), json_extract(data, '$.channels')"
+        f" FROM kb_articles WHERE slug IN ({marks})",
+        slugs,
+    ).fetchall()
 
 
 def search_keywords(store: Store, keys: tuple[str, ...], *, limit: int = 20) -> list[str]:

@@ -15,6 +15,8 @@ from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
 from deskterm.domain import Message, Ticket
+from deskterm.kb import KbError
+from deskterm.kb.insert import check_audience, link_text, resolver, section_text
 from deskterm.keys import ACTIONS, APP, TICKET
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
@@ -25,9 +27,11 @@ from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.order import OrderScreen
+from deskterm.tui.screens.prompts import ChoicePrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
+from deskterm.tui.widgets.knowledge import KnowledgePanel
 from deskterm.tui.widgets.queue_view import one_line, queue_subject
 from deskterm.tui.widgets.sidebar import Sidebar, shown_order
 from deskterm.tui.widgets.sla import sla_text
@@ -36,6 +40,9 @@ from deskterm.tui.widgets.thread import Thread
 # The subject keeps at least this much of a narrow header; what does not fit after it goes,
 # last first (draft mark, tags, assignee, channel). Status, priority and SLA always stay.
 MIN_SUBJECT = 24
+
+# The section choice that means the whole article (an anchor never holds a #).
+WHOLE = "#whole"
 
 
 def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str], width: int = 0) -> Text:
@@ -129,6 +136,7 @@ class TicketScreen(TicketActions):
         with Horizontal(id="ticket-body"):
             yield Thread(id="thread")
             yield Sidebar(id="sidebar")
+            yield KnowledgePanel(self.ticket_id, id="knowledge")
         yield Composer(self.ticket_id, id="composer")
         yield ActivityLine(id="activity")
         yield Footer()
@@ -198,6 +206,9 @@ class TicketScreen(TicketActions):
             zone = self.desk.zone
             self.query_one(Thread).show(shown.thread, show_quoted=self.show_quoted, zone=zone)
         self.query_one(Sidebar).show(shown.context, self.desk.now(), self.desk.zone)
+        panel = self.query_one(KnowledgePanel)
+        if panel.is_open:
+            panel.load()
         self.tick()
 
     def tick(self) -> None:
@@ -238,7 +249,25 @@ class TicketScreen(TicketActions):
         self.desk.switch_ticket(following)
 
     def action_back(self) -> None:
-        self.dismiss()
+        panel = self.query_one(KnowledgePanel)
+        if panel.is_open:
+            panel.action_close()
+        else:
+            self.dismiss()
+
+    def action_knowledge(self) -> None:
+        """Open the knowledge panel beside the thread, in place of the sidebar; b again closes it."""
+        panel = self.query_one(KnowledgePanel)
+        if panel.is_open:
+            panel.action_close()
+            return
+        self.query_one(Sidebar).display = False
+        panel.open()
+
+    @on(KnowledgePanel.Closed)
+    def _knowledge_closed(self) -> None:
+        self.query_one(Sidebar).display = True
+        self.query_one(Thread).focus()
 
     def action_next_ticket(self) -> None:
         self.go(+1)
@@ -291,6 +320,58 @@ class TicketScreen(TicketActions):
 
         palette = MacroPalette(self.desk.macros, self.ticket_id, suggested=self.suggested)
         self.app.push_screen(palette, chosen)
+
+    @on(KnowledgePanel.Tick)
+    def _tick_step(self, event: KnowledgePanel.Tick) -> None:
+        who = self._who()
+        sop, step, text, done = event.sop, event.step, event.text, event.done
+        change = actions.tick_step if done else actions.untick_step
+        word = "Ticked" if done else "Unticked"
+        self.act(
+            "tick" if done else "untick",
+            lambda store, ticket_id: change(store, ticket_id, sop, step, text, **who),
+            f"{word} step {step} of {sop} on #{{id}} (u undoes it)",
+            refused=self.query_one(KnowledgePanel).reload,
+            after="stay",
+        )
+
+    @on(KnowledgePanel.Insert)
+    def _insert_article(self, event: KnowledgePanel.Insert) -> None:
+        """A customer article's link, or a section, into the open message (a new reply if none)."""
+        composer = self.query_one(Composer)
+        into = composer.kind if composer.is_open else "reply"
+        article, shop_url = event.article, self.desk.config.shop.url
+        try:
+            if not event.section:
+                self._put(composer, into, link_text(article, into=into, shop_url=shop_url))
+                return
+            check_audience(article, into)
+        except KbError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+
+        def chosen(anchor: str | None) -> None:
+            if anchor is None:
+                return
+            resolve = resolver(self.desk.store, shop_url)
+            part = None if anchor == WHOLE else anchor
+            try:
+                text = section_text(article, part, into=into, shop_url=shop_url, resolve=resolve)
+            except KbError as exc:
+                self.notify(str(exc), severity="warning")
+                return
+            self._put(composer, into, text + "\n")
+
+        choices = [("  " * max(s.level - 2, 0) + s.heading, s.anchor) for s in article.sections]
+        self.app.push_screen(
+            ChoicePrompt(f"Insert from: {article.title}", [*choices, ("The whole article", WHOLE)]),
+            chosen,
+        )
+
+    def _put(self, composer: Composer, into: str, text: str) -> None:
+        if not composer.is_open:
+            composer.open(into)
+        composer.insert(text)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:
