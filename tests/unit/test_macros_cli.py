@@ -193,3 +193,21 @@ def test_the_macro_engine_and_commands_never_import_textual() -> None:
         "sys.exit('textual' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_check_warns_about_my_macros_not_reviewed_in_a_quarter(
+    db_path: Path, settings: Path
+) -> None:
+    from datetime import date
+
+    today = date.today().isoformat()
+    (settings / "old.toml").write_text('note = "x"\nreviewed = 2025-01-06\n', encoding="utf-8")
+    (settings / "fresh.toml").write_text(f'note = "x"\nreviewed = {today}\n', encoding="utf-8")
+    (settings / "never.toml").write_text('note = "x"\n', encoding="utf-8")
+    code, out, err = run(db_path, "check")
+    assert code == 0  # warnings do not fail the check
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2
+    assert any("macro old: not reviewed for" in w and "(last 2025-01-06)" in w for w in warnings)
+    assert any("macro never: has no reviewed date" in w for w in warnings)
+    assert "1 errors" not in out and "2 warnings" in out

@@ -261,12 +261,16 @@ def undo(name: str, as_json: bool, db: Path | None) -> None:
 @app.command()
 @json_option
 def check(as_json: bool) -> None:
-    """Every template compiles, every placeholder is known, keys do not clash; exit 1 if not."""
+    """Every template compiles, every placeholder is known, keys do not clash; exit 1 if not.
+
+    Your macros not reviewed in 90 days are warnings (they do not fail the check)."""
     from deskterm import macros
     from deskterm.connector import registry
+    from deskterm.domain import local_zone, utcnow
 
     loaded = _load(report=False)
     problems = list(loaded.problems)
+    problems += macros.check_reviews(loaded, utcnow().astimezone(local_zone()).date())
     try:
         installed = set(registry())
     # A broken third-party connector must not hide the macros' own problems.

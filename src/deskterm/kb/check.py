@@ -4,15 +4,13 @@ that do not exist, articles nobody reviewed in 90 days, macros that follow a mis
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from deskterm.domain import Problem
+from deskterm.domain import REVIEW_EVERY, Problem
 from deskterm.kb.articles import Article, ArticleError, link_target
 from deskterm.kb.index import article_files, read_article
 from deskterm.macros import Macro
-
-REVIEW_EVERY = timedelta(days=90)
 
 
 def load_all(

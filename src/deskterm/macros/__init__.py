@@ -40,7 +40,14 @@ A Python macro is a function in a ``*.py`` file of the user's folder::
 The function only records steps on its context; they run together after it returns.
 """
 
-from deskterm.macros.loading import app_keys, check_connectors, load_macros, macro, parse_macro
+from deskterm.macros.loading import (
+    app_keys,
+    check_connectors,
+    check_reviews,
+    load_macros,
+    macro,
+    parse_macro,
+)
 from deskterm.macros.model import Macro, MacroError, MacroSet, Problem
 from deskterm.macros.plan import Preview, applied_events, apply, preview, undo_macro
 from deskterm.macros.steps import MacroContext, snooze_until
@@ -56,6 +63,7 @@ __all__ = [
     "applied_events",
     "apply",
     "check_connectors",
+    "check_reviews",
     "load_macros",
     "macro",
     "parse_macro",

@@ -11,14 +11,14 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from deskterm import actions
 from deskterm.config import Config, config_dir
-from deskterm.domain import Priority, Status, local_zone, utcnow
+from deskterm.domain import REVIEW_EVERY, Priority, Status, local_zone, utcnow
 from deskterm.keys import KEY_RE, KEYMAP, display_key, normalize_key, reserved_keys
 from deskterm.macros.model import (
     ACTION_KINDS,
@@ -50,7 +50,18 @@ TERMINAL_KEYS = frozenset(
     }
 )
 TOML_KEYS = frozenset(
-    {"name", "description", "key", "after", "channels", "reply", "note", "actions", "sop"}
+    {
+        "name",
+        "description",
+        "key",
+        "after",
+        "channels",
+        "reply",
+        "note",
+        "actions",
+        "sop",
+        "reviewed",
+    }
 )
 
 
@@ -142,6 +153,13 @@ def _text(data: dict, key: str, default: str | None = None) -> str | None:
     return value
 
 
+def _reviewed(data: dict) -> date | None:
+    value = data.get("reviewed")
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise MacroError(f"reviewed must be a date like 2026-10-01, not {value!r}")
+
+
 def _check_common(
     name: str, key: str | None, after: str, channels: Any, sop: str | None = None
 ) -> tuple[str, ...]:
@@ -208,6 +226,7 @@ def parse_macro(text: str, *, source: str = "", origin: str = "user", stem: str 
         note=note,
         steps=steps,
         sop=sop,
+        reviewed=_reviewed(data),
         origin=origin,
         source=source,
     )
@@ -387,4 +406,21 @@ def check_connectors(macro_set: MacroSet, installed: set[str]) -> list[Problem]:
                         error=False,
                     )
                 )
+    return problems
+
+
+def check_reviews(macro_set: MacroSet, today: date) -> list[Problem]:
+    """Warnings for the user's TOML macros not reviewed in a quarter (or never): templates go stale
+    as policies change. The stock pack is reviewed with deskterm's releases."""
+    problems = []
+    for item in macro_set:
+        if item.origin != "user" or item.kind != "toml":
+            continue
+        if item.reviewed is None:
+            text = "has no reviewed date; add reviewed = YYYY-MM-DD once you have read it through"
+        elif today - item.reviewed > REVIEW_EVERY:
+            text = f"not reviewed for {(today - item.reviewed).days} days (last {item.reviewed})"
+        else:
+            continue
+        problems.append(Problem(item.source, f"macro {item.name}: {text}", error=False))
     return problems

@@ -8,7 +8,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,7 @@ class Macro:
     steps: tuple[StepSpec, ...] = ()
     function: Callable[[MacroContext], Any] | None = None
     sop: str | None = None
+    reviewed: date | None = None
     origin: str = "stock"
     source: str = ""
 
@@ -137,6 +138,7 @@ class Macro:
             "channels": list(self.channels),
             "kind": self.kind,
             "sop": self.sop,
+            "reviewed": self.reviewed.isoformat() if self.reviewed else None,
             "origin": self.origin,
             "source": self.source,
             "reply": self.reply,

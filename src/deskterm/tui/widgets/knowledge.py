@@ -59,6 +59,8 @@ def hit_label(hit: kb.Hit) -> Text:
     label = Text.assemble((tag, style), " ", article.title)
     if hit.reasons:
         label.append("  " + ", ".join(hit.reasons), style="dim")
+    # One line each, so a narrow panel still lists several.
+    label.no_wrap, label.overflow = True, "ellipsis"
     return label
 
 
