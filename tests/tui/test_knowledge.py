@@ -95,7 +95,8 @@ async def test_ctrl_r_puts_a_chosen_section_with_readable_links_into_the_reply(a
         await open_panel(pilot)
         await pilot.press(*"returns")
         await settle(pilot)
-        assert hits(app)[0] == "returns"
+        assert hits(app)[0] == "returns"  # a new search starts at its best hit
+        assert app.screen.query_one("#knowledge").current.slug == "returns"
         await pilot.press("ctrl+r")
         await settle(pilot)
         prompt = app.screen.query_one("OptionList")
@@ -142,3 +143,13 @@ async def test_arrows_in_the_search_line_choose_the_article_that_ctrl_l_inserts(
         await settle(pilot)
         assert first == "shipping"
         assert app.screen.query_one("#composer-body").text.startswith("Shipping times")
+
+
+async def test_a_new_search_shows_its_best_hit_not_the_article_read_before(app):
+    async with app.run_test(size=(140, 42)) as pilot:
+        await open_panel(pilot)
+        assert app.screen.query_one("#knowledge").current.slug == "shipping"
+        await pilot.press(*"refund card")
+        await settle(pilot)
+        assert "shipping" in hits(app)
+        assert app.screen.query_one("#knowledge").current.slug == hits(app)[0] == "refunds"

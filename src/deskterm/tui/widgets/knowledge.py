@@ -148,10 +148,12 @@ class KnowledgePanel(Vertical):
             desk.call_from_thread(self.show, found)
 
     def show(self, found: Found) -> None:
+        """List what was found: a new search starts at its best hit, a refresh of the same one
+        keeps the article being read."""
         if found.query != self.query_one(Input).value.strip():
             return
         hits = self.query_one(HitList)
-        previous = self.current
+        previous = self.current if found.query == self.found.query else None
         self.found = found
         hits.clear_options()
         hits.add_options(Option(hit_label(h), id=h.article.slug) for h in found.hits)
