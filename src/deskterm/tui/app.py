@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
-from deskterm import actions, kb
+from deskterm import actions
 from deskterm.config import Config
 from deskterm.domain import local_zone, utcnow
 from deskterm.keys import APP, BY_ID, KEYMAP
@@ -106,21 +106,6 @@ class DeskApp(App[None]):
         self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
         if self.sync_enabled:
             self.start_sync()
-        self.run_worker(self.index_knowledge, thread=True, group="kb-index", exit_on_error=False)
-
-    def index_knowledge(self) -> None:
-        """Bring the knowledge base's index up to date: one stat per unchanged article file."""
-        with self.connection() as store:
-            problems = kb.refresh(store).problems
-        if problems:
-            self.call_from_thread(
-                self.notify,
-                f"{len(problems)} knowledge base files are not valid articles: "
-                "deskterm kb check says why",
-                title="Knowledge base",
-                severity="warning",
-                timeout=8,
-            )
 
     def get_key_display(self, binding: Binding) -> str:
         return "" if binding.key == UNSENT_KEY else super().get_key_display(binding)
