@@ -156,3 +156,19 @@ def test_a_ticket_follows_the_sop_of_a_macro_applied_to_it(
     actions.set_priority(store, ticket, "high", actor="macro:wismo")
     after = kb.suggest(store, kb.facts_for(store, ticket, macro_sops=sops))
     assert [a.slug for a in kb.sops_for(after)] == ["sop-wismo"]
+
+
+def test_a_tickets_suggestions_follow_the_intent_triage_read(store: Store, make_message, deliver):
+    kb.refresh(store)
+    deliver(
+        make_message(
+            subject="Order 1042",
+            text="Please change the delivery address of order 1042 to 5 Elm Street.",
+        )
+    )
+    ticket = store.conn.execute("SELECT MAX(id) FROM tickets").fetchone()[0]
+    facts = kb.facts_for(store, ticket)
+    assert facts.intent == "address"
+    first = kb.suggest(store, facts)[0]
+    assert first.article.slug == "address-changes"
+    assert "intent address" in first.reasons

@@ -44,11 +44,12 @@ class TicketFacts:
 def facts_for(
     store: Store, ticket_id: int, *, macro_sops: Mapping[str, str] | None = None, intent: str = ""
 ) -> TicketFacts:
-    """The facts of a ticket as stored: channel, tags, last customer message, and the SOPs that
-    the macros applied to it follow (`macro_sops`: macro name -> SOP slug)."""
+    """The facts of a ticket as stored: channel, tags, triage's intent, last customer message, and
+    the SOPs that the macros applied to it follow (`macro_sops`: macro name -> SOP slug). An
+    `intent` given overrides the stored one."""
     conn = store.conn
     sops, applied = macro_sops or {}, store_kb.macros_applied(store, ticket_id)
-    row = conn.execute("SELECT channel FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    row = conn.execute("SELECT channel, intent FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
     tags = [
         t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
     ]
@@ -61,7 +62,7 @@ def facts_for(
         channel=row[0] if row else "",
         tags=tuple(sorted(tags)),
         text=f"{last[0]}\n{last[1]}" if last else "",
-        intent=intent,
+        intent=intent or (row[1] or "" if row else ""),
         sops_of_macros=tuple(sorted({sops[m] for m in applied if m in sops})),
     )
 
