@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from deskterm.kb.articles import Article, words_of
 from deskterm.kb.library import Hit, by_slugs
-from deskterm.store import Store
+from deskterm.store import Store, queries
 from deskterm.store import knowledge as store_kb
 
 # Words of a customer's message that say nothing about what they need.
@@ -47,22 +47,13 @@ def facts_for(
     """The facts of a ticket as stored: channel, tags, triage's intent, last customer message, and
     the SOPs that the macros applied to it follow (`macro_sops`: macro name -> SOP slug). An
     `intent` given overrides the stored one."""
-    conn = store.conn
     sops, applied = macro_sops or {}, store_kb.macros_applied(store, ticket_id)
-    row = conn.execute("SELECT channel, intent FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-    tags = [
-        t for (t,) in conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
-    ]
-    last = conn.execute(
-        "SELECT subject, text FROM messages WHERE ticket_id = ? AND direction = 'in'"
-        " ORDER BY sent_at DESC, id DESC LIMIT 1",
-        (ticket_id,),
-    ).fetchone()
+    ticket = queries.ticket(store, ticket_id)
     return TicketFacts(
-        channel=row[0] if row else "",
-        tags=tuple(sorted(tags)),
-        text=f"{last[0]}\n{last[1]}" if last else "",
-        intent=intent or (row[1] or "" if row else ""),
+        channel=ticket.channel if ticket else "",
+        tags=ticket.tags if ticket else (),
+        text=store_kb.last_customer_words(store, ticket_id),
+        intent=intent or (ticket.intent or "" if ticket else ""),
         sops_of_macros=tuple(sorted({sops[m] for m in applied if m in sops})),
     )
 

@@ -174,3 +174,13 @@ def macros_applied(store: Store, ticket_id: int) -> set[str]:
         (ticket_id,),
     )
     return {actor.partition(":")[2] for (actor,) in rows}
+
+
+def last_customer_words(store: Store, ticket_id: int) -> str:
+    """The subject and text of the ticket's latest customer message, or "" when it has none."""
+    row = store.conn.execute(
+        "SELECT subject, text FROM messages WHERE ticket_id = ? AND direction = 'in'"
+        " ORDER BY sent_at DESC, id DESC LIMIT 1",
+        (ticket_id,),
+    ).fetchone()
+    return f"{row[0]}\n{row[1]}" if row else ""
