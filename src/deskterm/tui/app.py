@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -28,18 +29,22 @@ from deskterm.metrics.settings import METRICS
 from deskterm.sla import clocks
 from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
+from deskterm.store import team as team_rows
 from deskterm.sync.engine import AccountReport, Watcher
 from deskterm.tui import hangup, jobs, ticker
 from deskterm.tui.bindings import UNSENT_KEY, bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.handling import HandleClock
-from deskterm.tui.messages import DataChanged, SyncReported
+from deskterm.tui.messages import DataChanged, PresenceChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
 from deskterm.tui.screens.ticket import TicketScreen
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
 from deskterm.views import TUI, views_for
+
+if TYPE_CHECKING:
+    from deskterm.team.beacon import Beacon
 
 # A change that takes longer than this shows a line saying what is under way.
 ACTIVITY_DELAY = 0.25
@@ -85,6 +90,10 @@ class DeskApp(App[None]):
         self.undo_stack: list[tuple[str, str]] = []
         self.jobs = jobs.Jobs(self, self.connection)
         self._watcher: Watcher | None = None
+        # Team mode: what this agent has open goes to the others, and theirs comes here.
+        self.in_team = team_rows.meta_get(self.store.conn, team_rows.TEAM_URL) is not None
+        self._beacon: Beacon | None = None
+        self.others: dict[int, list[tuple[str, str]]] = {}
         self.ticker = ticker.Ticker(self)
         self._forget_sighup: Callable[[], None] = lambda: None
         idle = config.get(METRICS).idle.total_seconds()
@@ -106,6 +115,12 @@ class DeskApp(App[None]):
         self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
         if self.sync_enabled:
             self.start_sync()
+        if self.in_team:
+            # Only team replicas load team mode (and psycopg with it).
+            from deskterm.team.beacon import Beacon
+
+            self._beacon = Beacon(self.store_path, self._heard)
+            self._beacon.start()
 
     def get_key_display(self, binding: Binding) -> str:
         return "" if binding.key == UNSENT_KEY else super().get_key_display(binding)
@@ -145,6 +160,25 @@ class DeskApp(App[None]):
             self.notify(
                 message.report.error, title=f"Sync: {message.report.account}", severity="warning"
             )
+
+    def here(self, ticket_id: int, doing: str = "viewing") -> None:
+        """Show the team this agent has `ticket_id` open (team mode; returns at once)."""
+        if self._beacon is not None:
+            self._beacon.show(ticket_id, doing)
+
+    def gone(self, ticket_id: int) -> None:
+        """The agent closed `ticket_id`."""
+        if self._beacon is not None:
+            self._beacon.leave(ticket_id)
+
+    def _heard(self, others: dict[int, list[tuple[str, str]]]) -> None:
+        """From the beacon's thread: who else has which ticket open now."""
+        self.call_from_thread(self._show_others, others)
+
+    def _show_others(self, others: dict[int, list[tuple[str, str]]]) -> None:
+        self.others = others
+        for screen in self.screen_stack:
+            screen.post_message(PresenceChanged(others))
 
     def check_terminal(self) -> None:
         if not self.is_headless and hangup.input_closed():
@@ -186,6 +220,8 @@ class DeskApp(App[None]):
         hangup.forget(self._forget_sighup)
         if self._watcher is not None:
             self._watcher.stop(timeout=2)
+        if self._beacon is not None:
+            self._beacon.stop()
         self.store.close()
 
     @contextmanager

@@ -20,3 +20,14 @@ class SyncReported(Message):
     def __init__(self, report: AccountReport) -> None:
         self.report = report
         super().__init__()
+
+
+class PresenceChanged(Message):
+    """Who else has which ticket open changed (team mode): {ticket: [(agent, doing), ...]}."""
+
+    def __init__(self, others: dict[int, list[tuple[str, str]]]) -> None:
+        self.others = others
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PresenceChanged)

@@ -17,7 +17,7 @@ from deskterm.store import Store, queries
 from deskterm.store.filters import Filter, FilterError, parse
 from deskterm.store.queries import Sort, queue_count
 from deskterm.tui.bindings import bindings
-from deskterm.tui.messages import DataChanged
+from deskterm.tui.messages import DataChanged, PresenceChanged
 from deskterm.tui.queue_source import QueueSource
 from deskterm.tui.screens.dashboard import DashboardScreen
 from deskterm.tui.screens.prompts import TextPrompt
@@ -126,6 +126,11 @@ class QueueScreen(TicketActions):
     def data_changed(self) -> None:
         self.reload_queue(keep=self._current_id())
         self.refresh_counts()
+
+    @on(PresenceChanged)
+    def presence_changed(self, message: PresenceChanged) -> None:
+        for view in self.query(QueueView):
+            view.show_presence(message.others)
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def refresh_counts(self) -> None:

@@ -24,7 +24,7 @@ from deskterm.store import orders as store_orders
 from deskterm.sync.orders import refresh_customer
 from deskterm.triage.suggest import Suggestion, suggest
 from deskterm.tui.bindings import bindings
-from deskterm.tui.messages import DataChanged
+from deskterm.tui.messages import DataChanged, PresenceChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.order import OrderScreen
 from deskterm.tui.screens.prompts import ChoicePrompt
@@ -45,11 +45,29 @@ MIN_SUBJECT = 24
 WHOLE = "#whole"
 
 
-def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str], width: int = 0) -> Text:
-    """The ticket's header in `width` cells (0: no limit), the subject cut to make room."""
+def presence_text(present: Sequence[tuple[str, str]]) -> Text:
+    """'   anna is writing, ben is viewing': the other agents who have the ticket open."""
+    line = Text()
+    for n, (agent, doing) in enumerate(sorted(present, key=lambda p: (p[1] != "writing", p[0]))):
+        line.append("   " if n == 0 else ", ")
+        style = "bold yellow" if doing == "writing" else "cyan"
+        line.append(f"{one_line(agent)} is {one_line(doing)}", style=style)
+    return line
+
+
+def title_line(
+    ticket: Ticket,
+    now: datetime,
+    draft_kinds: list[str],
+    width: int = 0,
+    present: Sequence[tuple[str, str]] = (),
+) -> Text:
+    """The ticket's header in `width` cells (0: no limit), the subject cut to make room; who
+    else has it open (`present`) goes last when it is narrow."""
     assignee = one_line(ticket.assignee) if ticket.assignee else "unassigned"
     # In the order they go when the header is narrow, last first.
     extras = [
+        presence_text(present),
         Text(f" · {ticket.channel}", style="dim"),
         Text(f" · {assignee}", style="dim"),
         Text("   " + " ".join(ticket.tags), style="blue") if ticket.tags else Text(),
@@ -68,8 +86,8 @@ def title_line(ticket: Ticket, now: datetime, draft_kinds: list[str], width: int
         if subject.cell_len > room:  # the channel's boilerplate goes first, as in the queue
             subject.plain = queue_subject(ticket.subject)
         subject.truncate(room, overflow="ellipsis")
-    channel, who, tags, draft = extras
-    line = Text.assemble(head, subject, state, channel, who, sla, tags, draft)
+    others, channel, who, tags, draft = extras
+    line = Text.assemble(head, subject, state, channel, who, sla, others, tags, draft)
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
 
@@ -143,6 +161,7 @@ class TicketScreen(TicketActions):
 
     def on_mount(self) -> None:
         self.desk.handling.start(self.ticket_id)
+        self.desk.here(self.ticket_id)
         if self.start_composing:
             self.query_one(Composer).open(self.start_composing)
         else:
@@ -151,6 +170,7 @@ class TicketScreen(TicketActions):
 
     def on_unmount(self) -> None:
         self.desk.handling.stop(self.ticket_id)
+        self.desk.gone(self.ticket_id)
 
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
     def load(self, *, opened: bool = False) -> None:
@@ -216,7 +236,10 @@ class TicketScreen(TicketActions):
             # query(), not query_one(): the clock may tick before compose or after unmount.
             for widget in self.query("#ticket-title").results(Static):
                 width = widget.content_region.width
-                widget.update(title_line(self.ticket, self.desk.now(), self.draft_kinds, width))
+                present = self.desk.others.get(self.ticket_id, ())
+                widget.update(
+                    title_line(self.ticket, self.desk.now(), self.draft_kinds, width, present)
+                )
 
     def on_resize(self) -> None:
         self.tick()
@@ -224,6 +247,10 @@ class TicketScreen(TicketActions):
     @on(DataChanged)
     def data_changed(self) -> None:
         self.load()
+
+    @on(PresenceChanged)
+    def presence_changed(self) -> None:
+        self.tick()
 
     def current_ticket_id(self) -> int | None:
         return self.ticket_id
@@ -375,5 +402,6 @@ class TicketScreen(TicketActions):
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:
+        self.desk.here(self.ticket_id)
         self.query_one(Thread).focus()
         self.load()

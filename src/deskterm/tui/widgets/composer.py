@@ -150,6 +150,7 @@ class Composer(Vertical):
         event.stop()
         desk = desk_of(self)
         ticket_id, kind, text, now = self.ticket_id, self.kind, self.area.text, desk.now()
+        desk.here(ticket_id, "writing")
 
         def save(store: Store) -> None:
             drafts.save(store, ticket_id, kind, text, now)

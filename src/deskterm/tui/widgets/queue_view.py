@@ -108,9 +108,36 @@ def queue_subject(subject: str | None) -> str:
     return text
 
 
-def cells(row: QueueRow, now: datetime, colours: dict[str, str] = palette.DARK) -> dict[str, Text]:
-    """Every column of one ticket as Text in the theme's `colours`; customer text is never read
-    as markup."""
+def initials(agent: str) -> str:
+    """Two letters for an agent: 'anna' AN, 'ben.okafor' BO."""
+    words = [w for w in re.split(r"[\W_]+", one_line(agent)) if w]
+    if len(words) >= 2:
+        return (words[0][0] + words[1][0]).upper()
+    return (words[0][:2] if words else "?").upper()
+
+
+# Someone else has the ticket open (team mode): writing outranks viewing in the one mark shown.
+PRESENCE_MARKS = {"writing": ("✎", "warning"), "viewing": ("◉", "channel")}
+
+
+def presence_mark(present: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """'✎AN ' (anna writes), '◉BE+1 ' (ben and one more view) and its palette role; '' for none."""
+    if not present:
+        return "", "text"
+    agent, doing = min(present, key=lambda p: (p[1] != "writing", p[0]))
+    symbol, role = PRESENCE_MARKS.get(doing, PRESENCE_MARKS["viewing"])
+    more = f"+{len(present) - 1}" if len(present) > 1 else ""
+    return f"{symbol}{initials(agent)}{more} ", role
+
+
+def cells(
+    row: QueueRow,
+    now: datetime,
+    colours: dict[str, str] = palette.DARK,
+    present: tuple[tuple[str, str], ...] = (),
+) -> dict[str, Text]:
+    """Every column of one ticket as Text in the theme's `colours`, with who else has it open
+    (`present`: (agent, viewing|writing)); customer text is never read as markup."""
 
     def style(role: str, *, bold: bool = False) -> Style:
         return Style(color=colours[role], bold=bold)
@@ -121,12 +148,14 @@ def cells(row: QueueRow, now: datetime, colours: dict[str, str] = palette.DARK) 
     label, state = sla_label(row.sla_state, row.next_deadline, now)
     alarm = state in (rules.WARNING, rules.BREACHED)
     muted = style("muted")
+    here, here_role = presence_mark(present)
     return {
         "SLA": Text(label, style=style(palette.SLA_ROLES.get(state, "text"), bold=alarm)),
         "P": Text(mark, style=style(mark_role, bold=row.priority == "urgent")),
         "Channel": Text(row.channel, style=style("channel")),
         "Customer": Text(one_line(row.customer)),
         "Subject": Text.assemble(
+            (here, style(here_role, bold=True)),
             (unsent, style("breached", bold=True)),
             (escalated, style("escalated", bold=True)),
             queue_subject(row.subject),
@@ -201,6 +230,8 @@ class QueueView(ScrollView, can_focus=True):
         self.now = now
         self.cursor = 0
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        # Who else has which ticket open (team mode), by ticket id.
+        self.present: dict[int, tuple[tuple[str, str], ...]] = {}
 
     @property
     def count(self) -> int:
@@ -261,6 +292,11 @@ class QueueView(ScrollView, can_focus=True):
         """Re-render the visible rows; unchanged ones come from the cache."""
         self.refresh_lines(int(self.scroll_y), self.size.height)
 
+    def show_presence(self, others: dict[int, list[tuple[str, str]]]) -> None:
+        """Mark the tickets the other agents have open; only visible rows are redrawn."""
+        self.present = {ticket: tuple(entries) for ticket, entries in others.items()}
+        self.tick()
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.size.width
@@ -277,10 +313,12 @@ class QueueView(ScrollView, can_focus=True):
         # it changed, so a clock tick costs a few string formats per visible row.
         clock = sla_label(row.sla_state, row.next_deadline, now), age(row.last_message_at, now)
         dark = self.app.current_theme.dark
-        key = (row, selected, self.has_focus, width, clock, dark)
+        present = self.present.get(row.id, ())
+        key = (row, selected, self.has_focus, width, clock, dark, present)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(cells(row, now, palette.colours(dark)), width, selected)
+            parts = cells(row, now, palette.colours(dark), present)
+            strip = self._render_row(parts, width, selected)
             self._strips[key] = strip
         return strip
 

@@ -1,0 +1,113 @@
+"""Presence in the workstation, against a real PostgreSQL: ben's queue and ticket header show who
+else has a ticket open, and what ben opens and types in reaches the others."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from deskterm.config import Config
+from deskterm.store import Store
+from deskterm.team import presence, replica
+from deskterm.tui.app import DeskApp, make_app
+
+from .postgres import Postgres
+from .teams import Team, ticket_of
+
+pytestmark = pytest.mark.integration
+
+
+async def until(pilot: Pilot, ready: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Let the app run until `ready()` (the beacon works on its own thread)."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, "the screen never showed it"
+        await pilot.pause(0.05)
+
+
+def queue_text(app: DeskApp) -> str:
+    view = app.screen.queue
+    return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+def header_text(app: DeskApp) -> str:
+    return str(app.screen.query_one("#ticket-title").render())
+
+
+def team_of_two(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> Store:
+    deliver(
+        make_message(subject="Where is my parcel"), make_message(subject="Refund for order 1001")
+    )
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    return team.join("ben")
+
+
+def bens_desk(ben: Store) -> DeskApp:
+    return make_app(ben.path, Config(agent="ben"), sync=False)
+
+
+def others_seen_by(store: Store) -> dict[int, list[tuple[str, str]]]:
+    conn = replica.open_server(replica.configured(store))
+    try:
+        return presence.others(conn, store)
+    finally:
+        conn.close()
+
+
+async def test_ben_sees_in_the_queue_and_the_header_that_anna_writes_on_a_ticket(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    ben = team_of_two(postgres, tmp_path, store, deliver, make_message)
+    parcel = ben.conn.execute("SELECT id FROM tickets WHERE subject LIKE 'Where%'").fetchone()[0]
+    anna = replica.open_server(replica.configured(store))
+    app = bens_desk(ben)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            presence.announce(anna, store, 1, "writing")
+            await until(pilot, lambda: "✎AN Where is my parcel" in queue_text(app))
+            assert "◉" not in queue_text(app) and "AN Refund" not in queue_text(app)
+            app.screen.queue.move_to(app.screen.queue.source.index_of(parcel) or 0)
+            await pilot.press("enter")
+            await until(pilot, lambda: "anna is writing" in header_text(app))
+            presence.announce(anna, store, None)  # anna closes it: gone at once, not on expiry
+            await until(pilot, lambda: "anna is" not in header_text(app))
+            await pilot.press("escape")
+            await until(pilot, lambda: "✎AN" not in queue_text(app))
+    finally:
+        anna.close()
+        ben.close()
+
+
+async def test_what_ben_opens_and_types_in_reaches_anna_and_goes_when_he_quits(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    ben = team_of_two(postgres, tmp_path, store, deliver, make_message)
+    gid = store.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    mine = ticket_of(ben, gid)
+    app = bens_desk(ben)
+
+    def anna_sees() -> list[tuple[str, str]]:
+        return others_seen_by(store).get(2, [])
+
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await app.open_ticket(mine)
+            await until(pilot, lambda: anna_sees() == [("ben", "viewing")])
+            await pilot.press("r", "h", "i")
+            await until(pilot, lambda: anna_sees() == [("ben", "writing")])
+            await pilot.press("escape")  # the composer closes, the draft stays
+            await until(pilot, lambda: anna_sees() == [("ben", "viewing")])
+            await pilot.press("escape")
+            await until(pilot, lambda: anna_sees() == [])
+            await app.open_ticket(mine)
+            await until(pilot, lambda: anna_sees() == [("ben", "viewing")])
+        assert others_seen_by(store) == {}  # quitting withdrew it
+    finally:
+        ben.close()
