@@ -186,3 +186,27 @@ def test_merges_and_undos_reach_the_other_replica(pair: tuple, team: Team) -> No
         team.sync(store)
     assert state(ben) == state(anna)
     assert sorted(len(t[2]) for t in state(ben).values()) == [1, 1, 1]
+
+
+def test_an_undo_pulled_after_a_later_change_to_its_field_leaves_the_later_change(
+    pair: tuple, team: Team
+) -> None:
+    anna, ben = pair
+    gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    actions.set_status(anna, ticket_of(anna, gid), "pending", actor="agent:anna")
+    actions.tag(anna, ticket_of(anna, gid), "late", actor="agent:anna")
+    team.sync(anna)
+    team.sync(ben)
+    # anna undoes both; ben, not having pulled that yet, changes the same fields after her.
+    actions.undo(anna, actor="agent:anna")
+    actions.undo(anna, actor="agent:anna")
+    team.sync(anna)
+    actions.set_status(ben, ticket_of(ben, gid), "solved", actor="agent:ben")
+    actions.untag(ben, ticket_of(ben, gid), "late", actor="agent:ben")
+    actions.tag(ben, ticket_of(ben, gid), "late", actor="agent:ben")
+    team.sync(ben)  # pushes his changes (ordered after her undos), then pulls her undos
+    team.sync(anna)
+    assert state(ben) == state(anna)
+    fields, tags, _, events = state(ben)[gid]
+    assert (fields[1], tags) == ("solved", ["late"])
+    assert [e[3] for e in events][-5:] == ["undo", "undo", "status", "untag", "tag"]

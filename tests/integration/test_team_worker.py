@@ -10,7 +10,7 @@ import pytest
 
 from deskterm import actions
 from deskterm.connector import Account, Connector, Handover
-from deskterm.domain import Batch, InboundMessage, Outbound
+from deskterm.domain import Batch, InboundMessage, Outbound, utcnow
 from deskterm.store import Store
 from deskterm.team import replica, server
 from deskterm.team.worker import Worker
@@ -51,14 +51,22 @@ class Channel(Connector):
         )
 
 
-ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
+ACCOUNT = Account(
+    name="mail",
+    connector="fake",
+    channel="email",
+    address="help@shop.example",
+    settings={"timeout": 0},
+)
 
 
 def _add_account(store: Store) -> None:
+    # A timeout of 0: a send in flight when its worker went is taken over at once.
     with store.tx() as conn:
         conn.execute(
-            "INSERT INTO accounts (name, connector, channel, address, created_at)"
-            " VALUES ('mail', 'fake', 'email', 'help@shop.example', '2026-11-01T00:00:00Z')"
+            "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
+            " VALUES ('mail', 'fake', 'email', 'help@shop.example', '{\"timeout\": 0}',"
+            " '2026-11-01T00:00:00Z')"
         )
 
 
@@ -136,13 +144,13 @@ def test_a_worker_that_died_holding_replies_is_taken_over_without_a_second_send(
     crew.team.sync(crew.ben)
     # The first worker is granted both, hands one to the channel and dies before recording it.
     replica.sync_once(first.store, first.conn)
-    granted = server.claim_replies(first.conn, "mail", first.name, 10**9)
+    assert first.holds("mail")
+    granted = server.claim_replies(first.locks, "mail", first.name, 10**9, 0)
     assert len(granted) == 2
-    lost = first.store.conn.execute(
-        "SELECT payload FROM outbox WHERE payload LIKE '%sent before it died%'"
-    ).fetchone()
-    assert lost
-    crew.channel.delivered.append(_outbound_for(first.store, "sent before it died"))
+    handed = _outbound_for(first.store, "sent before it died")
+    fence = {key: fence for key, _, fence in granted}[handed.idempotency_key]
+    assert server.begin_send(first.locks, handed.idempotency_key, first.name, fence)
+    crew.channel.delivered.append(handed)
     first.close()
     crew.workers = [second]
 
@@ -239,3 +247,53 @@ def test_a_reply_written_offline_while_the_customer_wrote_again_is_held(
         .fetchone()[0]
         .startswith("held: the customer wrote again after you started your reply")
     )
+
+
+def _ben_replies(crew: Crew, ticket: int, text: str) -> None:
+    """The first worker pulls the mail; ben answers the ticket pulled as `ticket` and pushes."""
+    crew.workers[0].run_once()
+    crew.team.sync(crew.ben)
+    gid = crew.ben.conn.execute("SELECT gid FROM tickets WHERE id = ?", (ticket,)).fetchone()[0]
+    actions.reply(crew.ben, ticket_of(crew.ben, gid), text, actor="agent:ben")
+    crew.team.sync(crew.ben)
+
+
+def _kill_lock_connection(postgres: Postgres, worker: Worker) -> None:
+    """What a network cut does to the worker's lock session: the server ends it, and its locks."""
+    with postgres.admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (worker.locks.info.backend_pid,))
+
+
+def test_a_worker_that_lost_its_lock_does_not_send_what_it_had_claimed(
+    crew: Crew, postgres: Postgres
+) -> None:
+    from deskterm.sync.engine import AccountReport
+    from deskterm.sync.sending import push_outbox
+
+    first, second = crew.workers
+    _ben_replies(crew, 2, "Once only.")
+    # The first worker is granted the reply, then its lock connection goes before it sends.
+    replica.sync_once(first.store, first.conn)
+    first.grant(ACCOUNT)
+    assert first.store.conn.execute("SELECT status FROM outbox").fetchall() == [("queued",)]
+    _kill_lock_connection(postgres, first)
+    second.run_once()  # takes the account over and sends the reply
+    assert [d.body for d in crew.channel.delivered] == ["Once only."]
+    # The first worker wakes up and tries to send what it had claimed: the server refuses.
+    report = AccountReport("mail")
+    push_outbox(first.store, ACCOUNT, crew.channel, utcnow(), report, gate=first.may_send)
+    assert (report.sent, [d.body for d in crew.channel.delivered]) == (0, ["Once only."])
+    assert first.store.conn.execute("SELECT status FROM outbox").fetchall() == [("team",)]
+    first.run_once()  # it holds nothing now; the delivery report settles its copy
+    assert first.store.conn.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
+    assert [d.body for d in crew.channel.delivered] == ["Once only."]
+
+
+def test_a_worker_whose_lock_connection_broke_takes_its_account_back_and_sends(
+    crew: Crew, postgres: Postgres
+) -> None:
+    first, _ = crew.workers
+    _ben_replies(crew, 3, "Back again.")
+    _kill_lock_connection(postgres, first)
+    first.run_once()
+    assert [d.body for d in crew.channel.delivered] == ["Back again."]

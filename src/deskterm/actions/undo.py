@@ -46,10 +46,14 @@ def write_undo(
     actor: str,
     at: datetime,
     origin: Origin | None = None,
+    *,
+    change: bool = True,
 ) -> int:
     """Put back what the `kind` event `event_id` changed, write the undo event and mark the
-    undone one."""
-    touched = [ticket_id, *_revert(conn, ticket_id, kind, data, at)]
+    undone one. A replicated undo of a field that a later change (by the server's order)
+    already holds passes change=False: it joins the timeline and leaves the field alone."""
+    reverts = change or kind not in (*UNDOABLE_FIELDS, "tag", "untag")
+    touched = [ticket_id, *(_revert(conn, ticket_id, kind, data, at) if reverts else ())]
     for tid in touched:
         last = conn.execute(
             "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)

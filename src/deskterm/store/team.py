@@ -13,6 +13,8 @@ from deskterm.store import index_messages, inserted_id
 
 # The meta key of the server a team replica follows (deskterm.team.replica keeps the others).
 TEAM_URL = "team.url"
+# The lease owner of a reply taken over from a worker that is gone (ended at once: stale).
+TAKEN_OVER = "team/taken-over"
 # Kinds every replica works out for itself from the events and the clock: never pushed.
 DERIVED_KINDS = ("sla_breach",)
 
@@ -282,14 +284,17 @@ def insert_message(conn: sqlite3.Connection, ticket_id: int, message: dict) -> i
 def field_changed_since(
     conn: sqlite3.Connection, ticket_id: int, kinds: tuple[str, ...], tag: str | None, seq: int
 ) -> bool:
-    """Whether this replica holds a change to the same field that the server orders after `seq`
-    (or has not ordered yet, so it will be): then that change, not the one at `seq`, stands."""
+    """Whether this replica holds a change to the same field, or an undo of one, that the server
+    orders after `seq` (or has not ordered yet, so it will be): then that change, not the one
+    at `seq`, stands."""
     return (
         conn.execute(
-            "SELECT 1 FROM events WHERE ticket_id = ? AND (seq IS NULL OR seq > ?)"
-            " AND kind IN (SELECT value FROM json_each(?))"
-            " AND (? IS NULL OR json_extract(data, '$.tag') = ?) LIMIT 1",
-            (ticket_id, seq, json.dumps(kinds), tag, tag),
+            "SELECT 1 FROM events u JOIN events e ON e.id = CASE u.kind"
+            " WHEN 'undo' THEN json_extract(u.data, '$.event') ELSE u.id END"
+            " WHERE u.ticket_id = :ticket AND (u.seq IS NULL OR u.seq > :seq)"
+            " AND e.kind IN (SELECT value FROM json_each(:kinds))"
+            " AND (:tag IS NULL OR json_extract(e.data, '$.tag') = :tag) LIMIT 1",
+            {"ticket": ticket_id, "seq": seq, "kinds": json.dumps(kinds), "tag": tag},
         ).fetchone()
         is not None
     )
@@ -330,11 +335,11 @@ def insert_team_reply(conn: sqlite3.Connection, ticket_id: int, message_id: int,
     )
 
 
-def grant_reply(conn: sqlite3.Connection, key: str, taken_from: str | None) -> None:
-    """Hand the team's reply `key` to this replica's sending pass: queued, or, when it was
-    granted to a worker that is gone (`taken_from`), as that worker's interrupted send, so the
-    pass asks the channel whether it has it before sending."""
-    if taken_from is None:
+def grant_reply(conn: sqlite3.Connection, key: str, *, interrupted: bool) -> None:
+    """Hand the team's reply `key` to this replica's sending pass: queued, or, when a worker now
+    gone had begun to hand it to the channel (`interrupted`), as an interrupted send, so the pass
+    asks the channel whether it has it before sending."""
+    if not interrupted:
         conn.execute(
             "UPDATE outbox SET status = 'queued' WHERE idempotency_key = ? AND status = 'team'",
             (key,),
@@ -343,7 +348,17 @@ def grant_reply(conn: sqlite3.Connection, key: str, taken_from: str | None) -> N
     conn.execute(
         "UPDATE outbox SET status = 'sending', stage = 'handing', lease_owner = ?,"
         " lease_until = 0 WHERE idempotency_key = ? AND status IN ('team', 'queued')",
-        (taken_from, key),
+        (TAKEN_OVER, key),
+    )
+
+
+def release_reply(conn: sqlite3.Connection, key: str) -> None:
+    """Put back a reply this replica's worker may no longer send (the server granted it to
+    another): it waits, as replies queued elsewhere do, until a grant or its delivery report."""
+    conn.execute(
+        "UPDATE outbox SET status = 'team', lease_owner = NULL, lease_until = NULL, stage = NULL"
+        " WHERE idempotency_key = ? AND status IN ('queued', 'sending')",
+        (key,),
     )
 
 

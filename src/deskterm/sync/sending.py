@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +36,9 @@ from deskterm.store import Store, open_store
 from deskterm.store import outbox as rows
 
 log = logging.getLogger(__name__)
+
+# Asked just before a reply is handed to its channel: may it still go from here?
+Gate = Callable[[Outbound], bool]
 
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -120,9 +123,12 @@ class _Handover:
     item: Outbound
     owner: str
     now: datetime
+    gate: Gate | None = None
     sent: list[str] = field(default_factory=list)
 
     def handing(self) -> None:
+        if self.gate is not None and not self.gate(self.item):
+            raise LeaseLost(f"reply {self.item.outbox_id} may no longer be sent from here")
         with self.store.tx() as conn:
             if not rows.handing(conn, self.item.outbox_id, self.owner):
                 raise LeaseLost(f"reply {self.item.outbox_id} was taken over by another pass")
@@ -194,10 +200,16 @@ def recover_interrupted(
 
 
 def _send_one(
-    store: Store, connector: Connector, item: Outbound, owner: str, now: datetime, attempts: int
+    store: Store,
+    connector: Connector,
+    item: Outbound,
+    owner: str,
+    now: datetime,
+    attempts: int,
+    gate: Gate | None,
 ) -> str:
     """Send one claimed reply: 'sent', 'failed', 'retry' or 'lost' (another pass has it)."""
-    handover = _Handover(store, item, owner, now)
+    handover = _Handover(store, item, owner, now, gate)
     try:
         if not connector.reports_handover:
             handover.handing()
@@ -222,9 +234,16 @@ def _send_one(
 
 
 def push_outbox(
-    store: Store, account: Account, connector: Connector, now: datetime, report: Tally
+    store: Store,
+    account: Account,
+    connector: Connector,
+    now: datetime,
+    report: Tally,
+    gate: Gate | None = None,
 ) -> None:
-    """Send the account's due replies under one lease owner; a TemporaryError stops the pass."""
+    """Send the account's due replies under one lease owner; a TemporaryError stops the pass.
+    `gate`, when given, is asked just before each reply is handed to the channel whether it may
+    still go from here (the team's fencing); a reply it refuses is not sent."""
     with _lease_kept(store) as owner:
         recover_interrupted(store, account, connector, now, owner)
         for row in rows.due(store.conn, account.name, to_iso(now)):
@@ -233,6 +252,6 @@ def push_outbox(
             with store.tx() as conn:
                 if not rows.claim(conn, item.outbox_id, owner, attempts):
                     continue  # undone, or taken by another process in the meantime
-            result = _send_one(store, connector, item, owner, now, attempts)
+            result = _send_one(store, connector, item, owner, now, attempts, gate)
             report.sent += result == "sent"
             report.failed += result == "failed"

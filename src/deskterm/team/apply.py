@@ -1,9 +1,10 @@
 """Fold one event of the shared log into this replica, through the code that writes local state.
 
 Events arrive in the server's order. A field change (status, priority, assignee, escalation,
-snooze, a tag) moves the field unless this replica holds a change to the same field that the
-server orders later, or has not ordered yet (it will be later): the last change by the server's
-order stands on every replica, and the one it overrode stays in the timeline.
+snooze, a tag), or the undo of one, moves the field unless this replica holds a change to the
+same field (or an undo of one) that the server orders later, or has not ordered yet (it will be
+later): the last change by the server's order stands on every replica, and the one it overrode
+stays in the timeline.
 """
 
 from __future__ import annotations
@@ -58,13 +59,11 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
             rows.insert_team_reply(conn, ticket_id, message_id, wire["outbox_row"])
     data = local_data(conn, wire)
     if kind in FIELD_COLUMNS:
-        later = rows.field_changed_since(conn, ticket_id, (kind,), None, event["seq"])
+        later = _changed_later(conn, ticket_id, kind, data, event["seq"])
         write_field(conn, ticket_id, kind, actor, at, data, origin=origin, change=not later)
         return
     if kind in ("tag", "untag"):
-        later = rows.field_changed_since(
-            conn, ticket_id, ("tag", "untag"), data["tag"], event["seq"]
-        )
+        later = _changed_later(conn, ticket_id, kind, data, event["seq"])
         write_tag(conn, ticket_id, kind, data["tag"], actor, at, origin=origin, change=not later)
         return
     if kind == "merge" and data["source"] is not None:
@@ -75,8 +74,17 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         return
     if kind == "undo" and data["event"] is not None:
         undone = rows.event_row(conn, data["event"])
+        later = _changed_later(conn, ticket_id, undone["kind"], undone["data"], event["seq"])
         write_undo(
-            conn, data["event"], ticket_id, undone["kind"], undone["data"], actor, at, origin
+            conn,
+            data["event"],
+            ticket_id,
+            undone["kind"],
+            undone["data"],
+            actor,
+            at,
+            origin,
+            change=not later,
         )
         return
     if kind == "delivered" and data.get("outbox") is not None:
@@ -94,3 +102,16 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         )
     write_event(conn, ticket_id, kind, actor, at, data, origin)
     finish(conn, ticket_id, at)
+
+
+def _changed_later(
+    conn: sqlite3.Connection, ticket_id: int, kind: str, data: dict, seq: int
+) -> bool:
+    """Whether this replica holds a change to the field a `kind` event changes (an undo of one
+    included) that the server orders after `seq`, or has not ordered yet; False for an event
+    that changes no field."""
+    if kind in FIELD_COLUMNS:
+        return rows.field_changed_since(conn, ticket_id, (kind,), None, seq)
+    if kind in ("tag", "untag"):
+        return rows.field_changed_since(conn, ticket_id, ("tag", "untag"), data["tag"], seq)
+    return False

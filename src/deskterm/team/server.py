@@ -308,8 +308,63 @@ BEGIN
 END $$;
 """
 
+# The seed of hashtextextended() that turns an account name into its advisory lock key.
+ACCOUNT_LOCK_SEED = 0x6465736B03
+
+V4_FENCING = f"""
+-- Fencing (deskterm.team.worker): each grant of a reply gets a new number, its fence, and the
+-- worker may hand the reply to its channel only while the row still carries that fence and the
+-- session asking still holds the account's advisory lock. A worker that lost its lock
+-- connection (so another took the account over and granted itself the row afresh) is refused,
+-- however long it took to notice. A row stays 'handing' from that moment until its delivery
+-- report; a new holder takes it over only once a send in flight would have ended.
+ALTER TABLE deskterm.outbox ADD COLUMN fence bigint NOT NULL DEFAULT 0;
+ALTER TABLE deskterm.outbox ADD COLUMN handed_at timestamptz;
+CREATE SEQUENCE deskterm.fence_seq;
+DROP INDEX deskterm.outbox_due;
+CREATE INDEX outbox_due ON deskterm.outbox(account, created_seq)
+    WHERE status IN ('queued', 'granted', 'handing');
+
+CREATE FUNCTION deskterm.holds_account(acct text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = deskterm, pg_catalog AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+        AND pid = pg_backend_pid() AND objsubid = 1
+        AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(acct, {ACCOUNT_LOCK_SEED}))
+$$;
+
+CREATE FUNCTION deskterm.claim_replies(acct text, me text, through bigint, most int,
+    grace interval)
+RETURNS TABLE (key text, was text, fence bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    IF NOT holds_account(acct) THEN
+        RAISE EXCEPTION 'this worker does not hold account %', acct
+            USING ERRCODE = 'lock_not_available';
+    END IF;
+    RETURN QUERY WITH picked AS (
+        SELECT o.key, o.status AS was FROM outbox o
+        WHERE o.account = acct AND o.created_seq <= through
+            AND (o.status IN ('queued', 'granted')
+                OR (o.status = 'handing' AND o.worker <> me AND o.handed_at < now() - grace))
+        ORDER BY o.created_seq LIMIT most FOR UPDATE SKIP LOCKED)
+    UPDATE outbox o SET status = 'granted', worker = me, granted_at = now(),
+        fence = nextval('fence_seq')
+    FROM picked WHERE o.key = picked.key
+    RETURNING o.key, picked.was, o.fence;
+END $$;
+
+CREATE FUNCTION deskterm.begin_send(item text, me text, token bigint) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    UPDATE outbox SET status = 'handing', handed_at = now()
+    WHERE key = item AND worker = me AND fence = token AND status IN ('granted', 'handing')
+        AND holds_account(account);
+    RETURN FOUND;
+END $$;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
-MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE, V3_TAKE_NEXT]
+MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE, V3_TAKE_NEXT, V4_FENCING]
 
 # What an agent's role may do: read the log and who is who, and insert events, naming only the
 # columns a client decides (the trigger fills in seq, author and the rest).
@@ -479,28 +534,42 @@ def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
 
 
 def claim_replies(
-    conn: psycopg.Connection, account: str, worker: str, through_seq: int, limit: int = 100
-) -> list[tuple[str, str, str | None]]:
-    """Grant `worker` the account's queued replies whose events it has pulled, and those granted
-    to another worker (which is gone: the caller holds the account's lock); rows another claimer
-    holds at this moment are skipped, never waited for or shared. (key, status it had, the
-    worker it was granted to) of each."""
+    locks: psycopg.Connection,
+    account: str,
+    worker: str,
+    through_seq: int,
+    grace_s: float,
+    limit: int = 100,
+) -> list[tuple[str, str, int]]:
+    """Grant `worker` the account's queued replies whose events it has pulled, those granted and
+    not yet begun (to a worker that is gone, as this session holds the account's lock, or the
+    server refuses; or to this one, afresh), and those another worker began to send more than
+    `grace_s` ago; rows another
+    claimer holds at this moment are skipped, never waited for or shared. Run on the connection
+    holding the lock. (key, status it had, its new fence) of each."""
     try:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute(
-                "WITH picked AS ("
-                " SELECT key, status AS was, worker AS was_worker FROM deskterm.outbox"
-                " WHERE account = %s AND created_seq <= %s"
-                " AND (status = 'queued' OR (status = 'granted' AND worker <> %s))"
-                " ORDER BY created_seq LIMIT %s FOR UPDATE SKIP LOCKED)"
-                " UPDATE deskterm.outbox o SET status = 'granted', worker = %s,"
-                " granted_at = now() FROM picked WHERE o.key = picked.key"
-                " RETURNING o.key, picked.was, picked.was_worker",
-                (account, through_seq, worker, limit, worker),
-            )
-            return [tuple(r) for r in cur.fetchall()]
+        with locks.transaction():
+            found = locks.execute(
+                "SELECT key, was, fence FROM deskterm.claim_replies(%s, %s, %s, %s,"
+                " make_interval(secs => %s))",
+                (account, worker, through_seq, limit, grace_s),
+            ).fetchall()
+        return [(key, was, fence) for key, was, fence in found]
     except db_errors() as exc:
         raise TeamError(f"cannot claim replies on the team server: {reason(exc)}") from exc
+
+
+def begin_send(locks: psycopg.Connection, key: str, worker: str, fence: int) -> bool:
+    """Whether `worker` may hand reply `key` to its channel now: the server still has it granted
+    under `fence` and this session (the one holding the locks) holds the account's lock."""
+    try:
+        with locks.transaction():
+            row = locks.execute(
+                "SELECT deskterm.begin_send(%s, %s, %s)", (key, worker, fence)
+            ).fetchone()
+        return bool(row and row[0])
+    except db_errors():
+        return False
 
 
 def db_errors() -> type[Exception]:

@@ -6,8 +6,17 @@ while it holds one, no other worker runs that account, and when it dies its conn
 locks go, and the next worker to ask takes the account over. Replies wait in the server's outbox:
 the worker holding the account grants itself the queued ones (FOR UPDATE SKIP LOCKED, so two
 claimers never take one row), lets its replica's own sending pass send them under the usual lease,
-and the delivery events it pushes settle them on the server. A reply granted to a worker that died
-is taken over as an interrupted send: the pass asks the channel whether it has it before sending.
+and the delivery events it pushes settle them on the server.
+
+Fencing: each grant carries a fence (a number the server hands out afresh at every grant), and
+just before a reply goes to its channel the worker asks the server, on the very connection that
+holds the lock, to mark it as being handed over under that fence. A worker whose lock connection
+broke, whose account another worker took over and whose replies were granted again, is refused
+there and sends nothing it had claimed. A reply granted to a worker that is gone before that
+moment cannot have left and is simply sent; one it had begun to hand over is taken over only once
+a send in flight would have ended (twice the account's timeout), as an interrupted send: the pass
+asks the channel whether it has it before sending. The delivery report is accepted whoever sends
+it: it says what the channel has, and refusing it would only get the reply sent again.
 """
 
 from __future__ import annotations
@@ -18,17 +27,18 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from deskterm.connector import Account, Connector, connector_for
-from deskterm.domain import utcnow
+from deskterm.domain import Outbound, utcnow
 from deskterm.store import Store, queries
 from deskterm.store import team as rows
 from deskterm.sync import engine
 from deskterm.sync.sending import push_outbox
 from deskterm.team import replica, server
 
-# The seed of hashtextextended() that turns an account name into its advisory lock key.
-ACCOUNT_LOCK_SEED = 0x6465736B03
+if TYPE_CHECKING:
+    import psycopg
 
 
 def worker_name() -> str:
@@ -52,15 +62,26 @@ class Worker:
         self.conn = replica.open_server(address)
         if server.behind(self.conn):
             server.migrate(self.conn)  # the owner's worker brings the server up to this deskterm
-        self.locks = replica.open_server(address)
-        self.locks.autocommit = True
+        self.address = address
+        self.locks = self._lock_connection()
         self.connectors: dict[str, Connector] = {}
+        self.fences: dict[str, int] = {}  # reply key -> the fence of this worker's grant
+
+    def _lock_connection(self) -> psycopg.Connection:
+        conn = replica.open_server(self.address)
+        conn.autocommit = True
+        return conn
 
     def holds(self, account: str) -> bool:
-        """Whether this worker runs `account`, taking its lock if nobody holds it."""
-        row = self.locks.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(%s, %s))", (account, ACCOUNT_LOCK_SEED)
-        ).fetchone()
+        """Whether this worker runs `account`, taking its lock if nobody holds it; a broken lock
+        connection (its locks went with it) is replaced first."""
+        ask = "SELECT pg_try_advisory_lock(hashtextextended(%s, %s))"
+        try:
+            row = self.locks.execute(ask, (account, server.ACCOUNT_LOCK_SEED)).fetchone()
+        except server.db_errors():
+            self.locks.close()
+            self.locks = self._lock_connection()
+            row = self.locks.execute(ask, (account, server.ACCOUNT_LOCK_SEED)).fetchone()
         return bool(row and row[0])
 
     def run_once(self, now: datetime | None = None) -> list[engine.AccountReport]:
@@ -78,18 +99,33 @@ class Worker:
                 self.store, account, connector=connector, now=now, push=False
             )
             if report.error is None and connector.can_send:
-                self._grant(account.name)
-                push_outbox(self.store, account, connector, now, report)
+                self.grant(account)
+                push_outbox(self.store, account, connector, now, report, gate=self.may_send)
             reports.append(report)
         replica.sync_once(self.store, self.conn)  # what was pulled and sent reaches the others
         return reports
 
-    def _grant(self, account: str) -> None:
+    def grant(self, account: Account) -> None:
+        """Claim the account's replies this worker may send now, each under a new fence."""
         pulled = int(rows.meta_get(self.store.conn, replica.PULLED) or 0)
-        granted = server.claim_replies(self.conn, account, self.name, pulled)
+        grace = 2 * float(account.settings.get("timeout", 30))
+        granted = server.claim_replies(self.locks, account.name, self.name, pulled, grace)
         with self.store.tx() as conn:
-            for key, was, previous in granted:
-                rows.grant_reply(conn, key, previous if was == "granted" else None)
+            for key, was, fence in granted:
+                self.fences[key] = fence
+                rows.grant_reply(conn, key, interrupted=was == "handing")
+
+    def may_send(self, item: Outbound) -> bool:
+        """The fence check just before `item` goes to its channel; a reply refused here waits
+        again for a grant (the worker now holding its account sends it)."""
+        fence = self.fences.get(item.idempotency_key)
+        allowed = fence is not None and server.begin_send(
+            self.locks, item.idempotency_key, self.name, fence
+        )
+        if not allowed:
+            with self.store.tx() as conn:
+                rows.release_reply(conn, item.idempotency_key)
+        return allowed
 
     def watch(
         self,
