@@ -145,8 +145,8 @@ def sidebar(runs: int = 200) -> None:
         for _ in range(runs):
             start = time.perf_counter()
             orders = store_orders.orders_for_customer(store, customer)
-            found = store_orders.profile(store, orders[0]["account"], orders[0]["customer_ref"])
-            text = order_section(orders, orders[0]["id"], found, UTC)
+            found = store_orders.profile(store, orders[0].account, orders[0].customer_ref)
+            text = order_section(orders, orders[0].id, found, UTC)
             times.append(time.perf_counter() - start)
             lines = len(text.plain.splitlines())
         store.close()

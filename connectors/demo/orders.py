@@ -202,7 +202,7 @@ class DemoOrders:
 
     @staticmethod
     def _where(address: Address | None) -> str:
-        return address_text(asdict(address) if address else None)
+        return address_text(address)
 
     def address_preview(self, given: Mapping[str, Any]) -> str:
         order = self._order(given)

@@ -33,33 +33,18 @@ class Offer:
         return not self.reason
 
 
-def ticket_orders(store: Store, ticket_id: int) -> list[dict]:
-    """An order per account: the ticket's linked order first, then the customer's latest of each
-    other account."""
-    ticket = store.conn.execute(
-        "SELECT customer_id, order_id FROM tickets WHERE id = ?", (ticket_id,)
-    ).fetchone()
-    if ticket is None:
-        return []
-    linked = store_orders.order_by_id(store, ticket[1]) if ticket[1] else None
-    found: dict[str, dict] = {linked["account"]: linked} if linked else {}
-    for order in store_orders.orders_for_customer(store, ticket[0]):
-        found.setdefault(order["account"], order)
-    return list(found.values())
-
-
 def offers(store: Store, ticket_id: int) -> list[Offer]:
     """The connector actions of the ticket's order accounts, each with why it cannot run now."""
     found: list[Offer] = []
-    for order in ticket_orders(store, ticket_id):
-        row = account(store, order["account"])
+    for order in store_orders.orders_of_ticket(store, ticket_id):
+        row = account(store, order.account)
         if row is None or not row["enabled"]:
             continue
         try:
             connector = connector_for(Account.from_row(row))
         except ConnectorError:
             continue  # not installed here: it has no actions to offer
-        params = {"order": order["number"]}
+        params = {"order": order.number}
         try:
             actions = connector.actions()
             try:

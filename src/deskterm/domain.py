@@ -337,6 +337,61 @@ class OrderSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class Order:
+    """An order as the store holds it: every orders column in table order.
+
+    Its own moments are the store's ISO text, as Ticket's are; its shipments and refunds are the
+    records an OrderSnapshot carries, and its items the channel's dicts, as described there.
+    """
+
+    id: int
+    account: str
+    external_id: str
+    number: str
+    customer_id: int | None
+    status: str
+    fulfillment_status: str
+    total: str
+    currency: str
+    placed_at: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    items: tuple[dict, ...]
+    updated_at: str
+    financial_status: str
+    note: str
+    tags: tuple[str, ...]
+    shipping_address: Address | None
+    fulfillments: tuple[Fulfillment, ...]
+    refunds: tuple[Refund, ...]
+    status_url: str
+    admin_url: str
+    customer_ref: str | None
+    changed_at: str | None
+    ship_by: str | None
+    deliver_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerProfile:
+    """What one account knows of a customer as the store holds it (customer_profiles, in order)."""
+
+    account: str
+    external_id: str
+    customer_id: int | None
+    name: str
+    orders_count: int
+    amount_spent: str
+    currency: str
+    tags: tuple[str, ...]
+    note: str
+    admin_url: str
+    changed_at: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """A queued reply as the sync engine hands it to a connector's send()."""
 

@@ -51,8 +51,8 @@ def test_a_sync_pages_through_changed_orders_and_keeps_their_tracking(
     assert amazon_api.calls.count("searchOrders") == 3
     assert store.conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 5
     stored = store_orders.order_by_external_id(store, amazon_account.name, ids[4])
-    assert (stored["carrier"], stored["tracking_number"]) == ("Royal Mail", "RR123456789GB")
-    assert (stored["ship_by"], stored["deliver_by"]) == (
+    assert (stored.carrier, stored.tracking_number) == ("Royal Mail", "RR123456789GB")
+    assert (stored.ship_by, stored.deliver_by) == (
         "2026-11-20T11:00:00Z",
         "2026-11-23T11:00:00Z",
     )
@@ -132,7 +132,7 @@ def test_relay_mail_and_the_amazon_order_join_into_one_customer_and_ticket(
     assert store.conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 1
     ticket = store.conn.execute("SELECT channel, order_id, customer_id FROM tickets").fetchall()
     order = store_orders.order_by_external_id(store, amazon_account.name, ORDER)
-    assert ticket == [("amazon", order["id"], order["customer_id"])]
+    assert ticket == [("amazon", order.id, order.customer_id)]
 
 
 def test_amazons_error_list_is_shown_as_it_is(amazon_api, amazon_account, now) -> None:

@@ -75,6 +75,31 @@ def test_refund_with_yes_refunds_and_says_where_it_is_recorded(
     assert (shown["financial_status"], len(shown["refunds"])) == ("partially_refunded", 1)
 
 
+def _raw(store, table: str, where: str, value: str) -> dict:
+    """A row as SQLite has it, its JSON columns decoded: what `order show --json` prints."""
+    cursor = store.conn.execute(f"SELECT * FROM {table} WHERE {where} = ?", (value,))
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    for column in ("items", "tags", "fulfillments", "refunds", "shipping_address"):
+        if column in row:
+            row[column] = json.loads(row[column]) if row[column] else None
+    return row
+
+
+def test_order_show_json_prints_the_stored_order_and_buyer_byte_for_byte(
+    synced, store, db_path
+) -> None:
+    cli(db_path, "order", "refund", "#1042", "--item", "2", "--yes")
+    order = _raw(store, "orders", "number", "#1042")
+    buyer = _raw(store, "customer_profiles", "external_id", order["customer_ref"])
+
+    shown = cli(db_path, "order", "show", "1042", "--json")
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.output == json.dumps({"order": order, "buyer": buyer}) + "\n"
+    assert order["shipping_address"] and order["fulfillments"] and order["refunds"]
+    assert buyer["tags"] == ["vip"]
+
+
 def test_a_refused_action_exits_1_with_shopifys_reason(synced, db_path) -> None:
     result = cli(db_path, "order", "address", "#1042", "--address1", "Neue Str. 5", "--yes")
 

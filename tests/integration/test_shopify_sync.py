@@ -46,12 +46,12 @@ def test_a_first_sync_stores_orders_in_full_with_the_customers_lifetime_figures(
         "SELECT customer_id FROM identities WHERE value = 'anna@example.com'"
     ).fetchone()[0]
     orders = store_orders.orders_for_customer(store, anna_id)
-    assert [o["number"] for o in orders] == ["#1043", "#1042"]
+    assert [o.number for o in orders] == ["#1043", "#1042"]
     shipped = orders[1]
-    assert shipped["fulfillment_status"] == "fulfilled"
-    assert shipped["tracking_number"] == "JD000000001042"
-    assert shipped["fulfillments"][0]["delivery"] == "in_transit"
-    assert shipped["items"][0] == {
+    assert shipped.fulfillment_status == "fulfilled"
+    assert shipped.tracking_number == "JD000000001042"
+    assert shipped.fulfillments[0].delivery == "in_transit"
+    assert shipped.items[0] == {
         "id": "gid://shopify/LineItem/104200",
         "title": "Wool scarf",
         "variant": "",
@@ -60,15 +60,15 @@ def test_a_first_sync_stores_orders_in_full_with_the_customers_lifetime_figures(
         "price": "19.95",
         "refundable": 2,
     }
-    assert shipped["shipping_address"]["city"] == "Berlin"
-    assert shipped["admin_url"] == "https://admin.shopify.com/store/fake/orders/1042"
-    assert shipped["status_url"].endswith("/1042/status")
+    assert shipped.shipping_address.city == "Berlin"
+    assert shipped.admin_url == "https://admin.shopify.com/store/fake/orders/1042"
+    assert shipped.status_url.endswith("/1042/status")
     profile = store_orders.profile(store, "shop", "gid://shopify/Customer/7")
     assert profile is not None
-    assert (profile["orders_count"], profile["amount_spent"], profile["tags"]) == (
+    assert (profile.orders_count, profile.amount_spent, profile.tags) == (
         2,
         "167.60",
-        ["vip"],
+        ("vip",),
     )
 
 
@@ -86,7 +86,7 @@ def test_the_next_sync_pulls_only_what_changed(fake_shopify, shopify_account, st
 
     assert fake_shopify.operations.count("OrdersPage") == pages_before + 1
     [row] = store_orders.orders_by_number(store, "#100005")
-    assert row["note"] == "Leave at the door"
+    assert row.note == "Leave at the door"
     assert store.conn.execute("SELECT COUNT(*) FROM orders").fetchone() == (40,)
 
 
@@ -153,6 +153,6 @@ def test_opening_a_ticket_fetches_that_customers_orders_once_while_fresh(
     again = refresh_customer(store, customer, now=now + timedelta(minutes=1))
 
     assert (asked, again) == (["shop"], [])
-    numbers = [o["number"] for o in store_orders.orders_for_customer(store, customer)]
+    numbers = [o.number for o in store_orders.orders_for_customer(store, customer)]
     assert numbers == ["#1050", "#1042"]
     assert fake_shopify.operations.count("OrdersOfEmail") == 1

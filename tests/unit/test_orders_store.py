@@ -14,6 +14,7 @@ from deskterm.domain import (
     Identity,
     OrderSnapshot,
     Refund,
+    to_iso,
 )
 from deskterm.store import Store
 from deskterm.store import orders as store_orders
@@ -77,15 +78,15 @@ def test_an_order_keeps_items_address_fulfillments_refunds_note_and_tags(store: 
     [row] = store_orders.orders_for_customer(
         store, customer_of(store, "email", order.customer.value)
     )
-    assert row["items"][0]["quantity"] == 2
-    assert row["shipping_address"]["city"] == "Berlin"
-    assert row["fulfillments"][0]["delivery"] == "in_transit"
-    assert row["fulfillments"][0]["shipped_at"] == "2026-11-18T12:00:00Z"
-    assert row["refunds"][0]["amount"] == "19.95"
-    assert (row["note"], row["tags"]) == ("Gift wrap please", ["vip", "gift"])
-    assert row["financial_status"] == "partially_refunded"
-    assert row["customer_ref"] == "gid://shopify/Customer/7"
-    assert row["changed_at"] == "2026-11-20T12:00:00Z"
+    assert row.items[0]["quantity"] == 2
+    assert row.shipping_address.city == "Berlin"
+    assert row.fulfillments[0].delivery == "in_transit"
+    assert to_iso(row.fulfillments[0].shipped_at) == "2026-11-18T12:00:00Z"
+    assert row.refunds[0].amount == "19.95"
+    assert (row.note, row.tags) == ("Gift wrap please", ("vip", "gift"))
+    assert row.financial_status == "partially_refunded"
+    assert row.customer_ref == "gid://shopify/Customer/7"
+    assert row.changed_at == "2026-11-20T12:00:00Z"
 
 
 def test_pulling_an_order_again_updates_it_in_place(store: Store) -> None:
@@ -96,10 +97,10 @@ def test_pulling_an_order_again_updates_it_in_place(store: Store) -> None:
     )
 
     [row] = store_orders.orders_by_number(store, "1042")
-    assert (row["fulfillment_status"], row["tracking_number"], row["tags"]) == (
+    assert (row.fulfillment_status, row.tracking_number, row.tags) == (
         "fulfilled",
         "JD0002",
-        ["late"],
+        ("late",),
     )
     assert store.conn.execute("SELECT COUNT(*) FROM orders").fetchone() == (1,)
 
@@ -133,13 +134,13 @@ def test_a_customer_with_two_email_addresses_sees_the_orders_of_both(
 
     home = customer_of(store, "email", "anna@home.example")
     work = customer_of(store, "email", "anna@work.example")
-    seen_from_home = [o["number"] for o in store_orders.orders_for_customer(store, home)]
-    seen_from_work = [o["number"] for o in store_orders.orders_for_customer(store, work)]
+    seen_from_home = [o.number for o in store_orders.orders_for_customer(store, home)]
+    seen_from_work = [o.number for o in store_orders.orders_for_customer(store, work)]
     assert seen_from_home == ["#1002"]
     assert sorted(seen_from_work) == ["#1001", "#1002", "#1003"]
     profile = store_orders.profile(store, "shop", "gid://shopify/Customer/7")
     assert profile is not None
-    assert (profile["orders_count"], profile["amount_spent"], profile["customer_id"]) == (
+    assert (profile.orders_count, profile.amount_spent, profile.customer_id) == (
         4,
         "240.00",
         work,
@@ -161,13 +162,13 @@ def test_one_customer_with_two_addresses_sees_orders_placed_with_either(
     )
 
     anna = customer_of(store, "email", "anna@home.example")
-    numbers = [o["number"] for o in store_orders.orders_for_customer(store, anna)]
+    numbers = [o.number for o in store_orders.orders_for_customer(store, anna)]
     assert sorted(numbers) == ["#1001", "#1002"]
 
 
 def test_an_order_number_is_found_with_or_without_its_hash(store: Store) -> None:
     store_batch(store, orders=[snapshot("#1042")])
 
-    assert [o["number"] for o in store_orders.orders_by_number(store, "1042")] == ["#1042"]
-    assert [o["number"] for o in store_orders.orders_by_number(store, "#1042", "shop")] == ["#1042"]
+    assert [o.number for o in store_orders.orders_by_number(store, "1042")] == ["#1042"]
+    assert [o.number for o in store_orders.orders_by_number(store, "#1042", "shop")] == ["#1042"]
     assert store_orders.orders_by_number(store, "#1042", "other-shop") == []

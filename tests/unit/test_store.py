@@ -177,3 +177,16 @@ def test_a_ticket_record_carries_every_column_of_the_tickets_table(db_path: Path
     columns = [row[1] for row in store.conn.execute("PRAGMA table_info(tickets)")]
     store.close()
     assert [f.name for f in fields(Ticket)][: len(columns)] == columns
+
+
+def test_order_and_buyer_records_carry_every_column_of_their_tables(db_path: Path) -> None:
+    # A column added by a migration must reach Order (and so `order show --json`), in table order.
+    from dataclasses import fields
+
+    from deskterm.domain import BuyerProfile, Order
+
+    store = open_store(db_path)
+    for table, record in (("orders", Order), ("customer_profiles", BuyerProfile)):
+        columns = [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
+        assert [f.name for f in fields(record)] == columns
+    store.close()

@@ -18,6 +18,7 @@ from deskterm.cli.common import as_option, db_option, echo, fail, json_option, p
 
 if TYPE_CHECKING:
     from deskterm.connector_calls import Call
+    from deskterm.domain import Order
     from deskterm.store import Store
 
 STYLES = {"bold": "bold", "dim": "dim", "warn": "red", "link": None, "": None}
@@ -28,14 +29,14 @@ def app() -> None:
     """Orders from the shops: show one, or act on it in the shop."""
 
 
-def _order(number: str, account: str | None, db: Path | None) -> dict:
+def _order(number: str, account: str | None, db: Path | None) -> Order:
     from deskterm.store import orders
 
     found = orders.orders_by_number(state(db).store(), number, account)
     if not found:
         fail(f"no order {number} is stored; sync the shop's account first")
-    if len({o["account"] for o in found}) > 1:
-        accounts = ", ".join(sorted({o["account"] for o in found}))
+    if len({o.account for o in found}) > 1:
+        accounts = ", ".join(sorted({o.account for o in found}))
         fail(f"order {number} is on several accounts ({accounts}); pass --account", 2)
     return found[0]
 
@@ -60,12 +61,14 @@ def show(number: str, account: str | None, as_json: bool, db: Path | None) -> No
 
     order = _order(number, account, db)
     profile = (
-        orders.profile(state(db).store(), order["account"], order["customer_ref"])
-        if order["customer_ref"]
+        orders.profile(state(db).store(), order.account, order.customer_ref)
+        if order.customer_ref
         else None
     )
     if as_json:
-        print_json({"order": order, "buyer": profile})
+        print_json(
+            {"order": orders.as_json(order), "buyer": orders.as_json(profile) if profile else None}
+        )
         return
     # Days as the person at this terminal counts them.
     zone = datetime.now().astimezone().tzinfo or UTC
@@ -94,7 +97,7 @@ def _act(
     order = _order(number, account, db)
     ticket, name = _target(store, order, ticket, action)
     given = {RENAMED.get(k, k): v for k, v in params.items() if v is not None}
-    params = {"order": order["number"], **given}
+    params = {"order": order.number, **given}
     try:
         preview = connector_calls.preview(store, ticket, name, params)
     except (ConnectorError, connector_calls.CallError) as exc:
@@ -103,33 +106,33 @@ def _act(
         _show_preview(preview, params, as_json, dry_run)
     if dry_run:
         return
-    if not yes and not click.confirm(f"{action} {order['number']} in the shop?", default=False):
+    if not yes and not click.confirm(f"{action} {order.number} in the shop?", default=False):
         fail("nothing done")
     try:
         call = connector_calls.run(store, ticket, name, params, confirmed_by=shared.actor(agent))
     except connector_calls.CallError as exc:
         fail(str(exc))
-    if order["customer_id"] is not None:
+    if order.customer_id is not None:
         from datetime import timedelta
 
         from deskterm.sync.orders import refresh_customer
 
         # The shop changed the order: `order show` should say so without waiting for a sync.
-        refresh_customer(store, order["customer_id"], max_age=timedelta(0))
+        refresh_customer(store, order.customer_id, max_age=timedelta(0))
     _report(call, ticket, as_json)
 
 
-def _target(store: Store, order: dict, ticket: int | None, action: str) -> tuple[int, str]:
+def _target(store: Store, order: Order, ticket: int | None, action: str) -> tuple[int, str]:
     """The ticket whose timeline records the call, and the call's name on the order's connector."""
     from deskterm.store import orders
     from deskterm.store.accounts import account as account_row
 
-    owner = account_row(store, order["account"])
+    owner = account_row(store, order.account)
     if owner is None:
-        fail(f"order {order['number']} belongs to account {order['account']}, which is gone")
+        fail(f"order {order.number} belongs to account {order.account}, which is gone")
     ticket = ticket or orders.ticket_for_order(store, order)
     if ticket is None:
-        fail(f"no ticket is linked to {order['number']}; pass --ticket N for its timeline", 2)
+        fail(f"no ticket is linked to {order.number}; pass --ticket N for its timeline", 2)
     return ticket, f"{owner['connector']}.{action}"
 
 

@@ -3,7 +3,6 @@ records of sanitized values with the empty ones left out (so they count as missi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -11,13 +10,13 @@ from typing import Any
 from deskterm.actions import reply_subject
 from deskterm.config import Config
 from deskterm.content import sanitize
-from deskterm.domain import Ticket, from_iso
+from deskterm.domain import Order, Ticket, from_iso
 from deskterm.macros.model import MacroError
 from deskterm.macros.templates import Record
 from deskterm.metrics import surveys
 from deskterm.store import Store, queries
-from deskterm.store import macros as reads
 from deskterm.store import metrics as store_metrics
+from deskterm.store import orders as store_orders
 
 MAX_ORDERS = 20
 
@@ -44,18 +43,20 @@ def _record(path: str, values: Mapping[str, Any]) -> Record:
     )
 
 
-def _order_record(path: str, row: dict[str, Any]) -> Record:
-    try:
-        items = json.loads(row["items"] or "[]")
-    except json.JSONDecodeError:
-        items = []
+def _order_record(path: str, order: Order) -> Record:
     return _record(
         path,
         {
-            **{k: row[k] for k in ("number", "status", "fulfillment_status", "carrier")},
-            **{k: row[k] for k in ("tracking_number", "tracking_url", "total", "currency")},
-            "items": items if isinstance(items, list) else [],
-            "placed_at": from_iso(row["placed_at"]),
+            "number": order.number,
+            "status": order.status,
+            "fulfillment_status": order.fulfillment_status,
+            "carrier": order.carrier,
+            "tracking_number": order.tracking_number,
+            "tracking_url": order.tracking_url,
+            "total": order.total,
+            "currency": order.currency,
+            "items": list(order.items),
+            "placed_at": from_iso(order.placed_at),
         },
     )
 
@@ -77,8 +78,10 @@ def placeholders(
         raise MacroError(f"ticket #{ticket_id} was merged into #{ticket.merged_into}")
     name = ticket.customer_name
     email = next((i.value for i in ticket.identities if i.kind == "email"), None)
-    orders = reads.recent_orders(store, ticket.customer_id, MAX_ORDERS)
-    linked = reads.order(store, ticket.order_id) if ticket.order_id is not None else None
+    orders = store_orders.recent_orders(store, ticket.customer_id, MAX_ORDERS)
+    linked = (
+        store_orders.order_by_id(store, ticket.order_id) if ticket.order_id is not None else None
+    )
     order = linked or (orders[0] if orders else None)
     values: dict[str, Any] = {
         "ticket": _record(
@@ -102,7 +105,7 @@ def placeholders(
                 "identities": [asdict(i) for i in ticket.identities],
             },
         ),
-        "orders": [_order_record(f"orders[{i}]", row) for i, row in enumerate(orders)],
+        "orders": [_order_record(f"orders[{i}]", o) for i, o in enumerate(orders)],
         "agent": _record("agent", {"name": agent if agent is not None else config.agent}),
         "shop": _record(
             "shop",

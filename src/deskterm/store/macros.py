@@ -1,5 +1,5 @@
-"""What macros read from the store: a customer's orders for the placeholders, the events an
-application wrote, and a macro's history for undo. Read-only; the writes go through deskterm.actions."""
+"""What macros read from the store: the events an application wrote, and a macro's history for
+undo. Read-only; the writes go through deskterm.actions (orders come from store.orders)."""
 
 from __future__ import annotations
 
@@ -9,31 +9,11 @@ from typing import Any
 
 from deskterm.store import Store
 
-ORDER_COLUMNS = (
-    "id, number, status, fulfillment_status, carrier, tracking_number, tracking_url, total,"
-    " currency, items, placed_at"
-)
-
 
 def _rows(store: Store, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     cursor = store.conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def recent_orders(store: Store, customer_id: int | None, limit: int) -> list[dict[str, Any]]:
-    """The customer's latest orders, newest first."""
-    return _rows(
-        store,
-        f"SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = ?"
-        " ORDER BY placed_at DESC, id DESC LIMIT ?",
-        (customer_id, limit),
-    )
-
-
-def order(store: Store, order_id: int) -> dict[str, Any] | None:
-    found = _rows(store, f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
-    return found[0] if found else None
 
 
 def event(store: Store, event_id: int, outbox_id: int | None) -> dict[str, Any]:

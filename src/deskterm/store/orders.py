@@ -1,7 +1,8 @@
 """Orders and customer profiles in the store, the same for every channel: writes and reads.
 
 Nested parts of an order (items, fulfillments, refunds, the shipping address, tags) are stored as
-JSON and read back as plain dicts and lists; moments are text as everywhere in the store.
+JSON and read back into domain.Order with the snapshot's records; the order's own moments stay
+text as everywhere in the store.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from deskterm.domain import CustomerProfile, Identity, OrderSnapshot, to_iso
+from deskterm.domain import (
+    Address,
+    BuyerProfile,
+    CustomerProfile,
+    Fulfillment,
+    Identity,
+    Order,
+    OrderSnapshot,
+    Refund,
+    from_iso,
+    to_iso,
+)
 from deskterm.store import Store
-
-JSON_COLUMNS: dict[str, list | None] = {
-    "items": [],
-    "tags": [],
-    "fulfillments": [],
-    "refunds": [],
-    "shipping_address": None,
-}
 
 
 def _moment(value: object) -> str:
@@ -166,22 +170,65 @@ def save_profile(
     )
 
 
-def _decoded(row: sqlite3.Row | tuple, names: list[str]) -> dict:
-    record = dict(zip(names, row, strict=True))
-    for column, empty in JSON_COLUMNS.items():
-        if column in record:
-            text = record[column]
-            record[column] = json.loads(text) if text else empty
-    return record
+def _json_column(text: str | None, empty: list | None) -> Any:
+    return json.loads(text) if text else empty
 
 
-def _orders(store: Store, sql: str, params: tuple) -> list[dict]:
+def _when(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
+
+
+def _fulfillment(part: dict[str, Any]) -> Fulfillment:
+    return Fulfillment(
+        **{
+            **part,
+            "shipped_at": _when(part.get("shipped_at")),
+            "delivered_at": _when(part.get("delivered_at")),
+        }
+    )
+
+
+def _refund(part: dict[str, Any]) -> Refund:
+    return Refund(
+        **{
+            **part,
+            "created_at": from_iso(part["created_at"]),
+            "items": tuple(part.get("items") or ()),
+        }
+    )
+
+
+def _order(record: dict[str, Any]) -> Order:
+    """An orders row (by column name) as its record, the JSON columns decoded."""
+    address = _json_column(record["shipping_address"], None)
+    return Order(
+        **{
+            **record,
+            "items": tuple(_json_column(record["items"], [])),
+            "tags": tuple(_json_column(record["tags"], [])),
+            "shipping_address": Address(**address) if address else None,
+            "fulfillments": tuple(map(_fulfillment, _json_column(record["fulfillments"], []))),
+            "refunds": tuple(map(_refund, _json_column(record["refunds"], []))),
+        }
+    )
+
+
+def _plain(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: to_iso(v) if isinstance(v, datetime) else v for key, v in pairs}
+
+
+def as_json(record: Order | BuyerProfile) -> dict[str, Any]:
+    """The record as its row reads in JSON: columns in table order, nested parts as objects."""
+    return asdict(record, dict_factory=_plain)
+
+
+def _orders(store: Store, sql: str, params: tuple) -> list[Order]:
     cursor = store.conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
-    return [_decoded(row, names) for row in cursor]
+    return [_order(dict(zip(names, row, strict=True))) for row in cursor]
 
 
-def orders_for_customer(store: Store, customer_id: int, limit: int = 50) -> list[dict]:
+def orders_for_customer(store: Store, customer_id: int, limit: int = 50) -> list[Order]:
     """The customer's orders, newest first: linked to them, or naming any of their identities."""
     return _orders(
         store,
@@ -194,12 +241,21 @@ def orders_for_customer(store: Store, customer_id: int, limit: int = 50) -> list
     )
 
 
-def order_by_id(store: Store, order_id: int) -> dict | None:
+def recent_orders(store: Store, customer_id: int, limit: int) -> list[Order]:
+    """The orders linked to the customer, newest first (not those only naming an identity)."""
+    return _orders(
+        store,
+        "SELECT * FROM orders WHERE customer_id = ? ORDER BY placed_at DESC, id DESC LIMIT ?",
+        (customer_id, limit),
+    )
+
+
+def order_by_id(store: Store, order_id: int) -> Order | None:
     found = _orders(store, "SELECT * FROM orders WHERE id = ?", (order_id,))
     return found[0] if found else None
 
 
-def orders_by_number(store: Store, number: str, account: str | None = None) -> list[dict]:
+def orders_by_number(store: Store, number: str, account: str | None = None) -> list[Order]:
     """Orders numbered `number` ("#1042" or "1042"), newest first, on one account or any."""
     wanted = number.strip()
     candidates = {wanted, "#" + wanted.lstrip("#"), wanted.lstrip("#")}
@@ -212,7 +268,7 @@ def orders_by_number(store: Store, number: str, account: str | None = None) -> l
     return _orders(store, sql + " ORDER BY placed_at DESC, id DESC", params)
 
 
-def order_by_external_id(store: Store, account: str, external_id: str) -> dict | None:
+def order_by_external_id(store: Store, account: str, external_id: str) -> Order | None:
     found = _orders(
         store,
         "SELECT * FROM orders WHERE account = ? AND external_id = ?",
@@ -221,7 +277,7 @@ def order_by_external_id(store: Store, account: str, external_id: str) -> dict |
     return found[0] if found else None
 
 
-def profile(store: Store, account: str, external_id: str) -> dict | None:
+def profile(store: Store, account: str, external_id: str) -> BuyerProfile | None:
     """What `account` knows of one of its customers (lifetime figures), or None."""
     cursor = store.conn.execute(
         "SELECT * FROM customer_profiles WHERE account = ? AND external_id = ?",
@@ -229,15 +285,30 @@ def profile(store: Store, account: str, external_id: str) -> dict | None:
     )
     names = [d[0] for d in cursor.description]
     row = cursor.fetchone()
-    return _decoded(row, names) if row else None
+    if row is None:
+        return None
+    record = dict(zip(names, row, strict=True))
+    return BuyerProfile(**{**record, "tags": tuple(_json_column(record["tags"], []))})
 
 
-def ticket_for_order(store: Store, order: dict) -> int | None:
+def orders_of_ticket(store: Store, ticket_id: int) -> list[Order]:
+    """An order per account: the ticket's linked order first, then the customer's latest of each
+    other account."""
+    ticket = store.conn.execute(
+        "SELECT customer_id, order_id FROM tickets WHERE id = ?", (ticket_id,)
+    ).fetchone()
+    if ticket is None:
+        return []
+    linked = order_by_id(store, ticket[1]) if ticket[1] else None
+    found: dict[str, Order] = {linked.account: linked} if linked else {}
+    for order in orders_for_customer(store, ticket[0]):
+        found.setdefault(order.account, order)
+    return list(found.values())
+
+
+def ticket_for_order(store: Store, order: Order) -> int | None:
     """The ticket an action on `order` belongs in: the newest linked to it, else its buyer's."""
-    for sql, value in (
-        ("order_id = ?", order["id"]),
-        ("customer_id = ?", order["customer_id"]),
-    ):
+    for sql, value in (("order_id = ?", order.id), ("customer_id = ?", order.customer_id)):
         found = store.conn.execute(
             f"SELECT id FROM tickets WHERE {sql} AND merged_into IS NULL"
             " ORDER BY created_at DESC, id DESC LIMIT 1",

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from deskterm import connector_calls, order_text
 from deskterm.connector import ConnectorError
+from deskterm.domain import BuyerProfile, Order
 from deskterm.keys import APP, ORDER
 from deskterm.store import Store
 from deskterm.store import orders as store_orders
@@ -61,7 +62,7 @@ def parse_params(line: str) -> dict[str, str]:
     return params
 
 
-def order_text_of(order: dict, profile: dict | None, zone) -> Text:
+def order_text_of(order: Order, profile: BuyerProfile | None, zone) -> Text:
     return Text("\n").join(
         Text(line.text, style=ORDER_STYLES[line.style])
         for line in order_text.order_lines(order, profile, zone)
@@ -97,7 +98,7 @@ class OrderScreen(DeskScreen[None]):
     def __init__(self, ticket_id: int, order_id: int) -> None:
         super().__init__()
         self.ticket_id, self.order_id = ticket_id, order_id
-        self.order: dict | None = None
+        self.order: Order | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="order-body"):
@@ -113,14 +114,14 @@ class OrderScreen(DeskScreen[None]):
         with self.desk.connection() as store:
             order = store_orders.order_by_id(store, self.order_id)
             profile = (
-                store_orders.profile(store, order["account"], order["customer_ref"])
-                if order and order["customer_ref"]
+                store_orders.profile(store, order.account, order.customer_ref)
+                if order and order.customer_ref
                 else None
             )
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, order, profile)
 
-    def _show(self, order: dict | None, profile: dict | None) -> None:
+    def _show(self, order: Order | None, profile: BuyerProfile | None) -> None:
         if order is None:
             self.notify("The order is no longer stored", severity="error")
             self.dismiss()
@@ -135,9 +136,9 @@ class OrderScreen(DeskScreen[None]):
         if self.order is None:
             return
         start, hint = ASKS[action]
-        title = f"{action} {self.order['number']}"
+        title = f"{action} {self.order.number}"
 
-        number = self.order["number"]
+        number = self.order.number
 
         def asked(line: str | None) -> None:
             if line is None:
@@ -155,7 +156,7 @@ class OrderScreen(DeskScreen[None]):
         from deskterm.store.accounts import account
 
         assert self.order is not None
-        owner = account(store, self.order["account"])
+        owner = account(store, self.order.account)
         return f"{owner['connector'] if owner else 'shopify'}.{action}"
 
     @work(thread=True, group="order-preview", exit_on_error=False)
@@ -183,7 +184,7 @@ class OrderScreen(DeskScreen[None]):
 
     def _run(self, action: str, name: str, params: dict) -> None:
         desk, ticket = self.desk, self.ticket_id
-        agent, customer = desk.actor, self.order["customer_id"] if self.order else None
+        agent, customer = desk.actor, self.order.customer_id if self.order else None
 
         def call(store: Store) -> connector_calls.Call | str:
             try:

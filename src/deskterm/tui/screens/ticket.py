@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
-from deskterm.domain import Message, Ticket
+from deskterm.domain import Message, Order, Ticket
 from deskterm.kb import KbError
 from deskterm.kb.insert import check_audience, link_text, resolver, section_text
 from deskterm.keys import ACTIONS, APP, TICKET
@@ -118,8 +118,8 @@ def read_ticket(
         "ticket": ticket,
         "orders": orders,
         "profile": (
-            store_orders.profile(store, order["account"], order["customer_ref"])
-            if order and order["customer_ref"]
+            store_orders.profile(store, order.account, order.customer_ref)
+            if order and order.customer_ref
             else None
         ),
         "tickets": queries.customer_tickets(store, ticket.customer_id),
@@ -145,7 +145,7 @@ class TicketScreen(TicketActions):
         self.show_quoted = False
         self.ticket: Ticket | None = None
         self.draft_kinds: list[str] = []
-        self.orders: list[dict] = []
+        self.orders: list[Order] = []
         self.suggested: list[Suggestion] = []
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
 
@@ -208,7 +208,7 @@ class TicketScreen(TicketActions):
         def closed(_: None) -> None:
             self.load()
 
-        self.app.push_screen(OrderScreen(self.ticket_id, order["id"]), closed)
+        self.app.push_screen(OrderScreen(self.ticket_id, order.id), closed)
 
     def _show(self, shown: Shown | None) -> None:
         if shown is None:

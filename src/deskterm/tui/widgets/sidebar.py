@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from deskterm import order_text
 from deskterm.content import sanitize
-from deskterm.domain import Ticket, from_iso
+from deskterm.domain import BuyerProfile, Order, Ticket, from_iso
 from deskterm.sla import rules
 from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
@@ -110,12 +110,14 @@ def triage_lines(
 ORDER_STYLES = {"bold": "bold", "dim": "dim", "warn": "red", "link": "blue", "": ""}
 
 
-def shown_order(orders: list[dict], linked: int | None) -> dict | None:
+def shown_order(orders: list[Order], linked: int | None) -> Order | None:
     """The order the ticket is about: the linked one, else the customer's latest."""
-    return next((o for o in orders if o["id"] == linked), orders[0] if orders else None)
+    return next((o for o in orders if o.id == linked), orders[0] if orders else None)
 
 
-def order_section(orders: list[dict], linked: int | None, profile: dict | None, zone) -> Text:
+def order_section(
+    orders: list[Order], linked: int | None, profile: BuyerProfile | None, zone
+) -> Text:
     """The ticket's order in full (deskterm.order_text), then the customer's other orders."""
     order = shown_order(orders, linked)
     if order is None:
@@ -124,8 +126,8 @@ def order_section(orders: list[dict], linked: int | None, profile: dict | None, 
         Text(one_line(line.text), style=ORDER_STYLES[line.style])
         for line in order_text.order_lines(order, profile, zone)
     ]
-    if order["id"] == linked:
-        lines[0].stylize("yellow", 0, len(order["number"]))
+    if order.id == linked:
+        lines[0].stylize("yellow", 0, len(order.number))
     others = [
         Text("  " + one_line(order_text.headline(o)), style="dim") for o in orders if o is not order
     ]
