@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from deskterm import kb
-from deskterm.kb.articles import ArticleError, parse_article
+from deskterm.kb.articles import ArticleError, parse_article, plain_front_matter
+from deskterm.kb.suggest import telling_words
 from deskterm.store import Store
 
 ARTICLE = """+++
@@ -213,3 +215,79 @@ def test_an_intent_counts_most(store: Store) -> None:
     kb.refresh(store)
     facts = kb.TicketFacts(channel="email", intent="cancel", text="please help with my order")
     assert kb.suggest(store, facts)[0].article.slug == "cancellations"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [
+            'title = "Gift wrapping"',
+            "",
+            "# a comment",
+            'tags = ["a", "b",]',
+            "reviewed = 2026-11-01",
+        ],
+        [
+            "tags=[]",
+            'url = "/help/x"\r',
+            'owner = "tab\there é"',
+            'channels = [ "ebay" , "amazon" ]',
+        ],
+    ],
+)
+def test_plain_front_matter_is_read_without_tomllib_and_as_tomllib_reads_it(lines) -> None:
+    fast = plain_front_matter(lines)
+    assert fast is not None
+    assert fast == tomllib.loads("\n".join(line.removesuffix("\r") for line in lines))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'title = "escaped \\" quote"',
+        "title = 'literal'",
+        'title = "x" # trailing comment',
+        "  title = 'indented'",
+        "reviewed = 2026-02-30",
+        "target = 5",
+        'a.b = "dotted"',
+        "[table]",
+        "# control \x01 in a comment",
+    ],
+)
+def test_front_matter_plain_patterns_do_not_read_goes_to_tomllib(line: str) -> None:
+    assert plain_front_matter([line]) is None
+
+
+def test_a_repeated_key_goes_to_tomllib_which_refuses_it() -> None:
+    assert plain_front_matter(['title = "a"', 'title = "b"']) is None
+    with pytest.raises(ArticleError, match="not valid TOML"):
+        parse_article('+++\ntitle = "a"\ntitle = "b"\naudience = "customer"\n+++\n', "x")
+
+
+def test_edits_keep_the_full_text_index_in_step_with_the_articles(
+    store: Store, tmp_path: Path
+) -> None:
+    first = write(tmp_path, "gifts.md", ARTICLE)
+    last = write(tmp_path, "wraps.md", ARTICLE.replace("Gift wrapping", "Wrapping paper"))
+    kb.refresh(store, tmp_path, stock=False)
+    for path, word in ((first, "ribbons"), (last, "bows")):
+        path.write_text(ARTICLE.replace("Three euros", f"Free {word}"), encoding="utf-8")
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        kb.refresh(store, tmp_path, stock=False)
+        assert [h.article.slug for h in kb.search(store, word)] == [path.stem]
+    assert kb.search(store, "euros") == []
+    # FTS5 compares its index with the articles' rows and raises when they differ.
+    store.conn.execute("INSERT INTO kb_fts (kb_fts) VALUES ('integrity-check')")
+
+
+def test_the_text_query_takes_the_rarest_words_and_never_one_in_half_the_articles(
+    store: Store, tmp_path: Path
+) -> None:
+    for n, words in enumerate(("common walrus", "common walrus", "pelican walrus", "otter")):
+        write(tmp_path, f"a{n}.md", ARTICLE.replace("Intro text.", words))
+    kb.refresh(store, tmp_path, stock=False)
+    words = ("common", "walrus", "pelican", "otter")
+    assert telling_words(store, words) == ("pelican", "otter")
+    assert telling_words(store, words, budget=1) == ("pelican",)

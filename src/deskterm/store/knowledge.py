@@ -34,15 +34,19 @@ def indexed_files(store: Store) -> dict[str, tuple[str, int, int]]:
 
 
 def write_articles(conn: sqlite3.Connection, rows: Iterable[Indexed], gone: Iterable[str]) -> None:
-    """Replace the rows of changed articles and delete those whose file is gone, in `conn`'s tx."""
-    conn.executemany("DELETE FROM kb_articles WHERE slug = ?", [(slug,) for slug in gone])
+    """Replace the rows of changed articles and delete those whose file is gone, in `conn`'s tx.
+
+    A changed article's row is deleted (kb_fts_ad takes its full-text row along) and inserted
+    anew; the new rows reach the full-text index in one statement, by id: SQLite gives a new row
+    the largest id plus one, so they are the ids above the largest left after the deletes.
+    """
+    rows = list(rows)
+    replaced = [(slug,) for slug in gone] + [(r.slug,) for r in rows]
+    conn.executemany("DELETE FROM kb_articles WHERE slug = ?", replaced)
+    (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM kb_articles").fetchone()
     conn.executemany(
         "INSERT INTO kb_articles (slug, source, mtime_ns, size, kind, audience, title, keywords,"
-        " body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (slug) DO UPDATE SET source = excluded.source, mtime_ns = excluded.mtime_ns,"
-        " size = excluded.size, kind = excluded.kind, audience = excluded.audience,"
-        " title = excluded.title, keywords = excluded.keywords, body = excluded.body,"
-        " data = excluded.data",
+        " body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 r.slug,
@@ -58,6 +62,11 @@ def write_articles(conn: sqlite3.Connection, rows: Iterable[Indexed], gone: Iter
             )
             for r in rows
         ],
+    )
+    conn.execute(
+        "INSERT INTO kb_fts (rowid, title, keywords, body)"
+        " SELECT id, title, keywords, body FROM kb_articles WHERE id > ?",
+        (last,),
     )
 
 
@@ -93,6 +102,30 @@ def search(
     return [(slug, rank, snippet) for slug, rank, snippet in rows]
 
 
+def _term(word: str) -> str:
+    """`word` as one quoted FTS5 term: the text of a message never becomes FTS5 syntax."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def article_count(store: Store) -> int:
+    """How many articles are indexed."""
+    (total,) = store.conn.execute("SELECT count(*) FROM kb_articles").fetchone()
+    return int(total)
+
+
+def articles_holding(store: Store, words: tuple[str, ...], *, cap: int) -> dict[str, int]:
+    """How many articles hold each of `words` as a whole word, counted up to `cap` (counting
+    stops there, so a word most articles hold costs no more than a rare one)."""
+    counts = {}
+    for word in words:
+        (count,) = store.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM kb_fts WHERE kb_fts MATCH ? LIMIT ?)",
+            (_term(word), cap),
+        ).fetchone()
+        counts[word] = count
+    return counts
+
+
 def match_ranks(store: Store, words: tuple[str, ...], *, limit: int) -> list[tuple[str, float]]:
     """(slug, bm25 rank) of the articles holding any of `words` as whole words, best first.
 
@@ -101,7 +134,7 @@ def match_ranks(store: Store, words: tuple[str, ...], *, limit: int) -> list[tup
     """
     if not words:
         return []
-    query = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+    query = " OR ".join(_term(word) for word in words)
     rows = store.conn.execute(
         "SELECT a.slug, bm25(kb_fts, 10.0, 5.0, 1.0) AS rank"
         " FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
@@ -128,7 +161,7 @@ def search_keywords(store: Store, keys: tuple[str, ...], *, limit: int = 20) -> 
     """Slugs of the articles whose tags or intents hold any of `keys`, best first."""
     if not keys:
         return []
-    terms = " OR ".join('"' + key.replace('"', '""') + '"' for key in keys)
+    terms = " OR ".join(_term(key) for key in keys)
     rows = store.conn.execute(
         "SELECT a.slug FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid"
         " WHERE kb_fts MATCH ? ORDER BY rank LIMIT ?",
