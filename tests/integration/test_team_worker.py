@@ -297,3 +297,28 @@ def test_a_worker_whose_lock_connection_broke_takes_its_account_back_and_sends(
     _kill_lock_connection(postgres, first)
     first.run_once()
     assert [d.body for d in crew.channel.delivered] == ["Back again."]
+
+
+def test_mail_pulled_again_after_a_takeover_reaches_the_team_once(crew: Crew) -> None:
+    from deskterm.sync import engine
+
+    first, second = crew.workers
+    # The first worker pulls the three mails into its replica and dies before pushing them.
+    assert first.holds("mail")
+    report = engine.sync_account(first.store, ACCOUNT, connector=crew.channel, push=False)
+    assert report.pulled == 3
+    first.close()
+    crew.workers = [second]
+    assert sum(r.pulled for r in second.run_once()) == 3  # the new holder pulls them again
+    # The first machine comes back and pushes its copies: the server keeps the team's.
+    assert crew.team.sync(first.store) == (3, 3)
+    crew.team.sync(crew.ben)
+    assert state(first.store) == state(second.store) == state(crew.ben)
+    assert len(state(crew.ben)) == 4
+    created = [uid for uid in crew.team.server_uids() if uid in _uids(second.store, "created")]
+    assert len(created) == len(set(created)) == 4
+    assert _uids(first.store, "created") == _uids(second.store, "created")
+
+
+def _uids(store: Store, kind: str) -> set[str]:
+    return {u for (u,) in store.conn.execute("SELECT uid FROM events WHERE kind = ?", (kind,))}

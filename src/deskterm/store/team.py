@@ -113,6 +113,35 @@ def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
             )
 
 
+def drop_refused(conn: sqlite3.Connection, uids: list[str]) -> None:
+    """Drop what the server refused to take from this replica: messages it had pulled a second
+    time (another worker's pull of them reached the server first), each with its event, and the
+    tickets such a message started, with everything on them."""
+    for uid in uids:
+        found = conn.execute(
+            "SELECT id, ticket_id, kind, json_extract(data, '$.message') FROM events WHERE uid = ?",
+            (uid,),
+        ).fetchone()
+        if found is None:
+            continue  # on a ticket dropped already
+        event_id, ticket_id, kind, message_id = found
+        if kind == "created":
+            _drop_ticket(conn, ticket_id)
+            continue
+        conn.execute("UPDATE events SET undone_by = NULL WHERE undone_by = ?", (event_id,))
+        conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        if message_id is not None:
+            conn.execute("DELETE FROM outbox WHERE message_row = ?", (message_id,))
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
+
+def _drop_ticket(conn: sqlite3.Connection, ticket_id: int) -> None:
+    conn.execute("UPDATE tickets SET merged_into = NULL WHERE merged_into = ?", (ticket_id,))
+    for table in ("rule_firings", "connector_calls", "outbox", "events", "messages"):
+        conn.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ticket_id,))
+    conn.execute("DELETE FROM tickets WHERE id = ?", (ticket_id,))
+
+
 def event_by_uid(conn: sqlite3.Connection, uid: str) -> tuple[int, int | None] | None:
     """(id, seq) of the event with this stable id, if this replica has it."""
     return conn.execute("SELECT id, seq FROM events WHERE uid = ?", (uid,)).fetchone()

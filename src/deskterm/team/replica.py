@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from deskterm import secrets
 from deskterm.store import Store
 from deskterm.store import team as rows
-from deskterm.team import server
+from deskterm.team import schema, server
 from deskterm.team.apply import apply
 from deskterm.team.server import TeamError
 from deskterm.team.wire import outgoing
@@ -141,6 +141,10 @@ def push(store: Store, conn: psycopg.Connection) -> int:
         stamped = server.push(conn, wires)
         with store.tx() as local:
             rows.mark_pushed(local, stamped)
+            # What the server refused is a second pull of messages the team has (server.py,
+            # V5): this replica drops its copies and pulls the team's.
+            kept = {row[3] for row in stamped}
+            rows.drop_refused(local, [w["uid"] for w in wires if w["uid"] not in kept])
             rows.meta_set(local, PUSHED, str(batch[-1][0]))
         total += len(batch)
 
@@ -181,7 +185,7 @@ def watch(
         raise
     try:
         listener.autocommit = True
-        listener.execute(f"LISTEN {server.CHANNEL}")
+        listener.execute(f"LISTEN {schema.CHANNEL}")
         seen = store.data_version()
         while not stop.is_set():
             done = sync_once(store, conn)

@@ -35,7 +35,7 @@ from deskterm.store import Store, queries
 from deskterm.store import team as rows
 from deskterm.sync import engine
 from deskterm.sync.sending import push_outbox
-from deskterm.team import replica, server
+from deskterm.team import replica, schema, server
 
 if TYPE_CHECKING:
     import psycopg
@@ -77,11 +77,11 @@ class Worker:
         connection (its locks went with it) is replaced first."""
         ask = "SELECT pg_try_advisory_lock(hashtextextended(%s, %s))"
         try:
-            row = self.locks.execute(ask, (account, server.ACCOUNT_LOCK_SEED)).fetchone()
+            row = self.locks.execute(ask, (account, schema.ACCOUNT_LOCK_SEED)).fetchone()
         except server.db_errors():
             self.locks.close()
             self.locks = self._lock_connection()
-            row = self.locks.execute(ask, (account, server.ACCOUNT_LOCK_SEED)).fetchone()
+            row = self.locks.execute(ask, (account, schema.ACCOUNT_LOCK_SEED)).fetchone()
         return bool(row and row[0])
 
     def run_once(self, now: datetime | None = None) -> list[engine.AccountReport]:
@@ -138,7 +138,7 @@ class Worker:
         listener = replica.open_server(replica.configured(self.store))
         try:
             listener.autocommit = True
-            listener.execute(f"LISTEN {server.CHANNEL}")
+            listener.execute(f"LISTEN {schema.CHANNEL}")
             seen = self.store.data_version()
             while not stop.is_set():
                 for report in self.run_once():
