@@ -82,6 +82,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("quotes", "x", "toggle_quotes", "Quoted text", TICKET, show=False, alternative="X"),
     KeySpec("order", "o", "order", "Order", TICKET),
     KeySpec("knowledge", "b", "knowledge", "Knowledge base", TICKET),
+    KeySpec("held", "H", "held", "Held reply: send anyway, edit or drop", TICKET, show=False),
     KeySpec("order_back", "escape", "back", "Back", ORDER),
     KeySpec("order_refund", "f", "order_action('refund')", "Refund", ORDER),
     KeySpec("order_cancel", "c", "order_action('cancel')", "Cancel order", ORDER),

@@ -24,7 +24,7 @@ from deskterm.actions.common import (
 from deskterm.actions.messages import insert_message
 from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
-from deskterm.store import Store, inserted_id
+from deskterm.store import Store, drafts, inserted_id
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:
@@ -241,8 +241,16 @@ def retry_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None 
     return Done(event, outbox_id=outbox_id)
 
 
-def cancel_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None = None) -> Done:
-    """Stop a reply that has not left; its text stays in the event, so nothing is lost."""
+def cancel_send(
+    store: Store,
+    outbox_id: int,
+    *,
+    actor: str,
+    at: datetime | None = None,
+    to_draft: bool = False,
+) -> Done:
+    """Stop a reply that has not left; its text stays in the event, so nothing is lost, and with
+    `to_draft` it is the ticket's reply draft again, to edit and send anew."""
     check_actor(actor)
     at = at or utcnow()
     with store.tx() as conn:
@@ -262,6 +270,8 @@ def cancel_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None
                 " WHERE ticket_id = ?), last_message_at) WHERE id = ?",
                 (ticket_id, ticket_id),
             )
+        if to_draft:
+            drafts.put_back(conn, ticket_id, "reply", body, at)
         event = write_event(
             conn, ticket_id, "cancel_send", actor, at, {"outbox": outbox_id, "body": body}
         )

@@ -61,6 +61,23 @@ TICKET_FIELDS = (
 )
 
 
+# How a reply the server held (Traffic Cop) reads in its outbox row's last_error.
+HELD = "held: "
+HELD_ADVICE = "; send it anyway (retry), or cancel it"
+
+
+def held_error(reason: str) -> str:
+    """The outbox error of a held reply: the server's reason and what the author may do."""
+    return f"{HELD}{reason}{HELD_ADVICE}"
+
+
+def held_reason(error: str | None) -> str | None:
+    """The server's reason a reply was held, or None when `error` is no hold."""
+    if not error or not error.startswith(HELD):
+        return None
+    return error[len(HELD) :].removesuffix(HELD_ADVICE)
+
+
 def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
@@ -109,7 +126,7 @@ def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE status = 'queued'"
                 " AND id = (SELECT json_extract(data, '$.outbox') FROM events"
                 " WHERE uid = ? AND kind = 'reply')",
-                (f"held: {held}; send it anyway (retry), or cancel it", uid),
+                (held_error(held), uid),
             )
 
 

@@ -17,10 +17,11 @@ from deskterm import actions, mailbox
 from deskterm.domain import Message, Order, Ticket
 from deskterm.kb import KbError
 from deskterm.kb.insert import check_audience, link_text, resolver, section_text
-from deskterm.keys import ACTIONS, APP, TICKET
+from deskterm.keys import ACTIONS, APP, TICKET, display_key
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
+from deskterm.store.team import held_reason
 from deskterm.sync.orders import refresh_customer
 from deskterm.triage.suggest import Suggestion, suggest
 from deskterm.tui.bindings import bindings
@@ -43,6 +44,35 @@ MIN_SUBJECT = 24
 
 # The section choice that means the whole article (an anchor never holds a #).
 WHOLE = "#whole"
+
+# What the agent may do with a reply the team server held (Traffic Cop).
+HELD_CHOICES = [
+    ("Send it anyway", "send"),
+    ("Edit it (back into the reply draft)", "edit"),
+    ("Drop it (its text stays in the timeline)", "drop"),
+]
+
+
+def held_replies(thread: Sequence[Message]) -> list[tuple[int, str]]:
+    """(outbox item, the server's reason) of each reply of `thread` held for its author."""
+    held = []
+    for message in thread:
+        reason = held_reason(message.delivery_error) if message.delivery == "failed" else None
+        if reason is not None and message.outbox_id is not None:
+            held.append((message.outbox_id, reason))
+    return held
+
+
+def held_line(held: Sequence[tuple[int, str]], key: str) -> Text:
+    """The banner over a thread whose reply waits for its author to decide; the keys come
+    first, so a narrow screen cuts the reason, not what to do."""
+    _, reason = held[-1]
+    more = f" (and {len(held) - 1} more)" if len(held) > 1 else ""
+    line = Text.assemble(
+        (f"⚠ Reply held ({key}: send anyway, edit, drop): ", "bold"), one_line(reason), more
+    )
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
 
 
 def presence_text(present: Sequence[tuple[str, str]]) -> Text:
@@ -148,9 +178,11 @@ class TicketScreen(TicketActions):
         self.orders: list[Order] = []
         self.suggested: list[Suggestion] = []
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
+        self.held: list[tuple[int, str]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
+        yield Static(id="ticket-held")
         with Horizontal(id="ticket-body"):
             yield Thread(id="thread")
             yield Sidebar(id="sidebar")
@@ -226,6 +258,12 @@ class TicketScreen(TicketActions):
             zone = self.desk.zone
             self.query_one(Thread).show(shown.thread, show_quoted=self.show_quoted, zone=zone)
         self.query_one(Sidebar).show(shown.context, self.desk.now(), self.desk.zone)
+        self.held = held_replies(shown.thread)
+        banner = self.query_one("#ticket-held", Static)
+        banner.display = bool(self.held)
+        if self.held:
+            hint = display_key(self.desk.user_keymap.get("held", "")) or "ctrl+p"
+            banner.update(held_line(self.held, hint))
         panel = self.query_one(KnowledgePanel)
         if panel.is_open:
             panel.load()
@@ -301,6 +339,36 @@ class TicketScreen(TicketActions):
 
     def action_previous_ticket(self) -> None:
         self.go(-1)
+
+    def action_held(self) -> None:
+        """The newest reply the team server held: send it anyway, edit it or drop it."""
+        if not self.held:
+            self.notify(f"No reply of #{self.ticket_id} is held", timeout=3)
+            return
+        item, reason = self.held[-1]
+        who = self._who()
+
+        def chosen(choice: str | None) -> None:
+            if choice == "send":
+                self.act(
+                    "resend",
+                    lambda store, _: actions.retry_send(store, item, **who),
+                    "Your held reply on #{id} leaves with the next sync",
+                    after="stay",
+                )
+            elif choice is not None:
+                edit = choice == "edit"
+                self.act(
+                    "edit held" if edit else "drop held",
+                    lambda store, _: actions.cancel_send(store, item, to_draft=edit, **who),
+                    "The held reply of #{id} is in the draft again"
+                    if edit
+                    else "Dropped the held reply of #{id}; its text stays in the timeline",
+                    before=(lambda: self.query_one(Composer).open("reply")) if edit else None,
+                    after="stay",
+                )
+
+        self.app.push_screen(ChoicePrompt(f"Held: {one_line(reason)}", HELD_CHOICES), chosen)
 
     def action_toggle_quotes(self) -> None:
         self.show_quoted = not self.show_quoted

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from deskterm.content import html_to_markdown, sanitize, split_quoted
 from deskterm.domain import Message, from_iso
+from deskterm.store.team import held_reason
 
 KIND_LABELS = {"in": "customer", "out": "reply", "note": "internal note", "auto": "automatic"}
 # Where a reply is on its way out; a sent reply needs no label.
@@ -39,6 +40,18 @@ def size_label(size: int) -> str:
     return f"{size} B"
 
 
+def delivery_label(message: Message) -> Text:
+    """Where a reply is on its way out; a held one says why and what the agent may do."""
+    held = held_reason(message.delivery_error) if message.delivery == "failed" else None
+    if held is not None:
+        return Text(f"  ·  NEEDS ATTENTION: {sanitize(held)}", style="bold yellow")
+    if message.delivery not in DELIVERY_LABELS:
+        return Text()
+    label, style = DELIVERY_LABELS[message.delivery]
+    error = message.delivery_error
+    return Text(f"  ·  {label}" + (f": {sanitize(error)}" if error else ""), style=style)
+
+
 def render_message(message: Message, *, show_quoted: bool, zone: tzinfo) -> Text:
     """One message as Text; everything from the customer is literal, never markup."""
     kind = message_kind(message)
@@ -49,11 +62,7 @@ def render_message(message: Message, *, show_quoted: bool, zone: tzinfo) -> Text
         (f" <{sanitize(message.author_addr)}>" if message.author_addr else "", "dim"),
         ("  ·  " + KIND_LABELS[kind] + "  ·  " + when, "dim"),
     )
-    delivery = message.delivery
-    if delivery in DELIVERY_LABELS:
-        label, style = DELIVERY_LABELS[delivery]
-        error = message.delivery_error
-        head.append(f"  ·  {label}" + (f": {sanitize(error)}" if error else ""), style=style)
+    head.append_text(delivery_label(message))
     body, quoted = split_quoted(body_text(message))
     parts = [head, Text(body or "(no text)", style="" if body else "dim")]
     if quoted:
