@@ -13,7 +13,7 @@ import pytest
 
 from deskterm import actions
 from deskterm.domain import Identity
-from deskterm.metrics import report
+from deskterm.metrics import report, summed
 from deskterm.metrics.figures import Costs, Period
 from deskterm.sla import clocks
 from deskterm.sla.settings import parse_sla
@@ -34,8 +34,12 @@ def default_policies():
 
 
 def build(store, period=PERIOD, costs=NO_COSTS, by=None):
+    """The report computed from the tickets' facts; summed over the cache, it must be the same."""
+    zone = ZoneInfo("Europe/London")
     facts, opened = report.collect(store, period, parse_sla(None), period.end)
-    return report.build(facts, opened, period, costs, ZoneInfo("Europe/London"), by)
+    built = report.build(facts, opened, period, costs, zone, by)
+    assert summed.build(store, period, parse_sla(None), period.end, costs, zone, by) == built
+    return built
 
 
 def kpis(store, period=PERIOD, costs=NO_COSTS):

@@ -53,6 +53,18 @@ def test_json_holds_each_figure_beside_the_previous_period(desk: Path) -> None:
     assert data["backlog"]["by_status"] == {"new": 1}
 
 
+def test_recompute_gives_the_cached_reports_numbers(desk: Path) -> None:
+    common = ("report", "--now", NOW, "--by", "agent", "--json", "--db", str(desk))
+    code, cached, _ = run(*common)
+    assert code == 0
+    assert run(*common, "--recompute") == (0, cached, "")
+    groups = json.loads(cached)["groups"]
+    assert [(g["dimension"], g["value"]) for g in groups] == [
+        ("agent", "anna"),
+        ("agent", "unassigned"),
+    ]
+
+
 def test_csv_has_a_row_per_figure_and_slice(desk: Path) -> None:
     code, out, _ = run("report", "--now", NOW, "--by", "tag", "--csv", "--db", str(desk))
     assert code == 0

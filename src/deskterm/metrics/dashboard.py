@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
 from deskterm.metrics import figures as fig
-from deskterm.metrics.report import DIMENSIONS, Day, collect, days
+from deskterm.metrics import summed
+from deskterm.metrics.report import Day
 from deskterm.sla.settings import SlaSettings
 from deskterm.store import Store
 from deskterm.store import metrics as reads
@@ -65,12 +66,6 @@ class Board:
     days: tuple[Day, ...]
 
 
-def _in_slice(chosen: Slice | None):
-    if chosen is None:
-        return lambda fact: True
-    return lambda fact: chosen.value in DIMENSIONS[chosen.dimension](fact)
-
-
 def stages(store: Store, chosen: Slice | None = None) -> list[reads.Stage]:
     """Each working stage with its count and oldest ticket: indexed reads, shown first."""
     return reads.stages(
@@ -86,19 +81,21 @@ def read(
     costs: fig.Costs,
     chosen: Slice | None = None,
 ) -> Board:
-    """The figures the dashboard shows, as of `now` (local days in `zone`)."""
+    """The figures the dashboard shows, as of `now` (local days in `zone`), summed over the
+    KPI cache (deskterm.metrics.summed): the same as figures.figures over the slice's facts."""
     charts = fig.Period(now - timedelta(days=CHART_DAYS), now)
-    facts, opened = collect(store, charts, settings, now)
-    keep = _in_slice(chosen)
-    facts = [f for f in facts if keep(f)]
     midnight = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
     today = fig.Period(midnight, now) if now > midnight else fig.Period(now - timedelta(1), now)
     week = fig.Period(now - timedelta(days=7), now)
+    group = (chosen.dimension, chosen.value) if chosen else summed.ALL
+    with summed.prepared(store, charts, settings, now, chosen.dimension if chosen else None):
 
-    def pair(period: fig.Period) -> tuple[dict, dict]:
-        return (
-            fig.figures(facts, period, opened, costs),
-            fig.figures(facts, period.previous(), opened, costs),
-        )
+        def pair(period: fig.Period) -> tuple[dict, dict]:
+            before = period.previous()
+            return (
+                summed.Sums(store, period).values(group, period, costs),
+                summed.Sums(store, before).values(group, before, costs),
+            )
 
-    return Board(pair(today), pair(week), days(facts, charts, zone))
+        board = Board(pair(today), pair(week), summed.chart_days(store, charts, zone, group)[0])
+    return board

@@ -37,11 +37,13 @@ RATING = "rating"
 
 @dataclass(frozen=True, slots=True)
 class Wait:
-    """A customer waiting for a person's reply: from `start` to the reply at `end`."""
+    """A customer waiting for a person's reply: from `start` to the reply at `end`, which
+    `agent` sent (None when no event names who did)."""
 
     start: datetime
     end: datetime
     business: timedelta
+    agent: str | None = None
 
     @property
     def calendar(self) -> timedelta:
@@ -97,6 +99,9 @@ class TicketFacts:
     handling: tuple[Handling, ...]
     ratings: tuple[Rating, ...]
     clock_ends: tuple[ClockEnd, ...]
+    # The moments between which (exclusive) `clock_ends` would be the same for any `now`; None:
+    # unbounded (a ticket no SLA policy applies to has no clocks at any moment).
+    steady: tuple[datetime | None, datetime | None] = (None, None)
 
     def status_at(self, moment: datetime) -> str | None:
         """The ticket's status at `moment`; None before it was created."""
@@ -114,8 +119,12 @@ class TicketFacts:
         return next((s for s in self.solves if start <= s < end), None)
 
 
-def waits(history: rules.History, calendar: rules.Calendar) -> list[Wait]:
-    """The first reply wait, then each next reply wait, in order (see the module's definitions)."""
+def waits(
+    history: rules.History, calendar: rules.Calendar, repliers: dict[datetime, str] | None = None
+) -> list[Wait]:
+    """The first reply wait, then each next reply wait, in order (see the module's definitions);
+    `repliers` names the agent of the reply at each moment."""
+    repliers = repliers or {}
     found: list[Wait] = []
     replies = history.agent_replies
     customers = history.customer_messages
@@ -127,7 +136,7 @@ def waits(history: rules.History, calendar: rules.Calendar) -> list[Wait]:
         reply = next((r for r in replies if r >= start), None)
         if reply is None:
             return found
-        found.append(Wait(start, reply, calendar.between(start, reply)))
+        found.append(Wait(start, reply, calendar.between(start, reply), repliers.get(reply)))
         cursor = reply
 
 
@@ -143,6 +152,30 @@ def _moves(history: rules.History) -> tuple[list[datetime], list[datetime]]:
             reopens.append(at)
         previous = status
     return solves, reopens
+
+
+def replier(actor: str, data: dict) -> str | None:
+    """The agent a reply is credited to: the agent who sent it, or who applied the macro that
+    did (the macro's events name them); None for a rule's reply."""
+    kind, _, name = actor.partition(":")
+    if kind == "agent":
+        return name
+    return data.get("agent") if kind == "macro" else None
+
+
+def _repliers(messages: Iterable[Sequence], events: Iterable[Sequence]) -> dict[datetime, str]:
+    """The agent of each reply, by the moment its message counts from (as the SLA history)."""
+    sent = {row[1]: min(row[4], row[5]) for row in messages if row[2] == "out"}
+    found: dict[datetime, str] = {}
+    for _tid, _id, _at, actor, kind, data, undone_by in events:
+        if kind != "reply" or undone_by is not None:
+            continue
+        values = json.loads(data)
+        agent = replier(actor, values)
+        moment = sent.get(values.get("message"))
+        if agent is not None and moment is not None:
+            found.setdefault(from_iso(moment), agent)
+    return found
 
 
 def _records(events: Iterable[Sequence]) -> tuple[list[Handling], list[Rating]]:
@@ -176,6 +209,25 @@ def _clock_ends(clock_list: list[rules.Clock]) -> list[ClockEnd]:
     return ends
 
 
+def _steady(
+    history: rules.History, clock_list: list[rules.Clock], now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The moments around `now` between which the clocks end as they do at `now`: the history's
+    moments (a clock counts only what happened up to `now`), and each counting clock's deadline
+    (it is breached once `now` is past it)."""
+    moments = [
+        history.created,
+        *history.customer_messages,
+        *history.agent_replies,
+        *(at for at, _ in history.statuses),
+        *(m for at, until in history.snoozes for m in (at, until) if m is not None),
+    ]
+    dues = [c.due for c in clock_list if c.counting and c.due is not None]
+    before = [m for m in moments if m <= now] + [d for d in dues if d < now]
+    after = [m for m in moments if m > now] + [d for d in dues if d >= now]
+    return max(before, default=None), min(after, default=None)
+
+
 def ticket_facts(rows: TicketRows, settings: SlaSettings, now: datetime) -> TicketFacts:
     """Facts of one ticket from its rows (deskterm.store.metrics), as of `now`."""
     ticket, tags, messages, events = rows.ticket, rows.tags, rows.messages, rows.events
@@ -183,7 +235,7 @@ def ticket_facts(rows: TicketRows, settings: SlaSettings, now: datetime) -> Tick
     history = history_from_rows(ticket, messages, events)
     policy = rules.choose_policy(settings.policies, channel, priority, tags, account)
     calendar = policy.calendar if policy else ALWAYS_OPEN
-    found = waits(history, calendar)
+    found = waits(history, calendar, _repliers(messages, events))
     solves, reopens = _moves(history)
     handling, ratings = _records(events)
     clock_list = (
@@ -208,4 +260,5 @@ def ticket_facts(rows: TicketRows, settings: SlaSettings, now: datetime) -> Tick
         handling=tuple(handling),
         ratings=tuple(ratings),
         clock_ends=tuple(_clock_ends(clock_list)),
+        steady=_steady(history, clock_list, now) if policy else (None, None),
     )

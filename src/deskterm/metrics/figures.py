@@ -226,7 +226,7 @@ def _surveys(facts: list[TicketFacts], period: Period, values: dict) -> None:
     values["ces_count"] = len(ces)
 
 
-def _cost(period: Period, costs: Costs, values: dict) -> None:
+def cost(period: Period, costs: Costs, values: dict) -> None:
     solved = values["solved"]
     if costs.monthly is not None:
         days = (period.end - period.start).total_seconds() / 86400
@@ -257,5 +257,5 @@ def figures(
     _handling(facts, solved, period, values)
     _sla(facts, period, values)
     _surveys(facts, period, values)
-    _cost(period, costs, values)
+    cost(period, costs, values)
     return {figure.key: values[figure.key] for figure in FIGURES}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from deskterm.domain import from_iso, to_iso
@@ -29,10 +29,38 @@ AGES = (
 DIMENSIONS: dict[str, Callable[[TicketFacts], tuple[str, ...]]] = {
     "channel": lambda f: (f.channel,),
     "account": lambda f: (f.account,),
-    "agent": lambda f: (f.assignee or "unassigned",),
+    "agent": lambda f: agents(f),
     "tag": lambda f: tuple(sorted(f.tags)) or ("untagged",),
     "intent": lambda f: (f.intent or "unknown",),
 }
+
+
+def agents(fact: TicketFacts) -> tuple[str, ...]:
+    """The agents a ticket is in the groups of: those credited with a reply (one that ended a
+    wait) or handle time on it, and its assignee; "unassigned" when there is none."""
+    waits = [w for w in (fact.first_reply, *fact.next_replies) if w is not None]
+    found = {w.agent for w in waits if w.agent} | {h.agent for h in fact.handling}
+    if fact.assignee:
+        found.add(fact.assignee)
+    return tuple(sorted(found)) or ("unassigned",)
+
+
+def credited(fact: TicketFacts, agent: str) -> TicketFacts:
+    """The ticket as an agent's group sees it: only the waits their replies ended and their own
+    handle time."""
+    first = fact.first_reply if fact.first_reply and fact.first_reply.agent == agent else None
+    return replace(
+        fact,
+        first_reply=first,
+        next_replies=tuple(w for w in fact.next_replies if w.agent == agent),
+        handling=tuple(h for h in fact.handling if h.agent == agent),
+    )
+
+
+def in_group(facts: list[TicketFacts], dimension: str, value: str) -> list[TicketFacts]:
+    """The tickets of one group, as it sees them (see credited)."""
+    chosen = [f for f in facts if value in DIMENSIONS[dimension](f)]
+    return [credited(f, value) for f in chosen] if dimension == "agent" else chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +99,23 @@ class Report:
 
 def backlog(facts: list[TicketFacts], end: datetime) -> tuple[dict[str, int], dict[str, int]]:
     """Tickets still to do at `end`, by status and by age (since created)."""
-    statuses: Counter[str] = Counter()
-    ages: Counter[str] = Counter()
+    found = []
     for fact in facts:
         status = fact.status_at(end - timedelta(microseconds=1))
-        if status is None or status in rules.DONE_STATUSES:
-            continue
+        if status is not None and status not in rules.DONE_STATUSES:
+            found.append((status, fact.created))
+    return tally(found, end)
+
+
+def tally(
+    backlog: list[tuple[str, datetime]], end: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(status, created) of the tickets to do at `end`, counted by status and by age."""
+    statuses: Counter[str] = Counter()
+    ages: Counter[str] = Counter()
+    for status, created in backlog:
         statuses[status] += 1
-        age = end - fact.created
+        age = end - created
         ages[next(label for label, limit in AGES if age < limit)] += 1
     return dict(sorted(statuses.items())), {label: ages[label] for label, _ in AGES}
 
@@ -90,15 +127,34 @@ def volume(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> dict[s
     tags = Counter(tag for f in created for tag in f.tags)
     intents = Counter(f.intent or "unknown" for f in created)
     locals_ = [f.created.astimezone(zone) for f in created]
-    hours = Counter(moment.hour for moment in locals_)
-    weekdays = Counter(moment.weekday() for moment in locals_)
     return {
         "channel": dict(channels.most_common()),
         "tag": dict(tags.most_common()),
         "intent": dict(intents.most_common()),
+        **clock_faces(
+            Counter(moment.hour for moment in locals_),
+            Counter(moment.weekday() for moment in locals_),
+        ),
+    }
+
+
+def clock_faces(hours: Counter[int], weekdays: Counter[int]) -> dict[str, dict[str, int]]:
+    """Tickets created by local hour ("00".."23") and weekday ("Mon".."Sun"), zeros included."""
+    return {
         "hour": {f"{h:02d}": hours[h] for h in range(24)},
         "weekday": {name: weekdays[n] for n, name in enumerate(WEEKDAYS)},
     }
+
+
+def local_days(period: fig.Period, zone: tzinfo) -> list[date]:
+    """The local days the period touches, in order."""
+    day = period.start.astimezone(zone).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+    found = []
+    while day <= last:
+        found.append(day)
+        day += timedelta(days=1)
+    return found
 
 
 def days(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> tuple[Day, ...]:
@@ -117,15 +173,12 @@ def days(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> tuple[Da
         for end in fact.clock_ends:
             if period.holds(end.at):
                 clocks.setdefault(local(end.at), []).append(end.met)
-    first, last = local(period.start), local(period.end - timedelta(microseconds=1))
     result = []
-    day = first
-    while day <= last:
+    for day in local_days(period, zone):
         met = clocks.get(day, [])
         result.append(
             Day(day, created[day], median(replies.get(day, [])), ratio(sum(met), len(met)))
         )
-        day += timedelta(days=1)
     return tuple(result)
 
 
@@ -144,14 +197,16 @@ def _groups(
 
     result = [group("all", "all", facts)]
     if by is not None:
-        slices: dict[str, list[TicketFacts]] = {}
-        for fact in facts:
-            for value in DIMENSIONS[by](fact):
-                slices.setdefault(value, []).append(fact)
+        values = sorted({value for fact in facts for value in DIMENSIONS[by](fact)})
         # A monthly cost is the whole team's: a slice's cost per resolution needs the hourly rate.
-        costs = fig.Costs(hourly=costs.hourly, currency=costs.currency)
-        result += [group(by, value, chosen) for value, chosen in sorted(slices.items())]
+        costs = slice_costs(costs)
+        result += [group(by, value, in_group(facts, by, value)) for value in values]
     return tuple(result)
+
+
+def slice_costs(costs: fig.Costs) -> fig.Costs:
+    """What a slice's cost per resolution is computed with: the hourly rate only."""
+    return fig.Costs(hourly=costs.hourly, currency=costs.currency)
 
 
 def build(

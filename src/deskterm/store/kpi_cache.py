@@ -1,0 +1,52 @@
+"""The KPIs' per-ticket cache (schema V20): which tickets of a report need their facts computed
+again, and writing the computed rows. The triggers of V20 drop a ticket's rows when anything they
+were computed from changes; a change of the SLA settings (or of what the cache holds) drops all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+# meta key: what the cached rows were computed with (the cache's form and the SLA settings).
+FINGERPRINT_KEY = "kpi_cache"
+TICKET_COLUMNS = "ticket_id, created, replies, handled, done_since, valid_from, valid_until"
+SPAN_COLUMNS = "ticket_id, kind, seq, at, value, business, label"
+
+
+def keep_if_computed_with(conn: sqlite3.Connection, fingerprint: str) -> None:
+    """Drop every cached row unless they were computed with `fingerprint`; remember it."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
+    if row is not None and row[0] == fingerprint:
+        return
+    conn.execute("DELETE FROM kpi_spans")
+    conn.execute("DELETE FROM kpi_tickets")
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (FINGERPRINT_KEY, fingerprint),
+    )
+
+
+def stale(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> list[int]:
+    """Those of `ids` with no cached rows, or whose clock outcomes do not hold at `now` (text)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT s.value FROM json_each(?) s LEFT JOIN kpi_tickets k ON k.ticket_id = s.value"
+            " WHERE k.ticket_id IS NULL OR NOT (k.valid_from < ?"
+            " AND (k.valid_until IS NULL OR ? < k.valid_until)) ORDER BY s.value",
+            (json.dumps(list(ids)), now, now),
+        )
+    ]
+
+
+def write(conn: sqlite3.Connection, tickets: Iterable[Sequence], spans: Iterable[Sequence]) -> None:
+    """Replace the cached rows of the tickets in `tickets` (TICKET_COLUMNS) with these."""
+    tickets = list(tickets)
+    conn.executemany("DELETE FROM kpi_tickets WHERE ticket_id = ?", [(t[0],) for t in tickets])
+    conn.executemany(
+        f"INSERT INTO kpi_tickets ({TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", tickets
+    )
+    conn.executemany(f"INSERT INTO kpi_spans ({SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", spans)

@@ -1,0 +1,304 @@
+"""The KPIs summed in SQL over the per-ticket cache (kpi_tickets, kpi_spans; metrics.cache says
+what each row holds). The tickets of a report are put in a scope first: the temporary table
+kpi_scope holds (dimension, value, ticket) for each group a ticket is in, "all" for every one.
+In an agent's group (dimension "agent") the waits and handle time are only that agent's.
+
+Every function takes a period as two moments in store text, [start, end), and returns its sums
+per group, keyed by (dimension, value). Medians and p90 are computed as deskterm.metrics.stats
+does: the middle value or the mean of the two, and the nearest rank.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+Group = tuple[str, str]
+# (count, sum, median, p90) of a list of values; median and p90 None when it is empty.
+Summary = tuple[int, float, float | None, float | None]
+
+# Statements one at a time: executescript would end the caller's transaction.
+SCOPE = (
+    "CREATE TEMP TABLE IF NOT EXISTS kpi_scope (ticket_id INTEGER NOT NULL, dim TEXT NOT NULL,"
+    " grp TEXT NOT NULL, PRIMARY KEY (ticket_id, dim, grp)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS temp.kpi_scope_group ON kpi_scope(dim, grp, ticket_id)",
+    "CREATE TEMP TABLE IF NOT EXISTS kpi_slices (start TEXT PRIMARY KEY, till TEXT NOT NULL,"
+    " day TEXT NOT NULL, hour INTEGER NOT NULL, weekday INTEGER NOT NULL) WITHOUT ROWID",
+)
+# The slice (its start) a moment `{}` of the period falls in.
+_SLICE = "(SELECT h.start FROM kpi_slices h WHERE h.start <= {} ORDER BY h.start DESC LIMIT 1)"
+
+
+def _temporary(conn: sqlite3.Connection) -> None:
+    for statement in SCOPE:
+        conn.execute(statement)
+
+
+# (ticket, group) for each ticket of the scope's "all" in each dimension's groups.
+_ALL = " FROM kpi_scope a JOIN tickets t ON t.id = a.ticket_id WHERE a.dim = 'all'"
+_MEMBERS = {
+    "channel": "SELECT a.ticket_id, t.channel" + _ALL,
+    "account": "SELECT a.ticket_id, t.account" + _ALL,
+    "intent": "SELECT a.ticket_id, COALESCE(t.intent, 'unknown')" + _ALL,
+    "tag": "SELECT a.ticket_id, COALESCE(x.tag, 'untagged') FROM kpi_scope a"
+    " LEFT JOIN ticket_tags x ON x.ticket_id = a.ticket_id WHERE a.dim = 'all'",
+    # The agents credited with a reply or handle time on the ticket, and its assignee.
+    "agent": "SELECT a.ticket_id, s.label FROM kpi_scope a JOIN kpi_spans s"
+    " ON s.ticket_id = a.ticket_id AND s.kind IN ('first_reply', 'next_reply', 'handled')"
+    " WHERE a.dim = 'all' AND s.label IS NOT NULL"
+    " UNION SELECT a.ticket_id, t.assignee" + _ALL + " AND t.assignee IS NOT NULL",
+}
+# Spans of an agent's group are only the agent's own (the label names them).
+CREDITED = "(g.dim <> 'agent' OR s.label = g.grp)"
+
+
+def scope(conn: sqlite3.Connection, ids: Sequence[int], dimension: str | None) -> None:
+    """Put `ids` in the scope, in "all" and in the groups of `dimension` (if any)."""
+    _temporary(conn)
+    conn.execute("DELETE FROM kpi_scope")
+    conn.execute(
+        "INSERT INTO kpi_scope SELECT value, 'all', 'all' FROM json_each(?)", (json.dumps(ids),)
+    )
+    if dimension is None:
+        return
+    members = conn.execute(_MEMBERS[dimension]).fetchall()
+    conn.executemany(
+        "INSERT OR IGNORE INTO kpi_scope VALUES (?, ?, ?)",
+        [(ticket, dimension, grp) for ticket, grp in members],
+    )
+    if dimension == "agent":
+        conn.execute(
+            "INSERT INTO kpi_scope SELECT a.ticket_id, 'agent', 'unassigned' FROM kpi_scope a"
+            " WHERE a.dim = 'all' AND NOT EXISTS (SELECT 1 FROM kpi_scope b"
+            " WHERE b.ticket_id = a.ticket_id AND b.dim = 'agent')"
+        )
+
+
+def values(conn: sqlite3.Connection, dimension: str) -> list[str]:
+    """The groups of `dimension` in the scope, in order."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT grp FROM kpi_scope WHERE dim = ? ORDER BY grp", (dimension,)
+        )
+    ]
+
+
+def narrow(conn: sqlite3.Connection, dimension: str, value: str) -> None:
+    """Keep only the tickets of one group in the scope, in "all" and in that group."""
+    conn.execute(
+        "DELETE FROM kpi_scope WHERE ticket_id NOT IN"
+        " (SELECT ticket_id FROM kpi_scope WHERE dim = ? AND grp = ?)"
+        " OR (dim <> 'all' AND NOT (dim = ? AND grp = ?))",
+        (dimension, value, dimension, value),
+    )
+
+
+def summaries(conn: sqlite3.Connection, values: str, params: Sequence) -> dict[Group, Summary]:
+    """Count, sum, median and p90 per group of `values`, a query of (dim, grp, x) rows."""
+    found = conn.execute(
+        f"WITH v(dim, grp, x) AS ({values}), r AS (SELECT dim, grp, x,"
+        " ROW_NUMBER() OVER (PARTITION BY dim, grp ORDER BY x) AS n,"
+        " COUNT(*) OVER (PARTITION BY dim, grp) AS c FROM v)"
+        " SELECT dim, grp, MAX(c), SUM(x), AVG(x) FILTER (WHERE n IN ((c + 1) / 2, c / 2 + 1)),"
+        " MAX(x) FILTER (WHERE n = CAST(0.9 * c AS INTEGER) + (0.9 * c > CAST(0.9 * c AS INTEGER)))"
+        " FROM r GROUP BY dim, grp",
+        params,
+    )
+    return {(d, g): (c, total, mid, p90) for d, g, c, total, mid, p90 in found}
+
+
+def spans(kind: str, column: str, credited: bool = False) -> str:
+    """(dim, grp, x) of the spans of `kind` in the period (parameters start, end)."""
+    return (
+        f"SELECT g.dim, g.grp, s.{column} FROM kpi_spans s JOIN kpi_scope g"
+        f" ON g.ticket_id = s.ticket_id WHERE s.kind = '{kind}' AND s.at >= ? AND s.at < ?"
+        + (f" AND {CREDITED}" if credited else "")
+    )
+
+
+def waits(conn: sqlite3.Connection, kind: str, start: str, end: str) -> dict:
+    """Calendar and business seconds of the `kind` waits (first_reply, next_reply) ended in
+    the period: (calendar, business) summaries per group."""
+    return {
+        column: summaries(conn, spans(kind, column, credited=True), (start, end))
+        for column in ("value", "business")
+    }
+
+
+def resolutions(conn: sqlite3.Connection, start: str, end: str) -> dict:
+    """First resolution (to the first solve, when in the period) and full resolution (to the
+    last solve before the end, when in the period and not reopened since) times."""
+    first = (
+        "SELECT g.dim, g.grp, s.{0} FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id"
+        " WHERE s.kind = 'solve' AND s.seq = 0 AND s.at >= ? AND s.at < ?"
+    )
+    full = (
+        "SELECT g.dim, g.grp, s.{0} FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id"
+        " WHERE s.kind = 'solve' AND s.at >= ? AND s.at < ? AND s.seq = (SELECT MAX(l.seq)"
+        " FROM kpi_spans l WHERE l.ticket_id = s.ticket_id AND +l.kind = 'solve' AND l.at < ?)"
+        " AND NOT EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
+        " AND +r.kind = 'reopen' AND r.at > s.at AND r.at < ?)"
+    )
+    return {
+        "first_resolution": {
+            c: summaries(conn, first.format(c), (start, end)) for c in ("value", "business")
+        },
+        "full_resolution": {
+            c: summaries(conn, full.format(c), (start, end, end, end))
+            for c in ("value", "business")
+        },
+    }
+
+
+_SOLVED = (
+    "WITH solved AS (SELECT ticket_id, MIN(at) AS at FROM kpi_spans WHERE kind = 'solve'"
+    " AND at >= ? AND at < ? GROUP BY ticket_id)"
+)
+
+
+def solved(conn: sqlite3.Connection, start: str, end: str, recontact: str) -> dict[Group, tuple]:
+    """Per group: tickets solved in the period, of them one-touch, first-contact (no reopen and
+    no new ticket of the customer's on the channel within `recontact`, an SQLite modifier such as
+    '+259200 seconds', of the solve) and reopened after the solve."""
+    limit = f"strftime('%Y-%m-%dT%H:%M:%SZ', s.at, '{recontact}')"
+    rows = conn.execute(
+        f"{_SOLVED}, marks AS (SELECT s.ticket_id, k.replies = 1 AS one,"
+        " EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
+        " AND +r.kind = 'reopen' AND r.at > s.at) AS reopened,"
+        " EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
+        f" AND +r.kind = 'reopen' AND r.at > s.at AND r.at <= {limit})"
+        " OR EXISTS (SELECT 1 FROM tickets o WHERE o.customer_id = t.customer_id"
+        f" AND o.channel = t.channel AND o.created_at > s.at AND o.created_at <= {limit})"
+        " AS back FROM solved s JOIN kpi_tickets k ON k.ticket_id = s.ticket_id"
+        " JOIN tickets t ON t.id = s.ticket_id)"
+        " SELECT g.dim, g.grp, COUNT(*), SUM(m.one), SUM(m.one AND NOT m.back), SUM(m.reopened)"
+        " FROM marks m JOIN kpi_scope g ON g.ticket_id = m.ticket_id GROUP BY g.dim, g.grp",
+        (start, end),
+    )
+    return {(d, g): tuple(rest) for d, g, *rest in rows}
+
+
+def handle_per_solved(conn: sqlite3.Connection, start: str, end: str) -> dict[Group, Summary]:
+    """The whole handle time of each ticket solved in the period (0 when none)."""
+    return summaries(
+        conn,
+        f"{_SOLVED} SELECT g.dim, g.grp, COALESCE((SELECT SUM(s.value) FROM kpi_spans s"
+        f" WHERE s.ticket_id = v.ticket_id AND +s.kind = 'handled' AND {CREDITED}), 0)"
+        " FROM solved v JOIN kpi_scope g ON g.ticket_id = v.ticket_id",
+        (start, end),
+    )
+
+
+def counts(conn: sqlite3.Connection, start: str, end: str) -> dict[Group, tuple[int, int]]:
+    """Per group: tickets created in the period, and whether any has handle time recorded."""
+    rows = conn.execute(
+        "SELECT g.dim, g.grp, SUM(k.created >= ? AND k.created < ?), MAX(k.handled > 0)"
+        " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim <> 'agent'"
+        " GROUP BY g.dim, g.grp"
+        " UNION ALL SELECT g.dim, g.grp, SUM(k.created >= ? AND k.created < ?),"
+        " EXISTS (SELECT 1 FROM kpi_spans s JOIN kpi_scope h ON h.ticket_id = s.ticket_id"
+        " AND h.dim = 'agent' AND h.grp = g.grp WHERE s.kind = 'handled' AND s.label = g.grp)"
+        " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim = 'agent'"
+        " GROUP BY g.dim, g.grp",
+        (start, end, start, end),
+    )
+    return {(d, g): (created, handled) for d, g, created, handled in rows}
+
+
+def labelled(conn: sqlite3.Connection, kind: str, start: str, end: str) -> dict:
+    """Per group and label: how many spans of `kind` in the period, and their values' sum and
+    how many are at least 4 (clock: met; rating: satisfied)."""
+    found: dict[Group, dict[str, tuple[int, float, int]]] = defaultdict(dict)
+    for dim, grp, label, count, total, high in conn.execute(
+        "SELECT g.dim, g.grp, s.label, COUNT(*), SUM(s.value), SUM(s.value >= 4)"
+        " FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id"
+        " WHERE s.kind = ? AND s.at >= ? AND s.at < ? GROUP BY g.dim, g.grp, s.label",
+        (kind, start, end),
+    ):
+        found[(dim, grp)][label] = (count, total, high)
+    return found
+
+
+def handle_by_agent(conn: sqlite3.Connection, start: str, end: str, group: Group) -> dict:
+    """Seconds of handle time each agent recorded in the period, in one group."""
+    return dict(
+        conn.execute(
+            "SELECT s.label, SUM(s.value) FROM kpi_spans s JOIN kpi_scope g"
+            " ON g.ticket_id = s.ticket_id AND g.dim = ? AND g.grp = ?"
+            " WHERE s.kind = 'handled' AND s.at >= ? AND s.at < ? GROUP BY s.label ORDER BY s.label",
+            (*group, start, end),
+        )
+    )
+
+
+def backlog(conn: sqlite3.Connection, end: str) -> list[tuple[str, str]]:
+    """(status, created) of the scope's tickets created before `end` and not solved or closed
+    then (the status of the last change before `end`; new before any)."""
+    return conn.execute(
+        "SELECT * FROM (SELECT COALESCE((SELECT s.label FROM kpi_spans s"
+        " WHERE s.ticket_id = k.ticket_id AND +s.kind = 'status' AND s.at < ?"
+        " ORDER BY s.seq DESC LIMIT 1), 'new') AS status, k.created FROM kpi_scope g"
+        " JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim = 'all' AND k.created < ?"
+        " AND (k.done_since IS NULL OR k.done_since >= ?)) WHERE status NOT IN ('solved', 'closed')",
+        (end, end, end),
+    ).fetchall()
+
+
+def slices(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> None:
+    """Set the local hours the period is cut in: (start, end, local day, hour, weekday)."""
+    _temporary(conn)
+    conn.execute("DELETE FROM kpi_slices")
+    conn.executemany("INSERT INTO kpi_slices VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def created_by_hour(conn: sqlite3.Connection, group: Group) -> list[tuple[str, int, int, int]]:
+    """(day, hour, weekday, tickets created) per slice, for one group."""
+    return conn.execute(
+        "SELECT h.day, h.hour, h.weekday, COUNT(*) FROM (SELECT"
+        f" {_SLICE.format('k.created')} AS slice FROM kpi_tickets k JOIN kpi_scope g"
+        " ON g.ticket_id = k.ticket_id AND g.dim = ? AND g.grp = ?"
+        " WHERE k.created >= (SELECT MIN(start) FROM kpi_slices)"
+        " AND k.created < (SELECT MAX(till) FROM kpi_slices)) x"
+        " JOIN kpi_slices h ON h.start = x.slice GROUP BY x.slice",
+        group,
+    ).fetchall()
+
+
+def by_day(conn: sqlite3.Connection, group: Group) -> tuple[dict, dict]:
+    """Per local day of the slices, in one group: the first reply waits' median (calendar), and
+    (clocks ended, of them met)."""
+    join = (
+        f" FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id AND g.dim = ?"
+        f" AND g.grp = ? JOIN kpi_slices h ON h.start = {_SLICE.format('s.at')}"
+        " WHERE s.kind = ? AND s.at >= (SELECT MIN(start) FROM kpi_slices)"
+        " AND s.at < (SELECT MAX(till) FROM kpi_slices)"
+    )
+    replies = summaries(
+        conn, f"SELECT g.dim, h.day, s.value{join} AND {CREDITED}", (*group, "first_reply")
+    )
+    clocks = conn.execute(
+        f"SELECT h.day, COUNT(*), SUM(s.value){join} GROUP BY h.day", (*group, "clock")
+    )
+    return {day: found[2] for (_, day), found in replies.items()}, {
+        day: (count, met) for day, count, met in clocks
+    }
+
+
+def volume(conn: sqlite3.Connection, start: str, end: str) -> dict[str, list[tuple[str, int]]]:
+    """Tickets of the scope created in the period by channel, tag and intent, most first (ties:
+    in the order their first ticket was created)."""
+    base = (
+        " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id"
+        " JOIN tickets t ON t.id = g.ticket_id{} WHERE g.dim = 'all'"
+        " AND k.created >= ? AND k.created < ? GROUP BY 1 ORDER BY 2 DESC, MIN(t.id), 1"
+    )
+    queries = {
+        "channel": "SELECT t.channel, COUNT(*)" + base.format(""),
+        "tag": "SELECT x.tag, COUNT(*)"
+        + base.format(" JOIN ticket_tags x ON x.ticket_id = g.ticket_id"),
+        "intent": "SELECT COALESCE(t.intent, 'unknown'), COUNT(*)" + base.format(""),
+    }
+    return {name: conn.execute(sql, (start, end)).fetchall() for name, sql in queries.items()}
