@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deskterm import actions
+from deskterm import actions, macros
+from deskterm.config import Config
 from deskterm.domain import Identity, to_iso
 from deskterm.metrics import report, summed
 from deskterm.metrics.figures import Costs, Period
@@ -151,3 +152,20 @@ def test_a_change_drops_that_tickets_cached_rows_only(store, make_message, deliv
         ("unassigned", None),
     ]
     assert [r[0] for r in store.conn.execute(cached)] == [1, 2]
+
+
+def test_a_macros_reply_is_credited_to_the_agent_who_applied_it(
+    store, make_message, deliver, tmp_path
+):
+    at = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    deliver(make_message(sent_at=at), at=at)
+    (tmp_path / "on-its-way.toml").write_text('reply = "It is on its way."\n', encoding="utf-8")
+    item = macros.load_macros(tmp_path).get("on-its-way")
+    macros.apply(item, store, 1, "bob", config=Config(agent="bob"), at=at + timedelta(hours=2))
+    data = store.conn.execute("SELECT actor, data FROM events WHERE kind = 'reply'").fetchone()
+    assert (data[0], json.loads(data[1])["agent"]) == ("macro:on-its-way", "bob")
+
+    period = Period(at - timedelta(days=1), at + timedelta(days=1))
+    built = summed.build(store, period, SLA, period.end, COSTS, ZONE, "agent")
+    assert built == uncached(store, period, period.end, "agent")
+    assert [(g.value, g.current["first_reply_median"]) for g in built.groups[1:]] == [("bob", 7200)]

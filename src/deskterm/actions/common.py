@@ -66,6 +66,21 @@ class Origin:
     overrode: dict | None = None
 
 
+# Inside applied_by(agent): the agent applying a macro, whose events then name them.
+_applier: ContextVar[str | None] = ContextVar("deskterm_macro_applier", default=None)
+
+
+@contextmanager
+def applied_by(agent: str) -> Iterator[None]:
+    """Events a macro writes inside record {"agent": agent}, the person who applied it, so that
+    its reply is credited to them (deskterm.metrics); a rule's macro is applied by nobody."""
+    token = _applier.set(agent)
+    try:
+        yield
+    finally:
+        _applier.reset(token)
+
+
 def write_event(
     conn: sqlite3.Connection,
     ticket_id: int,
@@ -76,6 +91,9 @@ def write_event(
     origin: Origin | None = None,
 ) -> int:
     """Append one audit event; every change to a ticket ends here, local or replicated."""
+    applier = _applier.get()
+    if origin is None and applier is not None and actor.startswith("macro:"):
+        data = {**data, "agent": applier}
     if origin is None:
         cur = conn.execute(
             "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",

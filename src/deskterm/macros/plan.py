@@ -258,25 +258,27 @@ def apply(
             f"macro {item.name} runs {', '.join(s.value for s in pending)}, which must be "
             "confirmed; nothing was changed"
         )
-    done: list[Done] = []
-    for step in pending:
-        done.extend(_run_connector(store, item, ticket_id, step, agent_name, at))
-    with store.tx():
-        _, steps = _plan(item, store, ticket_id, agent, config, at, zone)
-        ticket_steps = [s for s in steps if s.kind != "connector"]
-        for number, step in enumerate(ticket_steps, start=1):
-            if step.skip:
-                continue
-            try:
-                done.append(
-                    _execute(store, ticket_id, step, item.actor, at, config.escalation_levels)
-                )
-            except ActionError as exc:
-                raise MacroError(
-                    f"macro {item.name} stopped at step {number} ({step.describe()}): {exc}; "
-                    "nothing was changed"
-                ) from None
-    return done
+    # Its events name the agent who applied it (a rule's macro is applied elsewhere, by nobody).
+    with actions.applied_by(agent_name):
+        done: list[Done] = []
+        for step in pending:
+            done.extend(_run_connector(store, item, ticket_id, step, agent_name, at))
+        with store.tx():
+            _, steps = _plan(item, store, ticket_id, agent, config, at, zone)
+            ticket_steps = [s for s in steps if s.kind != "connector"]
+            for number, step in enumerate(ticket_steps, start=1):
+                if step.skip:
+                    continue
+                try:
+                    done.append(
+                        _execute(store, ticket_id, step, item.actor, at, config.escalation_levels)
+                    )
+                except ActionError as exc:
+                    raise MacroError(
+                        f"macro {item.name} stopped at step {number} ({step.describe()}): {exc}; "
+                        "nothing was changed"
+                    ) from None
+        return done
 
 
 def applied_events(store: Store, done: list[Done]) -> list[dict[str, Any]]:
