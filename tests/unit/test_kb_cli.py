@@ -12,6 +12,7 @@ from deskterm import actions, kb
 from deskterm.cli.main import app
 from deskterm.store import Store
 from deskterm.store import knowledge as store_kb
+from deskterm.triage.labels import INTENTS
 
 AGENT = "agent:sam"
 
@@ -71,7 +72,8 @@ def test_check_names_each_problem_on_its_line_and_fails(
     db_path: Path, folders: Path, tmp_path: Path
 ) -> None:
     (folders / "gifts.md").write_text(
-        '+++\ntitle = "Gifts"\naudience = "customer"\nreviewed = 2026-01-05\n+++\n'
+        '+++\ntitle = "Gifts"\naudience = "customer"\nintents = ["gifting", "refund"]\n'
+        "reviewed = 2026-01-05\n+++\n"
         "See [returns](returns.md#exchange) and [wrapping](wrapping.md).\n",
         encoding="utf-8",
     )
@@ -89,15 +91,16 @@ def test_check_names_each_problem_on_its_line_and_fails(
     assert lines == sorted(lines, key=lines.index)  # one line per problem, nothing else
     assert set(lines) == {
         f"error: {broken}: must start with TOML front matter between two +++ lines",
-        f"error: {gifts}:6: link to 'returns.md#exchange': returns has no section 'exchange'",
-        f"error: {gifts}:6: link to 'wrapping.md': there is no article 'wrapping'",
+        f"error: {gifts}:7: link to 'returns.md#exchange': returns has no section 'exchange'",
+        f"error: {gifts}:7: link to 'wrapping.md': there is no article 'wrapping'",
+        f"error: {gifts}: intent 'gifting' is not one triage gives; it gives {', '.join(INTENTS)}",
         f"error: {gifts}: not reviewed for 330 days (last 2026-01-05); read it through and update reviewed",
         f"warning: {gifts}: is for customers but has no url; only its text can go in a reply",
         f"error: {tmp_path / 'macros' / 'gift.toml'}: macro gift: there is no SOP 'sop-gifts'",
         f"error: {tmp_path / 'macros' / 'ship.toml'}: macro ship: 'shipping' is an article, not an SOP",
     }
     code, out, _ = run(db_path, "check", "--today", "2026-12-01", "--json")
-    assert code == 1 and len(json.loads(out)["problems"]) == 7
+    assert code == 1 and len(json.loads(out)["problems"]) == 8
 
 
 def test_the_stock_macros_follow_stock_sops() -> None:

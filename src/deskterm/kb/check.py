@@ -1,5 +1,6 @@
 """Keeping the knowledge base true: files that are not articles, links to articles or sections
-that do not exist, articles nobody reviewed in 90 days, macros that follow a missing SOP."""
+that do not exist, articles nobody reviewed in 90 days, intents triage never gives, macros that
+follow a missing SOP."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from deskterm.domain import REVIEW_EVERY, Problem
 from deskterm.kb.articles import Article, ArticleError, link_target
 from deskterm.kb.index import article_files, read_article
 from deskterm.macros import Macro
+from deskterm.triage.labels import INTENTS
 
 
 def load_all(
@@ -56,6 +58,17 @@ def stale(articles: dict[str, Article], today: date) -> Iterable[Problem]:
             )
 
 
+def unknown_intents(articles: dict[str, Article]) -> Iterable[Problem]:
+    """A problem for each intent an article names that triage never gives: it would never match."""
+    for article in articles.values():
+        for intent in article.intents:
+            if intent not in INTENTS:
+                yield Problem(
+                    article.source,
+                    f"intent {intent!r} is not one triage gives; it gives {', '.join(INTENTS)}",
+                )
+
+
 def customer_links(articles: dict[str, Article]) -> Iterable[Problem]:
     """Customer articles without a public page cannot be linked from a reply (a warning)."""
     for article in articles.values():
@@ -92,6 +105,7 @@ def check(
     articles, problems = load_all(user_dir, stock=stock)
     problems += broken_links(articles)
     problems += stale(articles, today)
+    problems += unknown_intents(articles)
     problems += customer_links(articles)
     problems += macro_sops(articles, macros)
     return len(articles), problems
