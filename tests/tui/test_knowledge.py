@@ -3,6 +3,7 @@ SOP checklist ticked through actions."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -153,3 +154,41 @@ async def test_a_new_search_shows_its_best_hit_not_the_article_read_before(app):
         await settle(pilot)
         assert "shipping" in hits(app)
         assert app.screen.query_one("#knowledge").current.slug == hits(app)[0] == "refunds"
+
+
+COURIER = """+++
+title = "Courier {word}"
+audience = "customer"
+tags = ["wismo"]
+url = "/help/couriers"
+reviewed = 2026-11-20
++++
+Which courier brings what.
+"""
+
+
+async def test_an_article_edited_while_the_app_runs_is_read_again_and_the_panel_shows_it(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    article = folder / "couriers.md"
+    article.write_text(COURIER.format(word="notes"), encoding="utf-8")
+    monkeypatch.setenv("DESKTERM_KNOWLEDGE", str(folder))
+    app = recording(make_app(db, Config(agent="anna"), sync=False, now=lambda: NOW, zone=UTC))
+    async with app.run_test(size=(140, 42)) as pilot:
+        await settle(pilot)
+        assert store_kb.indexed_files(app.store) == {}  # the first look writes nothing
+        await open_panel(pilot)
+        assert "couriers" in hits(app)
+        article.write_text(COURIER.format(word="handbook"), encoding="utf-8")
+        stat = article.stat()
+        os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        (folder / "lockers.md").write_text(COURIER.format(word="lockers"), encoding="utf-8")
+        app.kb_watch.look()
+        await settle(pilot)
+        listed = app.screen.query_one("#kb-hits")
+        titles = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert any(t.startswith("cust Courier handbook") for t in titles)
+        assert "lockers" in hits(app)
+        assert not any("Courier notes" in t for t in titles)

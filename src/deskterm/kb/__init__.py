@@ -2,7 +2,14 @@
 the ticket, and checked for broken links, stale reviews and missing names."""
 
 from deskterm.kb.articles import Article, ArticleError, Link, Section, parse_article
-from deskterm.kb.index import Refreshed, refresh, stock_knowledge_dir, user_knowledge_dir
+from deskterm.kb.index import (
+    Refreshed,
+    Stamps,
+    refresh,
+    stamps,
+    stock_knowledge_dir,
+    user_knowledge_dir,
+)
 from deskterm.kb.library import Hit, KbError, article, articles, search
 from deskterm.kb.suggest import TicketFacts, facts_for, sops_for, suggest
 
@@ -14,6 +21,7 @@ __all__ = [
     "Link",
     "Refreshed",
     "Section",
+    "Stamps",
     "TicketFacts",
     "article",
     "articles",
@@ -22,6 +30,7 @@ __all__ = [
     "refresh",
     "search",
     "sops_for",
+    "stamps",
     "stock_knowledge_dir",
     "suggest",
     "user_knowledge_dir",

@@ -77,6 +77,16 @@ def article_files(
     return files, problems
 
 
+Stamps = dict[str, tuple[str, int, int]]
+
+
+def stamps(user_dir: Path | None = None, *, stock: bool = True) -> Stamps:
+    """How the article files look now: slug -> (file, modification time in ns, size), one stat
+    each and nothing read; two calls that differ mean a file was added, edited or removed."""
+    files, _ = article_files(user_dir, stock=stock)
+    return {slug: (f.source, f.mtime_ns, f.size) for slug, f in files.items()}
+
+
 def read_article(file: ArticleFile) -> Article:
     """Parse one file; ArticleError (with OSError and bad encodings folded in) says why not."""
     try:
@@ -124,7 +134,7 @@ def refresh(store: Store, user_dir: Path | None = None, *, stock: bool = True) -
     indexed = store_kb.indexed_files(store)
     rows = []
     for slug, file in files.items():
-        if indexed.get(slug) == (file.source, file.mtime_ns, file.size):
+        if indexed.get(slug) == (file.source, file.mtime_ns, file.size):  # as stamps() gives
             continue
         try:
             rows.append(_row(file, read_article(file)))

@@ -35,6 +35,7 @@ from deskterm.tui import hangup, jobs, ticker
 from deskterm.tui.bindings import UNSENT_KEY, bindings
 from deskterm.tui.commands import DeskCommands
 from deskterm.tui.handling import HandleClock
+from deskterm.tui.kb_watch import KnowledgeWatch
 from deskterm.tui.messages import DataChanged, PresenceChanged, SyncReported
 from deskterm.tui.screens.help import HelpScreen
 from deskterm.tui.screens.queue import QueueScreen
@@ -95,6 +96,7 @@ class DeskApp(App[None]):
         self._beacon: Beacon | None = None
         self.others: dict[int, list[tuple[str, str]]] = {}
         self.ticker = ticker.Ticker(self)
+        self.kb_watch = KnowledgeWatch(self)
         self._forget_sighup: Callable[[], None] = lambda: None
         idle = config.get(METRICS).idle.total_seconds()
         self.handling = HandleClock(idle, self.now, self._record_handling)
@@ -111,6 +113,7 @@ class DeskApp(App[None]):
         self.queue_screen = QueueScreen(self.views)
         self.push_screen(self.queue_screen)
         self.ticker.start(store_sla_states=self.sla_tick)
+        self.kb_watch.start()
         self._forget_sighup = hangup.on_sighup(self.hang_up)
         self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
         if self.sync_enabled:
