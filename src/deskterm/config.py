@@ -50,8 +50,10 @@ DEFAULT_SHOP_NAME = "Our shop"
 
 # Every top-level table the settings file may hold. [agent], [shop] and [escalation] are validated
 # here; [sla] by sla/settings.py, [keymap] by keys.py, [tui] and [[views]] by views.py,
-# [metrics] by metrics/settings.py.
-TABLES = frozenset({"agent", "shop", "escalation", "sla", "keymap", "tui", "views", "metrics"})
+# [metrics] by metrics/settings.py, [team] by team/roster.py.
+TABLES = frozenset(
+    {"agent", "shop", "escalation", "sla", "keymap", "tui", "views", "metrics", "team"}
+)
 
 T = TypeVar("T")
 

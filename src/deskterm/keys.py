@@ -71,6 +71,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("sort", "o", "cycle_sort", "Sort", QUEUE, show=False),
     KeySpec("save_view", "S", "save_view", "Save the search as a view", QUEUE, show=False),
     KeySpec("dashboard", "i", "dashboard", "Dashboard", QUEUE, show=False),
+    KeySpec("take_next", "c", "take_next", "Take the next ticket nobody has", QUEUE, show=False),
     KeySpec("clear_search", "escape", "clear_search", "Clear the search", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)

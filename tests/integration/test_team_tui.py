@@ -6,14 +6,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
 from deskterm.config import Config
+from deskterm.domain import utcnow
 from deskterm.store import Store
+from deskterm.store import team as rows
 from deskterm.team import presence, replica
 from deskterm.tui.app import DeskApp, make_app
+from tests.unit.test_automation import ingest, rules_of
 
 from .postgres import Postgres
 from .teams import Team, ticket_of
@@ -53,12 +57,21 @@ def bens_desk(ben: Store) -> DeskApp:
     return make_app(ben.path, Config(agent="ben"), sync=False)
 
 
-def others_seen_by(store: Store) -> dict[int, list[tuple[str, str]]]:
+def on_server(store: Store, read: Callable) -> Any:
+    """What `read(connection)` finds on the team server, as the agent of `store`."""
     conn = replica.open_server(replica.configured(store))
     try:
-        return presence.others(conn, store)
+        return read(conn)
     finally:
         conn.close()
+
+
+def others_seen_by(store: Store) -> dict[int, list[tuple[str, str]]]:
+    return on_server(store, lambda conn: presence.others(conn, store))
+
+
+def online_per(store: Store) -> list[str]:
+    return on_server(store, presence.online)
 
 
 async def test_ben_sees_in_the_queue_and_the_header_that_anna_writes_on_a_ticket(
@@ -108,6 +121,29 @@ async def test_what_ben_opens_and_types_in_reaches_anna_and_goes_when_he_quits(
             await until(pilot, lambda: anna_sees() == [])
             await app.open_ticket(mine)
             await until(pilot, lambda: anna_sees() == [("ben", "viewing")])
-        assert others_seen_by(store) == {}  # quitting withdrew it
+            assert online_per(store) == ["ben"]  # anna has no workstation open
+        assert others_seen_by(store) == {} and online_per(store) == []  # quitting withdrew it
+    finally:
+        ben.close()
+
+
+async def test_a_rule_in_bens_replica_assigns_only_agents_whose_workstation_is_open(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    ben = team_of_two(postgres, tmp_path, store, deliver, make_message)
+    rules = rules_of(
+        'name = "deal"\nwhen = ["ticket_created"]\n'
+        'then = [{ assign_round_robin = ["anna", "ben"] }]'
+    )
+    app = bens_desk(ben)
+    try:
+        async with app.run_test(size=(100, 24)) as pilot:
+            await until(pilot, lambda: (rows.online_roster(ben.conn) or [[]])[0] == ["ben"])
+            for n in range(2):
+                ingest(ben, rules, make_message(subject=f"New {n}"), at=utcnow())
+        assignees = ben.conn.execute(
+            "SELECT assignee FROM tickets WHERE subject LIKE 'New %' ORDER BY id"
+        ).fetchall()
+        assert assignees == [("ben",), ("ben",)]  # anna is offline: passed over both times
     finally:
         ben.close()

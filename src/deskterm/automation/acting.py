@@ -20,6 +20,7 @@ from deskterm.durations import parse_duration
 from deskterm.sla.rules import Calendar
 from deskterm.store import Store
 from deskterm.store import automation as reads
+from deskterm.team import roster
 
 # Senders nobody reads: answering them only feeds a loop or a bounce (RFC 3834 section 2).
 NOREPLY = re.compile(
@@ -54,6 +55,8 @@ class Context:
     render: Callable[[str, int, dict[str, Any]], str]
     apply_macro: Callable[[str, int, str, datetime], list[int]]
     notify: Callable[[str, str], None]
+    # The [team] settings (groups, cap), read when an assignment needs them.
+    team: Callable[[], roster.TeamSettings] = roster.TeamSettings
 
 
 def reply_guard(facts: dict[str, Any]) -> str:
@@ -87,13 +90,27 @@ def _auto_reply(
     return actions.reply(store, tid, body, actor=rule.actor, at=ctx.now, automatic=True).event_id
 
 
-def _assign_from(store: Store, rule: Rule, action: Action) -> str:
-    agents: list[str] = action.value
-    if action.kind == "assign_least_loaded":
-        load = reads.open_load(store.conn, agents)
-        return min(agents, key=lambda a: (load[a], agents.index(a)))
-    last = reads.last_assigned(store.conn, rule.name)
-    return agents[(agents.index(last) + 1) % len(agents)] if last in agents else agents[0]
+def _assign_from(store: Store, rule: Rule, action: Action, ctx: Context) -> str:
+    """Round-robin or least-loaded over the action's agents or [team] group, passing over
+    whoever is offline (team mode) or holds the cap of open tickets."""
+    settings = ctx.team()
+    agents: list[str] | tuple[str, ...] = action.value
+    if isinstance(action.value, str):
+        if action.value not in settings.groups:
+            raise Skip(f"there is no group {action.value!r} in [team] groups")
+        agents = settings.groups[action.value]
+    cap = action.params.get("cap", settings.cap)
+    how = "least_loaded" if action.kind == "assign_least_loaded" else "round_robin"
+    last = reads.last_assigned(store.conn, rule.name) if how == "round_robin" else None
+    online = roster.online(store, ctx.now)
+    load = reads.open_load(store.conn, agents)
+    chosen = roster.choose(agents, how, load=load, last=last, online=online, cap=cap)
+    if chosen is None:
+        who = f"group {action.value}" if isinstance(action.value, str) else ", ".join(agents)
+        limits = ["online"] if online is not None else []
+        limits += [f"under the cap of {cap} open tickets"] if cap else []
+        raise Skip(f"nobody of {who} is {' and '.join(limits)}")
+    return chosen
 
 
 def _notify(rule: Rule, action: Action, tid: int, ctx: Context) -> None:
@@ -143,7 +160,8 @@ def _field_action(store: Store, rule: Rule, action: Action, tid: int, ctx: Conte
         case "assign":
             return actions.assign(store, tid, value, actor=actor, at=at)
         case "assign_round_robin" | "assign_least_loaded":
-            return actions.assign(store, tid, _assign_from(store, rule, action), actor=actor, at=at)
+            chosen = _assign_from(store, rule, action, ctx)
+            return actions.assign(store, tid, chosen, actor=actor, at=at)
         case "escalate":
             return actions.escalate(store, tid, value, actor=actor, at=at)
         case "snooze":

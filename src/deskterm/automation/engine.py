@@ -26,6 +26,7 @@ from deskterm.sla import clocks
 from deskterm.sla.rules import Calendar
 from deskterm.store import Store
 from deskterm.store import automation as reads
+from deskterm.team.roster import TEAM
 
 CALENDAR_FIELDS = {"business_hours", "business_days_since_order"}
 # Tickets whose facts the time pass reads at once.
@@ -140,7 +141,12 @@ class Engine:
 
     def context(self, rule: Rule, now: datetime) -> acting.Context:
         return acting.Context(
-            now, lambda: self.calendar(rule), self.render, self.apply_macro, self.notify
+            now,
+            lambda: self.calendar(rule),
+            self.render,
+            self.apply_macro,
+            self.notify,
+            lambda: self._config().get(TEAM),
         )
 
     def fire(

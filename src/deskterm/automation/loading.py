@@ -41,6 +41,8 @@ ACTION_EXTRAS = {
     "propose": {"params"},
     "auto_reply": {"per_ticket", "per_sender_per_day"},
     "notify": {"command"},
+    "assign_round_robin": {"cap"},
+    "assign_least_loaded": {"cap"},
 }
 NOTIFY_KINDS = ("bell", "desktop", "command")
 SELF_TRIGGERED = ("schedule", "ticket_updated")
@@ -96,8 +98,10 @@ def _parse_condition(raw: Any, where: str) -> Condition:
 
 def _check_action_value(kind: str, value: Any) -> None:
     if kind in ("assign_round_robin", "assign_least_loaded"):
+        if isinstance(value, str) and value.strip():
+            return  # a group of [team] groups, looked up when the rule acts
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise RuleError(f"{kind} needs a list of agent names")
+            raise RuleError(f"{kind} needs a list of agent names or a group's name")
         return
     if kind == "assign" and isinstance(value, str):
         return
@@ -138,6 +142,9 @@ def _parse_action(raw: Any, where: str) -> Action:
         _check_action_value(kind, raw[kind])
     except RuleError as exc:
         raise RuleError(f"{where}: {exc}") from None
+    cap = raw.get("cap")
+    if "cap" in raw and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        raise RuleError(f"{where}: cap is a whole number of open tickets, 1 or more")
     if kind == "notify" and (raw[kind] == "command") != ("command" in raw):
         raise RuleError(f'{where}: notify = "command" goes with command = "..." and only it')
     params = {k: v for k, v in raw.items() if k != kind}

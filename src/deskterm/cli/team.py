@@ -175,7 +175,7 @@ def work_on(store: Store, interval: float, show: Callable[[AccountReport], None]
 @click.option("--ttl", type=click.IntRange(min=5), default=60, help="Seconds it lasts.")
 @db_option
 def here(ticket: int | None, writing: bool, ttl: int, db: Path | None) -> None:
-    """Show the others you have TICKET open (without TICKET: none any more)."""
+    """Show the others you have TICKET open (without TICKET: none, but you are online)."""
     from deskterm.team import presence, replica
 
     store = state(db).store()

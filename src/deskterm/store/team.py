@@ -78,6 +78,23 @@ def held_reason(error: str | None) -> str | None:
     return error[len(HELD) :].removesuffix(HELD_ADVICE)
 
 
+# The meta key of who is online as this replica's workstation last heard it (deskterm.team.roster).
+ONLINE = "team.online"
+
+
+def online_roster(conn: sqlite3.Connection) -> tuple[list[str], str] | None:
+    """(agents online, when that was heard) or None when nothing was."""
+    value = meta_get(conn, ONLINE)
+    if value is None:
+        return None
+    heard = json.loads(value)
+    return heard["agents"], heard["at"]
+
+
+def set_online_roster(conn: sqlite3.Connection, agents: list[str], at: str) -> None:
+    meta_set(conn, ONLINE, json.dumps({"agents": agents, "at": at}))
+
+
 def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
@@ -408,16 +425,32 @@ def release_reply(conn: sqlite3.Connection, key: str) -> None:
     )
 
 
+# Open tickets nobody is assigned and not snoozed (at ?, now), in queue order: nearest deadline
+# first, then oldest.
+_TAKEABLE = (
+    "assignee IS NULL AND status NOT IN ('solved', 'closed') AND merged_into IS NULL"
+    " AND (snoozed_until IS NULL OR snoozed_until <= ?)"
+    " ORDER BY COALESCE(next_deadline, '9999'), created_at, id"
+)
+
+
 def takeable(conn: sqlite3.Connection, now_iso: str, limit: int) -> list[str]:
     """Global ids of the open tickets nobody is assigned, in queue order (nearest deadline
     first, then oldest), that the team has heard of and that are not snoozed."""
     return [
         gid
         for (gid,) in conn.execute(
-            "SELECT gid FROM tickets WHERE gid IS NOT NULL AND assignee IS NULL"
-            " AND status NOT IN ('solved', 'closed') AND merged_into IS NULL"
-            " AND (snoozed_until IS NULL OR snoozed_until <= ?)"
-            " ORDER BY COALESCE(next_deadline, '9999'), created_at, id LIMIT ?",
+            f"SELECT gid FROM tickets WHERE gid IS NOT NULL AND {_TAKEABLE} LIMIT ?",
             (now_iso, limit),
         )
     ]
+
+
+def next_unassigned(conn: sqlite3.Connection, now_iso: str) -> int | None:
+    """The first open ticket nobody is assigned and not snoozed, in queue order (nearest deadline
+    first, then oldest): what "take next" gives outside team mode."""
+    row = conn.execute(
+        f"SELECT id FROM tickets WHERE {_TAKEABLE} LIMIT 1",
+        (now_iso,),
+    ).fetchone()
+    return row[0] if row else None

@@ -7,13 +7,14 @@ open tickets; the replica then assigns it through actions, as a person would, an
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from deskterm import actions
 from deskterm.domain import to_iso, utcnow
 from deskterm.store import Store
 from deskterm.store import team as rows
-from deskterm.team import replica
+from deskterm.team import replica, roster
 from deskterm.team.server import TeamError, db_errors, reason
 
 if TYPE_CHECKING:
@@ -46,3 +47,15 @@ def take_next(store: Store, conn: psycopg.Connection, cap: int | None = None) ->
         raise TeamError(str(exc)) from exc
     replica.push(store, conn)
     return ticket_id
+
+
+def take_next_for(store: Store, agent: str, now: datetime, cap: int | None = None) -> int | None:
+    """Take next as the workstation asks it: in a team replica through the server (this
+    replica's agent), elsewhere in this workspace's file (`agent`); the local id taken or None."""
+    if rows.meta_get(store.conn, rows.TEAM_URL) is None:
+        return roster.take_next_here(store, agent, now, cap)
+    conn = replica.open_server(replica.configured(store))
+    try:
+        return take_next(store, conn, cap)
+    finally:
+        conn.close()

@@ -1,5 +1,5 @@
 """The workstation's presence beacon: it tells the team which ticket this agent has open, and
-hears which tickets the others have open, on a thread of its own.
+hears which tickets the others have open and who is online, on a thread of its own.
 
 The screen only says what it shows (`show`, `leave`); the beacon announces it, again before it
 lapses, and reads the others' whenever the server says presence changed (LISTEN) or every
@@ -14,12 +14,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deskterm.domain import utcnow
 from deskterm.store import Store, open_store
 from deskterm.store import team as rows
-from deskterm.team import presence, replica, server
+from deskterm.team import presence, replica, roster, server
 from deskterm.team.server import TeamError
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ READ_EVERY = 5.0
 TURN = 0.2
 # After the server was lost, the next try waits this long.
 RETRY = 5.0
+# Who is online is written into the replica when it changes, and at least this often (seconds).
+REMEMBER = 60.0
 
 # What deskterm.announce notifies on (team/server.py V2_PRESENCE).
 CHANNEL = "deskterm_presence"
@@ -53,8 +57,10 @@ class Beacon:
         *,
         ttl: int = TTL,
         every: float = READ_EVERY,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db_path = db_path
+        self.now = now
         self.on_others = on_others
         self.ttl = ttl
         self.every = every
@@ -64,6 +70,8 @@ class Beacon:
         self._wish: tuple[int | None, str] = (None, "viewing")
         self._thread: threading.Thread | None = None
         self._reported: Others | None = None
+        self._online: list[str] | None = None
+        self._online_kept = 0.0
 
     def show(self, ticket_id: int | None, doing: str = "viewing") -> None:
         """The agent now has `ticket_id` open (None: no ticket); returns at once."""
@@ -108,6 +116,15 @@ class Beacon:
             self._reported = found
             self.on_others(found)
 
+    def _heard_online(self, store: Store, agents: list[str]) -> None:
+        """Keep who is online for this replica's assignment rules: when it changed, and again
+        every REMEMBER seconds so the rules know it is current (each write wakes the screens)."""
+        now = time.monotonic()
+        if agents == self._online and now < self._online_kept + REMEMBER:
+            return
+        roster.remember_online(store, agents, self.now())
+        self._online, self._online_kept = agents, now
+
     def _serve(self, store: Store) -> None:
         """Announce and listen on one connection until stopped or the server is lost."""
         conn = replica.open_server(replica.configured(store))
@@ -124,6 +141,7 @@ class Beacon:
                     announced, renew_at = wish, now + self.ttl / 3
                 if now >= read_at:
                     self._report(presence.others(conn, store))
+                    self._heard_online(store, presence.online(conn))
                     read_at = now + self.every
                 if any(True for _ in conn.notifies(timeout=TURN, stop_after=1)):
                     read_at = 0.0
@@ -146,6 +164,6 @@ def _announce(
 def _withdraw(conn: psycopg.Connection, store: Store) -> None:
     """Closing the app: the others stop seeing this agent at once, not when it lapses."""
     try:
-        presence.announce(conn, store, None)
+        presence.withdraw(conn, store)
     except TeamError as exc:
         log.info("team presence not withdrawn: %s", exc)

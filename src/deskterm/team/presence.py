@@ -28,7 +28,8 @@ def announce(
     doing: str = "viewing",
     ttl: int = TTL,
 ) -> None:
-    """Show the others that this agent has `ticket_id` open (None: no ticket any more)."""
+    """Show the others that this agent has `ticket_id` open (None: none, but still online) for
+    `ttl` seconds (0: withdraw it, the agent is gone)."""
     if doing not in DOINGS:
         raise TeamError(f"presence is one of {', '.join(DOINGS)}, not {doing!r}")
     gid = None
@@ -56,6 +57,21 @@ def others(conn: psycopg.Connection, store: Store) -> dict[int, list[tuple[str, 
         if ticket_id is not None:
             present.setdefault(ticket_id, []).append((agent, doing))
     return present
+
+
+def withdraw(conn: psycopg.Connection, store: Store) -> None:
+    """This agent is gone: the others stop seeing them at once, not when it lapses."""
+    announce(conn, store, None, ttl=0)
+
+
+def online(conn: psycopg.Connection) -> list[str]:
+    """Every agent whose workstation announced itself lately, this one included."""
+    try:
+        found = conn.execute("SELECT agent FROM deskterm.online()").fetchall()
+        conn.commit()
+    except db_errors() as exc:
+        raise TeamError(f"cannot read who is online: {reason(exc)}") from exc
+    return [agent for (agent,) in found]
 
 
 def describe(entries: list[tuple[str, str]]) -> str:

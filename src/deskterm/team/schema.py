@@ -401,5 +401,47 @@ CREATE TRIGGER events_admit BEFORE INSERT ON deskterm.events
     FOR EACH ROW EXECUTE FUNCTION deskterm.admit_event();
 """
 
+V6_ONLINE = """
+-- Who is online (deskterm.team.roster): a workstation announces its agent while it runs, with a
+-- ticket open or none (ticket NULL), so assignment can pass over the agents who are away. An
+-- announcement of 0 seconds withdraws it at once (the workstation closed).
+ALTER TABLE deskterm.presence ALTER COLUMN ticket DROP NOT NULL;
+CREATE OR REPLACE FUNCTION deskterm.announce(on_ticket uuid, what text, seconds int) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    IF seconds <= 0 THEN
+        DELETE FROM presence WHERE agent = me;
+    ELSE
+        INSERT INTO presence VALUES (me, on_ticket, what, now() + make_interval(secs => seconds))
+        ON CONFLICT (agent) DO UPDATE
+            SET ticket = EXCLUDED.ticket, doing = EXCLUDED.doing, until = EXCLUDED.until;
+    END IF;
+    PERFORM pg_notify('deskterm_presence', coalesce(on_ticket::text, ''));
+END $$;
+CREATE OR REPLACE FUNCTION deskterm.present() RETURNS TABLE (agent text, ticket uuid, doing text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    RETURN QUERY SELECT p.agent, p.ticket, p.doing FROM presence p
+        WHERE p.until > now() AND p.agent <> me AND p.ticket IS NOT NULL ORDER BY p.agent;
+END $$;
+CREATE FUNCTION deskterm.online() RETURNS TABLE (agent text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM signed_in_agent();
+    RETURN QUERY SELECT p.agent FROM presence p WHERE p.until > now() ORDER BY p.agent;
+END $$;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
-MIGRATIONS: list[str] = [V1_EVENTS, V2_PRESENCE, V3_TAKE_NEXT, V4_FENCING, V5_SECOND_PULLS]
+MIGRATIONS: list[str] = [
+    V1_EVENTS,
+    V2_PRESENCE,
+    V3_TAKE_NEXT,
+    V4_FENCING,
+    V5_SECOND_PULLS,
+    V6_ONLINE,
+]

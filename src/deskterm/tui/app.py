@@ -31,6 +31,7 @@ from deskterm.sla.settings import SLA
 from deskterm.store import Store, open_store, queries
 from deskterm.store import team as team_rows
 from deskterm.sync.engine import AccountReport, Watcher
+from deskterm.team.roster import TEAM
 from deskterm.tui import hangup, jobs, ticker
 from deskterm.tui.bindings import UNSENT_KEY, bindings
 from deskterm.tui.commands import DeskCommands
@@ -77,6 +78,8 @@ class DeskApp(App[None]):
         # The clocks use the [sla] of the file read at start, checked before anything is shown.
         clocks.use_policies(config.get(SLA))
         self.user_keymap = config.get(KEYMAP)
+        # Groups and the cap of open tickets per agent, for take next ([team]).
+        self.team_settings = config.get(TEAM)
         self.store_path = Path(store_path)
         # The UI thread's own connection, for page reads; everything else opens `connection()`.
         self.store: Store = open_store(self.store_path)
@@ -122,7 +125,7 @@ class DeskApp(App[None]):
             # Only team replicas load team mode (and psycopg with it).
             from deskterm.team.beacon import Beacon
 
-            self._beacon = Beacon(self.store_path, self._heard)
+            self._beacon = Beacon(self.store_path, self._heard, now=self.now)
             self._beacon.start()
 
     def get_key_display(self, binding: Binding) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -11,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
+from deskterm.actions import ActionError
 from deskterm.config import ConfigError, default_config_path
 from deskterm.keys import ACTIONS, APP, QUEUE
 from deskterm.store import Store, queries
@@ -126,6 +128,36 @@ class QueueScreen(TicketActions):
     def data_changed(self) -> None:
         self.reload_queue(keep=self._current_id())
         self.refresh_counts()
+
+    def action_take_next(self) -> None:
+        """Take the next open ticket nobody has (queue order, within the [team] cap) and open it."""
+        desk = self.desk
+        self.take_next(desk.config.agent, desk.now(), desk.team_settings.cap)
+
+    @work(thread=True, exclusive=True, group="take-next", exit_on_error=False)
+    def take_next(self, agent: str, now: datetime, cap: int | None) -> None:
+        # In a team replica the server decides, over the network: never on the UI thread.
+        from deskterm.team.assignment import take_next_for
+        from deskterm.team.server import TeamError
+
+        with self.desk.connection() as store:
+            try:
+                taken = take_next_for(store, agent, now, cap)
+            except (ActionError, TeamError) as exc:
+                self.app.call_from_thread(
+                    self.notify, str(exc), title="Nothing taken", severity="warning"
+                )
+                return
+        self.app.call_from_thread(self._taken, taken)
+
+    def _taken(self, ticket_id: int | None) -> None:
+        if ticket_id is None:
+            self.notify("Nothing to take: every open ticket has someone", timeout=4)
+            return
+        self.notify(f"#{ticket_id} is yours", timeout=3)
+        self.desk.data_changed()
+        if self.is_current:
+            self.desk.open_ticket(ticket_id)
 
     @on(PresenceChanged)
     def presence_changed(self, message: PresenceChanged) -> None:
