@@ -46,6 +46,14 @@ async def test_i_shows_each_stage_with_its_count_and_oldest_ticket(app):
         figures = text_of(app.screen.query_one("#figures", Static).content)
         assert "Created" in figures and "First reply, median" in figures
         assert sum(app.screen.query_one("#chart-created", Sparkline).data) == counts["new"]
+        # Each sparkline's scale beside it, the days' span under them.
+        created = app.screen.query_one("#chart-created", Sparkline).data
+        scale = str(app.screen.query_one("#chart-created-scale", Label).render())
+        assert scale == f"{min(created)}–{max(created)}"
+        first, last = (
+            str(app.screen.query_one(f"#chart-{e}", Label).render()) for e in ("from", "to")
+        )
+        assert (first, last) == ("Nov 06", "Nov 20")  # 14 days back from Nov 20, 12:00
 
 
 async def test_enter_on_a_stage_shows_that_stage_in_the_queue_oldest_first(app):

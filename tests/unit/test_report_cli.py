@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -115,3 +116,8 @@ def test_the_html_page_renders_in_chromium_with_its_figures_and_no_markup_from_t
     assert '<td>First reply time, median</td><td class="n">1h</td>' in dom
     assert "<script>" not in dom and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert dom.count("<svg") == 3
+    # The tickets-per-day chart: 0-2 tickets on the value axis, dates (MM-DD) below.
+    created = re.findall(r"<text[^>]*>([^<]*)</text>", dom.split("<svg")[1])
+    assert created[:3] == ["0", "1", "2"]
+    assert "10-21" in created and "11-18" in created
+    assert created[-1] == "2026-10-21 to 2026-11-20"

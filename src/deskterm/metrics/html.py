@@ -4,6 +4,7 @@ is escaped: none of it can become markup."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -20,8 +21,15 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
 figure { margin: 0; } figcaption { font-size: 0.9em; color: #555; }
 svg text { font-size: 10px; fill: #555; }
+svg .grid { stroke: #e6e6e6; } svg .axis { stroke: #888; }
 """
-WIDTH, HEIGHT = 360, 140
+WIDTH, HEIGHT = 380, 176
+# The plot's margins: room for the values on the left, the dates and the days' span below.
+LEFT, RIGHT, TOP, BOTTOM = 56, 8, 8, 40
+DATE_LABELS = 5
+# Steps of a value axis: durations people read, and 1, 2 and 5 times a power of ten.
+SECONDS_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+COUNT_STEPS = tuple(m * 10**e for e in range(9) for m in (1, 2, 5))
 
 
 def _table(head: Sequence[str], body: Iterable[Sequence[str]], numeric_from: int = 1) -> str:
@@ -36,32 +44,77 @@ def _table(head: Sequence[str], body: Iterable[Sequence[str]], numeric_from: int
     return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
 
 
+def scale(kind: str, highest: float) -> tuple[float, float]:
+    """(top of the value axis, step between its labels) for values up to `highest`: at most four
+    steps of a round size; a share always runs 0-100%."""
+    if kind == "share":
+        return 1.0, 0.25
+    steps = SECONDS_STEPS if kind == "seconds" else COUNT_STEPS
+    step = next((s for s in steps if s * 4 >= highest), steps[-1])
+    return step * max(1, math.ceil(highest / step)), step
+
+
+def _value_axis(kind: str, top: float, step: float) -> list[str]:
+    """A labelled gridline at every step from 0 to the top."""
+    plot = HEIGHT - TOP - BOTTOM
+    parts = []
+    for n in range(round(top / step) + 1):
+        y = TOP + plot - plot * n * step / top
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">'
+            f"{escape(render.value_text(kind, n * step))}</text>"
+        )
+    return parts
+
+
+def _date_axis(labels: Sequence[str], step: float) -> list[str]:
+    """A tick under every day and its date (MM-DD) under every few, the first always, the last
+    when there is room; below, the days' whole span."""
+    base = HEIGHT - BOTTOM
+    parts = [
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" class="axis"/>'
+        f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" class="axis"/>'
+    ]
+    every = max(1, math.ceil(len(labels) / DATE_LABELS))
+    for n, label in enumerate(labels):
+        x = LEFT + (n + 0.5) * step
+        parts.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 3}" class="axis"/>')
+        if n % every == 0 or (n == len(labels) - 1 and n % every >= every / 2):
+            parts.append(
+                f'<text x="{x:.1f}" y="{base + 14}" text-anchor="middle">{escape(label[5:])}</text>'
+            )
+    if labels:
+        span = f"{labels[0]} to {labels[-1]}" if len(labels) > 1 else labels[0]
+        parts.append(
+            f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 4}" text-anchor="end">{escape(span)}</text>'
+        )
+    return parts
+
+
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None], kind: str) -> str:
-    """An SVG bar chart with its largest value written on the axis; days without a value get no
-    bar. Each bar's value is in its <title> (a tooltip)."""
-    top = max((v for v in values if v is not None), default=0) or 1
-    step = WIDTH / max(len(values), 1)
-    bars = []
+    """An SVG bar chart of one value per day (`labels` are ISO dates) with both axes labelled:
+    the values at round steps on the left, the dates below. Days without a value get no bar;
+    each bar's value is in its <title> (a tooltip)."""
+    top, every = scale(kind, max((v for v in values if v is not None), default=0))
+    plot = HEIGHT - TOP - BOTTOM
+    step = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
+    parts = _value_axis(kind, top, every)
     for n, (label, value) in enumerate(zip(labels, values, strict=True)):
         if value is None:
             continue
-        height = (HEIGHT - 20) * value / top
+        height = plot * value / top
         tip = escape(f"{label}: {render.value_text(kind, value)}")
-        bars.append(
-            f'<rect x="{n * step + 1:.1f}" y="{HEIGHT - 15 - height:.1f}" '
+        parts.append(
+            f'<rect x="{LEFT + n * step + 1:.1f}" y="{TOP + plot - height:.1f}" '
             f'width="{max(step - 2, 1):.1f}" height="{height:.1f}" fill="#4a7fb5">'
             f"<title>{tip}</title></rect>"
         )
-    first, last = (labels[0], labels[-1]) if labels else ("", "")
-    axis = (
-        f'<text x="0" y="10">{escape(render.value_text(kind, top))}</text>'
-        f'<text x="0" y="{HEIGHT - 2}">{escape(first)}</text>'
-        f'<text x="{WIDTH}" y="{HEIGHT - 2}" text-anchor="end">{escape(last)}</text>'
-    )
+    parts += _date_axis(labels, step)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
-        f"{axis}{''.join(bars)}</svg>"
+        f"{''.join(parts)}</svg>"
     )
     return f"<figure>{svg}<figcaption>{escape(title)}</figcaption></figure>"
 

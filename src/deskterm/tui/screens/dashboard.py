@@ -85,8 +85,16 @@ class DashboardScreen(DeskScreen[None]):
             ):
                 with Horizontal(classes="chart"):
                     yield Label(title, classes="chart-title")
+                    yield Label(id=f"chart-{name}-scale", classes="chart-scale")
                     yield Sparkline([], id=f"chart-{name}")
                     yield Label(id=f"chart-{name}-last", classes="chart-last")
+            # The days' axis under the sparklines: the first day on the left, the last right.
+            with Horizontal(classes="chart"):
+                yield Label(classes="chart-title")
+                yield Label(classes="chart-scale")
+                yield Label(id="chart-from", classes="chart-from")
+                yield Label(id="chart-to", classes="chart-to")
+                yield Label(classes="chart-last")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -140,9 +148,18 @@ class DashboardScreen(DeskScreen[None]):
             "sla": ("share", [d.sla_met for d in board.days]),
         }
         for name, (kind, values) in series.items():
-            self.query_one(f"#chart-{name}", Sparkline).data = [v or 0 for v in values]
+            plotted = [v or 0 for v in values]
+            self.query_one(f"#chart-{name}", Sparkline).data = plotted
+            # The sparkline's scale: its lowest bar is the smallest value, its highest the largest.
+            low, high = (min(plotted), max(plotted)) if plotted else (None, None)
+            self.query_one(f"#chart-{name}-scale", Label).update(
+                f"{value_text(kind, low)}–{value_text(kind, high)}"
+            )
             last = next((v for v in reversed(values) if v is not None), None)
             self.query_one(f"#chart-{name}-last", Label).update(f"today {value_text(kind, last)}")
+        if board.days:
+            self.query_one("#chart-from", Label).update(f"{board.days[0].day:%b %d}")
+            self.query_one("#chart-to", Label).update(f"{board.days[-1].day:%b %d}")
 
     @on(OptionList.OptionSelected, "#stages")
     def _open_stage(self, event: OptionList.OptionSelected) -> None:
