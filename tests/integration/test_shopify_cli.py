@@ -110,7 +110,7 @@ def test_a_refused_action_exits_1_with_shopifys_reason(synced, db_path) -> None:
     )
 
 
-def test_an_order_that_is_not_stored_is_one_line(db_path) -> None:
+def test_an_order_that_is_not_stored_is_one_line(store, db_path) -> None:
     result = cli(db_path, "order", "show", "#9999")
     assert result.exit_code == 1
     assert result.output == "deskterm: no order #9999 is stored; sync the shop's account first\n"

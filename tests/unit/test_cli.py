@@ -367,6 +367,41 @@ def test_every_settings_section_is_checked_before_a_command_runs(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "command", [["show", "1"], ["outbox"], ["undo", "--as", "zoe"], ["sla", "check"]]
+)
+def test_a_command_that_never_reads_the_settings_still_checks_them_at_start(
+    work_db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[sla]\nfirst_reply = "2 hours"\n', encoding="utf-8")
+    code, out, err = run("--config", str(path), *command, "--db", str(work_db))
+    assert code == 2
+    assert out == ""
+    assert f"{path}: sla.first_reply" in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sla", "explain", "1"],
+        ["order", "show", "1042"],
+        ["rules", "explain", "1"],
+        ["triage", "intents"],
+        ["team", "status"],
+        ["team", "who"],
+    ],
+)
+def test_a_reading_command_refuses_a_database_that_is_not_there(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "typo.db"
+    code, _, err = run(*command, "--db", str(missing))
+    assert code == 2
+    assert f"no database at {missing}" in err
+    assert not missing.exists()
+
+
 def test_a_change_that_changes_nothing_is_said_in_the_commands_words(work_db: Path) -> None:
     code, _, err = run("snooze", "1", "off", "--db", str(work_db), "--as", "zoe")
     assert code == 1

@@ -106,3 +106,19 @@ def test_the_command_db_wins_over_the_global_one() -> None:
     found = parse_search(["--db", "a.db", "search", "x", "--db=b.db", "--limit", "7", "--json"])
 
     assert found == Search(("x",), 7, False, "json", Path("b.db"))
+
+
+def test_a_broken_settings_file_stops_the_fast_search_too(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[sla]\nfirst_reply = "2 hours"\n', encoding="utf-8")
+    monkeypatch.setenv("DESKTERM_CONFIG", str(config))
+    result = deskterm("search", "refund", "--db", str(demo_db))
+
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("import time")]
+    assert errors == [
+        f"deskterm: {config}: sla.first_reply: unknown setting; known: calendars, policies"
+    ]
+    assert "click" not in imported(result)

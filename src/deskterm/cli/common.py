@@ -9,40 +9,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from deskterm.cli.fast import echo, existing_store
+from deskterm.cli.fast import check_sections, echo, existing_store
 
 if TYPE_CHECKING:
     from deskterm.actions import Done
     from deskterm.config import Config
     from deskterm.store import Store
-
-
-# Where the parser of each section checked at start lives: imported only when the file has that
-# section, as importing all five cost every `deskterm list` ~20 ms (the SLA rules most).
-SECTIONS = {
-    "sla": ("deskterm.sla.settings", "SLA"),
-    "keymap": ("deskterm.keys", "KEYMAP"),
-    "tui": ("deskterm.views", "TUI"),
-    "views": ("deskterm.views", "VIEWS"),
-    "metrics": ("deskterm.metrics.settings", "METRICS"),
-}
-
-
-def check_sections(config: Config) -> Config:
-    """Validate every section of the file now, so a bad setting stops the start with its file, key
-    and problem instead of a later action (the TUI and every command that reads the settings)."""
-    # Only the sections the file has: the shipped defaults are known good, and checking them
-    # cost every `deskterm list` ~50 ms (the default calendar's bank holidays load `holidays`).
-    for name, (module, section) in SECTIONS.items():
-        if name in config.raw:
-            config.get(getattr(import_module(module), section))
-    return config
 
 
 class State:
@@ -77,6 +54,11 @@ class State:
 
             self._config = check_sections(load_config(self.config_path))
         return self._config
+
+    def check_settings(self) -> Config:
+        """Read and check the settings now. Every command does so at start, whether it reads them
+        or not: a broken file is found with its file, key and problem, not by a later command."""
+        return self.config
 
     def store(self, *, create: bool = True) -> Store:
         """The store, opened on first use; `create=False` (commands that only read) refuses to make

@@ -139,7 +139,11 @@ def show(name: str, ticket: int | None, agent: str | None, as_json: bool, db: Pa
         shared = state(db)
         try:
             rendered = macros.preview(
-                item, shared.store(), ticket, _agent(shared, agent), config=shared.config
+                item,
+                shared.store(create=False),
+                ticket,
+                _agent(shared, agent),
+                config=shared.config,
             )
         except macros.MacroError as exc:
             fail(str(exc))

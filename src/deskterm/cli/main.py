@@ -19,6 +19,8 @@ import click
 from deskterm.cli.common import State, db_option, echo, open_tui
 
 SHELLS = ("bash", "zsh", "fish")
+# Commands that run before any settings matter: a shell's start-up evals `completion`.
+UNCHECKED = frozenset({"completion"})
 _TICKETS: tuple[str, ...] = ("show", "search", "reply", "note", "status", "resolve", "reopen")
 _TICKETS += ("escalate", "assign", "tag", "snooze", "priority", "merge", "undo")
 # Each command's module and name in it, in the order `--help` lists them. A command imports its
@@ -111,8 +113,12 @@ def app(ctx: click.Context, db: Path | None, config: Path | None, no_sync: bool)
     Without a command, open the workstation on the queue.
     """
     ctx.obj = State(db, config)
-    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+    if ctx.resilient_parsing:
+        return
+    if ctx.invoked_subcommand is None:
         open_tui(ctx.obj, sync=not no_sync)
+    elif ctx.invoked_subcommand not in UNCHECKED:
+        ctx.obj.check_settings()
 
 
 @app.command()

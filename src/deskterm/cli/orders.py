@@ -32,7 +32,7 @@ def app() -> None:
 def _order(number: str, account: str | None, db: Path | None) -> Order:
     from deskterm.store import orders
 
-    found = orders.orders_by_number(state(db).store(), number, account)
+    found = orders.orders_by_number(state(db).store(create=False), number, account)
     if not found:
         fail(f"no order {number} is stored; sync the shop's account first")
     if len({o.account for o in found}) > 1:
@@ -61,7 +61,7 @@ def show(number: str, account: str | None, as_json: bool, db: Path | None) -> No
 
     order = _order(number, account, db)
     profile = (
-        orders.profile(state(db).store(), order.account, order.customer_ref)
+        orders.profile(state(db).store(create=False), order.account, order.customer_ref)
         if order.customer_ref
         else None
     )

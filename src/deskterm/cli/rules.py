@@ -42,11 +42,12 @@ def _rules(folder: Path | None, stock: bool) -> RuleSet:
     return load_rules(folder, stock=stock)
 
 
-def _engine(db: Path | None, rules: RuleSet) -> Any:
+def _engine(db: Path | None, rules: RuleSet, *, create: bool = False) -> Any:
+    """The rules' engine over the store; only `create` (a run that acts) makes a new database."""
     from deskterm.automation import Engine
 
     shared = state(db)
-    return Engine(shared.store(), rules)
+    return Engine(shared.store(create=create), rules)
 
 
 @app.command("list")
@@ -107,7 +108,7 @@ def _ticket_ids_since(db: Path | None, since: str, now: datetime) -> list[int]:
         start = now - parse_duration(since)
     except DurationError as exc:
         fail(f"--since: {exc}", 2)
-    return reads.created_since(state(db).store().conn, start)
+    return reads.created_since(state(db).store(create=False).conn, start)
 
 
 @app.command()
@@ -229,7 +230,7 @@ def run(folder: Path | None, stock: bool, as_json: bool, db: Path | None) -> Non
     """Run the time rules once now, as sync --watch does on its schedule."""
     from deskterm.domain import utcnow
 
-    engine = _engine(db, _rules(folder, stock))
+    engine = _engine(db, _rules(folder, stock), create=True)
     fired = engine.on_schedule(utcnow())
     if as_json:
         print_json([{"rule": f.rule, "ticket": f.ticket_id} for f in fired])

@@ -136,13 +136,14 @@ def explain(
 
     ID: the ticket to explain.
     """
+    from deskterm.cli.fast import existing_store
     from deskterm.sla import clocks
-    from deskterm.store import open_store, queries
+    from deskterm.store import queries
 
     db_path, config = _paths(db, config)
     settings = _settings(config)
     moment = _now(now)
-    store = open_store(db_path)
+    store = existing_store(db_path)
     try:
         ticket = queries.ticket(store, ticket_id)
         evaluation = clocks.evaluate_ticket(store.conn, ticket_id, moment, settings)

@@ -133,7 +133,7 @@ def status(db: Path | None) -> None:
     """Which server this replica follows, as whom, and what it has not pushed yet."""
     from deskterm.team import replica
 
-    report = _run(lambda: replica.status(state(db).store()))
+    report = _run(lambda: replica.status(state(db).store(create=False)))
     for key, value in report.items():
         echo(f"{key}: {value}")
 
@@ -196,7 +196,7 @@ def who(db: Path | None) -> None:
     """Which tickets the other agents have open, and whether they are writing."""
     from deskterm.team import presence, replica
 
-    store = state(db).store()
+    store = state(db).store(create=False)
 
     def read() -> dict[int, list[tuple[str, str]]]:
         conn = replica.open_server(replica.configured(store))

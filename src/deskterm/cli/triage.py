@@ -74,7 +74,9 @@ def intents(days: int, db: Path | None, as_json: bool) -> None:
     from deskterm.store import triage as store_triage
 
     now = utcnow()
-    rows = store_triage.intent_volume(state(db).store().conn, now - timedelta(days=days), now)
+    rows = store_triage.intent_volume(
+        state(db).store(create=False).conn, now - timedelta(days=days), now
+    )
     if as_json:
         print_json({intent or "unread": count for intent, count in rows})
         return
