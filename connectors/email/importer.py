@@ -7,10 +7,13 @@ messages; re-importing adds nothing because external ids come from Message-ID or
 
 from __future__ import annotations
 
+import email.policy
 import mailbox
 import os
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from pathlib import Path
 
 from deskterm.connector import Importer, ImportRequest, ImportStream, SourceError
@@ -152,15 +155,47 @@ def _mbox_parsed(
         box.close()
 
 
+def _spread(items: Sequence, n: int) -> Sequence:
+    """Up to `n` of `items`, evenly spread from first to last."""
+    return items[:: max(1, -(-len(items) // n))] if n > 0 else items[:0]
+
+
+def recipients_in(raw: bytes) -> tuple[str, ...]:
+    """The lower-case To and Cc addresses of one mail, read from its headers alone."""
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    fields = [str(v) for name in ("to", "cc") for v in headers.get_all(name, [])]
+    try:
+        pairs = getaddresses(fields)
+    except Exception:  # a malformed list names nobody, as _pairs in parse does
+        return ()
+    return tuple(addr.strip().lower() for _, addr in pairs if "@" in addr)
+
+
+def maildir_recipients(path: Path, n: int) -> list[tuple[str, ...]]:
+    """The recipients of up to `n` messages spread over the Maildir."""
+    return [recipients_in(p.read_bytes()) for p in _spread(maildir_files(path.resolve()), n)]
+
+
+def mbox_recipients(path: Path, n: int) -> list[tuple[str, ...]]:
+    """The recipients of up to `n` messages spread over the mbox file."""
+    box = open_mbox(path)
+    try:
+        return [recipients_in(box.get_bytes(key)) for key in _spread(box.keys(), n)]
+    finally:
+        box.close()
+
+
 MAILDIR = Importer(
     name="maildir",
     help="Import every message of a Maildir (and its Maildir++ subfolders).",
     path_help="Maildir folder (with cur/ and new/).",
     read=read_maildir,
+    recipients=maildir_recipients,
 )
 MBOX = Importer(
     name="mbox",
     help="Import every message of an mbox file.",
     path_help="mbox file.",
     read=read_mbox,
+    recipients=mbox_recipients,
 )

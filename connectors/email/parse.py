@@ -16,6 +16,7 @@ import email
 import email.policy
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -29,7 +30,7 @@ from deskterm.content import (
     message_body,
     sanitize,
 )
-from deskterm.domain import Attachment, Channel, Identity, InboundMessage
+from deskterm.domain import Attachment, Channel, Direction, Identity, InboundMessage
 from deskterm.store.attachments import AttachmentStore
 
 from .loops import automatic_reason
@@ -241,21 +242,37 @@ def _header_map(msg: Message) -> dict[str, list[str]]:
     return found
 
 
-def _address(
+def _mailboxes(
     headers: dict[str, list[str]], name: str, warnings: list[str], hint: str | None = None
-) -> tuple[str, str]:
-    """(display name, lower-case address) of the first mailbox in header `name`."""
+) -> Iterator[tuple[str, str]]:
+    """(display name, lower-case address) of each mailbox in header `name`."""
     raw = headers.get(name)
     if not raw:
-        return "", ""
-    pairs = _pairs([_FOLD.sub("", str(v)) for v in raw])
-    for display, addr in pairs:
+        return
+    for display, addr in _pairs([_FOLD.sub("", str(v)) for v in raw]):
         addr, _ = decode_header_value(addr)
         if "@" in addr:
             display, problem = decode_header_value(display, hint)
             if problem:
                 warnings.append(problem)
-            return sanitize(display).strip().strip('"'), sanitize(addr).strip().lower()
+            yield sanitize(display).strip().strip('"'), sanitize(addr).strip().lower()
+
+
+def _address(
+    headers: dict[str, list[str]], name: str, warnings: list[str], hint: str | None = None
+) -> tuple[str, str]:
+    """(display name, lower-case address) of the first mailbox in header `name`."""
+    return next(_mailboxes(headers, name, warnings, hint), ("", ""))
+
+
+def _recipient(
+    headers: dict[str, list[str]], own: frozenset[str], warnings: list[str], hint: str | None
+) -> tuple[str, str]:
+    """Whom the shop wrote to: the first To (else Cc) mailbox that is not one of its own."""
+    for name in ("to", "cc"):
+        for display, addr in _mailboxes(headers, name, warnings, hint):
+            if addr not in own:
+                return display, addr
     return "", ""
 
 
@@ -315,6 +332,20 @@ def _sender(
     return name, addr
 
 
+def _correspondent(
+    headers: dict[str, list[str]], options: ParseOptions, warnings: list[str], hint: str | None
+) -> tuple[Direction, tuple[str, str], tuple[str, str]]:
+    """(direction, author, customer) of a mail: a customer's from its sender; the shop's own mail
+    (an agent's answer in an archive, a copy in the inbox) is our reply, by its sender, to the
+    customer it went to, never a customer's message."""
+    sender = _sender(headers, warnings, hint)
+    if sender[1] in options.own_addresses:
+        customer = _recipient(headers, options.own_addresses, warnings, hint)
+        if customer[1]:
+            return Direction.OUT, sender, customer
+    return Direction.IN, ("", ""), sender
+
+
 def _shopify_customer(
     headers: dict[str, list[str]], name: str, addr: str, warnings: list[str]
 ) -> tuple[str, str]:
@@ -339,7 +370,7 @@ def _parse(
 
     warnings: list[str] = []
     hint = declared_charset(msg)
-    name, addr = _sender(headers, warnings, hint)
+    direction, author, (name, addr) = _correspondent(headers, options, warnings, hint)
     subject, problem = decode_header_value(header("Subject"), hint)
     if problem:
         warnings.append(problem)
@@ -370,11 +401,14 @@ def _parse(
         message_id=message_id,
         in_reply_to=_message_id(header("In-Reply-To")),
         references=references[-MAX_REFERENCES:],
+        direction=direction,
         automatic=automatic_reason(header, addr, options.own_addresses) is not None,
         attachments=tuple(_store_parts(body.parts, options, warnings)),
         order_numbers=order_numbers,
         warnings=tuple(dict.fromkeys(warnings)),
         raw_path=raw_path,
+        author_name=author[0],
+        author_addr=author[1],
     )
 
 

@@ -75,6 +75,8 @@ class Shop:
     name: str = DEFAULT_SHOP_NAME
     url: str = ""
     signature: str = ""
+    # The shop's own mail addresses (lower case): mail from them in an import is our replies.
+    addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +121,21 @@ def parse_agent(raw: Any, path: Path | None = None) -> str:
 
 
 def parse_shop(raw: Any, path: Path | None = None) -> Shop:
-    """[shop]: the name, address and signature that macros' templates use."""
+    """[shop]: the name, address and signature that macros' templates use, and the shop's own
+    mail addresses."""
     table = _table(raw, "shop", path)
+    addresses = table.get("addresses", [])
+    if not isinstance(addresses, list) or not all(
+        isinstance(a, str) and "@" in a for a in addresses
+    ):
+        raise ConfigError(
+            path, "shop.addresses", 'must be a list of mail addresses, like ["help@shop.example"]'
+        )
     return Shop(
         name=_string(path, table, "name", "shop", DEFAULT_SHOP_NAME),
         url=_string(path, table, "url", "shop", ""),
         signature=_string(path, table, "signature", "shop", ""),
+        addresses=tuple(a.strip().lower() for a in addresses),
     )
 
 

@@ -169,6 +169,9 @@ class Importer:
     help: str
     path_help: str
     read: Callable[[ImportRequest], ImportStream]
+    # The recipients (lower-case addresses) of each of up to n messages spread over the archive
+    # at the path, read from their headers alone: whom most mail went to is the shop's address.
+    recipients: Callable[[Path, int], list[tuple[str, ...]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,10 @@ class InboundMessage:
     extra_identities: tuple[Identity, ...] = ()
     warnings: tuple[str, ...] = ()
     raw_path: str | None = None
+    # An outgoing message that came in through a pull or an import (the shop's own mail in an
+    # archive): who wrote it, as it said. `sender` is then the customer it went to.
+    author_name: str = ""
+    author_addr: str = ""
 
 
 @dataclass(slots=True)

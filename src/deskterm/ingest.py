@@ -44,6 +44,8 @@ class IngestResult:
     new_tickets: int = 0
     reopened: int = 0
     ratings: int = 0
+    # Messages stored as history: older than the import's --since, on a ticket that is solved.
+    history: int = 0
 
     def __iadd__(self, other: IngestResult) -> IngestResult:
         self.added += other.added
@@ -51,6 +53,7 @@ class IngestResult:
         self.new_tickets += other.new_tickets
         self.reopened += other.reopened
         self.ratings += other.ratings
+        self.history += other.history
         return self
 
 
@@ -257,9 +260,15 @@ def _link_order(
 
 
 def _ingest_one(
-    store: Store, conn: sqlite3.Connection, msg: InboundMessage, now: datetime, at: str
+    store: Store,
+    conn: sqlite3.Connection,
+    msg: InboundMessage,
+    now: datetime,
+    at: str,
+    history_before: datetime | None = None,
 ) -> tuple[int | None, int | None, IngestResult]:
-    """Store one message; returns its ticket and message rows (None for a duplicate)."""
+    """Store one message; returns its ticket and message rows (None for a duplicate). A message
+    sent before `history_before` is history: it opens a ticket solved and reopens nothing."""
     result = IngestResult()
     digest = content_hash(msg)
     unseen = _unseen(conn, msg, digest)
@@ -269,20 +278,19 @@ def _ingest_one(
     msg = unseen
     actor = f"sync:{msg.account}"
     sent_at = to_iso(msg.sent_at)
-    identities = [normalise_identity(msg.sender)] + [
-        normalise_identity(i) for i in msg.extra_identities
-    ]
+    identities = [normalise_identity(i) for i in (msg.sender, *msg.extra_identities)]
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
     read = _read(msg)
     thread = find_thread(conn, msg, customer_id)
     answer = survey_answer(conn, thread, msg)
     ticket_id, status = _continued(thread, answer)
+    history = history_before is not None and msg.sent_at < history_before
+    kind = "created" if ticket_id is None else "message_in"
     if ticket_id is None:
-        ticket_id = _insert_ticket(conn, customer_id, msg, (sent_at, at), read)
+        status = Status.SOLVED if history else Status.NEW
+        ticket_id = _insert_ticket(conn, customer_id, msg, (sent_at, at), read, status)
         result.new_tickets = 1
-        kind = "created"
-    else:
-        kind = "message_in"
+    result.history = int(history and status in (Status.SOLVED, Status.CLOSED))
     message_row = _insert_message(conn, ticket_id, msg, (digest, sent_at, at), read)
     result.added = 1
     if kind == "message_in":
@@ -294,14 +302,7 @@ def _ingest_one(
         if read:
             store_triage.roll_up(conn, ticket_id, message_row, *read.ticket_columns)
     _link_order(conn, ticket_id, customer_id, msg)
-    event = {
-        "message": message_row,
-        "automatic": msg.automatic,
-        "direction": Direction(msg.direction).value,
-        "account": msg.account,
-        "channel": msg.channel,
-    }
-    actions.write_event(conn, ticket_id, kind, actor, now, event)
+    _write_arrival(conn, (ticket_id, message_row), kind, msg, now, solved=status == Status.SOLVED)
     if answer is not None:
         # A rating answers our survey: it reopens nothing and starts no SLA clock.
         survey, score, comment = answer.survey, answer.score, answer.comment
@@ -310,12 +311,39 @@ def _ingest_one(
         )
         result.ratings = 1
         return ticket_id, message_row, result
-    customer_wrote = msg.direction == Direction.IN and not msg.automatic
+    customer_wrote = msg.direction == Direction.IN and not msg.automatic and not history
     if customer_wrote and status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
         # A solved ticket reopens; a pending or on-hold one was waiting for this answer.
         actions.set_status(store, ticket_id, Status.OPEN, actor=actor, at=now)
         result.reopened = int(status == Status.SOLVED)
     return ticket_id, message_row, result
+
+
+def _write_arrival(
+    conn: sqlite3.Connection,
+    rows: tuple[int, int],
+    kind: str,
+    msg: InboundMessage,
+    now: datetime,
+    *,
+    solved: bool,
+) -> None:
+    """The `kind` event (created, message_in) for the message row on its ticket (`rows`); a
+    ticket created `solved` (history) is solved from the moment it was written, so no SLA clock
+    ever counted on it."""
+    ticket_id, message_row = rows
+    actor = f"sync:{msg.account}"
+    event = {
+        "message": message_row,
+        "automatic": msg.automatic,
+        "direction": Direction(msg.direction).value,
+        "account": msg.account,
+        "channel": msg.channel,
+    }
+    actions.write_event(conn, ticket_id, kind, actor, now, event)
+    if kind == "created" and solved:
+        done = {"before": Status.NEW.value, "after": Status.SOLVED.value, "history": True}
+        actions.write_event(conn, ticket_id, "status", actor, msg.sent_at, done)
 
 
 def _read(msg: InboundMessage) -> triage.Triage | None:
@@ -356,18 +384,20 @@ def _insert_ticket(
     msg: InboundMessage,
     moments: tuple[str, str],
     read: triage.Triage | None,
+    status: Status = Status.NEW,
 ) -> int:
     """A new ticket for the conversation `msg` starts; `moments` is (sent, stored)."""
     sent_at, at = moments
     cur = conn.execute(
         "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
         " created_at, updated_at, last_message_at, lang, intent, mood)"
-        " VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             customer_id,
             msg.account,
             msg.channel,
             msg.subject,
+            status.value,
             msg.conversation_id,
             sent_at,
             at,
@@ -387,6 +417,12 @@ def _insert_message(
 ) -> int:
     """The message's row with its triage; `stamps` is (content hash, sent, stored)."""
     digest, sent_at, at = stamps
+    # An outgoing message names its author apart from the customer it went to.
+    author = (
+        (msg.author_name, msg.author_addr)
+        if msg.author_addr
+        else (msg.sender_name, msg.sender.value)
+    )
     cur = conn.execute(
         "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
         " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
@@ -398,8 +434,7 @@ def _insert_message(
             msg.account,
             msg.external_id,
             Direction(msg.direction).value,
-            msg.sender_name,
-            msg.sender.value,
+            *author,
             msg.subject,
             msg.text,
             msg.html,
@@ -427,6 +462,7 @@ def ingest_batch(
     now: datetime | None = None,
     defer_sla: bool = False,
     rules: automation.RuleSet | None = None,
+    history_before: datetime | None = None,
 ) -> IngestResult:
     """Store one batch of `account` and, with it, the connector's new cursor: all or nothing.
 
@@ -435,6 +471,10 @@ def ingest_batch(
 
     With `defer_sla` the touched tickets' SLA columns are only marked unsettled; the caller runs
     clocks.settle() once after its last batch, which costs far less than a pass per batch.
+
+    Messages sent before `history_before` (an import's --since) are history: stored, indexed and
+    linked to their customer, but a conversation they start is solved, no rule sees them and no
+    SLA clock is evaluated for them.
     """
     now = now or utcnow()
     total = IngestResult()
@@ -446,11 +486,13 @@ def ingest_batch(
         added: list[int] = []
         events: dict[str, list[int]] = {"ticket_created": [], "customer_message": []}
         for msg in batch.messages:
-            ticket_id, message_row, result = _ingest_one(store, conn, msg, now, at)
+            ticket_id, message_row, result = _ingest_one(store, conn, msg, now, at, history_before)
             total += result
             if ticket_id is not None and message_row is not None:
-                touched.append(ticket_id)
                 added.append(message_row)
+                if result.history:
+                    continue
+                touched.append(ticket_id)
                 if result.new_tickets:
                     events["ticket_created"].append(ticket_id)
                 elif msg.direction == Direction.IN and not result.ratings:
