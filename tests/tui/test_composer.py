@@ -65,7 +65,7 @@ async def test_undoing_a_queued_reply_opens_its_text_in_the_composer_again(db):
         await settle(pilot)
         assert composer.is_open
         assert app.screen.query_one("#composer-body").text == "It ships today."
-        assert "Undid the reply; its text is back in the draft on #1" in notifications(app)
+        assert "Undid the reply on #1; its text is back in the draft" in notifications(app)
         assert queries.outbox(app.store, everything=True)[0]["status"] == "cancelled"
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -146,7 +147,8 @@ SHOW_EVENT_KEYS = {"actor", "at", "author", "data", "id", "kind", "overrode", "u
 
 def test_show_json_keeps_its_keys(demo_db: Path) -> None:
     shown = json.loads(run("show", "1", "--json", "--db", str(demo_db))[1])
-    assert set(shown) == {"ticket", "messages", "events"}
+    # The orders and the SLA clocks came later, beside the first three.
+    assert set(shown) == {"ticket", "messages", "events", "orders", "sla"}
     assert set(shown["ticket"]) == SHOW_TICKET_KEYS
     assert shown["messages"] and all(set(m) == SHOW_MESSAGE_KEYS for m in shown["messages"])
     assert shown["events"] and all(set(e) == SHOW_EVENT_KEYS for e in shown["events"])
@@ -400,6 +402,43 @@ def test_a_reading_command_refuses_a_database_that_is_not_there(
     assert code == 2
     assert f"no database at {missing}" in err
     assert not missing.exists()
+
+
+def test_show_gives_the_orders_the_sla_clocks_and_each_replys_delivery(work_db: Path) -> None:
+    ticket = (
+        sqlite3.connect(work_db)
+        .execute("SELECT id FROM tickets WHERE order_id IS NOT NULL AND status = 'new' LIMIT 1")
+        .fetchone()[0]
+    )
+    assert run("reply", str(ticket), "--body", "On its way", "--db", str(work_db))[0] == 0
+
+    code, out, _ = run("show", str(ticket), "--db", str(work_db))
+    assert code == 0
+    assert "\norder: #" in out
+    assert re.search(r"\nSLA \(\w+\): first reply (met|breached)", out)
+    assert " · waiting in the outbox " in out
+
+    data = json.loads(run("show", str(ticket), "--json", "--db", str(work_db))[1])
+    assert {"ticket", "messages", "events", "orders", "sla"} <= set(data)
+    assert data["orders"][0]["linked"] and data["orders"][0]["id"] == data["ticket"]["order_id"]
+    assert {c["clock"] for c in data["sla"]["clocks"]} >= {"first_reply", "resolution"}
+    assert data["messages"][-1]["delivery"] == "queued"
+
+
+def test_undo_says_what_it_undid_on_which_ticket(work_db: Path) -> None:
+    def undo(*extra: str) -> str:
+        code, out, err = run("undo", "--as", "zoe", *extra, "--db", str(work_db))
+        assert code == 0, err
+        return out.strip()
+
+    run("tag", "7", "vip", "--as", "zoe", "--db", str(work_db))
+    assert undo() == "undid the tag vip on #7"
+    run("priority", "7", "low", "--as", "zoe", "--db", str(work_db))
+    run("reply", "7", "--body", "Hello", "--as", "zoe", "--db", str(work_db))
+    assert undo() == "undid the reply on #7; its text is back in the draft"
+    said = json.loads(undo("--json"))
+    assert said["ticket"] == 7 and said["undone"] == "priority"
+    assert said["said"].startswith("undid the priority low (back to ") and said["event_id"]
 
 
 def test_a_change_that_changes_nothing_is_said_in_the_commands_words(work_db: Path) -> None:

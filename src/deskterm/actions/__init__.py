@@ -52,7 +52,7 @@ from deskterm.actions.messages import merge, note, write_merge
 from deskterm.actions.opening import open_for_order
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
 from deskterm.actions.records import record_handling, record_rating
-from deskterm.actions.undo import undo, write_undo
+from deskterm.actions.undo import back_in_draft, undo, undone_words, write_undo
 
 __all__ = [
     "TAG_RE",
@@ -61,6 +61,7 @@ __all__ = [
     "Origin",
     "applied_by",
     "assign",
+    "back_in_draft",
     "cancel_send",
     "clocks_deferred",
     "escalate",
@@ -82,6 +83,7 @@ __all__ = [
     "tag",
     "tick_step",
     "undo",
+    "undone_words",
     "untag",
     "untick_step",
     "write_event",

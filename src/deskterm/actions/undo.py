@@ -136,3 +136,32 @@ def _back_to_draft(
     row = conn.execute("SELECT text FROM messages WHERE id = ?", (message_id,)).fetchone()
     if row and row[0].strip():
         drafts.put_back(conn, ticket_id, kind, row[0], at)
+
+
+def undone_words(kind: str, data: dict) -> str:
+    """What undoing a `kind` event with `data` took back, in the commands' words: "the reply",
+    "the status solved (back to open)", "the tag refund"."""
+    if kind in ("status", "priority"):
+        return f"the {kind} {data['after']} (back to {data['before']})"
+    if kind == "assign":
+        return (
+            f"the assignment to {data['after'] or 'nobody'} (back to {data['before'] or 'nobody'})"
+        )
+    if kind == "escalate":
+        return f"the escalation to {data.get('level', data['after'])}"
+    if kind == "snooze":
+        return f"the snooze until {data['after']}" if data["after"] else "the wake-up"
+    if kind in ("tag", "untag"):
+        return (
+            f"the tag {data['tag']}" if kind == "tag" else f"the removal of the tag {data['tag']}"
+        )
+    if kind in ("sop_tick", "sop_untick"):
+        return f"the {'tick' if kind == 'sop_tick' else 'untick'} of step {data['step']} of {data['sop']}"
+    if kind == "merge":
+        return f"the merge of #{data['source']} (it is a ticket of its own again)"
+    return f"the {kind}"
+
+
+def back_in_draft(kind: str) -> bool:
+    """Whether undoing a `kind` event put its text back into the ticket's draft."""
+    return kind in ("reply", "note")

@@ -21,12 +21,13 @@ from deskterm.cli.common import State, db_option, echo, open_tui
 SHELLS = ("bash", "zsh", "fish")
 # Commands that run before any settings matter: a shell's start-up evals `completion`.
 UNCHECKED = frozenset({"completion"})
-_TICKETS: tuple[str, ...] = ("show", "search", "reply", "note", "status", "resolve", "reopen")
+_TICKETS: tuple[str, ...] = ("search", "reply", "note", "status", "resolve", "reopen")
 _TICKETS += ("escalate", "assign", "tag", "snooze", "priority", "merge", "undo")
 # Each command's module and name in it, in the order `--help` lists them. A command imports its
 # own module only: `deskterm search` skips the other eight modules (~12 ms).
 COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("tickets", "list_tickets"),
+    "show": ("show", "show"),
     **{name: ("tickets", name) for name in _TICKETS},
     "sync": ("outbox", "sync"),
     "outbox": ("outbox", "outbox"),

@@ -109,7 +109,8 @@ def _when(moment: datetime, calendar: rules.Calendar) -> str:
     return text
 
 
-def _clock_json(clock: rules.Clock) -> dict[str, Any]:
+def clock_json(clock: rules.Clock) -> dict[str, Any]:
+    """One clock for --json (sla explain, show)."""
     return {
         "clock": clock.kind,
         "state": clock.state,
@@ -176,7 +177,7 @@ def _explanation(
         "next_deadline": _iso(summary.deadline),
         "warn_at": _iso(summary.warn_at),
         "sla_state": summary.state,
-        "clocks": [_clock_json(c) for c in evaluation.clocks],
+        "clocks": [clock_json(c) for c in evaluation.clocks],
     }
 
 

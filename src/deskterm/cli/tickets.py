@@ -29,7 +29,6 @@ from deskterm.cli.output import (
     Column,
     Format,
     format_options,
-    terminal_width,
     write_records,
     write_table,
 )
@@ -123,46 +122,6 @@ def list_tickets(
         return
     shown = write_table(LIST_COLUMNS, map(_table_row, rows))
     echo(f"{shown} tickets", style="dim")
-
-
-@click.command()
-@click.argument("ticket_id", metavar="ID", type=int)
-@json_option
-@db_option
-def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
-    """Show a ticket with its messages and events."""
-    from dataclasses import asdict
-
-    from deskterm.store import queries
-
-    store = state(db).store(create=False)
-    found = queries.ticket(store, ticket_id)
-    if found is None:
-        fail(f"there is no ticket #{ticket_id}")
-    thread = queries.messages(store, ticket_id)
-    history = queries.events(store, ticket_id)
-    if as_json:
-        print_json(
-            {"ticket": asdict(found), "messages": [asdict(m) for m in thread], "events": history}
-        )
-        return
-    from deskterm import mailbox
-
-    mailbox.mark_read(store, ticket_id)  # a person reads it (a script's --json does not count)
-    echo(f"#{found.id} {found.subject}", style="bold")
-    echo(
-        f"{found.status} · {found.priority} · {found.channel} · "
-        f"{found.customer_name} · assignee {found.assignee or '-'} · "
-        f"tags {' '.join(found.tags) or '-'}"
-    )
-    width = terminal_width()
-    for message in thread:
-        who = {"in": message.author_name or message.author_addr, "note": "note"}.get(
-            message.direction, f"reply by {message.author_name}"
-        )
-        title = f"── {who} · {message.sent_at} "
-        echo(title + "─" * max(width - len(title), 0))
-        echo(message.text)
 
 
 @click.command()
@@ -452,8 +411,23 @@ def merge(source: int, target: int, agent: str | None, as_json: bool, db: Path |
 @json_option
 @db_option
 def undo(agent: str | None, as_json: bool, db: Path | None) -> None:
-    """Undo your last action (a reply only while it has not left)."""
+    """Undo your last action (a reply only while it has not left); says what, on which ticket."""
+    from dataclasses import asdict
+
     from deskterm import actions
+    from deskterm.store import queries
 
     shared = state(db)
-    run_action(lambda: actions.undo(shared.store(), actor=shared.actor(agent)), "undone", as_json)
+    store = shared.store()
+    try:
+        done = actions.undo(store, actor=shared.actor(agent))
+    except actions.ActionError as exc:
+        fail(str(exc))
+    ticket_id, kind, data = queries.undone_event(store, done.event_id)
+    said = f"undid {actions.undone_words(kind, data)} on #{ticket_id}"
+    if actions.back_in_draft(kind):
+        said += "; its text is back in the draft"
+    if as_json:
+        print_json({**asdict(done), "ticket": ticket_id, "undone": kind, "said": said})
+    else:
+        echo(said)

@@ -428,3 +428,13 @@ def event_ticket(store: Store, event_id: int) -> int:
     return store.conn.execute("SELECT ticket_id FROM events WHERE id = ?", (event_id,)).fetchone()[
         0
     ]
+
+
+def undone_event(store: Store, undo_event_id: int) -> tuple[int, str, dict]:
+    """The ticket, kind and data of the event that the undo event `undo_event_id` reverted."""
+    ticket_id, kind, data = store.conn.execute(
+        "SELECT u.ticket_id, e.kind, e.data FROM events u"
+        " JOIN events e ON e.id = json_extract(u.data, '$.event') WHERE u.id = ?",
+        (undo_event_id,),
+    ).fetchone()
+    return ticket_id, kind, json.loads(data)

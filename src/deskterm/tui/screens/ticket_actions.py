@@ -152,20 +152,18 @@ class TicketActions(DeskScreen[None]):
         who, name = desk.undo_stack.pop() if desk.undo_stack else ("agent", "")
         at, actor = desk.now(), desk.actor
 
-        def undo(store: Store) -> tuple[int, str]:
+        def undo(store: Store) -> tuple[int, str, str]:
             if who == "macro":
                 done = macros.undo_macro(store, name, at=at)[-1]
-                return queries.event_ticket(store, done.event_id), "macro"
+                return queries.event_ticket(store, done.event_id), "macro", f"macro {name}"
             done = actions.undo(store, actor=actor, at=at)
-            undone = queries.events(store, queries.event_ticket(store, done.event_id))[-1]
-            return queries.event_ticket(store, done.event_id), undone["data"]["kind"]
+            ticket_id, kind, data = queries.undone_event(store, done.event_id)
+            return ticket_id, kind, actions.undone_words(kind, data)
 
-        def finished(outcome: tuple[int, str]) -> None:
-            ticket_id, kind = outcome
-            what = f"macro {name}" if who == "macro" else "the last change"
-            if kind in ("reply", "note"):
-                what = f"the {kind}; its text is back in the draft"
-            self.notify(f"Undid {what} on #{ticket_id}", timeout=4)
+        def finished(outcome: tuple[int, str, str]) -> None:
+            ticket_id, kind, what = outcome
+            draft = "; its text is back in the draft" if actions.back_in_draft(kind) else ""
+            self.notify(f"Undid {what} on #{ticket_id}{draft}", timeout=4)
             desk.data_changed()
             if self.is_active:
                 self.after_action("undo", ticket_id, "stay")
