@@ -1,18 +1,23 @@
 """The demo workspace: a small online shop two weeks into its season, built through the real ingest
 and actions paths so every ticket has an honest event history. Same seed and `now`, same workspace.
+
+It is the shop as an agent finds it at `now`: older conversations mostly dealt with, replies that
+left long ago delivered, and in the queue a morning's mix of fresh mail, customers who wrote back,
+a few warnings and a few breaches; you are one of its agents, with tickets of your own.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from deskterm import actions, automation, ingest, simulated_shop
 from deskterm.demo_shop import (
+    AGENTS,
+    DEMO_MARK,
     SCENARIOS,
     SHOP_DOMAIN,
     Customer,
@@ -24,8 +29,9 @@ from deskterm.demo_shop import (
 from deskterm.domain import Batch, to_iso
 from deskterm.sla import clocks
 from deskterm.store import Store
+from deskterm.store import outbox as outbox_rows
+from deskterm.sync import sending
 
-AGENTS = ("anna", "ben", "chloe", "dev")
 ACCOUNTS = (
     ("support-mail", "email", f"support@{SHOP_DOMAIN}"),
     ("ebay-store", "ebay", "northwind_outfitters"),
@@ -76,26 +82,6 @@ def register_accounts(store: Store, now: datetime, shop: Path | None = None) -> 
             ingest.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
 
 
-# The meta row that marks a database as a demo workspace deskterm built: only such a file is ever
-# deleted and rebuilt by `deskterm demo`.
-DEMO_MARK = ("workspace", "demo")
-
-
-def is_demo_workspace(path: Path) -> bool:
-    """True when the database at `path` was built by build_demo (read without changing it)."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEMO_MARK[0],)).fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
-    return row is not None and row[0] == DEMO_MARK[1]
-
-
 def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520) -> int:
     """Fill an empty store with the demo shop; returns the number of tickets created.
 
@@ -119,6 +105,7 @@ def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520
     with actions.rules_in_force(demo_rules()):
         for n in range(tickets):
             _build_ticket(store, rng, n, rng.choice(customers), rng.choice(channels), now)
+    _deliver_sent(store, now)
     with store.tx() as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM tickets")]
         clocks.refresh(conn, ids, now)
@@ -169,7 +156,7 @@ def _build_ticket(
     t = opened + timedelta(minutes=rng.randint(3, 40))
     if t >= now or fate == "new":
         return
-    t += timedelta(minutes=rng.randint(5, 300))
+    t += timedelta(minutes=rng.randint(5, 120))
     if t >= now:
         return
     actions.assign(store, ticket_id, agent, actor=actor, at=t)
@@ -183,6 +170,10 @@ def _build_ticket(
     if t >= now:
         return
     if fate == "follow_up":
+        # The customer wrote back this morning; their answer waits for ours.
+        t = max(t, now - timedelta(minutes=rng.randint(5, 8 * 60)))
+        if t >= now:
+            return
         reply_to = store.conn.execute(
             "SELECT message_id FROM messages WHERE id = ?", (done.message_id,)
         ).fetchone()[0]
@@ -202,13 +193,33 @@ def _build_ticket(
         _settle(store, rng, ticket_id, fate, actor, t, now)
 
 
+# How likely each fate is for a conversation opened this long ago: (age below, weights of FATES).
+FATES = ("new", "open", "pending", "follow_up", "on_hold", "solved", "escalated")
+FATE_WEIGHTS = (
+    # This morning's mail mostly waits for a first look.
+    (timedelta(hours=2), (55, 15, 15, 0, 0, 10, 5)),
+    # The last two days: mostly answered; some customers wrote back, a few slipped through.
+    (timedelta(days=2), (1, 2, 30, 14, 6, 43, 4)),
+    # Older ones have been dealt with or wait on the customer.
+    (timedelta.max, (0, 0, 8, 0, 5, 87, 0)),
+)
+
+
 def _fate(rng: random.Random, age: timedelta) -> str:
     """Where a conversation of this age has got to by now."""
-    # Older conversations have mostly been dealt with; the fresh ones still wait.
-    weights = (30, 10, 14, 12, 4, 22, 8) if age < timedelta(days=2) else (1, 1, 12, 1, 4, 79, 2)
-    return rng.choices(
-        ("new", "open", "pending", "follow_up", "on_hold", "solved", "escalated"), weights=weights
-    )[0]
+    weights = next(w for below, w in FATE_WEIGHTS if age < below)
+    return rng.choices(FATES, weights=weights)[0]
+
+
+def _deliver_sent(store: Store, now: datetime) -> None:
+    """Replies written before the last sync have left: the demo channel took each a minute after
+    it was written (with the id it gives, deskterm.connectors.demo). The newest wait in the outbox
+    for the first sync, as in a live shop."""
+    for name, channel, _ in ACCOUNTS:
+        for row in outbox_rows.due(store.conn, name, to_iso(now - LIVE_INTERVAL)):
+            item = sending.outbound(row[:-1], channel)
+            at = (item.queued_at or now) + timedelta(minutes=1)
+            sending.record_sent(store, item, f"demo-sent-{item.idempotency_key}", at)
 
 
 def _settle(

@@ -1,18 +1,51 @@
-"""The demo shop: its customers, their orders and what they write about, as each channel's connector
-would hand a message over. Pure data and generators; the workspace builder and the live demo channel
-both draw from here. Same random state, same customers and messages.
+"""The demo shop: its name and agents, its customers, their orders and what they write about, as
+each channel's connector would hand a message over. Pure data and generators; the workspace builder
+and the live demo channel both draw from here. Same random state, same customers and messages.
 """
 
 from __future__ import annotations
 
 import random
+import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from deskterm.domain import Identity, InboundMessage, OrderSnapshot, Priority
 
 SHOP_DOMAIN = "northwind-outfitters.example"
+# The [shop] settings the demo's workspace works with (deskterm.cli.common.workspace_config).
+SHOP_SETTINGS = {
+    "name": "Northwind Outfitters",
+    "url": f"https://{SHOP_DOMAIN}",
+    "signature": "Northwind Outfitters customer care",
+    "addresses": [f"support@{SHOP_DOMAIN}"],
+}
+AGENTS = ("anna", "ben", "chloe", "dev")
+# Who you are in the demo: one of its agents, with tickets of her own.
+YOU = AGENTS[0]
+
+# The meta row that marks a database as a demo workspace deskterm built: only such a file is ever
+# deleted and rebuilt by `deskterm demo`.
+DEMO_MARK = ("workspace", "demo")
+
+
+def is_demo_workspace(path: Path) -> bool:
+    """True when the database at `path` was built by deskterm.demo (read without changing it)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEMO_MARK[0],)).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == DEMO_MARK[1]
+
+
 FIRST_NAMES = [
     "Anna",
     "Ben",

@@ -273,6 +273,8 @@ def test_reply_with_an_attachment_and_a_missing_one(work_db: Path, tmp_path: Pat
 
 def test_outbox_lists_waiting_replies_and_cancels_one(work_db: Path) -> None:
     db = ["--db", str(work_db)]
+    # The demo's replies have left; this one waits for the next sync.
+    assert run("reply", "1", "--body", "On its way", "--as", "zoe", *db)[0] == 0
     code, out, _ = run("outbox", "--json", *db)
     waiting = json.loads(out)
     assert code == 0

@@ -11,6 +11,7 @@ import pytest
 from deskterm.connector import Account
 from deskterm.connectors.demo import DemoConnector
 from deskterm.demo import ACCOUNTS, build_demo
+from deskterm.domain import from_iso
 from deskterm.store import Store, open_store
 from deskterm.sync import engine
 
@@ -102,3 +103,44 @@ def test_watcher_keeps_syncing_in_the_background_until_stopped(db_path: Path, no
     check = open_store(db_path)
     assert check.conn.execute("SELECT COUNT(*) FROM tickets").fetchone() == (14,)
     check.close()
+
+
+def test_the_demo_is_a_live_shop_this_morning(db_path: Path, now) -> None:
+    from deskterm.cli.common import workspace_config
+    from deskterm.config import Config, parse_config
+    from deskterm.demo_shop import SHOP_SETTINGS, YOU
+
+    store = open_store(db_path)
+    build_demo(store, seed=1, now=now)
+    states = dict(
+        store.conn.execute(
+            "SELECT sla_state, COUNT(*) FROM tickets WHERE status NOT IN ('solved', 'closed')"
+            " GROUP BY sla_state"
+        ).fetchall()
+    )
+    active = sum(states.values())
+    # A few breaches, some warnings, most clocks running or waiting on the customer.
+    assert 1 <= states["breached"] <= active // 10
+    assert states["warning"] >= 1 and states["running"] > active // 3
+    worst = store.conn.execute(
+        "SELECT MIN(next_deadline) FROM tickets WHERE sla_state = 'breached'"
+    ).fetchone()[0]
+    assert from_iso(worst) > now - timedelta(days=2)
+    # Replies written before the last sync have left; the header has no backlog to show.
+    waiting = (
+        count(store, "outbox")
+        - store.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
+    )
+    assert waiting <= 4
+    # You are one of the shop's agents, with tickets of your own.
+    config = workspace_config(Config(agent="root"), db_path)
+    assert config.agent == YOU and config.shop.name == SHOP_SETTINGS["name"]
+    mine = store.conn.execute(
+        "SELECT COUNT(*) FROM tickets WHERE assignee = ? AND status NOT IN ('solved', 'closed')",
+        (YOU,),
+    ).fetchone()[0]
+    assert mine > 0
+    # Your own settings win.
+    yours = parse_config({"agent": {"name": "zoe"}, "shop": {"name": "Hatbox"}})
+    assert workspace_config(yours, db_path).agent == "zoe"
+    assert workspace_config(yours, db_path).shop.name == "Hatbox"

@@ -30,6 +30,7 @@ class State:
         # Whether the user named the database (--db, before or after the command).
         self.db_named = db is not None
         self.config_path = config_path
+        self._settings: Config | None = None
         self._config: Config | None = None
         self._store: Store | None = None
 
@@ -47,18 +48,21 @@ class State:
 
     @property
     def config(self) -> Config:
+        """The settings for the database in use (deskterm.demo_shop.workspace_config: the demo's
+        agent and shop in the demo's workspace); read once its path is known."""
         if self._config is None:
-            # Reading the settings costs ~15 ms (tomllib, the SLA and keymap sections): only
-            # commands that need them pay.
-            from deskterm.config import load_config
-
-            self._config = check_sections(load_config(self.config_path))
+            self._config = workspace_config(self.check_settings(), self.db_path)
         return self._config
 
     def check_settings(self) -> Config:
-        """Read and check the settings now. Every command does so at start, whether it reads them
-        or not: a broken file is found with its file, key and problem, not by a later command."""
-        return self.config
+        """Read and check the settings file now. Every command does so at start, whether it reads
+        them or not: a broken file is found with its file, key and problem, not later."""
+        if self._settings is None:
+            # Reading the settings costs ~15 ms (tomllib, the SLA and keymap sections).
+            from deskterm.config import load_config
+
+            self._settings = check_sections(load_config(self.config_path))
+        return self._settings
 
     def store(self, *, create: bool = True) -> Store:
         """The store, opened on first use; `create=False` (commands that only read) refuses to make
@@ -73,6 +77,23 @@ class State:
 
     def actor(self, agent: str | None) -> str:
         return f"agent:{agent or os.environ.get('DESKTERM_AGENT') or self.config.agent}"
+
+
+def workspace_config(config: Config, db_path: Path) -> Config:
+    """The settings to work on the database at `db_path` with: on the demo's, you are one of its
+    agents in its shop, unless your settings file names an agent or a shop of its own."""
+    from dataclasses import replace
+
+    from deskterm import demo_shop
+    from deskterm.config import parse_shop
+
+    if not db_path.exists() or not demo_shop.is_demo_workspace(db_path):
+        return config
+    named = config.raw.get("agent")
+    agent = config.agent if isinstance(named, dict) and "name" in named else demo_shop.YOU
+    shop = config.shop if "shop" in config.raw else parse_shop(demo_shop.SHOP_SETTINGS)
+    # The sections are parsed again: [[views]] reads `me` as the agent.
+    return replace(config, agent=agent, shop=shop, _parsed={})
 
 
 def state(db: Path | None = None) -> State:

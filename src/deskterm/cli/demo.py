@@ -18,7 +18,8 @@ DEMO_NOW_HELP = "Reference time of the workspace, e.g. 2026-11-20T12:00:00Z (def
 @db_option
 def demo(seed: int, now: str | None, no_open: bool, db: Path | None) -> None:
     """Build a demo shop's workspace (500+ tickets) and open the workstation on it."""
-    from deskterm.demo import build_demo, is_demo_workspace
+    from deskterm.demo import build_demo
+    from deskterm.demo_shop import is_demo_workspace
     from deskterm.domain import from_iso, utcnow
 
     shared = state(db)
