@@ -18,7 +18,16 @@ from deskterm.cli.common import (
 )
 
 if TYPE_CHECKING:
+    import threading
+    from collections.abc import Collection
+    from datetime import datetime
+
+    from deskterm.config import Config
+    from deskterm.store import Store
     from deskterm.sync.engine import AccountReport
+
+# How often `sync --watch` looks for SLA crossings and new mail to tell the desktop about.
+NOTIFY_SECONDS = 5.0
 
 
 @click.command()
@@ -36,7 +45,8 @@ def sync(
     account no other worker holds, with the replies any agent queued on them).
 
     Exits 1 when an account fails or a reply is refused. --json prints one JSON list of the
-    accounts' reports (with --watch, one report per line as each account finishes).
+    accounts' reports (with --watch, one report per line as each account finishes). With --watch
+    the desktop hears of what [tui] desktop asks for, as in the workstation.
     """
     from deskterm.store import team as team_rows
     from deskterm.sync import engine
@@ -85,9 +95,46 @@ def sync(
     watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
     watcher.start()
     try:
-        watcher.stop_event.wait()
+        _notify_until(watcher.stop_event, shared.db_path, shared.config)
     except KeyboardInterrupt:
         watcher.stop()
+
+
+def _notify_until(stop: threading.Event, db_path: Path, config: Config) -> None:
+    """Tell the desktop of SLA crossings and new mail on your tickets ([tui] desktop), as the
+    workstation does, until `stop` is set; without the setting, just wait."""
+    import sys
+
+    from deskterm.domain import utcnow
+    from deskterm.store import open_store
+    from deskterm.tui import desktop
+    from deskterm.views import TUI
+
+    wanted = config.get(TUI).desktop
+    if not wanted:
+        stop.wait()
+        return
+    store = open_store(db_path)
+    since = utcnow()
+    try:
+        while not stop.wait(NOTIFY_SECONDS):
+            until = utcnow()
+            for title, text in news(store, since, until, wanted, config.agent):
+                desktop.deliver(title, text, sys.stdout)
+            since = until
+    finally:
+        store.close()
+
+
+def news(
+    store: Store, since: datetime, until: datetime, wanted: Collection[str], agent: str
+) -> list[tuple[str, str]]:
+    """The desktop notifications for (since, until]: the tickets that crossed into warning or
+    breach, and customer mail on `agent`'s tickets, as far as `wanted` asks."""
+    from deskterm.tui import clock, desktop
+
+    found = clock.read(store, since, until, agent if "mine" in wanted else None)
+    return desktop.notifications(found.crossed, found.mail, wanted)
 
 
 @click.group(invoke_without_command=True)

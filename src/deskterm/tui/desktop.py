@@ -1,7 +1,8 @@
 """Desktop notifications: notify-send where a desktop session can show them, else the terminal's
 own (OSC 9: iTerm2, WezTerm, kitty, foot and Windows Terminal show it; other terminals ignore it).
 
-No Textual here: the ticker decides what to say and where it goes.
+No Textual here: the workstation's ticker and `deskterm sync --watch` both say what
+`notifications` makes of the SLA crossings and new mail ([tui] desktop decides which).
 """
 
 from __future__ import annotations
@@ -10,6 +11,54 @@ import html
 import os
 import shutil
 import subprocess
+from collections.abc import Collection
+from typing import TextIO
+
+from deskterm.untrusted import sanitize
+
+# (what a ticket crossed into, the [tui] desktop setting that wants to hear of it, the title)
+CROSSINGS = (("breached", "breach", "SLA breach"), ("warning", "warning", "SLA warning"))
+MAIL_TITLE = "New mail on your ticket"
+
+
+def tickets_text(rows: list[dict]) -> str:
+    """`#12 Where is my parcel, #14 ...`: up to three tickets, customer text made safe."""
+    text = ", ".join(f"#{row['id']} {sanitize(row['subject'] or '')}" for row in rows[:3])
+    return text + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+
+
+def mail_text(mail: list[dict]) -> str:
+    """`#3 from Carl Diaz: Re: Refund` for the first new mail, and how many more."""
+    first = mail[0]
+    sender = first["author_name"] or first["author_addr"] or "the customer"
+    text = f"#{first['id']} from {sanitize(sender)}: {sanitize(first['subject'] or '')}"
+    return text + (f" (and {len(mail) - 1} more)" if len(mail) > 1 else "")
+
+
+def notifications(
+    crossed: list[dict], mail: list[dict], wanted: Collection[str]
+) -> list[tuple[str, str]]:
+    """(title, text) of each desktop notification that crossings (queries.sla_crossings) and new
+    mail on the agent's tickets make, for the events [tui] desktop lists in `wanted`."""
+    said = []
+    for crossing, setting, title in CROSSINGS:
+        rows = [row for row in crossed if row["crossed"] == crossing]
+        if rows and setting in wanted:
+            said.append((title, tickets_text(rows)))
+    if mail and "mine" in wanted:
+        said.append((MAIL_TITLE, mail_text(mail)))
+    return said
+
+
+def deliver(title: str, text: str, terminal: TextIO | None) -> None:
+    """One notification, through notify-send on a desktop, else as OSC 9 to `terminal` (a
+    terminal's stream; None: nowhere)."""
+    program = notify_send()
+    if program is not None:
+        send(program, title, text)
+    elif terminal is not None and terminal.isatty():
+        terminal.write(terminal_sequence(title, text))
+        terminal.flush()
 
 
 def notify_send() -> str | None:

@@ -14,7 +14,6 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from deskterm import automation
-from deskterm.content import sanitize
 from deskterm.sla import clocks
 from deskterm.tui import clock, desktop
 
@@ -27,8 +26,6 @@ SLA_TICK_SECONDS = 30.0
 CROSSINGS = "sla-crossings"
 SLA_STATES = "sla"
 DESKTOP = "desktop"
-# (what a ticket crossed into, the [tui] desktop setting that wants to hear of it, the title)
-DESKTOP_CROSSINGS = (("breached", "breach", "SLA breach"), ("warning", "warning", "SLA warning"))
 
 
 class Ticker:
@@ -122,22 +119,16 @@ class Ticker:
             app.notify(f"and {len(crossed) - 3} more", title="SLA", severity="warning")
         if crossed and app.settings.bell:
             app.bell()
-        for crossing, setting, title in DESKTOP_CROSSINGS:
-            rows = [row for row in crossed if row["crossed"] == crossing]
-            if rows and setting in app.settings.desktop:
-                self._desktop(title, _tickets_text(rows))
+        for title, text in desktop.notifications(crossed, [], app.settings.desktop):
+            self._desktop(title, text)
 
     def _announce_mail(self, mail: list[dict]) -> None:
         """New customer mail on the agent's own tickets ([tui] desktop = ["mine"])."""
         if not mail:
             return
-        first = mail[0]
-        sender = first["author_name"] or first["author_addr"] or "the customer"
-        text = f"#{first['id']} from {sanitize(sender)}: {sanitize(first['subject'] or '')}"
-        if len(mail) > 1:
-            text += f" (and {len(mail) - 1} more)"
-        self.app.notify(text, title="New mail on your ticket")
-        self._desktop("New mail on your ticket", text)
+        self.app.notify(desktop.mail_text(mail), title=desktop.MAIL_TITLE)
+        for title, text in desktop.notifications([], mail, ["mine"]):
+            self._desktop(title, text)
 
     def _desktop(self, title: str, text: str) -> None:
         """A desktop notification, without waiting for it."""
@@ -151,8 +142,3 @@ class Ticker:
             )
         else:
             self.app.terminal_write(desktop.terminal_sequence(title, text))
-
-
-def _tickets_text(rows: list[dict]) -> str:
-    text = ", ".join(f"#{row['id']} {sanitize(row['subject'] or '')}" for row in rows[:3])
-    return text + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
