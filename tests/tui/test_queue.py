@@ -242,3 +242,27 @@ async def test_a_reply_the_server_refused_marks_the_row_and_leaves_its_clock_run
         assert "✗ not sent Change of address" in line
         assert line.startswith("1h 50m")  # the first reply is still due, 2h after the mail
         assert "✗" not in next(x for x in queue_lines(app) if "Refund for a broken" in x)
+
+
+async def test_a_view_that_hides_a_snoozed_ticket_says_so(app, db):
+    other = open_store(db)
+    actions.snooze(other, 5, NOW.replace(year=2027), actor="agent:anna", at=NOW)
+    other.close()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        lines = queue_lines(app)
+        assert "Item not as described" not in " ".join(lines)
+        await pilot.press("G")
+        await settle(pilot)
+        # The line after the last row.
+        assert (
+            queue_lines(app)[app.screen.queue.count].strip()
+            == "+ 1 snoozed hidden (is:snoozed shows it)"
+        )
+        await pilot.press("slash")
+        burst(app, "described")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert queue_lines(app)[0].strip() == (
+            "No tickets in this view; 1 snoozed hidden (is:snoozed shows it)"
+        )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from deskterm.domain import Priority, Status, to_iso
@@ -89,6 +89,14 @@ class Filter:
         return any(t.key == "status" for t in self.terms) or any(
             t.key == "is" and {"active", "snoozed"} & set(t.values) for t in self.terms
         )
+
+    def hiding_snoozed(self) -> Filter | None:
+        """The tickets this filter leaves out only for being snoozed, as the queue's views do;
+        None when it lists snoozed tickets like any other (it names a status or is:snoozed)."""
+        if not self.active_only or self.names_status:
+            return None
+        snoozed = (Term("is", ("active",)), Term("is", ("snoozed",)))
+        return replace(self, terms=(*self.terms, *snoozed))
 
     def where(self, now: datetime, *, paged: bool = True) -> tuple[str, list]:
         """SQL over `tickets AS t` for this filter at moment `now`; `paged=False` for a count,

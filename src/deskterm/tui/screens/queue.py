@@ -92,22 +92,28 @@ class QueueScreen(TicketActions):
     def reload_queue(self, *, keep: int | None = None) -> None:
         """Re-read the visible part now; the exact count follows from a worker."""
         self.queue.reload(keep=keep)
-        if not self.source.counted:
-            self.count_queue(self.source.generation)
+        self.count_queue(self.source.generation)
 
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def count_queue(self, generation: int) -> None:
+        """The exact count, if the pages read have not settled it, and how many snoozed tickets
+        the query leaves out (the queue says so after its last row)."""
+        flt, now, counted = self.source.filter, self.desk.now(), self.source.counted
+        hiding = flt.hiding_snoozed()
         with self.desk.connection() as store:
-            count = queue_count(store, self.source.filter, self.desk.now())
-        self.app.call_from_thread(self._count_arrived, generation, count)
+            count = None if counted else queue_count(store, flt, now)
+            snoozed = queue_count(store, hiding, now) if hiding else 0
+        self.app.call_from_thread(self._count_arrived, generation, count, snoozed)
 
-    def _count_arrived(self, generation: int, count: int) -> None:
-        if self.source.settle_count(generation, count):
+    def _count_arrived(self, generation: int, count: int | None, snoozed: int = 0) -> None:
+        if generation != self.source.generation:
+            return  # the query or the data changed meanwhile; a newer count is on its way
+        if self.source.settle_count(generation, self.source.count if count is None else count):
             for view in self.query(QueueView):
-                view.count_settled()
+                view.count_settled(snoozed)
             if self.to_end:
                 self.to_end = False
-                self.queue.move_to(count - 1)
+                self.queue.move_to(self.source.count - 1)
 
     def _current_id(self) -> int | None:
         row = self.queue.current

@@ -232,20 +232,38 @@ class QueueView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         # Who else has which ticket open (team mode), by ticket id.
         self.present: dict[int, tuple[tuple[str, str], ...]] = {}
+        # (the source's generation, how many snoozed tickets its query leaves out).
+        self._snoozed: tuple[int, int] = (-1, 0)
 
     @property
     def count(self) -> int:
         return self.source.count
 
     @property
+    def snoozed_hidden(self) -> int:
+        """Snoozed tickets the query would list but for their snooze (counted with the rows)."""
+        generation, snoozed = self._snoozed
+        return snoozed if generation == self.source.generation else 0
+
+    def _virtual(self) -> Size:
+        """As tall as its lines and no wider than the view: a row never scrolls sideways, and a
+        horizontal scrollbar (the vertical one narrows the view) would cover the last line."""
+        return Size(0, self.lines)
+
+    @property
+    def lines(self) -> int:
+        """The rows, and a line after them that says how many snoozed tickets the view hides."""
+        return self.count + (1 if self.snoozed_hidden and self.count else 0)
+
+    @property
     def current(self) -> QueueRow | None:
         return self.source.row(self.cursor)
 
     def on_mount(self) -> None:
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = self._virtual()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = self._virtual()
 
     def reload(self, *, keep: int | None = None) -> None:
         """Read the queue again; keep the cursor on ticket `keep` if it is still listed."""
@@ -253,7 +271,7 @@ class QueueView(ScrollView, can_focus=True):
         if self.cursor >= self.source.count:
             # Deep in a long queue: the provisional count would pull the cursor up.
             self.source.exact_count()
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = self._virtual()
         if keep is not None:
             self.source.row(self.cursor)
             found = self.source.index_of(keep, near=self.cursor)
@@ -262,9 +280,11 @@ class QueueView(ScrollView, can_focus=True):
         self.move_to(self.cursor, force=True)
         self.refresh()
 
-    def count_settled(self) -> None:
-        """The exact count arrived: the scrollbar and the reachable rows follow it."""
-        self.virtual_size = Size(self.size.width, self.count)
+    def count_settled(self, snoozed: int = 0) -> None:
+        """The exact count arrived (and how many snoozed tickets the query leaves out): the
+        scrollbar and the reachable rows follow it."""
+        self._snoozed = (self.source.generation, snoozed)
+        self.virtual_size = self._virtual()
         self.refresh()
 
     def move_to(self, index: int, *, force: bool = False) -> None:
@@ -276,10 +296,12 @@ class QueueView(ScrollView, can_focus=True):
         self.refresh_line(old)
         self.refresh_line(index)
         top, height = int(self.scroll_y), max(self.size.height, 1)
+        # On the last row, the line after it (the snoozed tickets left out) comes into view too.
+        bottom = self.lines - 1 if index == self.count - 1 else index
         if index < top:
             self.scroll_to(y=index, animate=False, immediate=True)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+        elif bottom >= top + height:
+            self.scroll_to(y=bottom - height + 1, animate=False, immediate=True)
         self.post_message(self.Highlighted(self.current))
 
     def move(self, delta: int) -> None:
@@ -302,9 +324,13 @@ class QueueView(ScrollView, can_focus=True):
         width = self.size.width
         row = self.source.row(index)
         if row is None:
+            said = ""
             if index == 0:
-                empty = Text("  No tickets in this view.", style="dim", end="")
-                segments = list(empty.render(self.app.console))
+                said = self._empty_words()
+            elif index == self.count and self.snoozed_hidden:
+                said = f"  + {self._snoozed_words()}"
+            if said:
+                segments = list(Text(said, style="dim", end="").render(self.app.console))
                 return Strip(segments).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         now = self.now()
@@ -321,6 +347,16 @@ class QueueView(ScrollView, can_focus=True):
             strip = self._render_row(parts, width, selected)
             self._strips[key] = strip
         return strip
+
+    def _empty_words(self) -> str:
+        if self.snoozed_hidden:
+            return f"  No tickets in this view; {self._snoozed_words()}"
+        return "  No tickets in this view."
+
+    def _snoozed_words(self) -> str:
+        """`2 snoozed hidden (is:snoozed shows them)`."""
+        n = self.snoozed_hidden
+        return f"{n} snoozed hidden (is:snoozed shows {'it' if n == 1 else 'them'})"
 
     def _render_row(self, parts: dict[str, Text], width: int, selected: bool) -> Strip:
         line = compose_line(parts, width)
