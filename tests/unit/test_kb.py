@@ -211,6 +211,17 @@ def test_suggestions_leave_out_articles_for_other_channels(store: Store) -> None
     assert kb.suggest(store, amazon)[0].article.slug == "sop-marketplace-dispute"
 
 
+def test_an_article_for_the_tickets_channel_is_suggested_though_no_word_names_it(
+    store: Store,
+) -> None:
+    kb.refresh(store)
+    facts = kb.TicketFacts(channel="ebay", tags=("wismo",), text="Any news on my parcel?")
+    rules = next(h for h in kb.suggest(store, facts) if h.article.slug == "ebay-rules")
+    assert rules.reasons == ("for ebay",)
+    email = kb.TicketFacts(channel="email", tags=("wismo",), text="Any news on my parcel?")
+    assert "ebay-rules" not in [h.article.slug for h in kb.suggest(store, email)]
+
+
 def test_an_intent_counts_most(store: Store) -> None:
     kb.refresh(store)
     facts = kb.TicketFacts(channel="email", intent="cancel", text="please help with my order")

@@ -167,7 +167,8 @@ def suggest(store: Store, facts: TicketFacts, *, limit: int = 8) -> list[Hit]:
     """The articles and SOPs that fit the ticket, best first."""
     words = telling_words(store, query_words(facts.text))
     text_rows = store_kb.match_ranks(store, words, limit=30)
-    keys = tuple(k for k in (*facts.tags, facts.intent) if k)
+    # The channel too: an article for it (marketplace rules) fits even when no word says so.
+    keys = tuple(k for k in (*facts.tags, facts.intent, facts.channel) if k)
     key_rows = store_kb.search_keywords(store, keys, limit=30)
     slugs = [s for s, _ in text_rows] + key_rows + list(facts.sops_of_macros)
     found = [_card(row) for row in store_kb.cards(store, list(dict.fromkeys(slugs)))]
