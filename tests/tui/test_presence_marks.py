@@ -47,6 +47,11 @@ def test_the_header_says_who_is_writing_and_keeps_it_longest_when_narrow():
     )
     narrow = title_line(TICKET, NOW, [], 60, [("anna", "writing")]).plain
     assert narrow == "#7 Where is my order?   open · high      anna is writing"
+    narrower = title_line(TICKET, NOW, [], 55, present).plain
+    assert narrower == "#7 Where is my order?   open · high      ✎anna ◉ben"
+    assert title_line(TICKET, NOW, [], 50, present).plain.rstrip() == (
+        "#7 Where is my order?   open · high"
+    )
 
 
 def test_an_agents_name_is_shown_as_written_never_as_markup():

@@ -33,7 +33,7 @@ from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
 from deskterm.tui.widgets.knowledge import KnowledgePanel
-from deskterm.tui.widgets.queue_view import one_line, queue_subject
+from deskterm.tui.widgets.queue_view import PRESENCE_MARKS, one_line, queue_subject
 from deskterm.tui.widgets.sidebar import Sidebar, shown_order
 from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
@@ -75,13 +75,16 @@ def held_line(held: Sequence[tuple[int, str]], key: str) -> Text:
     return line
 
 
-def presence_text(present: Sequence[tuple[str, str]]) -> Text:
-    """'   anna is writing, ben is viewing': the other agents who have the ticket open."""
+def presence_text(present: Sequence[tuple[str, str]], *, short: bool = False) -> Text:
+    """'   anna is writing, ben is viewing' (short: '   ✎anna ◉ben'): the other agents who have
+    the ticket open, writers first."""
     line = Text()
     for n, (agent, doing) in enumerate(sorted(present, key=lambda p: (p[1] != "writing", p[0]))):
-        line.append("   " if n == 0 else ", ")
+        line.append("   " if n == 0 else (" " if short else ", "))
         style = "bold yellow" if doing == "writing" else "cyan"
-        line.append(f"{one_line(agent)} is {one_line(doing)}", style=style)
+        mark = PRESENCE_MARKS.get(doing, PRESENCE_MARKS["viewing"])[0]
+        words = f"{mark}{one_line(agent)}" if short else f"{one_line(agent)} is {one_line(doing)}"
+        line.append(words, style=style)
     return line
 
 
@@ -110,8 +113,13 @@ def title_line(
     if width > 0:
         room = width - head.cell_len - state.cell_len - sla.cell_len
         wanted = min(MIN_SUBJECT, subject.cell_len)
+        shortened = False
         while room - sum(e.cell_len for e in extras) < wanted and any(extras):
-            extras[max(i for i, e in enumerate(extras) if e)] = Text()
+            last = max(i for i, e in enumerate(extras) if e)
+            if last == 0 and not shortened:  # who else is here: in short before not at all
+                extras[0], shortened = presence_text(present, short=True), True
+            else:
+                extras[last] = Text()
         room = max(room - sum(e.cell_len for e in extras), 1)
         if subject.cell_len > room:  # the channel's boilerplate goes first, as in the queue
             subject.plain = queue_subject(ticket.subject)
