@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from deskterm.domain import canonical_json, to_iso
 from deskterm.sla import clocks
-from deskterm.store import Store, inserted_id
+from deskterm.store import Store, tickets
 
 if TYPE_CHECKING:
     from deskterm.automation import RuleSet
@@ -32,25 +32,26 @@ class Done:
 
 
 def ticket_row(conn: sqlite3.Connection, ticket_id: int) -> sqlite3.Row:
-    conn.row_factory = sqlite3.Row
-    try:
-        row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-    finally:
-        conn.row_factory = None
-    _refuse_missing(ticket_id, None if row is None else (row["merged_into"],))
+    row = tickets.ticket_row(conn, ticket_id)
+    if row is None:
+        raise _missing(ticket_id)
+    _refuse_missing(ticket_id, (row["merged_into"],))
     return row
 
 
 def check_ticket(conn: sqlite3.Connection, ticket_id: int) -> None:
     """`ticket_row`'s refusals without reading the row, for actions that need none of it (a
     rule tagging every message of an ingest batch)."""
-    found = conn.execute("SELECT merged_into FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-    _refuse_missing(ticket_id, found)
+    _refuse_missing(ticket_id, tickets.merged_into(conn, ticket_id))
+
+
+def _missing(ticket_id: int) -> ActionError:
+    return ActionError(f"there is no ticket #{ticket_id}")
 
 
 def _refuse_missing(ticket_id: int, found: tuple | None) -> None:
     if found is None:
-        raise ActionError(f"there is no ticket #{ticket_id}")
+        raise _missing(ticket_id)
     if found[0] is not None:
         raise ActionError(f"ticket #{ticket_id} was merged into #{found[0]}; act on that")
 
@@ -94,28 +95,19 @@ def write_event(
     applier = _applier.get()
     if origin is None and applier is not None and actor.startswith("macro:"):
         data = {**data, "agent": applier}
-    if origin is None:
-        cur = conn.execute(
-            "INSERT INTO events (ticket_id, at, actor, kind, data) VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, to_iso(at), actor, kind, canonical_json(data)),
-        )
-        return inserted_id(cur)
-    cur = conn.execute(
-        "INSERT INTO events (ticket_id, at, actor, kind, data, uid, seq, author, overrode)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            ticket_id,
-            to_iso(at),
-            actor,
-            kind,
-            canonical_json(data),
+    replicated = (
+        None
+        if origin is None
+        else (
             origin.uid,
             origin.seq,
             origin.author,
             canonical_json(origin.overrode) if origin.overrode else None,
-        ),
+        )
     )
-    return inserted_id(cur)
+    return tickets.insert_event(
+        conn, ticket_id, to_iso(at), actor, kind, canonical_json(data), replicated
+    )
 
 
 def check_actor(actor: str) -> None:
@@ -143,7 +135,7 @@ def clocks_deferred() -> Iterator[set[int]]:
 
 
 def finish(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> None:
-    conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    tickets.touch(conn, ticket_id, to_iso(at))
     deferred = _deferred.get()
     if deferred is None:
         clocks.refresh(conn, [ticket_id], at)

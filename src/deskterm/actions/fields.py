@@ -19,7 +19,7 @@ from deskterm.actions.common import (
     write_event,
 )
 from deskterm.domain import DEFAULT_ESCALATION_LEVELS, TRANSITIONS, Priority, Status, to_iso, utcnow
-from deskterm.store import Store
+from deskterm.store import Store, tickets
 
 TAG_RE = re.compile(r"^[\w][\w\-./:]{0,63}$")
 
@@ -59,9 +59,7 @@ def write_field(
     it joins the timeline without moving the field."""
     if change:
         after = data["after"]
-        conn.execute(
-            f"UPDATE tickets SET {FIELD_COLUMNS[kind]} = ? WHERE id = ?", (after, ticket_id)
-        )
+        tickets.set_column(conn, ticket_id, FIELD_COLUMNS[kind], after)
         if kind == "status":
             mailbox.status_changed(conn, ticket_id, not Status(after).is_active, at)
     event = write_event(conn, ticket_id, kind, actor, at, data, origin)
@@ -192,13 +190,8 @@ def _normal_tag(tag: str) -> str:
     return tag
 
 
-TAG_CHANGES = {
-    "tag": (
-        "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
-        "is already tagged",
-    ),
-    "untag": ("DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", "has no tag"),
-}
+# Why a person's tag change is refused when the ticket already has it so.
+TAG_UNCHANGED = {"tag": "is already tagged", "untag": "has no tag"}
 
 
 def write_tag(
@@ -214,8 +207,7 @@ def write_tag(
 ) -> int | None:
     """Add (`tag`) or remove (`untag`) a tag and write the event; None when the ticket already
     had it so, which a person's action refuses and a replicated one still records."""
-    sql, _ = TAG_CHANGES[kind]
-    if change and not conn.execute(sql, (ticket_id, name)).rowcount and origin is None:
+    if change and not tickets.change_tag(conn, ticket_id, name, kind == "tag") and origin is None:
         return None
     event = write_event(conn, ticket_id, kind, actor, at, {"tag": name}, origin)
     finish(conn, ticket_id, at)
@@ -232,7 +224,7 @@ def _change_tag(
         check_ticket(conn, ticket_id)
         event = write_tag(conn, ticket_id, kind, name, actor, at)
         if event is None:
-            raise ActionError(f"ticket #{ticket_id} {TAG_CHANGES[kind][1]} {name}")
+            raise ActionError(f"ticket #{ticket_id} {TAG_UNCHANGED[kind]} {name}")
         set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 

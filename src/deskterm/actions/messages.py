@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from datetime import datetime
 
 from deskterm.actions.common import (
@@ -18,7 +17,7 @@ from deskterm.actions.common import (
 )
 from deskterm.domain import Direction, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, index_messages, inserted_id
+from deskterm.store import Store, tickets
 
 
 def _agent_name(actor: str) -> str:
@@ -54,29 +53,18 @@ def insert_message(
     in_reply_to: str | None = None,
     subject: str = "",
 ) -> int:
-    cur = conn.execute(
-        "INSERT INTO messages (ticket_id, account, external_id, direction, author_name, subject,"
-        " text, message_id, in_reply_to, refs, sent_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            ticket["id"],
-            ticket["account"],
-            f"local:{uuid.uuid4()}",
-            direction.value,
-            _agent_name(actor),
-            subject,
-            body,
-            message_id,
-            in_reply_to,
-            " ".join(references),
-            to_iso(at),
-            to_iso(at),
-        ),
+    return tickets.insert_message(
+        conn,
+        ticket,
+        direction.value,
+        _agent_name(actor),
+        subject,
+        body,
+        message_id,
+        in_reply_to,
+        references,
+        to_iso(at),
     )
-    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (to_iso(at), ticket["id"]))
-    row = inserted_id(cur)
-    index_messages(conn, [row])
-    return row
 
 
 def merge(
@@ -95,9 +83,7 @@ def merge(
                 f"tickets #{source_id} and #{target_id} belong to different customers; "
                 "only one customer's tickets can be merged"
             )
-        moved = [
-            r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ?", (source_id,))
-        ]
+        moved = tickets.message_ids(conn, source_id)
         event = write_merge(conn, source_id, target_id, moved, source["status"], actor, at)
     return Done(event)
 
@@ -113,17 +99,9 @@ def write_merge(
     origin: Origin | None = None,
 ) -> int:
     """Move the messages `moved` from `source` to `target`, close `source` and write the event."""
-    conn.executemany(
-        "UPDATE messages SET ticket_id = ? WHERE id = ?", [(target_id, m) for m in moved]
-    )
-    conn.execute(
-        "UPDATE tickets SET status = 'closed', merged_into = ?, updated_at = ? WHERE id = ?",
-        (target_id, to_iso(at), source_id),
-    )
-    last = conn.execute(
-        "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (target_id,)
-    ).fetchone()[0]
-    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, target_id))
+    tickets.move_messages(conn, moved, target_id)
+    tickets.close_merged(conn, source_id, target_id, to_iso(at))
+    tickets.set_last_message_at(conn, target_id, tickets.last_sent(conn, target_id))
     data = {"source": source_id, "messages": moved, "source_status": source_status}
     event = write_event(conn, target_id, "merge", actor, at, data, origin)
     clocks.refresh(conn, [source_id], at)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from deskterm.actions.common import ActionError, Done, check_actor, finish, write_event
 from deskterm.domain import to_iso
-from deskterm.store import Store, inserted_id
+from deskterm.store import Store, tickets
 
 
 def open_for_order(
@@ -16,25 +16,17 @@ def open_for_order(
     order instead of a message. Refused when a ticket is linked to the order already."""
     check_actor(actor)
     with store.tx() as conn:
-        found = conn.execute(
-            "SELECT o.customer_id, o.number, a.channel, EXISTS (SELECT 1 FROM tickets t"
-            " WHERE t.order_id = o.id) FROM orders o, accounts a WHERE o.id = ? AND a.name = ?",
-            (order_id, account),
-        ).fetchone()
-        if found is None or found[0] is None:
+        found = tickets.order_to_open(conn, order_id, account)
+        if found is None:
             raise ActionError(
                 f"there is no order #{order_id} with a known buyer, or no account {account}"
             )
         customer_id, number, channel, linked = found
         if linked:
             raise ActionError(f"order {number} has a ticket already")
-        moment = to_iso(at)
-        cur = conn.execute(
-            "INSERT INTO tickets (customer_id, account, channel, subject, status, order_id,"
-            " created_at, updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?)",
-            (customer_id, account, channel, subject, order_id, moment, moment, moment),
+        ticket_id = tickets.insert_ticket(
+            conn, customer_id, account, channel, subject, order_id, to_iso(at)
         )
-        ticket_id = inserted_id(cur)
         event = write_event(
             conn,
             ticket_id,

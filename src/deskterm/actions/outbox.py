@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import uuid
@@ -24,7 +23,8 @@ from deskterm.actions.common import (
 from deskterm.actions.messages import insert_message
 from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
-from deskterm.store import Store, drafts, inserted_id
+from deskterm.store import Store, drafts, tickets
+from deskterm.store import outbox as store_outbox
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:
@@ -69,16 +69,10 @@ def _check_cc(ticket: sqlite3.Row, kind: str, cc: Sequence[str]) -> None:
 def _reply_target(
     conn: sqlite3.Connection, ticket: sqlite3.Row
 ) -> tuple[str, str, str | None, str]:
-    row = conn.execute(
-        "SELECT author_addr, message_id, refs FROM messages WHERE ticket_id = ? AND direction = 'in'"
-        " ORDER BY sent_at DESC, id DESC LIMIT 1",
-        (ticket["id"],),
-    ).fetchone()
-    identity = conn.execute(
-        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY kind = ? DESC, id"
-        " LIMIT 1",
-        (ticket["customer_id"], "email" if ticket["channel"] in ("email", "amazon") else "x"),
-    ).fetchone()
+    row = tickets.reply_to(conn, ticket)
+    identity = tickets.first_identity(
+        conn, ticket["customer_id"], "email" if ticket["channel"] in ("email", "amazon") else "x"
+    )
     kind, value = identity if identity else ("email", "")
     if row and row[0]:
         kind, value = ("email", row[0]) if "@" in row[0] else (kind, row[0])
@@ -124,19 +118,14 @@ def reply(
         domain = _sending_domain(conn, ticket, body, attachments, domain)
         message, outbox = _queue_reply(conn, ticket, body, actor, at, domain, files, cc)
         if automatic:
-            conn.execute(
-                "UPDATE outbox SET payload = json_set(payload, '$.automatic', json('true'))"
-                " WHERE id = ?",
-                (outbox,),
-            )
+            store_outbox.mark_automatic(conn, outbox)
         if ticket["status"] == Status.NEW:
-            conn.execute("UPDATE tickets SET status = 'open' WHERE id = ?", (ticket_id,))
+            tickets.set_column(conn, ticket_id, "status", Status.OPEN.value)
         mailbox.queue_seen(conn, ticket_id, at)  # whoever answers has read it
         data = {"message": message, "outbox": outbox, "status_before": ticket["status"]}
         # In a team replica, how far into the shared log this ticket was seen: the server holds
         # the reply when the thread grew meanwhile (deskterm.team, Traffic Cop).
-        seen = conn.execute("SELECT MAX(seq) FROM events WHERE ticket_id = ?", (ticket_id,))
-        data |= {"seen": last} if (last := seen.fetchone()[0]) is not None else {}
+        data |= {"seen": last} if (last := tickets.last_seq(conn, ticket_id)) is not None else {}
         event = write_event(conn, ticket_id, "reply", actor, at, data)
         finish(conn, ticket_id, at)
         set_off_rules(store, ticket_id, "reply", actor, at)
@@ -151,9 +140,7 @@ def _sending_domain(
     fallback: str,
 ) -> str:
     """The domain of the account's address, for the Message-ID; refuses what it cannot send."""
-    account = conn.execute(
-        "SELECT address, connector FROM accounts WHERE name = ?", (ticket["account"],)
-    ).fetchone()
+    account = tickets.sending_account(conn, ticket["account"])
     problem = account and reply_problem(account[1], body, tuple(attachments))
     if problem:
         raise ActionError(f"the reply cannot go out on {ticket['account']}: {problem}")
@@ -183,9 +170,7 @@ def _queue_reply(
         conn, ticket, Direction.OUT, body, actor, at, message_id, references, in_reply_to, subject
     )
     if files:
-        conn.execute(
-            "UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message)
-        )
+        tickets.set_attachments(conn, message, files)
     payload = {
         "to": {"kind": kind, "value": address},
         "cc": list(cc),
@@ -197,26 +182,14 @@ def _queue_reply(
         "conversation_id": ticket["conversation_id"],
         "attachments": files,
     }
-    cur = conn.execute(
-        "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
-        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            ticket["id"],
-            message,
-            ticket["account"],
-            key,
-            json.dumps(payload),
-            to_iso(at),
-            to_iso(at),
-        ),
+    outbox = store_outbox.queue(
+        conn, ticket["id"], message, ticket["account"], key, payload, to_iso(at)
     )
-    return message, inserted_id(cur)
+    return message, outbox
 
 
 def _outbox_item(conn: sqlite3.Connection, outbox_id: int) -> tuple[int, str, int | None]:
-    row = conn.execute(
-        "SELECT ticket_id, status, message_row FROM outbox WHERE id = ?", (outbox_id,)
-    ).fetchone()
+    row = store_outbox.item(conn, outbox_id)
     if row is None:
         raise ActionError(f"there is no outbox item {outbox_id}")
     return row
@@ -232,10 +205,7 @@ def retry_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None 
             raise ActionError(
                 f"outbox item {outbox_id} is {status}; only a failed reply is retried"
             )
-        conn.execute(
-            "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?",
-            (to_iso(at), outbox_id),
-        )
+        store_outbox.retry(conn, outbox_id, to_iso(at))
         event = write_event(conn, ticket_id, "retry_send", actor, at, {"outbox": outbox_id})
         finish(conn, ticket_id, at)
     return Done(event, outbox_id=outbox_id)
@@ -257,19 +227,12 @@ def cancel_send(
         ticket_id, status, message_row = _outbox_item(conn, outbox_id)
         if status not in ("queued", "failed"):
             raise ActionError(f"outbox item {outbox_id} is {status}; it cannot be cancelled")
-        body = json.loads(
-            conn.execute("SELECT payload FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[0]
-        )["body"]
-        conn.execute(
-            "UPDATE outbox SET status = 'cancelled', message_row = NULL WHERE id = ?", (outbox_id,)
-        )
+        body = store_outbox.body(conn, outbox_id)
+        store_outbox.cancel(conn, outbox_id)
         if message_row is not None:
-            conn.execute("DELETE FROM messages WHERE id = ?", (message_row,))
-            conn.execute(
-                "UPDATE tickets SET last_message_at = COALESCE((SELECT MAX(sent_at) FROM messages"
-                " WHERE ticket_id = ?), last_message_at) WHERE id = ?",
-                (ticket_id, ticket_id),
-            )
+            tickets.delete_message(conn, message_row)
+            if last := tickets.last_sent(conn, ticket_id):
+                tickets.set_last_message_at(conn, ticket_id, last)
         if to_draft:
             drafts.put_back(conn, ticket_id, "reply", body, at)
         event = write_event(

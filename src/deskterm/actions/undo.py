@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from deskterm.actions.common import ActionError, Done, Origin, check_actor, writ
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, drafts
+from deskterm.store import Store, drafts, outbox, tickets
 from deskterm.store import knowledge as store_kb
 
 UNDOABLE_FIELDS = FIELD_COLUMNS
@@ -25,15 +24,10 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
     check_actor(actor)
     at = at or utcnow()
     with store.tx() as conn:
-        row = conn.execute(
-            "SELECT id, ticket_id, kind, data FROM events WHERE actor = ? AND undone_by IS NULL"
-            " AND kind NOT IN ('undo', 'handled', 'rating') ORDER BY id DESC LIMIT 1",
-            (actor,),
-        ).fetchone()
-        if row is None:
+        last = tickets.last_undoable(conn, actor)
+        if last is None:
             raise ActionError(f"{actor} has nothing to undo")
-        event_id, ticket_id, kind, raw = row
-        undo_event = write_undo(conn, event_id, ticket_id, kind, json.loads(raw), actor, at)
+        undo_event = write_undo(conn, *last, actor, at)
     return Done(undo_event)
 
 
@@ -55,17 +49,14 @@ def write_undo(
     reverts = change or kind not in (*UNDOABLE_FIELDS, "tag", "untag")
     touched = [ticket_id, *(_revert(conn, ticket_id, kind, data, at) if reverts else ())]
     for tid in touched:
-        last = conn.execute(
-            "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (tid,)
-        ).fetchone()[0]
-        if last:
-            conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, tid))
+        if last := tickets.last_sent(conn, tid):
+            tickets.set_last_message_at(conn, tid, last)
     undo_event = write_event(
         conn, ticket_id, "undo", actor, at, {"event": event_id, "kind": kind}, origin
     )
-    conn.execute("UPDATE events SET undone_by = ? WHERE id = ?", (undo_event, event_id))
+    tickets.mark_undone(conn, event_id, undo_event)
     clocks.refresh(conn, touched, at)
-    conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    tickets.touch(conn, ticket_id, to_iso(at))
     return undo_event
 
 
@@ -74,55 +65,32 @@ def _revert(
 ) -> list[int]:
     """Put back what one `kind` event changed on its ticket; returns the other tickets touched."""
     if kind in UNDOABLE_FIELDS:
-        conn.execute(
-            f"UPDATE tickets SET {UNDOABLE_FIELDS[kind]} = ? WHERE id = ?",
-            (data["before"], ticket_id),
-        )
+        tickets.set_column(conn, ticket_id, UNDOABLE_FIELDS[kind], data["before"])
         if kind == "status":
             mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
-    elif kind == "tag":
-        conn.execute(
-            "DELETE FROM ticket_tags WHERE ticket_id = ? AND tag = ?", (ticket_id, data["tag"])
-        )
-    elif kind == "untag":
-        conn.execute(
-            "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)",
-            (ticket_id, data["tag"]),
-        )
+    elif kind in ("tag", "untag"):
+        tickets.change_tag(conn, ticket_id, data["tag"], add=kind == "untag")
     elif kind == "sop_tick":
         store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
     elif kind == "sop_untick":
         store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], to_iso(at), "undo")
     elif kind == "note":
         _back_to_draft(conn, ticket_id, kind, data["message"], at)
-        conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
+        tickets.delete_message(conn, data["message"])
     elif kind == "reply":
         # A reply another replica queued has no outbox row here (deskterm.team): its author's
         # replica cancelled it.
-        cancelled = conn.execute(
-            "UPDATE outbox SET status = 'cancelled', message_row = NULL"
-            " WHERE id = ? AND status IN ('queued', 'failed')",
-            (data["outbox"],),
-        )
-        if data["outbox"] is not None and not cancelled.rowcount:
+        if data["outbox"] is not None and not outbox.cancel(conn, data["outbox"]):
             raise ActionError(
                 f"the reply on ticket #{ticket_id} has already left; it cannot be undone"
             )
         _back_to_draft(conn, ticket_id, kind, data["message"], at)
-        conn.execute("DELETE FROM messages WHERE id = ?", (data["message"],))
-        conn.execute(
-            "UPDATE tickets SET status = ? WHERE id = ?", (data["status_before"], ticket_id)
-        )
+        tickets.delete_message(conn, data["message"])
+        tickets.set_column(conn, ticket_id, "status", data["status_before"])
     elif kind == "merge":
         source = data["source"]
-        conn.executemany(
-            "UPDATE messages SET ticket_id = ? WHERE id = ?",
-            [(source, m) for m in data["messages"]],
-        )
-        conn.execute(
-            "UPDATE tickets SET status = ?, merged_into = NULL WHERE id = ?",
-            (data["source_status"], source),
-        )
+        tickets.move_messages(conn, data["messages"], source)
+        tickets.unmerge(conn, source, data["source_status"])
         return [source]
     else:
         raise ActionError(f"a {kind} event cannot be undone")
@@ -133,9 +101,9 @@ def _back_to_draft(
     conn: sqlite3.Connection, ticket_id: int, kind: str, message_id: int, at: datetime
 ) -> None:
     """What the agent wrote is not lost with the reply or note taken back: it is the draft again."""
-    row = conn.execute("SELECT text FROM messages WHERE id = ?", (message_id,)).fetchone()
-    if row and row[0].strip():
-        drafts.put_back(conn, ticket_id, kind, row[0], at)
+    text = tickets.message_text(conn, message_id)
+    if text and text.strip():
+        drafts.put_back(conn, ticket_id, kind, text, at)
 
 
 def undone_words(kind: str, data: dict) -> str:

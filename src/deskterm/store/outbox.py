@@ -11,6 +11,7 @@ Leases use the wall clock (`clock`), which every process shares, never a caller'
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -20,6 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from deskterm.store import inserted_id
 
 # How long a lease lasts without renewal, and how often its holder renews it.
 LEASE_SECONDS = 60.0
@@ -193,3 +196,63 @@ def record_sent(conn: sqlite3.Connection, outbox_id: int, external_id: str, at_i
             (external_id, outbox_id),
         )
     return bool(done)
+
+
+# What people do to a reply before it leaves (deskterm.actions): queue it, retry it, cancel it.
+
+
+def queue(
+    conn: sqlite3.Connection,
+    ticket_id: int,
+    message_row: int,
+    account: str,
+    idempotency_key: str,
+    payload: dict,
+    at_iso: str,
+) -> int:
+    """A reply queued to leave at once; its outbox id."""
+    cur = conn.execute(
+        "INSERT INTO outbox (ticket_id, message_row, account, idempotency_key, payload,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (ticket_id, message_row, account, idempotency_key, json.dumps(payload), at_iso, at_iso),
+    )
+    return inserted_id(cur)
+
+
+def mark_automatic(conn: sqlite3.Connection, outbox_id: int) -> None:
+    """The reply leaves marked as sent by a rule (Auto-Submitted: auto-replied)."""
+    conn.execute(
+        "UPDATE outbox SET payload = json_set(payload, '$.automatic', json('true')) WHERE id = ?",
+        (outbox_id,),
+    )
+
+
+def item(conn: sqlite3.Connection, outbox_id: int) -> tuple[int, str, int | None] | None:
+    """(ticket id, status, message row) of one outbox item, or None."""
+    found: tuple[int, str, int | None] | None = conn.execute(
+        "SELECT ticket_id, status, message_row FROM outbox WHERE id = ?", (outbox_id,)
+    ).fetchone()
+    return found
+
+
+def body(conn: sqlite3.Connection, outbox_id: int) -> str:
+    payload = conn.execute("SELECT payload FROM outbox WHERE id = ?", (outbox_id,)).fetchone()[0]
+    text: str = json.loads(payload)["body"]
+    return text
+
+
+def retry(conn: sqlite3.Connection, outbox_id: int, at_iso: str) -> None:
+    conn.execute(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?", (at_iso, outbox_id)
+    )
+
+
+def cancel(conn: sqlite3.Connection, outbox_id: int) -> bool:
+    """Stop a reply that has not started to leave; False when it has (or there is none)."""
+    return bool(
+        conn.execute(
+            "UPDATE outbox SET status = 'cancelled', message_row = NULL"
+            " WHERE id = ? AND status IN ('queued', 'failed')",
+            (outbox_id,),
+        ).rowcount
+    )
