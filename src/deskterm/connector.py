@@ -13,7 +13,6 @@ never imports a connector and a connector never imports the CLI:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from deskterm.domain import (
+    Account,
     Attachment,
     Batch,
     Identity,
@@ -70,27 +70,6 @@ class Handover(Protocol):
 
     def accepted(self, external_id: str) -> None:
         """The channel confirmed it has the reply."""
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """A configured account as stored in the `accounts` table (secrets live in the keyring)."""
-
-    name: str
-    connector: str
-    channel: str
-    address: str = ""
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_row(cls, row: dict) -> Account:
-        return cls(
-            name=row["name"],
-            connector=row["connector"],
-            channel=row["channel"],
-            address=row["address"],
-            settings=json.loads(row["settings"] or "{}"),
-        )
 
 
 @dataclass(frozen=True, slots=True)

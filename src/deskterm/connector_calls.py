@@ -131,13 +131,13 @@ def _split(name: str) -> tuple[str, str]:
 
 
 @contextmanager
-def _action(account_row: Mapping[str, Any] | None, name: str) -> Iterator[ConnectorAction]:
+def _action(account: Account | None, name: str) -> Iterator[ConnectorAction]:
     """The connector action `name` of the account, with its connector closed afterwards."""
     connector_name, action_name = _split(name)
-    if account_row is None:
+    if account is None:
         raise CallError(f"no enabled account uses the {connector_name} connector")
     try:
-        connector = connector_for(Account.from_row(dict(account_row)))
+        connector = connector_for(account)
     except ConnectorError as exc:
         raise CallError(str(exc)) from None
     try:
@@ -153,7 +153,7 @@ def _action(account_row: Mapping[str, Any] | None, name: str) -> Iterator[Connec
         connector.close()
 
 
-def _account_for(store: Store, ticket_id: int, name: str) -> dict[str, Any]:
+def _account_for(store: Store, ticket_id: int, name: str) -> Account:
     connector_name, _ = _split(name)
     account = rows.account_for(store.conn, connector_name, ticket_id)
     if account is None:
@@ -171,7 +171,7 @@ def preview(store: Store, ticket_id: int, name: str, params: Mapping[str, Any]) 
 def _insert(
     store: Store,
     ticket_id: int,
-    account: Mapping[str, Any],
+    account: Account,
     name: str,
     params: Mapping[str, Any],
     *,
@@ -182,7 +182,7 @@ def _insert(
     return rows.insert(
         store.conn,
         ticket_id=ticket_id,
-        account=account["name"],
+        account=account.name,
         action=name,
         params=params,
         key=f"deskterm-{uuid.uuid4()}",

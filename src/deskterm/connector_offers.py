@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deskterm.connector import Account, ConnectorError, Field, connector_for
+from deskterm.connector import ConnectorError, Field, connector_for
 from deskterm.store import Store
 from deskterm.store import orders as store_orders
 from deskterm.store.accounts import account
@@ -37,11 +37,11 @@ def offers(store: Store, ticket_id: int) -> list[Offer]:
     """The connector actions of the ticket's order accounts, each with why it cannot run now."""
     found: list[Offer] = []
     for order in store_orders.orders_of_ticket(store, ticket_id):
-        row = account(store, order.account)
-        if row is None or not row["enabled"]:
+        owner = account(store, order.account)
+        if owner is None or not owner.enabled:
             continue
         try:
-            connector = connector_for(Account.from_row(row))
+            connector = connector_for(owner)
         except ConnectorError:
             continue  # not installed here: it has no actions to offer
         params = {"order": order.number}
@@ -55,7 +55,7 @@ def offers(store: Store, ticket_id: int) -> list[Offer]:
             connector.close()
         found += [
             Offer(
-                f"{row['connector']}.{action.name}",
+                f"{owner.connector}.{action.name}",
                 action.description,
                 params,
                 action.fields,

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class Status(StrEnum):
@@ -104,6 +104,21 @@ def from_iso(text: str) -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """A configured account as stored in the `accounts` table (secrets live in the keyring).
+
+    `enabled` is False for an account the user switched off: kept, but not synced.
+    """
+
+    name: str
+    connector: str
+    channel: str
+    address: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
     content_type: str
@@ -184,6 +199,24 @@ class Message:
     outbox_id: int | None = None
     delivery: str | None = None
     delivery_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of a ticket's timeline as the store holds it, its data decoded.
+
+    `author` is the database role that wrote a team's event; `overrode` the change by another
+    agent, unseen by this one's writer, that it won over (deskterm.team). Both None otherwise.
+    """
+
+    id: int
+    at: str
+    actor: str
+    kind: str
+    data: dict[str, Any]
+    undone_by: int | None = None
+    author: str | None = None
+    overrode: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -393,6 +426,24 @@ class BuyerProfile:
     admin_url: str
     changed_at: str | None
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A reply in the outbox as people see it: where it stands, and to whom and about what."""
+
+    id: int
+    ticket_id: int
+    account: str
+    status: str  # queued, sending, failed, sent, cancelled (team: held by the team's server)
+    attempts: int
+    last_error: str | None
+    next_attempt_at: str
+    created_at: str
+    sent_at: str | None
+    external_id: str | None
+    recipient: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True, slots=True)

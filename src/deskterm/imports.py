@@ -52,12 +52,12 @@ def run_import(
     sent before `history_before` is history (ingest.ingest_batch): solved, no clocks, no rules.
     """
     row = accounts.account(store, account)
-    own = {a.lower() for a in own_addresses} | {row["address"].lower() if row else ""}
+    own = {a.lower() for a in own_addresses} | {row.address.lower() if row else ""}
     request = ImportRequest(
         path=path.expanduser(),
         account=account,
         own_addresses=frozenset(filter(None, own)),
-        attachments_dir=data_dir(accounts.settings_of(row)) / "attachments",
+        attachments_dir=data_dir(row.settings if row else {}) / "attachments",
         stored_sources=partial(accounts.message_sources, store, account),
         idle=partial(_settle_some, store),
         workers=workers,

@@ -41,9 +41,9 @@ def anna(fake_shopify, shopify_account, store, make_message, deliver):
 
 def timeline(store, ticket: int) -> list[tuple[str, str]]:
     return [
-        (e["kind"], e["data"].get("text", ""))
+        (e.kind, e.data.get("text", ""))
         for e in queries.events(store, ticket)
-        if e["kind"].startswith("connector")
+        if e.kind.startswith("connector")
     ]
 
 

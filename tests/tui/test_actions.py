@@ -8,7 +8,7 @@ from helpers import burst, cursor_subject, notifications, settle, subjects, thre
 from workspace import NOW, build_app
 
 from deskterm import actions
-from deskterm.domain import Ticket
+from deskterm.domain import Event, Ticket
 from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import drafts, open_store, queries
 from deskterm.tui.screens.order import OrderScreen
@@ -22,7 +22,7 @@ def ticket(app, ticket_id: int) -> Ticket:
     return found
 
 
-def last_event(app, ticket_id: int) -> dict:
+def last_event(app, ticket_id: int) -> Event:
     return queries.events(app.store, ticket_id)[-1]
 
 
@@ -32,7 +32,7 @@ async def test_s_resolves_the_ticket_and_the_cursor_moves_to_the_next(app):
         await pilot.press("s")
         await settle(pilot)
         assert ticket(app, 1).status == "solved"
-        assert last_event(app, 1)["actor"] == "agent:anna"
+        assert last_event(app, 1).actor == "agent:anna"
         assert "Where is my order #1001?" not in subjects(app)
         assert cursor_subject(app) == "Refund for a broken lamp"
 
@@ -53,7 +53,7 @@ async def test_e_escalates_with_the_reason_and_next_moves_on(app):
         await pilot.press("e", *"lost parcel", "enter")
         await settle(pilot)
         event = last_event(app, 1)
-        assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
+        assert event.kind == "escalate" and event.data["reason"] == "lost parcel"
         assert cursor_subject(app) == "Refund for a broken lamp"
 
 
@@ -64,7 +64,7 @@ async def test_a_reason_typed_in_one_burst_after_e_fills_the_dialog(app):
         burst(app, "elost parcel\r")
         await settle(pilot)
         event = last_event(app, 1)
-        assert event["kind"] == "escalate" and event["data"]["reason"] == "lost parcel"
+        assert event.kind == "escalate" and event.data["reason"] == "lost parcel"
         assert ticket(app, 1).status == "new" and ticket(app, 1).assignee is None
 
 
@@ -198,7 +198,7 @@ async def test_n_adds_an_internal_note_and_stays(app):
         await settle(pilot)
         assert app.screen.ticket_id == 1
         assert "call the carrier" in thread_text(app)
-        assert last_event(app, 1)["kind"] == "note"
+        assert last_event(app, 1).kind == "note"
 
 
 async def test_sending_an_empty_reply_is_refused_and_the_composer_stays_open(app):
@@ -400,7 +400,7 @@ async def test_a_failed_reply_shows_not_sent_and_capital_r_sends_it_again(db):
         await pilot.press("R")
         await settle(pilot)
         await settle(pilot)
-        assert queries.outbox(app.store)[0]["status"] == "queued"
+        assert queries.outbox(app.store)[0].status == "queued"
         assert any("will be sent again" in n for n in notifications(app))
         assert "NOT SENT" not in thread_text(app)
         assert "waiting in the outbox" in thread_text(app)

@@ -79,5 +79,5 @@ async def test_a_slow_connector_action_leaves_the_queue_moving_and_shows_progres
         await settle(pilot)
         assert "Applied refund to #1" in notifications(app)
         assert not activity.display
-        done = [e for e in queries.events(app.store, 1) if e["kind"] == "connector_done"]
-        assert [e["data"]["text"] for e in done] == ["refund of 1001 created"]
+        done = [e for e in queries.events(app.store, 1) if e.kind == "connector_done"]
+        assert [e.data["text"] for e in done] == ["refund of 1001 created"]

@@ -66,7 +66,7 @@ async def test_undoing_a_queued_reply_opens_its_text_in_the_composer_again(db):
         assert composer.is_open
         assert app.screen.query_one("#composer-body").text == "It ships today."
         assert "Undid the reply on #1; its text is back in the draft" in notifications(app)
-        assert queries.outbox(app.store, everything=True)[0]["status"] == "cancelled"
+        assert queries.outbox(app.store, everything=True)[0].status == "cancelled"
 
 
 async def test_the_composer_shows_the_recipient_takes_cc_and_attaches_a_file(app, tmp_path):

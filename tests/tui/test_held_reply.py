@@ -53,7 +53,7 @@ async def test_a_held_reply_says_why_and_h_sends_edits_or_drops_it(db, moves, st
         await pilot.press("H", *moves, "enter")
         await settle(pilot)
         await settle(pilot)
-        statuses = {o["id"]: o["status"] for o in queries.outbox(app.store, everything=True)}
+        statuses = {o.id: o.status for o in queries.outbox(app.store, everything=True)}
         assert statuses[item] == status
         assert drafts.load(app.store, 1, "reply") == draft
         assert any(said in n for n in notifications(app))

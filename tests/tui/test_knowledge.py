@@ -118,7 +118,7 @@ async def test_ticking_steps_records_events_that_undo_takes_back(app):
         await pilot.press("space", "down", "space")
         await settle(pilot)
         assert store_kb.ticks(app.store, 1) == {"sop-wismo": {1, 2}}
-        kinds = [e["kind"] for e in queries.events(app.store, 1)]
+        kinds = [e.kind for e in queries.events(app.store, 1)]
         assert kinds[-2:] == ["sop_tick", "sop_tick"]
         await pilot.press("u")
         await settle(pilot)

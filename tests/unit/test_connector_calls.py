@@ -127,9 +127,9 @@ def ticket(store: Store, deliver, make_message) -> int:
 def timeline(store: Store, ticket: int) -> list[tuple[str, str]]:
     """What the TUI's and the CLI's timeline read: kind and text of each connector event."""
     return [
-        (e["kind"], e["data"].get("text", ""))
+        (e.kind, e.data.get("text", ""))
         for e in queries.events(store, ticket)
-        if e["kind"].startswith("connector")
+        if e.kind.startswith("connector")
     ]
 
 

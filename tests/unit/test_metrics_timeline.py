@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from deskterm.domain import Event
 from deskterm.tui.widgets.sidebar import describe_event, timeline_lines
 
 
-def event(kind: str, data: dict) -> dict:
-    return {
-        "kind": kind,
-        "data": data,
-        "at": "2026-11-18T10:00:00Z",
-        "actor": "sync:mail",
-        "undone_by": None,
-    }
+def event(kind: str, data: dict) -> Event:
+    return Event(1, "2026-11-18T10:00:00Z", "sync:mail", kind, data)
 
 
 def test_a_rating_reads_as_its_survey_score_and_comment() -> None:

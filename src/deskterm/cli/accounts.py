@@ -155,17 +155,17 @@ def test_account(name: str, db: Path | None) -> None:
 
     NAME: the account to check.
     """
-    from deskterm.connector import Account, ConnectorError, connector_for
+    from deskterm.connector import ConnectorError, connector_for
     from deskterm.store.accounts import account
 
-    row = account(state(db).store(), name)
-    if row is None:
+    stored = account(state(db).store(), name)
+    if stored is None:
         fail(f"there is no account {name!r}")
     try:
-        connector = connector_for(Account.from_row(row))
+        connector = connector_for(stored)
         check = getattr(connector, "test", None)
         if check is None:
-            fail(f"the {row['connector']} connector has no connection test")
+            fail(f"the {stored.connector} connector has no connection test")
         try:
             for line in check():
                 echo(f"ok: {line}")

@@ -135,7 +135,7 @@ def _own_addresses(
 
     own = {a.strip().lower() for a in given} or {
         *shared.config.shop.addresses,
-        *(row["address"].lower() for row in accounts(shared.store()) if "@" in row["address"]),
+        *(a.address.lower() for a in accounts(shared.store()) if "@" in a.address),
     }
     if own or importer.recipients is None:
         if own:

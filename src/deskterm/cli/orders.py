@@ -133,7 +133,7 @@ def _target(store: Store, order: Order, ticket: int | None, action: str) -> tupl
     ticket = ticket or orders.ticket_for_order(store, order)
     if ticket is None:
         fail(f"no ticket is linked to {order.number}; pass --ticket N for its timeline", 2)
-    return ticket, f"{owner['connector']}.{action}"
+    return ticket, f"{owner.connector}.{action}"
 
 
 def _report(call: Call, ticket: int, as_json: bool) -> None:

@@ -153,16 +153,17 @@ def outbox(ctx: click.Context, everything: bool, as_json: bool, db: Path | None)
 
     items = queries.outbox(state(db).store(create=False), everything=everything)
     if as_json:
-        print_json(items)
+        from dataclasses import asdict
+
+        print_json([asdict(item) for item in items])
         return
     for item in items:
         echo(
-            f"{item['id']:>5}  #{item['ticket_id']:<6} {item['status']:<9} "
-            f"{item['recipient']}  {item['subject']}",
-            style="red" if item["status"] == "failed" else None,
+            f"{item.id:>5}  #{item.ticket_id:<6} {item.status:<9} {item.recipient}  {item.subject}",
+            style="red" if item.status == "failed" else None,
         )
-        if item["last_error"]:
-            echo(f"       {item['last_error']}", style="dim")
+        if item.last_error:
+            echo(f"       {item.last_error}", style="dim")
     echo(f"{len(items)} replies", style="dim")
 
 

@@ -55,7 +55,7 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
             {
                 "ticket": asdict(found),
                 "messages": [asdict(m) for m in thread],
-                "events": queries.events(store, ticket_id),
+                "events": [asdict(e) for e in queries.events(store, ticket_id)],
                 # The customer's orders, the ticket's own first, as `order show --json` has them.
                 "orders": [
                     {**store_orders.as_json(o), "linked": o.id == found.order_id} for o in orders

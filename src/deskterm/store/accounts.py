@@ -1,23 +1,34 @@
-"""The `accounts` table: one account by name, and storing a new or replaced one."""
+"""The `accounts` table: accounts as domain.Account records, and storing a new or replaced one."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import sqlite3
 
-from deskterm.domain import to_iso, utcnow
+from deskterm.domain import Account, to_iso, utcnow
 from deskterm.store import Store
 
-
-def account(store: Store, name: str) -> dict | None:
-    """The account row named `name` as a dict (settings still JSON text), or None."""
-    cur = store.conn.execute("SELECT * FROM accounts WHERE name = ?", (name,))
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+# The columns account_of reads, in its order.
+COLUMNS = "name, connector, channel, address, settings, enabled"
 
 
-def settings_of(row: dict | None) -> dict[str, Any]:
-    return json.loads(row["settings"] or "{}") if row else {}
+def account_of(row: tuple) -> Account:
+    """A COLUMNS row as its record, the settings decoded."""
+    name, connector, channel, address, settings, enabled = row
+    return Account(name, connector, channel, address, json.loads(settings or "{}"), bool(enabled))
+
+
+def accounts(conn: sqlite3.Connection, *, enabled_only: bool = False) -> list[Account]:
+    """Every account (or every enabled one) by name."""
+    where = " WHERE enabled = 1" if enabled_only else ""
+    rows = conn.execute(f"SELECT {COLUMNS} FROM accounts{where} ORDER BY name")
+    return [account_of(row) for row in rows]
+
+
+def account(store: Store, name: str) -> Account | None:
+    """The account named `name`, enabled or not, or None."""
+    row = store.conn.execute(f"SELECT {COLUMNS} FROM accounts WHERE name = ?", (name,)).fetchone()
+    return account_of(row) if row else None
 
 
 def save_account(

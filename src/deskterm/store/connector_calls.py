@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from deskterm.domain import to_iso
-from deskterm.store import Store, inserted_id
+from deskterm.domain import Account, to_iso
+from deskterm.store import Store, accounts, inserted_id
 
 COLUMNS = (
     "id, ticket_id, account, action, params, idempotency_key, status, proposed_by, confirmed_by,"
@@ -27,30 +27,25 @@ def _dict(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return found
 
 
-def _first(cursor: sqlite3.Cursor) -> dict[str, Any] | None:
-    row = cursor.fetchone()
-    return None if row is None else dict(zip((c[0] for c in cursor.description), row, strict=True))
-
-
-def account_for(conn: sqlite3.Connection, connector: str, ticket_id: int) -> dict | None:
+def account_for(conn: sqlite3.Connection, connector: str, ticket_id: int) -> Account | None:
     """The enabled account of `connector` that fits the ticket: its order's, its own, else first."""
-    cursor = conn.execute(
-        "SELECT a.name, a.connector, a.channel, a.address, a.settings FROM accounts a"
+    row = conn.execute(
+        f"SELECT {accounts.COLUMNS} FROM accounts a"
         " WHERE a.connector = ? AND a.enabled = 1 ORDER BY"
         " a.name != (SELECT o.account FROM orders o JOIN tickets t ON t.order_id = o.id"
         " WHERE t.id = ?), a.name != (SELECT account FROM tickets WHERE id = ?), a.name"
         " LIMIT 1",
         (connector, ticket_id, ticket_id),
-    )
-    return _first(cursor)
+    ).fetchone()
+    return accounts.account_of(row) if row else None
 
 
-def account_row(conn: sqlite3.Connection, name: str) -> dict | None:
+def account_row(conn: sqlite3.Connection, name: str) -> Account | None:
     """The account called `name`, enabled or not."""
-    cursor = conn.execute(
-        "SELECT name, connector, channel, address, settings FROM accounts WHERE name = ?", (name,)
-    )
-    return _first(cursor)
+    row = conn.execute(
+        f"SELECT {accounts.COLUMNS} FROM accounts WHERE name = ?", (name,)
+    ).fetchone()
+    return accounts.account_of(row) if row else None
 
 
 def insert(

@@ -319,16 +319,6 @@ def ticket_for_order(store: Store, order: Order) -> int | None:
     return None
 
 
-def order_accounts(store: Store) -> list[dict]:
-    """The enabled accounts, as rows Account.from_row reads."""
-    cursor = store.conn.execute(
-        "SELECT name, connector, channel, address, settings FROM accounts WHERE enabled = 1"
-        " ORDER BY name"
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
-
-
 def fetched_at(store: Store, account: str, customer_id: int) -> str | None:
     found = store.conn.execute(
         "SELECT fetched_at FROM order_fetches WHERE account = ? AND customer_id = ?",

@@ -12,15 +12,19 @@ from datetime import datetime
 from enum import StrEnum
 
 from deskterm.domain import (
+    Account,
     Attachment,
     Customer,
+    Event,
     Identity,
     Message,
+    OutboxItem,
     Ticket,
     from_iso,
     to_iso,
 )
 from deskterm.store import Store
+from deskterm.store import accounts as store_accounts
 from deskterm.store.filters import Filter
 
 
@@ -293,18 +297,26 @@ def _attachment(stored: dict) -> Attachment:
     )
 
 
-def events(store: Store, ticket_id: int) -> list[dict]:
-    rows = _dicts(
-        store,
+def events(store: Store, ticket_id: int) -> list[Event]:
+    """The ticket's timeline, oldest first."""
+    rows = store.conn.execute(
         "SELECT id, at, actor, kind, data, undone_by, author, overrode FROM events"
         " WHERE ticket_id = ? ORDER BY id",
         (ticket_id,),
     )
-    for row in rows:
-        row["data"] = json.loads(row["data"])
-        # Team mode: the change by another agent, unseen by this one's writer, that it overrode.
-        row["overrode"] = json.loads(row["overrode"]) if row["overrode"] else None
-    return rows
+    return [
+        Event(
+            key,
+            at,
+            actor,
+            kind,
+            json.loads(data),
+            undone,
+            author,
+            json.loads(over) if over else None,
+        )
+        for key, at, actor, kind, data, undone, author, over in rows
+    ]
 
 
 def customer_tickets(store: Store, customer_id: int) -> list[dict]:
@@ -344,25 +356,25 @@ def sync_overview(store: Store) -> list[dict]:
     )
 
 
-def accounts(store: Store) -> list[dict]:
-    return _dicts(store, "SELECT * FROM accounts ORDER BY name")
+def accounts(store: Store) -> list[Account]:
+    return store_accounts.accounts(store.conn)
 
 
-def enabled_accounts(store: Store) -> list[dict]:
-    return _dicts(store, "SELECT * FROM accounts WHERE enabled = 1 ORDER BY name")
+def enabled_accounts(store: Store) -> list[Account]:
+    return store_accounts.accounts(store.conn, enabled_only=True)
 
 
-def outbox(store: Store, *, everything: bool = False) -> list[dict]:
+def outbox(store: Store, *, everything: bool = False) -> list[OutboxItem]:
     """Replies not sent yet (queued, sending, failed), or with `everything` the sent ones too."""
     where = "" if everything else " WHERE o.status IN ('queued', 'sending', 'failed')"
-    return _dicts(
-        store,
+    rows = store.conn.execute(
         "SELECT o.id, o.ticket_id, o.account, o.status, o.attempts, o.last_error,"
         " o.next_attempt_at, o.created_at, o.sent_at, o.external_id,"
         " json_extract(o.payload, '$.to.value') AS recipient,"
         " json_extract(o.payload, '$.subject') AS subject"
-        f" FROM outbox o{where} ORDER BY o.id",
+        f" FROM outbox o{where} ORDER BY o.id"
     )
+    return [OutboxItem(*row) for row in rows]
 
 
 def failed_sends(store: Store, ticket_id: int) -> list[int]:

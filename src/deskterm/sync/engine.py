@@ -129,7 +129,7 @@ def enabled_accounts(store: Store) -> list[Account]:
     worker (deskterm team work), which holds each one's lock so it is pulled and sent once."""
     if team_rows.meta_get(store.conn, team_rows.TEAM_URL):
         return []
-    return [Account.from_row(row) for row in queries.enabled_accounts(store)]
+    return queries.enabled_accounts(store)
 
 
 def run_once(

@@ -36,8 +36,7 @@ def refresh_customer(
     customer = queries.customer(store, customer_id)
     identities = list(customer.identities) if customer else []
     asked = []
-    for row in store_orders.order_accounts(store):
-        account = Account.from_row(row)
+    for account in queries.enabled_accounts(store):
         if not _offers_orders(account):
             continue
         fetched = store_orders.fetched_at(store, account.name, customer_id)

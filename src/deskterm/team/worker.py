@@ -89,8 +89,7 @@ class Worker:
         now = now or utcnow()
         replica.sync_once(self.store, self.conn)  # replies queued elsewhere reach this replica
         reports = []
-        for row in queries.enabled_accounts(self.store):
-            account = Account.from_row(row)
+        for account in queries.enabled_accounts(self.store):
             if not self.holds(account.name):
                 continue
             connector = self.connectors.get(account.name) or self.make_connector(account)

@@ -86,7 +86,7 @@ class DeskApp(App[None]):
         self.now = now or utcnow
         self.zone: tzinfo = zone or local_zone()
         self.actor = f"agent:{config.agent}"
-        channels = [a["channel"] for a in queries.accounts(self.store)]
+        channels = [a.channel for a in queries.accounts(self.store)]
         self.views = views_for(config, list(dict.fromkeys(channels)))
         self.sync_enabled = sync
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))

@@ -44,23 +44,23 @@ def palette_entries(db_path: Path) -> tuple[tuple[str, str], ...]:
 
     Asks no channel (connectors list their actions without the network); read once per run.
     """
-    from deskterm.connector import Account, ConnectorError, connector_for
+    from deskterm.connector import ConnectorError, connector_for
     from deskterm.store import open_store, queries
 
     store = open_store(db_path)
     try:
-        rows = queries.enabled_accounts(store)
+        accounts = queries.enabled_accounts(store)
     finally:
         store.close()
     found: dict[str, str] = {}
-    for row in rows:
+    for account in accounts:
         try:
-            connector = connector_for(Account.from_row(row))
+            connector = connector_for(account)
         except ConnectorError:
             continue
         try:
             for action in connector.actions():
-                found.setdefault(f"{row['connector']}.{action.name}", action.description)
+                found.setdefault(f"{account.connector}.{action.name}", action.description)
         finally:
             connector.close()
     return tuple(found.items())

@@ -157,7 +157,7 @@ class OrderScreen(DeskScreen[None]):
 
         assert self.order is not None
         owner = account(store, self.order.account)
-        return f"{owner['connector'] if owner else 'shopify'}.{action}"
+        return f"{owner.connector if owner else 'shopify'}.{action}"
 
     @work(thread=True, group="order-preview", exit_on_error=False)
     def preview(self, action: str, params: dict[str, str]) -> None:

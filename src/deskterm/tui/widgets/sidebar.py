@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from deskterm import order_text
 from deskterm.content import sanitize
-from deskterm.domain import BuyerProfile, Order, Ticket, from_iso
+from deskterm.domain import BuyerProfile, Event, Order, Ticket, from_iso
 from deskterm.sla import rules
 from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
@@ -151,9 +151,9 @@ def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text
     ]
 
 
-def describe_event(event: dict) -> str:
+def describe_event(event: Event) -> str:
     text = _describe(event)
-    over = event.get("overrode")
+    over = event.overrode
     if over:
         # Two agents changed one field unseen by each other: the server's later one stands.
         value = over["value"]
@@ -162,8 +162,8 @@ def describe_event(event: dict) -> str:
     return text
 
 
-def _describe(event: dict) -> str:
-    data, kind = event["data"], event["kind"]
+def _describe(event: Event) -> str:
+    data, kind = event.data, event.kind
     if "before" in data:
         return f"{kind} {data['before'] or '—'} → {data['after'] or '—'}" + (
             f": {data['reason']}" if data.get("reason") else ""
@@ -178,7 +178,8 @@ def _describe(event: dict) -> str:
         mark = "ticked" if kind == "sop_tick" else "unticked"
         return f"{mark} {data['sop']} step {data['step']}: {data['text']}"
     if kind == "sla_breach":
-        return f"SLA breach: {CLOCK_NAMES.get(data.get('clock'), data.get('clock', ''))}"
+        clock = data.get("clock", "")
+        return f"SLA breach: {CLOCK_NAMES.get(clock, clock)}"
     if kind == "rating":
         text = f"rated {data['survey'].upper()} {data['score']}"
         return text + (f": {data['comment']}" if data.get("comment") else "")
@@ -190,16 +191,16 @@ def _describe(event: dict) -> str:
 UNLISTED = frozenset({"handled"})
 
 
-def timeline_lines(events: list[dict], zone: tzinfo) -> list[Text]:
+def timeline_lines(events: list[Event], zone: tzinfo) -> list[Text]:
     lines = []
-    for event in [e for e in events if e["kind"] not in UNLISTED][-15:]:
-        when = from_iso(event["at"]).astimezone(zone).strftime("%d %b %H:%M")
+    for event in [e for e in events if e.kind not in UNLISTED][-15:]:
+        when = from_iso(event.at).astimezone(zone).strftime("%d %b %H:%M")
         line = Text.assemble(
             (when + " ", "dim"),
-            (one_line(event["actor"].partition(":")[2]) + " ", "cyan"),
+            (one_line(event.actor.partition(":")[2]) + " ", "cyan"),
             sanitize(describe_event(event)),
         )
-        if event["undone_by"]:
+        if event.undone_by:
             line.stylize("strike dim")
         lines.append(line)
     return lines
