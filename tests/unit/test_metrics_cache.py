@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from deskterm import actions, macros
 from deskterm.config import Config
 from deskterm.domain import Identity, to_iso
-from deskterm.metrics import report, summed
+from deskterm.metrics import cache, report, summed
 from deskterm.metrics.figures import Costs, Period
 from deskterm.sla.settings import parse_sla
 from deskterm.store import open_store
@@ -169,3 +169,22 @@ def test_a_macros_reply_is_credited_to_the_agent_who_applied_it(
     built = summed.build(store, period, SLA, period.end, COSTS, ZONE, "agent")
     assert built == uncached(store, period, period.end, "agent")
     assert [(g.value, g.current["first_reply_median"]) for g in built.groups[1:]] == [("bob", 7200)]
+
+
+def test_a_ticket_changed_while_its_figures_were_computed_is_not_cached(
+    store, make_message, deliver, monkeypatch
+):
+    at = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    for sender in ("a@example.com", "b@example.com"):
+        deliver(make_message(sent_at=at, sender=Identity("email", sender)), at=at)
+    computing = cache.ticket_facts
+
+    def meanwhile(rows, *args):
+        if rows.ticket[0] == 2:
+            actions.reply(store, 2, "On its way.", actor="agent:anna", at=at + timedelta(hours=1))
+        return computing(rows, *args)
+
+    monkeypatch.setattr(cache, "ticket_facts", meanwhile)
+    assert cache.refresh(store, [1, 2], SLA, at + timedelta(days=1)) == 2
+    cached = [r[0] for r in store.conn.execute("SELECT ticket_id FROM kpi_tickets")]
+    assert cached == [1]

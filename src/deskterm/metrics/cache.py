@@ -8,7 +8,8 @@ The rows of kpi_spans, by kind (`at` is the moment each counts at; value, busine
 
 - first_reply, next_reply: a wait, at the reply that ended it; calendar and business seconds,
   the agent credited with the reply.
-- solve: at the solve; calendar and business seconds since the ticket was created.
+- solve: at the solve; calendar and business seconds since the ticket was created, the first
+  reopen after it.
 - reopen: at the reopen. status: each status change in order; label the status.
 - clock: an SLA clock's end (facts.ClockEnd); value 1 met, 0 breached; label the clock's kind.
 - handled: handle time recorded; the seconds, label the agent.
@@ -28,7 +29,7 @@ from deskterm.store import Store, kpi_cache
 from deskterm.store import metrics as reads
 
 # Changes whenever what the rows hold changes, so that rows of an older form are computed again.
-FORM = "1"
+FORM = "2"
 # Tickets computed per write transaction: writers wait for one batch at most.
 BATCH = 500
 
@@ -40,6 +41,12 @@ def fingerprint(settings: SlaSettings) -> str:
 def ceil_second(moment: datetime) -> datetime:
     whole = moment.replace(microsecond=0)
     return whole if whole == moment else whole + timedelta(seconds=1)
+
+
+def _after(solve: datetime, fact: TicketFacts) -> str | None:
+    """The first reopen after a solve, as store text; None when it was not reopened."""
+    reopen = next((r for r in fact.reopens if r > solve), None)
+    return to_iso(reopen) if reopen is not None else None
 
 
 def rows(fact: TicketFacts) -> tuple[tuple, list[tuple]]:
@@ -64,7 +71,7 @@ def rows(fact: TicketFacts) -> tuple[tuple, list[tuple]]:
     add(
         "solve",
         [
-            (s, (s - created).total_seconds(), between(created, s).total_seconds(), None)
+            (s, (s - created).total_seconds(), between(created, s).total_seconds(), _after(s, fact))
             for s in fact.solves
         ],
     )
@@ -95,18 +102,25 @@ def _batches(items: list[int]) -> Iterator[list[int]]:
 
 def refresh(store: Store, ids: list[int], settings: SlaSettings, now: datetime) -> int:
     """Bring the cached rows of `ids` up to date for a report as of `now`; returns how many
-    tickets were computed. Each batch is read, computed and written in one transaction, so no
-    change can slip between the reading and the writing."""
+    tickets were computed. A batch is read and computed outside any transaction (writers are not
+    held up), then read again inside one: a ticket whose rows changed meanwhile is left for the
+    next report, the others are written."""
     with store.tx() as conn:
         kpi_cache.keep_if_computed_with(conn, fingerprint(settings))
-        todo = kpi_cache.stale(conn, ids, to_iso(now))
+    conn = store.conn
+    todo = kpi_cache.stale(conn, ids, to_iso(now))
     for batch in _batches(todo):
-        with store.tx() as conn:
-            computed = [
-                rows(ticket_facts(found, settings, now))
-                for found in reads.ticket_rows(conn, kpi_cache.stale(conn, batch, to_iso(now)))
+        computed = {
+            found.ticket[0]: (found, rows(ticket_facts(found, settings, now)))
+            for found in reads.ticket_rows(conn, batch)
+        }
+        with store.tx():
+            still = [
+                done
+                for found in reads.ticket_rows(conn, list(computed))
+                if (done := computed[found.ticket[0]])[0] == found
             ]
             kpi_cache.write(
-                conn, (t for t, _ in computed), (s for _, found in computed for s in found)
+                conn, (t for _, (t, _) in still), (s for _, (_, spans) in still for s in spans)
             )
     return len(todo)

@@ -60,8 +60,8 @@ class Sums:
             **kpi_sums.resolutions(conn, start, end),
         }
         self.handled = kpi_sums.summaries(
-            conn, kpi_sums.spans("handled", "value", credited=True), (start, end)
-        )
+            conn, kpi_sums.spans("handled", "s.value", credited=True), (start, end)
+        )[0]
         self.per_solved = kpi_sums.handle_per_solved(conn, start, end)
         self.clocks = kpi_sums.labelled(conn, "clock", start, end)
         self.ratings = kpi_sums.labelled(conn, "rating", start, end)

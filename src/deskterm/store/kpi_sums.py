@@ -27,8 +27,6 @@ SCOPE = (
     "CREATE TEMP TABLE IF NOT EXISTS kpi_slices (start TEXT PRIMARY KEY, till TEXT NOT NULL,"
     " day TEXT NOT NULL, hour INTEGER NOT NULL, weekday INTEGER NOT NULL) WITHOUT ROWID",
 )
-# The slice (its start) a moment `{}` of the period falls in.
-_SLICE = "(SELECT h.start FROM kpi_slices h WHERE h.start <= {} ORDER BY h.start DESC LIMIT 1)"
 
 
 def _temporary(conn: sqlite3.Connection) -> None:
@@ -96,66 +94,73 @@ def narrow(conn: sqlite3.Connection, dimension: str, value: str) -> None:
     )
 
 
-def summaries(conn: sqlite3.Connection, values: str, params: Sequence) -> dict[Group, Summary]:
-    """Count, sum, median and p90 per group of `values`, a query of (dim, grp, x) rows."""
-    found = conn.execute(
-        f"WITH v(dim, grp, x) AS ({values}), r AS (SELECT dim, grp, x,"
-        " ROW_NUMBER() OVER (PARTITION BY dim, grp ORDER BY x) AS n,"
-        " COUNT(*) OVER (PARTITION BY dim, grp) AS c FROM v)"
-        " SELECT dim, grp, MAX(c), SUM(x), AVG(x) FILTER (WHERE n IN ((c + 1) / 2, c / 2 + 1)),"
-        " MAX(x) FILTER (WHERE n = CAST(0.9 * c AS INTEGER) + (0.9 * c > CAST(0.9 * c AS INTEGER)))"
-        " FROM r GROUP BY dim, grp",
-        params,
+_MIDDLE = "AVG({0}) FILTER (WHERE n{0} IN ((c + 1) / 2, c / 2 + 1))"
+_P90 = (
+    "MAX({0}) FILTER (WHERE n{0} = CAST(0.9 * c AS INTEGER) + (0.9 * c > CAST(0.9 * c AS INTEGER)))"
+)
+
+
+def summaries(
+    conn: sqlite3.Connection, values: str, params: Sequence, columns: int = 1
+) -> list[dict[Group, Summary]]:
+    """Count, sum, median and p90 per group of each value column of `values`, a query of
+    (dim, grp, x) or (dim, grp, x, y) rows (`columns` says which): a dict per column."""
+    names = ("x", "y")[:columns]
+    ranks = "".join(
+        f", ROW_NUMBER() OVER (PARTITION BY dim, grp ORDER BY {n}) AS n{n}" for n in names
     )
-    return {(d, g): (c, total, mid, p90) for d, g, c, total, mid, p90 in found}
+    figures = "".join(f", SUM({n}), {_MIDDLE.format(n)}, {_P90.format(n)}" for n in names)
+    found = conn.execute(
+        f"WITH v(dim, grp, {', '.join(names)}) AS ({values}), r AS (SELECT *{ranks},"
+        f" COUNT(*) OVER (PARTITION BY dim, grp) AS c FROM v)"
+        f" SELECT dim, grp, MAX(c){figures} FROM r GROUP BY dim, grp",
+        params,
+    ).fetchall()
+    return [
+        {(d, g): (c, *rest[3 * n : 3 * n + 3]) for d, g, c, *rest in found} for n in range(columns)
+    ]
 
 
-def spans(kind: str, column: str, credited: bool = False) -> str:
-    """(dim, grp, x) of the spans of `kind` in the period (parameters start, end)."""
+def spans(kind: str, columns: str, credited: bool = False) -> str:
+    """(dim, grp, columns...) of the spans of `kind` in the period (parameters start, end)."""
     return (
-        f"SELECT g.dim, g.grp, s.{column} FROM kpi_spans s JOIN kpi_scope g"
+        f"SELECT g.dim, g.grp, {columns} FROM kpi_spans s JOIN kpi_scope g"
         f" ON g.ticket_id = s.ticket_id WHERE s.kind = '{kind}' AND s.at >= ? AND s.at < ?"
         + (f" AND {CREDITED}" if credited else "")
     )
 
 
 def waits(conn: sqlite3.Connection, kind: str, start: str, end: str) -> dict:
-    """Calendar and business seconds of the `kind` waits (first_reply, next_reply) ended in
-    the period: (calendar, business) summaries per group."""
-    return {
-        column: summaries(conn, spans(kind, column, credited=True), (start, end))
-        for column in ("value", "business")
-    }
+    """Calendar ("value") and business seconds of the `kind` waits (first_reply, next_reply)
+    ended in the period: summaries per group."""
+    both = summaries(conn, spans(kind, "s.value, s.business", credited=True), (start, end), 2)
+    return dict(zip(("value", "business"), both, strict=True))
 
 
 def resolutions(conn: sqlite3.Connection, start: str, end: str) -> dict:
     """First resolution (to the first solve, when in the period) and full resolution (to the
-    last solve before the end, when in the period and not reopened since) times."""
-    first = (
-        "SELECT g.dim, g.grp, s.{0} FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id"
-        " WHERE s.kind = 'solve' AND s.seq = 0 AND s.at >= ? AND s.at < ?"
+    last solve before the end, when in the period and not reopened before the end) times, each
+    in calendar ("value") and business seconds. A solve's label is the next reopen after it."""
+    select = (
+        "SELECT g.dim, g.grp, s.value, s.business FROM kpi_spans s JOIN kpi_scope g"
+        " ON g.ticket_id = s.ticket_id WHERE s.kind = 'solve' AND s.at >= ? AND s.at < ?"
     )
     full = (
-        "SELECT g.dim, g.grp, s.{0} FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id"
-        " WHERE s.kind = 'solve' AND s.at >= ? AND s.at < ? AND s.seq = (SELECT MAX(l.seq)"
-        " FROM kpi_spans l WHERE l.ticket_id = s.ticket_id AND +l.kind = 'solve' AND l.at < ?)"
-        " AND NOT EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
-        " AND +r.kind = 'reopen' AND r.at > s.at AND r.at < ?)"
+        f"{select} AND (s.label IS NULL OR s.label >= ?) AND NOT EXISTS (SELECT 1"
+        " FROM kpi_spans n WHERE n.ticket_id = s.ticket_id AND n.kind = 'solve'"
+        " AND n.seq = s.seq + 1 AND n.at < ?)"
     )
+    first = summaries(conn, f"{select} AND s.seq = 0", (start, end), 2)
+    last = summaries(conn, full, (start, end, end, end), 2)
     return {
-        "first_resolution": {
-            c: summaries(conn, first.format(c), (start, end)) for c in ("value", "business")
-        },
-        "full_resolution": {
-            c: summaries(conn, full.format(c), (start, end, end, end))
-            for c in ("value", "business")
-        },
+        "first_resolution": dict(zip(("value", "business"), first, strict=True)),
+        "full_resolution": dict(zip(("value", "business"), last, strict=True)),
     }
 
 
 _SOLVED = (
-    "WITH solved AS (SELECT ticket_id, MIN(at) AS at FROM kpi_spans WHERE kind = 'solve'"
-    " AND at >= ? AND at < ? GROUP BY ticket_id)"
+    "WITH solved AS (SELECT ticket_id, MIN(at) AS at, label AS reopened FROM kpi_spans"
+    " WHERE kind = 'solve' AND at >= ? AND at < ? GROUP BY ticket_id)"
 )
 
 
@@ -166,10 +171,7 @@ def solved(conn: sqlite3.Connection, start: str, end: str, recontact: str) -> di
     limit = f"strftime('%Y-%m-%dT%H:%M:%SZ', s.at, '{recontact}')"
     rows = conn.execute(
         f"{_SOLVED}, marks AS (SELECT s.ticket_id, k.replies = 1 AS one,"
-        " EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
-        " AND +r.kind = 'reopen' AND r.at > s.at) AS reopened,"
-        " EXISTS (SELECT 1 FROM kpi_spans r WHERE r.ticket_id = s.ticket_id"
-        f" AND +r.kind = 'reopen' AND r.at > s.at AND r.at <= {limit})"
+        f" s.reopened IS NOT NULL AS reopened, COALESCE(s.reopened <= {limit}, 0)"
         " OR EXISTS (SELECT 1 FROM tickets o WHERE o.customer_id = t.customer_id"
         f" AND o.channel = t.channel AND o.created_at > s.at AND o.created_at <= {limit})"
         " AS back FROM solved s JOIN kpi_tickets k ON k.ticket_id = s.ticket_id"
@@ -186,10 +188,10 @@ def handle_per_solved(conn: sqlite3.Connection, start: str, end: str) -> dict[Gr
     return summaries(
         conn,
         f"{_SOLVED} SELECT g.dim, g.grp, COALESCE((SELECT SUM(s.value) FROM kpi_spans s"
-        f" WHERE s.ticket_id = v.ticket_id AND +s.kind = 'handled' AND {CREDITED}), 0)"
+        f" WHERE s.ticket_id = v.ticket_id AND s.kind = 'handled' AND {CREDITED}), 0)"
         " FROM solved v JOIN kpi_scope g ON g.ticket_id = v.ticket_id",
         (start, end),
-    )
+    )[0]
 
 
 def counts(conn: sqlite3.Connection, start: str, end: str) -> dict[Group, tuple[int, int]]:
@@ -257,12 +259,9 @@ def slices(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> None:
 def created_by_hour(conn: sqlite3.Connection, group: Group) -> list[tuple[str, int, int, int]]:
     """(day, hour, weekday, tickets created) per slice, for one group."""
     return conn.execute(
-        "SELECT h.day, h.hour, h.weekday, COUNT(*) FROM (SELECT"
-        f" {_SLICE.format('k.created')} AS slice FROM kpi_tickets k JOIN kpi_scope g"
-        " ON g.ticket_id = k.ticket_id AND g.dim = ? AND g.grp = ?"
-        " WHERE k.created >= (SELECT MIN(start) FROM kpi_slices)"
-        " AND k.created < (SELECT MAX(till) FROM kpi_slices)) x"
-        " JOIN kpi_slices h ON h.start = x.slice GROUP BY x.slice",
+        "SELECT h.day, h.hour, h.weekday, COUNT(*) FROM kpi_slices h CROSS JOIN kpi_tickets k"
+        " CROSS JOIN kpi_scope g ON g.ticket_id = k.ticket_id AND g.dim = ? AND g.grp = ?"
+        " WHERE k.created >= h.start AND k.created < h.till GROUP BY h.start",
         group,
     ).fetchall()
 
@@ -271,14 +270,13 @@ def by_day(conn: sqlite3.Connection, group: Group) -> tuple[dict, dict]:
     """Per local day of the slices, in one group: the first reply waits' median (calendar), and
     (clocks ended, of them met)."""
     join = (
-        f" FROM kpi_spans s JOIN kpi_scope g ON g.ticket_id = s.ticket_id AND g.dim = ?"
-        f" AND g.grp = ? JOIN kpi_slices h ON h.start = {_SLICE.format('s.at')}"
-        " WHERE s.kind = ? AND s.at >= (SELECT MIN(start) FROM kpi_slices)"
-        " AND s.at < (SELECT MAX(till) FROM kpi_slices)"
+        " FROM (SELECT day, MIN(start) AS start, MAX(till) AS till FROM kpi_slices GROUP BY day) h"
+        " CROSS JOIN kpi_spans s CROSS JOIN kpi_scope g ON g.ticket_id = s.ticket_id AND g.dim = ?"
+        " AND g.grp = ? WHERE s.kind = ? AND s.at >= h.start AND s.at < h.till"
     )
     replies = summaries(
         conn, f"SELECT g.dim, h.day, s.value{join} AND {CREDITED}", (*group, "first_reply")
-    )
+    )[0]
     clocks = conn.execute(
         f"SELECT h.day, COUNT(*), SUM(s.value){join} GROUP BY h.day", (*group, "clock")
     )
