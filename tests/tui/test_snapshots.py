@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from pathlib import Path
+
 import pytest
-from workspace import build_app
+from workspace import NOW, build_app
+
+from deskterm.cli.common import workspace_config
+from deskterm.config import Config
+from deskterm.demo import build_demo
+from deskterm.macros import MacroSet
+from deskterm.store import open_store
+from deskterm.tui.app import make_app
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -36,3 +46,23 @@ def test_help_screen(snap_compare, db, size):
         await pilot.pause()
 
     assert snap_compare(build_app(db), terminal_size=size, run_before=open_help)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop as `make demo` builds it, at the moment the screens are frozen at."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = open_store(path)
+    build_demo(store, seed=1, now=NOW)
+    store.close()
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_demo_opens_on_a_live_morning(snap_compare, demo_db, size):
+    # No settings file: the demo's own agent (Mine) and shop.
+    config = workspace_config(Config(agent="root"), demo_db)
+    app = make_app(
+        demo_db, config, sync=False, now=lambda: NOW, zone=UTC, macro_set=MacroSet(), sla_tick=False
+    )
+    assert snap_compare(app, terminal_size=size, run_before=settle)
