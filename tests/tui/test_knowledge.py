@@ -192,3 +192,11 @@ async def test_an_article_edited_while_the_app_runs_is_read_again_and_the_panel_
         assert any(t.startswith("cust Courier handbook") for t in titles)
         assert "lockers" in hits(app)
         assert not any("Courier notes" in t for t in titles)
+
+
+async def test_each_suggestion_takes_one_line_in_a_narrow_panel(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_panel(pilot)
+        listed = app.screen.query_one("#kb-hits")
+        assert listed.option_count >= 4
+        assert listed.virtual_size.height == listed.option_count

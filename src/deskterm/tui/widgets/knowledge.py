@@ -59,8 +59,6 @@ def hit_label(hit: kb.Hit) -> Text:
     label = Text.assemble((tag, style), " ", article.title)
     if hit.reasons:
         label.append("  " + ", ".join(hit.reasons), style="dim")
-    # One line each, so a narrow panel still lists several.
-    label.no_wrap, label.overflow = True, "ellipsis"
     return label
 
 
@@ -76,7 +74,11 @@ class KnowledgePanel(Vertical):
     KnowledgePanel { display: none; width: 55%; min-width: 40; max-width: 100; border-left: vkey $accent; }
     KnowledgePanel.-open { display: block; }
     KnowledgePanel #kb-search { height: 3; }
-    KnowledgePanel #kb-hits { height: auto; max-height: 7; border: none; }
+    /* One line each, so a narrow panel still lists several (Textual reads no_wrap from here,
+       not from the rich Text). */
+    KnowledgePanel #kb-hits {
+        height: auto; max-height: 7; border: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     KnowledgePanel #kb-steps-title { padding: 0 1; }
     KnowledgePanel #kb-steps { height: auto; max-height: 9; border: none; }
     KnowledgePanel #kb-view { height: 1fr; }
