@@ -356,6 +356,7 @@ def test_a_command_that_only_reads_never_creates_a_database(tmp_path: Path, args
         ("[tui]\ntheme = 7\n", "tui"),
         ('[keymap]\nresolve = "alt+x"\n', "keymap.resolve"),
         ('[[views]]\nname = "x"\nquery = "colour:red"\n', "views"),
+        ("[team]\ncap = 0\n", "team.cap"),
         ("[shpo]\nname = 'x'\n", "shpo"),
     ],
 )

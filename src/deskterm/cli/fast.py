@@ -53,13 +53,14 @@ def main() -> None:
 
 
 # Where the parser of each section checked at start lives: imported only when the file has that
-# section, as importing all five cost every `deskterm list` ~20 ms (the SLA rules most).
+# section, as importing all six cost every `deskterm list` ~20 ms (the SLA rules most).
 SECTIONS = {
     "sla": ("deskterm.sla.settings", "SLA"),
     "keymap": ("deskterm.keys", "KEYMAP"),
     "tui": ("deskterm.views", "TUI"),
     "views": ("deskterm.views", "VIEWS"),
     "metrics": ("deskterm.metrics.settings", "METRICS"),
+    "team": ("deskterm.team.roster", "TEAM"),
 }
 
 
