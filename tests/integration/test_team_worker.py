@@ -218,6 +218,10 @@ def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_au
     assert error == (
         "held: anna added a note after you started your reply; send it anyway (retry), or cancel it"
     )
+    # The worker's replica knows it is held too, and leaves it be.
+    assert anna.conn.execute("SELECT status, last_error FROM outbox").fetchall() == [
+        ("failed", error)
+    ]
 
     actions.retry_send(crew.ben, item_id, actor="agent:ben")  # send anyway
     crew.team.sync(crew.ben)

@@ -415,6 +415,39 @@ def grant_reply(conn: sqlite3.Connection, key: str, *, interrupted: bool) -> Non
     )
 
 
+# How another replica's word on a reply moves this replica's copy of it, as the server's outbox
+# moves (team/schema.py, outbox_follows): (status it takes, statuses it takes it from).
+REPLY_MOVES = {
+    "delivery_failed": ("failed", ("team", "queued", "sending")),
+    "retry_send": ("team", ("failed",)),
+    "cancel_send": ("cancelled", ("team", "queued", "failed")),
+}
+
+
+def move_team_reply(conn: sqlite3.Connection, kind: str, outbox_id: int, error: str | None) -> None:
+    """Follow a `kind` event another replica wrote about reply `outbox_id`: held (its author sees
+    why and may send it anyway), queued again for the team's worker, or cancelled."""
+    status, sources = REPLY_MOVES[kind]
+    conn.execute(
+        "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error), lease_owner = NULL,"
+        " lease_until = NULL, stage = NULL WHERE id = ?"
+        f" AND status IN ({', '.join('?' for _ in sources)})",
+        (status, error, outbox_id, *sources),
+    )
+
+
+def replies_waiting(conn: sqlite3.Connection, account: str) -> bool:
+    """Whether `account` has replies here waiting for the team's worker to be granted or to
+    send them."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM outbox WHERE account = ? AND status IN ('team', 'queued') LIMIT 1",
+            (account,),
+        ).fetchone()
+        is not None
+    )
+
+
 def release_reply(conn: sqlite3.Connection, key: str) -> None:
     """Put back a reply this replica's worker may no longer send (the server granted it to
     another): it waits, as replies queued elsewhere do, until a grant or its delivery report."""

@@ -46,17 +46,7 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
     origin = Origin(event["uid"], event["seq"], event["author"], event["overrode"])
     wire, kind, actor = event["data"], event["kind"], event["actor"]
     at = from_iso(event["at"])
-    ticket_id = rows.ticket_by_gid(conn, event["ticket"])
-    if ticket_id is None:
-        if not wire.get("ticket_row"):
-            raise TeamError(
-                f"event {event['seq']} ({kind}) names a ticket this replica never received"
-            )
-        ticket_id = rows.insert_ticket(conn, wire["ticket_row"])
-    if wire.get("message_row"):
-        message_id = rows.insert_message(conn, ticket_id, wire["message_row"])
-        if wire.get("outbox_row"):
-            rows.insert_team_reply(conn, ticket_id, message_id, wire["outbox_row"])
+    ticket_id = _carried_rows(conn, event)
     data = local_data(conn, wire)
     if kind in FIELD_COLUMNS:
         later = _changed_later(conn, ticket_id, kind, data, event["seq"])
@@ -89,6 +79,8 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         return
     if kind == "delivered" and data.get("outbox") is not None:
         outbox.record_sent(conn, data["outbox"], data["external_id"], event["at"])
+    elif kind in rows.REPLY_MOVES and data.get("outbox") is not None:
+        rows.move_team_reply(conn, kind, data["outbox"], data.get("error"))
     if kind in ("sop_tick", "sop_untick"):
         if kind == "sop_tick":
             store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], event["at"], actor)
@@ -102,6 +94,25 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         )
     write_event(conn, ticket_id, kind, actor, at, data, origin)
     finish(conn, ticket_id, at)
+
+
+def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
+    """Insert the ticket, message and reply `event` carries whole, as needed; its ticket's id."""
+    wire = event["data"]
+    ticket_id = rows.ticket_by_gid(conn, event["ticket"])
+    if ticket_id is None:
+        if not wire.get("ticket_row"):
+            raise TeamError(
+                f"event {event['seq']} ({event['kind']}) names a ticket this replica never received"
+            )
+        ticket_id = rows.insert_ticket(conn, wire["ticket_row"])
+    if wire.get("message_row"):
+        message_id = rows.insert_message(conn, ticket_id, wire["message_row"])
+        if wire.get("outbox_row"):
+            item = rows.insert_team_reply(conn, ticket_id, message_id, wire["outbox_row"])
+            if event["held"]:  # held for its author: no worker sends it unless they say so
+                rows.move_team_reply(conn, "delivery_failed", item, rows.held_error(event["held"]))
+    return ticket_id
 
 
 def _changed_later(

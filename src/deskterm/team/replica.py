@@ -153,13 +153,19 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
     """Fold in every event the server has after the last one pulled; returns how many were new."""
     total = 0
     while True:
-        after = int(rows.meta_get(store.conn, PULLED) or 0)
-        events = server.fetch(conn, after, BATCH)
+        events = server.fetch(conn, pulled_through(store), BATCH)
         if not events:
             return total
         with store.tx() as local:
             total += sum(apply(store, event) for event in events)
             rows.meta_set(local, PULLED, str(events[-1]["seq"]))
+        if len(events) < BATCH:  # that was all: no round trip to hear so
+            return total
+
+
+def pulled_through(store: Store) -> int:
+    """The server's number of the last event this replica pulled."""
+    return int(rows.meta_get(store.conn, PULLED) or 0)
 
 
 def sync_once(store: Store, conn: psycopg.Connection) -> tuple[int, int]:
@@ -202,16 +208,22 @@ def watch(
 def wait_for_news(
     store: Store, listener: psycopg.Connection, stop: threading.Event, poll_s: float, seen: int
 ) -> int:
-    """Until a notification, a write to the file by another process, `stop` or `poll_s`;
-    returns the file's data version then."""
+    """Until a notification of events this replica has not pulled yet, a write to the file by
+    another process, `stop` or `poll_s`; returns the file's data version then."""
     deadline = time.monotonic() + poll_s
     while not stop.is_set() and time.monotonic() < deadline:
-        if any(True for _ in listener.notifies(timeout=0.2, stop_after=1)):
+        if any(_news(n.payload, store) for n in listener.notifies(timeout=0.2, stop_after=1)):
             break
         version = store.data_version()
         if version != seen:
             return version
     return store.data_version()
+
+
+def _news(payload: str, store: Store) -> bool:
+    """Whether a notification names events past what this replica pulled (a bare one, from an
+    older server, always does)."""
+    return not payload.isdigit() or int(payload) > pulled_through(store)
 
 
 def status(store: Store) -> dict[str, str]:

@@ -436,6 +436,19 @@ BEGIN
 END $$;
 """
 
+V7_NOTIFY_SEQ = f"""
+-- The notification of new events names the last of them, so a replica that has pulled that far
+-- already (its pass after an earlier wake-up took them too) need not wake for it.
+CREATE OR REPLACE FUNCTION deskterm.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANNEL}', (SELECT coalesce(max(seq), 0)::text FROM new_rows));
+    RETURN NULL;
+END $$;
+DROP TRIGGER events_notify ON deskterm.events;
+CREATE TRIGGER events_notify AFTER INSERT ON deskterm.events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION deskterm.notify_events();
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
 MIGRATIONS: list[str] = [
     V1_EVENTS,
@@ -444,4 +457,5 @@ MIGRATIONS: list[str] = [
     V4_FENCING,
     V5_SECOND_PULLS,
     V6_ONLINE,
+    V7_NOTIFY_SEQ,
 ]

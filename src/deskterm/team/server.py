@@ -136,14 +136,19 @@ def my_agent(conn: psycopg.Connection) -> str | None:
 
 
 def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
-    """Insert `events` (skipping any the server has); returns (seq, author, overrode, uid, held) of
-    each, as the server recorded it."""
+    """Insert `events` (skipping any the server has) in one statement, so one notification
+    announces them all; returns (seq, author, overrode, uid, held) of each the server holds, as
+    it recorded it."""
+    from psycopg.types.json import Jsonb
+
     try:
         with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
+            cur.execute(
                 "INSERT INTO deskterm.events (uid, ticket, kind, actor, at, data)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                [_row(e) for e in events],
+                " SELECT uid, ticket, kind, actor, at, data FROM ROWS FROM (jsonb_to_recordset(%s)"
+                " AS (uid uuid, ticket uuid, kind text, actor text, at text, data jsonb))"
+                " WITH ORDINALITY AS e(uid, ticket, kind, actor, at, data, n) ORDER BY n",
+                (Jsonb(events),),
             )
             cur.execute(
                 "SELECT seq, author, overrode, uid::text, held FROM deskterm.events"
@@ -153,19 +158,6 @@ def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
             return [tuple(r) for r in cur.fetchall()]
     except db_errors() as exc:
         raise TeamError(f"the team server refused the push: {reason(exc)}") from exc
-
-
-def _row(event: dict) -> tuple:
-    from psycopg.types.json import Jsonb
-
-    return (
-        event["uid"],
-        event["ticket"],
-        event["kind"],
-        event["actor"],
-        event["at"],
-        Jsonb(event["data"]),
-    )
 
 
 def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -84,19 +85,28 @@ class Worker:
             row = self.locks.execute(ask, (account, schema.ACCOUNT_LOCK_SEED)).fetchone()
         return bool(row and row[0])
 
-    def run_once(self, now: datetime | None = None) -> list[engine.AccountReport]:
-        """Pull what is new, then pull and send for each account held, then push the results."""
+    def run_once(
+        self, now: datetime | None = None, *, pull: bool = True
+    ) -> list[engine.AccountReport]:
+        """Push and pull the team's events; for each account held, pull its channel (unless
+        `pull` is False: a pass the team's news woke, which only sends the replies waiting) and
+        send its replies; then push the results."""
         now = now or utcnow()
         replica.sync_once(self.store, self.conn)  # replies queued elsewhere reach this replica
         reports = []
         for account in queries.enabled_accounts(self.store):
+            if not pull and not rows.replies_waiting(self.store.conn, account.name):
+                continue
             if not self.holds(account.name):
                 continue
             connector = self.connectors.get(account.name) or self.make_connector(account)
             self.connectors[account.name] = connector
-            report = engine.sync_account(
-                self.store, account, connector=connector, now=now, push=False
-            )
+            if pull:
+                report = engine.sync_account(
+                    self.store, account, connector=connector, now=now, push=False
+                )
+            else:
+                report = engine.AccountReport(account.name)
             if report.error is None and connector.can_send:
                 self.grant(account)
                 push_outbox(self.store, account, connector, now, report, gate=self.may_send)
@@ -106,7 +116,7 @@ class Worker:
 
     def grant(self, account: Account) -> None:
         """Claim the account's replies this worker may send now, each under a new fence."""
-        pulled = int(rows.meta_get(self.store.conn, replica.PULLED) or 0)
+        pulled = replica.pulled_through(self.store)
         grace = 2 * float(account.settings.get("timeout", 30))
         granted = server.claim_replies(self.locks, account.name, self.name, pulled, grace)
         with self.store.tx() as conn:
@@ -132,18 +142,24 @@ class Worker:
         interval: float = 30.0,
         on_report: Callable[[engine.AccountReport], None] | None = None,
     ) -> None:
-        """Run until `stop`: after each pass, wait for the interval, the server's news or a
-        write to this replica by another process (a reply queued in the TUI)."""
+        """Run until `stop`: every `interval` a full pass (the channels pulled, accounts of a
+        worker that stopped taken over); in between, a pass that sends the replies waiting
+        whenever the server has news or another process writes to this replica (a reply queued
+        in the TUI). Passes that pulled, sent or failed something are reported."""
         listener = replica.open_server(replica.configured(self.store))
         try:
             listener.autocommit = True
             listener.execute(f"LISTEN {schema.CHANNEL}")
             seen = self.store.data_version()
+            due = time.monotonic()
             while not stop.is_set():
-                for report in self.run_once():
-                    if on_report is not None:
+                full = time.monotonic() >= due
+                due = time.monotonic() + interval if full else due
+                for report in self.run_once(pull=full):
+                    if on_report is not None and (full or report.sent or report.failed):
                         on_report(report)
-                seen = replica.wait_for_news(self.store, listener, stop, interval, seen)
+                wait = max(due - time.monotonic(), 0.0)
+                seen = replica.wait_for_news(self.store, listener, stop, wait, seen)
         finally:
             listener.close()
 
