@@ -58,7 +58,8 @@ class Team:
 
 
 def state(store: Store) -> dict:
-    """What a person sees of a replica, by global names: tickets, tags, messages and events."""
+    """What a person sees of a replica, by global names: tickets, tags, messages and events,
+    and each ticket's number."""
     conn = store.conn
     tickets = {}
     for gid, tid, *fields in conn.execute(
@@ -73,10 +74,10 @@ def state(store: Store) -> dict:
         ).fetchall()
         events = conn.execute(
             "SELECT seq, uid, actor, kind, author, undone_by IS NOT NULL FROM events"
-            " WHERE ticket_id = ? AND kind != 'sla_breach' ORDER BY seq",
+            " WHERE ticket_id = ? AND kind NOT IN ('sla_breach', 'renumbered') ORDER BY seq",
             (tid,),
         ).fetchall()
-        tickets[gid] = (fields, [t for (t,) in tags], messages, events)
+        tickets[gid] = (fields, [t for (t,) in tags], messages, events, tid)
     return tickets
 
 

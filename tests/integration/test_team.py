@@ -11,6 +11,7 @@ import pytest
 
 from deskterm import actions
 from deskterm.store import Store
+from deskterm.store import team as team_rows
 from deskterm.team import replica, server
 from deskterm.team.server import TeamError
 
@@ -64,7 +65,7 @@ def test_offline_work_on_two_replicas_converges_with_the_later_push_winning(
     team.sync(anna)
 
     assert state(anna) == state(ben)
-    fields, tags, messages, _ = state(ben)[gid]
+    fields, tags, messages, *_ = state(ben)[gid]
     assert fields[1:3] == ["solved", "high"]  # ben pushed later: his status stands
     assert tags == ["refund"]
     assert {m[3] for m in messages} >= {"asked the carrier", "customer has it now"}
@@ -207,6 +208,61 @@ def test_an_undo_pulled_after_a_later_change_to_its_field_leaves_the_later_chang
     team.sync(ben)  # pushes his changes (ordered after her undos), then pulls her undos
     team.sync(anna)
     assert state(ben) == state(anna)
-    fields, tags, _, events = state(ben)[gid]
+    fields, tags, _, events, _ = state(ben)[gid]
     assert (fields[1], tags) == ("solved", ["late"])
     assert [e[3] for e in events][-5:] == ["undo", "undo", "status", "untag", "tag"]
+
+
+def _new_ticket(store: Store, make_message: Callable, sender: str) -> str:
+    """A ticket created on this replica alone (as a pull of new mail makes one); its gid."""
+    from deskterm import ingest
+    from deskterm.domain import Batch, Identity
+
+    message = make_message(sender=Identity("email", sender), subject=f"From {sender}")
+    ingest.ingest_batch(store, "mail", Batch([message], {}), now=message.sent_at)
+    last = store.conn.execute("SELECT MAX(id) FROM tickets").fetchone()[0]
+    return team_rows.ticket_gid(store.conn, last)
+
+
+def test_tickets_created_on_two_replicas_at_once_get_the_same_numbers_everywhere(
+    pair: tuple, team: Team, make_message: Callable
+) -> None:
+    anna, ben = pair
+    theirs = _new_ticket(ben, make_message, "cleo@example.net")
+    ours = _new_ticket(anna, make_message, "dora@example.net")
+    assert ticket_of(anna, ours) == ticket_of(ben, theirs) == 4  # both provisional #4
+    team.sync(ben)  # ben's reaches the server first: it is the team's #4
+    team.sync(anna)  # anna's becomes #5, and her replica says so
+    team.sync(ben)
+    assert state(anna) == state(ben)
+    assert (ticket_of(anna, theirs), ticket_of(anna, ours)) == (4, 5)
+    assert (ticket_of(ben, theirs), ticket_of(ben, ours)) == (4, 5)
+    moved = anna.conn.execute(
+        "SELECT ticket_id, data FROM events WHERE kind = 'renumbered'"
+    ).fetchall()
+    assert [(t, json.loads(d)) for t, d in moved] == [(5, {"was": 4, "now": 5})]
+    assert (
+        ben.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'renumbered'").fetchone()[0] == 0
+    )
+
+
+def test_a_ticket_pulled_onto_the_number_of_one_not_pushed_yet_moves_that_one_on(
+    pair: tuple, team: Team, make_message: Callable
+) -> None:
+    anna, ben = pair
+    ours = _new_ticket(anna, make_message, "dora@example.net")
+    actions.note(anna, ticket_of(anna, ours), "called her back", actor="agent:anna")
+    theirs = _new_ticket(ben, make_message, "cleo@example.net")
+    team.sync(ben)
+    conn = replica.open_server(replica.configured(anna))
+    try:
+        replica.pull(anna, conn)  # ben's #4 arrives before anna pushed hers
+    finally:
+        conn.close()
+    assert (ticket_of(anna, theirs), ticket_of(anna, ours)) == (4, 5)
+    note = anna.conn.execute("SELECT ticket_id FROM messages WHERE text = 'called her back'")
+    assert note.fetchone()[0] == 5  # everything on it moved along
+    team.sync(anna)
+    team.sync(ben)
+    assert state(anna) == state(ben)
+    assert ticket_of(ben, ours) == 5

@@ -9,14 +9,14 @@ import uuid
 from collections.abc import Iterable
 
 from deskterm.domain import canonical_json
-from deskterm.store import index_messages, inserted_id
+from deskterm.store import index_messages, inserted_id, numbers
 
 # The meta key of the server a team replica follows (deskterm.team.replica keeps the others).
 TEAM_URL = "team.url"
 # The lease owner of a reply taken over from a worker that is gone (ended at once: stale).
 TAKEN_OVER = "team/taken-over"
 # Kinds every replica works out for itself from the events and the clock: never pushed.
-DERIVED_KINDS = ("sla_breach",)
+DERIVED_KINDS = ("sla_breach", numbers.RENUMBERED)
 
 # What a message carries to another replica (everything but its local ids and file path).
 MESSAGE_FIELDS = (
@@ -126,18 +126,26 @@ def set_uid(conn: sqlite3.Connection, event_id: int) -> str:
 
 
 def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
-    """Record (seq, author, overrode, uid, held) the server gave each pushed event; a reply the
-    server held for its author (Traffic Cop) waits here as failed, with the reason, for the
-    author to send anyway (retry), edit or drop (cancel)."""
+    """Record (seq, author, overrode, uid, held, number) the server gave each pushed event; a
+    reply the server held for its author (Traffic Cop) waits here as failed, with the reason,
+    for the author to send anyway (retry), edit or drop (cancel); a ticket created here takes
+    the number the server gave it."""
     stamped = list(stamped)
     conn.executemany(
         "UPDATE events SET seq = ?, author = ?, overrode = ? WHERE uid = ?",
         [
             (seq, author, canonical_json(over) if over else None, uid)
-            for seq, author, over, uid, _ in stamped
+            for seq, author, over, uid, *_ in stamped
         ],
     )
-    for *_, uid, held in stamped:
+    for *_, uid, _, number in stamped:
+        if number is not None:
+            created = conn.execute(
+                "SELECT ticket_id FROM events WHERE uid = ? AND kind = 'created'", (uid,)
+            ).fetchone()
+            if created:
+                numbers.take(conn, created[0], number)
+    for *_, uid, held, _ in stamped:
         if held:
             conn.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE status = 'queued'"
@@ -235,6 +243,7 @@ def ticket_snapshot(conn: sqlite3.Connection, ticket_id: int) -> dict:
     return {
         **dict(zip(TICKET_FIELDS, values, strict=True)),
         "gid": ticket_gid(conn, ticket_id),
+        "number": ticket_id,  # its provisional number: the server may give it another
         "tags": sorted(tags),
         "customer": {
             "gid": _gid(conn, "customers", customer_id),
@@ -305,15 +314,18 @@ def insert_customer(conn: sqlite3.Connection, customer: dict, at: str) -> int:
     return customer_id
 
 
-def insert_ticket(conn: sqlite3.Connection, ticket: dict) -> int:
-    """The local row of a replicated ticket, as its snapshot says, with its tags."""
+def insert_ticket(conn: sqlite3.Connection, ticket: dict, number: int | None) -> int:
+    """The local row of a replicated ticket, as its snapshot says, with its tags, under the
+    number the server gave it (a provisional ticket there moves on)."""
     customer_id = insert_customer(conn, ticket["customer"], ticket["created_at"])
+    if number is not None:
+        numbers.free(conn, number)
     columns = ", ".join(TICKET_FIELDS)
     ticket_id = inserted_id(
         conn.execute(
-            f"INSERT INTO tickets (customer_id, gid, {columns})"
-            f" VALUES (?, ?, {', '.join('?' for _ in TICKET_FIELDS)})",
-            (customer_id, ticket["gid"], *(ticket[f] for f in TICKET_FIELDS)),
+            f"INSERT INTO tickets (id, customer_id, gid, {columns})"
+            f" VALUES (?, ?, ?, {', '.join('?' for _ in TICKET_FIELDS)})",
+            (number, customer_id, ticket["gid"], *(ticket[f] for f in TICKET_FIELDS)),
         )
     )
     conn.executemany(

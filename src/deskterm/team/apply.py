@@ -35,7 +35,7 @@ def apply(store: Store, event: dict) -> bool:
         found = rows.event_by_uid(conn, event["uid"])
         if found is not None:
             if found[1] is None:  # pushed by a run that stopped before recording the answer
-                stamp = ("seq", "author", "overrode", "uid", "held")
+                stamp = ("seq", "author", "overrode", "uid", "held", "number")
                 rows.mark_pushed(conn, [tuple(event[key] for key in stamp)])
             return False
         _fold(conn, event)
@@ -105,7 +105,7 @@ def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
             raise TeamError(
                 f"event {event['seq']} ({event['kind']}) names a ticket this replica never received"
             )
-        ticket_id = rows.insert_ticket(conn, wire["ticket_row"])
+        ticket_id = rows.insert_ticket(conn, wire["ticket_row"], event.get("number"))
     if wire.get("message_row"):
         message_id = rows.insert_message(conn, ticket_id, wire["message_row"])
         if wire.get("outbox_row"):

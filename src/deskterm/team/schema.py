@@ -449,6 +449,35 @@ CREATE TRIGGER events_notify AFTER INSERT ON deskterm.events REFERENCING NEW TAB
     FOR EACH STATEMENT EXECUTE FUNCTION deskterm.notify_events();
 """
 
+V8_NUMBERS = f"""
+-- Ticket numbers (docs/team.md): the server gives each ticket its number when its `created`
+-- event arrives, the same on every replica. The creator proposes its own provisional number
+-- (ticket_row.number); it keeps it when it is above every number given so far, else it gets
+-- the next one. Tickets created before this version are numbered in the server's order.
+ALTER TABLE deskterm.events ADD COLUMN number bigint;
+UPDATE deskterm.events e SET number = n.number
+FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS number FROM deskterm.events
+      WHERE kind = 'created') n
+WHERE e.seq = n.seq;
+CREATE UNIQUE INDEX events_number ON deskterm.events(number) WHERE number IS NOT NULL;
+
+CREATE FUNCTION deskterm.number_ticket() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    NEW.number := NULL;
+    IF NEW.kind = 'created' THEN
+        PERFORM pg_advisory_xact_lock({EVENT_LOCK});
+        NEW.number := greatest(
+            coalesce((NEW.data -> 'ticket_row' ->> 'number')::bigint, 0),
+            coalesce((SELECT max(number) FROM events), 0) + 1);
+    END IF;
+    RETURN NEW;
+END $$;
+-- After events_admit (which may refuse the event), before events_stamp.
+CREATE TRIGGER events_number BEFORE INSERT ON deskterm.events
+    FOR EACH ROW EXECUTE FUNCTION deskterm.number_ticket();
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
 MIGRATIONS: list[str] = [
     V1_EVENTS,
@@ -458,4 +487,5 @@ MIGRATIONS: list[str] = [
     V5_SECOND_PULLS,
     V6_ONLINE,
     V7_NOTIFY_SEQ,
+    V8_NUMBERS,
 ]

@@ -137,8 +137,8 @@ def my_agent(conn: psycopg.Connection) -> str | None:
 
 def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
     """Insert `events` (skipping any the server has) in one statement, so one notification
-    announces them all; returns (seq, author, overrode, uid, held) of each the server holds, as
-    it recorded it."""
+    announces them all; returns (seq, author, overrode, uid, held, number) of each the server
+    holds, as it recorded it (number: the ticket number a `created` event got)."""
     from psycopg.types.json import Jsonb
 
     try:
@@ -151,7 +151,7 @@ def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
                 (Jsonb(events),),
             )
             cur.execute(
-                "SELECT seq, author, overrode, uid::text, held FROM deskterm.events"
+                "SELECT seq, author, overrode, uid::text, held, number FROM deskterm.events"
                 " WHERE uid = ANY(%s::uuid[])",
                 ([e["uid"] for e in events],),
             )
@@ -165,7 +165,8 @@ def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT seq, uid::text, author, ticket::text, kind, actor, at, data, overrode, held"
+                "SELECT seq, uid::text, author, ticket::text, kind, actor, at, data, overrode, held,"
+                " number"
                 " FROM deskterm.events WHERE seq > %s ORDER BY seq LIMIT %s",
                 (after, limit),
             )

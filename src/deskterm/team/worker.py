@@ -105,6 +105,8 @@ class Worker:
                 report = engine.sync_account(
                     self.store, account, connector=connector, now=now, push=False
                 )
+                if report.pulled:  # the team sees new mail now, not after the sends
+                    replica.push(self.store, self.conn)
             else:
                 report = engine.AccountReport(account.name)
             if report.error is None and connector.can_send:

@@ -180,6 +180,8 @@ def _describe(event: Event) -> str:
     if kind == "sla_breach":
         clock = data.get("clock", "")
         return f"SLA breach: {CLOCK_NAMES.get(clock, clock)}"
+    if kind == "renumbered":  # team mode: the server gave this ticket another number
+        return f"renumbered: #{data['was']} is the team's #{data['now']}"
     if kind == "rating":
         text = f"rated {data['survey'].upper()} {data['score']}"
         return text + (f": {data['comment']}" if data.get("comment") else "")
