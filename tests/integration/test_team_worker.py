@@ -3,6 +3,7 @@ agent queued it, and a worker that dies taken over without losing or repeating a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -151,8 +152,7 @@ def test_a_worker_that_died_holding_replies_is_taken_over_without_a_second_send(
     fence = {key: fence for key, _, fence in granted}[handed.idempotency_key]
     assert server.begin_send(first.locks, handed.idempotency_key, first.name, fence)
     crew.channel.delivered.append(handed)
-    first.close()
-    crew.workers = [second]
+    _dies(crew, first, second)
 
     second.run_once()
     assert sorted(d.body for d in crew.channel.delivered) == ["never sent", "sent before it died"]
@@ -253,6 +253,15 @@ def test_a_reply_written_offline_while_the_customer_wrote_again_is_held(
     )
 
 
+def _dies(crew: Crew, worker: Worker, heir: Worker) -> None:
+    """`worker` stops; the server frees its locks once its session has ended, a moment later."""
+    worker.close()
+    crew.workers = [heir]
+    deadline = time.monotonic() + 10
+    while not heir.holds("mail") and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _ben_replies(crew: Crew, ticket: int, text: str) -> None:
     """The first worker pulls the mail; ben answers the ticket pulled as `ticket` and pushes."""
     crew.workers[0].run_once()
@@ -311,8 +320,7 @@ def test_mail_pulled_again_after_a_takeover_reaches_the_team_once(crew: Crew) ->
     assert first.holds("mail")
     report = engine.sync_account(first.store, ACCOUNT, connector=crew.channel, push=False)
     assert report.pulled == 3
-    first.close()
-    crew.workers = [second]
+    _dies(crew, first, second)
     assert sum(r.pulled for r in second.run_once()) == 3  # the new holder pulls them again
     # The first machine comes back and pushes its copies: the server keeps the team's.
     assert crew.team.sync(first.store) == (3, 3)
