@@ -126,26 +126,18 @@ def set_uid(conn: sqlite3.Connection, event_id: int) -> str:
 
 
 def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
-    """Record (seq, author, overrode, uid, held, number) the server gave each pushed event; a
-    reply the server held for its author (Traffic Cop) waits here as failed, with the reason,
-    for the author to send anyway (retry), edit or drop (cancel); a ticket created here takes
-    the number the server gave it."""
+    """Record (seq, author, overrode, uid, held) the server gave each pushed event; a reply the
+    server held for its author (Traffic Cop) waits here as failed, with the reason, for the
+    author to send anyway (retry), edit or drop (cancel)."""
     stamped = list(stamped)
     conn.executemany(
         "UPDATE events SET seq = ?, author = ?, overrode = ? WHERE uid = ?",
         [
             (seq, author, canonical_json(over) if over else None, uid)
-            for seq, author, over, uid, *_ in stamped
+            for seq, author, over, uid, _ in stamped
         ],
     )
-    for *_, uid, _, number in stamped:
-        if number is not None:
-            created = conn.execute(
-                "SELECT ticket_id FROM events WHERE uid = ? AND kind = 'created'", (uid,)
-            ).fetchone()
-            if created:
-                numbers.take(conn, created[0], number)
-    for *_, uid, held, _ in stamped:
+    for *_, uid, held in stamped:
         if held:
             conn.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE status = 'queued'"
@@ -153,6 +145,16 @@ def mark_pushed(conn: sqlite3.Connection, stamped: Iterable[tuple]) -> None:
                 " WHERE uid = ? AND kind = 'reply')",
                 (held_error(held), uid),
             )
+
+
+def take_numbers(conn: sqlite3.Connection, numbered: Iterable[tuple[str, int | None]]) -> None:
+    """Each ticket created here by a pushed event (uid) takes the number the server gave it."""
+    for uid, number in numbered:
+        created = conn.execute(
+            "SELECT ticket_id FROM events WHERE uid = ? AND kind = 'created'", (uid,)
+        ).fetchone()
+        if created and number is not None:
+            numbers.take(conn, created[0], number)
 
 
 def drop_refused(conn: sqlite3.Connection, uids: list[str]) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 
 from deskterm.actions import (
     Origin,
+    clocks_deferred,
     finish,
     write_event,
     write_field,
@@ -21,12 +22,23 @@ from deskterm.actions import (
     write_undo,
 )
 from deskterm.actions.fields import FIELD_COLUMNS
-from deskterm.domain import Status, from_iso
+from deskterm.domain import Status, from_iso, utcnow
+from deskterm.sla import clocks
 from deskterm.store import Store, outbox
 from deskterm.store import knowledge as store_kb
 from deskterm.store import team as rows
 from deskterm.team.server import TeamError
 from deskterm.team.wire import local_data
+
+
+def apply_all(store: Store, events: list[dict]) -> int:
+    """Fold a batch of the log in, in one transaction; each ticket's SLA clocks are worked out
+    once, after the batch, not after each of its events. How many events were new here."""
+    with store.tx() as conn:
+        with clocks_deferred() as touched:
+            new = sum(apply(store, event) for event in events)
+        clocks.refresh(conn, touched, utcnow())
+    return new
 
 
 def apply(store: Store, event: dict) -> bool:
@@ -35,8 +47,9 @@ def apply(store: Store, event: dict) -> bool:
         found = rows.event_by_uid(conn, event["uid"])
         if found is not None:
             if found[1] is None:  # pushed by a run that stopped before recording the answer
-                stamp = ("seq", "author", "overrode", "uid", "held", "number")
+                stamp = ("seq", "author", "overrode", "uid", "held")
                 rows.mark_pushed(conn, [tuple(event[key] for key in stamp)])
+                rows.take_numbers(conn, [(event["uid"], event["number"])])
             return False
         _fold(conn, event)
     return True

@@ -20,7 +20,7 @@ from deskterm import secrets
 from deskterm.store import Store
 from deskterm.store import team as rows
 from deskterm.team import schema, server
-from deskterm.team.apply import apply
+from deskterm.team.apply import apply_all
 from deskterm.team.server import TeamError
 from deskterm.team.wire import outgoing
 
@@ -140,7 +140,8 @@ def push(store: Store, conn: psycopg.Connection) -> int:
             return total
         stamped = server.push(conn, wires)
         with store.tx() as local:
-            rows.mark_pushed(local, stamped)
+            rows.mark_pushed(local, [row[:5] for row in stamped])
+            rows.take_numbers(local, [(row[3], row[5]) for row in stamped])
             # What the server refused is a second pull of messages the team has (server.py,
             # V5): this replica drops its copies and pulls the team's.
             kept = {row[3] for row in stamped}
@@ -157,7 +158,7 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
         if not events:
             return total
         with store.tx() as local:
-            total += sum(apply(store, event) for event in events)
+            total += apply_all(store, events)
             rows.meta_set(local, PULLED, str(events[-1]["seq"]))
         if len(events) < BATCH:  # that was all: no round trip to hear so
             return total
