@@ -1,7 +1,7 @@
 """The live demo channel: a new customer message every couple of minutes per demo account, delivered
 through the real sync and ingest path, and replies that "leave" at once. The account whose
 settings name a simulated shop (`shop`: its file) also answers order look-ups and the shop's
-order actions (refund, cancel, address, tracking, note, tag) from that file. Needs no network.
+order actions (refund, cancel, address, tracking, note, tag, replacement) from that file. Needs no network.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The demo shop's order actions, answered offline by the simulated shop (deskterm.simulated_shop).
 
 They take the same parameters as a Shopify account's (refund items=1:1, cancel reason=...,
-address city=..., tracking number=..., note text=..., tag tags=...) and run through the same
+address city=..., tracking number=..., note text=..., tag tags=..., replacement) and run through the same
 connector_calls path: the preview first, a person's yes, the intent with its idempotency key, the
 outcome in the ticket's timeline. The shop stores each change under its key, so a retry after a
 crash gets the first outcome back instead of refunding twice.
@@ -288,6 +288,83 @@ class DemoOrders:
 
         return self._change("tracking", given, idempotency_key, change)
 
+    # -- replacement --------------------------------------------------------------------------
+
+    @staticmethod
+    def _replaceable(order: OrderSnapshot) -> None:
+        if not order.items:
+            raise PermanentError(f"{order.number} has no items to replace")
+        if order.status == "cancelled":
+            raise PermanentError(f"{order.number} is cancelled: there is nothing to replace")
+        if order.fulfillment_status != "fulfilled":
+            raise PermanentError(
+                f"{order.number} has not shipped yet: change or cancel it instead of replacing it"
+            )
+
+    @staticmethod
+    def _replacement_number(order: OrderSnapshot) -> str:
+        return f"{order.number}-R{order.note.count('replaced by ') + 1}"
+
+    def replacement_preview(self, given: Mapping[str, Any]) -> str:
+        order = self._order(given)
+        self._replaceable(order)
+        items = "\n".join(f"  {i['quantity']} × {i['title']} at 0.00" for i in order.items)
+        return (
+            f"A new order {self._replacement_number(order)} replacing {order.number}, for"
+            f" {order.customer_name or order.customer.value}, to {self._where(order.shipping_address)}:"
+            f"\n{items}\n{SIMULATED}"
+        )
+
+    def replacement(self, given: Mapping[str, Any], *, idempotency_key: str) -> ActionOutcome:
+        now = self.clock().replace(microsecond=0)
+
+        def make(order: OrderSnapshot) -> tuple[OrderSnapshot, OrderSnapshot, dict[str, Any]]:
+            self._replaceable(order)
+            number = self._replacement_number(order)
+            made = replace(
+                order,
+                external_id=f"demo-replacement-{idempotency_key}",
+                number=number,
+                status="processing",
+                placed_at=now,
+                changed_at=now,
+                total="0.00",
+                fulfillment_status="unfulfilled",
+                financial_status="paid",
+                carrier="",
+                tracking_number="",
+                tracking_url="",
+                items=tuple({**i, "price": "0.00", "refundable": 0} for i in order.items),
+                note=params.text(given, "note") or f"Replacement for {order.number}",
+                tags=("replacement",),
+                fulfillments=(),
+                refunds=(),
+                ship_by=None,
+                deliver_by=None,
+            )
+            line = f"replaced by {number}"
+            changed = replace(
+                order, note=f"{order.note}\n{line}" if order.note else line, changed_at=now
+            )
+            text = f"replacement order {number} for {order.number} (0.00 {order.currency})"
+            return (
+                changed,
+                made,
+                {
+                    "text": text,
+                    "external_id": made.external_id,
+                    "data": {"order": order.number, "replacement": number},
+                },
+            )
+
+        try:
+            found = self.shop.make(
+                idempotency_key, "replacement", params.required(given, "order"), make
+            )
+        except ShopRefused as exc:
+            raise PermanentError(str(exc)) from None
+        return _outcome(found)
+
     # -- note and tags ------------------------------------------------------------------------
 
     def note_preview(self, given: Mapping[str, Any]) -> str:
@@ -343,6 +420,7 @@ def demo_order_actions(shop: SimulatedShop, clock: Callable[[], datetime]) -> li
         ("tracking", "Add or correct tracking; an unshipped order is fulfilled (number=...)"),
         ("note", "Add a line to the order's note (text=...)"),
         ("tag", "Tag the order (tags=a,b)"),
+        ("replacement", "Send the order's items again as a new order at zero price (note=...)"),
     )
     return [
         ConnectorAction(

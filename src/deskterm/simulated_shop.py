@@ -39,6 +39,8 @@ MOMENTS = ("placed_at", "changed_at", "ship_by", "deliver_by")
 
 # What a change returns: the order as it is afterwards, and the outcome to keep under its key.
 Change = Callable[[OrderSnapshot], tuple[OrderSnapshot, dict[str, Any]]]
+# What a change that makes a new order (a replacement) returns besides: that order.
+Making = Callable[[OrderSnapshot], tuple[OrderSnapshot, OrderSnapshot, dict[str, Any]]]
 
 
 class ShopRefused(Exception):
@@ -124,15 +126,7 @@ class SimulatedShop:
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             for order in orders:
-                found = conn.execute(
-                    "INSERT OR IGNORE INTO orders (number, data) VALUES (?, ?)",
-                    (order.number, encode(order)),
-                )
-                if found.rowcount:
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO buyers (identity, number) VALUES (?, ?)",
-                        [(b, order.number) for b in _buyers(order)],
-                    )
+                _insert(conn, order)
             conn.execute("COMMIT")
 
     def order(self, number: str) -> OrderSnapshot:
@@ -157,6 +151,25 @@ class SimulatedShop:
     def change(self, key: str, action: str, number: str, change: Change) -> dict[str, Any]:
         """Apply `change` to the order once per `key`: a key seen before returns its first
         outcome and changes nothing. ShopRefused from `change` leaves the order as it was."""
+
+        def changing(order: OrderSnapshot) -> tuple[OrderSnapshot, OrderSnapshot | None, dict]:
+            changed, outcome = change(order)
+            return changed, None, outcome
+
+        return self._apply(key, action, number, changing)
+
+    def make(self, key: str, action: str, number: str, making: Making) -> dict[str, Any]:
+        """Like `change`, but `making` also gives a new order for the same buyer (a
+        replacement), stored in the same transaction."""
+        return self._apply(key, action, number, making)
+
+    def _apply(
+        self,
+        key: str,
+        action: str,
+        number: str,
+        change: Callable[[OrderSnapshot], tuple[OrderSnapshot, OrderSnapshot | None, dict]],
+    ) -> dict[str, Any]:
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -168,10 +181,12 @@ class SimulatedShop:
                 ).fetchone()
                 if row is None:
                     raise ShopRefused(f"the demo shop has no order #{number.lstrip('#')}")
-                changed, outcome = change(decode(row[0]))
+                changed, made, outcome = change(decode(row[0]))
                 conn.execute(
                     "UPDATE orders SET data = ? WHERE number = ?", (encode(changed), changed.number)
                 )
+                if made is not None:
+                    _insert(conn, made)
                 conn.execute(
                     "INSERT INTO changes (key, action, outcome) VALUES (?, ?, ?)",
                     (key, action, json.dumps(outcome, ensure_ascii=False)),
@@ -181,3 +196,15 @@ class SimulatedShop:
             finally:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+
+
+def _insert(conn: sqlite3.Connection, order: OrderSnapshot) -> None:
+    """Store an order the shop does not have yet, with its buyers."""
+    found = conn.execute(
+        "INSERT OR IGNORE INTO orders (number, data) VALUES (?, ?)", (order.number, encode(order))
+    )
+    if found.rowcount:
+        conn.executemany(
+            "INSERT OR IGNORE INTO buyers (identity, number) VALUES (?, ?)",
+            [(b, order.number) for b in _buyers(order)],
+        )

@@ -223,3 +223,48 @@ def test_order_show_json_prints_the_stored_row_byte_for_byte(demo: Store, db_pat
     tracked = shown[waiting.number]
     assert tracked["fulfillments"][0]["number"] == "JD7" and tracked["tags"] == ["vip", "gift"]
     assert tracked["shipping_address"]["city"] == "Bristol"
+
+
+def test_a_replacement_proposed_in_the_demo_waits_for_a_person_then_makes_a_free_order(
+    demo: Store,
+) -> None:
+    assert demo.path is not None
+    ticket, order = ticket_with_order(demo, "fulfilled")
+    number = order.number
+    preview = connector_calls.preview(demo, ticket, "demo.replacement", {"order": number})
+    assert preview is not None
+    assert preview.startswith(f"A new order {number}-R1 replacing {number}")
+
+    proposed = connector_calls.propose(
+        demo, ticket, "demo.replacement", {"order": number}, actor="rule:damaged-replace"
+    )
+    assert proposed.status == "proposed"
+    shop = SimulatedShop(path_beside(demo.path))
+    assert "replaced by" not in shop.order(number).note
+
+    done = connector_calls.confirm_proposed(demo, proposed.id, confirmed_by=PERSON)
+
+    assert (done.status, done.outcome) == (
+        "done",
+        f"replacement order {number}-R1 for {number} (0.00 USD)",
+    )
+    made = shop.order(f"{number}-R1")
+    assert (made.total, made.tags, made.fulfillment_status) == (
+        "0.00",
+        ("replacement",),
+        "unfulfilled",
+    )
+    assert [i["price"] for i in made.items] == ["0.00"]
+    assert made.shipping_address == shop.order(number).shipping_address
+    refresh_customer(demo, order.customer_id, max_age=timedelta(0))
+    numbers = [o.number for o in store_orders.orders_for_customer(demo, order.customer_id)]
+    assert f"{number}-R1" in numbers
+
+
+def test_an_unshipped_demo_order_is_not_replaced(demo: Store) -> None:
+    ticket, order = ticket_with_order(demo, "unfulfilled")
+    call = connector_calls.run(
+        demo, ticket, "demo.replacement", {"order": order.number}, confirmed_by=PERSON
+    )
+    assert call.status == "failed"
+    assert "has not shipped yet" in call.outcome
