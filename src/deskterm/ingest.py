@@ -33,6 +33,8 @@ from deskterm.store import metrics as store_metrics
 from deskterm.store import orders as store_orders
 from deskterm.store import triage as store_triage
 from deskterm.triage import reader as triage
+from deskterm.triage import teach
+from deskterm.triage.learning import Learned
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
 
@@ -266,9 +268,11 @@ def _ingest_one(
     now: datetime,
     at: str,
     history_before: datetime | None = None,
+    learned: Learned | None = None,
 ) -> tuple[int | None, int | None, IngestResult]:
     """Store one message; returns its ticket and message rows (None for a duplicate). A message
-    sent before `history_before` is history: it opens a ticket solved and reopens nothing."""
+    sent before `history_before` is history: it opens a ticket solved and reopens nothing.
+    `learned` is what tagged tickets taught triage."""
     result = IngestResult()
     digest = content_hash(msg)
     unseen = _unseen(conn, msg, digest)
@@ -280,7 +284,7 @@ def _ingest_one(
     sent_at = to_iso(msg.sent_at)
     identities = [normalise_identity(i) for i in (msg.sender, *msg.extra_identities)]
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
-    read = _read(msg)
+    read = _read(msg, learned)
     thread = find_thread(conn, msg, customer_id)
     answer = survey_answer(conn, thread, msg)
     ticket_id, status = _continued(thread, answer)
@@ -346,12 +350,12 @@ def _write_arrival(
         actions.write_event(conn, ticket_id, "status", actor, msg.sent_at, done)
 
 
-def _read(msg: InboundMessage) -> triage.Triage | None:
+def _read(msg: InboundMessage, learned: Learned | None) -> triage.Triage | None:
     """Offline triage of what a customer wrote (not of our mail or automatic mail), stored with
     the message so that rules in this batch read it."""
     if msg.direction != Direction.IN or msg.automatic:
         return None
-    return triage.classify(msg.subject, msg.text)
+    return triage.classify(msg.subject, msg.text, learned)
 
 
 def _continued(
@@ -482,11 +486,14 @@ def ingest_batch(
     with store.tx() as conn:
         upsert_profiles(conn, batch.customers, at)
         upsert_orders(conn, batch.orders, at)
+        learned = teach.model(store) if batch.messages else None
         touched: list[int] = []
         added: list[int] = []
         events: dict[str, list[int]] = {"ticket_created": [], "customer_message": []}
         for msg in batch.messages:
-            ticket_id, message_row, result = _ingest_one(store, conn, msg, now, at, history_before)
+            ticket_id, message_row, result = _ingest_one(
+                store, conn, msg, now, at, history_before, learned
+            )
             total += result
             if ticket_id is not None and message_row is not None:
                 added.append(message_row)

@@ -20,6 +20,7 @@ from deskterm.actions.common import (
 )
 from deskterm.domain import DEFAULT_ESCALATION_LEVELS, TRANSITIONS, Priority, Status, to_iso, utcnow
 from deskterm.store import Store, tickets
+from deskterm.triage import teach
 
 TAG_RE = re.compile(r"^[\w][\w\-./:]{0,63}$")
 
@@ -225,6 +226,9 @@ def _change_tag(
         event = write_tag(conn, ticket_id, kind, name, actor, at)
         if event is None:
             raise ActionError(f"ticket #{ticket_id} {TAG_UNCHANGED[kind]} {name}")
+        if name in teach.TEACHING:
+            # A person's intent tag teaches triage at once (a rule's teaches nothing).
+            teach.relearn(conn, [ticket_id])
         set_off_rules(store, ticket_id, kind, actor, at)
     return Done(event)
 

@@ -12,6 +12,7 @@ from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, drafts, outbox, tickets
 from deskterm.store import knowledge as store_kb
+from deskterm.triage import teach
 
 UNDOABLE_FIELDS = FIELD_COLUMNS
 
@@ -70,6 +71,8 @@ def _revert(
             mailbox.status_changed(conn, ticket_id, not Status(data["before"]).is_active, at)
     elif kind in ("tag", "untag"):
         tickets.change_tag(conn, ticket_id, data["tag"], add=kind == "untag")
+        if data["tag"] in teach.TEACHING:
+            teach.relearn(conn, [ticket_id])
     elif kind == "sop_tick":
         store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
     elif kind == "sop_untick":

@@ -1,4 +1,4 @@
-"""`deskterm triage backfill|read|intents`: offline triage of customer messages.
+"""`deskterm triage backfill|learn|read|intents`: offline triage of customer messages.
 
 The models (py3langid, VADER) load inside the commands that classify, never for `--help`.
 """
@@ -36,15 +36,44 @@ def backfill(db: Path | None) -> None:
     echo(f"triage read {done:,} messages" if done else "every customer message is read already")
 
 
+@app.command()
+@click.option("--rebuild", is_flag=True, help="Forget what was learned and learn it all again.")
+@db_option
+def learn(rebuild: bool, db: Path | None) -> None:
+    """Learn from the tickets people tagged with an intent's name (`deskterm triage intents`).
+
+    Tagging a ticket teaches at once; this takes in tags that came another way (a team
+    replica, an older version) and takes back what untagged tickets taught.
+    """
+    from deskterm.store import lessons
+    from deskterm.triage import teach
+
+    store = state(db).store()
+    with store.tx() as conn:
+        done = teach.relearn(conn, rebuild=rebuild)
+        per_intent = lessons.tickets_per_intent(conn)
+    echo(f"learned from {done.learned:,} tickets, took back {done.forgotten:,}")
+    taught = ", ".join(f"{intent} {n:,}" for intent, n in sorted(per_intent.items()))
+    echo(
+        f"triage now knows {sum(per_intent.values()):,} tagged tickets"
+        + (f": {taught}" if taught else "")
+    )
+
+
 @app.command("read")
 @click.argument("text")
 @click.option("--subject", default="", help="The message's subject.")
+@db_option
 @json_option
-def read(text: str, subject: str, as_json: bool) -> None:
-    """What triage makes of TEXT, and the phrases that decided its intent."""
+def read(text: str, subject: str, db: Path | None, as_json: bool) -> None:
+    """What triage makes of TEXT, and the phrases that decided its intent (with what the
+    workspace's tagged tickets taught, where it has any)."""
+    from deskterm.triage import teach
     from deskterm.triage.reader import classify
 
-    found = classify(subject, text)
+    shared = state(db)
+    learned = teach.model(shared.store(create=False)) if shared.db_path.exists() else None
+    found = classify(subject, text, learned)
     if as_json:
         print_json(
             {

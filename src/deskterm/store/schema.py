@@ -519,6 +519,25 @@ DROP TRIGGER kb_fts_ai;
 DROP TRIGGER kb_fts_au;
 """
 
+# What triage learned from tickets people tagged with an intent (deskterm.triage.teach): each
+# ticket's features, kept so an untag takes back exactly what it taught, and the counts per
+# feature and intent the model reads. `version` changes with every change to them.
+V22_TRIAGE_LESSONS = """
+CREATE TABLE triage_lessons (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+    intent TEXT NOT NULL,
+    features TEXT NOT NULL
+);
+CREATE TABLE triage_words (
+    feature TEXT NOT NULL,
+    intent TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (feature, intent)
+) WITHOUT ROWID;
+CREATE TABLE triage_model (version INTEGER NOT NULL);
+INSERT INTO triage_model (version) VALUES (0);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -542,4 +561,5 @@ MIGRATIONS: list[str] = [
     V19_TEAM,
     V20_KB_FTS_PER_WRITE,
     V21_KPI_CACHE,
+    V22_TRIAGE_LESSONS,
 ]

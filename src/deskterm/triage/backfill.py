@@ -8,6 +8,7 @@ from collections.abc import Callable
 from deskterm.store import Store
 from deskterm.store import triage as store_triage
 from deskterm.triage.reader import classify
+from deskterm.triage.teach import model
 
 # ~500 messages take well under a second to read; a write waiting on the chunk waits that long.
 CHUNK = 500
@@ -23,10 +24,11 @@ def backfill(
     """
     total = store_triage.unread_count(store.conn)
     done, after = 0, 0
+    learned = model(store)
     while rows := store_triage.unread(store.conn, after, chunk):
         readings: list[store_triage.Reading] = []
         for message, ticket, subject, text in rows:
-            found = classify(subject, text)
+            found = classify(subject, text, learned)
             readings.append(
                 (message, ticket, found.lang, found.intent, found.mood, found.sentiment)
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deskterm.triage import intent, language, mood
+from deskterm.triage.learning import Learned
 from deskterm.triage.text import own_words
 
 
@@ -30,10 +31,16 @@ class Triage:
         return self.lang, self.intent, self.mood
 
 
-def classify(subject: str, text: str) -> Triage:
-    """Language, intent and mood of a customer's message."""
+def classify(subject: str, text: str, learned: Learned | None = None) -> Triage:
+    """Language, intent and mood of a customer's message; what the shop's tagged tickets taught
+    (`learned`) decides the intent where no cue phrase says it outright."""
     words = own_words(subject, text)
     lang, _confidence = language.detect(words)
     guess = intent.classify(words, lang)
+    if learned is not None and guess.score < intent.STRONG:
+        taught = learned.guess(words)
+        if taught is not None and taught.intent != guess.intent:
+            said = tuple(f"learned: {word}" for word in taught.words)
+            guess = intent.IntentGuess(taught.intent, taught.likelihood, said)
     feeling = mood.classify(words, lang, thankful=guess.intent == "thanks")
     return Triage(lang, guess.intent, feeling.mood, feeling.score, guess.cues)
