@@ -538,6 +538,33 @@ CREATE TABLE triage_model (version INTEGER NOT NULL);
 INSERT INTO triage_model (version) VALUES (0);
 """
 
+# Where each macro was used (deskterm.store.macro_uses): the customer's words it answered and
+# the ticket's intent then, one row per ticket and macro, indexed for bm25, with how many rows
+# hold each word (the vocabulary); `last_event` is the last event the index has seen.
+V23_MACRO_USES = """
+CREATE TABLE macro_uses (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    macro TEXT NOT NULL,
+    intent TEXT,
+    words TEXT NOT NULL,
+    UNIQUE (ticket_id, macro)
+);
+CREATE INDEX macro_uses_intent ON macro_uses(intent, macro);
+CREATE VIRTUAL TABLE macro_uses_fts USING fts5(
+    words, content='macro_uses', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE macro_uses_vocab USING fts5vocab(macro_uses_fts, 'row');
+CREATE TRIGGER macro_uses_ai AFTER INSERT ON macro_uses BEGIN
+    INSERT INTO macro_uses_fts(rowid, words) VALUES (new.id, new.words);
+END;
+CREATE TRIGGER macro_uses_ad AFTER DELETE ON macro_uses BEGIN
+    INSERT INTO macro_uses_fts(macro_uses_fts, rowid, words) VALUES ('delete', old.id, old.words);
+END;
+CREATE TABLE macro_uses_state (last_event INTEGER NOT NULL);
+INSERT INTO macro_uses_state (last_event) VALUES (0);
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -562,4 +589,5 @@ MIGRATIONS: list[str] = [
     V20_KB_FTS_PER_WRITE,
     V21_KPI_CACHE,
     V22_TRIAGE_LESSONS,
+    V23_MACRO_USES,
 ]

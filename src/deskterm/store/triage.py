@@ -1,10 +1,10 @@
 """What triage writes and reads: each customer message's language, intent and mood, the ticket's
-roll-up of them, the messages still to read, intent volumes, and macros used per intent."""
+roll-up of them, the messages still to read, and intent volumes."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from deskterm.domain import to_iso
@@ -79,15 +79,3 @@ def intent_volume(
         " AND created_at < ? AND merged_into IS NULL GROUP BY 1 ORDER BY 2 DESC, 1",
         (to_iso(start), to_iso(end)),
     ).fetchall()
-
-
-def macros_used(conn: sqlite3.Connection, intent: str, exclude: int) -> Iterator[tuple[str, int]]:
-    """Each macro applied (and not undone) on other tickets about `intent`: its name and on how
-    many tickets, most used first."""
-    return conn.execute(
-        "SELECT substr(e.actor, 7), count(DISTINCT e.ticket_id) FROM events e"
-        " JOIN tickets t ON t.id = e.ticket_id WHERE e.actor >= 'macro:' AND e.actor < 'macro;'"
-        " AND e.undone_by IS NULL AND e.kind != 'undo' AND t.intent = ? AND t.id != ?"
-        " GROUP BY 1 ORDER BY 2 DESC, 1",
-        (intent, exclude),
-    )

@@ -163,7 +163,7 @@ def read_ticket(
         "tickets": queries.customer_tickets(store, ticket.customer_id),
         "events": queries.events(store, ticket_id),
         "clocks": ticket_clocks,
-        "suggested": suggest(store.conn, ticket_id, ticket.intent, macros),
+        "suggested": suggest(store, ticket_id, ticket.intent, macros),
         "business": bool(
             evaluation and evaluation.policy and not evaluation.policy.calendar.always_open
         ),
