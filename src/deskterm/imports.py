@@ -2,7 +2,8 @@
 
 The importer (deskterm.connector.Importer) parses, in worker processes when it is worth it; here
 one writer ingests its messages in batches and, whenever the parsers keep it waiting, settles a few
-SLA clocks; the clocks still unsettled at the end are settled on as many processes as parsed.
+SLA clocks. Triage reads the customer messages afterwards (ingest's bulk batches), and the clocks
+still unsettled at the end are settled, both on as many processes as parsed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from deskterm.durations import DurationError, parse_duration
 from deskterm.ingest import IngestResult, ingest_batch
 from deskterm.sla import clocks
 from deskterm.store import Store, accounts, gather_statistics
+from deskterm.store import triage as store_triage
 from deskterm.store.attachments import data_dir
+from deskterm.sync import pools
+from deskterm.triage.backfill import backfill
 
 BATCH_SIZE = 2000
 # SLA clocks the writer settles at a time while it waits for the parsers (about 20 ms of work).
@@ -31,6 +35,11 @@ RECIPIENT_SAMPLE = 500
 DOMINANT_SHARE = 0.5
 # Without --since, mail older than this is history, as an email account's first sync leaves it.
 DEFAULT_SINCE = "30d"
+# Below this many messages to read, starting processes costs more than reading them here.
+PARALLEL_READ = 2000
+# Messages per triage job in a process pool (~40 ms of reading), and per written chunk.
+READ_JOB = 250
+READ_CHUNK = 4000
 
 Progress = Callable[[int, int], None]
 
@@ -66,8 +75,10 @@ def run_import(
     # Closed even when storing fails half-way, so the importer's parser processes end with it.
     with closing(stream.messages):
         result = _ingest(store, account, stream, progress, history_before)
-    # The clocks still unsettled, evaluated on the parsers' cores and the writer's.
-    clocks.settle(store, utcnow(), processes=stream.workers + 1 if stream.workers > 0 else 0)
+    # Triage and the clocks still unsettled, on the parsers' cores and the writer's.
+    processes = stream.workers + 1 if stream.workers > 0 else 0
+    _read(store, processes)
+    clocks.settle(store, utcnow(), processes=processes)
     gather_statistics(store.conn)
     result.duplicates += stream.skipped
     return result
@@ -85,7 +96,12 @@ def _ingest(
     with store.bulk_writes():
         for batch in _batches(stream.messages):
             result += ingest_batch(
-                store, account, Batch(batch, {}), defer_sla=True, history_before=history_before
+                store,
+                account,
+                Batch(batch, {}),
+                defer_sla=True,
+                history_before=history_before,
+                bulk=True,
             )
             done += len(batch)
             if progress:
@@ -93,6 +109,21 @@ def _ingest(
     if progress:
         progress(done, stream.total)
     return result
+
+
+def _read(store: Store, processes: int) -> None:
+    """Triage the customer messages the import stored unread, in `processes` when worth it."""
+    if processes < 2 or store_triage.unread_count(store.conn) < PARALLEL_READ:
+        backfill(store)
+        return
+    with pools.pool(processes, ["deskterm.triage.backfill"]) as pool:
+        backfill(
+            store,
+            chunk=READ_CHUNK,
+            each=lambda work, rows: pools.in_order(
+                pool, work, rows, job=READ_JOB, ahead=processes * 2
+            ),
+        )
 
 
 def _batches(messages: Iterable[InboundMessage]) -> Iterator[list[InboundMessage]]:

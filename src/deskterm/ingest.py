@@ -9,9 +9,10 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from deskterm import actions, automation
 from deskterm.domain import (
@@ -37,6 +38,11 @@ from deskterm.triage import teach
 from deskterm.triage.learning import Learned
 
 TICKET_TOKEN = re.compile(r"\[#(\d+)\]")
+# A batch this large in a bulk path (an import, an account's first sync) is stored without
+# triage and read after it (deskterm.triage.backfill), on the import's worker processes.
+BULK = 200
+
+Reader = Callable[[InboundMessage], triage.Triage | None]
 
 
 @dataclass(slots=True)
@@ -267,12 +273,12 @@ def _ingest_one(
     msg: InboundMessage,
     now: datetime,
     at: str,
+    read_one: Reader,
     history_before: datetime | None = None,
-    learned: Learned | None = None,
 ) -> tuple[int | None, int | None, IngestResult]:
     """Store one message; returns its ticket and message rows (None for a duplicate). A message
     sent before `history_before` is history: it opens a ticket solved and reopens nothing.
-    `learned` is what tagged tickets taught triage."""
+    `read_one` is triage of the message (or None)."""
     result = IngestResult()
     digest = content_hash(msg)
     unseen = _unseen(conn, msg, digest)
@@ -284,7 +290,7 @@ def _ingest_one(
     sent_at = to_iso(msg.sent_at)
     identities = [normalise_identity(i) for i in (msg.sender, *msg.extra_identities)]
     customer_id = _customer_for(conn, identities, msg.sender_name, at)
-    read = _read(msg, learned)
+    read = read_one(msg)
     thread = find_thread(conn, msg, customer_id)
     answer = survey_answer(conn, thread, msg)
     ticket_id, status = _continued(thread, answer)
@@ -350,12 +356,24 @@ def _write_arrival(
         actions.write_event(conn, ticket_id, "status", actor, msg.sent_at, done)
 
 
-def _read(msg: InboundMessage, learned: Learned | None) -> triage.Triage | None:
+def _read(msg: InboundMessage, *, learned: Learned | None) -> triage.Triage | None:
     """Offline triage of what a customer wrote (not of our mail or automatic mail), stored with
     the message so that rules in this batch read it."""
     if msg.direction != Direction.IN or msg.automatic:
         return None
     return triage.classify(msg.subject, msg.text, learned)
+
+
+def _reader(store: Store, batch: Batch, bulk: bool) -> Reader:
+    """How the batch's messages are read: with triage and what tagged tickets taught it, or
+    not at all (a bulk batch, read afterwards)."""
+    if (bulk and len(batch.messages) >= BULK) or not batch.messages:
+        return _not_read
+    return partial(_read, learned=teach.model(store))
+
+
+def _not_read(_msg: InboundMessage) -> None:
+    return None
 
 
 def _continued(
@@ -467,6 +485,7 @@ def ingest_batch(
     defer_sla: bool = False,
     rules: automation.RuleSet | None = None,
     history_before: datetime | None = None,
+    bulk: bool = False,
 ) -> IngestResult:
     """Store one batch of `account` and, with it, the connector's new cursor: all or nothing.
 
@@ -478,7 +497,8 @@ def ingest_batch(
 
     Messages sent before `history_before` (an import's --since) are history: stored, indexed and
     linked to their customer, but a conversation they start is solved, no rule sees them and no
-    SLA clock is evaluated for them.
+    SLA clock is evaluated for them. A `bulk` batch of BULK messages or more is stored unread:
+    the caller reads it (triage.backfill).
     """
     now = now or utcnow()
     total = IngestResult()
@@ -486,13 +506,13 @@ def ingest_batch(
     with store.tx() as conn:
         upsert_profiles(conn, batch.customers, at)
         upsert_orders(conn, batch.orders, at)
-        learned = teach.model(store) if batch.messages else None
+        read_one = _reader(store, batch, bulk)
         touched: list[int] = []
         added: list[int] = []
         events: dict[str, list[int]] = {"ticket_created": [], "customer_message": []}
         for msg in batch.messages:
             ticket_id, message_row, result = _ingest_one(
-                store, conn, msg, now, at, history_before, learned
+                store, conn, msg, now, at, read_one, history_before
             )
             total += result
             if ticket_id is not None and message_row is not None:

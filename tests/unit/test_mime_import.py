@@ -223,3 +223,23 @@ def test_an_mbox_of_big_mail_is_parsed_a_few_messages_at_a_time(tmp_path, store,
     assert windows[0]["budget"] == 400_000 and windows[0]["weigh"](("abc", None, "")) == 3
     subjects = [r[0] for r in store.conn.execute("SELECT subject FROM messages ORDER BY id")]
     assert subjects == [f"photo {i}" for i in range(12)]
+
+
+def test_an_import_is_read_by_triage_after_storing_the_same_on_workers_as_inline(
+    maildir, tmp_path, monkeypatch
+):
+    from deskterm import imports, ingest
+    from deskterm.store import triage as store_triage
+
+    # Even this small archive takes the bulk path: stored unread, read on the workers.
+    monkeypatch.setattr(ingest, "BULK", 1)
+    monkeypatch.setattr(imports, "PARALLEL_READ", 1)
+    inline = open_store(tmp_path / "inline.db")
+    parallel = open_store(tmp_path / "parallel.db")
+    run_import(inline, MAILDIR, maildir, account="archive", workers=0)
+    run_import(parallel, MAILDIR, maildir, account="archive", workers=2)
+    query = "SELECT external_id, lang, intent, mood FROM messages ORDER BY external_id"
+    read = inline.conn.execute(query).fetchall()
+    assert read == parallel.conn.execute(query).fetchall()
+    assert store_triage.unread_count(parallel.conn) == 0
+    assert any(intent for _id, _lang, intent, _mood in read)

@@ -27,6 +27,7 @@ from deskterm.sla import clocks
 from deskterm.store import Store, StoreError, open_store, queries
 from deskterm.store import team as team_rows
 from deskterm.sync.sending import backoff, push_outbox
+from deskterm.triage.backfill import backfill
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +97,21 @@ def sync_account(
     try:
         connector = connector or connector_for(account, clock=lambda: now)
         settler = clocks.Settler(store, now)
+        cursors = ingest.load_cursors(store, account.name)
         with store.bulk_writes():
             try:
-                for batch in connector.pull(ingest.load_cursors(store, account.name)):
+                for batch in connector.pull(cursors):
+                    # A first sync's big batches are read by triage after the pull.
                     result = ingest.ingest_batch(
-                        store, account.name, batch, now=now, defer_sla=True
+                        store, account.name, batch, now=now, defer_sla=True, bulk=not cursors
                     )
                     report.pulled += result.added
                     report.duplicates += result.duplicates
                     settler.step()
             finally:
                 settler.finish()
+        if not cursors and report.pulled:
+            backfill(store)
         if push and connector.can_send:
             push_outbox(store, account, connector, now, report)
         if push:
