@@ -93,3 +93,17 @@ def test_a_neighbour_about_the_same_intent_counts_more(
     first = suggest(store, 3, "wismo", OFFERED)[0]
 
     assert first.name == "wismo"
+
+
+def test_function_words_are_no_reason_to_suggest_a_macro(
+    store: Store, make_message: Callable, deliver: Callable
+) -> None:
+    deliver_each(
+        deliver,
+        make_message,
+        "The mug and the lamp are broken.",
+        "Where is the parcel and the invoice?",
+    )
+    use(store, 1, "damaged-item")
+
+    assert suggest(store, 2, None, OFFERED) == []

@@ -195,3 +195,24 @@ def test_the_stock_keyword_rules_tag_and_raise_each_kind_of_demo_message(
             "SELECT priority FROM tickets WHERE id = ?", (ticket,)
         ).fetchone()[0]
         assert (tags, priority) == ({scenario.tag}, scenario.priority.value)
+
+
+def test_the_stock_out_of_hours_answer_names_an_order_that_has_no_tracking_link_yet(
+    store: Store, make_message, now
+) -> None:
+    closed = automation.RuleSet({"out-of-hours": automation.load_stock_rules().get("out-of-hours")})
+    saturday = now + timedelta(days=1)
+    order = OrderSnapshot(
+        account="shop",
+        external_id="o-1",
+        number="#1042",
+        customer=ANNA,
+        status="processing",
+        placed_at=now - timedelta(days=2),
+    )
+    msg = make_message(order_numbers=("#1042",), sent_at=saturday)
+    ingest.ingest_batch(store, "mail", Batch([msg], {}, orders=[order]), now=saturday, rules=closed)
+
+    [body] = replies(store)
+    assert "We are closed right now and back on Monday 09:00." in body
+    assert "Your order #1042 is processing." in body

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from deskterm.store import Store, macro_uses
+from deskterm.triage.language import SHOP_WORDS, STOPWORDS
 from deskterm.triage.text import folded, own_words
 
 # Words that name each intent in a macro's name or description (lower case).
@@ -42,6 +43,11 @@ FEW = 20
 # A neighbour about the same intent counts this much more.
 SAME_INTENT = 1.5
 _WORD = re.compile(r"[^\W\d_]{3,}")
+# Function words ("and", "the", "und"): shared by any two messages of a language, they are no
+# reason to offer a macro. The shop words voting for a language ("refund", "paket") stay.
+_FUNCTION_WORDS = frozenset(
+    folded(w) for words in STOPWORDS.values() for w in words.split()
+) - frozenset(folded(w) for words in SHOP_WORDS.values() for w in words.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +75,8 @@ def refresh(store: Store) -> int:
 
 def _query_words(store: Store, text: str) -> list[str]:
     """The words of `text` to look for: the rarest in the index, none in most of it."""
-    words = list(dict.fromkeys(folded(w) for w in _WORD.findall(text)))
+    found = dict.fromkeys(folded(w) for w in _WORD.findall(text))
+    words = [w for w in found if w not in _FUNCTION_WORDS]
     total, spread = macro_uses.spread(store.conn, words)
     telling = [w for w in words if w in spread and spread[w] <= max(COMMON * total, FEW)]
     return sorted(telling, key=spread.__getitem__)[:QUERY_WORDS]
