@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,18 @@ class Crew:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+    @contextmanager
+    def pushes_held(self) -> Iterator[None]:
+        """The team's event log locked against writes, so a worker's pull stays unpushed (its
+        push waits on the lock) for as long as the test needs, however fast the machine is."""
+        conn = server.connect(self.team.url("anna"))
+        try:
+            conn.execute("LOCK TABLE deskterm.events IN EXCLUSIVE MODE")
+            yield
+        finally:
+            conn.rollback()
+            conn.close()
 
     def on_server(self, sql: str) -> list[tuple]:
         conn = server.connect(self.team.url("anna"))
@@ -153,9 +166,10 @@ def test_a_worker_killed_mid_pull_is_taken_over_and_each_mail_reaches_the_team_o
 ) -> None:
     crew = crew_for(24, batch_size=3)
     first_path = crew.machines[0].path
-    first = crew.start(0)
-    wait_until("the first worker to pull", lambda: unpushed_mail(first_path) > 0)
-    kill(first)
+    with crew.pushes_held():
+        first = crew.start(0)
+        wait_until("the first worker to pull", lambda: unpushed_mail(first_path) > 0)
+        kill(first)
     assert unpushed_mail(first_path) > 0  # it died holding mail it had not pushed
     crew.start(1)
     wait_until("the second worker to bring every mail", lambda: len(crew.mail_on_server()) == 24)
