@@ -12,6 +12,8 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``tag`` / ``untag`` {tag}
 - ``merge`` {source, messages, source_status}: written on the ticket that received the messages
 - ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
+- any event written inside ``batch()`` (a bulk change, actions.bulk) also carries {batch}: undo
+  takes the whole batch back at once
 - ``sop_tick`` / ``sop_untick`` {sop, step, text}: a step of an SOP's checklist was ticked or not
 - ``retry_send`` {outbox} / ``cancel_send`` {outbox, body}: a person acted on an unsent reply
 - ``delivered`` / ``delivery_failed`` {outbox, ...}: written by the sync engine
@@ -20,15 +22,18 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 
 The actions live by what they touch: fields (status, priority, assignee, escalation, snooze, tags),
 messages (note, merge), outbox (reply, retry, cancel), checklist (SOP steps), undo and records
-(handle time, ratings), which change nothing on the ticket; common holds what they share.
+(handle time, ratings), which change nothing on the ticket; bulk runs one of them over many
+tickets as one batch; common holds what they share.
 """
 
+from deskterm.actions import bulk
 from deskterm.actions.checklist import tick_step, untick_step
 from deskterm.actions.common import (
     ActionError,
     Done,
     Origin,
     applied_by,
+    batch,
     clocks_deferred,
     finish,
     rules_in_force,
@@ -52,7 +57,7 @@ from deskterm.actions.messages import merge, note, write_merge
 from deskterm.actions.opening import open_for_order
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
 from deskterm.actions.records import record_handling, record_rating
-from deskterm.actions.undo import back_in_draft, undo, undone_words, write_undo
+from deskterm.actions.undo import back_in_draft, undo, undo_batch, undone_words, write_undo
 
 __all__ = [
     "TAG_RE",
@@ -62,6 +67,8 @@ __all__ = [
     "applied_by",
     "assign",
     "back_in_draft",
+    "batch",
+    "bulk",
     "cancel_send",
     "clocks_deferred",
     "escalate",
@@ -83,6 +90,7 @@ __all__ = [
     "tag",
     "tick_step",
     "undo",
+    "undo_batch",
     "undone_words",
     "untag",
     "untick_step",

@@ -91,10 +91,15 @@ def write_event(
     data: dict,
     origin: Origin | None = None,
 ) -> int:
-    """Append one audit event; every change to a ticket ends here, local or replicated."""
+    """Append one audit event; every change to a ticket ends here, local or replicated.
+
+    Inside `batch()`, a local event carries the batch's id, so one undo takes back all of it.
+    """
     applier = _applier.get()
     if origin is None and applier is not None and actor.startswith("macro:"):
         data = {**data, "agent": applier}
+    if origin is None and (batch_id := _batch.get()) is not None:
+        data = {**data, "batch": batch_id}
     replicated = (
         None
         if origin is None
@@ -108,6 +113,20 @@ def write_event(
     return tickets.insert_event(
         conn, ticket_id, to_iso(at), actor, kind, canonical_json(data), replicated
     )
+
+
+# Inside batch(), the id every event written carries (deskterm.actions.bulk).
+_batch: ContextVar[str | None] = ContextVar("deskterm_batch", default=None)
+
+
+@contextmanager
+def batch(batch_id: str) -> Iterator[str]:
+    """Events written inside carry `batch_id`: one bulk operation, one step to undo."""
+    token = _batch.set(batch_id)
+    try:
+        yield batch_id
+    finally:
+        _batch.reset(token)
 
 
 def check_actor(actor: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -28,8 +29,45 @@ def undo(store: Store, *, actor: str, at: datetime | None = None) -> Done:
         last = tickets.last_undoable(conn, actor)
         if last is None:
             raise ActionError(f"{actor} has nothing to undo")
+        if "batch" in last[3]:
+            return Done(_undo_batch(conn, last[3]["batch"], actor, at)[-1])
         undo_event = write_undo(conn, *last, actor, at)
     return Done(undo_event)
+
+
+def undo_batch(store: Store, batch_id: str, *, actor: str, at: datetime | None = None) -> int:
+    """Revert every change of one bulk operation, all of it or none of it; returns how many
+    tickets it touched."""
+    check_actor(actor)
+    with store.tx() as conn:
+        _undo_batch(conn, batch_id, actor, at or utcnow())
+        return conn.execute(
+            "SELECT COUNT(DISTINCT ticket_id) FROM events WHERE json_extract(data, '$.batch') = ?"
+            " AND json_extract(data, '$.batch') IS NOT NULL AND kind != 'undo'",
+            (batch_id,),
+        ).fetchone()[0]
+
+
+def _undo_batch(conn: sqlite3.Connection, batch_id: str, actor: str, at: datetime) -> list[int]:
+    """The undo events of a batch's changes not undone yet, newest change first."""
+    rows = conn.execute(
+        "SELECT id, ticket_id, kind, data FROM events WHERE json_extract(data, '$.batch') = ?"
+        " AND json_extract(data, '$.batch') IS NOT NULL AND undone_by IS NULL"
+        " AND kind NOT IN ('undo', 'handled', 'rating') ORDER BY id DESC",
+        (batch_id,),
+    ).fetchall()
+    if not rows:
+        raise ActionError("that bulk change has already been undone")
+    called = next((k for _, _, k, _ in rows if k.startswith("connector_")), None)
+    if called:
+        raise ActionError(
+            f"that bulk change ran a connector action ({called}); it cannot be undone here,"
+            " so nothing was undone"
+        )
+    return [
+        write_undo(conn, event_id, ticket_id, kind, json.loads(raw), actor, at)
+        for event_id, ticket_id, kind, raw in rows
+    ]
 
 
 def write_undo(

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("tickets", "list_tickets"),
     "show": ("show", "show"),
     **{name: ("tickets", name) for name in _TICKETS},
+    "bulk": ("bulk", "app"),
     "sync": ("outbox", "sync"),
     "outbox": ("outbox", "outbox"),
     "demo": ("demo", "demo"),

@@ -565,6 +565,12 @@ CREATE TABLE macro_uses_state (last_event INTEGER NOT NULL);
 INSERT INTO macro_uses_state (last_event) VALUES (0);
 """
 
+# A bulk change (deskterm.actions.bulk) marks its events with {"batch": id}: undo finds them all.
+V24_EVENT_BATCHES = """
+CREATE INDEX events_batch ON events(json_extract(data, '$.batch'))
+  WHERE json_extract(data, '$.batch') IS NOT NULL;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -590,4 +596,5 @@ MIGRATIONS: list[str] = [
     V21_KPI_CACHE,
     V22_TRIAGE_LESSONS,
     V23_MACRO_USES,
+    V24_EVENT_BATCHES,
 ]
