@@ -64,7 +64,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("up", "k,up", "cursor_up", "Previous ticket", QUEUE, show=False),
     KeySpec("first", "g,home", "cursor_first", "First ticket", QUEUE, show=False),
     KeySpec("last", "G,end", "cursor_last", "Last ticket", QUEUE, show=False),
-    KeySpec("page_down", "pagedown,space", "page_down", "Page down", QUEUE, show=False),
+    KeySpec("page_down", "pagedown", "page_down", "Page down", QUEUE, show=False),
     KeySpec("page_up", "pageup", "page_up", "Page up", QUEUE, show=False),
     KeySpec("open", "enter", "open", "Open", QUEUE),
     KeySpec("search", "slash", "search", "Search", QUEUE),
@@ -73,6 +73,12 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("dashboard", "i", "dashboard", "Dashboard", QUEUE, show=False),
     KeySpec("take_next", "c", "take_next", "Take the next ticket nobody has", QUEUE, show=False),
     KeySpec("clear_search", "escape", "clear_search", "Clear the search", QUEUE, show=False),
+    # Marks: the ticket actions (s, t, a, P, z, m, +) then act on every marked ticket at once.
+    KeySpec(
+        "mark", "space", "toggle_mark", "Mark the ticket (for a bulk change)", QUEUE, show=False
+    ),
+    KeySpec("mark_all", "asterisk", "mark_all", "Mark every ticket listed", QUEUE, show=False),
+    KeySpec("clear_marks", "C", "clear_marks", "Clear the marks", QUEUE, show=False),
     *(
         KeySpec(f"view_{n}", str(n), f"view({n})", f"View {n}", QUEUE, show=False)
         for n in range(1, 10)
@@ -84,6 +90,12 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("order", "o", "order", "Order", TICKET),
     KeySpec("knowledge", "b", "knowledge", "Knowledge base", TICKET),
     KeySpec("held", "H", "held", "Held reply: send anyway, edit or drop", TICKET, show=False),
+    KeySpec("message_down", "j", "message(1)", "Next message", TICKET, show=False),
+    KeySpec("message_up", "k", "message(-1)", "Previous message", TICKET, show=False),
+    KeySpec("split", "minus", "split", "Split the message into a ticket", TICKET, show=False),
+    KeySpec(
+        "earlier", "enter", "earlier", "Open another of the customer's tickets", TICKET, show=False
+    ),
     KeySpec("order_back", "escape", "back", "Back", ORDER),
     KeySpec("order_refund", "f", "order_action('refund')", "Refund", ORDER),
     KeySpec("order_cancel", "c", "order_action('cancel')", "Cancel order", ORDER),
@@ -104,6 +116,9 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("priority", "P", "priority", "Priority", ACTIONS, show=False),
     KeySpec("undo", "u", "undo", "Undo", ACTIONS, show=False, alternative="U"),
     KeySpec("resend", "R", "resend", "Send failed replies again", ACTIONS, show=False),
+    KeySpec(
+        "merge", "plus", "merge", "Merge (the marked tickets, or into another)", ACTIONS, show=False
+    ),
     KeySpec("send", "ctrl+s", "send", "Send", COMPOSER),
     KeySpec("editor", "ctrl+e", "editor", "Edit in $EDITOR", COMPOSER),
     KeySpec("insert_macro", "ctrl+t", "insert_macro", "Insert a macro's text", COMPOSER),

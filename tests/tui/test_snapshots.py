@@ -11,7 +11,7 @@ from workspace import NOW, build_app
 from deskterm.cli.common import workspace_config
 from deskterm.config import Config
 from deskterm.demo import build_demo
-from deskterm.macros import MacroSet
+from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import open_store
 from deskterm.tui.app import make_app
 
@@ -66,3 +66,23 @@ def test_the_demo_opens_on_a_live_morning(snap_compare, demo_db, size):
         demo_db, config, sync=False, now=lambda: NOW, zone=UTC, macro_set=MacroSet(), sla_tick=False
     )
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_queue_with_marks_at_80x24(snap_compare, db):
+    """Marked rows show ✓ in a gutter, the views bar counts them and keeps the sort."""
+
+    async def mark(pilot):
+        await settle(pilot)
+        await pilot.press("space", "j", "space")
+        await pilot.pause()
+
+    assert snap_compare(build_app(db), terminal_size=(80, 24), run_before=mark)
+
+
+def test_merge_pick_list_at_80x24(snap_compare, db):
+    async def merge(pilot):
+        await settle(pilot)
+        await pilot.press("space", "space", "plus")
+        await pilot.pause()
+
+    assert snap_compare(build_app(db), terminal_size=(80, 24), run_before=merge)

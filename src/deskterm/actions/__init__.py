@@ -11,6 +11,7 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``status``, ``priority``, ``assign``, ``escalate``, ``snooze`` {before, after}; escalate adds reason
 - ``tag`` / ``untag`` {tag}
 - ``merge`` {source, messages, source_status}: written on the ticket that received the messages
+- ``split`` {source, message}: written on the new ticket a customer message was moved to
 - ``undo`` {event}: the event that was reverted (which gets ``undone_by``)
 - any event written inside ``batch()`` (a bulk change, actions.bulk) also carries {batch}: undo
   takes the whole batch back at once
@@ -21,7 +22,7 @@ Actors are strings of the form ``kind:name`` (``agent:anna``, ``macro:wismo``, `
 - ``rating`` {survey, score, comment, message}: a customer's survey answer (records)
 
 The actions live by what they touch: fields (status, priority, assignee, escalation, snooze, tags),
-messages (note, merge), outbox (reply, retry, cancel), checklist (SOP steps), undo and records
+messages (note, merge, split), outbox (reply, retry, cancel), checklist (SOP steps), undo and records
 (handle time, ratings), which change nothing on the ticket; bulk runs one of them over many
 tickets as one batch; common holds what they share.
 """
@@ -53,7 +54,7 @@ from deskterm.actions.fields import (
     write_field,
     write_tag,
 )
-from deskterm.actions.messages import merge, note, write_merge
+from deskterm.actions.messages import merge, note, split, write_merge, write_split
 from deskterm.actions.opening import open_for_order
 from deskterm.actions.outbox import cancel_send, reply, reply_subject, retry_send
 from deskterm.actions.records import record_handling, record_rating
@@ -87,6 +88,7 @@ __all__ = [
     "set_priority",
     "set_status",
     "snooze",
+    "split",
     "tag",
     "tick_step",
     "undo",
@@ -97,6 +99,7 @@ __all__ = [
     "write_event",
     "write_field",
     "write_merge",
+    "write_split",
     "write_tag",
     "write_undo",
 ]

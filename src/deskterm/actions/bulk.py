@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from deskterm.actions.common import ActionError, batch
+from deskterm.actions.fields import tag, untag
 from deskterm.store import Store
 
 # How many skipped tickets a summary names; the rest are counted.
@@ -75,3 +77,15 @@ def run(
             if progress is not None:
                 progress(number, len(ticket_ids))
     return result
+
+
+def change_tags(
+    store: Store, ticket_id: int, *, words: Sequence[str], actor: str, at: datetime | None = None
+) -> None:
+    """Add each tag of `words` ('-tag' removes one) to one ticket, all of them or none."""
+    with store.tx():
+        for word in words:
+            if word.startswith("-"):
+                untag(store, ticket_id, word[1:], actor=actor, at=at)
+            else:
+                tag(store, ticket_id, word, actor=actor, at=at)

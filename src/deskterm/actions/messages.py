@@ -1,4 +1,5 @@
-"""Actions that add or move messages: an internal note, and merging one ticket into another."""
+"""Actions that add or move messages: an internal note, merging one ticket into another, and
+splitting a message off into a ticket of its own."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from deskterm.actions.common import (
 )
 from deskterm.domain import Direction, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, tickets
+from deskterm.store import Store, inserted_id, tickets
 
 
 def _agent_name(actor: str) -> str:
@@ -104,6 +105,69 @@ def write_merge(
     tickets.set_last_message_at(conn, target_id, tickets.last_sent(conn, target_id))
     data = {"source": source_id, "messages": moved, "source_status": source_status}
     event = write_event(conn, target_id, "merge", actor, at, data, origin)
+    clocks.refresh(conn, [source_id], at)
+    finish(conn, target_id, at)
+    return event
+
+
+def split(store: Store, message_id: int, *, actor: str, at: datetime | None = None) -> Done:
+    """Move one customer message out of its ticket into a new ticket of its own (same customer,
+    account and channel, its clocks from when the message was sent); the event is on the new
+    ticket."""
+    check_actor(actor)
+    at = at or utcnow()
+    with store.tx() as conn:
+        found = conn.execute(
+            "SELECT ticket_id, direction, subject, sent_at FROM messages WHERE id = ?",
+            (message_id,),
+        ).fetchone()
+        if found is None:
+            raise ActionError(f"there is no message {message_id}")
+        source_id, direction, subject, sent_at = found
+        source = ticket_row(conn, source_id)
+        if direction != Direction.IN.value:
+            raise ActionError("only a customer's message can be split into a ticket of its own")
+        if (
+            conn.execute(
+                "SELECT COUNT(*) FROM messages WHERE ticket_id = ?", (source_id,)
+            ).fetchone()[0]
+            < 2
+        ):
+            raise ActionError(f"it is the only message of ticket #{source_id}; nothing to split")
+        cur = conn.execute(
+            "INSERT INTO tickets (customer_id, account, channel, subject, status, created_at,"
+            " updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?)",
+            (
+                source["customer_id"],
+                source["account"],
+                source["channel"],
+                subject or source["subject"],
+                sent_at,
+                to_iso(at),
+                sent_at,
+            ),
+        )
+        event = write_split(conn, source_id, inserted_id(cur), message_id, actor, at)
+    return Done(event)
+
+
+def write_split(
+    conn: sqlite3.Connection,
+    source_id: int,
+    target_id: int,
+    message_id: int,
+    actor: str,
+    at: datetime,
+    origin: Origin | None = None,
+) -> int:
+    """Move message `message_id` from `source` to the new ticket `target`; write the event."""
+    conn.execute("UPDATE messages SET ticket_id = ? WHERE id = ?", (target_id, message_id))
+    last = conn.execute(
+        "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (source_id,)
+    ).fetchone()[0]
+    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, source_id))
+    data = {"source": source_id, "message": message_id}
+    event = write_event(conn, target_id, "split", actor, at, data, origin)
     clocks.refresh(conn, [source_id], at)
     finish(conn, target_id, at)
     return event

@@ -128,14 +128,31 @@ def _revert(
         _back_to_draft(conn, ticket_id, kind, data["message"], at)
         tickets.delete_message(conn, data["message"])
         tickets.set_column(conn, ticket_id, "status", data["status_before"])
-    elif kind == "merge":
-        source = data["source"]
-        tickets.move_messages(conn, data["messages"], source)
-        tickets.unmerge(conn, source, data["source_status"])
-        return [source]
+    elif kind in ("merge", "split"):
+        return [_move_back(conn, ticket_id, kind, data)]
     else:
         raise ActionError(f"a {kind} event cannot be undone")
     return []
+
+
+def _move_back(conn: sqlite3.Connection, ticket_id: int, kind: str, data: dict) -> int:
+    """Messages a merge or a split moved go back where they were; returns the other ticket."""
+    source = data["source"]
+    if kind == "merge":
+        tickets.move_messages(conn, data["messages"], source)
+        tickets.unmerge(conn, source, data["source_status"])
+        return source
+    count = "SELECT COUNT(*) FROM messages WHERE ticket_id = ?"
+    if conn.execute(count, (ticket_id,)).fetchone()[0] > 1:
+        raise ActionError(
+            f"ticket #{ticket_id} has messages of its own since the split; merge it instead"
+        )
+    # The message goes home; the ticket it had is closed as merged back, as a merge's source.
+    conn.execute("UPDATE messages SET ticket_id = ? WHERE id = ?", (source, data["message"]))
+    conn.execute(
+        "UPDATE tickets SET status = 'closed', merged_into = ? WHERE id = ?", (source, ticket_id)
+    )
+    return source
 
 
 def _back_to_draft(

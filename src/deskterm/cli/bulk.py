@@ -60,7 +60,7 @@ def _matching(shared: State, query: str, agent: str | None) -> list[int]:
         flt = parse(query, me=shared.actor(agent).partition(":")[2], active_only=False)
     except FilterError as exc:
         fail(str(exc), 2)
-    ids = [row.id for row in queries.queue_rows(shared.store(create=False), flt, utcnow())]
+    ids = queries.matching_ids(shared.store(create=False), flt, utcnow())
     if not ids:
         fail(f"no ticket matches {query!r}; nothing was changed")
     return ids
@@ -154,16 +154,10 @@ def tag(query: str, tags: tuple[str, ...], remove: bool, **opts: Any) -> None:
     """Tag (or with --remove, untag) every ticket QUERY finds."""
     from deskterm import actions
 
-    step = actions.untag if remove else actions.tag
+    words = [f"-{name}" if remove else name for name in tags]
 
     def make(actor: str) -> Change:
-        def change(store: Store, ticket_id: int) -> None:
-            # One ticket's tags in one transaction: all of them, or the ticket is skipped.
-            with store.tx():
-                for name in tags:
-                    step(store, ticket_id, name, actor=actor)
-
-        return change
+        return lambda s, t: actions.bulk.change_tags(s, t, words=words, actor=actor)
 
     said = ("untag", "Untagged", " from ") if remove else ("tag", "Tagged", " with ")
     _bulk(query, (said[0], said[1], said[2] + " ".join(tags)), make, opts)

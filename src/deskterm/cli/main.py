@@ -22,7 +22,7 @@ SHELLS = ("bash", "zsh", "fish")
 # Commands that run before any settings matter: a shell's start-up evals `completion`.
 UNCHECKED = frozenset({"completion"})
 _TICKETS: tuple[str, ...] = ("search", "reply", "note", "status", "resolve", "reopen")
-_TICKETS += ("escalate", "assign", "tag", "snooze", "priority", "merge", "undo")
+_TICKETS += ("escalate", "assign", "tag", "snooze", "priority", "merge", "split", "undo")
 # Each command's module and name in it, in the order `--help` lists them. A command imports its
 # own module only: `deskterm search` skips the other eight modules (~12 ms).
 COMMANDS: dict[str, tuple[str, str]] = {

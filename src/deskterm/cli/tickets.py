@@ -407,6 +407,34 @@ def merge(source: int, target: int, agent: str | None, as_json: bool, db: Path |
 
 
 @click.command()
+@ticket_arg
+@click.argument("place", metavar="N", type=click.IntRange(min=1))
+@as_option
+@json_option
+@db_option
+def split(ticket_id: int, place: int, agent: str | None, as_json: bool, db: Path | None) -> None:
+    """Move the Nth message of ticket ID (1 = the first, as `show` lists them) into a new
+    ticket of its own; `undo` puts it back."""
+    from deskterm import actions
+    from deskterm.store import queries
+
+    shared = state(db)
+    thread = queries.messages(shared.store(create=False), ticket_id)
+    if place > len(thread):
+        fail(f"there is no message {place} on ticket #{ticket_id} (it has {len(thread)})", 2)
+    store = shared.store()
+    try:
+        done = actions.split(store, thread[place - 1].id, actor=shared.actor(agent))
+    except actions.ActionError as exc:
+        fail(str(exc))
+    new_ticket = queries.event_ticket(store, done.event_id)
+    if as_json:
+        print_json({"event_id": done.event_id, "ticket": new_ticket})
+    else:
+        echo(f"message {place} of #{ticket_id} is now ticket #{new_ticket}")
+
+
+@click.command()
 @as_option
 @json_option
 @db_option

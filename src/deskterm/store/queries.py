@@ -186,6 +186,17 @@ def queue_count(store: Store, flt: Filter, now: datetime) -> int:
     return store.conn.execute(f"SELECT COUNT(*) FROM tickets t WHERE {where}", params).fetchone()[0]
 
 
+def matching_ids(store: Store, flt: Filter, now: datetime) -> list[int]:
+    """The ids of every ticket `flt` finds, in id order (what a bulk change works through)."""
+    where, params = flt.where(now, paged=False)
+    return [
+        r[0]
+        for r in store.conn.execute(
+            f"SELECT t.id FROM tickets t WHERE {where} ORDER BY t.id", params
+        )
+    ]
+
+
 def _dicts(store: Store, sql: str, params: list | tuple = ()) -> list[dict]:
     cur = store.conn.execute(sql, params)
     names = [d[0] for d in cur.description]

@@ -7,6 +7,7 @@ changes in jobs.py.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
@@ -90,9 +91,9 @@ class DeskApp(App[None]):
         self.views = views_for(config, list(dict.fromkeys(channels)))
         self.sync_enabled = sync
         self.macros = macro_set if macro_set is not None else load_macros(reserved=app_keys(config))
-        # What u reverts, newest last: ("agent", "") or ("macro", name).
+        # What u reverts, newest last: ("agent", ""), ("macro", name) or ("batch", id).
         self.undo_stack: list[tuple[str, str]] = []
-        self.jobs = jobs.Jobs(self, self.connection)
+        self.jobs = jobs.Jobs(self, self.connection, self.show_activity)
         self._watcher: Watcher | None = None
         # Team mode: what this agent has open goes to the others, and theirs comes here.
         self.in_team = team_rows.meta_get(self.store.conn, team_rows.TEAM_URL) is not None
@@ -218,8 +219,12 @@ class DeskApp(App[None]):
     def _record_handling_now(
         self, ticket_id: int, seconds: int, composing: int, at: datetime
     ) -> None:
-        """On the way out, on the UI thread's connection: no worker runs any more."""
-        actions.record_handling(self.store, ticket_id, seconds, composing, actor=self.actor, at=at)
+        """On the way out, on the UI thread's connection: no worker runs any more. A ticket merged
+        away while it was open has nothing to keep the time on (the job path hears the same)."""
+        with contextlib.suppress(actions.ActionError):
+            actions.record_handling(
+                self.store, ticket_id, seconds, composing, actor=self.actor, at=at
+            )
 
     def on_unmount(self) -> None:
         self.handling.stop()

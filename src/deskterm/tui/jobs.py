@@ -24,6 +24,8 @@ from deskterm.store import Store
 
 GROUP = "actions"
 REFUSALS = (ActionError, MacroError)
+# A job that tells how far it is (a bulk change) updates the activity line at most this often.
+REPORT_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +51,22 @@ class Outcome:
 class Jobs:
     """The queue; the app hands every ended worker of GROUP to `ended`."""
 
-    def __init__(self, app: App, connection: Callable[[], AbstractContextManager[Store]]) -> None:
+    def __init__(
+        self,
+        app: App,
+        connection: Callable[[], AbstractContextManager[Store]],
+        show: Callable[[], None] = lambda: None,
+    ) -> None:
         self._app = app
         self._connection = connection
+        # Shows `status()` on the activity line (on the UI thread).
+        self._show = show
+        self._reported = 0.0
         self._waiting: deque[Job] = deque()
         self.current: Job | None = None
         self._started = 0.0
+        # How far the current job is ("12/37"), set from its thread by a job that can tell.
+        self.progress = ""
 
     def submit(self, job: Job) -> None:
         """Queue `job`; one with the same key still waiting is replaced where it stands."""
@@ -72,6 +84,7 @@ class Jobs:
             return
         self.current = job = self._waiting.popleft()
         self._started = time.monotonic()
+        self.progress = ""
         self._app.run_worker(
             partial(self._run, job),
             name=job.label,
@@ -88,6 +101,14 @@ class Jobs:
                 return Outcome(value=job.call(store))
             except REFUSALS as exc:
                 return Outcome(refusal=str(exc))
+
+    def report(self, done: int, total: int) -> None:
+        """From the current job's thread: how far it is, shown at most every REPORT_SECONDS."""
+        self.progress = f"{done}/{total}"
+        now = time.monotonic()
+        if now - self._reported >= REPORT_SECONDS:
+            self._reported = now
+            self._app.call_from_thread(self._show)
 
     def ended(self, worker: Worker) -> None:
         """On the UI thread, once the current job's worker succeeded, failed or was cancelled."""
@@ -112,7 +133,10 @@ class Jobs:
         if not shown:
             return ""
         elapsed = int(time.monotonic() - self._started) if shown[0] is self.current else 0
-        line = f"{shown[0].label} …" + (f" {elapsed}s" if elapsed else "")
+        line = f"{shown[0].label} …"
+        if self.progress and shown[0] is self.current:
+            line += f" {self.progress}"
+        line += f" {elapsed}s" if elapsed else ""
         if len(shown) > 1:
             line += f" · {len(shown) - 1} more waiting"
         return line

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, OptionList, Sparkline, Static
+from textual.widgets import Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -28,6 +28,7 @@ from deskterm.store import metrics as reads
 from deskterm.tui.bindings import bindings
 from deskterm.tui.desk import DeskScreen
 from deskterm.tui.screens.prompts import PickList, TextPrompt
+from deskterm.tui.widgets.footer import DeskFooter
 from deskterm.tui.widgets.queue_view import one_line
 
 KINDS = {f.key: f for f in FIGURES}
@@ -95,7 +96,7 @@ class DashboardScreen(DeskScreen[None]):
                 yield Label(id="chart-from", classes="chart-from")
                 yield Label(id="chart-to", classes="chart-to")
                 yield Label(classes="chart-last")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -28,6 +28,8 @@ class Chosen:
     name: str
     text: str
     needs_confirmation: bool
+    # It writes to the customer: applied to many tickets at once, that is asked first.
+    replies: bool = False
 
 
 def preview_text(item: macros.Macro, shown: macros.Preview) -> Text:
@@ -181,7 +183,8 @@ class MacroPalette(DeskModal[Chosen | None]):
         if shown is None or shown.macro.name != item.name:
             self.choose_when_previewed = True
             return
-        self.dismiss(Chosen(item.name, shown.text, shown.needs_confirmation))
+        replies = any(step.kind == "reply" and not step.skip for step in shown.steps)
+        self.dismiss(Chosen(item.name, shown.text, shown.needs_confirmation, replies))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import get_current_worker
 
 from deskterm import connector_calls, order_text
@@ -31,6 +31,7 @@ from deskterm.tui.desk import DeskModal, DeskScreen
 from deskterm.tui.jobs import Job
 from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.widgets.activity import ActivityLine
+from deskterm.tui.widgets.footer import DeskFooter
 from deskterm.tui.widgets.sidebar import ORDER_STYLES
 
 # What each action asks, with a starting value and a hint of what it takes.
@@ -104,7 +105,7 @@ class OrderScreen(DeskScreen[None]):
         with VerticalScroll(id="order-body"):
             yield Static(id="order-text")
         yield ActivityLine(id="activity")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.load()

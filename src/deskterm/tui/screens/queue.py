@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from deskterm.actions import ActionError
@@ -25,6 +25,7 @@ from deskterm.tui.screens.dashboard import DashboardScreen
 from deskterm.tui.screens.prompts import TextPrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
+from deskterm.tui.widgets.footer import DeskFooter
 from deskterm.tui.widgets.header import Overview, StatusHeader
 from deskterm.tui.widgets.queue_view import QueueHeader, QueueView
 from deskterm.tui.widgets.views_bar import ViewsBar
@@ -75,7 +76,7 @@ class QueueScreen(TicketActions):
         yield QueueHeader()
         yield QueueView(self.source, self.desk.now, id="queue")
         yield ActivityLine(id="activity")
-        yield Footer()
+        yield DeskFooter()
 
     @property
     def queue(self) -> QueueView:
@@ -121,6 +122,50 @@ class QueueScreen(TicketActions):
 
     def current_ticket_id(self) -> int | None:
         return self._current_id()
+
+    # Marks
+
+    def marked_ids(self) -> list[int]:
+        return sorted(self.queue.marked)
+
+    def _show_marks(self) -> None:
+        queue = self.queue
+        queue.refresh()
+        self.query_one(QueueHeader).marking = bool(queue.marked)
+        self.query_one(ViewsBar).marked = len(queue.marked)
+
+    def marks_done(self) -> None:
+        self.queue.marked.clear()
+        self._show_marks()
+
+    def action_toggle_mark(self) -> None:
+        """Mark the ticket under the cursor (or take its mark away) and go to the next."""
+        row = self.queue.current
+        if row is None:
+            return
+        self.queue.marked.symmetric_difference_update({row.id})
+        self._show_marks()
+        self.queue.move(1)
+
+    def action_clear_marks(self) -> None:
+        if self.queue.marked:
+            count = len(self.queue.marked)
+            self.marks_done()
+            self.notify(f"Cleared {count} marks", timeout=2)
+
+    @work(thread=True, exclusive=True, group="marks", exit_on_error=False)
+    def action_mark_all(self) -> None:
+        """Mark every ticket the view or search lists (read in a worker: it may be thousands)."""
+        flt = self.source.filter
+        with self.desk.connection() as store:
+            found = queries.matching_ids(store, flt, self.desk.now())
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._marked_all, found)
+
+    def _marked_all(self, found: list[int]) -> None:
+        self.queue.marked.update(found)
+        self._show_marks()
+        self.notify(f"Marked {len(found)} tickets; {len(self.queue.marked)} in all", timeout=3)
 
     def tick(self) -> None:
         """Once a second: countdowns move; only visible rows are redrawn."""

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from deskterm import actions, mailbox
@@ -32,9 +32,10 @@ from deskterm.tui.screens.prompts import ChoicePrompt
 from deskterm.tui.screens.ticket_actions import FINISHING, TicketActions
 from deskterm.tui.widgets.activity import ActivityLine
 from deskterm.tui.widgets.composer import Composer
+from deskterm.tui.widgets.footer import DeskFooter
 from deskterm.tui.widgets.knowledge import KnowledgePanel
 from deskterm.tui.widgets.queue_view import PRESENCE_MARKS, one_line, queue_subject
-from deskterm.tui.widgets.sidebar import Sidebar, shown_order
+from deskterm.tui.widgets.sidebar import Sidebar, earlier_choice, shown_order
 from deskterm.tui.widgets.sla import sla_text
 from deskterm.tui.widgets.thread import Thread
 
@@ -197,7 +198,7 @@ class TicketScreen(TicketActions):
             yield KnowledgePanel(self.ticket_id, id="knowledge")
         yield Composer(self.ticket_id, id="composer")
         yield ActivityLine(id="activity")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.desk.handling.start(self.ticket_id)
@@ -301,6 +302,10 @@ class TicketScreen(TicketActions):
     def current_ticket_id(self) -> int | None:
         return self.ticket_id
 
+    def merged_into(self, target: int) -> None:
+        if self.is_active:
+            self.desk.switch_ticket(target)
+
     def suggested_macros(self) -> list[Suggestion]:
         return self.suggested
 
@@ -377,6 +382,41 @@ class TicketScreen(TicketActions):
                 )
 
         self.app.push_screen(ChoicePrompt(f"Held: {one_line(reason)}", HELD_CHOICES), chosen)
+    def action_message(self, step: int) -> None:
+        self.query_one(Thread).move(step)
+
+    def action_split(self) -> None:
+        """Move the chosen message (j, k) into a ticket of its own."""
+        message = self.query_one(Thread).current
+        if message is None:
+            return
+        who = self._who()
+
+        def split(store: Store, _ticket_id: int) -> int:
+            done = actions.split(store, message.id, **who)
+            return queries.event_ticket(store, done.event_id)
+
+        self.act(
+            "split",
+            split,
+            lambda new: f"The message is now ticket #{new} (u puts it back)",
+            after="stay",
+        )
+
+    def action_earlier(self) -> None:
+        """Pick one of the customer's other tickets (the sidebar lists them) and open it."""
+        shown = self.query_one(Sidebar).shown
+        others = [t for t in shown[0]["tickets"] if t["id"] != self.ticket_id] if shown else []
+        if not others:
+            self.notify("This customer has no other tickets", timeout=2)
+            return
+        choices = [(earlier_choice(t, self.desk.now()), str(t["id"])) for t in others]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.desk.switch_ticket(int(value))
+
+        self.app.push_screen(ChoicePrompt("Open the customer's ticket", choices), chosen)
 
     def action_toggle_quotes(self) -> None:
         self.show_quoted = not self.show_quoted

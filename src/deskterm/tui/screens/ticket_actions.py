@@ -22,11 +22,12 @@ from deskterm.durations import parse_when
 from deskterm.store import Store, queries
 from deskterm.triage.suggest import Suggestion
 from deskterm.tui.desk import DeskScreen
-from deskterm.tui.jobs import Job
+from deskterm.tui.jobs import REFUSALS, Job
 from deskterm.tui.screens.connector_actions import Confirmed, ConnectorActions
 from deskterm.tui.screens.macros import Chosen, MacroPalette
 from deskterm.tui.screens.prompts import ChoicePrompt, TextPrompt
 from deskterm.tui.widgets.composer import Composer
+from deskterm.tui.widgets.queue_view import one_line, queue_subject
 
 SNOOZE_CHOICES: list[tuple[str, str]] = [
     ("1 hour", "1h"),
@@ -48,6 +49,16 @@ class TicketActions(DeskScreen[None]):
     def current_ticket_id(self) -> int | None:
         raise NotImplementedError
 
+    def marked_ids(self) -> list[int]:
+        """The tickets marked for a bulk change (only the queue marks)."""
+        return []
+
+    def marks_done(self) -> None:
+        """A bulk change ran on the marked tickets: the marks have served."""
+
+    def merged_into(self, target: int) -> None:
+        """The current ticket was merged into `target` (the ticket screen follows it)."""
+
     def suggested_macros(self) -> list[Suggestion]:
         """Macros to offer first in the palette (the ticket screen knows them; the queue not)."""
         return []
@@ -67,20 +78,26 @@ class TicketActions(DeskScreen[None]):
         self,
         kind: str,
         call: Call,
-        done: str,
+        done: str | Callable[[Any], str],
         *,
         before: Callable[[], None] | None = None,
         refused: Callable[[], None] | None = None,
         undo: tuple[str, str] = ("agent", ""),
         after: str | None = None,
         label: str = "{kind} on #{id}",
+        bulk: tuple[str, str] | None = None,
     ) -> None:
         """Queue one action on the current ticket; report its outcome when it has run.
 
+        `done` is what is said once it is done: with {id}, or made from what `call` returned.
         `before` runs once the action succeeded and before the screen moves on, `refused` when it
         was refused; `undo` says what u reverts afterwards; `after` ("next"/"stay") overrides the
-        [tui] setting; `label` is what the activity line says while it runs.
+        [tui] setting; `label` is what the activity line says while it runs. While tickets are
+        marked, an action that can (`bulk`: its summary's verb and what, "Tagged", " with vip")
+        runs on all of them instead, as one batch; one that cannot is refused.
         """
+        if self._on_marked(kind, call, bulk):
+            return
         ticket_id = self.current_ticket_id()
         if ticket_id is None:
             self.notify("No ticket selected", severity="warning")
@@ -89,23 +106,20 @@ class TicketActions(DeskScreen[None]):
         # On the stack now, so a u typed before the action has run reverts this one.
         desk.undo_stack.append(undo)
 
-        def finished(_: object) -> None:
+        def finished(result: object) -> None:
             # The screen may be gone by now (the agent left while the action ran).
             if before is not None and self.is_attached:
                 before()
             if kind in ("reply", "macro", "resend"):
                 desk.kick_sync()
-            self.notify(done.format(id=ticket_id), timeout=3)
+            said = done(result) if callable(done) else done.format(id=ticket_id)
+            self.notify(said, timeout=3)
             desk.data_changed()
             if self.is_active:
                 self.after_action(kind, ticket_id, after or desk.settings.after_action)
 
         def not_done(reason: str) -> None:
-            stack = desk.undo_stack
-            for n in range(len(stack) - 1, -1, -1):
-                if stack[n] == undo:
-                    del stack[n]
-                    break
+            forget_undo(desk.undo_stack, undo)
             self.notify(reason, title="Not done", severity="error")
             if refused is not None:
                 refused()
@@ -119,12 +133,65 @@ class TicketActions(DeskScreen[None]):
             )
         )
 
+    def _on_marked(self, kind: str, call: Call, bulk: tuple[str, str] | None) -> bool:
+        """While tickets are marked, run an action that can on all of them; refuse one that
+        cannot. False when nothing is marked (the action is for the current ticket)."""
+        marked = self.marked_ids()
+        if not marked:
+            return False
+        if bulk is None:
+            self.notify(
+                f"{kind.capitalize()} acts on one ticket at a time; C clears the marks",
+                severity="warning",
+            )
+        else:
+            self.act_on_marked(kind, call, marked, bulk)
+        return True
+
+    def act_on_marked(
+        self, kind: str, call: Call, marked: list[int], said: tuple[str, str]
+    ) -> None:
+        """Run `call` on every marked ticket in the job queue, one batch that u takes back whole;
+        the activity line counts them, the summary says what was done and skipped."""
+        desk = self.desk
+        batch_id = actions.bulk.new_batch()
+        desk.undo_stack.append(("batch", batch_id))
+
+        def run(store: Store) -> actions.bulk.BulkResult:
+            return actions.bulk.run(
+                store, marked, call, refusals=REFUSALS, progress=desk.jobs.report, batch_id=batch_id
+            )
+
+        def finished(result: actions.bulk.BulkResult) -> None:
+            if not result.changed:
+                forget_undo(desk.undo_stack, ("batch", batch_id))
+            summary = result.summary(*said)
+            if result.skipped:
+                self.notify(summary, timeout=8, severity="warning")
+            else:
+                self.notify(summary, timeout=8)
+            if kind == "macro":
+                desk.kick_sync()
+            self.marks_done()
+            desk.data_changed()
+
+        def refused(reason: str) -> None:
+            forget_undo(desk.undo_stack, ("batch", batch_id))
+            self.notify(reason, title="Not done", severity="error")
+
+        desk.submit(Job(f"{kind} on {len(marked)} tickets", run, finished, refused))
+
     def _who(self) -> dict[str, Any]:
         return {"actor": self.desk.actor, "at": self.desk.now()}
 
     def action_resolve(self) -> None:
         who = self._who()
-        self.act("resolve", lambda s, t: actions.resolve(s, t, **who), "Resolved #{id}")
+        self.act(
+            "resolve",
+            lambda s, t: actions.resolve(s, t, **who),
+            "Resolved #{id}",
+            bulk=("Resolved", ""),
+        )
 
     def action_resend(self) -> None:
         who = self._who()
@@ -144,6 +211,7 @@ class TicketActions(DeskScreen[None]):
             "pending",
             lambda s, t: actions.set_status(s, t, "pending", **who),
             "#{id} is pending: waiting on the customer",
+            bulk=("Set", " to pending"),
         )
 
     def action_undo(self) -> None:
@@ -153,6 +221,9 @@ class TicketActions(DeskScreen[None]):
         at, actor = desk.now(), desk.actor
 
         def undo(store: Store) -> tuple[int, str, str]:
+            if who == "batch":
+                tickets = actions.undo_batch(store, name, actor=actor, at=at)
+                return tickets, "batch", "the bulk change"
             if who == "macro":
                 done = macros.undo_macro(store, name, at=at)[-1]
                 return queries.event_ticket(store, done.event_id), "macro", f"macro {name}"
@@ -162,6 +233,10 @@ class TicketActions(DeskScreen[None]):
 
         def finished(outcome: tuple[int, str, str]) -> None:
             ticket_id, kind, what = outcome
+            if kind == "batch":
+                self.notify(f"Undid {what} on {ticket_id} tickets", timeout=4)
+                desk.data_changed()
+                return
             draft = "; its text is back in the draft" if actions.back_in_draft(kind) else ""
             self.notify(f"Undid {what} on #{ticket_id}{draft}", timeout=4)
             desk.data_changed()
@@ -226,7 +301,10 @@ class TicketActions(DeskScreen[None]):
         if chosen is None:
             return
         item = self.desk.macros.get(chosen.name)
-        if not chosen.needs_confirmation:
+        marked = len(self.marked_ids())
+        # On many tickets, what writes to customers is asked once, after the one preview.
+        ask = chosen.needs_confirmation or (marked and chosen.replies)
+        if not ask:
             self._apply_macro(item, confirm=False)
             return
 
@@ -234,12 +312,17 @@ class TicketActions(DeskScreen[None]):
             if answer == "yes":
                 self._apply_macro(item, confirm=True)
 
+        question = f"Macro {item.name} acts outside deskterm (see its steps). Run it?"
+        if marked:
+            does = (
+                "acts outside deskterm" if chosen.needs_confirmation else "replies to the customer"
+            )
+            question = (
+                f"Macro {item.name} {does}. Run it on the {marked} marked tickets, as previewed "
+                "on this one?"
+            )
         self.app.push_screen(
-            ChoicePrompt(
-                f"Macro {item.name} acts outside deskterm (see its steps). Run it?",
-                [("No, cancel", "no"), ("Yes, run it", "yes")],
-            ),
-            confirmed,
+            ChoicePrompt(question, [("No, cancel", "no"), ("Yes, run it", "yes")]), confirmed
         )
 
     def _apply_macro(self, item: macros.Macro, *, confirm: bool) -> None:
@@ -253,6 +336,7 @@ class TicketActions(DeskScreen[None]):
             undo=("macro", item.name),
             after=item.after,
             label=f"macro {item.name} on #{{id}}",
+            bulk=(f"Applied {item.name} to", ""),
         )
 
     async def on_key(self, event: events.Key) -> None:
@@ -275,6 +359,7 @@ class TicketActions(DeskScreen[None]):
                 "escalate",
                 lambda s, t: actions.escalate(s, t, reason, levels=levels, **who),
                 "Escalated #{id}",
+                bulk=("Escalated", ""),
             )
 
         if self.current_ticket_id() is not None:
@@ -292,6 +377,7 @@ class TicketActions(DeskScreen[None]):
                 "assign",
                 lambda s, t: actions.assign(s, t, name or None, **who),
                 f"#{{id}} assigned to {name}" if name.strip() else "#{id} unassigned",
+                bulk=("Assigned", f" to {name}") if name.strip() else ("Unassigned", ""),
             )
 
         if self.current_ticket_id() is not None:
@@ -309,6 +395,11 @@ class TicketActions(DeskScreen[None]):
             if not text:
                 return
             who = self._who()
+            if self.marked_ids():
+                words = text.split()
+                change = partial(actions.bulk.change_tags, words=words, **who)
+                self.act("tag", change, "", bulk=("Tagged", f" with {' '.join(words)}"))
+                return
             for word in text.split():
                 if word.startswith("-"):
                     name = word[1:]
@@ -333,6 +424,7 @@ class TicketActions(DeskScreen[None]):
                 "priority",
                 lambda s, t: actions.set_priority(s, t, value, **who),
                 f"#{{id}} priority {value}",
+                bulk=("Set", f" to {value} priority"),
             )
 
         if self.current_ticket_id() is not None:
@@ -370,4 +462,77 @@ class TicketActions(DeskScreen[None]):
             "snooze",
             lambda s, t: actions.snooze(s, t, until, **who),
             f"#{{id}} snoozed until {label}",
+            bulk=("Snoozed", f" until {label}"),
         )
+
+    async def action_merge(self) -> None:
+        """Merge the marked tickets into the one picked among them, or this ticket into another
+        of its customer's."""
+        marked = self.marked_ids()
+        if len(marked) == 1:
+            self.notify("Mark two tickets or more to merge them (C clears the mark)")
+            return
+        store = self.desk.store
+        if marked:
+            # One row by key each, on the UI thread's connection, as the composer's draft.
+            choices = [ticket_choice(store, t) for t in marked]
+            await self.app.push_screen(
+                ChoicePrompt(f"Merge the {len(marked)} marked tickets into", choices),
+                partial(self._merge_marked, marked),
+            )
+            return
+        ticket_id = self.current_ticket_id()
+        shown = queries.ticket(store, ticket_id) if ticket_id is not None else None
+        if shown is None:
+            return
+        others = [
+            (f"#{t['id']} {queue_subject(t['subject'])[:34]}  ({t['status']})", str(t["id"]))
+            for t in queries.customer_tickets(store, shown.customer_id)
+            if t["id"] != ticket_id
+        ]
+        if not others:
+            self.notify(f"{one_line(shown.customer_name)} has no other ticket to merge into")
+            return
+        await self.app.push_screen(
+            ChoicePrompt(f"Merge #{ticket_id} into", others), self._merge_into
+        )
+
+    def _merge_into(self, target: str | None) -> None:
+        if target is None:
+            return
+        who = self._who()
+        self.act(
+            "merge",
+            lambda s, t: actions.merge(s, t, int(target), **who),
+            f"#{{id}} merged into #{target} (u undoes it)",
+            before=partial(self.merged_into, int(target)),
+            after="stay",
+        )
+
+    def _merge_marked(self, marked: list[int], target: str | None) -> None:
+        if target is None:
+            return
+        who, into = self._who(), int(target)
+        self.act_on_marked(
+            "merge",
+            lambda s, t: actions.merge(s, t, into, **who),
+            [t for t in marked if t != into],
+            ("Merged", f" into #{into}"),
+        )
+
+
+def ticket_choice(store: Store, ticket_id: int) -> tuple[str, str]:
+    """A ticket as one line of a pick-list: its number, subject and status."""
+    found = queries.ticket(store, ticket_id)
+    if found is None:
+        return f"#{ticket_id}", str(ticket_id)
+    label = f"#{ticket_id} {queue_subject(found.subject)[:34]}  ({found.status})"
+    return label, str(ticket_id)
+
+
+def forget_undo(stack: list[tuple[str, str]], entry: tuple[str, str]) -> None:
+    """Take back the newest `entry` of the undo stack: its change was refused, or changed nothing."""
+    for n in range(len(stack) - 1, -1, -1):
+        if stack[n] == entry:
+            del stack[n]
+            return

@@ -18,6 +18,7 @@ from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -168,8 +169,16 @@ def cells(
     }
 
 
-def compose_line(parts: dict[str, Text], width: int) -> Text:
+# While tickets are marked for a bulk change, every row starts with this gutter: marked or not.
+MARKED, UNMARKED = "✓ ", "  "
+
+
+def compose_line(parts: dict[str, Text], width: int, gutter: Text | None = None) -> Text:
+    """The cells laid out in `width`, after the mark `gutter` if there is one."""
     line = Text(no_wrap=True, end="")
+    if gutter is not None:
+        line.append_text(gutter)
+        width -= gutter.cell_len
     for n, (column, size) in enumerate(layout(width)):
         cell = parts[column.title].copy()
         cell.truncate(size, overflow="ellipsis", pad=True)
@@ -179,8 +188,9 @@ def compose_line(parts: dict[str, Text], width: int) -> Text:
     return line
 
 
-def header_line(width: int) -> Text:
-    return compose_line({c.title: Text(c.title) for c in COLUMNS}, width)
+def header_line(width: int, marking: bool = False) -> Text:
+    gutter = Text(UNMARKED) if marking else None
+    return compose_line({c.title: Text(c.title) for c in COLUMNS}, width, gutter)
 
 
 class QueueHeader(Widget):
@@ -190,8 +200,11 @@ class QueueHeader(Widget):
     QueueHeader { height: 1; text-style: bold; background: $panel; }
     """
 
+    # Tickets are marked: the rows have a gutter, so the titles move with them.
+    marking: reactive[bool] = reactive(False)
+
     def render(self) -> Text:
-        return header_line(self.size.width)
+        return header_line(self.size.width, self.marking)
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -229,6 +242,8 @@ class QueueView(ScrollView, can_focus=True):
         self.source = source
         self.now = now
         self.cursor = 0
+        # Tickets marked for a bulk change (by id: they stay marked as the queue moves).
+        self.marked: set[int] = set()
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         # Who else has which ticket open (team mode), by ticket id.
         self.present: dict[int, tuple[tuple[str, str], ...]] = {}
@@ -340,11 +355,16 @@ class QueueView(ScrollView, can_focus=True):
         clock = sla_label(row.sla_state, row.next_deadline, now), age(row.last_message_at, now)
         dark = self.app.current_theme.dark
         present = self.present.get(row.id, ())
-        key = (row, selected, self.has_focus, width, clock, dark, present)
+        mark = (row.id in self.marked) if self.marked else None
+        key = (row, selected, self.has_focus, width, clock, dark, present, mark)
         strip = self._strips.get(key)
         if strip is None:
-            parts = cells(row, now, palette.colours(dark), present)
-            strip = self._render_row(parts, width, selected)
+            colours = palette.colours(dark)
+            gutter = None
+            if mark is not None:
+                gutter = Text(MARKED if mark else UNMARKED, style=Style(color=colours["text"]))
+            parts = cells(row, now, colours, present)
+            strip = self._render_row(parts, width, selected, gutter)
             self._strips[key] = strip
         return strip
 
@@ -358,8 +378,10 @@ class QueueView(ScrollView, can_focus=True):
         n = self.snoozed_hidden
         return f"{n} snoozed hidden (is:snoozed shows {'it' if n == 1 else 'them'})"
 
-    def _render_row(self, parts: dict[str, Text], width: int, selected: bool) -> Strip:
-        line = compose_line(parts, width)
+    def _render_row(
+        self, parts: dict[str, Text], width: int, selected: bool, gutter: Text | None
+    ) -> Strip:
+        line = compose_line(parts, width, gutter)
         base: Style = self.rich_style
         if selected:
             base = base + self.get_component_rich_style("queue-view--cursor")

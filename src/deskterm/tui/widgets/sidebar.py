@@ -13,7 +13,7 @@ from deskterm import order_text
 from deskterm.content import sanitize
 from deskterm.domain import BuyerProfile, Event, Order, Ticket, from_iso
 from deskterm.sla import rules
-from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line
+from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line, queue_subject
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
 
 
@@ -141,7 +141,7 @@ def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text
     others = [t for t in tickets if t["id"] != current]
     if not others:
         return [Text("first ticket from this customer", style="dim")]
-    return [
+    lines = [
         Text.assemble(
             (f"#{t['id']} ", "bold"),
             one_line(t["subject"])[:40],
@@ -149,6 +149,14 @@ def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text
         )
         for t in others[:10]
     ]
+    return [*lines, Text("enter opens one", style="dim")]
+
+
+def earlier_choice(ticket: dict, now: datetime) -> str:
+    """One of the customer's tickets as a line of the pick-list enter opens."""
+    when = age(ticket["created_at"], now)
+    subject = queue_subject(ticket["subject"])[:32]
+    return f"#{ticket['id']} {subject}  {ticket['status']} · {when}"
 
 
 def describe_event(event: Event) -> str:

@@ -81,22 +81,48 @@ def render_message(message: Message, *, show_quoted: bool, zone: tzinfo) -> Text
 
 
 class MessageView(Static):
-    """One message; its CSS class says whose it is (-in, -out, -note, -auto)."""
+    """One message; its CSS class says whose it is (-in, -out, -note, -auto), and -cursor marks
+    the one j and k have chosen (what a split takes)."""
 
     def __init__(self, message: Message, *, show_quoted: bool, zone: tzinfo) -> None:
         super().__init__(
             render_message(message, show_quoted=show_quoted, zone=zone),
             classes=f"message -{message_kind(message)}",
         )
+        self.message = message
 
 
 class Thread(VerticalScroll):
-    """All messages of the ticket, oldest first, scrolled to the newest."""
+    """All messages of the ticket, oldest first, scrolled to the newest, which j and k start
+    from."""
+
+    cursor = -1
+    # The messages shown (the children being removed are still queryable for a while).
+    shown: tuple[MessageView, ...] = ()
 
     def show(self, messages: list[Message], *, show_quoted: bool, zone: tzinfo) -> None:
+        chosen = self.current
         self.remove_children()
-        self.mount_all(
-            [MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages]
-            or [Static(Text("No messages.", style="dim"))]
-        )
+        self.shown = tuple(MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages)
+        self.mount_all(self.shown or [Static(Text("No messages.", style="dim"))])
+        ids = [m.id for m in messages]
+        # The message chosen before stays chosen (a sync pass, quoted text shown), else the newest.
+        self.cursor = ids.index(chosen.id) if chosen and chosen.id in ids else len(ids) - 1
+        self._mark()
         self.call_after_refresh(self.scroll_end, animate=False)
+
+    @property
+    def current(self) -> Message | None:
+        return self.shown[self.cursor].message if 0 <= self.cursor < len(self.shown) else None
+
+    def move(self, step: int) -> None:
+        """Choose the message `step` places away and bring it into view."""
+        if not self.shown:
+            return
+        self.cursor = max(0, min(self.cursor + step, len(self.shown) - 1))
+        self._mark()
+        self.scroll_to_widget(self.shown[self.cursor], animate=False)
+
+    def _mark(self) -> None:
+        for n, view in enumerate(self.shown):
+            view.set_class(n == self.cursor, "-cursor")
