@@ -9,7 +9,7 @@ from pathlib import Path
 from helpers import notifications, settle
 from workspace import build_app
 
-from deskterm.store import drafts, queries
+from deskterm.store import drafts, open_store, queries
 
 
 def editor_script(tmp_path: Path, line: str) -> str:
@@ -99,3 +99,30 @@ async def test_an_ebay_reply_has_no_cc_field(app):
         await settle(pilot)
         assert app.screen.query_one("#composer-to").render().plain.startswith("To: buyer_dan")
         assert not app.screen.query_one("#composer-cc").display
+
+
+async def test_a_drafts_cc_and_files_outlive_a_restart(db, tmp_path):
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4 label")
+    app = build_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r", *"Label attached.", "ctrl+o")
+        await settle(pilot)
+        await pilot.press(*str(label), "enter")
+        await settle(pilot)
+        app.screen.query_one("#composer-cc").value = "depot@courier.example"
+        await settle(pilot)
+    kept = drafts.load_draft(open_store(db), 1, "reply")
+    assert kept.cc == ("depot@courier.example",)
+    assert [a.filename for a in kept.attachments] == ["return-label.pdf"]
+
+    again = build_app(db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        assert again.screen.query_one("#composer-body").text == "Label attached."
+        assert again.screen.query_one("#composer-cc").value == "depot@courier.example"
+        files = again.screen.query_one("#composer-files").render().plain
+        assert files == "Attached: return-label.pdf (14 bytes)"

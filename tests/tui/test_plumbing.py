@@ -207,3 +207,14 @@ def test_the_tui_runs_no_sql_of_its_own():
         if "execute(" in line
     ]
     assert not found, f"SQL belongs in deskterm.store: {found}"
+
+
+def test_a_draft_of_only_cc_or_files_is_kept_and_nothing_at_all_is_removed(db) -> None:
+    store = open_store(db)
+    label = Attachment("label.pdf", "application/pdf", 14, "ab", "/tmp/ab")
+    drafts.save(store, 1, "reply", "", NOW, attachments=[label])
+    assert drafts.load_draft(store, 1, "reply").attachments == (label,)
+    drafts.save(store, 1, "reply", " ", NOW, cc=["a@example.com", "b@example.com"])
+    assert drafts.load_draft(store, 1, "reply").cc == ("a@example.com", "b@example.com")
+    drafts.save(store, 1, "reply", " ", NOW)
+    assert drafts.kinds_with_drafts(store, 1) == []

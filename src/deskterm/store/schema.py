@@ -571,6 +571,13 @@ CREATE INDEX events_batch ON events(json_extract(data, '$.batch'))
   WHERE json_extract(data, '$.batch') IS NOT NULL;
 """
 
+# A reply's draft keeps its Cc addresses (comma-separated) and attached files (JSON list of
+# domain.Attachment) with its text, so they outlive leaving the ticket or a restart.
+V25_DRAFT_CC_FILES = """
+ALTER TABLE drafts ADD COLUMN cc TEXT NOT NULL DEFAULT '';
+ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+"""
+
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
 MIGRATIONS: list[str] = [
     V1_CORE,
@@ -597,4 +604,5 @@ MIGRATIONS: list[str] = [
     V22_TRIAGE_LESSONS,
     V23_MACRO_USES,
     V24_EVENT_BATCHES,
+    V25_DRAFT_CC_FILES,
 ]

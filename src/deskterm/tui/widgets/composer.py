@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Vertical
 from textual.message import Message
@@ -134,9 +135,14 @@ class Composer(Vertical):
         self.kind = kind
         self.query_one("#composer-mode", Label).update(Text(MODE_LABELS[kind], style="bold"))
         self.set_class(kind == "note", "-note")
+        # One row by key, on the UI thread's connection: the draft must be there at once.
+        draft = drafts.load_draft(desk_of(self).store, self.ticket_id, kind)
         with self.area.prevent(TextArea.Changed):
-            # One row by key, on the UI thread's connection: the draft must be there at once.
-            self.area.load_text(drafts.load(desk_of(self).store, self.ticket_id, kind))
+            self.area.load_text(draft.body)
+        cc = self.query_one("#composer-cc", Input)
+        with cc.prevent(Input.Changed):
+            cc.value = ", ".join(draft.cc)
+        self.attachments = list(draft.attachments)
         if kind == "reply":
             self._show_recipient()
         self._show_files()
@@ -148,12 +154,27 @@ class Composer(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
+        self._save_draft()
+
+    @on(Input.Changed, "#composer-cc")
+    def _cc_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._save_draft()
+
+    def _extras(self) -> dict[str, Any]:
+        """A reply's Cc and files, as drafts.save takes them (a note has none)."""
+        if self.kind != "reply":
+            return {}
+        return {"cc": self.cc, "attachments": list(self.attachments)}
+
+    def _save_draft(self) -> None:
         desk = desk_of(self)
         ticket_id, kind, text, now = self.ticket_id, self.kind, self.area.text, desk.now()
+        extras = self._extras()
         desk.here(ticket_id, "writing")
 
         def save(store: Store) -> None:
-            drafts.save(store, ticket_id, kind, text, now)
+            drafts.save(store, ticket_id, kind, text, now, **extras)
 
         # In the job queue, so a draft saved while a reply is being queued lands before it; a
         # newer draft of the same message replaces one still waiting.
@@ -172,7 +193,9 @@ class Composer(Vertical):
         """Save the open draft at once, on the UI thread's connection (the app is closing)."""
         if self.is_open:
             desk = desk_of(self)
-            drafts.save(desk.store, self.ticket_id, self.kind, self.area.text, desk.now())
+            drafts.save(
+                desk.store, self.ticket_id, self.kind, self.area.text, desk.now(), **self._extras()
+            )
 
     def sent(self) -> None:
         """The message went through actions (its draft is gone with it): empty and close."""
@@ -217,6 +240,7 @@ class Composer(Vertical):
     def _attached(self, attachment: Attachment) -> None:
         self.attachments.append(attachment)
         self._show_files()
+        self._save_draft()
         self.screen.set_focus(self.area)
 
     def action_insert_macro(self) -> None:
