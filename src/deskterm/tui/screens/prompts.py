@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from deskterm.tui import palette
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -27,7 +30,8 @@ class TextPrompt(ModalScreen[str | None]):
             yield Label(Text(self.title_text), classes="prompt-title")
             yield Input(value=self.value, placeholder=self.placeholder)
             if self.hint:
-                yield Label(Text(self.hint, style="dim"))
+                muted = palette.colours(self.app.current_theme.dark)["muted"]
+                yield Label(Text(self.hint, style=Style(color=muted)))
 
     def on_mount(self) -> None:
         # Now, not when the dialog is first shown: keys typed right after the key that opened it

@@ -24,6 +24,7 @@ from deskterm.store import orders as store_orders
 from deskterm.store.team import held_reason
 from deskterm.sync.orders import refresh_customer
 from deskterm.triage.suggest import Suggestion, suggest
+from deskterm.tui import palette
 from deskterm.tui.bindings import bindings
 from deskterm.tui.messages import DataChanged, PresenceChanged
 from deskterm.tui.screens.macros import Chosen, MacroPalette
@@ -284,9 +285,8 @@ class TicketScreen(TicketActions):
             for widget in self.query("#ticket-title").results(Static):
                 width = widget.content_region.width
                 present = self.desk.others.get(self.ticket_id, ())
-                widget.update(
-                    title_line(self.ticket, self.desk.now(), self.draft_kinds, width, present)
-                )
+                line = title_line(self.ticket, self.desk.now(), self.draft_kinds, width, present)
+                widget.update(palette.recolour(line, self.app.current_theme.dark))
 
     def on_resize(self) -> None:
         self.tick()
@@ -382,6 +382,7 @@ class TicketScreen(TicketActions):
                 )
 
         self.app.push_screen(ChoicePrompt(f"Held: {one_line(reason)}", HELD_CHOICES), chosen)
+
     def action_message(self, step: int) -> None:
         self.query_one(Thread).move(step)
 

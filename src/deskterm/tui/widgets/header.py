@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from deskterm.domain import Status
+from deskterm.tui import palette
 from deskterm.tui.widgets.queue_view import age, one_line
 
 STAGE_ORDER = [s.value for s in Status]
@@ -99,4 +100,5 @@ class StatusHeader(Widget):
 
     def render(self) -> Text:
         now = self.now()
-        return Text("\n").join([stage_line(self.overview, now), sync_line(self.overview, now)])
+        text = Text("\n").join([stage_line(self.overview, now), sync_line(self.overview, now)])
+        return palette.recolour(text, self.app.current_theme.dark)

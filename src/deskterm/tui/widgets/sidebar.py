@@ -13,6 +13,7 @@ from deskterm import order_text
 from deskterm.content import sanitize
 from deskterm.domain import BuyerProfile, Event, Order, Ticket, from_iso
 from deskterm.sla import rules
+from deskterm.tui import palette
 from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line, queue_subject
 from deskterm.tui.widgets.sla import STYLES, live_state, sla_text
 
@@ -246,6 +247,7 @@ class Sidebar(VerticalScroll):
                 section("Timeline", timeline_lines(context["events"], zone)),
             ]
         )
+        text = palette.recolour(text, self.app.current_theme.dark)
         body = self.query("#sidebar-body")
         if body:
             body.first(Static).update(text)

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from deskterm.content import html_to_markdown, sanitize, split_quoted
 from deskterm.domain import Message, from_iso
 from deskterm.store.team import held_reason
+from deskterm.tui import palette
 
 KIND_LABELS = {"in": "customer", "out": "reply", "note": "internal note", "auto": "automatic"}
 # Where a reply is on its way out; a sent reply needs no label.
@@ -84,9 +85,11 @@ class MessageView(Static):
     """One message; its CSS class says whose it is (-in, -out, -note, -auto), and -cursor marks
     the one j and k have chosen (what a split takes)."""
 
-    def __init__(self, message: Message, *, show_quoted: bool, zone: tzinfo) -> None:
+    def __init__(
+        self, message: Message, *, show_quoted: bool, zone: tzinfo, dark: bool = True
+    ) -> None:
         super().__init__(
-            render_message(message, show_quoted=show_quoted, zone=zone),
+            palette.recolour(render_message(message, show_quoted=show_quoted, zone=zone), dark),
             classes=f"message -{message_kind(message)}",
         )
         self.message = message
@@ -103,7 +106,10 @@ class Thread(VerticalScroll):
     def show(self, messages: list[Message], *, show_quoted: bool, zone: tzinfo) -> None:
         chosen = self.current
         self.remove_children()
-        self.shown = tuple(MessageView(m, show_quoted=show_quoted, zone=zone) for m in messages)
+        dark = self.app.current_theme.dark
+        self.shown = tuple(
+            MessageView(m, show_quoted=show_quoted, zone=zone, dark=dark) for m in messages
+        )
         self.mount_all(self.shown or [Static(Text("No messages.", style="dim"))])
         ids = [m.id for m in messages]
         # The message chosen before stays chosen (a sync pass, quoted text shown), else the newest.
