@@ -189,6 +189,17 @@ def test_merges_and_undos_reach_the_other_replica(pair: tuple, team: Team) -> No
     assert sorted(len(t[2]) for t in state(ben).values()) == [1, 1, 1]
 
 
+def test_a_split_reaches_the_other_replica_with_its_new_ticket(pair: tuple, team: Team) -> None:
+    anna, ben = pair
+    actions.merge(anna, 2, 1, actor="agent:anna")
+    moved = anna.conn.execute("SELECT MAX(id) FROM messages WHERE ticket_id = 1").fetchone()[0]
+    actions.split(anna, moved, actor="agent:anna")
+    for store in (anna, ben, anna):
+        team.sync(store)
+    assert state(ben) == state(anna)
+    assert sorted(len(t[2]) for t in state(ben).values()) == [0, 1, 1, 1]
+
+
 def test_an_undo_pulled_after_a_later_change_to_its_field_leaves_the_later_change(
     pair: tuple, team: Team
 ) -> None:

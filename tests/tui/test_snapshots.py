@@ -15,6 +15,8 @@ from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import open_store
 from deskterm.tui.app import make_app
 
+from deskterm.macros import MacroSet, parse_macro
+
 SIZES = [(80, 24), (120, 40)]
 
 
@@ -86,3 +88,25 @@ def test_merge_pick_list_at_80x24(snap_compare, db):
         await pilot.pause()
 
     assert snap_compare(build_app(db), terminal_size=(80, 24), run_before=merge)
+
+
+def test_bulk_macro_question_at_80x24(snap_compare, db):
+    """A macro that replies, chosen with three tickets marked: previewed once, asked once."""
+    macro_set = MacroSet()
+    item = parse_macro(
+        'name = "shipped"\ndescription = "It has shipped"\n'
+        'reply = "Hi {{ customer.name }}, it has shipped."\nactions = [{ status = "pending" }]\n',
+        source="test",
+        stem="shipped",
+    )
+    macro_set.macros[item.name] = item
+
+    async def ask(pilot):
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "m")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    app = build_app(db, macro_set=macro_set)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ask)

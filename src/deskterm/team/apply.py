@@ -10,6 +10,7 @@ stays in the timeline.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from deskterm.actions import (
     Origin,
@@ -18,6 +19,7 @@ from deskterm.actions import (
     write_event,
     write_field,
     write_merge,
+    write_split,
     write_tag,
     write_undo,
 )
@@ -69,11 +71,7 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         later = _changed_later(conn, ticket_id, kind, data, event["seq"])
         write_tag(conn, ticket_id, kind, data["tag"], actor, at, origin=origin, change=not later)
         return
-    if kind == "merge" and data["source"] is not None:
-        moved = [m for m in data["messages"] if m is not None]
-        write_merge(
-            conn, data["source"], ticket_id, moved, data["source_status"], actor, at, origin
-        )
+    if _fold_move(conn, kind, ticket_id, data, actor, at, origin):
         return
     if kind == "undo" and data["event"] is not None:
         undone = rows.event_row(conn, data["event"])
@@ -126,6 +124,28 @@ def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
             if event["held"]:  # held for its author: no worker sends it unless they say so
                 rows.move_team_reply(conn, "delivery_failed", item, rows.held_error(event["held"]))
     return ticket_id
+
+
+def _fold_move(
+    conn: sqlite3.Connection,
+    kind: str,
+    ticket_id: int,
+    data: dict,
+    actor: str,
+    at: datetime,
+    origin: Origin,
+) -> bool:
+    """A merge or a split: messages move between tickets here too; False for other events."""
+    if kind == "split" and data["source"] is not None and data["message"] is not None:
+        write_split(conn, data["source"], ticket_id, data["message"], actor, at, origin)
+        return True
+    if kind == "merge" and data["source"] is not None:
+        moved = [m for m in data["messages"] if m is not None]
+        write_merge(
+            conn, data["source"], ticket_id, moved, data["source_status"], actor, at, origin
+        )
+        return True
+    return False
 
 
 def _changed_later(

@@ -3,7 +3,7 @@
 A replica's ids (ticket 12, message 340, outbox 7) mean nothing elsewhere, so a pushed event names
 its ticket by global id, messages by [account, external_id], outbox items by idempotency key,
 other events by their stable id and connector calls by idempotency key; the events that add a
-message carry the message whole, and `created` carries its ticket and customer too.
+message carry the message whole, and `created` and `split` carry their ticket and customer too.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def outgoing(conn: sqlite3.Connection, row: tuple, uid: str) -> dict:
             wire[key] = value
     if kind in MESSAGE_KINDS and isinstance(data.get("message"), int):
         wire["message_row"] = rows.message_snapshot(conn, data["message"])
-    if kind == "created":
+    # A split's ticket is new, as a created one is: the event brings it.
+    if kind in ("created", "split"):
         wire["ticket_row"] = rows.ticket_snapshot(conn, ticket_id)
     if kind == "reply" and isinstance(data.get("outbox"), int):
         wire["outbox_row"] = rows.outbox_snapshot(conn, data["outbox"])
