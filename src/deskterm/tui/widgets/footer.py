@@ -21,11 +21,15 @@ class DeskFooter(Footer):
     """Textual's footer fitted to the width: when the keys do not all fit, the screen's least
     everyday keys (the last listed) are left out first, never quit and help."""
 
+    # The screen width the keys were last fitted to.
+    fitted = 0
+
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
         palette = [k for k in keys if k.has_class("-command-palette")]
         keys = [k for k in keys if k not in palette]
-        room = self.app.size.width - (PALETTE_CELLS if palette else 0)
+        self.fitted = self.app.size.width
+        room = self.fitted - (PALETTE_CELLS if palette else 0)
         while sum(map(key_cells, keys)) > room:
             droppable = [n for n, k in enumerate(keys) if getattr(k, "action", "") not in KEPT]
             if not droppable:
@@ -35,4 +39,5 @@ class DeskFooter(Footer):
         yield from palette
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.recompose)
+        if self.app.size.width != self.fitted:
+            self.call_after_refresh(self.recompose)
