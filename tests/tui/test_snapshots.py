@@ -15,8 +15,6 @@ from deskterm.macros import MacroSet, parse_macro
 from deskterm.store import open_store
 from deskterm.tui.app import make_app
 
-from deskterm.macros import MacroSet, parse_macro
-
 SIZES = [(80, 24), (120, 40)]
 
 

@@ -18,7 +18,7 @@ from deskterm.actions.common import (
 )
 from deskterm.domain import Direction, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, inserted_id, tickets
+from deskterm.store import Store, splits, tickets
 
 
 def _agent_name(actor: str) -> str:
@@ -117,37 +117,19 @@ def split(store: Store, message_id: int, *, actor: str, at: datetime | None = No
     check_actor(actor)
     at = at or utcnow()
     with store.tx() as conn:
-        found = conn.execute(
-            "SELECT ticket_id, direction, subject, sent_at FROM messages WHERE id = ?",
-            (message_id,),
-        ).fetchone()
+        found = splits.message_place(conn, message_id)
         if found is None:
             raise ActionError(f"there is no message {message_id}")
         source_id, direction, subject, sent_at = found
         source = ticket_row(conn, source_id)
         if direction != Direction.IN.value:
             raise ActionError("only a customer's message can be split into a ticket of its own")
-        if (
-            conn.execute(
-                "SELECT COUNT(*) FROM messages WHERE ticket_id = ?", (source_id,)
-            ).fetchone()[0]
-            < 2
-        ):
+        if len(tickets.message_ids(conn, source_id)) < 2:
             raise ActionError(f"it is the only message of ticket #{source_id}; nothing to split")
-        cur = conn.execute(
-            "INSERT INTO tickets (customer_id, account, channel, subject, status, created_at,"
-            " updated_at, last_message_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?)",
-            (
-                source["customer_id"],
-                source["account"],
-                source["channel"],
-                subject or source["subject"],
-                sent_at,
-                to_iso(at),
-                sent_at,
-            ),
+        new = splits.insert_split_ticket(
+            conn, source, subject or source["subject"], sent_at, to_iso(at)
         )
-        event = write_split(conn, source_id, inserted_id(cur), message_id, actor, at)
+        event = write_split(conn, source_id, new, message_id, actor, at)
     return Done(event)
 
 
@@ -161,11 +143,8 @@ def write_split(
     origin: Origin | None = None,
 ) -> int:
     """Move message `message_id` from `source` to the new ticket `target`; write the event."""
-    conn.execute("UPDATE messages SET ticket_id = ? WHERE id = ?", (target_id, message_id))
-    last = conn.execute(
-        "SELECT MAX(sent_at) FROM messages WHERE ticket_id = ?", (source_id,)
-    ).fetchone()[0]
-    conn.execute("UPDATE tickets SET last_message_at = ? WHERE id = ?", (last, source_id))
+    tickets.move_messages(conn, [message_id], target_id)
+    tickets.set_last_message_at(conn, source_id, tickets.last_sent(conn, source_id))
     data = {"source": source_id, "message": message_id}
     event = write_event(conn, target_id, "split", actor, at, data, origin)
     clocks.refresh(conn, [source_id], at)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from deskterm.actions.common import ActionError, Done, Origin, check_actor, writ
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, drafts, outbox, tickets
+from deskterm.store import Store, drafts, outbox, splits, tickets
 from deskterm.store import knowledge as store_kb
 from deskterm.triage import teach
 
@@ -41,21 +40,12 @@ def undo_batch(store: Store, batch_id: str, *, actor: str, at: datetime | None =
     check_actor(actor)
     with store.tx() as conn:
         _undo_batch(conn, batch_id, actor, at or utcnow())
-        return conn.execute(
-            "SELECT COUNT(DISTINCT ticket_id) FROM events WHERE json_extract(data, '$.batch') = ?"
-            " AND json_extract(data, '$.batch') IS NOT NULL AND kind != 'undo'",
-            (batch_id,),
-        ).fetchone()[0]
+        return splits.batch_tickets(conn, batch_id)
 
 
 def _undo_batch(conn: sqlite3.Connection, batch_id: str, actor: str, at: datetime) -> list[int]:
     """The undo events of a batch's changes not undone yet, newest change first."""
-    rows = conn.execute(
-        "SELECT id, ticket_id, kind, data FROM events WHERE json_extract(data, '$.batch') = ?"
-        " AND json_extract(data, '$.batch') IS NOT NULL AND undone_by IS NULL"
-        " AND kind NOT IN ('undo', 'handled', 'rating') ORDER BY id DESC",
-        (batch_id,),
-    ).fetchall()
+    rows = splits.batch_events(conn, batch_id)
     if not rows:
         raise ActionError("that bulk change has already been undone")
     called = next((k for _, _, k, _ in rows if k.startswith("connector_")), None)
@@ -65,8 +55,8 @@ def _undo_batch(conn: sqlite3.Connection, batch_id: str, actor: str, at: datetim
             " so nothing was undone"
         )
     return [
-        write_undo(conn, event_id, ticket_id, kind, json.loads(raw), actor, at)
-        for event_id, ticket_id, kind, raw in rows
+        write_undo(conn, event_id, ticket_id, kind, data, actor, at)
+        for event_id, ticket_id, kind, data in rows
     ]
 
 
@@ -129,29 +119,28 @@ def _revert(
         tickets.delete_message(conn, data["message"])
         tickets.set_column(conn, ticket_id, "status", data["status_before"])
     elif kind in ("merge", "split"):
-        return [_move_back(conn, ticket_id, kind, data)]
+        return [_move_back(conn, ticket_id, kind, data, at)]
     else:
         raise ActionError(f"a {kind} event cannot be undone")
     return []
 
 
-def _move_back(conn: sqlite3.Connection, ticket_id: int, kind: str, data: dict) -> int:
+def _move_back(
+    conn: sqlite3.Connection, ticket_id: int, kind: str, data: dict, at: datetime
+) -> int:
     """Messages a merge or a split moved go back where they were; returns the other ticket."""
     source = data["source"]
     if kind == "merge":
         tickets.move_messages(conn, data["messages"], source)
         tickets.unmerge(conn, source, data["source_status"])
         return source
-    count = "SELECT COUNT(*) FROM messages WHERE ticket_id = ?"
-    if conn.execute(count, (ticket_id,)).fetchone()[0] > 1:
+    if len(tickets.message_ids(conn, ticket_id)) > 1:
         raise ActionError(
             f"ticket #{ticket_id} has messages of its own since the split; merge it instead"
         )
     # The message goes home; the ticket it had is closed as merged back, as a merge's source.
-    conn.execute("UPDATE messages SET ticket_id = ? WHERE id = ?", (source, data["message"]))
-    conn.execute(
-        "UPDATE tickets SET status = 'closed', merged_into = ? WHERE id = ?", (source, ticket_id)
-    )
+    tickets.move_messages(conn, [data["message"]], source)
+    tickets.close_merged(conn, ticket_id, source, to_iso(at))
     return source
 
 
