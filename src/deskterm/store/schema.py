@@ -7,6 +7,7 @@ have already run it.
 from __future__ import annotations
 
 from deskterm.store.kpi_schema import V21_KPI_CACHE
+from deskterm.store.later_schema import V24_EVENT_BATCHES, V25_DRAFT_CC_FILES
 
 V1_CORE = """
 CREATE TABLE accounts (
@@ -563,19 +564,6 @@ CREATE TRIGGER macro_uses_ad AFTER DELETE ON macro_uses BEGIN
 END;
 CREATE TABLE macro_uses_state (last_event INTEGER NOT NULL);
 INSERT INTO macro_uses_state (last_event) VALUES (0);
-"""
-
-# A bulk change (deskterm.actions.bulk) marks its events with {"batch": id}: undo finds them all.
-V24_EVENT_BATCHES = """
-CREATE INDEX events_batch ON events(json_extract(data, '$.batch'))
-  WHERE json_extract(data, '$.batch') IS NOT NULL;
-"""
-
-# A reply's draft keeps its Cc addresses (comma-separated) and attached files (JSON list of
-# domain.Attachment) with its text, so they outlive leaving the ticket or a restart.
-V25_DRAFT_CC_FILES = """
-ALTER TABLE drafts ADD COLUMN cc TEXT NOT NULL DEFAULT '';
-ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
 """
 
 # Each entry is one SQL script; its position (1-based) is the user_version it brings the file to.
