@@ -73,10 +73,14 @@ def refresh(store: Store) -> int:
     return len(uses)
 
 
+def _folded_words(text: str) -> dict[str, None]:
+    """The distinct words of `text`, folded, in their order."""
+    return dict.fromkeys(folded(w) for w in _WORD.findall(text))
+
+
 def _query_words(store: Store, text: str) -> list[str]:
     """The words of `text` to look for: the rarest in the index, none in most of it."""
-    found = dict.fromkeys(folded(w) for w in _WORD.findall(text))
-    words = [w for w in found if w not in _FUNCTION_WORDS]
+    words = [w for w in _folded_words(text) if w not in _FUNCTION_WORDS]
     total, spread = macro_uses.spread(store.conn, words)
     telling = [w for w in words if w in spread and spread[w] <= max(COMMON * total, FEW)]
     return sorted(telling, key=spread.__getitem__)[:QUERY_WORDS]
@@ -104,7 +108,8 @@ def _alike(
     found = []
     for name in sorted(votes, key=votes.__getitem__, reverse=True):
         use = best[name]
-        shared = [w for w in words if w in set(map(folded, _WORD.findall(use.words)))][:3]
+        its_words = _folded_words(use.words)
+        shared = [w for w in words if w in its_words][:3]
         more = tickets[name] - 1
         also = f" and {more} more" if more else ""
         found.append(Suggestion(name, f"like #{use.ticket_id}{also}: {', '.join(shared)}"))
