@@ -9,7 +9,7 @@ from issue 13: a filter <= 50 ms (also given as the UI thread's own CPU time), m
 
     .venv/bin/python bench/bench_tui.py [--db PATH] [--tickets N] [--fresh]
 
-The database is generated once (bulk SQL that follows store/schema.py) and reused.
+The database is generated once (bulk SQL that follows store/migrations) and reused.
 """
 
 from __future__ import annotations

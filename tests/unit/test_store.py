@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from deskterm.store import StoreError, default_db_path, open_store
-from deskterm.store.schema import MIGRATIONS
+from deskterm.store.migrations import MIGRATIONS
 
 
 def test_a_new_database_is_private_to_the_user(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_an_upgrade_of_a_large_database_gives_the_planner_statistics(
     assert not _has_statistics(fresh)  # a new database has nothing to describe yet
     fresh.close()
     old = sqlite3.connect(tmp_path / "old.db")
-    old.executescript(f"{MIGRATIONS[0]}\nPRAGMA user_version = 1;")
+    old.executescript(f"{MIGRATIONS[0].script}\nPRAGMA user_version = 1;")
     old.close()
 
     upgraded = open_store(tmp_path / "old.db")

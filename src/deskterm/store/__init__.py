@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from deskterm.store.schema import MIGRATIONS
+from deskterm.store.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
 # While bulk_writes() runs: how often the background connection checkpoints, and the WAL size
@@ -211,10 +211,11 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"the database is at schema version {current}, newer than this deskterm "
             f"understands ({len(MIGRATIONS)}); upgrade deskterm"
         )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+    for migration in MIGRATIONS[current:]:
         try:
             conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+                f"BEGIN IMMEDIATE;\n{migration.script}\n"
+                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
             )
         except sqlite3.Error:
             if conn.in_transaction:

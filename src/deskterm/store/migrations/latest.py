@@ -1,5 +1,6 @@
-"""The bulk change's and the drafts' migrations (V24, V25 of store.schema, kept apart: schema.py
-would pass 600 lines with them)."""
+"""The newest migrations (V24 on): the bulk change's batches, the drafts' Cc and files.
+
+New migrations are appended here, with the next version number."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ V25_DRAFT_CC_FILES = """
 ALTER TABLE drafts ADD COLUMN cc TEXT NOT NULL DEFAULT '';
 ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
 """
+
+SCRIPTS: list[tuple[int, str]] = [
+    (24, V24_EVENT_BATCHES),
+    (25, V25_DRAFT_CC_FILES),
+]

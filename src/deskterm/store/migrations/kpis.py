@@ -1,4 +1,4 @@
-"""The KPI cache's tables and triggers (migration V21 of store.schema, kept apart by job)."""
+"""The KPI cache's tables and triggers (V21)."""
 
 from __future__ import annotations
 
@@ -65,3 +65,7 @@ CREATE TRIGGER kpi_tickets_au AFTER UPDATE OF status, priority, channel, account
     DELETE FROM kpi_tickets WHERE ticket_id = new.id;
 END;
 """
+
+SCRIPTS: list[tuple[int, str]] = [
+    (21, V21_KPI_CACHE),
+]
