@@ -28,7 +28,7 @@ from deskterm.demo_shop import (
 )
 from deskterm.domain import Batch, to_iso
 from deskterm.sla import clocks
-from deskterm.store import Store
+from deskterm.store import Store, sync_state
 from deskterm.store import outbox as outbox_rows
 from deskterm.sync import sending
 
@@ -79,7 +79,7 @@ def register_accounts(store: Store, now: datetime, shop: Path | None = None) -> 
                 (name, channel, address, json.dumps(settings), to_iso(now)),
             )
             last = now - LIVE_INTERVAL + step * (i + 1)
-            ingest.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
+            sync_state.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
 
 
 def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520) -> int:

@@ -10,9 +10,10 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from itertools import chain
 
 from deskterm import actions, automation
 from deskterm.domain import (
@@ -23,13 +24,12 @@ from deskterm.domain import (
     InboundMessage,
     OrderSnapshot,
     Status,
-    canonical_json,
     to_iso,
     utcnow,
 )
 from deskterm.metrics import surveys
 from deskterm.sla import clocks
-from deskterm.store import Store, index_messages, inserted_id
+from deskterm.store import Store, arrivals, index_messages, sync_state
 from deskterm.store import metrics as store_metrics
 from deskterm.store import orders as store_orders
 from deskterm.store import triage as store_triage
@@ -80,25 +80,17 @@ def _customer_for(conn: sqlite3.Connection, identities: list[Identity], name: st
     """The customer who owns any of `identities`, created when none does; links the rest to it."""
     found = None
     for identity in identities:
-        found = conn.execute(
-            "SELECT i.customer_id, c.name FROM identities i JOIN customers c"
-            " ON c.id = i.customer_id WHERE i.kind = ? AND i.value = ?",
-            (identity.kind, identity.value),
-        ).fetchone()
+        found = arrivals.customer_of(conn, identity)
         if found:
             break
     if found is None:
-        cur = conn.execute("INSERT INTO customers (name, created_at) VALUES (?, ?)", (name, at))
-        customer_id = inserted_id(cur)
+        customer_id = arrivals.insert_customer(conn, name, at)
     else:
         customer_id, known_name = found
         if name and not known_name:
-            conn.execute("UPDATE customers SET name = ? WHERE id = ?", (name, customer_id))
+            arrivals.name_customer(conn, customer_id, name)
     if found is None or len(identities) > 1:
-        conn.executemany(
-            "INSERT OR IGNORE INTO identities (customer_id, kind, value) VALUES (?, ?, ?)",
-            [(customer_id, i.kind, i.value) for i in identities],
-        )
+        arrivals.link_identities(conn, customer_id, identities)
     return customer_id
 
 
@@ -106,14 +98,12 @@ Thread = tuple[int, str]
 """A ticket id and its status."""
 
 
-def _live(conn: sqlite3.Connection, row: tuple[int, int | None, str] | None) -> Thread | None:
+def _live(conn: sqlite3.Connection, row: arrivals.ThreadRow | None) -> Thread | None:
     """Follow merges from (id, merged_into, status) to the ticket that now holds the conversation."""
     seen: set[int] = set()
     while row is not None and row[1] is not None and row[0] not in seen:
         seen.add(row[0])
-        row = conn.execute(
-            "SELECT id, merged_into, status FROM tickets WHERE id = ?", (row[1],)
-        ).fetchone()
+        row = arrivals.thread_of_ticket(conn, row[1])
     return (row[0], row[2]) if row else None
 
 
@@ -125,28 +115,17 @@ def find_thread(conn: sqlite3.Connection, msg: InboundMessage, customer_id: int)
     so a stranger quoting a token cannot slip mail into someone else's ticket.
     """
     if msg.conversation_id:
-        row = conn.execute(
-            "SELECT id, merged_into, status FROM tickets WHERE account = ? AND conversation_id = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (msg.account, msg.conversation_id),
-        ).fetchone()
+        row = arrivals.thread_of_conversation(conn, msg.account, msg.conversation_id)
         if row:
             return _live(conn, row)
     for ref in [msg.in_reply_to, *reversed(msg.references)]:
         if not ref:
             continue
-        row = conn.execute(
-            "SELECT t.id, t.merged_into, t.status FROM messages m JOIN tickets t"
-            " ON t.id = m.ticket_id WHERE m.message_id = ? LIMIT 1",
-            (ref,),
-        ).fetchone()
+        row = arrivals.thread_of_message_id(conn, ref)
         if row:
             return _live(conn, row)
     for token in TICKET_TOKEN.findall(msg.subject):
-        row = conn.execute(
-            "SELECT id, merged_into, status FROM tickets WHERE id = ? AND customer_id = ?",
-            (int(token), customer_id),
-        ).fetchone()
+        row = arrivals.thread_of_customer(conn, int(token), customer_id)
         if row:
             return _live(conn, row)
     return None
@@ -184,21 +163,9 @@ def _link_waiting_tickets(
 ) -> None:
     """The customer's tickets whose messages named the order in `column` before it was stored
     now link to it (relay mail about an Amazon order often arrives before the order sync)."""
-    waiting = [
-        row[0]
-        for row in conn.execute(
-            "SELECT id FROM tickets WHERE customer_id = ? AND order_id IS NULL", (customer_id,)
-        )
-    ]
-    if not waiting:
-        return
-    phrase = f'{column} : "' + number.lstrip("#").replace('"', '""') + '"'
-    conn.execute(
-        "UPDATE tickets SET order_id = ? WHERE id IN (SELECT m.ticket_id FROM messages_fts f"
-        " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"
-        " AND m.ticket_id IN (SELECT value FROM json_each(?)))",
-        (order_row, phrase, json.dumps(waiting)),
-    )
+    waiting = arrivals.tickets_without_order(conn, customer_id)
+    if waiting:
+        arrivals.link_tickets_naming(conn, order_row, number, column, waiting)
 
 
 def upsert_profiles(conn: sqlite3.Connection, profiles: Iterable[CustomerProfile], at: str) -> None:
@@ -223,30 +190,12 @@ def _unseen(conn: sqlite3.Connection, msg: InboundMessage, digest: str) -> Inbou
     folders, our own reply coming back), but only with the same content: a different mail that
     reuses a Message-ID is kept, under an external id of its own.
     """
-    rows = conn.execute(
-        "SELECT content_hash FROM messages WHERE account = ? AND external_id = ?"
-        " UNION ALL SELECT content_hash FROM messages WHERE message_id = ? AND account = ?",
-        (msg.account, msg.external_id, msg.message_id, msg.account),
-    ).fetchall()
-    if not rows:
+    stored = arrivals.content_hashes(conn, msg.account, msg.external_id, msg.message_id)
+    if not stored:
         return msg
-    if msg.message_id is None or any(found is None or found == digest for (found,) in rows):
+    if msg.message_id is None or any(found is None or found == digest for found in stored):
         return None
     return replace(msg, external_id=f"{msg.external_id}#{digest[:16]}")
-
-
-def _json_list(items: list) -> str:
-    # Most messages have neither attachments nor warnings; skip the encoder for them.
-    return json.dumps(items) if items else "[]"
-
-
-_ORDER_OF_NUMBER = "SELECT id FROM orders WHERE number = ? ORDER BY placed_at DESC LIMIT 1"
-# The customer's latest order of a marketplace listing (items carry it as "listing").
-_ORDER_OF_LISTING = """
-SELECT o.id FROM orders o, json_each(o.items) AS item
-WHERE o.customer_id = ? AND json_extract(item.value, '$.listing') = ?
-ORDER BY o.placed_at DESC LIMIT 1
-"""
 
 
 def _link_order(
@@ -254,17 +203,13 @@ def _link_order(
 ) -> None:
     """Link the ticket to the order the message names, else to the customer's order of the
     listing the conversation is about; a ticket keeps the first order it was linked to."""
-    lookups = [(_ORDER_OF_NUMBER, (number,)) for number in msg.order_numbers] + [
-        (_ORDER_OF_LISTING, (customer_id, listing)) for listing in msg.listing_refs
-    ]
-    for sql, args in lookups:
-        row = conn.execute(sql, args).fetchone()
-        if row:
-            conn.execute(
-                "UPDATE tickets SET order_id = ? WHERE id = ? AND order_id IS NULL",
-                (row[0], ticket_id),
-            )
-            return
+    by_number = (arrivals.order_of_number(conn, number) for number in msg.order_numbers)
+    by_listing = (
+        arrivals.order_of_listing(conn, customer_id, listing) for listing in msg.listing_refs
+    )
+    order_id = next((found for found in chain(by_number, by_listing) if found is not None), None)
+    if order_id is not None:
+        arrivals.link_order(conn, ticket_id, order_id)
 
 
 def _ingest_one(
@@ -304,11 +249,7 @@ def _ingest_one(
     message_row = _insert_message(conn, ticket_id, msg, (digest, sent_at, at), read)
     result.added = 1
     if kind == "message_in":
-        conn.execute(
-            "UPDATE tickets SET last_message_at = MAX(last_message_at, ?), updated_at = ?"
-            " WHERE id = ?",
-            (sent_at, at, ticket_id),
-        )
+        arrivals.message_arrived(conn, ticket_id, sent_at, at)
         if read:
             store_triage.roll_up(conn, ticket_id, message_row, *read.ticket_columns)
     _link_order(conn, ticket_id, customer_id, msg)
@@ -409,25 +350,8 @@ def _insert_ticket(
     status: Status = Status.NEW,
 ) -> int:
     """A new ticket for the conversation `msg` starts; `moments` is (sent, stored)."""
-    sent_at, at = moments
-    cur = conn.execute(
-        "INSERT INTO tickets (customer_id, account, channel, subject, status, conversation_id,"
-        " created_at, updated_at, last_message_at, lang, intent, mood)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            customer_id,
-            msg.account,
-            msg.channel,
-            msg.subject,
-            status.value,
-            msg.conversation_id,
-            sent_at,
-            at,
-            sent_at,
-            *(read.ticket_columns if read else (None, None, None)),
-        ),
-    )
-    return inserted_id(cur)
+    columns = read.ticket_columns if read else (None, None, None)
+    return arrivals.insert_ticket(conn, customer_id, msg, status.value, moments, columns)
 
 
 def _insert_message(
@@ -438,42 +362,14 @@ def _insert_message(
     read: triage.Triage | None,
 ) -> int:
     """The message's row with its triage; `stamps` is (content hash, sent, stored)."""
-    digest, sent_at, at = stamps
     # An outgoing message names its author apart from the customer it went to.
     author = (
         (msg.author_name, msg.author_addr)
         if msg.author_addr
         else (msg.sender_name, msg.sender.value)
     )
-    cur = conn.execute(
-        "INSERT INTO messages (ticket_id, account, external_id, direction, author_name,"
-        " author_addr, subject, text, html, message_id, in_reply_to, refs, automatic,"
-        " attachments, warnings, raw_path, sent_at, created_at, content_hash,"
-        " lang, intent, mood, sentiment)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            ticket_id,
-            msg.account,
-            msg.external_id,
-            Direction(msg.direction).value,
-            *author,
-            msg.subject,
-            msg.text,
-            msg.html,
-            msg.message_id,
-            msg.in_reply_to,
-            " ".join(msg.references),
-            int(msg.automatic),
-            _json_list([asdict(a) for a in msg.attachments]),
-            _json_list(list(msg.warnings)),
-            msg.raw_path,
-            sent_at,
-            at,
-            digest,
-            *(read.message_columns if read else (None, None, None, None)),
-        ),
-    )
-    return inserted_id(cur)
+    columns = read.message_columns if read else (None, None, None, None)
+    return arrivals.insert_message(conn, ticket_id, msg, author, stamps, columns)
 
 
 def ingest_batch(
@@ -533,7 +429,7 @@ def ingest_batch(
         else:
             clocks.refresh(conn, touched, now)
         if batch.cursor:
-            save_cursor(conn, account, batch.folder, batch.cursor, now)
+            sync_state.save_cursor(conn, account, batch.folder, batch.cursor, now)
     return total
 
 
@@ -546,23 +442,3 @@ def _run_rules(
     engine = automation.Engine(store, rules)
     for event, ticket_ids in events.items():
         engine.on_event(event, ticket_ids, now)
-
-
-def save_cursor(
-    conn: sqlite3.Connection, account: str, folder: str, cursor: dict, now: datetime
-) -> None:
-    conn.execute(
-        "INSERT INTO sync_state (account, folder, cursor, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (account, folder) DO UPDATE SET cursor = excluded.cursor,"
-        " updated_at = excluded.updated_at",
-        (account, folder, canonical_json(cursor), to_iso(now)),
-    )
-
-
-def load_cursors(store: Store, account: str) -> dict[str, dict]:
-    return {
-        folder: json.loads(cursor)
-        for folder, cursor in store.conn.execute(
-            "SELECT folder, cursor FROM sync_state WHERE account = ?", (account,)
-        )
-    }

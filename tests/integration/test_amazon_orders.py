@@ -14,6 +14,7 @@ from deskterm.connectors.amazon import AmazonConnector
 from deskterm.connectors.email.parse import ParseOptions, parse_message
 from deskterm.domain import Batch
 from deskterm.store import orders as store_orders
+from deskterm.store import sync_state
 from deskterm.store.attachments import AttachmentStore
 from deskterm.sync import engine
 
@@ -56,7 +57,7 @@ def test_a_sync_pages_through_changed_orders_and_keeps_their_tracking(
         "2026-11-20T11:00:00Z",
         "2026-11-23T11:00:00Z",
     )
-    assert ingest.load_cursors(store, amazon_account.name)[""] == {
+    assert sync_state.load_cursors(store.conn, amazon_account.name)[""] == {
         "updated_after": "2026-11-20T11:00:00Z"
     }
 
@@ -72,7 +73,7 @@ def test_the_next_sync_asks_only_for_orders_changed_since_the_newest_it_has(
         store, amazon_account, connector=_connector(amazon_account, later), now=later
     )
     assert store_orders.order_by_external_id(store, amazon_account.name, ORDER) is not None
-    assert ingest.load_cursors(store, amazon_account.name)[""] == {
+    assert sync_state.load_cursors(store.conn, amazon_account.name)[""] == {
         "updated_after": "2026-11-20T12:05:00Z"
     }
 
@@ -190,4 +191,4 @@ def test_reviews_are_requested_once_n_days_after_delivery(
         if moment == now:
             assert amazon_api.sent == [(early, "productReviewAndSellerFeedback", {})]
     assert [order for order, *_ in amazon_api.sent] == [early, late]
-    assert "reviews" not in ingest.load_cursors(store, amazon_account.name)[""]
+    assert "reviews" not in sync_state.load_cursors(store.conn, amazon_account.name)[""]

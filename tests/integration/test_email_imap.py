@@ -10,6 +10,7 @@ import pytest
 from deskterm import actions, ingest
 from deskterm.connectors.email import EmailConnector, fetch, pull
 from deskterm.domain import utcnow
+from deskterm.store import sync_state
 from deskterm.sync import engine
 
 from .conftest import mail
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 def pull_all(store, connector) -> ingest.IngestResult:
     total = ingest.IngestResult()
-    for batch in connector.pull(ingest.load_cursors(store, connector.account.name)):
+    for batch in connector.pull(sync_state.load_cursors(store.conn, connector.account.name)):
         total += ingest.ingest_batch(store, connector.account.name, batch)
     return total
 
@@ -52,7 +53,7 @@ def test_first_sync_brings_every_inbox_message_in_as_tickets(dovecot, mail_accou
     assert result.added == 3 and result.new_tickets == 3
     subjects = {r[0] for r in store.conn.execute("SELECT subject FROM tickets")}
     assert subjects == {"Order 0 missing", "Order 1 missing", "Order 2 missing"}
-    cursor = ingest.load_cursors(store, account.name)["INBOX"]
+    cursor = sync_state.load_cursors(store.conn, account.name)["INBOX"]
     assert cursor["uidnext"] == 4 and cursor["uidvalidity"] and cursor["highestmodseq"]
     connector.close()
 
@@ -71,7 +72,7 @@ def test_incremental_sync_fetches_only_new_mail(dovecot, mail_account, store, mo
     assert pull_all(store, connector).added == 1
     assert fetched == [[4]]
     # Nothing new: the folder's status matches the cursor, so not even a SEARCH is sent.
-    assert list(connector.pull(ingest.load_cursors(store, account.name))) == []
+    assert list(connector.pull(sync_state.load_cursors(store.conn, account.name))) == []
     connector.close()
 
 
@@ -84,7 +85,7 @@ def test_uidvalidity_change_resyncs_the_folder_without_duplicates(dovecot, mail_
         client.append("Support", raw)
     connector = EmailConnector(account)
     assert pull_all(store, connector).added == 2
-    before = ingest.load_cursors(store, account.name)["Support"]["uidvalidity"]
+    before = sync_state.load_cursors(store.conn, account.name)["Support"]["uidvalidity"]
 
     # The server renumbers the folder: same mail under new UIDs, plus one new message.
     client.delete_folder("Support")
@@ -96,7 +97,7 @@ def test_uidvalidity_change_resyncs_the_folder_without_duplicates(dovecot, mail_
     assert result.added == 1
     assert result.duplicates == 2
     assert count(store, "SELECT count(*) FROM messages") == 3
-    assert ingest.load_cursors(store, account.name)["Support"]["uidvalidity"] != before
+    assert sync_state.load_cursors(store.conn, account.name)["Support"]["uidvalidity"] != before
     connector.close()
 
 
@@ -222,7 +223,7 @@ def test_each_folder_keeps_its_own_cursor(dovecot, mail_account, store):
     client.append("Amazon", mail("amazon three", sender="x3@marketplace.amazon.com"))
     assert pull_all(store, connector).added == 1
 
-    cursors = ingest.load_cursors(store, account.name)
+    cursors = sync_state.load_cursors(store.conn, account.name)
     assert (cursors["INBOX"]["uidnext"], cursors["Amazon"]["uidnext"]) == (2, 4)
     channels = dict(store.conn.execute("SELECT subject, channel FROM tickets"))
     assert channels["amazon three"] == "amazon" and channels["inbox one"] == "email"

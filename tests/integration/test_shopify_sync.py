@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from deskterm import ingest
 from deskterm.connector import PermanentError
 from deskterm.connectors.shopify import ShopifyConnector, documents
 from deskterm.store import orders as store_orders
+from deskterm.store import sync_state
 from deskterm.sync import engine
 from deskterm.sync.orders import refresh_customer
 
@@ -104,7 +104,7 @@ def test_a_paginated_backfill_of_2000_orders_arrives_whole(
     pages = fake_shopify.operations.count("OrdersPage")
     # Pages grow to what Shopify's 1,000-point limit allows after the first small one.
     assert 2000 / 20 < pages < 2000 / 10
-    cursor = ingest.load_cursors(store, "shop")["orders"]
+    cursor = sync_state.load_cursors(store.conn, "shop")["orders"]
     assert cursor["after"] is None
 
 

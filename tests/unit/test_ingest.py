@@ -10,7 +10,7 @@ import pytest
 from deskterm import actions, ingest
 from deskterm.domain import Batch, Identity, OrderSnapshot
 from deskterm.sla import clocks
-from deskterm.store import Store, open_store
+from deskterm.store import Store, open_store, sync_state
 
 COUNTED = ("tickets", "messages", "customers", "identities", "events")
 
@@ -145,7 +145,7 @@ def test_a_batch_commits_with_its_cursor_or_not_at_all(
 ) -> None:
     good = make_message()
     ingest.ingest_batch(store, "mail", Batch([good], {"uid": 1}, "INBOX"))
-    assert ingest.load_cursors(store, "mail") == {"INBOX": {"uid": 1}}
+    assert sync_state.load_cursors(store.conn, "mail") == {"INBOX": {"uid": 1}}
 
     real = ingest._ingest_one
     calls = {"n": 0}
@@ -164,7 +164,7 @@ def test_a_batch_commits_with_its_cursor_or_not_at_all(
         )
 
     assert counts(store) == before
-    assert ingest.load_cursors(store, "mail") == {"INBOX": {"uid": 1}}
+    assert sync_state.load_cursors(store.conn, "mail") == {"INBOX": {"uid": 1}}
 
 
 def test_order_numbers_in_a_message_link_the_ticket_to_the_order(

@@ -24,7 +24,7 @@ from deskterm.connector import (
 from deskterm.domain import to_iso, utcnow
 from deskterm.secrets import SecretError
 from deskterm.sla import clocks
-from deskterm.store import Store, StoreError, open_store, queries
+from deskterm.store import Store, StoreError, open_store, queries, sync_state
 from deskterm.store import team as team_rows
 from deskterm.sync.sending import backoff, push_outbox
 from deskterm.triage.backfill import backfill
@@ -97,7 +97,7 @@ def sync_account(
     try:
         connector = connector or connector_for(account, clock=lambda: now)
         settler = clocks.Settler(store, now)
-        cursors = ingest.load_cursors(store, account.name)
+        cursors = sync_state.load_cursors(store.conn, account.name)
         with store.bulk_writes():
             try:
                 for batch in connector.pull(cursors):
