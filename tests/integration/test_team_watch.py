@@ -87,3 +87,59 @@ def test_a_replica_wakes_for_events_it_has_not_pulled_and_sleeps_through_those_i
     finally:
         listener.close()
         ben.close()
+
+
+@pytest.mark.parametrize("command", [("team", "sync"), ("sync",)])
+def test_a_team_replica_kept_in_sync_tells_the_desktop_as_sync_watch_does(
+    postgres: Postgres,
+    tmp_path: Path,
+    store: Store,
+    deliver: Callable,
+    make_message: Callable,
+    command: tuple[str, ...],
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from deskterm.domain import to_iso, utcnow
+
+    deliver(make_message())
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    # A fake notify-send on a desktop: it writes down what it was asked to show.
+    shown = tmp_path / "shown.txt"
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "notify-send").write_text(f'#!/bin/sh\necho "$@" >> {shown}\n')
+    (tools / "notify-send").chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text('[agent]\nname = "ben"\n\n[tui]\ndesktop = ["breach"]\n')
+    env = os.environ | {
+        "PATH": f"{tools}:{os.environ['PATH']}",
+        "DISPLAY": ":0",
+        "DESKTERM_CONFIG": str(config),
+    }
+    with ben.tx() as conn:  # the first reply falls due while the watch runs
+        conn.execute(
+            "UPDATE tickets SET next_deadline = ?, status = 'open'",
+            (to_iso(utcnow() + timedelta(seconds=4)),),
+        )
+    ben.close()
+    args = ("--watch", "--interval", "1", "--db", str(tmp_path / "ben.db"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deskterm", *command, *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _until(shown.exists, 30.0), "the desktop heard nothing"
+        assert shown.read_text().startswith("--app-name=deskterm -- SLA breach #1 ")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+    assert proc.returncode == 0

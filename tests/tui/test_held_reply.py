@@ -4,7 +4,7 @@ ticket says why, and H sends it anyway, puts it back into the draft to edit, or 
 from __future__ import annotations
 
 import pytest
-from helpers import notifications, settle, thread_text
+from helpers import notifications, queue_lines, settle, thread_text
 from workspace import NOW, build_app
 
 from deskterm import actions
@@ -73,3 +73,20 @@ async def test_h_on_a_ticket_with_nothing_held_says_so(db):
         await pilot.press("H")
         await settle(pilot)
         assert "No reply of #1 is held" in notifications(app)
+
+
+async def test_the_queue_row_of_a_held_reply_says_held_not_refused(db):
+    item = hold_a_reply(db)
+    subject = open_store(db).conn.execute("SELECT subject FROM tickets WHERE id = 1").fetchone()[0]
+    app = build_app(db)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        line = next(x for x in queue_lines(app) if subject[:20] in x)
+        assert f"⚠ reply held {subject[:20]}" in line
+        assert "not sent" not in line
+        other = open_store(db)  # another process's write: the watcher sees it
+        actions.retry_send(other, item, actor="agent:anna")
+        other.close()
+        app.ticker.tick()
+        await settle(pilot)
+        assert "reply held" not in next(x for x in queue_lines(app) if subject[:20] in x)

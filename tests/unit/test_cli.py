@@ -289,6 +289,33 @@ def test_outbox_lists_waiting_replies_and_cancels_one(work_db: Path) -> None:
     assert "only a failed reply is retried" in err
 
 
+def test_outbox_lists_a_held_reply_as_held_with_what_its_author_may_do(work_db: Path) -> None:
+    from deskterm.store import open_store
+    from deskterm.store import team as rows
+
+    db = ["--db", str(work_db)]
+    assert run("reply", "1", "--body", "On its way", "--as", "zoe", *db)[0] == 0
+    queued = next(i for i in json.loads(run("outbox", "--json", *db)[1]) if i["status"] == "queued")
+    store = open_store(work_db)
+    with store.tx() as conn:  # as the team server's answer to its push leaves it
+        conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+            (rows.held_error("ben added a note after you started your reply"), queued["id"]),
+        )
+    store.close()
+
+    code, out, _ = run("outbox", *db)
+
+    item = queued["id"]
+    line = next(x for x in out.splitlines() if x.lstrip().startswith(f"{item} "))
+    assert code == 0 and " held " in line and "failed" not in line
+    assert "needs attention: ben added a note after you started your reply" in out
+    assert (
+        f"send it anyway: deskterm outbox retry {item}; drop it: deskterm outbox cancel {item}"
+        in out
+    )
+
+
 def test_list_as_json_lines_csv_and_a_count_agree(demo_db: Path) -> None:
     db = ["--db", str(demo_db)]
     tickets = json.loads(run("list", "channel:ebay", "--json", *db)[1])

@@ -19,7 +19,7 @@ from deskterm.cli.common import (
 
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
     from datetime import datetime
 
     from deskterm.config import Config
@@ -90,7 +90,7 @@ def sync(
     if in_team:
         from deskterm.cli.team import work_on
 
-        work_on(store, interval, show)
+        work_on(store, interval, show, shared.db_path, shared.config)
         return
     watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
     watcher.start()
@@ -98,6 +98,36 @@ def sync(
         _notify_until(watcher.stop_event, shared.db_path, shared.config)
     except KeyboardInterrupt:
         watcher.stop()
+
+
+def watch_with_news(
+    watch: Callable[[threading.Event], None], db_path: Path, config: Config
+) -> None:
+    """Run a --watch loop, `watch(stop)`, on a thread of its own while this one tells the desktop
+    what `sync --watch` tells it, until the loop ends or Ctrl-C stops it; what ended the loop
+    is raised here."""
+    import threading
+
+    stop = threading.Event()
+    ended: list[Exception] = []
+
+    def loop() -> None:
+        try:
+            watch(stop)
+        except Exception as exc:  # raised again on the caller's thread, which reports it
+            ended.append(exc)
+        finally:
+            stop.set()
+
+    thread = threading.Thread(target=loop, name="watch", daemon=True)
+    thread.start()
+    try:
+        _notify_until(stop, db_path, config)
+    except KeyboardInterrupt:
+        stop.set()
+    thread.join()
+    if ended:
+        raise ended[0]
 
 
 def _notify_until(stop: threading.Event, db_path: Path, config: Config) -> None:
@@ -150,6 +180,7 @@ def outbox(ctx: click.Context, everything: bool, as_json: bool, db: Path | None)
     if ctx.invoked_subcommand is not None:
         return
     from deskterm.store import queries
+    from deskterm.store.team import held_reason
 
     items = queries.outbox(state(db).store(create=False), everything=everything)
     if as_json:
@@ -158,11 +189,21 @@ def outbox(ctx: click.Context, everything: bool, as_json: bool, db: Path | None)
         print_json([asdict(item) for item in items])
         return
     for item in items:
+        held = held_reason(item.last_error) if item.status == "failed" else None
+        status = "held" if held else item.status
         echo(
-            f"{item.id:>5}  #{item.ticket_id:<6} {item.status:<9} {item.recipient}  {item.subject}",
+            f"{item.id:>5}  #{item.ticket_id:<6} {status:<9} {item.recipient}  {item.subject}",
             style="red" if item.status == "failed" else None,
         )
-        if item.last_error:
+        if held:
+            # As the ticket's banner says it: the team server held it, its author decides.
+            echo(f"       needs attention: {held}", style="yellow")
+            echo(
+                f"       send it anyway: deskterm outbox retry {item.id};"
+                f" drop it: deskterm outbox cancel {item.id}",
+                style="dim",
+            )
+        elif item.last_error:
             echo(f"       {item.last_error}", style="dim")
     echo(f"{len(items)} replies", style="dim")
 

@@ -16,6 +16,7 @@ import click
 from deskterm.cli.common import db_option, echo, fail, state
 
 if TYPE_CHECKING:
+    from deskterm.config import Config
     from deskterm.store import Store
     from deskterm.sync.engine import AccountReport
 
@@ -99,12 +100,17 @@ def add_agent(role: str, agent: str, db: Path | None) -> None:
 )
 @db_option
 def sync(watch: bool, interval: float, db: Path | None) -> None:
-    """Push what was written here and pull what the others wrote."""
+    """Push what was written here and pull what the others wrote.
+
+    With --watch the desktop hears of what [tui] desktop asks for, as with `deskterm sync --watch`.
+    """
     import threading
 
+    from deskterm.cli.outbox import watch_with_news
     from deskterm.team import replica
 
-    store = state(db).store()
+    shared = state(db)
+    store = shared.store()
 
     def once() -> tuple[int, int]:
         conn = replica.open_server(replica.configured(store))
@@ -120,11 +126,11 @@ def sync(watch: bool, interval: float, db: Path | None) -> None:
     if not watch:
         show(*_run(once))
         return
-    stop = threading.Event()
-    try:
-        _run(lambda: replica.watch(store, stop, poll_s=interval, on_pass=show))
-    except KeyboardInterrupt:
-        stop.set()
+
+    def watch_team(stop: threading.Event) -> None:
+        replica.watch(store, stop, poll_s=interval, on_pass=show)
+
+    _run(lambda: watch_with_news(watch_team, shared.db_path, shared.config))
 
 
 @app.command()
@@ -152,21 +158,29 @@ def work_once(store: Store) -> list[AccountReport]:
     return reports
 
 
-def work_on(store: Store, interval: float, show: Callable[[AccountReport], None]) -> None:
-    """`deskterm sync --watch` in a team replica: the team's worker until interrupted; it takes
-    over the accounts of a worker that stops."""
+def work_on(
+    store: Store,
+    interval: float,
+    show: Callable[[AccountReport], None],
+    db_path: Path,
+    config: Config,
+) -> None:
+    """`deskterm sync --watch` in a team replica: the team's worker until interrupted, with the
+    desktop notifications of `sync --watch`; it takes over the accounts of a worker that stops."""
     import threading
 
+    from deskterm.cli.outbox import watch_with_news
     from deskterm.team.worker import Worker
 
     worker = _run(lambda: Worker(store))
-    stop = threading.Event()
-    try:
-        _run(lambda: worker.watch(stop, interval, on_report=show))
-    except KeyboardInterrupt:
-        stop.set()
-    finally:
-        worker.close()
+
+    def work(stop: threading.Event) -> None:
+        try:
+            worker.watch(stop, interval, on_report=show)
+        finally:
+            worker.close()
+
+    _run(lambda: watch_with_news(work, db_path, config))
 
 
 @app.command()

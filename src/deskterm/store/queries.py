@@ -59,7 +59,9 @@ QUEUE_COLUMNS = """
         AS customer_handle,
     (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM ticket_tags g WHERE g.ticket_id = t.id
         ORDER BY tag)) AS tags,
-    EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'failed' AND o.ticket_id = t.id) AS unsent,
+    (SELECT CASE WHEN COUNT(*) = 0 THEN NULL
+        WHEN MIN(COALESCE(o.last_error, '') LIKE 'held: %') THEN 'held' ELSE 'failed' END
+        FROM outbox o WHERE o.status = 'failed' AND o.ticket_id = t.id) AS unsent,
     t.intent, t.mood
 """
 
@@ -82,7 +84,9 @@ class QueueRow:
     customer_name: str
     customer_handle: str | None
     tags: str | None
-    unsent: bool  # a reply of this ticket was refused, or waits for a person to decide
+    # A reply of this ticket waits for a person: 'failed' (refused) or 'held' (the team server
+    # held it, Traffic Cop: deskterm.store.team.HELD); None when none does.
+    unsent: str | None
     intent: str | None  # what offline triage read (deskterm.triage); None: not read yet
     mood: str | None
     key: tuple = field(kw_only=True)

@@ -131,6 +131,11 @@ def presence_mark(present: tuple[tuple[str, str], ...]) -> tuple[str, str]:
     return f"{symbol}{initials(agent)}{more} ", role
 
 
+# A reply of the ticket waits for a person: refused by its channel, or held by the team server
+# (the ticket's banner says "⚠ Reply held" too).
+UNSENT_MARKS = {"failed": ("✗ not sent ", "breached"), "held": ("⚠ reply held ", "warning")}
+
+
 def cells(
     row: QueueRow,
     now: datetime,
@@ -145,7 +150,7 @@ def cells(
 
     mark, mark_role = PRIORITY_MARKS.get(row.priority, ("?", "text"))
     escalated = f"↑{row.escalation} " if row.escalation else ""
-    unsent = "✗ not sent " if row.unsent else ""
+    unsent, unsent_role = UNSENT_MARKS.get(row.unsent or "", ("", "text"))
     label, state = sla_label(row.sla_state, row.next_deadline, now)
     alarm = state in (rules.WARNING, rules.BREACHED)
     muted = style("muted")
@@ -157,7 +162,7 @@ def cells(
         "Customer": Text(one_line(row.customer)),
         "Subject": Text.assemble(
             (here, style(here_role, bold=True)),
-            (unsent, style("breached", bold=True)),
+            (unsent, style(unsent_role, bold=True)),
             (escalated, style("escalated", bold=True)),
             queue_subject(row.subject),
         ),
