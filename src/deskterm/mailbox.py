@@ -12,39 +12,22 @@ Reading is not a change to the ticket: it writes no event and does not touch the
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from deskterm.domain import MailboxChange, to_iso, utcnow
-from deskterm.store import Store
+from deskterm.store import Store, mailbox_changes
 
 SEEN = MailboxChange.SEEN
 ARCHIVE = MailboxChange.ARCHIVE
 # The account setting that turns each change on.
 SETTING = {SEEN: "$.mark_seen", ARCHIVE: "$.archive_folder"}
 
-# The ticket's customer messages that an account wants `change` for and that have none yet.
-_WANTED = """
-SELECT m.id, m.account FROM messages m JOIN accounts a ON a.name = m.account
-WHERE m.ticket_id = ? AND m.direction = 'in' AND m.raw_path IS NOT NULL
-  AND COALESCE(json_extract(a.settings, ?), 0) NOT IN (0, '')
-  AND NOT EXISTS (
-      SELECT 1 FROM mailbox_changes c
-      WHERE c.message_row = m.id AND c.change = ? AND c.status != 'cancelled'
-  )
-"""
-
 
 def _queue(conn: sqlite3.Connection, ticket_id: int, change: str, at: datetime) -> int:
-    rows = conn.execute(_WANTED, (ticket_id, SETTING[change], change)).fetchall()
-    conn.executemany(
-        "INSERT INTO mailbox_changes (account, message_row, change, created_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (message_row, change)"
-        " DO UPDATE SET status = 'queued', created_at = excluded.created_at",
-        [(account, message_row, change, to_iso(at)) for message_row, account in rows],
-    )
+    rows = mailbox_changes.wanted(conn, ticket_id, SETTING[change], change)
+    mailbox_changes.queue(conn, rows, change, to_iso(at))
     return len(rows)
 
 
@@ -54,7 +37,7 @@ def mark_read(store: Store, ticket_id: int, at: datetime | None = None) -> int:
     Looks before it writes, so opening a ticket again (or one from an account without
     `mark_seen`) takes no write lock from a busy sync.
     """
-    if not store.conn.execute(_WANTED, (ticket_id, SETTING[SEEN], SEEN)).fetchone():
+    if not mailbox_changes.any_wanted(store.conn, ticket_id, SETTING[SEEN], SEEN):
         return 0
     with store.tx() as conn:
         return _queue(conn, ticket_id, SEEN, at or utcnow())
@@ -74,22 +57,12 @@ def status_changed(conn: sqlite3.Connection, ticket_id: int, finished: bool, at:
     if finished:
         _queue(conn, ticket_id, ARCHIVE, at)
         return
-    conn.execute(
-        "UPDATE mailbox_changes SET status = 'cancelled' WHERE change = ? AND status = 'queued'"
-        " AND message_row IN (SELECT id FROM messages WHERE ticket_id = ?)",
-        (ARCHIVE, ticket_id),
-    )
+    mailbox_changes.cancel_queued(conn, ticket_id, ARCHIVE)
 
 
 def pending(store: Store, account: str) -> list[MailboxChange]:
     """The account's queued changes, oldest first."""
-    rows = store.conn.execute(
-        "SELECT c.id, c.change, m.raw_path, m.message_id FROM mailbox_changes c"
-        " JOIN messages m ON m.id = c.message_row"
-        " WHERE c.account = ? AND c.status = 'queued' ORDER BY c.id",
-        (account,),
-    ).fetchall()
-    return [MailboxChange(*row) for row in rows]
+    return mailbox_changes.pending(store.conn, account)
 
 
 def applied(store: Store, change_ids: Iterable[int], at: datetime) -> None:
@@ -97,8 +70,4 @@ def applied(store: Store, change_ids: Iterable[int], at: datetime) -> None:
     if not ids:
         return
     with store.tx() as conn:
-        conn.execute(
-            "UPDATE mailbox_changes SET status = 'done', done_at = ?"
-            " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'queued'",
-            (to_iso(at), json.dumps(ids)),
-        )
+        mailbox_changes.mark_done(conn, ids, to_iso(at))

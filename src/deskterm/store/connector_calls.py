@@ -84,6 +84,22 @@ def get(conn: sqlite3.Connection, call_id: int) -> dict[str, Any] | None:
     return None if row is None else _dict(cursor, row)
 
 
+def key_of(conn: sqlite3.Connection, call_id: int) -> str | None:
+    """The call's idempotency key, which names it on every replica of a team."""
+    row = conn.execute(
+        "SELECT idempotency_key FROM connector_calls WHERE id = ?", (call_id,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def by_key(conn: sqlite3.Connection, key: str) -> int | None:
+    """The call with this idempotency key, or None."""
+    row = conn.execute(
+        "SELECT id FROM connector_calls WHERE idempotency_key = ?", (key,)
+    ).fetchone()
+    return row[0] if row else None
+
+
 def for_ticket(store: Store, ticket_id: int) -> list[dict[str, Any]]:
     """Every connector call of one ticket, oldest first."""
     cursor = store.conn.execute(

@@ -212,6 +212,11 @@ def ticket_exists(store: Store, ticket_id: int) -> bool:
     return found is not None
 
 
+def has_tickets(store: Store) -> bool:
+    """Whether the workspace holds any ticket."""
+    return store.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
+
+
 # A Ticket's fields read in one row: the tickets columns, then its customer's name.
 _TICKET_FIELDS = [f.name for f in fields(Ticket)][:-2]
 _TICKET_COLUMNS = ", ".join(f"t.{name}" for name in _TICKET_FIELDS[:-1])

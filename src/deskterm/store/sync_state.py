@@ -1,5 +1,5 @@
 """Where each account's sync stands: the connector's cursor per folder (sync_state), saved in the
-transaction of the batch it follows."""
+transaction of the batch it follows, and how its last pass went (sync_status)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,24 @@ def load_cursors(conn: sqlite3.Connection, account: str) -> dict[str, dict]:
             "SELECT folder, cursor FROM sync_state WHERE account = ?", (account,)
         )
     }
+
+
+def record_status(
+    conn: sqlite3.Connection,
+    account: str,
+    state: str,
+    now: datetime,
+    error: str | None,
+    counts: tuple[int, int],
+) -> None:
+    """One pass over the account: its state and error now, a success when `error` is None, and
+    `counts` (pulled, sent) added to the account's totals."""
+    conn.execute(
+        "INSERT INTO sync_status (account, state, last_attempt_at, last_success_at, last_error,"
+        " pulled, sent) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
+        " state = excluded.state, last_attempt_at = excluded.last_attempt_at,"
+        " last_success_at = COALESCE(excluded.last_success_at, sync_status.last_success_at),"
+        " last_error = excluded.last_error, pulled = sync_status.pulled + excluded.pulled,"
+        " sent = sync_status.sent + excluded.sent",
+        (account, state, to_iso(now), to_iso(now) if error is None else None, error, *counts),
+    )

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from deskterm.domain import Status
 from deskterm.store import index_messages, inserted_id
 
 
@@ -61,6 +62,14 @@ def insert_event(
 
 def touch(conn: sqlite3.Connection, ticket_id: int, at: str) -> None:
     conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (at, ticket_id))
+
+
+def open_if_new(conn: sqlite3.Connection, ticket_id: int) -> None:
+    """Open the ticket if it is new (whoever answers a new ticket opens it)."""
+    conn.execute(
+        "UPDATE tickets SET status = ? WHERE id = ? AND status = ?",
+        (Status.OPEN.value, ticket_id, Status.NEW.value),
+    )
 
 
 def set_column(conn: sqlite3.Connection, ticket_id: int, column: str, value: object) -> None:

@@ -21,7 +21,7 @@ from deskterm.connector import (
     TemporaryError,
     connector_for,
 )
-from deskterm.domain import to_iso, utcnow
+from deskterm.domain import utcnow
 from deskterm.secrets import SecretError
 from deskterm.sla import clocks
 from deskterm.store import Store, StoreError, open_store, queries, sync_state
@@ -46,25 +46,9 @@ class AccountReport:
 
 
 def _set_status(store: Store, report: AccountReport, now: datetime) -> None:
-    ok = report.error is None
+    counts = (report.pulled, report.sent)
     with store.tx() as conn:
-        conn.execute(
-            "INSERT INTO sync_status (account, state, last_attempt_at, last_success_at, last_error,"
-            " pulled, sent) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
-            " state = excluded.state, last_attempt_at = excluded.last_attempt_at,"
-            " last_success_at = COALESCE(excluded.last_success_at, sync_status.last_success_at),"
-            " last_error = excluded.last_error, pulled = sync_status.pulled + excluded.pulled,"
-            " sent = sync_status.sent + excluded.sent",
-            (
-                report.account,
-                report.state,
-                to_iso(now),
-                to_iso(now) if ok else None,
-                report.error,
-                report.pulled,
-                report.sent,
-            ),
-        )
+        sync_state.record_status(conn, report.account, report.state, now, report.error, counts)
 
 
 def push_mailbox_changes(

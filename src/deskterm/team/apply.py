@@ -24,9 +24,9 @@ from deskterm.actions import (
     write_undo,
 )
 from deskterm.actions.fields import FIELD_COLUMNS
-from deskterm.domain import Status, from_iso, utcnow
+from deskterm.domain import from_iso, utcnow
 from deskterm.sla import clocks
-from deskterm.store import Store, outbox
+from deskterm.store import Store, outbox, tickets
 from deskterm.store import knowledge as store_kb
 from deskterm.store import team as rows
 from deskterm.team.server import TeamError
@@ -99,10 +99,7 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
             store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
     if kind == "reply":
         # As actions.reply does: whoever answers a new ticket opens it.
-        conn.execute(
-            "UPDATE tickets SET status = ? WHERE id = ? AND status = ?",
-            (Status.OPEN.value, ticket_id, Status.NEW.value),
-        )
+        tickets.open_if_new(conn, ticket_id)
     write_event(conn, ticket_id, kind, actor, at, data, origin)
     finish(conn, ticket_id, at)
 

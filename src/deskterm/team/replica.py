@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskterm import secrets
-from deskterm.store import Store
+from deskterm.store import Store, queries
 from deskterm.store import team as rows
 from deskterm.team import schema, server
 from deskterm.team.apply import apply_all
@@ -107,7 +107,7 @@ def join(store: Store, url: str, agent: str) -> int:
     events pulled."""
     if rows.meta_get(store.conn, URL):
         raise TeamError("this workspace is already in a team (deskterm team status)")
-    if store.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone():
+    if queries.has_tickets(store):
         raise TeamError("join into an empty workspace: this one has tickets (use --db NEW_FILE)")
     address = Address.parse(url)
     conn = open_server(address)

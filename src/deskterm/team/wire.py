@@ -12,26 +12,13 @@ import json
 import sqlite3
 from typing import Any
 
+from deskterm.store import connector_calls as calls
 from deskterm.store import team as rows
 
 # Rows an event carries whole, which its local data leaves out.
 CARRIED = ("message_row", "ticket_row", "outbox_row")
 # Kinds whose event adds the message it names.
 MESSAGE_KINDS = ("created", "message_in", "note", "reply")
-
-
-def _call_key(conn: sqlite3.Connection, call_id: int) -> str | None:
-    row = conn.execute(
-        "SELECT idempotency_key FROM connector_calls WHERE id = ?", (call_id,)
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _call_by_key(conn: sqlite3.Connection, key: str) -> int | None:
-    row = conn.execute(
-        "SELECT id FROM connector_calls WHERE idempotency_key = ?", (key,)
-    ).fetchone()
-    return row[0] if row else None
 
 
 def _ticket_by_gid(conn: sqlite3.Connection, gid: str) -> int | None:
@@ -49,7 +36,7 @@ REFS: dict[str, tuple[Any, Any]] = {
     "outbox": (rows.outbox_key, rows.outbox_by_key),
     "event": (rows.event_uid, _event_by_uid),
     "source": (rows.ticket_gid, _ticket_by_gid),
-    "call": (_call_key, _call_by_key),
+    "call": (calls.key_of, calls.by_key),
 }
 
 
