@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+from deskterm.sla import clocks
 from deskterm.store import Store, open_store
+from deskterm.store.team_records import MACHINE_SETTINGS
 from deskterm.team import replica, server
 
 from .postgres import Postgres
@@ -47,6 +53,17 @@ class Team:
         finally:
             conn.close()
 
+    def records(self, kind: str) -> dict[str, dict]:
+        """The team's shared records of one kind, by key."""
+        conn = server.connect(self.url("anna"))
+        try:
+            found = conn.execute(
+                "SELECT key, data FROM deskterm.records WHERE kind = %s", (kind,)
+            ).fetchall()
+            return dict(found)
+        finally:
+            conn.close()
+
     def server_uids(self) -> list[str]:
         conn = server.connect(self.url("anna"))
         try:
@@ -57,28 +74,114 @@ class Team:
             conn.close()
 
 
-def state(store: Store) -> dict:
-    """What a person sees of a replica, by global names: tickets, tags, messages and events,
-    and each ticket's number."""
+# When every replica's SLA clocks are compared (tests deliver their mail around 2026-11-20 12:00).
+SLA_MOMENT = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+class Replica(dict):
+    """A replica's tickets by global id, compared with another's together with the records
+    beside them: orders, accounts and attachment files."""
+
+    shared: dict
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Replica) and dict.__eq__(self, other) and self.shared == other.shared
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _file(path: str | None) -> str | None:
+    """What a stored file holds (its digest), or None when this replica has no such file."""
+    if not path or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _attachments(raw: str) -> list[tuple]:
+    """A message's attachments without their path (each machine stores files where it keeps
+    them), with what the file at that path holds."""
+    return [
+        (a["filename"], a["content_type"], a["size"], a.get("sha256"), _file(a.get("path")))
+        for a in json.loads(raw)
+    ]
+
+
+def state(store: Store) -> Replica:
+    """What a person sees of a replica, by global names: tickets (each one's number, fields, SLA
+    columns, tags, messages with their attachment files, and events), orders with their items and
+    refunds, and accounts (whose secrets are in each machine's keyring, never in the store)."""
     conn = store.conn
-    tickets = {}
+    tickets = Replica()
     for gid, tid, *fields in conn.execute(
         "SELECT gid, id, subject, status, priority, escalation, assignee, snoozed_until,"
-        " merged_into IS NOT NULL, lang, intent, mood FROM tickets ORDER BY gid"
+        " merged_into IS NOT NULL, lang, intent, mood, next_deadline FROM tickets ORDER BY gid"
     ):
+        fields.append(_sla(conn, tid))
         tags = conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (tid,))
-        messages = conn.execute(
-            "SELECT account, external_id, direction, text FROM messages WHERE ticket_id = ?"
-            " ORDER BY account, external_id",
-            (tid,),
-        ).fetchall()
+        messages = [
+            (*row, _attachments(files))
+            for *row, files in conn.execute(
+                "SELECT account, external_id, direction, text, attachments FROM messages"
+                " WHERE ticket_id = ? ORDER BY account, external_id",
+                (tid,),
+            )
+        ]
         events = conn.execute(
             "SELECT seq, uid, actor, kind, author, undone_by IS NOT NULL FROM events"
             " WHERE ticket_id = ? AND kind NOT IN ('sla_breach', 'renumbered') ORDER BY seq",
             (tid,),
         ).fetchall()
         tickets[gid] = (fields, [t for (t,) in tags], messages, events, tid)
+    tickets.shared = {"orders": _orders(conn), "accounts": _accounts(conn)}
     return tickets
+
+
+def _sla(conn: sqlite3.Connection, ticket_id: int) -> tuple | None:
+    """The ticket's SLA columns as this replica works them out from its events and policies at
+    one moment, the same for every replica (what a column stores depends on when it was last
+    worked out: a clock that breached since reads so only after the next tick)."""
+    found = clocks.evaluate_ticket(conn, ticket_id, SLA_MOMENT)
+    if found is None:
+        return None
+    summary = found.summary
+    return (summary.deadline, summary.warn_at, summary.state, summary.recheck_at)
+
+
+def _orders(conn: sqlite3.Connection) -> list[tuple]:
+    """Every order column but the local ids, with the identities it names and its ticket's."""
+    cursor = conn.execute("SELECT * FROM orders ORDER BY account, external_id")
+    names = [d[0] for d in cursor.description]
+    found = []
+    for row in cursor.fetchall():
+        order = dict(zip(names, row, strict=True))
+        order_id = order.pop("id")
+        order.pop("customer_id")
+        who = conn.execute(
+            "SELECT kind, value FROM order_identities WHERE order_id = ? ORDER BY kind, value",
+            (order_id,),
+        ).fetchall()
+        linked = conn.execute(
+            "SELECT gid FROM tickets WHERE order_id = ? ORDER BY gid", (order_id,)
+        ).fetchall()
+        found.append((sorted(order.items()), who, linked))
+    return found
+
+
+def _accounts(conn: sqlite3.Connection) -> list[tuple]:
+    """Every account, without the settings that are each machine's own (where it keeps files)."""
+    found = conn.execute(
+        "SELECT name, connector, channel, address, settings, enabled FROM accounts ORDER BY name"
+    ).fetchall()
+    return [
+        (
+            *row[:4],
+            {k: v for k, v in json.loads(row[4]).items() if k not in MACHINE_SETTINGS},
+            row[5],
+        )
+        for row in found
+    ]
 
 
 def ticket_of(store: Store, gid: str) -> int:

@@ -5,7 +5,6 @@ twice, and the one reply nobody can vouch for is held for a person, who sends it
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -45,11 +44,11 @@ class Crew:
         replica.init(first, team.url("anna"), "anna")
         self.machines = [first, team.replica("anna2")]
         replica.join(self.machines[1], team.url("anna"), "anna")
+        # The account comes from the team; where this machine keeps its files is its own.
         with self.machines[1].tx() as conn:
             conn.execute(
-                "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
-                " VALUES (?, 'email', 'email', ?, ?, '2026-11-20T00:00:00Z')",
-                (account.name, account.address, json.dumps(account.settings)),
+                "UPDATE accounts SET settings = json_set(settings, '$.data_dir', ?)",
+                (str(logs / "data2"),),
             )
         self.ben = team.join("ben")
         self.procs: list[subprocess.Popen] = []

@@ -333,3 +333,76 @@ def mark_fetched(conn: sqlite3.Connection, account: str, customer_id: int, at: d
         " ON CONFLICT (account, customer_id) DO UPDATE SET fetched_at = excluded.fetched_at",
         (account, customer_id, to_iso(at)),
     )
+
+
+def snapshot_of(conn: sqlite3.Connection, order_id: int) -> tuple[OrderSnapshot, str]:
+    """The stored order as the channel's snapshot that stores it so again (its buyer, every
+    identity it names), and when it was stored: what another replica needs to store it too."""
+    cursor = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,))
+    names = [d[0] for d in cursor.description]
+    order = _order(dict(zip(names, cursor.fetchone(), strict=True)))
+    identities = [
+        Identity(kind, value)
+        for kind, value in conn.execute(
+            "SELECT kind, value FROM order_identities WHERE order_id = ? ORDER BY kind, value",
+            (order_id,),
+        )
+    ]
+    name = conn.execute("SELECT name FROM customers WHERE id = ?", (order.customer_id,)).fetchone()
+    buyer = identities[0] if identities else Identity("email", "")
+    snapshot = OrderSnapshot(
+        account=order.account,
+        external_id=order.external_id,
+        number=order.number,
+        customer=buyer,
+        status=order.status,
+        placed_at=from_iso(order.placed_at),
+        total=order.total,
+        currency=order.currency,
+        fulfillment_status=order.fulfillment_status,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        tracking_url=order.tracking_url,
+        items=order.items,
+        customer_name=name[0] if name else "",
+        identities=tuple(identities[1:]),
+        financial_status=order.financial_status,
+        note=order.note,
+        tags=order.tags,
+        shipping_address=order.shipping_address,
+        fulfillments=order.fulfillments,
+        refunds=order.refunds,
+        status_url=order.status_url,
+        admin_url=order.admin_url,
+        customer_ref=order.customer_ref or "",
+        changed_at=_when(order.changed_at),
+        ship_by=_when(order.ship_by),
+        deliver_by=_when(order.deliver_by),
+    )
+    return snapshot, order.updated_at
+
+
+def snapshot_json(snapshot: OrderSnapshot) -> dict[str, Any]:
+    """An order snapshot as plain JSON (moments as ISO text)."""
+    return json.loads(_json(asdict(snapshot)))
+
+
+def snapshot_from_json(data: dict[str, Any]) -> OrderSnapshot:
+    """The snapshot snapshot_json wrote."""
+    address = data.get("shipping_address")
+    return OrderSnapshot(
+        **{
+            **data,
+            "customer": Identity(**data["customer"]),
+            "placed_at": from_iso(data["placed_at"]),
+            "items": tuple(data.get("items") or ()),
+            "identities": tuple(Identity(**i) for i in data.get("identities") or ()),
+            "tags": tuple(data.get("tags") or ()),
+            "shipping_address": Address(**address) if address else None,
+            "fulfillments": tuple(map(_fulfillment, data.get("fulfillments") or ())),
+            "refunds": tuple(map(_refund, data.get("refunds") or ())),
+            "changed_at": _when(data.get("changed_at")),
+            "ship_by": _when(data.get("ship_by")),
+            "deliver_by": _when(data.get("deliver_by")),
+        }
+    )

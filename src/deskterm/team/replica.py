@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from deskterm import secrets
 from deskterm.store import Store, queries
 from deskterm.store import team as rows
-from deskterm.team import schema, server
+from deskterm.store import team_records as shared
+from deskterm.team import records, schema, server
 from deskterm.team.apply import apply_all
 from deskterm.team.server import TeamError
 from deskterm.team.wire import outgoing
@@ -97,6 +98,8 @@ def init(store: Store, url: str, agent: str) -> int:
         workspace_id = str(uuid.uuid4())
         server.create_workspace(conn, workspace_id, agent)
         _remember(store, address, agent, workspace_id)
+        with store.tx() as local:
+            shared.note_all(local)
         return push(store, conn)
     finally:
         conn.close()
@@ -129,7 +132,15 @@ def join(store: Store, url: str, agent: str) -> int:
 
 
 def push(store: Store, conn: psycopg.Connection) -> int:
-    """Send every event written here that the server lacks, oldest first; returns how many."""
+    """Send every event written here that the server lacks, oldest first, then the records
+    (orders, accounts, cursors) written here; returns how many events."""
+    shared = records.collect(store)
+    total = _push_events(store, conn)
+    records.send(store, conn, shared)
+    return total
+
+
+def _push_events(store: Store, conn: psycopg.Connection) -> int:
     total = 0
     while True:
         with store.tx() as local:
@@ -151,7 +162,14 @@ def push(store: Store, conn: psycopg.Connection) -> int:
 
 
 def pull(store: Store, conn: psycopg.Connection) -> int:
-    """Fold in every event the server has after the last one pulled; returns how many were new."""
+    """Fold in every event the server has after the last one pulled, then the records the team
+    wrote since the last pull; returns how many events were new."""
+    total = _pull_events(store, conn)
+    records.pull(store, conn)
+    return total
+
+
+def _pull_events(store: Store, conn: psycopg.Connection) -> int:
     total = 0
     while True:
         events = server.fetch(conn, pulled_through(store), BATCH)
@@ -222,9 +240,13 @@ def wait_for_news(
 
 
 def _news(payload: str, store: Store) -> bool:
-    """Whether a notification names events past what this replica pulled (a bare one, from an
-    older server, always does)."""
-    return not payload.isdigit() or int(payload) > pulled_through(store)
+    """Whether a notification names events (or, as "records:N", shared records) past what this
+    replica pulled (a bare one, from an older server, always does)."""
+    kind, _, seq = payload.rpartition(":")
+    if not seq.isdigit():
+        return True
+    through = records.pulled_through(store) if kind == "records" else pulled_through(store)
+    return int(seq) > through
 
 
 def status(store: Store) -> dict[str, str]:

@@ -178,6 +178,29 @@ def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
         raise TeamError(f"cannot read the team server's events: {reason(exc)}") from exc
 
 
+def put_records(conn: psycopg.Connection, records: list[dict]) -> None:
+    """Write the team's shared records (kind, key, data), each replacing the one it names."""
+    from psycopg.types.json import Jsonb
+
+    try:
+        with conn.transaction():
+            conn.execute("SELECT deskterm.put_records(%s)", (Jsonb(records),))
+    except db_errors() as exc:
+        raise TeamError(f"the team server refused the records: {reason(exc)}") from exc
+
+
+def records_after(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:
+    """The shared records written after number `after`, oldest first, at most `limit`."""
+    try:
+        with conn.transaction():
+            found = conn.execute(
+                "SELECT seq, kind, key, data FROM deskterm.records_after(%s, %s)", (after, limit)
+            ).fetchall()
+    except db_errors() as exc:
+        raise TeamError(f"cannot read the team server's records: {reason(exc)}") from exc
+    return [{"seq": seq, "kind": kind, "key": key, "data": data} for seq, kind, key, data in found]
+
+
 def claim_replies(
     locks: psycopg.Connection,
     account: str,

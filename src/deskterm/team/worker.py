@@ -36,7 +36,7 @@ from deskterm.store import Store, queries
 from deskterm.store import team as rows
 from deskterm.sync import engine
 from deskterm.sync.sending import push_outbox
-from deskterm.team import replica, schema, server
+from deskterm.team import records, replica, schema, server
 
 if TYPE_CHECKING:
     import psycopg
@@ -94,11 +94,13 @@ class Worker:
         now = now or utcnow()
         replica.sync_once(self.store, self.conn)  # replies queued elsewhere reach this replica
         reports = []
+        held = []
         for account in queries.enabled_accounts(self.store):
             if not pull and not rows.replies_waiting(self.store.conn, account.name):
                 continue
             if not self.holds(account.name):
                 continue
+            held.append(account.name)
             connector = self.connectors.get(account.name) or self.make_connector(account)
             self.connectors[account.name] = connector
             if pull:
@@ -114,6 +116,9 @@ class Worker:
                 push_outbox(self.store, account, connector, now, report, gate=self.may_send)
             reports.append(report)
         replica.sync_once(self.store, self.conn)  # what was pulled and sent reaches the others
+        # Where each account's pull stopped, now that the mail it read is the team's: a worker
+        # taking an account over resumes there.
+        records.send(self.store, self.locks, records.collect(self.store, held))
         return reports
 
     def grant(self, account: Account) -> None:

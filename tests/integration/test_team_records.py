@@ -1,0 +1,161 @@
+"""What the team shares beside the event log (docs/team.md): orders the worker syncs, accounts
+without their secrets, and where each account's pull stopped, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from deskterm.domain import Batch, Identity, InboundMessage, OrderSnapshot, Refund
+from deskterm.store import Store, accounts
+from deskterm.store import orders as store_orders
+from deskterm.team import replica
+
+from .postgres import Postgres
+from .teams import Team, state
+from .test_team_worker import ACCOUNT, Channel, Crew
+
+pytestmark = pytest.mark.integration
+
+BUYER = Identity("email", "anna@example.com")
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _order(status: str = "paid", refunds: tuple[Refund, ...] = ()) -> OrderSnapshot:
+    return OrderSnapshot(
+        account="shop",
+        external_id="gid://shopify/Order/1042",
+        number="#1042",
+        customer=BUYER,
+        customer_name="Anna Adams",
+        status=status,
+        placed_at=NOW - timedelta(days=3),
+        total="59.90",
+        currency="EUR",
+        items=(
+            {"title": "Blue mug", "quantity": 2, "price": "19.95", "sku": "MUG-B"},
+            {"title": "Tea towel", "quantity": 1, "price": "20.00", "sku": "TT-1"},
+        ),
+        refunds=refunds,
+        changed_at=NOW - timedelta(days=1),
+    )
+
+
+class Shop(Channel):
+    """The channel, which also brings its orders as they stand at every pull, and counts the
+    messages it handed over."""
+
+    def __init__(self, inbox: list[InboundMessage]) -> None:
+        super().__init__(ACCOUNT, inbox)
+        self.orders: list[OrderSnapshot] = []
+        self.handed = 0
+
+    def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
+        for batch in super().pull(cursors):
+            self.handed += len(batch.messages)
+            yield batch
+        if self.orders:
+            yield Batch([], {"orders": len(self.orders)}, "orders", orders=self.orders)
+
+
+@pytest.fixture
+def crew(
+    postgres: Postgres, tmp_path: Path, store: Store, make_message: Callable
+) -> Iterator[Crew]:
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    shop = Shop([make_message(subject="Where is #1042?", sender=BUYER, text="Order #1042?")])
+    crew = Crew(team, store, shop)
+    yield crew
+    crew.close()
+
+
+def test_an_order_the_worker_syncs_reaches_every_replica_with_its_items_and_refunds(
+    crew: Crew,
+) -> None:
+    shop = crew.channel
+    assert isinstance(shop, Shop)
+    shop.orders = [_order()]
+    crew.workers[0].run_once()
+    crew.team.sync(crew.ben)
+    (order,) = store_orders.orders_by_number(crew.ben, "#1042")
+    assert [item["title"] for item in order.items] == ["Blue mug", "Tea towel"]
+    (buyer,) = crew.ben.conn.execute(
+        "SELECT customer_id FROM tickets WHERE subject = 'Where is #1042?'"
+    ).fetchone()
+    assert store_orders.orders_for_customer(crew.ben, buyer) == [order]
+
+    broken = ({"title": "Blue mug", "quantity": 1},)
+    refund = Refund("r-1", "19.95", "EUR", NOW, note="one mug broke", items=broken)
+    shop.orders = [_order("partially_refunded", (refund,))]
+    crew.workers[0].run_once()
+    crew.team.sync(crew.ben)
+    (order,) = store_orders.orders_by_number(crew.ben, "#1042")
+    assert (order.status, order.refunds) == ("partially_refunded", (refund,))
+    crew.team.sync(crew.machines[1])
+    assert state(crew.ben) == state(crew.machines[0]) == state(crew.machines[1])
+
+
+def test_a_worker_taking_an_account_over_resumes_where_the_last_one_stopped(
+    crew: Crew, make_message: Callable
+) -> None:
+    shop = crew.channel
+    assert isinstance(shop, Shop)
+    first, second = crew.workers
+    first.run_once()
+    first.close()  # its machine goes away, and its lock with it
+    shop.inbox.extend(make_message(subject=f"Later {n}") for n in range(2))
+    pulled = sum(report.pulled for report in second.run_once())
+    # The second worker reads only the two new mails: it had the first one's cursor.
+    assert (pulled, shop.handed) == (2, 3)
+    crew.workers = [second]
+    crew.team.sync(crew.ben)
+    assert state(crew.ben) == state(crew.machines[1])
+    assert len(state(crew.ben)) == 3
+
+
+def test_a_worker_back_from_the_dead_does_not_take_the_team_back_to_its_cursor(
+    crew: Crew, make_message: Callable
+) -> None:
+    shop = crew.channel
+    assert isinstance(shop, Shop)
+    first, second = crew.workers
+    first.run_once()
+    first.close()
+    shop.inbox.extend(make_message(subject=f"Later {n}") for n in range(2))
+    second.run_once()
+    second.close()
+    # The first machine comes back; its cursor is older than the team's, which it takes.
+    back = crew.worker(crew.machines[0])
+    crew.workers = [back]
+    handed = shop.handed
+    assert sum(report.pulled for report in back.run_once()) == 0
+    assert shop.handed == handed
+
+
+def test_accounts_reach_every_replica_without_their_secrets(
+    crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm import secrets
+
+    monkeypatch.setenv(secrets.env_name("shop"), "shpat_s3cret")
+    settings = {"shop": "mugs.myshopify.com", "data_dir": "/home/anna/deskterm"}
+    accounts.save_account(
+        crew.machines[0],
+        "shop",
+        connector="shopify",
+        channel="shopify",
+        address="",
+        settings=settings,
+    )
+    crew.team.sync(crew.machines[0])
+    crew.team.sync(crew.ben)
+    found = accounts.account(crew.ben, "shop")
+    assert found is not None and found.settings == {"shop": "mugs.myshopify.com"}
+    on_server = crew.team.records("account")
+    assert "shpat_s3cret" not in json.dumps(on_server) and "/home/anna" not in json.dumps(on_server)
+    assert state(crew.ben) == state(crew.machines[0])
