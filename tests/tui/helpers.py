@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 
 from textual import events
+from textual.command import Command, CommandList
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from deskterm.tui.app import DeskApp
+
+# A wait for something the app is to show gives up after this: far beyond what a loaded CI machine
+# needs, so only an app that never shows it gets there.
+PATIENCE_SECONDS = 30.0
 
 # Key names of the characters the bursts type (the rest name themselves).
 KEY_NAMES = {"/": "slash", ":": "colon", " ": "space", ".": "full_stop", "\r": "enter"}
@@ -61,3 +68,31 @@ async def settle(pilot: Pilot) -> None:
             with contextlib.suppress(WorkerCancelled):
                 await worker.wait()
     raise AssertionError(f"background work still running: {running}")
+
+
+async def until(pilot: Pilot, ready: Callable[[], object], what: str) -> None:
+    """Let the app run until `ready()` holds.
+
+    What a test waits for hops across messages, timers and threads, and Pilot's own pause guesses
+    the app is done when the process uses little CPU, which a starved process on a loaded machine
+    also does: waiting for the very thing asserted is the only wait that holds under load.
+    """
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while not ready():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await pilot.pause(0.02)
+
+
+async def run_command(pilot: Pilot, words: str, title: str) -> None:
+    """Type `words` into the command palette and pick `title`, once its search offers it first
+    (the search runs as a worker and shows its hits in batches)."""
+    app = pilot.app
+    await pilot.press("ctrl+p", *words)
+
+    def offered() -> bool:
+        hits = app.screen.query(CommandList)
+        option = hits.first().highlighted_option if hits else None
+        return isinstance(option, Command) and option.hit.text == title
+
+    await until(pilot, offered, f"the palette offered {title!r}")
+    await pilot.press("enter")

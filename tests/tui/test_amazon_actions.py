@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import notifications, settle
+from helpers import notifications, run_command, settle, until
 from integration.amazon_fake import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -100,10 +100,16 @@ async def test_unexpected_problem_is_sent_from_the_palette_after_a_preview(amazo
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("ctrl+p", *"Unexpected problem")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(
+            pilot,
+            "Unexpected problem",
+            "Channel: Amazon message: Unexpected problem with the order",
+        )
+        await until(
+            pilot,
+            lambda: str(getattr(app.focused, "id", "")).startswith("field-"),
+            "the form took the keys",
+        )
         await pilot.press(*TEXT, "ctrl+s")
         await settle(pilot)
         preview = str(app.screen.query_one("#action-preview-text", Static).render())

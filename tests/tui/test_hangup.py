@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from helpers import settle
+from helpers import settle, until
 from workspace import fill
 
 from deskterm.store import drafts, open_store
@@ -25,8 +25,7 @@ async def test_sighup_saves_the_open_draft_and_quits(app, db, monkeypatch):
             await pilot.press("enter", "r", *"Dear Anna, it ships")
             await pilot.pause()
             os.kill(os.getpid(), signal.SIGHUP)
-            await pilot.pause(0.2)
-            assert not app.is_running
+            await until(pilot, lambda: not app.is_running, "the app quit")
     finally:
         signal.signal(signal.SIGHUP, previous)
     assert drafts.load(open_store(db), 1, "reply") == "Dear Anna, it ships"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import notifications, settle, thread_text
+from helpers import notifications, run_command, settle, thread_text, until
 from workspace import build_app
 
 from deskterm.config import ConfigError
@@ -141,11 +141,8 @@ async def test_command_palette_offers_actions_views_and_shows_keys(app):
         titles = {title: help_text for title, help_text, _ in provider.commands()}
         assert titles["Resolve"].startswith("s")
         assert "View: Mine" in titles
-        await pilot.press("ctrl+p", *"resolve")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert queries.ticket(app.store, 1).status == "solved"
+        await run_command(pilot, "resolve", "Resolve")
+        await until(pilot, lambda: queries.ticket(app.store, 1).status == "solved", "#1 solved")
 
 
 async def test_a_macro_key_that_clashes_with_a_rebound_action_stays_unbound(db, tmp_path):

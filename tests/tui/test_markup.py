@@ -3,6 +3,7 @@ show as typed and never crash the workstation."""
 
 from __future__ import annotations
 
+from helpers import settle, until
 from textual.widgets._toast import Toast
 
 from deskterm.sync.engine import AccountReport
@@ -15,26 +16,24 @@ def toasts(app) -> str:
 
 async def test_a_search_with_markup_in_it_is_reported_as_typed(app):
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("/", *"older:[/x]", "enter")
-        await pilot.pause()
-        assert "'[/x]' is not a duration" in toasts(app)
+        await until(pilot, lambda: "'[/x]' is not a duration" in toasts(app), "the refusal")
     assert app.return_code in (None, 0)
 
 
 async def test_a_tag_with_markup_in_it_is_refused_as_typed(app):
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("t", *"bad[/]", "enter")
-        await pilot.pause()
-        assert "bad[/]" in toasts(app)
+        await until(pilot, lambda: "bad[/]" in toasts(app), "the refusal")
     assert app.return_code in (None, 0)
 
 
 async def test_a_server_error_keeps_its_bracketed_words(app):
     error = "[AUTHENTICATIONFAILED] Invalid credentials for [Gmail]/Sent Mail"
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         app.post_message(SyncReported(AccountReport("shop", state="error", error=error)))
-        await pilot.pause()
-        assert error in toasts(app)
+        # The report reaches a toast over three messages (report, notify, the rack's refresh).
+        await until(pilot, lambda: error in toasts(app), "the server's error as it came")

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from helpers import notifications, settle
+from helpers import notifications, settle, until
 from workspace import NOW, build_app
 
 import deskterm.tui
@@ -78,15 +78,14 @@ async def test_a_failing_account_shows_its_error_in_the_header_and_the_app_keeps
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         app.start_sync()
-        for _ in range(50):
-            await pilot.pause(0.1)
+
+        def failed_and_said() -> bool:
             app.ticker.tick()
             header = str(app.screen.query_one("#status").render())
-            reported = any("no-such-connector" in n for n in notifications(app))
-            if "✕" in header and reported:
-                break
-        assert "✕ ebay-store" in header
-        assert any("no-such-connector" in n for n in notifications(app))
+            return "✕" in header and any("no-such-connector" in n for n in notifications(app))
+
+        await until(pilot, failed_and_said, "the sync failure in the header and a notification")
+        assert "✕ ebay-store" in str(app.screen.query_one("#status").render())
         await pilot.press("j")
         assert app.screen.queue.cursor == 1
 
@@ -95,11 +94,9 @@ async def test_sla_states_that_change_with_time_are_stored_in_the_background(db)
     app = build_app(db, sla_tick=True)
     app.now = lambda: NOW + timedelta(minutes=1)  # ticket 3's first reply was due at NOW
     async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if queries.ticket(app.store, 3).sla_state == "breached":
-                break
-        assert queries.ticket(app.store, 3).sla_state == "breached"
+        await until(
+            pilot, lambda: queries.ticket(app.store, 3).sla_state == "breached", "#3 breached"
+        )
 
 
 async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(app, monkeypatch):
@@ -110,10 +107,7 @@ async def test_a_failing_background_read_is_reported_and_the_app_keeps_running(a
         await settle(pilot)
         monkeypatch.setattr("deskterm.tui.screens.queue.queue_count", broken)
         app.screen.refresh_counts()
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if notifications(app):
-                break
+        await until(pilot, lambda: notifications(app), "the failure said")
         assert notifications(app) == ["counts: database is locked"]
         await pilot.press("j")
         assert app.screen.queue.cursor == 1
@@ -132,16 +126,14 @@ async def test_a_reply_typed_in_the_tui_is_sent_by_the_background_sync(tmp_path)
         await settle(pilot)
         app.start_sync()
         await pilot.press("r", *"On its way.", "ctrl+s")
-        status = None
-        for _ in range(100):
-            await pilot.pause(0.1)
+
+        def sent() -> bool:
             row = app.store.conn.execute(
                 "SELECT status FROM outbox WHERE payload LIKE '%On its way.%'"
             ).fetchone()
-            status = row and row[0]
-            if status == "sent":
-                break
-        assert status == "sent"
+            return row == ("sent",)
+
+        await until(pilot, sent, "the reply sent")
 
 
 def test_html_mail_shows_as_markdown_with_link_targets_and_attachments():

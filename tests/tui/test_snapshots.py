@@ -6,6 +6,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from helpers import settle
 from workspace import NOW, build_app
 
 from deskterm.cli.common import workspace_config
@@ -18,11 +19,6 @@ from deskterm.tui.app import make_app
 SIZES = [(80, 24), (120, 40)]
 
 
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_queue_screen(snap_compare, db, size):
     assert snap_compare(build_app(db), terminal_size=size, run_before=settle)
@@ -33,7 +29,7 @@ def test_ticket_screen(snap_compare, db, size):
     async def open_ticket(pilot):
         await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(build_app(db), terminal_size=size, run_before=open_ticket)
 
@@ -43,7 +39,7 @@ def test_help_screen(snap_compare, db, size):
     async def open_help(pilot):
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(build_app(db), terminal_size=size, run_before=open_help)
 
@@ -74,7 +70,7 @@ def test_queue_with_marks_at_80x24(snap_compare, db):
     async def mark(pilot):
         await settle(pilot)
         await pilot.press("space", "j", "space")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(build_app(db), terminal_size=(80, 24), run_before=mark)
 
@@ -83,7 +79,7 @@ def test_merge_pick_list_at_80x24(snap_compare, db):
     async def merge(pilot):
         await settle(pilot)
         await pilot.press("space", "space", "plus")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(build_app(db), terminal_size=(80, 24), run_before=merge)
 

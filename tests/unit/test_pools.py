@@ -54,21 +54,32 @@ def test_weighed_items_stay_under_the_budget_and_a_heavy_one_is_a_job_of_its_own
         assert list(results) == [-n for n in range(1, 1000)]
 
 
-def test_idle_work_fills_the_wait_for_a_result_and_stops_when_it_has_none():
-    import time
+def test_idle_work_fills_the_wait_for_a_result_and_stops_when_it_has_none(tmp_path):
+    import os
+    import threading
+    from pathlib import Path
 
+    # The first result waits on a pipe written a while after the fifth slice of idle work: it is
+    # pending for all five slices however slow the machine, and for a while after them.
+    pipe, plain = tmp_path / "pipe", tmp_path / "plain"
+    os.mkfifo(pipe)
+    plain.write_text("second")
+    answer = threading.Timer(0.3, pipe.write_text, ["first"])
     calls = []
 
     def idle() -> bool:
-        calls.append(time.monotonic())
-        time.sleep(0.01)
-        return len(calls) < 5  # five slices of work, then nothing left
+        calls.append(len(calls))
+        if len(calls) == 5:  # five slices of work, then nothing left
+            answer.start()
+        return len(calls) < 5
 
     with pools.pool(1, []) as pool:
-        results = list(pools.in_order(pool, time.sleep, [0.5, 0], job=1, ahead=2, idle=idle))
-    assert results == [None, None]
-    # Five slices filled part of the half-second wait; once idle() had nothing it was asked at
-    # most once more per result, not again and again while the result was pending.
+        work = Path.read_text
+        results = list(pools.in_order(pool, work, [pipe, plain], job=1, ahead=2, idle=idle))
+    answer.join()
+    assert results == ["first", "second"]
+    # Once idle() had nothing it was asked at most once more per result, not again and again
+    # while the result was pending.
     assert 5 <= len(calls) <= 7
 
 

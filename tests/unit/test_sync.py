@@ -27,6 +27,7 @@ from deskterm.connector import (
 from deskterm.domain import Batch, Identity, InboundMessage, Outbound
 from deskterm.sla import clocks
 from deskterm.store import Store
+from deskterm.store import outbox as rows
 from deskterm.sync import engine, sending
 
 ACCOUNT = Account(name="mail", connector="fake", channel="email", address="help@shop.example")
@@ -269,7 +270,7 @@ class SlowChannel(FakeChannel):
 
     def send(self, outbound: Outbound, handover: Handover) -> str:
         handover.handing()
-        time.sleep(0.6)
+        time.sleep(2.5 * rows.LEASE_SECONDS)
         return super().send(outbound, handover)
 
 
@@ -277,9 +278,10 @@ def test_a_slow_send_keeps_its_lease_while_a_second_process_syncs(
     db_path: Path, store: Store, account: Account, ticket: int, now, monkeypatch
 ) -> None:
     from deskterm.store import open_store
-    from deskterm.store import outbox as rows
 
-    monkeypatch.setattr(rows, "LEASE_SECONDS", 0.2)
+    # A renewal may come late by most of a lease (a starved thread, a busy database) and still
+    # hold it: what is tested is that renewals hold it, not how punctual a loaded machine is.
+    monkeypatch.setattr(rows, "LEASE_SECONDS", 0.8)
     monkeypatch.setattr(rows, "RENEW_SECONDS", 0.05)
     actions.reply(store, ticket, "hello", actor="agent:bob", at=now)
     slow = SlowChannel(account)
@@ -295,13 +297,17 @@ def test_a_slow_send_keeps_its_lease_while_a_second_process_syncs(
     try:
         while second.conn.execute("SELECT stage FROM outbox").fetchone() != ("handing",):
             time.sleep(0.01)
+        first_lease_over = time.monotonic() + rows.LEASE_SECONDS
+        late_tries = 0
         while sender.is_alive():
             engine.sync_account(second, account, connector=rival, now=now)
+            late_tries += time.monotonic() > first_lease_over
             time.sleep(0.05)
     finally:
         sender.join()
         second.close()
 
+    assert late_tries > 0  # the rival did try once the first lease alone would have run out
     assert (len(slow.delivered), rival.delivered) == (1, [])
     assert outbox(store) == [("sent", 1, "sent-1")]
 
