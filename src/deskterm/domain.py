@@ -119,6 +119,22 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSync:
+    """An account as the queue's header shows it: how its last sync went (None: never synced)
+    and how many of its replies wait in the outbox."""
+
+    name: str
+    channel: str
+    connector: str
+    enabled: bool = True
+    state: str | None = None
+    last_attempt_at: str | None = None
+    last_success_at: str | None = None
+    last_error: str | None = None
+    outbox_waiting: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
     content_type: str
@@ -199,6 +215,16 @@ class Message:
     outbox_id: int | None = None
     delivery: str | None = None
     delivery_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMail:
+    """Customer mail that reached an agent's ticket, as a notification names it."""
+
+    ticket_id: int
+    subject: str
+    author_name: str | None
+    author_addr: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,15 @@ from types import SimpleNamespace
 
 from workspace import NOW
 
+from deskterm.domain import AccountSync
 from deskterm.sla import rules
 from deskterm.tui.widgets.header import account_part
 from deskterm.tui.widgets.sidebar import sla_lines
 
 
 def test_the_header_says_outbox_for_replies_waiting_and_keeps_the_arrow_for_escalation():
-    part = account_part({"name": "shop-mail", "state": "online", "outbox_waiting": 3}, NOW, True)
+    account = AccountSync("shop-mail", "email", "email", state="online", outbox_waiting=3)
+    part = account_part(account, NOW, True)
     assert part.plain == "● shop-mail online outbox 3"
 
 

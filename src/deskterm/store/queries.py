@@ -13,11 +13,13 @@ from enum import StrEnum
 
 from deskterm.domain import (
     Account,
+    AccountSync,
     Attachment,
     Customer,
     Event,
     Identity,
     Message,
+    NewMail,
     OutboxItem,
     Ticket,
     from_iso,
@@ -364,16 +366,19 @@ def oldest_active(store: Store) -> dict | None:
     return rows[0] if rows else None
 
 
-def sync_overview(store: Store) -> list[dict]:
+def sync_overview(store: Store) -> list[AccountSync]:
     """Each account with its sync state and how many replies wait in the outbox."""
-    return _dicts(
-        store,
+    rows = store.conn.execute(
         "SELECT a.name, a.channel, a.connector, a.enabled, s.state, s.last_attempt_at,"
         " s.last_success_at, s.last_error,"
         " (SELECT COUNT(*) FROM outbox o WHERE o.account = a.name"
         "   AND o.status IN ('queued', 'sending', 'failed')) AS outbox_waiting"
         " FROM accounts a LEFT JOIN sync_status s ON s.account = a.name ORDER BY a.name",
     )
+    return [
+        AccountSync(name, channel, connector, bool(on), *rest)
+        for name, channel, connector, on, *rest in rows
+    ]
 
 
 def accounts(store: Store) -> list[Account]:
@@ -426,15 +431,15 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
     )
 
 
-def new_mail_for(store: Store, assignee: str, start: datetime, end: datetime) -> list[dict]:
+def new_mail_for(store: Store, assignee: str, start: datetime, end: datetime) -> list[NewMail]:
     """Customer mail that reached `assignee`'s tickets in (start, end], oldest first."""
-    return _dicts(
-        store,
+    rows = store.conn.execute(
         "SELECT t.id, t.subject, m.author_name, m.author_addr FROM tickets t"
         " JOIN messages m ON m.ticket_id = t.id WHERE t.assignee = ? AND m.direction = 'in'"
         " AND m.automatic = 0 AND m.created_at > ? AND m.created_at <= ? ORDER BY m.id",
         (assignee, to_iso(start), to_iso(end)),
     )
+    return [NewMail(*row) for row in rows]
 
 
 def next_sla_crossing(store: Store, after: datetime) -> datetime | None:

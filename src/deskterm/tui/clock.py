@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from deskterm.domain import NewMail
 from deskterm.store import Store, queries
 
 # After a longer gap between two ticks (a laptop lid), a flood of old crossings says nothing useful.
@@ -23,7 +24,7 @@ class Crossings:
     until: datetime
     following: datetime | None
     # Customer mail on the agent's own tickets in the same window (when asked for).
-    mail: list[dict] = field(default_factory=list)
+    mail: list[NewMail] = field(default_factory=list)
 
 
 @dataclass(slots=True)

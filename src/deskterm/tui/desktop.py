@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Collection
 from typing import TextIO
 
+from deskterm.domain import NewMail
 from deskterm.untrusted import sanitize
 
 # (what a ticket crossed into, the [tui] desktop setting that wants to hear of it, the title)
@@ -27,16 +28,16 @@ def tickets_text(rows: list[dict]) -> str:
     return text + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
 
 
-def mail_text(mail: list[dict]) -> str:
+def mail_text(mail: list[NewMail]) -> str:
     """`#3 from Carl Diaz: Re: Refund` for the first new mail, and how many more."""
     first = mail[0]
-    sender = first["author_name"] or first["author_addr"] or "the customer"
-    text = f"#{first['id']} from {sanitize(sender)}: {sanitize(first['subject'] or '')}"
+    sender = first.author_name or first.author_addr or "the customer"
+    text = f"#{first.ticket_id} from {sanitize(sender)}: {sanitize(first.subject or '')}"
     return text + (f" (and {len(mail) - 1} more)" if len(mail) > 1 else "")
 
 
 def notifications(
-    crossed: list[dict], mail: list[dict], wanted: Collection[str]
+    crossed: list[dict], mail: list[NewMail], wanted: Collection[str]
 ) -> list[tuple[str, str]]:
     """(title, text) of each desktop notification that crossings (queries.sla_crossings) and new
     mail on the agent's tickets make, for the events [tui] desktop lists in `wanted`."""

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from deskterm import automation
+from deskterm.domain import NewMail
 from deskterm.sla import clocks
 from deskterm.tui import clock, desktop
 
@@ -122,7 +123,7 @@ class Ticker:
         for title, text in desktop.notifications(crossed, [], app.settings.desktop):
             self._desktop(title, text)
 
-    def _announce_mail(self, mail: list[dict]) -> None:
+    def _announce_mail(self, mail: list[NewMail]) -> None:
         """New customer mail on the agent's own tickets ([tui] desktop = ["mine"])."""
         if not mail:
             return

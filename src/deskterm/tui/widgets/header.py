@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from deskterm.domain import Status
+from deskterm.domain import AccountSync, Status
 from deskterm.tui import palette
 from deskterm.tui.widgets.queue_view import age, one_line
 
@@ -24,7 +24,7 @@ class Overview:
 
     stages: dict[str, int] = field(default_factory=dict)
     oldest: dict | None = None
-    accounts: tuple[dict, ...] = ()
+    accounts: tuple[AccountSync, ...] = ()
     sync_enabled: bool = True
 
 
@@ -42,28 +42,28 @@ def stage_line(overview: Overview, now: datetime) -> Text:
     return line
 
 
-def account_part(account: dict, now: datetime, sync_enabled: bool) -> Text:
+def account_part(account: AccountSync, now: datetime, sync_enabled: bool) -> Text:
     """One account: a dot coloured by state, its name, last sync or its error, replies waiting
     in its outbox."""
-    state = account.get("state") or ("never synced" if sync_enabled else "")
-    if not account.get("enabled", 1):
+    state = account.state or ("never synced" if sync_enabled else "")
+    if not account.enabled:
         state = "disabled"
     part = Text()
-    if account.get("last_error"):
+    if account.last_error:
         part.append("✕ ", style="bold red")
-        part.append(account["name"], style="red")
-        part.append(": " + one_line(account["last_error"])[:60], style="red")
+        part.append(account.name, style="red")
+        part.append(": " + one_line(account.last_error)[:60], style="red")
     else:
         online = state == "online"
         part.append("● " if online else "○ ", style="green" if online else "dim")
-        part.append(account["name"])
-        if account.get("last_success_at"):
-            part.append(f" {age(account['last_success_at'], now)}", style="dim")
+        part.append(account.name)
+        if account.last_success_at:
+            part.append(f" {age(account.last_success_at, now)}", style="dim")
         elif state:
             part.append(f" {state}", style="dim")
     # "outbox", as `deskterm outbox` says it: ↑ is the escalation level on a ticket's row.
-    if account.get("outbox_waiting"):
-        part.append(f" outbox {account['outbox_waiting']}", style="yellow")
+    if account.outbox_waiting:
+        part.append(f" outbox {account.outbox_waiting}", style="yellow")
     return part
 
 
