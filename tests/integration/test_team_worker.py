@@ -197,9 +197,9 @@ def test_deskterm_sync_in_a_team_replica_is_the_team_worker(
     ben.close()
 
 
-def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_author(
-    crew: Crew,
-) -> None:
+def _reply_after_annas_note(crew: Crew) -> tuple[str, int]:
+    """ben answers ticket 2 without having pulled the note anna added; the worker runs. The
+    ticket's global id and ben's outbox item."""
     first, _ = crew.workers
     anna = crew.machines[0]
     first.run_once()
@@ -207,10 +207,18 @@ def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_au
     gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
     actions.note(anna, ticket_of(anna, gid), "I am on it, ben", actor="agent:anna")
     crew.team.sync(anna)
-    # ben has not pulled anna's note when he answers.
-    actions.reply(crew.ben, ticket_of(crew.ben, gid), "Refund sent.", actor="agent:ben")
+    done = actions.reply(crew.ben, ticket_of(crew.ben, gid), "Refund sent.", actor="agent:ben")
     crew.team.sync(crew.ben)
     first.run_once()
+    return gid, done.outbox_id
+
+
+def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_author(
+    crew: Crew,
+) -> None:
+    first, _ = crew.workers
+    anna = crew.machines[0]
+    _reply_after_annas_note(crew)
     assert crew.channel.delivered == []
     ((item_id, status, error),) = crew.ben.conn.execute(
         "SELECT id, status, last_error FROM outbox"
@@ -228,6 +236,24 @@ def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_au
     crew.team.sync(crew.ben)
     first.run_once()
     assert [d.body for d in crew.channel.delivered] == ["Refund sent."]
+
+
+def test_a_reply_its_author_drops_leaves_the_thread_on_every_replica(crew: Crew) -> None:
+    first, _ = crew.workers
+    anna = crew.machines[0]
+    gid, item = _reply_after_annas_note(crew)  # held
+    assert "Refund sent." in [m[3] for m in state(anna)[gid][2]]
+
+    actions.cancel_send(crew.ben, item, actor="agent:ben")  # ben drops it
+    crew.team.sync(crew.ben)
+    first.run_once()
+
+    assert "Refund sent." not in [m[3] for m in state(anna)[gid][2]]
+    assert state(anna) == state(crew.ben)
+    assert anna.conn.execute("SELECT status, message_row FROM outbox").fetchall() == [
+        ("cancelled", None)
+    ]
+    assert crew.channel.delivered == []
 
 
 def test_a_reply_written_offline_while_the_customer_wrote_again_is_held(

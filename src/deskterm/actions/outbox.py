@@ -230,9 +230,7 @@ def cancel_send(
         body = store_outbox.body(conn, outbox_id)
         store_outbox.cancel(conn, outbox_id)
         if message_row is not None:
-            tickets.delete_message(conn, message_row)
-            if last := tickets.last_sent(conn, ticket_id):
-                tickets.set_last_message_at(conn, ticket_id, last)
+            tickets.drop_reply(conn, ticket_id, message_row)
         if to_draft:
             drafts.put_back(conn, ticket_id, "reply", body, at)
         event = write_event(

@@ -438,16 +438,28 @@ REPLY_MOVES = {
 }
 
 
-def move_team_reply(conn: sqlite3.Connection, kind: str, outbox_id: int, error: str | None) -> None:
+def move_team_reply(conn: sqlite3.Connection, kind: str, outbox_id: int, error: str | None) -> bool:
     """Follow a `kind` event another replica wrote about reply `outbox_id`: held (its author sees
-    why and may send it anyway), queued again for the team's worker, or cancelled."""
+    why and may send it anyway), queued again for the team's worker, or cancelled; False when
+    the reply was past that here (sent, say)."""
     status, sources = REPLY_MOVES[kind]
-    conn.execute(
-        "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error), lease_owner = NULL,"
-        " lease_until = NULL, stage = NULL WHERE id = ?"
-        f" AND status IN ({', '.join('?' for _ in sources)})",
-        (status, error, outbox_id, *sources),
+    return (
+        conn.execute(
+            "UPDATE outbox SET status = ?, last_error = COALESCE(?, last_error), lease_owner = NULL,"
+            " lease_until = NULL, stage = NULL WHERE id = ?"
+            f" AND status IN ({', '.join('?' for _ in sources)})",
+            (status, error, outbox_id, *sources),
+        ).rowcount
+        > 0
     )
+
+
+def unlink_reply_message(conn: sqlite3.Connection, outbox_id: int) -> int | None:
+    """The message of a cancelled reply, which its outbox row stops naming: the message goes
+    from the thread, as on the replica that cancelled it."""
+    row = conn.execute("SELECT message_row FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+    conn.execute("UPDATE outbox SET message_row = NULL WHERE id = ?", (outbox_id,))
+    return row[0] if row else None
 
 
 def replies_waiting(conn: sqlite3.Connection, account: str) -> bool:

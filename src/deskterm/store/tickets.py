@@ -143,6 +143,14 @@ def delete_message(conn: sqlite3.Connection, message: int) -> None:
     conn.execute("DELETE FROM messages WHERE id = ?", (message,))
 
 
+def drop_reply(conn: sqlite3.Connection, ticket_id: int, message: int) -> None:
+    """A reply that will not leave (cancelled) goes from the thread; the ticket's last message
+    is the one before it again."""
+    delete_message(conn, message)
+    if last := last_sent(conn, ticket_id):
+        set_last_message_at(conn, ticket_id, last)
+
+
 def move_messages(conn: sqlite3.Connection, messages: Sequence[int], ticket_id: int) -> None:
     conn.executemany(
         "UPDATE messages SET ticket_id = ? WHERE id = ?", [(ticket_id, m) for m in messages]

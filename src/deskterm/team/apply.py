@@ -91,7 +91,9 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
     if kind == "delivered" and data.get("outbox") is not None:
         outbox.record_sent(conn, data["outbox"], data["external_id"], event["at"])
     elif kind in rows.REPLY_MOVES and data.get("outbox") is not None:
-        rows.move_team_reply(conn, kind, data["outbox"], data.get("error"))
+        moved = rows.move_team_reply(conn, kind, data["outbox"], data.get("error"))
+        if moved and kind == "cancel_send":
+            _drop_cancelled(conn, ticket_id, data["outbox"])
     if kind in ("sop_tick", "sop_untick"):
         if kind == "sop_tick":
             store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], event["at"], actor)
@@ -102,6 +104,13 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         tickets.open_if_new(conn, ticket_id)
     write_event(conn, ticket_id, kind, actor, at, data, origin)
     finish(conn, ticket_id, at)
+
+
+def _drop_cancelled(conn: sqlite3.Connection, ticket_id: int, outbox_id: int) -> None:
+    """A reply cancelled on another replica leaves this one's thread too, so replicas agree."""
+    message = rows.unlink_reply_message(conn, outbox_id)
+    if message is not None:
+        tickets.drop_reply(conn, ticket_id, message)
 
 
 def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
