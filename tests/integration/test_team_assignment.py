@@ -9,12 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from deskterm.cli.main import app
+from deskterm.domain import to_iso, utcnow
 from deskterm.store import Store
-from deskterm.team import assignment, replica
+from deskterm.store import team as rows
+from deskterm.team import assignment, presence, replica
 from deskterm.team.server import TeamError
 
 from .postgres import Postgres
-from .teams import Team
+from .teams import Team, ticket_of
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +60,29 @@ def test_agents_taking_at_once_get_different_tickets_within_their_cap(
     )
     ben.close()
     cleo.close()
+
+
+@pytest.mark.parametrize("doing", ["viewing", "writing"])
+def test_take_next_passes_over_a_ticket_another_agent_has_open(
+    postgres: Postgres,
+    tmp_path: Path,
+    store: Store,
+    deliver: Callable,
+    make_message: Callable,
+    doing: str,
+) -> None:
+    deliver(*(make_message(subject=f"Order {n}") for n in range(2)))
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    first, second = rows.takeable(ben.conn, to_iso(utcnow()), 2)
+    anna = replica.open_server(replica.configured(store))
+    try:
+        presence.announce(anna, store, ticket_of(store, first), doing)  # anna has it open
+        assert _take(team, ben) == second
+        presence.announce(anna, store, None)  # anna closed it
+        team.sync(ben)
+        assert _take(team, ben) == first
+    finally:
+        anna.close()
+        ben.close()

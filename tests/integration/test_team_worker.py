@@ -361,3 +361,30 @@ def test_mail_pulled_again_after_a_takeover_reaches_the_team_once(crew: Crew) ->
 
 def _uids(store: Store, kind: str) -> set[str]:
     return {u for (u,) in store.conn.execute("SELECT uid FROM events WHERE kind = ?", (kind,))}
+
+
+def test_a_rule_in_a_headless_worker_assigns_only_agents_who_are_online(
+    crew: Crew, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm.team import presence
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "deal.toml").write_text(
+        'name = "deal"\nwhen = ["ticket_created"]\n'
+        'then = [{ assign_round_robin = ["anna", "ben"] }]\n'
+    )
+    monkeypatch.setenv("DESKTERM_RULES", str(rules))
+    ben = replica.open_server(replica.configured(crew.ben))
+    try:
+        presence.announce(ben, crew.ben, None)  # ben's workstation is open; anna's is not
+        first, _ = crew.workers
+        first.run_once()
+    finally:
+        ben.close()
+    assignees = (
+        crew.machines[0]
+        .conn.execute("SELECT assignee FROM tickets WHERE subject LIKE 'New %' ORDER BY id")
+        .fetchall()
+    )
+    assert assignees == [("ben",)] * 3  # anna is offline: passed over every time

@@ -1,8 +1,9 @@
 """Take next: an agent asks for the next ticket and gets one nobody else gets at the same moment.
 
 The replica names its open unassigned tickets in queue order; the server gives the first that
-nobody is assigned and nobody took in the last two minutes, unless the agent is at their cap of
-open tickets; the replica then assigns it through actions, as a person would, and pushes it.
+nobody is assigned, no other agent has open right now (viewing or writing) and nobody took in the
+last two minutes, unless the agent is at their cap of open tickets; the replica then assigns it
+through actions, as a person would, and pushes it.
 """
 
 from __future__ import annotations

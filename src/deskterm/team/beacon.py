@@ -37,8 +37,6 @@ READ_EVERY = 5.0
 TURN = 0.2
 # After the server was lost, the next try waits this long.
 RETRY = 5.0
-# Who is online is written into the replica when it changes, and at least this often (seconds).
-REMEMBER = 60.0
 
 # What deskterm.announce notifies on (team/server.py V2_PRESENCE).
 CHANNEL = "deskterm_presence"
@@ -70,8 +68,7 @@ class Beacon:
         self._wish: tuple[int | None, str] = (None, "viewing")
         self._thread: threading.Thread | None = None
         self._reported: Others | None = None
-        self._online: list[str] | None = None
-        self._online_kept = 0.0
+        self._online = roster.OnlineKeeper()
 
     def show(self, ticket_id: int | None, doing: str = "viewing") -> None:
         """The agent now has `ticket_id` open (None: no ticket); returns at once."""
@@ -116,15 +113,6 @@ class Beacon:
             self._reported = found
             self.on_others(found)
 
-    def _heard_online(self, store: Store, agents: list[str]) -> None:
-        """Keep who is online for this replica's assignment rules: when it changed, and again
-        every REMEMBER seconds so the rules know it is current (each write wakes the screens)."""
-        now = time.monotonic()
-        if agents == self._online and now < self._online_kept + REMEMBER:
-            return
-        roster.remember_online(store, agents, self.now())
-        self._online, self._online_kept = agents, now
-
     def _serve(self, store: Store) -> None:
         """Announce and listen on one connection until stopped or the server is lost."""
         conn = replica.open_server(replica.configured(store))
@@ -141,7 +129,7 @@ class Beacon:
                     announced, renew_at = wish, now + self.ttl / 3
                 if now >= read_at:
                     self._report(presence.others(conn, store))
-                    self._heard_online(store, presence.online(conn))
+                    self._online.heard(store, presence.online(conn), self.now())
                     read_at = now + self.every
                 if any(True for _ in conn.notifies(timeout=TURN, stop_after=1)):
                     read_at = 0.0

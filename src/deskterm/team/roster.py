@@ -13,6 +13,7 @@ and everyone in the group counts as online.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,8 +27,10 @@ from deskterm.store import automation as loads
 from deskterm.store import team as rows
 
 HOW = ("round_robin", "least_loaded")
-# A list of who is online older than this is not trusted: no workstation here is listening.
+# A list of who is online older than this is not trusted: nothing here is listening.
 FRESH = timedelta(minutes=3)
+# Who is online is written into the replica when it changes, and at least this often (seconds).
+REMEMBER = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,24 @@ def remember_online(store: Store, agents: Sequence[str], now: datetime) -> None:
     """Keep who is online, as the team server just said, for the rules of this replica."""
     with store.tx() as conn:
         rows.set_online_roster(conn, sorted(agents), to_iso(now))
+
+
+class OnlineKeeper:
+    """Writes who is online into the replica, for its rules, when it changed and again every
+    `every` seconds so that they know it is current (each write wakes the screens, so not more
+    often). The workstation's beacon keeps it, and so does a headless worker."""
+
+    def __init__(self, every: float = REMEMBER) -> None:
+        self.every = every
+        self._agents: list[str] | None = None
+        self._kept = 0.0
+
+    def heard(self, store: Store, agents: list[str], now: datetime) -> None:
+        moment = time.monotonic()
+        if agents == self._agents and moment < self._kept + self.every:
+            return
+        remember_online(store, agents, now)
+        self._agents, self._kept = agents, moment
 
 
 def take_next_here(store: Store, agent: str, now: datetime, cap: int | None = None) -> int | None:

@@ -534,6 +534,41 @@ BEGIN
 END $$;
 """
 
+V10_TAKE_NEXT_PRESENCE = """
+-- Take next passes over a ticket another agent has open right now (viewing or writing: their
+-- presence has not lapsed), as it passes over one somebody is assigned.
+CREATE OR REPLACE FUNCTION deskterm.take_next(candidates uuid[], cap int) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+    candidate uuid;
+    taken uuid;
+BEGIN
+    IF cap IS NOT NULL AND (
+        SELECT count(*) FROM fields a WHERE a.field = 'assign' AND a.value = to_jsonb(me)
+            AND NOT EXISTS (SELECT 1 FROM fields s WHERE s.ticket = a.ticket
+                AND s.field = 'status' AND s.value #>> '{}' IN ('solved', 'closed'))
+    ) >= cap THEN
+        RAISE EXCEPTION 'agent % already has % open tickets, the cap', me, cap
+            USING ERRCODE = 'check_violation';
+    END IF;
+    FOREACH candidate IN ARRAY candidates LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM fields WHERE ticket = candidate
+            AND field = 'assign' AND value IS DISTINCT FROM 'null'::jsonb);
+        CONTINUE WHEN EXISTS (SELECT 1 FROM presence p WHERE p.ticket = candidate
+            AND p.agent <> me AND p.until > now());
+        INSERT INTO takes VALUES (candidate, me, now())
+        ON CONFLICT (ticket) DO UPDATE SET agent = EXCLUDED.agent, at = EXCLUDED.at
+            WHERE takes.at < now() - interval '2 minutes'
+        RETURNING ticket INTO taken;
+        IF taken IS NOT NULL THEN
+            RETURN taken;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+"""
+
 # Each entry is one SQL script; its position (1-based) is the version it brings the server to.
 MIGRATIONS: list[str] = [
     V1_EVENTS,
@@ -545,4 +580,5 @@ MIGRATIONS: list[str] = [
     V7_NOTIFY_SEQ,
     V8_NUMBERS,
     V9_RECORDS,
+    V10_TAKE_NEXT_PRESENCE,
 ]

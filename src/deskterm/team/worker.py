@@ -36,7 +36,7 @@ from deskterm.store import Store, queries
 from deskterm.store import team as rows
 from deskterm.sync import engine
 from deskterm.sync.sending import push_outbox
-from deskterm.team import records, replica, schema, server
+from deskterm.team import presence, records, replica, roster, schema, server
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,6 +67,9 @@ class Worker:
         self.locks = self._lock_connection()
         self.connectors: dict[str, Connector] = {}
         self.fences: dict[str, int] = {}  # reply key -> the fence of this worker's grant
+        # Who is online, for the rules that assign the mail this worker pulls (no workstation
+        # may be open on its replica to keep that list).
+        self.online = roster.OnlineKeeper()
 
     def _lock_connection(self) -> psycopg.Connection:
         conn = replica.open_server(self.address)
@@ -93,6 +96,8 @@ class Worker:
         send its replies; then push the results."""
         now = now or utcnow()
         replica.sync_once(self.store, self.conn)  # replies queued elsewhere reach this replica
+        if pull:
+            self.online.heard(self.store, presence.online(self.conn), now)
         reports = []
         held = []
         for account in queries.enabled_accounts(self.store):
