@@ -123,13 +123,7 @@ def test_a_team_replica_kept_in_sync_tells_the_desktop_as_sync_watch_does(
         "DISPLAY": ":0",
         "DESKTERM_CONFIG": str(config),
     }
-    with ben.tx() as conn:  # the first reply falls due while the watch runs
-        conn.execute(
-            "UPDATE tickets SET next_deadline = ?, status = 'open'",
-            (to_iso(utcnow() + timedelta(seconds=4)),),
-        )
-    ben.close()
-    args = ("--watch", "--interval", "1", "--db", str(tmp_path / "ben.db"))
+    args = ("--watch", "--interval", "1", "--db", str(ben.path))
     proc = subprocess.Popen(
         [sys.executable, "-m", "deskterm", *command, *args],
         env=env,
@@ -137,9 +131,19 @@ def test_a_team_replica_kept_in_sync_tells_the_desktop_as_sync_watch_does(
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert _until(shown.exists, 30.0), "the desktop heard nothing"
-        assert shown.read_text().startswith("--app-name=deskterm -- SLA breach #1 ")
+        actions.tag(store, 1, "vip", actor="agent:anna")
+        team.sync(store)
+        tagged = "SELECT 1 FROM ticket_tags WHERE tag = 'vip'"
+        assert _until(lambda: ben.conn.execute(tagged).fetchone() is not None, 60.0)
+        with ben.tx() as conn:  # the watch runs: the first reply falls due
+            conn.execute(
+                "UPDATE tickets SET next_deadline = ?, status = 'open'",
+                (to_iso(utcnow() + timedelta(seconds=2)),),
+            )
+        said = "--app-name=deskterm -- SLA breach #1 "
+        assert _until(lambda: shown.exists() and said in shown.read_text(), 30.0)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(20)
+        ben.close()
     assert proc.returncode == 0
