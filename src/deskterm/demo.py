@@ -8,7 +8,6 @@ a few warnings and a few breaches; you are one of its agents, with tickets of yo
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta
 from functools import cache
@@ -28,8 +27,10 @@ from deskterm.demo_shop import (
 )
 from deskterm.domain import Batch, to_iso
 from deskterm.sla import clocks
-from deskterm.store import Store, sync_state
+from deskterm.store import Store, meta, queries, sync_state
+from deskterm.store import accounts as store_accounts
 from deskterm.store import outbox as outbox_rows
+from deskterm.store import tickets as store_tickets
 from deskterm.sync import sending
 
 ACCOUNTS = (
@@ -73,10 +74,14 @@ def register_accounts(store: Store, now: datetime, shop: Path | None = None) -> 
             settings: dict[str, object] = {"interval": LIVE_INTERVAL.total_seconds()}
             if shop is not None and channel == "shopify":
                 settings["shop"] = str(shop)
-            conn.execute(
-                "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
-                " VALUES (?, 'demo', ?, ?, ?, ?)",
-                (name, channel, address, json.dumps(settings), to_iso(now)),
+            store_accounts.write_account(
+                conn,
+                name,
+                connector="demo",
+                channel=channel,
+                address=address,
+                settings=settings,
+                created_at=to_iso(now),
             )
             last = now - LIVE_INTERVAL + step * (i + 1)
             sync_state.save_cursor(conn, name, "", {"delivered": 0, "last": to_iso(last)}, now)
@@ -87,12 +92,12 @@ def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520
 
     A store kept in a file gets its simulated shop beside it (simulated_shop.path_beside), so the
     shop's order actions work offline; one in memory has none."""
-    if store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]:
+    if queries.has_tickets(store):
         raise ValueError("the demo workspace needs an empty database")
     rng = random.Random(seed)
     now = now.replace(microsecond=0)
     with store.tx() as conn:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", DEMO_MARK)
+        meta.put(conn, *DEMO_MARK)
     shop = simulated_shop.path_beside(store.path) if store.path else None
     register_accounts(store, now, shop)
     customers = _customers(rng, now, max(tickets * 3 // 5, 1))
@@ -107,8 +112,7 @@ def build_demo(store: Store, *, seed: int = 1, now: datetime, tickets: int = 520
             _build_ticket(store, rng, n, rng.choice(customers), rng.choice(channels), now)
     _deliver_sent(store, now)
     with store.tx() as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM tickets")]
-        clocks.refresh(conn, ids, now)
+        clocks.refresh(conn, store_tickets.all_ids(conn), now)
     return tickets
 
 
@@ -146,10 +150,8 @@ def _build_ticket(
         ACCOUNT_OF_CHANNEL[channel], channel, customer, order, scenario, rng, opened, f"{n}-0"
     )
     ingest.ingest_batch(store, first.account, Batch([first], {}), now=opened, rules=demo_rules())
-    ticket_id = store.conn.execute(
-        "SELECT ticket_id FROM messages WHERE account = ? AND external_id = ?",
-        (first.account, first.external_id),
-    ).fetchone()[0]
+    ticket_id = store_tickets.ticket_of_message(store.conn, first.account, first.external_id)
+    assert ticket_id is not None  # ingest has just stored it
     agent = rng.choice(AGENTS)
     actor = f"agent:{agent}"
     fate = _fate(rng, age)
@@ -174,9 +176,11 @@ def _build_ticket(
         t = max(t, now - timedelta(minutes=rng.randint(5, 8 * 60)))
         if t >= now:
             return
-        reply_to = store.conn.execute(
-            "SELECT message_id FROM messages WHERE id = ?", (done.message_id,)
-        ).fetchone()[0]
+        reply_to = (
+            store_tickets.message_header_id(store.conn, done.message_id)
+            if done.message_id
+            else None
+        )
         follow = inbound(
             first.account,
             channel,

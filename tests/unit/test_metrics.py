@@ -17,7 +17,6 @@ from deskterm.metrics import report, summed
 from deskterm.metrics.figures import Costs, Period
 from deskterm.sla import clocks
 from deskterm.sla.settings import parse_sla
-from deskterm.store import metrics as store_metrics
 
 AGENT = "agent:anna"
 WED_10 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -234,9 +233,3 @@ def test_undo_passes_handle_time_by(store, write):
     actions.undo(store, actor=AGENT, at=WED_10)
     kinds = store.conn.execute("SELECT kind FROM events WHERE undone_by IS NOT NULL").fetchall()
     assert kinds == [("reply",)]
-
-
-def test_the_store_reads_the_columns_the_sla_history_reads():
-    assert store_metrics.MESSAGE_COLUMNS == clocks.MESSAGE_COLUMNS
-    assert store_metrics.EVENT_COLUMNS == clocks.EVENT_COLUMNS
-    assert store_metrics.TICKET_COLUMNS.split(", ")[:8] == clocks.TICKET_COLUMNS.split(", ")[:8]

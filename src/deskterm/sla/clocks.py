@@ -14,36 +14,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
-from operator import itemgetter
 
 from deskterm.domain import canonical_json, from_iso, to_iso
 from deskterm.sla import rules
 from deskterm.sla.history import history_from_rows
 from deskterm.sla.settings import SlaSettings, load_sla
 from deskterm.store import Store
+from deskterm.store import clocks as sla_rows
 from deskterm.sync import pools
-
-BREACH_ACTOR = "system:sla"
-FINGERPRINT_KEY = "sla_settings"
-CLOCK_EVENT_KINDS = (
-    "created",
-    "status",
-    "snooze",
-    "reply",
-    "sla_breach",
-    "rating",
-    "delivered",
-    "delivery_failed",
-)
-
-TICKET_COLUMNS = (
-    "id, status, priority, channel, account, snoozed_until, created_at, updated_at,"
-    " next_deadline, warn_at, sla_state, sla_recheck_at"
-)
-MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
-EVENT_COLUMNS = "ticket_id, id, at, actor, kind, data, undone_by"
-EVENT_FILTER = f"kind IN ({', '.join(repr(k) for k in CLOCK_EVENT_KINDS)}) AND undone_by IS NULL"
 
 # Policies are read from the config file once, not on every refresh; use_policies() replaces them.
 _settings: SlaSettings | None = None
@@ -101,33 +79,21 @@ def evaluate(
     return Evaluation(ticket_id, policy, clocks, rules.summarize(clocks, snoozed, now), recorded)
 
 
-def _tags(conn: sqlite3.Connection, ticket_id: int, settings: SlaSettings) -> frozenset[str]:
-    if not settings.uses_tags:
-        return frozenset()
-    rows = conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
-    return frozenset(r[0] for r in rows)
-
-
 def evaluate_ticket(
     conn: sqlite3.Connection, ticket_id: int, now: datetime, settings: SlaSettings | None = None
 ) -> Evaluation | None:
     """Read one ticket and evaluate it; None when there is no such ticket."""
     settings = settings or current_policies()
-    ticket = conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,))
-    row = ticket.fetchone()
+    row = sla_rows.ticket(conn, ticket_id)
     if row is None:
         return None
-    messages = conn.execute(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?", (ticket_id,)
-    ).fetchall()
-    events = conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM events WHERE ticket_id = ? AND {EVENT_FILTER} ORDER BY id",
-        (ticket_id,),
-    ).fetchall()
-    return evaluate(row, _tags(conn, ticket_id, settings), messages, events, settings, now)
+    messages = sla_rows.messages(conn, ticket_id)
+    events = sla_rows.clock_events(conn, ticket_id)
+    tags = sla_rows.tags(conn, ticket_id) if settings.uses_tags else frozenset()
+    return evaluate(row, tags, messages, events, settings, now)
 
 
-def _stored(summary: rules.Summary) -> tuple[str | None, str | None, str, str | None]:
+def _stored(summary: rules.Summary) -> sla_rows.SlaColumns:
     """The summary as the four ticket columns hold it."""
     return (
         to_iso(summary.deadline) if summary.deadline else None,
@@ -161,7 +127,7 @@ def _breaches(evaluation: Evaluation) -> list[tuple[int, str, str]]:
 TicketRows = tuple[Sequence, frozenset[str], list[Sequence], list[Sequence]]
 """One ticket as evaluate() reads it: (ticket row, tags, message rows, event rows)."""
 
-Outcome = tuple[tuple[str | None, str | None, str, str | None], list[tuple[int, str, str]]]
+Outcome = tuple[sla_rows.SlaColumns, list[tuple[int, str, str]]]
 """What evaluating one ticket leaves to write: its four SLA columns and its new breach events."""
 
 
@@ -194,49 +160,19 @@ def _write(conn: sqlite3.Connection, tickets: list[Sequence], results: list[Outc
             updates.append((*stored, row[0]))
         breaches.extend(new_breaches)
     if updates:
-        conn.executemany(
-            "UPDATE tickets SET next_deadline = ?, warn_at = ?, sla_state = ?, sla_recheck_at = ?"
-            " WHERE id = ?",
-            updates,
-        )
+        sla_rows.write_sla_columns(conn, updates)
     if breaches:
-        # The unique index events_sla_breach_once turns a second writer's insert into a no-op,
-        # even when two processes see the same breach.
-        conn.executemany(
-            "INSERT OR IGNORE INTO events (ticket_id, at, actor, kind, data)"
-            f" VALUES (?, ?, '{BREACH_ACTOR}', 'sla_breach', ?)",
-            breaches,
-        )
+        sla_rows.insert_breaches(conn, breaches)
 
 
 def _histories(
     conn: sqlite3.Connection, tickets: list[Sequence], settings: SlaSettings
 ) -> list[TicketRows]:
     """(ticket row, tags, message rows, event rows) for each ticket, read in one ordered scan each."""
-    ids = json.dumps([t[0] for t in tickets])
-    wanted = "ticket_id IN (SELECT value FROM json_each(?))"
-    messages = dict(
-        _grouped(
-            conn.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {wanted} ORDER BY ticket_id", (ids,)
-            )
-        )
-    )
-    events = dict(
-        _grouped(
-            conn.execute(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE {wanted} AND {EVENT_FILTER}"
-                " ORDER BY ticket_id, id",
-                (ids,),
-            )
-        )
-    )
-    tags: dict[int, set[str]] = {}
-    if settings.uses_tags:
-        for ticket_id, tag in conn.execute(
-            f"SELECT ticket_id, tag FROM ticket_tags WHERE {wanted}", (ids,)
-        ):
-            tags.setdefault(ticket_id, set()).add(tag)
+    ids = [t[0] for t in tickets]
+    messages = sla_rows.messages_by_ticket(conn, ids)
+    events = sla_rows.clock_events_by_ticket(conn, ids)
+    tags = sla_rows.tags_by_ticket(conn, ids) if settings.uses_tags else {}
     return [
         (
             ticket,
@@ -279,27 +215,12 @@ def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) 
     ids = sorted(set(ticket_ids))
     if not ids:
         return
-    _update(conn, _tickets(conn, ids), current_policies(), now)
-
-
-def _tickets(conn: sqlite3.Connection, ids: list[int]) -> list[Sequence]:
-    """The rows (TICKET_COLUMNS) of those of `ids` that exist, in id order."""
-    return conn.execute(
-        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id IN (SELECT value FROM json_each(?))"
-        " ORDER BY id",
-        (json.dumps(ids),),
-    ).fetchall()
-
-
-def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
-    for ticket_id, group in groupby(rows, key=itemgetter(0)):
-        yield ticket_id, list(group)
+    _update(conn, sla_rows.tickets(conn, ids), current_policies(), now)
 
 
 def policies_changed(conn: sqlite3.Connection) -> bool:
     """True when the open tickets were last computed with other SLA settings than today's."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
-    return row is None or row[0] != current_policies().fingerprint
+    return sla_rows.settings_fingerprint(conn) != current_policies().fingerprint
 
 
 def recompute_if_changed(store: Store, now: datetime) -> int | None:
@@ -325,17 +246,9 @@ def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
     last_id = 0
     while True:
         with store.tx() as conn:
-            tickets = conn.execute(
-                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id > ?"
-                " AND status NOT IN ('solved', 'closed') ORDER BY id LIMIT ?",
-                (last_id, chunk),
-            ).fetchall()
+            tickets = sla_rows.open_tickets_after(conn, last_id, chunk)
             if not tickets:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (FINGERPRINT_KEY, settings.fingerprint),
-                )
+                sla_rows.remember_settings(conn, settings.fingerprint)
                 return done
             _update(conn, tickets, settings, now)
         done += len(tickets)
@@ -348,10 +261,7 @@ def mark_unsettled(conn: sqlite3.Connection, ticket_ids: Iterable[int]) -> None:
     Bulk writers (an import, a sync pass) call this per batch instead of refresh, and settle() at
     their end; the note is in the store, so after a crash the next tick settles them.
     """
-    conn.executemany(
-        "INSERT OR IGNORE INTO sla_unsettled (ticket_id) VALUES (?)",
-        [(ticket_id,) for ticket_id in set(ticket_ids)],
-    )
+    sla_rows.mark_unsettled(conn, ticket_ids)
 
 
 # Below this many unsettled tickets, starting processes costs more than evaluating inline.
@@ -375,7 +285,7 @@ def settle(
     (evaluation is pure; only reading and writing need this connection), and each job's outcomes
     are written while later jobs still run.
     """
-    waiting = store.conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone()[0]
+    waiting = sla_rows.unsettled_count(store.conn)
     if waiting == 0:  # the usual case for a tick: no write transaction for nothing
         return 0
     if processes < 2 or waiting < PARALLEL_SETTLE:
@@ -399,20 +309,8 @@ def _pool(workers: int) -> AbstractContextManager[ProcessPoolExecutor]:
 
 def _unsettled(conn: sqlite3.Connection, size: int) -> tuple[list[int], list[Sequence]]:
     """The first `size` unsettled ticket ids and the rows of those that exist."""
-    ids = [
-        row[0]
-        for row in conn.execute(
-            "SELECT ticket_id FROM sla_unsettled ORDER BY ticket_id LIMIT ?", (size,)
-        )
-    ]
-    return ids, _tickets(conn, ids)
-
-
-def _mark_settled(conn: sqlite3.Connection, ids: list[int]) -> None:
-    conn.execute(
-        "DELETE FROM sla_unsettled WHERE ticket_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    )
+    ids = sla_rows.unsettled(conn, size)
+    return ids, sla_rows.tickets(conn, ids)
 
 
 def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: Mapper) -> int:
@@ -426,21 +324,9 @@ def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: 
                 break
             if tickets:
                 _update(conn, tickets, settings, now, mapper)
-            _mark_settled(conn, ids)
+            sla_rows.mark_settled(conn, ids)
         done += len(ids)
     return done
-
-
-def _stamps(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
-    """Each ticket's newest event id: every change to a ticket writes an event, so an unchanged
-    stamp means an unchanged ticket."""
-    return dict(
-        conn.execute(
-            "SELECT ticket_id, MAX(id) FROM events"
-            " WHERE ticket_id IN (SELECT value FROM json_each(?)) GROUP BY ticket_id",
-            (json.dumps(ids),),
-        ).fetchall()
-    )
 
 
 class Settler:
@@ -477,13 +363,13 @@ class Settler:
 
     def _start_job(self) -> None:
         conn = self.store.conn
-        waiting = conn.execute("SELECT COUNT(*) FROM sla_unsettled").fetchone()[0]
-        if waiting < SETTLER_STEP:
+        if sla_rows.unsettled_count(conn) < SETTLER_STEP:
             return
         with self.store.tx():  # one snapshot for the rows and their stamps
             ids, tickets = _unsettled(conn, SETTLER_STEP)
             items = _histories(conn, tickets, self.settings)
-            stamps = _stamps(conn, ids)
+            # Every change to a ticket writes an event: an unchanged stamp, an unchanged ticket.
+            stamps = sla_rows.newest_events(conn, ids)
         if self._pool is None:
             self._pool = pools.start(1, [__name__])
         job = self._pool.submit(outcomes, (self.settings, self.now, items))
@@ -495,7 +381,7 @@ class Settler:
         self._job = None
         results = job.result()
         with self.store.tx() as conn:
-            now_stamps = _stamps(conn, [t[0] for t in tickets])
+            now_stamps = sla_rows.newest_events(conn, [t[0] for t in tickets])
             kept = [
                 (ticket, result)
                 for ticket, result in zip(tickets, results, strict=True)
@@ -504,7 +390,7 @@ class Settler:
             if not kept:
                 return
             _write(conn, [k[0] for k in kept], [k[1] for k in kept])
-            _mark_settled(conn, [k[0][0] for k in kept])
+            sla_rows.mark_settled(conn, [k[0][0] for k in kept])
 
 
 # Tickets a Settler evaluates per background job.
@@ -524,14 +410,7 @@ def tick(store: Store, now: datetime) -> list[int]:
     """
     settle(store, now, limit=TICK_SETTLE_LIMIT)
     with store.tx() as conn:
-        ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM tickets WHERE sla_recheck_at <= ?"
-                " AND status NOT IN ('solved', 'closed')",
-                (to_iso(now),),
-            )
-        ]
+        ids = sla_rows.due_for_recheck(conn, to_iso(now))
         if ids:
             refresh(conn, ids, now)
     return ids

@@ -36,13 +36,35 @@ def save_account(
 ) -> None:
     """Store the account `name`, replacing the connector, address and settings of one that exists."""
     with store.tx() as conn:
-        conn.execute(
-            "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-            " connector = excluded.connector, address = excluded.address,"
-            " settings = excluded.settings",
-            (name, connector, channel, address, json.dumps(settings), to_iso(utcnow())),
+        write_account(
+            conn,
+            name,
+            connector=connector,
+            channel=channel,
+            address=address,
+            settings=settings,
+            created_at=to_iso(utcnow()),
         )
+
+
+def write_account(
+    conn: sqlite3.Connection,
+    name: str,
+    *,
+    connector: str,
+    channel: str,
+    address: str,
+    settings: dict,
+    created_at: str,
+) -> None:
+    """save_account on the caller's open transaction, with the moment a new account is created."""
+    conn.execute(
+        "INSERT INTO accounts (name, connector, channel, address, settings, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+        " connector = excluded.connector, address = excluded.address,"
+        " settings = excluded.settings",
+        (name, connector, channel, address, json.dumps(settings), created_at),
+    )
 
 
 def message_sources(store: Store, account: str) -> set[str]:

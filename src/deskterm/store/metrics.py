@@ -7,19 +7,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
 
-# The first eight are deskterm.sla.clocks.TICKET_COLUMNS' first eight, which its history reads.
-TICKET_COLUMNS = (
-    "id, status, priority, channel, account, snoozed_until, created_at, updated_at,"
-    " customer_id, assignee, intent"
-)
-# As deskterm.sla.clocks.MESSAGE_COLUMNS and EVENT_COLUMNS (a test keeps them equal).
-MESSAGE_COLUMNS = "ticket_id, id, direction, automatic, sent_at, created_at"
-EVENT_COLUMNS = "ticket_id, id, at, actor, kind, data, undone_by"
+# What the SLA history reads (as the clocks read it), then the KPIs' own columns.
+from deskterm.store.clocks import EVENT_COLUMNS, HISTORY_TICKET_COLUMNS, MESSAGE_COLUMNS, grouped
+
+TICKET_COLUMNS = f"{HISTORY_TICKET_COLUMNS}, customer_id, assignee, intent"
 RECORD_KINDS = ("handled", "rating")
 # Tickets read per round: each round's rows go to the caller before the next round is read.
 CHUNK = 20_000
@@ -66,7 +60,7 @@ def _chunk(conn: sqlite3.Connection, ids: list[int]) -> Iterator[TicketRows]:
         (wanted,),
     ).fetchall()
     messages = dict(
-        _grouped(
+        grouped(
             conn.execute(
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {inside} ORDER BY ticket_id",
                 (wanted,),
@@ -74,7 +68,7 @@ def _chunk(conn: sqlite3.Connection, ids: list[int]) -> Iterator[TicketRows]:
         )
     )
     events = dict(
-        _grouped(
+        grouped(
             conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE {inside} ORDER BY ticket_id, id",
                 (wanted,),
@@ -93,11 +87,6 @@ def _chunk(conn: sqlite3.Connection, ids: list[int]) -> Iterator[TicketRows]:
             messages.get(row[0], []),
             events.get(row[0], []),
         )
-
-
-def _grouped(rows: Iterable[Sequence]) -> Iterator[tuple[int, list[Sequence]]]:
-    for ticket_id, group in groupby(rows, key=itemgetter(0)):
-        yield ticket_id, list(group)
 
 
 def opened(conn: sqlite3.Connection, start: str, end: str) -> list[tuple[int, str, str]]:

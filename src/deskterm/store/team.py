@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from deskterm.domain import canonical_json
-from deskterm.store import index_messages, inserted_id, numbers
+from deskterm.store import index_messages, inserted_id, meta, numbers
 
 # The meta key of the server a team replica follows (deskterm.team.replica keeps the others).
 TEAM_URL = "team.url"
@@ -95,17 +95,9 @@ def set_online_roster(conn: sqlite3.Connection, agents: list[str], at: str) -> N
     meta_set(conn, ONLINE, json.dumps({"agents": agents, "at": at}))
 
 
-def meta_get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def meta_set(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
+# The replica's settings and place in the log are meta rows.
+meta_get = meta.get
+meta_set = meta.put
 
 
 def unpushed(conn: sqlite3.Connection, after_id: int, limit: int) -> list[tuple]:

@@ -130,6 +130,26 @@ def set_attachments(conn: sqlite3.Connection, message: int, files: list[dict]) -
     conn.execute("UPDATE messages SET attachments = ? WHERE id = ?", (json.dumps(files), message))
 
 
+def all_ids(conn: sqlite3.Connection) -> list[int]:
+    """Every ticket's id."""
+    return [r[0] for r in conn.execute("SELECT id FROM tickets")]
+
+
+def ticket_of_message(conn: sqlite3.Connection, account: str, external_id: str) -> int | None:
+    """The ticket holding the message `external_id` of `account`, or None when none is stored."""
+    row = conn.execute(
+        "SELECT ticket_id FROM messages WHERE account = ? AND external_id = ?",
+        (account, external_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def message_header_id(conn: sqlite3.Connection, message: int) -> str | None:
+    """The Message-ID a stored message carries (what a reply to it names), if any."""
+    row = conn.execute("SELECT message_id FROM messages WHERE id = ?", (message,)).fetchone()
+    return None if row is None else row[0]
+
+
 def message_ids(conn: sqlite3.Connection, ticket_id: int) -> list[int]:
     return [r[0] for r in conn.execute("SELECT id FROM messages WHERE ticket_id = ?", (ticket_id,))]
 
