@@ -245,6 +245,48 @@ class Event:
     overrode: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    """The outbox item a reply queued: where it stands, and the account sending it."""
+
+    id: int
+    status: str
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedEvent:
+    """An event a macro's application (or its undo) wrote, with the outbox item of a reply."""
+
+    id: int
+    ticket_id: int
+    at: str
+    actor: str
+    kind: str
+    data: dict[str, Any]
+    outbox: QueuedReply | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLine:
+    """A ticket as a one-line list names it: a customer's tickets, the oldest one waiting."""
+
+    id: int
+    subject: str
+    status: str
+    channel: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCrossing:
+    """An active ticket whose SLA moment just passed: `crossed` is 'warning' or 'breached'."""
+
+    id: int
+    subject: str
+    crossed: str
+
+
 @dataclass(slots=True)
 class InboundMessage:
     """A message as a connector hands it to ingest, already decoded to text."""

@@ -164,7 +164,7 @@ async def test_minus_splits_the_chosen_message_into_a_new_ticket(db):
         await settle(pilot)
         moved = queries.messages(app.store, 1)
         assert [m.subject for m in moved] == ["Where is my order #1001?"]
-        new = max(t["id"] for t in queries.customer_tickets(app.store, 1))
+        new = max(t.id for t in queries.customer_tickets(app.store, 1))
         assert f"The message is now ticket #{new} (u puts it back)" in notifications(app)
 
 

@@ -510,12 +510,12 @@ def test_a_confirmed_connector_action_runs_and_is_recorded(
     ticket = ticket_for(order())
     done = apply(stock.get("refund-order"), store, ticket, confirm=True, config=CONFIG, at=NOW)
     assert fake_shop.calls == [{"order": "#1001", "amount": "59.00", "currency": "EUR"}]
-    timeline = [e for e in macros.applied_events(store, done) if e["kind"].startswith("connector")]
-    assert [(e["kind"], e["actor"]) for e in timeline] == [
+    timeline = [e for e in macros.applied_events(store, done) if e.kind.startswith("connector")]
+    assert [(e.kind, e.actor) for e in timeline] == [
         ("connector_started", "macro:refund-order"),
         ("connector_done", "connector:shop"),
     ]
-    assert timeline[1]["data"]["text"] == "refund #1001 created"
+    assert timeline[1].data["text"] == "refund #1001 created"
     assert ticket_row(store, ticket)[0] == "solved"
     with pytest.raises(MacroError, match="ran a connector action"):
         undo_macro(store, "refund-order")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +19,7 @@ from deskterm.cli.common import State, db_option, echo, fail, json_option, print
 
 if TYPE_CHECKING:
     from deskterm import macros
+    from deskterm.domain import AppliedEvent
 
 
 @click.group(no_args_is_help=True)
@@ -229,12 +231,12 @@ def apply_macro(
         fail(str(exc))
     events = macros.applied_events(store, done)
     if as_json:
-        print_json({**planned.to_dict(), "events": events})
+        print_json({**planned.to_dict(), "events": [_event_json(e) for e in events]})
         return
     for event in events:
-        line = f"event #{event['id']} {event['kind']}"
-        if "outbox" in event:
-            line += f", outbox #{event['outbox']['id']} {event['outbox']['status']}"
+        line = f"event #{event.id} {event.kind}"
+        if event.outbox is not None:
+            line += f", outbox #{event.outbox.id} {event.outbox.status}"
         echo(line)
     echo(f"applied {item.name} to ticket #{ticket} ({len(events)} events)")
 
@@ -257,9 +259,17 @@ def undo(name: str, as_json: bool, db: Path | None) -> None:
         fail(str(exc))
     events = macros.applied_events(shared.store(), done)
     if as_json:
-        print_json(events)
+        print_json([_event_json(e) for e in events])
         return
     echo(f"undid {len(events)} steps of macro {name}")
+
+
+def _event_json(event: AppliedEvent) -> dict[str, Any]:
+    """An applied event as --json prints it: with an `outbox` key only when it queued a reply."""
+    found = asdict(event)
+    if event.outbox is None:
+        del found["outbox"]
+    return found
 
 
 @app.command()

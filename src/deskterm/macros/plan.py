@@ -10,7 +10,7 @@ from typing import Any
 from deskterm import actions, connector_calls
 from deskterm.actions import ActionError, Done
 from deskterm.config import Config, ConfigError, load_config
-from deskterm.domain import Status, local_zone, utcnow
+from deskterm.domain import AppliedEvent, Status, local_zone, utcnow
 from deskterm.macros.model import Macro, MacroError, Step, describe_exception
 from deskterm.macros.placeholders import placeholders
 from deskterm.macros.steps import MacroContext, non_empty, resolve_step
@@ -281,7 +281,7 @@ def apply(
         return done
 
 
-def applied_events(store: Store, done: list[Done]) -> list[dict[str, Any]]:
+def applied_events(store: Store, done: list[Done]) -> list[AppliedEvent]:
     """The events an application wrote, with the outbox row of each reply, for display."""
     return [reads.event(store, item.event_id, item.outbox_id) for item in done]
 

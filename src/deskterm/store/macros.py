@@ -5,30 +5,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
+from deskterm.domain import AppliedEvent, QueuedReply
 from deskterm.store import Store
 
 
-def _rows(store: Store, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    cursor = store.conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def event(store: Store, event_id: int, outbox_id: int | None) -> dict[str, Any]:
-    """One event with its data decoded, and the outbox row it queued (id, status, account)."""
-    found = _rows(
-        store,
-        "SELECT id, ticket_id, at, actor, kind, data FROM events WHERE id = ?",
-        (event_id,),
-    )[0]
-    found["data"] = json.loads(found["data"])
+def event(store: Store, event_id: int, outbox_id: int | None) -> AppliedEvent:
+    """One event with its data decoded, and the outbox item it queued."""
+    conn = store.conn
+    event_id, ticket_id, at, actor, kind, data = conn.execute(
+        "SELECT id, ticket_id, at, actor, kind, data FROM events WHERE id = ?", (event_id,)
+    ).fetchone()
+    queued = None
     if outbox_id is not None:
-        found["outbox"] = _rows(
-            store, "SELECT id, status, account FROM outbox WHERE id = ?", (outbox_id,)
-        )[0]
-    return found
+        queued = QueuedReply(
+            *conn.execute(
+                "SELECT id, status, account FROM outbox WHERE id = ?", (outbox_id,)
+            ).fetchone()
+        )
+    return AppliedEvent(event_id, ticket_id, at, actor, kind, json.loads(data), queued)
 
 
 def history(store: Store, actor: str) -> Iterator[tuple[int, int, str, str, int | None]]:

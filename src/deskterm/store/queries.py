@@ -21,7 +21,9 @@ from deskterm.domain import (
     Message,
     NewMail,
     OutboxItem,
+    SlaCrossing,
     Ticket,
+    TicketLine,
     from_iso,
     to_iso,
 )
@@ -203,10 +205,8 @@ def matching_ids(store: Store, flt: Filter, now: datetime) -> list[int]:
     ]
 
 
-def _dicts(store: Store, sql: str, params: list | tuple = ()) -> list[dict]:
-    cur = store.conn.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+# A TicketLine's columns, in its order.
+_LINE_COLUMNS = "id, subject, status, channel, created_at"
 
 
 def ticket_exists(store: Store, ticket_id: int) -> bool:
@@ -341,13 +341,14 @@ def events(store: Store, ticket_id: int) -> list[Event]:
     ]
 
 
-def customer_tickets(store: Store, customer_id: int) -> list[dict]:
-    return _dicts(
-        store,
-        "SELECT id, subject, status, channel, created_at FROM tickets WHERE customer_id = ?"
+def customer_tickets(store: Store, customer_id: int) -> list[TicketLine]:
+    """The customer's tickets (not merged away), newest first."""
+    rows = store.conn.execute(
+        f"SELECT {_LINE_COLUMNS} FROM tickets WHERE customer_id = ?"
         " AND merged_into IS NULL ORDER BY created_at DESC",
         (customer_id,),
     )
+    return [TicketLine(*row) for row in rows]
 
 
 def stage_counts(store: Store) -> dict[str, int]:
@@ -357,13 +358,13 @@ def stage_counts(store: Store) -> dict[str, int]:
     )
 
 
-def oldest_active(store: Store) -> dict | None:
-    rows = _dicts(
-        store,
-        "SELECT id, subject, created_at FROM tickets WHERE status IN ('new', 'open')"
+def oldest_active(store: Store) -> TicketLine | None:
+    """The longest-waiting new or open ticket, if any."""
+    row = store.conn.execute(
+        f"SELECT {_LINE_COLUMNS} FROM tickets WHERE status IN ('new', 'open')"
         " AND merged_into IS NULL ORDER BY created_at, id LIMIT 1",
-    )
-    return rows[0] if rows else None
+    ).fetchone()
+    return TicketLine(*row) if row else None
 
 
 def sync_overview(store: Store) -> list[AccountSync]:
@@ -413,14 +414,10 @@ def failed_sends(store: Store, ticket_id: int) -> list[int]:
     ]
 
 
-def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
-    """Active tickets whose SLA warning or deadline moment fell in (start, end], deadline first.
-
-    `crossed` is 'breached' or 'warning': what the ticket just entered.
-    """
+def sla_crossings(store: Store, start: datetime, end: datetime) -> list[SlaCrossing]:
+    """Active tickets whose SLA warning or deadline moment fell in (start, end], deadline first."""
     window = (to_iso(start), to_iso(end))
-    return _dicts(
-        store,
+    rows = store.conn.execute(
         "SELECT id, subject, 'breached' AS crossed FROM tickets"
         " WHERE COALESCE(next_deadline, '9999') > ? AND COALESCE(next_deadline, '9999') <= ?"
         " AND status NOT IN ('solved', 'closed')"
@@ -429,6 +426,7 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[dict]:
         " AND COALESCE(next_deadline, '9999') > ?",
         (*window, *window, window[1]),
     )
+    return [SlaCrossing(*row) for row in rows]
 
 
 def new_mail_for(store: Store, assignee: str, start: datetime, end: datetime) -> list[NewMail]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from deskterm.domain import NewMail
+from deskterm.domain import NewMail, SlaCrossing
 from deskterm.store import Store, queries
 
 # After a longer gap between two ticks (a laptop lid), a flood of old crossings says nothing useful.
@@ -20,7 +20,7 @@ LONG_SLEEP = timedelta(minutes=5)
 class Crossings:
     """What one read found: the tickets that crossed in (since, until], and the next moment."""
 
-    crossed: list[dict]
+    crossed: list[SlaCrossing]
     until: datetime
     following: datetime | None
     # Customer mail on the agent's own tickets in the same window (when asked for).

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Collection
 from typing import TextIO
 
-from deskterm.domain import NewMail
+from deskterm.domain import NewMail, SlaCrossing
 from deskterm.untrusted import sanitize
 
 # (what a ticket crossed into, the [tui] desktop setting that wants to hear of it, the title)
@@ -22,9 +22,9 @@ CROSSINGS = (("breached", "breach", "SLA breach"), ("warning", "warning", "SLA w
 MAIL_TITLE = "New mail on your ticket"
 
 
-def tickets_text(rows: list[dict]) -> str:
+def tickets_text(rows: list[SlaCrossing]) -> str:
     """`#12 Where is my parcel, #14 ...`: up to three tickets, customer text made safe."""
-    text = ", ".join(f"#{row['id']} {sanitize(row['subject'] or '')}" for row in rows[:3])
+    text = ", ".join(f"#{row.id} {sanitize(row.subject)}" for row in rows[:3])
     return text + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
 
 
@@ -37,13 +37,13 @@ def mail_text(mail: list[NewMail]) -> str:
 
 
 def notifications(
-    crossed: list[dict], mail: list[NewMail], wanted: Collection[str]
+    crossed: list[SlaCrossing], mail: list[NewMail], wanted: Collection[str]
 ) -> list[tuple[str, str]]:
     """(title, text) of each desktop notification that crossings (queries.sla_crossings) and new
     mail on the agent's tickets make, for the events [tui] desktop lists in `wanted`."""
     said = []
     for crossing, setting, title in CROSSINGS:
-        rows = [row for row in crossed if row["crossed"] == crossing]
+        rows = [row for row in crossed if row.crossed == crossing]
         if rows and setting in wanted:
             said.append((title, tickets_text(rows)))
     if mail and "mine" in wanted:

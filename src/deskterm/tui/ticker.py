@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from deskterm import automation
-from deskterm.domain import NewMail
+from deskterm.domain import NewMail, SlaCrossing
 from deskterm.sla import clocks
 from deskterm.tui import clock, desktop
 
@@ -105,13 +105,13 @@ class Ticker:
             self._announce(found.crossed)
             self._announce_mail(found.mail)
 
-    def _announce(self, crossed: list[dict]) -> None:
+    def _announce(self, crossed: list[SlaCrossing]) -> None:
         """A notification (and the bell, if asked for) when a ticket enters warning or breach."""
         app = self.app
         for row in crossed[:3]:
-            breached = row["crossed"] == "breached"
+            breached = row.crossed == "breached"
             app.notify(
-                f"#{row['id']} "
+                f"#{row.id} "
                 + ("passed its SLA deadline" if breached else "is close to its SLA deadline"),
                 title="SLA breach" if breached else "SLA warning",
                 severity="error" if breached else "warning",

@@ -407,11 +407,11 @@ class TicketScreen(TicketActions):
     def action_earlier(self) -> None:
         """Pick one of the customer's other tickets (the sidebar lists them) and open it."""
         shown = self.query_one(Sidebar).shown
-        others = [t for t in shown[0]["tickets"] if t["id"] != self.ticket_id] if shown else []
+        others = [t for t in shown[0]["tickets"] if t.id != self.ticket_id] if shown else []
         if not others:
             self.notify("This customer has no other tickets", timeout=2)
             return
-        choices = [(earlier_choice(t, self.desk.now()), str(t["id"])) for t in others]
+        choices = [(earlier_choice(t, self.desk.now()), str(t.id)) for t in others]
 
         def chosen(value: str | None) -> None:
             if value is not None:

@@ -486,9 +486,9 @@ class TicketActions(DeskScreen[None]):
         if shown is None:
             return
         others = [
-            (f"#{t['id']} {queue_subject(t['subject'])[:34]}  ({t['status']})", str(t["id"]))
+            (f"#{t.id} {queue_subject(t.subject)[:34]}  ({t.status})", str(t.id))
             for t in queries.customer_tickets(store, shown.customer_id)
-            if t["id"] != ticket_id
+            if t.id != ticket_id
         ]
         if not others:
             self.notify(f"{one_line(shown.customer_name)} has no other ticket to merge into")

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from deskterm.domain import AccountSync, Status
+from deskterm.domain import AccountSync, Status, TicketLine
 from deskterm.tui import palette
 from deskterm.tui.widgets.queue_view import age, one_line
 
@@ -23,7 +23,7 @@ class Overview:
     """What the header shows, read from the store in one go (in a worker)."""
 
     stages: dict[str, int] = field(default_factory=dict)
-    oldest: dict | None = None
+    oldest: TicketLine | None = None
     accounts: tuple[AccountSync, ...] = ()
     sync_enabled: bool = True
 
@@ -37,8 +37,8 @@ def stage_line(overview: Overview, now: datetime) -> Text:
         line.append(str(overview.stages.get(stage, 0)), style="bold")
     if overview.oldest:
         line.append("   oldest open ", style="dim")
-        line.append(f"#{overview.oldest['id']} ", style="bold")
-        line.append(age(overview.oldest["created_at"], now))
+        line.append(f"#{overview.oldest.id} ", style="bold")
+        line.append(age(overview.oldest.created_at, now))
     return line
 
 

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from deskterm import order_text
 from deskterm.content import sanitize
-from deskterm.domain import BuyerProfile, Event, Order, Ticket, from_iso
+from deskterm.domain import BuyerProfile, Event, Order, Ticket, TicketLine, from_iso
 from deskterm.sla import rules
 from deskterm.tui import palette
 from deskterm.tui.widgets.queue_view import MOOD_STYLES, age, one_line, queue_subject
@@ -138,26 +138,26 @@ def order_section(
     return Text("\n").join(parts)
 
 
-def earlier_lines(tickets: list[dict], current: int, now: datetime) -> list[Text]:
-    others = [t for t in tickets if t["id"] != current]
+def earlier_lines(tickets: list[TicketLine], current: int, now: datetime) -> list[Text]:
+    others = [t for t in tickets if t.id != current]
     if not others:
         return [Text("first ticket from this customer", style="dim")]
     lines = [
         Text.assemble(
-            (f"#{t['id']} ", "bold"),
-            one_line(t["subject"])[:40],
-            (f"  {t['status']} · {t['channel']} · {age(t['created_at'], now)}", "dim"),
+            (f"#{t.id} ", "bold"),
+            one_line(t.subject)[:40],
+            (f"  {t.status} · {t.channel} · {age(t.created_at, now)}", "dim"),
         )
         for t in others[:10]
     ]
     return [*lines, Text("enter opens one", style="dim")]
 
 
-def earlier_choice(ticket: dict, now: datetime) -> str:
+def earlier_choice(ticket: TicketLine, now: datetime) -> str:
     """One of the customer's tickets as a line of the pick-list enter opens."""
-    when = age(ticket["created_at"], now)
-    subject = queue_subject(ticket["subject"])[:32]
-    return f"#{ticket['id']} {subject}  {ticket['status']} · {when}"
+    when = age(ticket.created_at, now)
+    subject = queue_subject(ticket.subject)[:32]
+    return f"#{ticket.id} {subject}  {ticket.status} · {when}"
 
 
 def describe_event(event: Event) -> str:
