@@ -2,10 +2,13 @@
 the last 30 days and of the whole year (every ticket), and the dashboard's read, each timed.
 
     .venv/bin/python bench/bench_metrics.py [--tickets 100000] [--keep FILE] [--uncached]
+        [--compare]
 
-Reports are summed over the KPI cache (deskterm.metrics.summed): the first run fills it (every
-ticket computed once: "cold"), the runs after read it ("warm"); --uncached times the reference
-computation from the tickets' facts (report.collect and report.build) instead.
+Reports without --by read the per-day totals (deskterm.metrics.daily) the KPI cache keeps: the
+first run fills the cache (every ticket computed once: "cold"), the runs after read it ("warm");
+--uncached times the reference computation from the tickets' facts (report.collect and
+report.build) instead. --compare checks the fast reports against that reference for 30 and 365
+days, by none (medians and p90s within buckets.BOUND), channel, agent and tag (equal).
 
 Each ticket gets ten events on average: created, customer messages and replies back and forth,
 a tag, a priority, an assignment, solves with now and then a reopen, the handle time the TUI
@@ -27,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from deskterm.domain import to_iso
-from deskterm.metrics import dashboard, report, summed
+from deskterm.metrics import daily, dashboard, report, summed
 from deskterm.metrics.figures import Costs, Period
 from deskterm.sla.settings import parse_sla
 from deskterm.store import Store, open_store
@@ -157,11 +160,28 @@ def timed(label: str, work: Callable[[], Any]) -> Any:
     return result
 
 
+def compare(store: Store, sla: Any, zone: ZoneInfo, costs: Costs) -> None:
+    """The fast reports against the reference computation, for each period and grouping."""
+    for days in (30, 365):
+        period = Period(NOW - timedelta(days=days), NOW)
+        facts, opened, measured = report.collect(store, period, sla, NOW)
+        for by in (None, "channel", "agent", "tag"):
+            fast = summed.build(store, period, sla, NOW, costs, zone, by)
+            exact = report.build(facts, opened, period, costs, zone, by, measured=measured)
+            found = (
+                daily.differences(fast, exact)
+                if by is None
+                else ([] if fast == exact else ["differ"])
+            )
+            print(f"compare {days} days by {by}: {'same' if not found else found[:5]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="Build (or reuse) this file.")
     parser.add_argument("--uncached", action="store_true", help="Time the reference computation.")
+    parser.add_argument("--compare", action="store_true", help="Check against the reference.")
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="deskterm-bench-")
     path = args.keep or Path(folder.name) / "metrics.db"
@@ -179,8 +199,8 @@ def main() -> None:
 
         def run(period: Period = period) -> report.Report:
             if args.uncached:
-                facts, opened = report.collect(store, period, sla, NOW)
-                return report.build(facts, opened, period, costs, zone)
+                facts, opened, measured = report.collect(store, period, sla, NOW)
+                return report.build(facts, opened, period, costs, zone, measured=measured)
             return summed.build(store, period, sla, NOW, costs, zone)
 
         cached = store.conn.execute("SELECT COUNT(*) FROM kpi_tickets").fetchone()[0]
@@ -193,6 +213,8 @@ def main() -> None:
     if args.uncached:
         return
     timed("dashboard figures", lambda: dashboard.read(store, NOW, zone, sla, costs))
+    if args.compare:
+        compare(store, sla, zone, costs)
     store.close()
 
 

@@ -62,7 +62,7 @@ def test_business_time_never_exceeds_calendar_time(generated):
 def test_one_touch_is_a_part_of_solved_and_first_contact_of_one_touch(generated):
     facts = [ticket_facts(rows(n, steps), SLA, PERIOD.end) for n, steps in enumerate(generated, 1)]
     opened = figures.opened_by_customer((f.customer_id, f.channel, f.created) for f in facts)
-    values = figures.figures(facts, PERIOD, opened, figures.Costs())
+    values = figures.figures(facts, PERIOD, opened, figures.Costs(), any(f.handling for f in facts))
     solved = values["solved"]
     one_touch = (values["one_touch_rate"] or 0) * (solved or 0)
     first_contact = (values["first_contact_rate"] or 0) * (solved or 0)

@@ -111,8 +111,8 @@ def report(
     settings = config.get(METRICS)
     store = shared.store(create=False)
     if recompute:
-        facts, opened = reports.collect(store, period, config.get(SLA), moment)
-        built = reports.build(facts, opened, period, settings.costs, zone, by)
+        facts, opened, measured = reports.collect(store, period, config.get(SLA), moment)
+        built = reports.build(facts, opened, period, settings.costs, zone, by, measured=measured)
     else:
         from deskterm.metrics import summed
 

@@ -4,11 +4,12 @@ charts; all of it for every ticket or for one slice (a channel, an agent, a tag,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
+from deskterm.metrics import daily, summed
 from deskterm.metrics import figures as fig
-from deskterm.metrics import summed
 from deskterm.metrics.report import Day
 from deskterm.sla.settings import SlaSettings
 from deskterm.store import Store
@@ -81,21 +82,33 @@ def read(
     costs: fig.Costs,
     chosen: Slice | None = None,
 ) -> Board:
-    """The figures the dashboard shows, as of `now` (local days in `zone`), summed over the
-    KPI cache (deskterm.metrics.summed): the same as figures.figures over the slice's facts."""
+    """The figures the dashboard shows, as of `now` (local days in `zone`): for every ticket
+    read from the per-day totals (deskterm.metrics.daily), for a slice summed over the KPI cache
+    (deskterm.metrics.summed); the same as figures.figures over the slice's facts."""
     charts = fig.Period(now - timedelta(days=CHART_DAYS), now)
     midnight = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
     today = fig.Period(midnight, now) if now > midnight else fig.Period(now - timedelta(1), now)
     week = fig.Period(now - timedelta(days=7), now)
-    group = (chosen.dimension, chosen.value) if chosen else summed.ALL
-    with summed.prepared(store, charts, settings, now, chosen.dimension if chosen else None):
+    if chosen is None:
+        with daily.prepared(store, charts, settings, now, zone) as handled:
 
-        def pair(period: fig.Period) -> tuple[dict, dict]:
-            before = period.previous()
-            return (
-                summed.Sums(store, period).values(group, period, costs),
-                summed.Sums(store, before).values(group, before, costs),
-            )
+            def figures(period: fig.Period) -> dict:
+                return daily.values(
+                    daily.period_totals(store, period, zone), period, costs, handled
+                )
 
-        board = Board(pair(today), pair(week), summed.chart_days(store, charts, zone, group)[0])
-    return board
+            day, seven = _pairs(figures, today, week)
+            return Board(day, seven, daily.chart_days(store, charts, zone)[0])
+    group = (chosen.dimension, chosen.value)
+    with summed.prepared(store, charts, settings, now, zone, chosen.dimension) as handled:
+
+        def sliced(period: fig.Period) -> dict:
+            return summed.Sums(store, period).values(group, period, costs, handled)
+
+        day, seven = _pairs(sliced, today, week)
+        return Board(day, seven, summed.chart_days(store, charts, zone, group)[0])
+
+
+def _pairs(figures: Callable[[fig.Period], dict], *periods: fig.Period) -> list[tuple[dict, dict]]:
+    """Each period's figures beside the span before it."""
+    return [(figures(period), figures(period.previous())) for period in periods]

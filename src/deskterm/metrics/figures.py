@@ -194,10 +194,15 @@ def handle_by_agent(facts: Iterable[TicketFacts], period: Period) -> dict[str, i
 
 
 def _handling(
-    facts: list[TicketFacts], solved: list[TicketFacts], period: Period, values: dict
+    facts: list[TicketFacts],
+    solved: list[TicketFacts],
+    period: Period,
+    values: dict,
+    measured: bool,
 ) -> None:
-    """Handle time; None throughout when no ticket has any (the TUI never measured one)."""
-    if not any(f.handling for f in facts):
+    """Handle time; None throughout when the TUI never measured any (`measured`: it recorded
+    handle time on some ticket, whenever)."""
+    if not measured:
         values.update(handle_time_total=None, handle_time_median=None, handle_time_p90=None)
         return
     values["handle_time_total"] = sum(handle_by_agent(facts, period).values())
@@ -247,14 +252,15 @@ def opened_by_customer(opened: Iterable[tuple[int, str, datetime]]) -> dict:
 
 
 def figures(
-    facts: list[TicketFacts], period: Period, opened: dict, costs: Costs
+    facts: list[TicketFacts], period: Period, opened: dict, costs: Costs, measured: bool
 ) -> dict[str, float | None]:
-    """Every figure of FIGURES for the period, by key; None where there is nothing to measure."""
+    """Every figure of FIGURES for the period, by key; None where there is nothing to measure
+    (handle time: when `measured` is false, the TUI never recorded any)."""
     values: dict[str, float | None] = {}
     solved = _resolutions(facts, period, opened, values)
     _reply_times(facts, period, values)
     _resolution_times(facts, period, values)
-    _handling(facts, solved, period, values)
+    _handling(facts, solved, period, values, measured)
     _sla(facts, period, values)
     _surveys(facts, period, values)
     cost(period, costs, values)

@@ -128,14 +128,19 @@ def volume(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> dict[s
     intents = Counter(f.intent or "unknown" for f in created)
     locals_ = [f.created.astimezone(zone) for f in created]
     return {
-        "channel": dict(channels.most_common()),
-        "tag": dict(tags.most_common()),
-        "intent": dict(intents.most_common()),
+        "channel": most_first(channels),
+        "tag": most_first(tags),
+        "intent": most_first(intents),
         **clock_faces(
             Counter(moment.hour for moment in locals_),
             Counter(moment.weekday() for moment in locals_),
         ),
     }
+
+
+def most_first(counts: Counter[str]) -> dict[str, int]:
+    """Most first; ties by name."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def clock_faces(hours: Counter[int], weekdays: Counter[int]) -> dict[str, dict[str, int]]:
@@ -183,7 +188,12 @@ def days(facts: list[TicketFacts], period: fig.Period, zone: tzinfo) -> tuple[Da
 
 
 def _groups(
-    facts: list[TicketFacts], period: fig.Period, opened: dict, costs: fig.Costs, by: str | None
+    facts: list[TicketFacts],
+    period: fig.Period,
+    opened: dict,
+    costs: fig.Costs,
+    by: str | None,
+    measured: bool,
 ) -> tuple[Group, ...]:
     before = period.previous()
 
@@ -191,8 +201,8 @@ def _groups(
         return Group(
             dimension,
             value,
-            fig.figures(chosen, period, opened, costs),
-            fig.figures(chosen, before, opened, costs),
+            fig.figures(chosen, period, opened, costs, measured),
+            fig.figures(chosen, before, opened, costs, measured),
         )
 
     result = [group("all", "all", facts)]
@@ -216,14 +226,17 @@ def build(
     costs: fig.Costs,
     zone: tzinfo,
     by: str | None = None,
+    *,
+    measured: bool,
 ) -> Report:
-    """The report of `period` (and the one before) over the tickets' facts."""
+    """The report of `period` (and the one before) over the tickets' facts; `measured`: the TUI
+    ever recorded handle time (collect gives it)."""
     statuses, ages = backlog(facts, period.end)
     return Report(
         period=period,
         previous=period.previous(),
         zone=str(zone),
-        groups=_groups(facts, period, opened, costs, by),
+        groups=_groups(facts, period, opened, costs, by, measured),
         backlog=statuses,
         ages=ages,
         volume=volume(facts, period, zone),
@@ -235,9 +248,10 @@ def build(
 
 def collect(
     store: Store, period: fig.Period, settings: SlaSettings, now: datetime
-) -> tuple[list[TicketFacts], dict]:
-    """The facts of every ticket the period or the one before touched, and who opened tickets
-    then (and in the re-contact window after), for build()."""
+) -> tuple[list[TicketFacts], dict, bool]:
+    """The facts of every ticket the period or the one before touched, who opened tickets then
+    (and in the re-contact window after), and whether the TUI ever recorded handle time: for
+    build()."""
     earliest = period.previous().start
     conn = store.conn
     ids = reads.touched_ids(conn, to_iso(earliest), to_iso(period.end))
@@ -248,4 +262,4 @@ def collect(
             conn, to_iso(earliest), to_iso(period.end + fig.RECONTACT)
         )
     )
-    return facts, opened
+    return facts, opened, reads.handle_measured(conn)

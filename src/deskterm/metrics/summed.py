@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 
 from deskterm.domain import from_iso, to_iso
-from deskterm.metrics import cache
+from deskterm.metrics import cache, daily
 from deskterm.metrics import figures as fig
+from deskterm.metrics.cache import bound
 from deskterm.metrics.report import Day, Group, Report, clock_faces, local_days, slice_costs, tally
 from deskterm.metrics.stats import ratio
 from deskterm.sla.settings import SlaSettings
-from deskterm.store import Store, kpi_sums
+from deskterm.store import Store, kpi_days, kpi_sums
 from deskterm.store import metrics as reads
 
 ALL = ("all", "all")
@@ -23,26 +24,26 @@ EMPTY: kpi_sums.Summary = (0, 0, None, None)
 QUARTER = timedelta(minutes=15)
 
 
-def bound(moment: datetime) -> str:
-    """A period's bound as store text: the stored moments (whole seconds) at or after `moment`
-    are exactly those at or after this text."""
-    return to_iso(cache.ceil_second(moment))
-
-
 @contextmanager
 def prepared(
-    store: Store, period: fig.Period, settings: SlaSettings, now: datetime, by: str | None
-) -> Iterator[None]:
+    store: Store,
+    period: fig.Period,
+    settings: SlaSettings,
+    now: datetime,
+    zone: tzinfo,
+    by: str | None,
+) -> Iterator[bool]:
     """Inside: the cache is up to date for the tickets the period (and the one before) touched,
     and they are in the scope. The sums are read in a write transaction, after computing again
-    what changed since the batches were written, so no change slips in while they are read."""
+    what changed since the batches were written, so no change slips in while they are read.
+    Yields whether any handle time was ever recorded."""
     conn = store.conn
     ids = reads.touched_ids(conn, to_iso(period.previous().start), to_iso(period.end))
-    cache.refresh(store, ids, settings, now)
+    cache.refresh(store, ids, settings, now, zone)
     with store.tx():
-        cache.refresh(store, ids, settings, now)
+        cache.refresh(store, ids, settings, now, zone)
         kpi_sums.scope(conn, ids, by)
-        yield
+        yield reads.handle_measured(conn)
 
 
 class Sums:
@@ -66,10 +67,13 @@ class Sums:
         self.clocks = kpi_sums.labelled(conn, "clock", start, end)
         self.ratings = kpi_sums.labelled(conn, "rating", start, end)
 
-    def values(self, group: kpi_sums.Group, period: fig.Period, costs: fig.Costs) -> dict:
-        """The figures of one group, as figures.figures gives them."""
+    def values(
+        self, group: kpi_sums.Group, period: fig.Period, costs: fig.Costs, handled: bool
+    ) -> dict:
+        """The figures of one group, as figures.figures gives them (`handled`: any handle time
+        was ever recorded)."""
         values: dict[str, float | None] = {}
-        created, handled = self.counts.get(group, (0, 0))
+        created = self.counts.get(group, 0)
         solved, one, first, reopened = self.solved.get(group, (0, 0, 0, 0))
         values.update(
             created=created,
@@ -155,33 +159,35 @@ def build(
     zone: tzinfo,
     by: str | None = None,
 ) -> Report:
-    """The same Report as report.build over report.collect, summed over the cache."""
+    """The same Report as report.build over report.collect: without `by` read from the per-day
+    totals (metrics.daily), with it summed over the cache per ticket."""
+    if by is None:
+        return daily.build(store, period, settings, now, costs, zone)
     conn = store.conn
     before = period.previous()
-    with prepared(store, period, settings, now, by):
+    with prepared(store, period, settings, now, zone, by) as handled:
         current, previous = Sums(store, period), Sums(store, before)
         groups = [
             Group(
                 "all",
                 "all",
-                current.values(ALL, period, costs),
-                previous.values(ALL, before, costs),
+                current.values(ALL, period, costs, handled),
+                previous.values(ALL, before, costs, handled),
             )
         ]
-        if by is not None:
-            costs = slice_costs(costs)
-            groups += [
-                Group(
-                    by,
-                    value,
-                    current.values((by, value), period, costs),
-                    previous.values((by, value), before, costs),
-                )
-                for value in kpi_sums.values(conn, by)
-            ]
+        costs = slice_costs(costs)
+        groups += [
+            Group(
+                by,
+                value,
+                current.values((by, value), period, costs, handled),
+                previous.values((by, value), before, costs, handled),
+            )
+            for value in kpi_sums.values(conn, by)
+        ]
         backlog = [
             (status, from_iso(created))
-            for status, created in kpi_sums.backlog(conn, bound(period.end))
+            for status, created in kpi_days.backlog(conn, bound(period.end))
         ]
         days, faces = chart_days(store, period, zone, ALL)
         volume = {

@@ -1,5 +1,5 @@
-"""The KPIs' per-ticket cache (schema V20): which tickets of a report need their facts computed
-again, and writing the computed rows. The triggers of V20 drop a ticket's rows when anything they
+"""The KPIs' per-ticket cache (schema V21, V27): which tickets of a report need their facts computed
+again, and writing the computed rows. The triggers of V21 drop a ticket's rows when anything they
 were computed from changes; a change of the SLA settings (or of what the cache holds) drops all.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 # meta key: what the cached rows were computed with (the cache's form and the SLA settings).
 FINGERPRINT_KEY = "kpi_cache"
 TICKET_COLUMNS = "ticket_id, created, replies, handled, done_since, valid_from, valid_until"
-SPAN_COLUMNS = "ticket_id, kind, seq, at, value, business, label"
+SPAN_COLUMNS = "ticket_id, kind, seq, at, value, business, label, day, bucket, bbucket"
 
 
 def keep_if_computed_with(conn: sqlite3.Connection, fingerprint: str) -> None:
@@ -22,6 +22,8 @@ def keep_if_computed_with(conn: sqlite3.Connection, fingerprint: str) -> None:
         return
     conn.execute("DELETE FROM kpi_spans")
     conn.execute("DELETE FROM kpi_tickets")
+    conn.execute("DELETE FROM kpi_days")
+    conn.execute("DELETE FROM kpi_months")
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -42,11 +44,45 @@ def stale(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> list[int]:
     ]
 
 
+def stale_all(conn: sqlite3.Connection, now: str) -> list[int]:
+    """The tickets with no cached rows (kpi_dirty: their spans, if any, are from before a
+    change), and the cached ones whose clock outcomes do not hold at `now`."""
+    found = {
+        row[0]
+        for row in conn.execute(
+            "SELECT d.ticket_id FROM kpi_dirty d CROSS JOIN tickets t ON t.id = d.ticket_id"
+            " WHERE t.merged_into IS NULL"
+        )
+    }
+    # One indexed read per bound (an OR of the two would scan every cached ticket).
+    for bound in ("valid_from >= ?", "valid_until <= ?"):
+        found.update(
+            r[0] for r in conn.execute(f"SELECT ticket_id FROM kpi_tickets WHERE {bound}", (now,))
+        )
+    return sorted(found)
+
+
+def forget_gone(conn: sqlite3.Connection) -> None:
+    """Take the tickets deleted or merged away out of kpi_dirty, and their spans out of the
+    totals: they are in no figure."""
+    gone = conn.execute(
+        "SELECT d.ticket_id FROM kpi_dirty d LEFT JOIN tickets t ON t.id = d.ticket_id"
+        " WHERE t.merged_into IS NOT NULL OR t.id IS NULL"
+    ).fetchall()
+    conn.executemany("DELETE FROM kpi_spans WHERE ticket_id = ?", gone)
+    conn.executemany("DELETE FROM kpi_dirty WHERE ticket_id = ?", gone)
+
+
 def write(conn: sqlite3.Connection, tickets: Iterable[Sequence], spans: Iterable[Sequence]) -> None:
     """Replace the cached rows of the tickets in `tickets` (TICKET_COLUMNS) with these."""
     tickets = list(tickets)
-    conn.executemany("DELETE FROM kpi_tickets WHERE ticket_id = ?", [(t[0],) for t in tickets])
+    ids = [(t[0],) for t in tickets]
+    conn.executemany("DELETE FROM kpi_tickets WHERE ticket_id = ?", ids)
+    conn.executemany("DELETE FROM kpi_spans WHERE ticket_id = ?", ids)
     conn.executemany(
         f"INSERT INTO kpi_tickets ({TICKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", tickets
     )
-    conn.executemany(f"INSERT INTO kpi_spans ({SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", spans)
+    conn.executemany(
+        f"INSERT INTO kpi_spans ({SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", spans
+    )
+    conn.executemany("DELETE FROM kpi_dirty WHERE ticket_id = ?", ids)

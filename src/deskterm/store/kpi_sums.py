@@ -194,20 +194,14 @@ def handle_per_solved(conn: sqlite3.Connection, start: str, end: str) -> dict[Gr
     )[0]
 
 
-def counts(conn: sqlite3.Connection, start: str, end: str) -> dict[Group, tuple[int, int]]:
-    """Per group: tickets created in the period, and whether any has handle time recorded."""
+def counts(conn: sqlite3.Connection, start: str, end: str) -> dict[Group, int]:
+    """Per group: tickets created in the period."""
     rows = conn.execute(
-        "SELECT g.dim, g.grp, SUM(k.created >= ? AND k.created < ?), MAX(k.handled > 0)"
-        " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim <> 'agent'"
-        " GROUP BY g.dim, g.grp"
-        " UNION ALL SELECT g.dim, g.grp, SUM(k.created >= ? AND k.created < ?),"
-        " EXISTS (SELECT 1 FROM kpi_spans s JOIN kpi_scope h ON h.ticket_id = s.ticket_id"
-        " AND h.dim = 'agent' AND h.grp = g.grp WHERE s.kind = 'handled' AND s.label = g.grp)"
-        " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim = 'agent'"
-        " GROUP BY g.dim, g.grp",
-        (start, end, start, end),
+        "SELECT g.dim, g.grp, SUM(k.created >= ? AND k.created < ?) FROM kpi_scope g"
+        " JOIN kpi_tickets k ON k.ticket_id = g.ticket_id GROUP BY g.dim, g.grp",
+        (start, end),
     )
-    return {(d, g): (created, handled) for d, g, created, handled in rows}
+    return {(d, g): created for d, g, created in rows}
 
 
 def labelled(conn: sqlite3.Connection, kind: str, start: str, end: str) -> dict:
@@ -234,19 +228,6 @@ def handle_by_agent(conn: sqlite3.Connection, start: str, end: str, group: Group
             (*group, start, end),
         )
     )
-
-
-def backlog(conn: sqlite3.Connection, end: str) -> list[tuple[str, str]]:
-    """(status, created) of the scope's tickets created before `end` and not solved or closed
-    then (the status of the last change before `end`; new before any)."""
-    return conn.execute(
-        "SELECT * FROM (SELECT COALESCE((SELECT s.label FROM kpi_spans s"
-        " WHERE s.ticket_id = k.ticket_id AND +s.kind = 'status' AND s.at < ?"
-        " ORDER BY s.seq DESC LIMIT 1), 'new') AS status, k.created FROM kpi_scope g"
-        " JOIN kpi_tickets k ON k.ticket_id = g.ticket_id WHERE g.dim = 'all' AND k.created < ?"
-        " AND (k.done_since IS NULL OR k.done_since >= ?)) WHERE status NOT IN ('solved', 'closed')",
-        (end, end, end),
-    ).fetchall()
 
 
 def slices(conn: sqlite3.Connection, rows: Iterable[Sequence]) -> None:
@@ -287,11 +268,11 @@ def by_day(conn: sqlite3.Connection, group: Group) -> tuple[dict, dict]:
 
 def volume(conn: sqlite3.Connection, start: str, end: str) -> dict[str, list[tuple[str, int]]]:
     """Tickets of the scope created in the period by channel, tag and intent, most first (ties:
-    in the order their first ticket was created)."""
+    by name)."""
     base = (
         " FROM kpi_scope g JOIN kpi_tickets k ON k.ticket_id = g.ticket_id"
         " JOIN tickets t ON t.id = g.ticket_id{} WHERE g.dim = 'all'"
-        " AND k.created >= ? AND k.created < ? GROUP BY 1 ORDER BY 2 DESC, MIN(t.id), 1"
+        " AND k.created >= ? AND k.created < ? GROUP BY 1 ORDER BY 2 DESC, 1"
     )
     queries = {
         "channel": "SELECT t.channel, COUNT(*)" + base.format(""),

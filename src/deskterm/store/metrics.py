@@ -98,6 +98,24 @@ def opened(conn: sqlite3.Connection, start: str, end: str) -> list[tuple[int, st
     ).fetchall()
 
 
+def handle_measured(conn: sqlite3.Connection) -> bool:
+    """Whether the TUI ever recorded handle time (a `handled` event on any ticket)."""
+    return (
+        conn.execute("SELECT 1 FROM events WHERE kind = 'handled' LIMIT 1").fetchone() is not None
+    )
+
+
+def customers_opened(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, str, str]]:
+    """(customer id, channel, created) of every ticket (merged ones too) of the customers of
+    `ids`, for their re-contacts."""
+    return conn.execute(
+        "SELECT customer_id, channel, created_at FROM tickets WHERE customer_id IN"
+        " (SELECT customer_id FROM tickets WHERE id IN (SELECT value FROM json_each(?)))"
+        " ORDER BY created_at",
+        (json.dumps(ids),),
+    ).fetchall()
+
+
 # What a dashboard slice of the tickets is, as SQL on `tickets t` (the value is its parameter).
 SLICES = {
     "channel": "t.channel = ?",
