@@ -74,24 +74,47 @@ def _ticket_count(path: Path) -> int:
         conn.close()
 
 
-@pytest.mark.parametrize("where", ["global", "command"])
-def test_the_demo_never_overwrites_a_workspace_it_did_not_build(work_db: Path, where: str) -> None:
+@pytest.mark.parametrize("where", ["global", "command", "environment"])
+def test_the_demo_never_overwrites_a_workspace_it_did_not_build(
+    work_db: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _unmark(work_db)
     before = work_db.read_bytes()
-    args = ["--db", str(work_db), "demo", "--no-open"]
-    code, _, err = run(*(args if where == "global" else [*args[2:], *args[:2]]))
+    args = {
+        "global": ["--db", str(work_db), "demo", "--no-open"],
+        "command": ["demo", "--no-open", "--db", str(work_db)],
+        "environment": ["demo", "--no-open"],
+    }[where]
+    monkeypatch.setenv("DESKTERM_DB", str(work_db))
+    code, _, err = run(*args)
     assert code == 2
-    assert "is not a demo workspace" in err
+    assert f"{work_db} is not a demo workspace" in err and "--db" in err
     assert work_db.read_bytes() == before
+
+
+def test_the_demo_is_built_in_the_file_deskterm_db_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    named = tmp_path / "scratch.db"
+    monkeypatch.setenv("DESKTERM_DB", str(named))
+    code, _, err = run("demo", "--seed", "1", "--now", NOW, "--no-open")
+    assert code == 0
+    assert f"in {named}" in err
+    assert not (tmp_path / "demo.db").exists()
+    # Every other command reads the same file from the same setting.
+    assert len(json.loads(run("list", "--json")[1])) == _ticket_count(named) >= 500
 
 
 def test_the_default_demo_file_beside_the_users_database_is_kept(
     work_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    users = work_db.with_name("demo.db")
+    monkeypatch.delenv("DESKTERM_DB")
+    # No database named: the user's lives in the user data folder, and the demo's beside it.
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "deskterm"
+    folder.mkdir(parents=True)
+    users = folder / "demo.db"
     work_db.rename(users)
     _unmark(users)
-    monkeypatch.setenv("DESKTERM_DB", str(users.with_name("shop.db")))
     code, _, err = run("demo", "--no-open")
     assert code == 2
     assert str(users) in err

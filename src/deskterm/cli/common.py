@@ -27,8 +27,8 @@ class State:
 
     def __init__(self, db: Path | None, config_path: Path | None) -> None:
         self._db_path = db
-        # Whether the user named the database (--db, before or after the command).
-        self.db_named = db is not None
+        # Whether the user named the database: --db (before or after the command) or $DESKTERM_DB.
+        self.db_named = db is not None or bool(os.environ.get("DESKTERM_DB"))
         self.config_path = config_path
         self._settings: Config | None = None
         self._config: Config | None = None

@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
-from deskterm.cli.common import db_option, echo, fail, open_tui, state
+from deskterm.cli.common import echo, fail, open_tui, state
 
 DEMO_NOW_HELP = "Reference time of the workspace, e.g. 2026-11-20T12:00:00Z (default: now)."
+DEMO_DB_HELP = (
+    "Database file to build it in (default: $DESKTERM_DB, else demo.db in the user data folder)."
+)
 
 
 @click.command()
 @click.option("--seed", type=int, default=1, help="Same seed and --now, same workspace.")
 @click.option("--now", default=None, help=DEMO_NOW_HELP)
 @click.option("--no-open", is_flag=True, help="Build the workspace without opening the TUI.")
-@db_option
+@click.option("--db", type=click.Path(path_type=Path), default=None, help=DEMO_DB_HELP)
 def demo(seed: int, now: str | None, no_open: bool, db: Path | None) -> None:
     """Build a demo shop's workspace (500+ tickets) and open the workstation on it."""
     from deskterm.demo import build_demo
@@ -29,7 +32,11 @@ def demo(seed: int, now: str | None, no_open: bool, db: Path | None) -> None:
     if target.exists():
         # Only a file deskterm built as a demo is rebuilt; any other is the user's and stays.
         if not is_demo_workspace(target):
-            fail(f"{target} is not a demo workspace; deskterm demo never overwrites it", 2)
+            fail(
+                f"{target} is not a demo workspace; deskterm demo never overwrites it"
+                " (name another file with --db)",
+                2,
+            )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     try:
