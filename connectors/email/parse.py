@@ -38,6 +38,12 @@ from .loops import automatic_reason
 AMAZON_RELAY = re.compile(r"@marketplace\.amazon\.[a-z]{2,3}(?:\.[a-z]{2})?$")
 AMAZON_ORDER = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
 SHOPIFY_SENDERS = re.compile(r"@(?:[\w-]+\.)*shopify\.com$")
+# An order a mail names: "#1361", "order 1361", "Order #1361", "order no. 1361"; not this desk's
+# "[#12]" ticket token. Ingest links only a number exactly one stored order has.
+ORDER_MENTION = re.compile(
+    r"\border\b(?:\s+(?:no\.?|nr\.?|number))?\s*[:#]?\s*#?(\d{3,})\b|(?<![\[\w&])#(\d{3,})\b",
+    re.IGNORECASE,
+)
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 MSG_ID = re.compile(r"<[^<>\s]+>")
 MAX_REFERENCES = 50
@@ -382,11 +388,14 @@ def _parse(
     body = message_body(msg)
     warnings.extend(body.warnings)
 
-    channel, order_numbers = Channel.EMAIL.value, ()
+    channel = Channel.EMAIL.value
+    named = f"{subject}\n{body.text}"  # the subject's orders first
     if AMAZON_RELAY.search(addr):
         channel = Channel.AMAZON.value
-        order_numbers = tuple(dict.fromkeys(AMAZON_ORDER.findall(f"{subject}\n{body.text}")))
-    elif SHOPIFY_SENDERS.search(addr):
+        order_numbers = tuple(dict.fromkeys(AMAZON_ORDER.findall(named)))
+    else:
+        order_numbers = tuple(dict.fromkeys(a or b for a, b in ORDER_MENTION.findall(named)))
+    if SHOPIFY_SENDERS.search(addr):
         name, addr = _shopify_customer(headers, name, addr, warnings)
     return InboundMessage(
         account=options.account,

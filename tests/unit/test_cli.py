@@ -478,6 +478,34 @@ def test_show_gives_the_orders_the_sla_clocks_and_each_replys_delivery(work_db: 
     assert data["messages"][-1]["delivery"] == "queued"
 
 
+def test_a_mail_naming_a_demo_order_is_linked_to_it_whoever_sent_it(
+    work_db: Path, tmp_path: Path
+) -> None:
+    import mailbox
+
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    for n, (subject, text) in enumerate(
+        [("Order #1361 never came", "Still waiting."), ("Where is it?", "My order 99999.")]
+    ):
+        box.add(
+            f"From: New Writer <writer{n}@example.net>\nTo: support@northwind.example\n"
+            f"Message-ID: <named{n}@example.net>\nDate: Fri, 20 Nov 2026 09:00:00 +0000\n"
+            f"Subject: {subject}\n\n{text}\n".encode()
+        )
+    assert run("--db", str(work_db), "import", "maildir", str(tmp_path / "Maildir"))[0] == 0
+    conn = sqlite3.connect(work_db)
+    named, unknown = (
+        conn.execute("SELECT id FROM tickets WHERE subject = ?", (s,)).fetchone()[0]
+        for s in ("Order #1361 never came", "Where is it?")
+    )
+    conn.close()
+
+    data = json.loads(run("show", str(named), "--json", "--db", str(work_db))[1])
+    assert data["orders"][0]["number"] == "#1361" and data["orders"][0]["linked"]
+    data = json.loads(run("show", str(unknown), "--json", "--db", str(work_db))[1])
+    assert data["ticket"]["order_id"] is None and data["orders"] == []
+
+
 def test_undo_says_what_it_undid_on_which_ticket(work_db: Path) -> None:
     def undo(*extra: str) -> str:
         code, out, err = run("undo", "--as", "zoe", *extra, "--db", str(work_db))

@@ -189,6 +189,46 @@ def test_order_numbers_in_a_message_link_the_ticket_to_the_order(
     assert counts(store)["customers"] == 1
 
 
+def test_a_mail_naming_an_order_links_it_only_when_exactly_one_order_has_that_number(
+    store: Store, make_message, now
+) -> None:
+    from deskterm.store import orders as store_orders
+
+    def order(account: str, number: str, buyer: str) -> OrderSnapshot:
+        return OrderSnapshot(
+            account=account,
+            external_id=f"{account}{number}",
+            number=number,
+            customer=Identity("email", buyer),
+            status="paid",
+            placed_at=now - timedelta(days=3),
+        )
+
+    orders = [
+        order("shop", "#1361", "buyer@example.com"),
+        order("shop", "#1500", "first@example.com"),
+        order("second-shop", "#1500", "second@example.com"),
+    ]
+    # Not from the buyer's address: only the number can tell which order the mail is about.
+    names = {"Order #1361 never came": ("1361",), "order 1500": ("1500",), "order 9999": ("9999",)}
+    mails = [
+        make_message(sender=Identity("email", f"writer{n}@example.net"), subject=s, order_numbers=o)
+        for n, (s, o) in enumerate(names.items())
+    ]
+    ingest.ingest_batch(store, "mail", Batch(mails, {}, orders=orders), now=now)
+
+    linked = dict(
+        store.conn.execute(
+            "SELECT t.subject, o.number FROM tickets t LEFT JOIN orders o ON o.id = t.order_id"
+        ).fetchall()
+    )
+    assert linked == {"Order #1361 never came": "#1361", "order 1500": None, "order 9999": None}
+    # The ticket shows the order it names, though it is another customer's.
+    ticket = store.conn.execute("SELECT customer_id, order_id FROM tickets WHERE id = 1").fetchone()
+    shown = store_orders.orders_of_customer_and_ticket(store, *ticket)
+    assert [o.number for o in shown] == ["#1361"]
+
+
 def test_messages_are_searchable_right_after_ingest(store: Store, make_message, deliver) -> None:
     deliver(make_message(text="The parcel was damaged in transit"))
     hits = store.conn.execute(

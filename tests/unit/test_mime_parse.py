@@ -96,6 +96,17 @@ def test_amazon_relay_mail_is_the_amazon_channel_with_order_ids(options):
     assert msg.order_numbers == ("202-1234567-7654321", "305-7654321-1234567")
 
 
+def test_a_mail_names_its_orders_subject_first_and_not_the_ticket_token(options):
+    raw = (
+        b"From: Hana <hana@example.net>\nTo: support@shop.example\nMessage-ID: <o@example.net>\n"
+        b"Date: Fri, 20 Nov 2026 07:00:00 +0000\nSubject: Re: Where is my Order #1361? [#87]\n\n"
+        b"Also order no. 1200 and ORDER 1201; not shop.example/faq#555, &#1234; or 42 shirts.\n"
+    )
+    msg = parse_message(raw, options, received=ARRIVED)
+    assert msg.channel == "email"
+    assert msg.order_numbers == ("1361", "1200", "1201")
+
+
 def test_shopify_contact_form_belongs_to_the_customer_in_reply_to(options):
     msg = parse("shopify_contact.eml", options)
     assert msg.sender.value == "fiona@example.org"

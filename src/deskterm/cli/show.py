@@ -46,7 +46,7 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
         fail(f"there is no ticket #{ticket_id}")
     thread = queries.messages(store, ticket_id)
     orders = sorted(
-        store_orders.orders_for_customer(store, found.customer_id),
+        store_orders.orders_of_customer_and_ticket(store, found.customer_id, found.order_id),
         key=lambda o: o.id != found.order_id,
     )
     evaluation = _evaluation(shared, ticket_id)

@@ -189,11 +189,13 @@ def message_arrived(conn: sqlite3.Connection, ticket_id: int, sent_at: str, at: 
 
 
 def order_of_number(conn: sqlite3.Connection, number: str) -> int | None:
-    """The latest placed order with this number."""
-    row = conn.execute(
-        "SELECT id FROM orders WHERE number = ? ORDER BY placed_at DESC LIMIT 1", (number,)
-    ).fetchone()
-    return row[0] if row else None
+    """The order numbered `number` ("#1361" or "1361"), when exactly one is: a number two shops'
+    orders share, or no order has, names none."""
+    bare = number.strip().lstrip("#")
+    rows = conn.execute(
+        "SELECT id FROM orders WHERE number IN (?, ?) LIMIT 2", (bare, f"#{bare}")
+    ).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 # The customer's latest order of a marketplace listing (items carry it as "listing").

@@ -241,6 +241,17 @@ def orders_for_customer(store: Store, customer_id: int, limit: int = 50) -> list
     )
 
 
+def orders_of_customer_and_ticket(
+    store: Store, customer_id: int, linked: int | None
+) -> list[Order]:
+    """The customer's orders, newest first, and the ticket's linked order first when it is not one
+    of them (a mail naming an order from an address the shop does not know for its buyer)."""
+    orders = orders_for_customer(store, customer_id)
+    if linked is not None and all(order.id != linked for order in orders):
+        orders[:0] = _orders(store, "SELECT * FROM orders WHERE id = ?", (linked,))
+    return orders
+
+
 def recent_orders(store: Store, customer_id: int, limit: int) -> list[Order]:
     """The orders linked to the customer, newest first (not those only naming an identity)."""
     return _orders(

@@ -152,7 +152,7 @@ def read_ticket(
         return None
     evaluation = clocks.evaluate_ticket(store.conn, ticket_id, now)
     ticket_clocks: list[rules.Clock] = evaluation.clocks if evaluation else []
-    orders = store_orders.orders_for_customer(store, ticket.customer_id)
+    orders = store_orders.orders_of_customer_and_ticket(store, ticket.customer_id, ticket.order_id)
     order = shown_order(orders, ticket.order_id)
     context = {
         "ticket": ticket,
