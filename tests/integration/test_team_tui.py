@@ -147,3 +147,47 @@ async def test_a_rule_in_bens_replica_assigns_only_agents_whose_workstation_is_o
         assert assignees == [("ben",), ("ben",)]  # anna is offline: passed over both times
     finally:
         ben.close()
+
+
+async def test_a_reply_is_held_when_anna_wrote_after_the_thread_bens_screen_shows(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    from deskterm import actions
+    from deskterm.store.team import held_reason
+
+    ben = team_of_two(postgres, tmp_path, store, deliver, make_message)
+    gid = store.conn.execute("SELECT gid FROM tickets WHERE id = 1").fetchone()[0]
+    app = bens_desk(ben)
+
+    def thread_text(app: DeskApp) -> str:
+        thread = app.screen.query_one("#thread")
+        return "\n".join(str(m.message.text) for m in thread.shown)
+
+    def outbox() -> list[tuple[str, str | None]]:
+        return ben.conn.execute("SELECT status, last_error FROM outbox ORDER BY id").fetchall()
+
+    def reply_pushed(count: int) -> bool:
+        on_server(ben, lambda conn: replica.push(ben, conn))
+        return len(outbox()) == count
+
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await app.open_ticket(ticket_of(ben, gid))
+            await until(pilot, lambda: getattr(app.screen, "seen", None) is not None)
+            await pilot.press("r", *"Sorted")  # ben starts his reply
+            actions.note(store, 1, "I called them", actor="agent:anna")
+            on_server(store, lambda conn: replica.push(store, conn))
+            # ben's replica pulls anna's note and his screen shows it above his reply
+            on_server(ben, lambda conn: replica.pull(ben, conn))
+            await until(pilot, lambda: "I called them" in thread_text(app))
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: reply_pushed(1))
+            ((status, error),) = outbox()
+            assert status == "failed"
+            assert held_reason(error) == "anna added a note after you started your reply"
+            # A reply started once the screen showed anna's note leaves.
+            await pilot.press("r", *"Done", "ctrl+s")
+            await until(pilot, lambda: reply_pushed(2))
+            assert outbox()[1] == ("queued", None)
+    finally:
+        ben.close()

@@ -94,8 +94,13 @@ def reply(
     attachments: Sequence[Attachment] = (),
     automatic: bool = False,
     cc: Sequence[str] = (),
+    seen: int | None = None,
 ) -> Done:
     """Queue a public reply to the customer; the sync engine sends it when the network allows.
+
+    In a team replica, `seen` is how far into the team's log the writer saw the ticket (the
+    thread as their screen showed it); without it, how far this replica has it. The team server
+    holds the reply when the thread grew after that (Traffic Cop).
 
     An `automatic` reply (a rule's auto-responder) goes out marked Auto-Submitted: auto-replied
     (RFC 3834), so the other side's responders do not answer it.
@@ -125,7 +130,8 @@ def reply(
         data = {"message": message, "outbox": outbox, "status_before": ticket["status"]}
         # In a team replica, how far into the shared log this ticket was seen: the server holds
         # the reply when the thread grew meanwhile (deskterm.team, Traffic Cop).
-        data |= {"seen": last} if (last := tickets.last_seq(conn, ticket_id)) is not None else {}
+        seen = seen if seen is not None else tickets.last_seq(conn, ticket_id)
+        data |= {"seen": seen} if seen is not None else {}
         event = write_event(conn, ticket_id, "reply", actor, at, data)
         finish(conn, ticket_id, at)
         set_off_rules(store, ticket_id, "reply", actor, at)

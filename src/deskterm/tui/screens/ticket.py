@@ -21,6 +21,7 @@ from deskterm.keys import ACTIONS, APP, TICKET, display_key
 from deskterm.sla import clocks, rules
 from deskterm.store import Store, drafts, queries
 from deskterm.store import orders as store_orders
+from deskterm.store import tickets as store_tickets
 from deskterm.store.team import held_reason
 from deskterm.sync.orders import refresh_customer
 from deskterm.triage.suggest import Suggestion, suggest
@@ -140,6 +141,9 @@ class Shown:
     thread: list[Message]
     context: dict
     draft_kinds: list[str]
+    # How far into a team's log this thread goes (None: not shared): a reply written against it
+    # names what its writer saw, not what the replica pulled since (Traffic Cop).
+    seen: int | None = None
 
 
 def read_ticket(
@@ -147,6 +151,8 @@ def read_ticket(
 ) -> Shown | None:
     """The ticket, its thread and its context, with which of `macros` (name, description) to
     suggest; None when the ticket is gone."""
+    # Read before the thread: an event pulled in between counts as not seen, never the reverse.
+    seen = store_tickets.last_seq(store.conn, ticket_id)
     ticket = queries.ticket(store, ticket_id)
     if ticket is None:
         return None
@@ -171,7 +177,7 @@ def read_ticket(
         ),
     }
     thread = queries.messages(store, ticket_id)
-    return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id))
+    return Shown(ticket, thread, context, drafts.kinds_with_drafts(store, ticket_id), seen)
 
 
 class TicketScreen(TicketActions):
@@ -189,6 +195,7 @@ class TicketScreen(TicketActions):
         self.suggested: list[Suggestion] = []
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
         self.held: list[tuple[int, str]] = []
+        self.seen: int | None = None  # Shown.seen of the thread the reply is written against
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
@@ -258,6 +265,10 @@ class TicketScreen(TicketActions):
             self.dismiss()
             return
         self.ticket, self.draft_kinds = shown.ticket, shown.draft_kinds
+        # A reply is written against the thread shown when its writer started it: what reaches
+        # the screen while the composer is open is news to them (the server holds the reply).
+        if self.seen is None or not self.query_one(Composer).is_open:
+            self.seen = shown.seen
         self.orders = shown.context["orders"]
         self.suggested = shown.context["suggested"]
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
@@ -434,10 +445,14 @@ class TicketScreen(TicketActions):
         who = self._who()
         composer = self.query_one(Composer)
         kind, body, cc, files = event.kind, event.body, event.cc, event.attachments
+        # What the agent saw of the thread: the team server holds the reply when someone else
+        # wrote after that, even when this replica had pulled it already.
+        seen, shown_id = self.seen, self.ticket_id
 
         def send(store: Store, ticket_id: int) -> None:
             if kind == "reply":
-                actions.reply(store, ticket_id, body, cc=cc, attachments=files, **who)
+                saw = seen if ticket_id == shown_id else None
+                actions.reply(store, ticket_id, body, cc=cc, attachments=files, seen=saw, **who)
             else:
                 actions.note(store, ticket_id, body, **who)
             drafts.discard(store, ticket_id, kind)
