@@ -75,8 +75,9 @@ def _as_owner(args: list[str], owner: str | None) -> list[str]:
 
 
 @contextmanager
-def running_postgres(bindir: Path) -> Iterator[Postgres]:
-    """Start a fresh cluster on a free loopback port; stop and delete it on exit."""
+def running_postgres(bindir: Path, settings: dict[str, str] | None = None) -> Iterator[Postgres]:
+    """Start a fresh cluster on a free loopback port, with these server `settings` on top of the
+    defaults; stop and delete it on exit."""
     owner = "nobody" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="deskterm-pg-"))
     if owner:
@@ -95,6 +96,7 @@ def running_postgres(bindir: Path) -> Iterator[Postgres]:
         initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "--locale=C", "-E", "UTF8"]
         subprocess.run(_as_owner(initdb, owner), **run)
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         start = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w"]
         subprocess.run(_as_owner([*start, "start"], owner), **run)
         try:

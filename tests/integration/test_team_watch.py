@@ -147,3 +147,52 @@ def test_a_team_replica_kept_in_sync_tells_the_desktop_as_sync_watch_does(
         proc.wait(20)
         ben.close()
     assert proc.returncode == 0
+
+
+def test_a_watching_replica_uses_one_connection_and_hears_news_that_came_during_a_pass(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    import threading
+
+    deliver(make_message())
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    role = team.roles["ben"]
+
+    def sessions() -> int:
+        with postgres.admin() as admin:
+            found = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)
+            ).fetchone()
+        return found[0] if found else 0
+
+    # A notification that reaches the connection while it runs a statement (a pass) wakes the
+    # next wait all the same: the poll here is far longer than the test may take.
+    conn = replica.listening(replica.configured(ben))
+    stop = threading.Event()
+    try:
+        actions.tag(store, 1, "vip", actor="agent:anna")
+        team.sync(store)
+        time.sleep(0.3)  # the announcement is on its way to ben's connection
+        conn.execute("SELECT 1")  # busy: it reads the announcement with the answer
+        start = time.monotonic()
+        replica.wait_for_news(ben, conn, stop, 30.0, ben.data_version())
+        assert time.monotonic() - start < 10
+    finally:
+        conn.close()
+
+    own = team.replica("ben")  # the watch's thread has its own connection to the file
+    watching = threading.Thread(target=replica.watch, args=(own, stop), kwargs={"poll_s": 60.0})
+    watching.start()
+    try:
+        assert _until(lambda: sessions() == 1)
+        actions.tag(store, 1, "late", actor="agent:anna")
+        team.sync(store)
+        assert _until(lambda: state(ben) == state(store))  # woken by the server, not the poll
+        assert sessions() == 1
+    finally:
+        stop.set()
+        watching.join()
+        own.close()
+        ben.close()

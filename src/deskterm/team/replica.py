@@ -200,28 +200,36 @@ def watch(
     on_pass: Callable[[int, int], None] | None = None,
 ) -> None:
     """Sync until `stop` is set: at once when the server announces new events or this replica's
-    file changes, and every `poll_s` seconds in any case (a lost notification costs no more)."""
-    address = configured(store)
-    conn = open_server(address)
+    file changes, and every `poll_s` seconds in any case (a lost notification costs no more).
+
+    One connection serves the whole loop: it listens between passes and pushes and pulls
+    during them (the notifications that arrive meanwhile wait in psycopg for the next wait).
+    It runs in autocommit, so a push holds the server's event lock for its one statement only,
+    never across a round trip to this process."""
+    conn = listening(configured(store))
     try:
-        listener = open_server(address)
-    except TeamError:
-        conn.close()
-        raise
-    try:
-        listener.autocommit = True
-        listener.execute(f"LISTEN {schema.CHANNEL}")
         seen = store.data_version()
         while not stop.is_set():
             done = sync_once(store, conn)
             if on_pass is not None:
                 on_pass(*done)
-            seen = wait_for_news(store, listener, stop, poll_s, seen)
+            seen = wait_for_news(store, conn, stop, poll_s, seen)
     except server.db_errors() as exc:
         raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
     finally:
-        listener.close()
         conn.close()
+
+
+def listening(address: Address) -> psycopg.Connection:
+    """A connection in autocommit that hears the server's announcements of new events."""
+    conn = open_server(address)
+    try:
+        conn.autocommit = True
+        conn.execute(f"LISTEN {schema.CHANNEL}")
+    except server.db_errors() as exc:
+        conn.close()
+        raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
+    return conn
 
 
 def wait_for_news(

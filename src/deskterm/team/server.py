@@ -138,26 +138,42 @@ def my_agent(conn: psycopg.Connection) -> str | None:
 def push(conn: psycopg.Connection, events: list[dict]) -> list[tuple]:
     """Insert `events` (skipping any the server has) in one statement, so one notification
     announces them all; returns (seq, author, overrode, uid, held, number) of each the server
-    holds, as it recorded it (number: the ticket number a `created` event got)."""
+    holds, as it recorded it (number: the ticket number a `created` event got).
+
+    The insert answers with the rows it stamped: on a connection in autocommit the server's
+    event lock (taken by the stamping trigger) is let go as the statement ends, so a pusher the
+    machine is slow to schedule holds up nobody else's push. Events it skipped (pushed before,
+    by a run whose answer was lost or by another process on this replica) are read afterwards."""
     from psycopg.types.json import Jsonb
 
     try:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute(
-                "INSERT INTO deskterm.events (uid, ticket, kind, actor, at, data)"
-                " SELECT uid, ticket, kind, actor, at, data FROM ROWS FROM (jsonb_to_recordset(%s)"
-                " AS (uid uuid, ticket uuid, kind text, actor text, at text, data jsonb))"
-                " WITH ORDINALITY AS e(uid, ticket, kind, actor, at, data, n) ORDER BY n",
-                (Jsonb(events),),
-            )
-            cur.execute(
-                "SELECT seq, author, overrode, uid::text, held, number FROM deskterm.events"
-                " WHERE uid = ANY(%s::uuid[])",
-                ([e["uid"] for e in events],),
-            )
-            return [tuple(r) for r in cur.fetchall()]
+        with conn.cursor() as cur:
+            cur.execute(PUSH, (Jsonb(events),))
+            stamped = [tuple(r) for r in cur.fetchall()]
+            conn.commit()
+            skipped = {e["uid"] for e in events} - {row[3] for row in stamped}
+            if skipped:
+                cur.execute(
+                    "SELECT seq, author, overrode, uid::text, held, number FROM deskterm.events"
+                    " WHERE uid = ANY(%s::uuid[])",
+                    (list(skipped),),
+                )
+                stamped += [tuple(r) for r in cur.fetchall()]
+                conn.commit()
+        return stamped
     except db_errors() as exc:
+        if not conn.closed:  # a broken connection has no transaction left to end
+            conn.rollback()
         raise TeamError(f"the team server refused the push: {reason(exc)}") from exc
+
+
+PUSH = """
+INSERT INTO deskterm.events (uid, ticket, kind, actor, at, data)
+SELECT uid, ticket, kind, actor, at, data FROM ROWS FROM (jsonb_to_recordset(%s)
+    AS (uid uuid, ticket uuid, kind text, actor text, at text, data jsonb))
+    WITH ORDINALITY AS e(uid, ticket, kind, actor, at, data, n) ORDER BY n
+RETURNING seq, author, overrode, uid::text, held, number
+"""
 
 
 def fetch(conn: psycopg.Connection, after: int, limit: int) -> list[dict]:

@@ -60,7 +60,9 @@ class Worker:
         self.name = name or worker_name()
         self.make_connector = make_connector
         address = replica.configured(store)
-        self.conn = replica.open_server(address)
+        # One connection pushes, pulls and hears the team's news (replica.listening); the
+        # locks have their own, whose session is what holds an account.
+        self.conn = replica.listening(address)
         if server.behind(self.conn):
             server.migrate(self.conn)  # the owner's worker brings the server up to this deskterm
         self.address = address
@@ -158,22 +160,16 @@ class Worker:
         worker that stopped taken over); in between, a pass that sends the replies waiting
         whenever the server has news or another process writes to this replica (a reply queued
         in the TUI). Passes that pulled, sent or failed something are reported."""
-        listener = replica.open_server(replica.configured(self.store))
-        try:
-            listener.autocommit = True
-            listener.execute(f"LISTEN {schema.CHANNEL}")
-            seen = self.store.data_version()
-            due = time.monotonic()
-            while not stop.is_set():
-                full = time.monotonic() >= due
-                due = time.monotonic() + interval if full else due
-                for report in self.run_once(pull=full):
-                    if on_report is not None and (full or report.sent or report.failed):
-                        on_report(report)
-                wait = max(due - time.monotonic(), 0.0)
-                seen = replica.wait_for_news(self.store, listener, stop, wait, seen)
-        finally:
-            listener.close()
+        seen = self.store.data_version()
+        due = time.monotonic()
+        while not stop.is_set():
+            full = time.monotonic() >= due
+            due = time.monotonic() + interval if full else due
+            for report in self.run_once(pull=full):
+                if on_report is not None and (full or report.sent or report.failed):
+                    on_report(report)
+            wait = max(due - time.monotonic(), 0.0)
+            seen = replica.wait_for_news(self.store, self.conn, stop, wait, seen)
 
     def close(self) -> None:
         """Let go of every account (the locks end with the connection) and the connectors."""
