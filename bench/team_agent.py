@@ -42,6 +42,7 @@ class Record:
     offline: list[tuple[float, float]] = field(default_factory=list)
     passes: list[tuple[float, int]] = field(default_factory=list)  # (CPU s, events pulled)
     sync_cpu: float = 0.0  # the sync threads' CPU in all
+    busy: int = 0  # actions refused: another writer held the replica's file too long
 
 
 def seed(path: Path) -> None:
@@ -202,6 +203,7 @@ def agent_main(path: str, plan: Plan, out: str, ready) -> None:
                 "passes": record.passes,
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "sync_cpu": record.sync_cpu,
+                "busy": record.busy,
             }
         )
     )
@@ -210,6 +212,8 @@ def agent_main(path: str, plan: Plan, out: str, ready) -> None:
 def _work(store, plan: Plan, rng: random.Random, record: Record, listener: Listener) -> Listener:
     """Act once every plan.pace seconds and read every plan.read_every seconds until the time is
     up; offline for plan.away. Returns the listener running at the end."""
+    from deskterm.store import StoreError
+
     start = time.time()
     end = start + plan.seconds
     away = (start + plan.away[0], start + plan.away[0] + plan.away[1]) if plan.away else None
@@ -231,7 +235,10 @@ def _work(store, plan: Plan, rng: random.Random, record: Record, listener: Liste
         tickets = [t for (t,) in store.conn.execute("SELECT id FROM tickets")]
         ticket = rng.choice(tickets)
         if now >= next_action:
-            event = act(rng, store, plan.agent, ticket)
+            try:
+                event = act(rng, store, plan.agent, ticket)
+            except StoreError:
+                event, record.busy = None, record.busy + 1
             if event is not None:
                 record.actions.append((event, time.time(), offline))
             next_action = time.time() + rng.uniform(*plan.pace)

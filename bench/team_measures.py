@@ -189,6 +189,7 @@ def report(args, measures: Measures, owner_url, paths, out: Path, fed, replies, 
     for status in replies.values():
         by_status[status] = by_status.get(status, 0) + 1
     actions = sum(len(r["actions"]) for r in results.values())
+    busy = sum(r["busy"] for r in results.values())
     low, high = args.pace
     print(
         f"{args.agents} agents for {args.seconds:.0f} s, one action every {low:g}-{high:g} s, reads"
@@ -196,8 +197,8 @@ def report(args, measures: Measures, owner_url, paths, out: Path, fed, replies, 
         f" mail {args.mail_rate:g}/s; load {measures.load_before:.1f} -> {measures.load_after:.1f}"
     )
     print(
-        f"events on the server: {len(received)}; actions {actions}, lost {found.lost};"
-        f" event rows held twice on a replica {twice}"
+        f"events on the server: {len(received)}; actions {actions}, lost {found.lost},"
+        f" refused for a busy replica {busy}; event rows held twice on a replica {twice}"
     )
     equal = "yes" if differing == 0 else f"no, {differing} differ"
     print(f"every replica equals the server: {equal} ({len(paths)} replicas)")

@@ -277,3 +277,32 @@ def test_a_ticket_pulled_onto_the_number_of_one_not_pushed_yet_moves_that_one_on
     team.sync(ben)
     assert state(anna) == state(ben)
     assert ticket_of(ben, ours) == 5
+
+
+def test_a_catch_up_stopped_midway_keeps_what_it_had_folded_in(
+    pair: tuple, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna, ben = pair
+    for n in range(replica.APPLY + 20):
+        actions.tag(anna, 1 + n % 3, f"t{n}", actor="agent:anna")
+    team.sync(anna)
+    before = replica.pulled_through(ben)
+    pieces: list[int] = []
+
+    def second_piece_fails(store: Store, events: list[dict]) -> int:
+        pieces.append(len(events))
+        if len(pieces) == 2:
+            raise RuntimeError("the machine went down")
+        return apply_all(store, events)
+
+    from deskterm.team.apply import apply_all
+
+    monkeypatch.setattr(replica, "apply_all", second_piece_fails)
+    with pytest.raises(RuntimeError):
+        team.sync(ben)
+    assert replica.pulled_through(ben) == before + replica.APPLY
+    tags = ben.conn.execute("SELECT COUNT(*) FROM ticket_tags WHERE tag LIKE 't%'").fetchone()[0]
+    assert tags == replica.APPLY
+    monkeypatch.setattr(replica, "apply_all", apply_all)
+    team.sync(ben)
+    assert state(ben) == state(anna)

@@ -196,3 +196,35 @@ def test_a_watching_replica_uses_one_connection_and_hears_news_that_came_during_
         watching.join()
         own.close()
         ben.close()
+
+
+def test_a_watching_replica_whose_file_was_busy_catches_up_once_it_is_free(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    import sqlite3
+    import threading
+
+    deliver(make_message())
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    own = team.replica("ben")
+    own.conn.execute("PRAGMA busy_timeout = 100")  # gives up at once, not after 10 s
+    other = sqlite3.connect(tmp_path / "ben.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writes, for longer than that
+    stop = threading.Event()
+    watching = threading.Thread(target=replica.watch, args=(own, stop), kwargs={"poll_s": 60.0})
+    watching.start()
+    try:
+        actions.tag(store, 1, "vip", actor="agent:anna")
+        team.sync(store)
+        time.sleep(1.0)  # ben's passes find the file busy meanwhile
+        other.execute("COMMIT")
+        assert _until(lambda: state(ben) == state(store))
+        assert watching.is_alive()
+    finally:
+        stop.set()
+        watching.join()
+        other.close()
+        own.close()
+        ben.close()

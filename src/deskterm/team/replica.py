@@ -9,6 +9,7 @@ event id) and pulled (a server seq).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskterm import secrets
-from deskterm.store import Store, queries
+from deskterm.store import Store, StoreError, queries
 from deskterm.store import team as rows
 from deskterm.store import team_records as shared
 from deskterm.team import records, schema, server
@@ -28,7 +29,14 @@ from deskterm.team.wire import outgoing
 if TYPE_CHECKING:
     import psycopg
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
+# Pulled events are folded in this many per transaction, so the replica's own writes (an agent's
+# action) never wait for a whole catch-up to be applied, only for one piece of it.
+APPLY = 50
+# After a pass found the replica's file busy, the next try comes this soon (seconds).
+BUSY_RETRY_S = 1.0
 URL, AGENT, WORKSPACE = rows.TEAM_URL, "team.agent", "team.workspace"
 PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
 
@@ -170,14 +178,15 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
 
 
 def _pull_events(store: Store, conn: psycopg.Connection) -> int:
+    """Each piece of APPLY events is its own transaction, and records how far it got."""
     total = 0
     while True:
         events = server.fetch(conn, pulled_through(store), BATCH)
-        if not events:
-            return total
-        with store.tx() as local:
-            total += apply_all(store, events)
-            rows.meta_set(local, PULLED, str(events[-1]["seq"]))
+        for start in range(0, len(events), APPLY):
+            piece = events[start : start + APPLY]
+            with store.tx() as local:
+                total += apply_all(store, piece)
+                rows.meta_set(local, PULLED, str(piece[-1]["seq"]))
         if len(events) < BATCH:  # that was all: no round trip to hear so
             return total
 
@@ -210,7 +219,13 @@ def watch(
     try:
         seen = store.data_version()
         while not stop.is_set():
-            done = sync_once(store, conn)
+            try:
+                done = sync_once(store, conn)
+            except StoreError as exc:
+                # Another writer held the file too long: the events wait on the server.
+                log.warning("team sync: %s", exc)
+                seen = wait_for_news(store, conn, stop, BUSY_RETRY_S, seen)
+                continue
             if on_pass is not None:
                 on_pass(*done)
             seen = wait_for_news(store, conn, stop, poll_s, seen)
