@@ -28,6 +28,17 @@ def _until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return False
 
 
+@pytest.fixture
+def published(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> tuple[Team, Store]:
+    """anna's workspace with one ticket, published, and ben's replica joined to it."""
+    deliver(make_message())
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    return team, team.join("ben")
+
+
 def test_a_running_workstation_pushes_and_pulls_without_being_asked(
     postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
 ) -> None:
@@ -150,14 +161,11 @@ def test_a_team_replica_kept_in_sync_tells_the_desktop_as_sync_watch_does(
 
 
 def test_a_watching_replica_uses_one_connection_and_hears_news_that_came_during_a_pass(
-    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+    postgres: Postgres, published: tuple[Team, Store], store: Store
 ) -> None:
     import threading
 
-    deliver(make_message())
-    team = Team(postgres, tmp_path)
-    replica.init(store, team.url("anna"), "anna")
-    ben = team.join("ben")
+    team, ben = published
     role = team.roles["ben"]
 
     def sessions() -> int:
@@ -199,18 +207,15 @@ def test_a_watching_replica_uses_one_connection_and_hears_news_that_came_during_
 
 
 def test_a_watching_replica_whose_file_was_busy_catches_up_once_it_is_free(
-    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+    published: tuple[Team, Store], store: Store
 ) -> None:
     import sqlite3
     import threading
 
-    deliver(make_message())
-    team = Team(postgres, tmp_path)
-    replica.init(store, team.url("anna"), "anna")
-    ben = team.join("ben")
+    team, ben = published
     own = team.replica("ben")
     own.conn.execute("PRAGMA busy_timeout = 100")  # gives up at once, not after 10 s
-    other = sqlite3.connect(tmp_path / "ben.db", isolation_level=None)
+    other = sqlite3.connect(ben.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process writes, for longer than that
     stop = threading.Event()
     watching = threading.Thread(target=replica.watch, args=(own, stop), kwargs={"poll_s": 60.0})
