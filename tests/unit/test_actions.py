@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -286,15 +285,3 @@ def test_a_failing_action_leaves_nothing_behind(store: Store, ticket: int, now) 
         actions.assign(store, 999, "x", actor=AGENT, at=now)
     assert event_count(store) == before
     assert Status(column(store, ticket, "status")) is Status.NEW
-
-
-def test_the_actions_run_no_sql_of_their_own() -> None:
-    # They decide; the reads and writes they make in their transaction are deskterm.store's.
-    package = Path(actions.__file__).parent
-    found = [
-        f"{path.name}:{number}"
-        for path in sorted(package.glob("*.py"))
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if "execute(" in line or "executemany(" in line
-    ]
-    assert not found, f"SQL belongs in deskterm.store: {found}"
