@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ REMIND = """name = "remind"
 when = "schedule"
 then = [{ note = "still waiting" }, { tag = "reminded" }]
 if.all = [{ field = "status", is = "pending" }, { field = "tags", lacks = "reminded" }]
+"""
+
+GREET = """name = "greet"
+when = ["ticket_created"]
+then = [{ auto_reply = "Thanks, we have it.", per_sender_per_day = 1 }, { assign_round_robin = "billing" }]
 """
 
 
@@ -94,3 +100,31 @@ def test_explain_says_a_time_rule_fired_and_waits_to_be_re_armed(
         .output.strip()
         .endswith("there is no ticket #99")
     )
+
+
+def test_explain_says_why_a_rule_skipped_an_action(
+    folder: Path, db_path, deliver, make_message
+) -> None:
+    Path(os.environ["DESKTERM_CONFIG"]).write_text(
+        '[team]\ncap = 1\ngroups = { billing = ["anna"] }\n'
+    )
+    (folder / "greet.toml").write_text(GREET)
+    deliver(make_message(subject="The first question"))
+    deliver(make_message(subject="The second question"))
+
+    first = run("rules", "explain", "1", "--db", str(db_path)).output
+    assert "greet (ticket_created): matches now; acted: reply at " in first
+    assert "skipped" not in first
+    second = run("rules", "explain", "2", "--db", str(db_path))
+    assert second.exit_code == 0, second.output
+    lines = {line.split(" (")[0]: line for line in second.output.splitlines() if " (" in line}
+    assert lines["greet"].startswith("greet (ticket_created): matches now; has not acted")
+    assert "; auto_reply skipped at 20" in lines["greet"]
+    assert ": already 1 automatic reply to anna@example.com today" in lines["greet"]
+    assert "; assign_round_robin skipped at 20" in lines["greet"]
+    assert ": nobody of group billing is under the cap of 1 open tickets" in lines["greet"]
+    # In the order the rule lists its actions.
+    assert lines["greet"].index("auto_reply") < lines["greet"].index("assign_round_robin")
+    data = json.loads(run("rules", "explain", "2", "--json", "--db", str(db_path)).output)
+    greet = next(r for r in data["rules"] if r["rule"] == "greet")
+    assert "auto_reply skipped at" in greet["note"]

@@ -32,11 +32,13 @@ NOREPLY = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one action of a fired rule did: an event, or why it did nothing."""
+    """What one action of a fired rule did: an event, or why it did nothing (`skipped`); `said`
+    is what an action that writes no event did (proposed a call, notified)."""
 
     action: Action
     event_id: int | None = None
     skipped: str = ""
+    said: str = ""
 
 
 class Skip(Exception):
@@ -83,7 +85,8 @@ def _auto_reply(
     if on_ticket >= per_ticket:
         raise Skip(f"already {on_ticket} automatic repl{'y' if on_ticket == 1 else 'ies'} here")
     if to_sender >= per_sender:
-        raise Skip(f"already {to_sender} automatic replies to {facts['sender']} today")
+        many = "y" if to_sender == 1 else "ies"
+        raise Skip(f"already {to_sender} automatic repl{many} to {facts['sender']} today")
     calendar = ctx.calendar()
     opens = calendar.add(ctx.now, timedelta(minutes=1)) - timedelta(minutes=1)
     body = ctx.render(action.value, tid, {"opens_at": opens.astimezone(calendar.zone)})
@@ -132,13 +135,13 @@ def act(store: Store, rule: Rule, action: Action, tid: int, facts: dict, ctx: Co
             call = connector_calls.propose(
                 store, tid, value, action.params.get("params", {}), actor=actor, at=at
             )
-            return Outcome(action, skipped=f"proposed as call {call.id}, waiting for a person")
+            return Outcome(action, said=f"proposed as call {call.id}, waiting for a person")
         if kind == "macro":
             events = ctx.apply_macro(value, tid, actor, at)
             return Outcome(action, events[0] if events else None)
         if kind == "notify":
             _notify(rule, action, tid, ctx)
-            return Outcome(action, skipped="notified")
+            return Outcome(action, said="notified")
         return Outcome(action, _field_action(store, rule, action, tid, ctx).event_id)
     except Skip as exc:
         return Outcome(action, skipped=str(exc))

@@ -154,6 +154,9 @@ class Engine:
     ) -> Fired:
         ctx = self.context(rule, now)
         outcomes = tuple(acting.act(self.store, rule, a, ticket_id, facts, ctx) for a in rule.then)
+        skips = [(o.action.kind, o.skipped) for o in outcomes if o.skipped]
+        if skips:
+            reads.record_skips(self.store.conn, rule.name, ticket_id, skips, now)
         fired = Fired(rule.name, ticket_id, outcomes, depth)
         self.fired.append(fired)
         self._acted.add((ticket_id, depth, rule.name))
@@ -247,6 +250,7 @@ class Engine:
         acted: dict[str, list[str]] = {}
         for _, at, actor, kind in reads.rule_events(self.store.conn, ticket_id):
             acted.setdefault(actor, []).append(f"{kind} at {at}")
+        skipped = reads.rule_skips(self.store.conn, ticket_id)
         last_pass = reads.last_time_pass(self.store.conn)
         out = []
         for rule in self.rules:
@@ -254,6 +258,12 @@ class Engine:
             verdict = judge(rule, facts)
             did = acted.get(rule.actor)
             note = f"acted: {', '.join(did)}" if did else "has not acted on this ticket"
+            kinds = [a.kind for a in rule.then]
+            for action, reason, at in sorted(
+                skipped.get(rule.name, ()),
+                key=lambda s: kinds.index(s[0]) if s[0] in kinds else len(kinds),
+            ):
+                note += f"; {action} skipped at {at}: {reason}"
             if "schedule" in rule.when:
                 waits = ticket_id in reads.fired(self.store.conn, rule.name)
                 if rule.name in firings:

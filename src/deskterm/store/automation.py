@@ -102,6 +102,33 @@ def firings(conn: sqlite3.Connection, ticket_id: int) -> dict[str, str]:
     )
 
 
+def record_skips(
+    conn: sqlite3.Connection,
+    rule: str,
+    ticket_id: int,
+    skips: Sequence[tuple[str, str]],
+    at: datetime,
+) -> None:
+    """Why the rule's actions (kind, reason) did nothing on the ticket as it fired at `at`."""
+    conn.executemany(
+        "INSERT INTO rule_skips (ticket_id, rule, action, reason, at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (ticket_id, rule, action) DO UPDATE"
+        " SET reason = excluded.reason, at = excluded.at",
+        [(ticket_id, rule, kind, reason, to_iso(at)) for kind, reason in skips],
+    )
+
+
+def rule_skips(conn: sqlite3.Connection, ticket_id: int) -> dict[str, list[tuple[str, str, str]]]:
+    """By rule: the actions it last skipped on the ticket, with why and when."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for rule, action, reason, at in conn.execute(
+        "SELECT rule, action, reason, at FROM rule_skips WHERE ticket_id = ? ORDER BY at, action",
+        (ticket_id,),
+    ):
+        found.setdefault(rule, []).append((action, reason, at))
+    return found
+
+
 def rule_events(conn: sqlite3.Connection, ticket_id: int) -> list[tuple[int, str, str, str]]:
     """The events rules caused on the ticket: id, moment, actor, kind."""
     return conn.execute(

@@ -202,9 +202,24 @@ CREATE TRIGGER kpi_intent_au AFTER UPDATE OF intent, assignee ON tickets BEGIN
 END;
 """
 
+# Why a rule's action did nothing on a ticket when the rule fired (a cap, a loop guard, nobody
+# online; deskterm.automation.acting), for `rules explain`: the latest reason per ticket, rule and
+# action, with its moment.
+V28_RULE_SKIPS = """
+CREATE TABLE rule_skips (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    rule TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, rule, action)
+) WITHOUT ROWID;
+"""
+
 SCRIPTS: list[tuple[int, str]] = [
     (24, V24_EVENT_BATCHES),
     (25, V25_DRAFT_CC_FILES),
     (26, V26_TEAM_RECORDS),
     (27, V27_KPI_DAYS),
+    (28, V28_RULE_SKIPS),
 ]
