@@ -234,6 +234,12 @@ def test_a_reply_written_against_a_thread_that_grew_meanwhile_is_held_for_its_au
 
     actions.retry_send(crew.ben, item_id, actor="agent:ben")  # send anyway
     crew.team.sync(crew.ben)
+    crew.team.sync(anna)
+    # Held no more, on every replica: it waits for the worker without the hold's reason.
+    assert crew.ben.conn.execute("SELECT status, last_error FROM outbox").fetchall() == [
+        ("queued", None)
+    ]
+    assert anna.conn.execute("SELECT status, last_error FROM outbox").fetchall() == [("team", None)]
     first.run_once()
     assert [d.body for d in crew.channel.delivered] == ["Refund sent."]
 

@@ -25,6 +25,7 @@ from deskterm.connector import reply_problem
 from deskterm.domain import Attachment, Direction, Status, to_iso, utcnow
 from deskterm.store import Store, drafts, tickets
 from deskterm.store import outbox as store_outbox
+from deskterm.store import team as store_team
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:
@@ -212,6 +213,7 @@ def retry_send(store: Store, outbox_id: int, *, actor: str, at: datetime | None 
                 f"outbox item {outbox_id} is {status}; only a failed reply is retried"
             )
         store_outbox.retry(conn, outbox_id, to_iso(at))
+        store_team.clear_hold(conn, outbox_id)  # sent anyway: no longer held
         event = write_event(conn, ticket_id, "retry_send", actor, at, {"outbox": outbox_id})
         finish(conn, ticket_id, at)
     return Done(event, outbox_id=outbox_id)

@@ -446,6 +446,15 @@ def move_team_reply(conn: sqlite3.Connection, kind: str, outbox_id: int, error: 
     )
 
 
+def clear_hold(conn: sqlite3.Connection, outbox_id: int) -> None:
+    """A held reply its author sends anyway is held no more: the reason goes with the decision
+    (a delivery failure's error stays, to say what happened last)."""
+    conn.execute(
+        "UPDATE outbox SET last_error = NULL WHERE id = ? AND last_error LIKE ?",
+        (outbox_id, HELD + "%"),
+    )
+
+
 def unlink_reply_message(conn: sqlite3.Connection, outbox_id: int) -> int | None:
     """The message of a cancelled reply, which its outbox row stops naming: the message goes
     from the thread, as on the replica that cancelled it."""

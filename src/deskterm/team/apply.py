@@ -94,6 +94,8 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         moved = rows.move_team_reply(conn, kind, data["outbox"], data.get("error"))
         if moved and kind == "cancel_send":
             _drop_cancelled(conn, ticket_id, data["outbox"])
+        elif moved and kind == "retry_send":
+            rows.clear_hold(conn, data["outbox"])
     if kind in ("sop_tick", "sop_untick"):
         if kind == "sop_tick":
             store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], event["at"], actor)
