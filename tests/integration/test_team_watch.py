@@ -233,3 +233,32 @@ def test_a_watching_replica_whose_file_was_busy_catches_up_once_it_is_free(
         other.close()
         own.close()
         ben.close()
+
+
+def test_a_write_by_this_process_wakes_the_replica_sync_at_once(
+    published: tuple[Team, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    team, ben = published
+    monkeypatch.setattr(replica, "LOOK_S", 30.0)  # other processes' writes: looked for rarely
+    own = team.replica("ben")  # the sync's own connection; ben's is the screen's
+    passes: list[tuple[int, int]] = []
+    stop = threading.Event()
+    options = {"poll_s": 60.0, "on_pass": lambda *done: passes.append(done)}
+    watching = threading.Thread(target=replica.watch, args=(own, stop), kwargs=options)
+    watching.start()
+    try:
+        assert _until(lambda: len(passes) == 1)
+        before = len(team.server_uids())
+        actions.tag(ben, 1, "vip", actor="agent:ben")
+        assert _until(lambda: len(team.server_uids()) == before + 1, 5.0)
+        time.sleep(1.0)  # the sync's own writes (marking the push) do not wake it again
+        assert len(passes) == 2
+    finally:
+        stop.set()
+        with ben.tx():  # a write wakes it to see the stop
+            pass
+        watching.join()
+        own.close()
+        ben.close()

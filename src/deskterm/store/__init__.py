@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,37 @@ STATISTICS_AFTER = 5_000
 
 class StoreError(Exception):
     """The database file cannot be used: newer than this deskterm, unreadable, or locked too long."""
+
+
+# Who in this process hears of commits to a database file (a team replica's sync, which pushes
+# what the screens wrote at once instead of at its next look): path -> callbacks.
+_on_commit: dict[Path, list[Callable[[Store], None]]] = {}
+_on_commit_lock = threading.Lock()
+
+
+def on_commit(path: Path, callback: Callable[[Store], None]) -> Callable[[], None]:
+    """Call `callback(store)` after each write transaction a Store of this process commits to
+    the file at `path` (as open_store resolved it); returns what stops it. Callbacks run on the
+    committing thread under a lock: they must be quick and write nothing."""
+    with _on_commit_lock:
+        _on_commit.setdefault(path, []).append(callback)
+
+    def stop() -> None:
+        with _on_commit_lock:
+            callbacks = _on_commit[path]
+            callbacks.remove(callback)
+            if not callbacks:
+                del _on_commit[path]
+
+    return stop
+
+
+def _committed(store: Store) -> None:
+    if store.path is None:
+        return
+    with _on_commit_lock:
+        for callback in _on_commit.get(store.path, ()):
+            callback(store)
 
 
 def default_db_path() -> Path:
@@ -85,6 +116,8 @@ class Store:
                 raise
             self._depth = 0
             self.conn.execute("COMMIT")
+            if _on_commit:
+                _committed(self)
 
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:

@@ -10,15 +10,18 @@ event id) and pulled (a server seq).
 from __future__ import annotations
 
 import logging
+import select
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from deskterm import secrets
-from deskterm.store import Store, StoreError, queries
+from deskterm.store import Store, StoreError, on_commit, queries
 from deskterm.store import team as rows
 from deskterm.store import team_records as shared
 from deskterm.team import records, schema, server
@@ -37,6 +40,9 @@ BATCH = 500
 APPLY = 50
 # After a pass found the replica's file busy, the next try comes this soon (seconds).
 BUSY_RETRY_S = 1.0
+# How often a wait looks for writes by other processes to the replica's file, and for its stop
+# (a write by this process, such as an action on the screen, wakes it at once).
+LOOK_S = 0.2
 URL, AGENT, WORKSPACE = rows.TEAM_URL, "team.agent", "team.workspace"
 PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
 
@@ -217,22 +223,48 @@ def watch(
     never across a round trip to this process."""
     conn = listening(configured(store))
     try:
-        seen = store.data_version()
-        while not stop.is_set():
-            try:
-                done = sync_once(store, conn)
-            except StoreError as exc:
-                # Another writer held the file too long: the events wait on the server.
-                log.warning("team sync: %s", exc)
-                seen = wait_for_news(store, conn, stop, BUSY_RETRY_S, seen)
-                continue
-            if on_pass is not None:
-                on_pass(*done)
-            seen = wait_for_news(store, conn, stop, poll_s, seen)
+        with woken_by_writes(store) as wake:
+            seen = store.data_version()
+            while not stop.is_set():
+                try:
+                    done = sync_once(store, conn)
+                except StoreError as exc:
+                    # Another writer held the file too long: the events wait on the server.
+                    log.warning("team sync: %s", exc)
+                    seen = wait_for_news(store, conn, stop, BUSY_RETRY_S, seen, wake)
+                    continue
+                if on_pass is not None:
+                    on_pass(*done)
+                seen = wait_for_news(store, conn, stop, poll_s, seen, wake)
     except server.db_errors() as exc:
         raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
     finally:
         conn.close()
+
+
+@contextmanager
+def woken_by_writes(store: Store) -> Iterator[socket.socket | None]:
+    """A socket that turns readable whenever another Store of this process commits to this
+    replica's file (None for a replica in memory)."""
+    if store.path is None:
+        yield None
+        return
+    wake, poke = socket.socketpair()
+    wake.setblocking(False)
+    poke.setblocking(False)
+
+    def written(writer: Store) -> None:
+        if writer is not store:  # the sync's own writes are no news to it
+            with suppress(BlockingIOError):  # full: it is readable already
+                poke.send(b".")
+
+    stop = on_commit(store.path, written)
+    try:
+        yield wake
+    finally:
+        stop()
+        wake.close()
+        poke.close()
 
 
 def listening(address: Address) -> psycopg.Connection:
@@ -248,14 +280,26 @@ def listening(address: Address) -> psycopg.Connection:
 
 
 def wait_for_news(
-    store: Store, listener: psycopg.Connection, stop: threading.Event, poll_s: float, seen: int
+    store: Store,
+    listener: psycopg.Connection,
+    stop: threading.Event,
+    poll_s: float,
+    seen: int,
+    wake: socket.socket | None = None,
 ) -> int:
     """Until a notification of events this replica has not pulled yet, a write to the file by
-    another process, `stop` or `poll_s`; returns the file's data version then."""
+    another connection (at once from this process, through `wake`; within LOOK_S from
+    others), `stop` or `poll_s`; returns the file's data version then."""
     deadline = time.monotonic() + poll_s
-    while not stop.is_set() and time.monotonic() < deadline:
-        if any(_news(n.payload, store) for n in listener.notifies(timeout=0.2, stop_after=1)):
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        # Those psycopg kept from the last pass first, then what the socket has.
+        if any(_news(n.payload, store) for n in listener.notifies(timeout=0)):
             break
+        waiting = [listener.fileno()] if wake is None else [listener.fileno(), wake.fileno()]
+        ready, _, _ = select.select(waiting, [], [], min(left, LOOK_S))
+        if wake is not None and wake.fileno() in ready:
+            with suppress(BlockingIOError):
+                wake.recv(4096)
         version = store.data_version()
         if version != seen:
             return version
