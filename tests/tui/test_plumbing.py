@@ -57,7 +57,7 @@ def test_drafts_are_kept_per_ticket_and_kind(db):
 
 def test_the_headless_tui_modules_do_not_import_textual():
     code = (
-        "import sys; import deskterm.keys, deskterm.views, deskterm.tui.clock, "
+        "import sys; import deskterm.keys, deskterm.views, deskterm.notices.clock, "
         "deskterm.tui.queue_source, deskterm.durations, deskterm.store.drafts, deskterm.macros; "
         "print('textual' in sys.modules)"
     )

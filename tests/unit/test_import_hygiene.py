@@ -27,6 +27,7 @@ HEADLESS = [
     "deskterm.sync.engine",
     "deskterm.macros",
     "deskterm.mailbox",
+    "deskterm.notices.watch",
     "deskterm.demo",
     "deskterm.sla.clocks",
     "deskterm.store.queries",

@@ -7,9 +7,9 @@ import io
 from datetime import timedelta
 
 from deskterm import actions
-from deskterm.cli.outbox import news
+from deskterm.notices import desktop
+from deskterm.notices.watch import news
 from deskterm.store import Store
-from deskterm.tui import desktop
 
 MARKUP = "[bold red]FREE[/] <b>money</b>\x1b[2J"
 

@@ -106,7 +106,7 @@ def sync(watch: bool, interval: float, db: Path | None) -> None:
     """
     import threading
 
-    from deskterm.cli.outbox import watch_with_news
+    from deskterm.notices.watch import watch_with_news
     from deskterm.team import replica
 
     shared = state(db)
@@ -169,7 +169,7 @@ def work_on(
     desktop notifications of `sync --watch`; it takes over the accounts of a worker that stops."""
     import threading
 
-    from deskterm.cli.outbox import watch_with_news
+    from deskterm.notices.watch import watch_with_news
     from deskterm.team.worker import Worker
 
     worker = _run(lambda: Worker(store))

@@ -15,8 +15,8 @@ from textual.worker import Worker, WorkerState
 
 from deskterm import automation
 from deskterm.domain import NewMail, SlaCrossing
+from deskterm.notices import clock, desktop
 from deskterm.sla import clocks
-from deskterm.tui import clock, desktop
 
 if TYPE_CHECKING:
     from deskterm.tui.app import DeskApp
