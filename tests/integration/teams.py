@@ -64,6 +64,14 @@ class Team:
         finally:
             conn.close()
 
+    def events_data(self) -> list[dict]:
+        """The data of every event on the server, in its order."""
+        conn = server.connect(self.url("anna"))
+        try:
+            return [r[0] for r in conn.execute("SELECT data FROM deskterm.events ORDER BY seq")]
+        finally:
+            conn.close()
+
     def server_uids(self) -> list[str]:
         conn = server.connect(self.url("anna"))
         try:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from deskterm.domain import Batch, Identity, InboundMessage, OrderSnapshot, Refund
+from deskterm import actions
+from deskterm.domain import Attachment, Batch, Identity, InboundMessage, OrderSnapshot, Refund
 from deskterm.store import Store, accounts
 from deskterm.store import orders as store_orders
+from deskterm.store.attachments import AttachmentStore, attach_file
 from deskterm.team import replica
 
 from .postgres import Postgres
@@ -158,4 +160,47 @@ def test_accounts_reach_every_replica_without_their_secrets(
     assert found is not None and found.settings == {"shop": "mugs.myshopify.com"}
     on_server = crew.team.records("account")
     assert "shpat_s3cret" not in json.dumps(on_server) and "/home/anna" not in json.dumps(on_server)
+    assert state(crew.ben) == state(crew.machines[0])
+
+
+def test_a_file_the_worker_receives_opens_on_another_replica_and_one_an_agent_attaches_leaves(
+    crew: Crew, make_message: Callable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = crew.channel
+    label = b"%PDF-1.4 return label for #1042\n" * 50
+    digest, path = AttachmentStore(tmp_path / "anna-mail").put(label)
+    photo = Attachment("label.pdf", "application/pdf", len(label), digest, str(path))
+    shop.inbox.append(make_message(subject="My label", attachments=(photo,)))
+    monkeypatch.setenv("DESKTERM_DATA", str(tmp_path / "anna"))
+    crew.workers[0].run_once()
+
+    monkeypatch.setenv("DESKTERM_DATA", str(tmp_path / "ben"))
+    crew.team.sync(crew.ben)
+    (raw,) = crew.ben.conn.execute(
+        "SELECT attachments FROM messages WHERE subject = 'My label'"
+    ).fetchone()
+    (found,) = json.loads(raw)
+    assert found["path"].startswith(str(tmp_path / "ben"))  # ben's own copy
+    assert Path(found["path"]).read_bytes() == label
+
+    (tmp_path / "invoice.txt").write_bytes(b"Invoice 1042: 59.90 EUR")
+    invoice = attach_file(tmp_path / "invoice.txt")
+    ticket = crew.ben.conn.execute("SELECT ticket_id FROM messages WHERE subject = 'My label'")
+    actions.reply(
+        crew.ben,
+        ticket.fetchone()[0],
+        "Here is your invoice.",
+        attachments=[invoice],
+        actor="agent:ben",
+    )
+    crew.team.sync(crew.ben)
+    monkeypatch.setenv("DESKTERM_DATA", str(tmp_path / "anna"))
+    crew.workers[0].run_once()
+    (sent,) = shop.delivered
+    (file,) = sent.attachments
+    assert file.path is not None and file.path.startswith(str(tmp_path / "anna"))
+    assert Path(file.path).read_bytes() == b"Invoice 1042: 59.90 EUR"
+    on_server = json.dumps(crew.team.events_data())
+    assert str(tmp_path / "ben") not in on_server and str(tmp_path / "anna-mail") not in on_server
+    crew.team.sync(crew.ben)
     assert state(crew.ben) == state(crew.machines[0])

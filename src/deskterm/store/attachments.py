@@ -38,10 +38,14 @@ class AttachmentStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def path_of(self, digest: str) -> Path:
+        """Where the file with this SHA-256 is, or would be, kept."""
+        return self.root / digest[:2] / digest
+
     def put(self, data: bytes) -> tuple[str, Path]:
         """Store `data` unless a file with the same hash is already there; (sha256, path)."""
         digest = hashlib.sha256(data).hexdigest()
-        path = self.root / digest[:2] / digest
+        path = self.path_of(digest)
         if not path.exists():
             private_dirs(path.parent)
             # Write aside and rename, so a crash never leaves a truncated file under a good name.

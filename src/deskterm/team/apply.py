@@ -29,6 +29,7 @@ from deskterm.sla import clocks
 from deskterm.store import Store, outbox, tickets
 from deskterm.store import knowledge as store_kb
 from deskterm.store import team as rows
+from deskterm.team import files
 from deskterm.team.server import TeamError
 from deskterm.team.wire import local_data
 
@@ -117,7 +118,7 @@ def _drop_cancelled(conn: sqlite3.Connection, ticket_id: int, outbox_id: int) ->
 
 def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
     """Insert the ticket, message and reply `event` carries whole, as needed; its ticket's id."""
-    wire = event["data"]
+    wire = files.localized(event["data"], files.local_store())
     ticket_id = rows.ticket_by_gid(conn, event["ticket"])
     if ticket_id is None:
         if not wire.get("ticket_row"):

@@ -24,7 +24,7 @@ from deskterm import secrets
 from deskterm.store import Store, StoreError, on_commit, queries
 from deskterm.store import team as rows
 from deskterm.store import team_records as shared
-from deskterm.team import records, schema, server
+from deskterm.team import files, records, schema, server
 from deskterm.team.apply import apply_all
 from deskterm.team.server import TeamError
 from deskterm.team.wire import outgoing
@@ -163,6 +163,9 @@ def _push_events(store: Store, conn: psycopg.Connection) -> int:
             wires = [outgoing(local, row, row[6] or rows.set_uid(local, row[0])) for row in batch]
         if not batch:
             return total
+        files.upload(conn, wires)  # before the events: whoever pulls them can fetch the files
+        for wire in wires:
+            wire["data"] = files.without_paths(wire["data"])
         stamped = server.push(conn, wires)
         with store.tx() as local:
             rows.mark_pushed(local, [row[:5] for row in stamped])
@@ -188,6 +191,7 @@ def _pull_events(store: Store, conn: psycopg.Connection) -> int:
     total = 0
     while True:
         events = server.fetch(conn, pulled_through(store), BATCH)
+        files.download(conn, events, files.local_store())
         for start in range(0, len(events), APPLY):
             piece = events[start : start + APPLY]
             with store.tx() as local:

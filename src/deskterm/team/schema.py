@@ -4,6 +4,8 @@ deskterm.team.server.migrate, and the lock keys and channel the scripts and thei
 
 from __future__ import annotations
 
+from deskterm.team.shared_schema import V11_FILES, v9_records
+
 # pg_advisory_xact_lock keys: one for writing events, one for migrating the schema.
 EVENT_LOCK = 0x6465736B01
 MIGRATE_LOCK = 0x6465736B02
@@ -478,61 +480,7 @@ CREATE TRIGGER events_number BEFORE INSERT ON deskterm.events
     FOR EACH ROW EXECUTE FUNCTION deskterm.number_ticket();
 """
 
-V9_RECORDS = f"""
--- The team's shared records (docs/team.md): what is not a change to a ticket but every replica
--- needs, one row per thing, the last write winning: orders and what an account knows of a
--- customer (pulled by the one worker), accounts (without secrets, which stay in each machine's
--- keyring) and the sync cursors (so a worker that takes an account over resumes where the last
--- one stopped). A write that changes nothing keeps the row's number, so a replica that pushes
--- back what it pulled wakes nobody. A cursor is written only by the session holding its
--- account's lock (a worker back from the dead must not take the team back to where it stopped).
--- Read and written only through the functions.
-CREATE SEQUENCE deskterm.record_seq;
-CREATE TABLE deskterm.records (
-    kind text NOT NULL,
-    key text NOT NULL,
-    data jsonb NOT NULL,
-    seq bigint NOT NULL,
-    author name NOT NULL,
-    PRIMARY KEY (kind, key)
-);
-CREATE INDEX records_seq ON deskterm.records(seq);
-
-CREATE FUNCTION deskterm.put_records(given jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
-DECLARE
-    item jsonb;
-    last bigint := 0;
-    stamped bigint;
-BEGIN
-    PERFORM signed_in_agent();
-    FOR item IN SELECT value FROM jsonb_array_elements(given) LOOP
-        CONTINUE WHEN item ->> 'kind' = 'cursor'
-            AND NOT holds_account((item ->> 'key')::jsonb ->> 0);
-        stamped := NULL;
-        INSERT INTO records VALUES (item ->> 'kind', item ->> 'key', item -> 'data',
-            nextval('record_seq'), session_user)
-        ON CONFLICT (kind, key) DO UPDATE
-            SET data = EXCLUDED.data, seq = EXCLUDED.seq, author = EXCLUDED.author
-            WHERE records.data IS DISTINCT FROM EXCLUDED.data
-        RETURNING seq INTO stamped;
-        last := greatest(last, coalesce(stamped, 0));
-    END LOOP;
-    IF last > 0 THEN
-        PERFORM pg_notify('{CHANNEL}', 'records:' || last);
-    END IF;
-    RETURN last;
-END $$;
-
-CREATE FUNCTION deskterm.records_after(after bigint, most int)
-RETURNS TABLE (seq bigint, kind text, key text, data jsonb)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
-BEGIN
-    PERFORM signed_in_agent();
-    RETURN QUERY SELECT r.seq, r.kind, r.key, r.data FROM records r
-        WHERE r.seq > after ORDER BY r.seq LIMIT most;
-END $$;
-"""
+V9_RECORDS = v9_records(CHANNEL)
 
 V10_TAKE_NEXT_PRESENCE = """
 -- Take next passes over a ticket another agent has open right now (viewing or writing: their
@@ -581,4 +529,5 @@ MIGRATIONS: list[str] = [
     V8_NUMBERS,
     V9_RECORDS,
     V10_TAKE_NEXT_PRESENCE,
+    V11_FILES,
 ]

@@ -219,6 +219,41 @@ def records_after(conn: psycopg.Connection, after: int, limit: int) -> list[dict
     return [{"seq": seq, "kind": kind, "key": key, "data": data} for seq, kind, key, data in found]
 
 
+def files_missing(conn: psycopg.Connection, digests: list[str]) -> list[str]:
+    """Which of the files `digests` name the server lacks."""
+    if not digests:
+        return []
+    try:
+        with conn.transaction():
+            found = conn.execute("SELECT deskterm.files_missing(%s::text[])", (digests,)).fetchall()
+    except db_errors() as exc:
+        raise TeamError(f"cannot ask the team server for files: {reason(exc)}") from exc
+    return [digest for (digest,) in found]
+
+
+def put_file(conn: psycopg.Connection, digest: str, data: bytes) -> None:
+    """Keep one file's bytes on the server, under its SHA-256."""
+    try:
+        with conn.transaction():
+            conn.execute("SELECT deskterm.put_file(%s, %s)", (digest, data))
+    except db_errors() as exc:
+        raise TeamError(f"the team server refused a file: {reason(exc)}") from exc
+
+
+def files(conn: psycopg.Connection, digests: list[str]) -> list[tuple[str, bytes]]:
+    """(digest, bytes) of those of the files `digests` name that the server has."""
+    if not digests:
+        return []
+    try:
+        with conn.transaction():
+            found = conn.execute(
+                "SELECT sha256, data FROM deskterm.file_data(%s::text[])", (digests,)
+            ).fetchall()
+    except db_errors() as exc:
+        raise TeamError(f"cannot read files from the team server: {reason(exc)}") from exc
+    return [(digest, bytes(data)) for digest, data in found]
+
+
 def claim_replies(
     locks: psycopg.Connection,
     account: str,

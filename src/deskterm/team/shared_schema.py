@@ -1,0 +1,98 @@
+"""The team server's scripts for what it shares beside the event log: records (orders, accounts,
+sync cursors) and attachment files, V9 and V11 of deskterm.team.schema, kept apart so that
+schema.py stays under 600 lines."""
+
+from __future__ import annotations
+
+
+def v9_records(channel: str) -> str:
+    """V9: the shared records, announced on the events' notification `channel`."""
+    return f"""
+-- The team's shared records (docs/team.md): what is not a change to a ticket but every replica
+-- needs, one row per thing, the last write winning: orders and what an account knows of a
+-- customer (pulled by the one worker), accounts (without secrets, which stay in each machine's
+-- keyring) and the sync cursors (so a worker that takes an account over resumes where the last
+-- one stopped). A write that changes nothing keeps the row's number, so a replica that pushes
+-- back what it pulled wakes nobody. A cursor is written only by the session holding its
+-- account's lock (a worker back from the dead must not take the team back to where it stopped).
+-- Read and written only through the functions.
+CREATE SEQUENCE deskterm.record_seq;
+CREATE TABLE deskterm.records (
+    kind text NOT NULL,
+    key text NOT NULL,
+    data jsonb NOT NULL,
+    seq bigint NOT NULL,
+    author name NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE INDEX records_seq ON deskterm.records(seq);
+
+CREATE FUNCTION deskterm.put_records(given jsonb) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    item jsonb;
+    last bigint := 0;
+    stamped bigint;
+BEGIN
+    PERFORM signed_in_agent();
+    FOR item IN SELECT value FROM jsonb_array_elements(given) LOOP
+        CONTINUE WHEN item ->> 'kind' = 'cursor'
+            AND NOT holds_account((item ->> 'key')::jsonb ->> 0);
+        stamped := NULL;
+        INSERT INTO records VALUES (item ->> 'kind', item ->> 'key', item -> 'data',
+            nextval('record_seq'), session_user)
+        ON CONFLICT (kind, key) DO UPDATE
+            SET data = EXCLUDED.data, seq = EXCLUDED.seq, author = EXCLUDED.author
+            WHERE records.data IS DISTINCT FROM EXCLUDED.data
+        RETURNING seq INTO stamped;
+        last := greatest(last, coalesce(stamped, 0));
+    END LOOP;
+    IF last > 0 THEN
+        PERFORM pg_notify('{channel}', 'records:' || last);
+    END IF;
+    RETURN last;
+END $$;
+
+CREATE FUNCTION deskterm.records_after(after bigint, most int)
+RETURNS TABLE (seq bigint, kind text, key text, data jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM signed_in_agent();
+    RETURN QUERY SELECT r.seq, r.kind, r.key, r.data FROM records r
+        WHERE r.seq > after ORDER BY r.seq LIMIT most;
+END $$;
+"""
+
+
+V11_FILES = """
+-- Attachment files (deskterm.team.files): the bytes of every file a message or a reply names,
+-- once per SHA-256, so a replica can open a file another machine received or attached. A file
+-- is taken only when its bytes match its digest. Read and written only through the functions.
+CREATE TABLE deskterm.files (
+    sha256 text PRIMARY KEY,
+    data bytea NOT NULL
+);
+CREATE FUNCTION deskterm.files_missing(digests text[]) RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM signed_in_agent();
+    RETURN QUERY SELECT d FROM unnest(digests) AS d
+        WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = d);
+END $$;
+CREATE FUNCTION deskterm.put_file(digest text, content bytea) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM signed_in_agent();
+    IF encode(sha256(content), 'hex') <> digest THEN
+        RAISE EXCEPTION 'the file does not match its digest %', digest
+            USING ERRCODE = 'data_exception';
+    END IF;
+    INSERT INTO files VALUES (digest, content) ON CONFLICT DO NOTHING;
+END $$;
+CREATE FUNCTION deskterm.file_data(digests text[]) RETURNS TABLE (sha256 text, data bytea)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM signed_in_agent();
+    RETURN QUERY SELECT f.sha256, f.data FROM files f WHERE f.sha256 = ANY(digests);
+END $$;
+"""
