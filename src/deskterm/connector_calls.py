@@ -72,6 +72,8 @@ class Call:
     attempts: int
     proposed_by: str
     confirmed_by: str | None
+    # The role whose replica made the call, in a team; None: made here (deskterm.team).
+    made_by: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Call:
@@ -88,6 +90,7 @@ class Call:
             attempts=row["attempts"],
             proposed_by=row["proposed_by"],
             confirmed_by=row["confirmed_by"],
+            made_by=row.get("made_by"),
         )
 
     @property
@@ -105,6 +108,16 @@ def _load(store: Store, call_id: int) -> Call:
     if row is None:
         raise CallError(f"there is no connector call #{call_id}")
     return Call.from_row(row)
+
+
+def _made_here(call: Call) -> None:
+    """Refuse to act on another replica's call: its idempotency key and lease live there, so
+    only there can it run without the risk of acting twice."""
+    if call.made_by is not None:
+        raise CallError(
+            f"connector call #{call.id} was made on another replica of the team (role "
+            f"{call.made_by}); only that one runs, retries or settles it"
+        )
 
 
 def _check_person(actor: str) -> None:
@@ -268,6 +281,7 @@ def _restart(store: Store, call_id: int, confirmed_by: str, allowed: tuple[str, 
     _check_person(confirmed_by)
     at = utcnow()
     call = _load(store, call_id)
+    _made_here(call)
     with _action(rows.account_row(store.conn, call.account), call.action) as action:
         # A proposal is prepared when a person runs it; a retry keeps what was sent before.
         prepared = _prepared(action, call.params) if call.status == "proposed" else None
@@ -307,6 +321,7 @@ def dismiss(store: Store, call_id: int, *, actor: str, at: datetime | None = Non
     at = at or utcnow()
     with store.tx() as conn:
         call = _load(store, call_id)
+        _made_here(call)
         if call.status != "proposed":
             raise CallError(
                 f"connector call #{call_id} is {call.status}; only a proposal can be dismissed"
@@ -324,6 +339,7 @@ def settle(
     at = at or utcnow()
     with store.tx() as conn:
         call = _load(store, call_id)
+        _made_here(call)
         if call.status != "uncertain":
             raise CallError(f"connector call #{call_id} is {call.status}, not uncertain")
         status = "done" if happened else "failed"

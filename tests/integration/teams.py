@@ -88,7 +88,7 @@ SLA_MOMENT = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 class Replica(dict):
     """A replica's tickets by global id, compared with another's together with the records
-    beside them: orders, accounts and attachment files."""
+    beside them: orders, accounts and connector calls."""
 
     shared: dict
 
@@ -119,12 +119,13 @@ def _attachments(raw: str) -> list[tuple]:
 def state(store: Store) -> Replica:
     """What a person sees of a replica, by global names: tickets (each one's number, fields, SLA
     columns, tags, messages with their attachment files, and events), orders with their items and
-    refunds, and accounts (whose secrets are in each machine's keyring, never in the store)."""
+    refunds, accounts (whose secrets are in each machine's keyring, never in the store) and
+    connector calls."""
     conn = store.conn
     tickets = Replica()
     for gid, tid, *fields in conn.execute(
         "SELECT gid, id, subject, status, priority, escalation, assignee, snoozed_until,"
-        " merged_into IS NOT NULL, lang, intent, mood, next_deadline FROM tickets ORDER BY gid"
+        " merged_into IS NOT NULL, lang, intent, mood FROM tickets ORDER BY gid"
     ):
         fields.append(_sla(conn, tid))
         tags = conn.execute("SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag", (tid,))
@@ -142,14 +143,14 @@ def state(store: Store) -> Replica:
             (tid,),
         ).fetchall()
         tickets[gid] = (fields, [t for (t,) in tags], messages, events, tid)
-    tickets.shared = {"orders": _orders(conn), "accounts": _accounts(conn)}
+    tickets.shared = {"orders": _orders(conn), "accounts": _accounts(conn), "calls": _calls(conn)}
     return tickets
 
 
 def _sla(conn: sqlite3.Connection, ticket_id: int) -> tuple | None:
     """The ticket's SLA columns as this replica works them out from its events and policies at
-    one moment, the same for every replica (what a column stores depends on when it was last
-    worked out: a clock that breached since reads so only after the next tick)."""
+    one moment, the same for every replica (what the columns store depends on when they were
+    last worked out, on each replica's clock, so the stored ones are not compared)."""
     found = clocks.evaluate_ticket(conn, ticket_id, SLA_MOMENT)
     if found is None:
         return None
@@ -175,6 +176,14 @@ def _orders(conn: sqlite3.Connection) -> list[tuple]:
         ).fetchall()
         found.append((sorted(order.items()), who, linked))
     return found
+
+
+def _calls(conn: sqlite3.Connection) -> list[tuple]:
+    """Every connector call by its key: what it does and where it stands."""
+    return conn.execute(
+        "SELECT idempotency_key, account, action, params, status, outcome FROM connector_calls"
+        " ORDER BY idempotency_key"
+    ).fetchall()
 
 
 def _accounts(conn: sqlite3.Connection) -> list[tuple]:

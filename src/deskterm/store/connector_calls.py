@@ -16,7 +16,7 @@ from deskterm.store import Store, accounts, inserted_id
 
 COLUMNS = (
     "id, ticket_id, account, action, params, idempotency_key, status, proposed_by, confirmed_by,"
-    " attempts, owner, lease_until, next_attempt_at, outcome, external_id, result"
+    " attempts, owner, lease_until, next_attempt_at, outcome, external_id, result, made_by"
 )
 
 
@@ -184,3 +184,85 @@ def event_ids(store: Store, ticket_id: int, call_id: int) -> list[int]:
             (ticket_id, call_id),
         )
     ]
+
+
+# What a replica of a team learns of a call another replica made (deskterm.team): the columns
+# its first event (proposed or started) brings along.
+SHARED = (
+    "account",
+    "action",
+    "params",
+    "idempotency_key",
+    "proposed_by",
+    "confirmed_by",
+    "created_at",
+)
+# The status each of a call's events leaves its copy on the other replicas in.
+FOLLOWED = {
+    "connector_proposed": "proposed",
+    "connector_started": "running",
+    "connector_retry": "queued",
+    "connector_done": "done",
+    "connector_failed": "failed",
+    "connector_uncertain": "uncertain",
+    "connector_dismissed": "dismissed",
+}
+
+
+def snapshot(conn: sqlite3.Connection, call_id: int) -> dict[str, Any] | None:
+    """What another replica needs to show the call: SHARED, by name."""
+    row = conn.execute(
+        f"SELECT {', '.join(SHARED)} FROM connector_calls WHERE id = ?", (call_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    found = dict(zip(SHARED, row, strict=True))
+    return {**found, "params": json.loads(found["params"])}
+
+
+def insert_copy(conn: sqlite3.Connection, ticket_id: int, call: dict, made_by: str) -> int:
+    """The copy here of a call the replica of role `made_by` made (the one here already, if
+    any). A copy never gets a lease or a due time, so no process here ever runs it."""
+    found = by_key(conn, call["idempotency_key"])
+    if found is not None:
+        return found
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO connector_calls (ticket_id, account, action, params, idempotency_key,"
+            " status, proposed_by, confirmed_by, created_at, updated_at, made_by)"
+            " VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                call["account"],
+                call["action"],
+                json.dumps(call["params"], ensure_ascii=False),
+                call["idempotency_key"],
+                call["proposed_by"],
+                call["confirmed_by"],
+                call["created_at"],
+                call["created_at"],
+                made_by,
+            ),
+        )
+    )
+
+
+def follow(conn: sqlite3.Connection, call_id: int, kind: str, data: dict, at: str) -> None:
+    """Move the copy of another replica's call as its `kind` event says (a call made here is
+    left alone: its own events moved it)."""
+    if kind not in FOLLOWED:
+        return
+    params = data.get("params")
+    conn.execute(
+        "UPDATE connector_calls SET status = ?, outcome = COALESCE(?, outcome),"
+        " attempts = COALESCE(?, attempts), params = COALESCE(?, params), updated_at = ?"
+        " WHERE id = ? AND made_by IS NOT NULL",
+        (
+            FOLLOWED[kind],
+            data.get("text"),
+            data.get("attempt"),
+            json.dumps(params, ensure_ascii=False) if params is not None else None,
+            at,
+            call_id,
+        ),
+    )

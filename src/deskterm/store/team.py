@@ -247,11 +247,23 @@ def ticket_snapshot(conn: sqlite3.Connection, ticket_id: int) -> dict:
     }
 
 
+# Where a message lies in its account's own channel ("imap:FOLDER;UIDVALIDITY=V/;UID=U",
+# "ebay:..."): the same place for every machine, unlike a file's path, so it travels, and the
+# worker that runs the account can flag or move the message whoever answered or solved it.
+CHANNEL_PLACES = ("imap:", "ebay:")
+
+
 def message_snapshot(conn: sqlite3.Connection, message_id: int) -> dict | None:
     row = conn.execute(
-        f"SELECT {', '.join(MESSAGE_FIELDS)} FROM messages WHERE id = ?", (message_id,)
+        f"SELECT raw_path, {', '.join(MESSAGE_FIELDS)} FROM messages WHERE id = ?", (message_id,)
     ).fetchone()
-    return dict(zip(MESSAGE_FIELDS, row, strict=True)) if row else None
+    if row is None:
+        return None
+    place, *values = row
+    found = dict(zip(MESSAGE_FIELDS, values, strict=True))
+    if place and place.startswith(CHANNEL_PLACES):
+        found["raw_path"] = place
+    return found
 
 
 def message_ref(conn: sqlite3.Connection, message_id: int) -> list[str] | None:
@@ -337,9 +349,9 @@ def insert_message(conn: sqlite3.Connection, ticket_id: int, message: dict) -> i
     columns = ", ".join(MESSAGE_FIELDS)
     row = inserted_id(
         conn.execute(
-            f"INSERT INTO messages (ticket_id, {columns})"
-            f" VALUES (?, {', '.join('?' for _ in MESSAGE_FIELDS)})",
-            (ticket_id, *(message[f] for f in MESSAGE_FIELDS)),
+            f"INSERT INTO messages (ticket_id, raw_path, {columns})"
+            f" VALUES (?, ?, {', '.join('?' for _ in MESSAGE_FIELDS)})",
+            (ticket_id, message.get("raw_path"), *(message[f] for f in MESSAGE_FIELDS)),
         )
     )
     index_messages(conn, [row])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from deskterm import mailbox
 from deskterm.actions import (
     Origin,
     clocks_deferred,
@@ -27,6 +28,7 @@ from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import from_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, outbox, tickets
+from deskterm.store import connector_calls as calls
 from deskterm.store import knowledge as store_kb
 from deskterm.store import team as rows
 from deskterm.team import files
@@ -102,8 +104,11 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
             store_kb.set_tick(conn, ticket_id, data["sop"], data["step"], event["at"], actor)
         else:
             store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
+    if kind.startswith("connector_") and data.get("call") is not None:
+        calls.follow(conn, data["call"], kind, data, event["at"])
     if kind == "reply":
-        # As actions.reply does: whoever answers a new ticket opens it.
+        # As actions.reply does: whoever answers a new ticket opens it, and has read it.
+        mailbox.queue_seen(conn, ticket_id, at)
         tickets.open_if_new(conn, ticket_id)
     write_event(conn, ticket_id, kind, actor, at, data, origin)
     finish(conn, ticket_id, at)
@@ -132,6 +137,8 @@ def _carried_rows(conn: sqlite3.Connection, event: dict) -> int:
             item = rows.insert_team_reply(conn, ticket_id, message_id, wire["outbox_row"])
             if event["held"]:  # held for its author: no worker sends it unless they say so
                 rows.move_team_reply(conn, "delivery_failed", item, rows.held_error(event["held"]))
+    if wire.get("call_row"):  # made on the replica that pushed it, which alone runs it
+        calls.insert_copy(conn, ticket_id, wire["call_row"], event["author"])
     return ticket_id
 
 

@@ -3,7 +3,8 @@
 A replica's ids (ticket 12, message 340, outbox 7) mean nothing elsewhere, so a pushed event names
 its ticket by global id, messages by [account, external_id], outbox items by idempotency key,
 other events by their stable id and connector calls by idempotency key; the events that add a
-message carry the message whole, and `created` and `split` carry their ticket and customer too.
+message carry the message whole, `created` and `split` carry their ticket and customer too, and the event that
+starts a connector call carries the call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from deskterm.store import connector_calls as calls
 from deskterm.store import team as rows
 
 # Rows an event carries whole, which its local data leaves out.
-CARRIED = ("message_row", "ticket_row", "outbox_row")
+CARRIED = ("message_row", "ticket_row", "outbox_row", "call_row")
+# Kinds whose event starts a connector call: it brings the call, for every replica to show.
+CALL_KINDS = ("connector_proposed", "connector_started")
 # Kinds whose event adds the message it names.
 MESSAGE_KINDS = ("created", "message_in", "note", "reply")
 
@@ -57,6 +60,8 @@ def outgoing(conn: sqlite3.Connection, row: tuple, uid: str) -> dict:
     # A split's ticket is new, as a created one is: the event brings it.
     if kind in ("created", "split"):
         wire["ticket_row"] = rows.ticket_snapshot(conn, ticket_id)
+    if kind in CALL_KINDS and isinstance(data.get("call"), int):
+        wire["call_row"] = calls.snapshot(conn, data["call"])
     if kind == "reply" and isinstance(data.get("outbox"), int):
         wire["outbox_row"] = rows.outbox_snapshot(conn, data["outbox"])
     return {

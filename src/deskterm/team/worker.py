@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from deskterm.connector import Account, Connector, connector_for
+from deskterm.connector import Account, Connector, ConnectorError, connector_for
 from deskterm.domain import Outbound, utcnow
 from deskterm.store import Store, queries
 from deskterm.store import team as rows
@@ -121,12 +121,24 @@ class Worker:
             if report.error is None and connector.can_send:
                 self.grant(account)
                 push_outbox(self.store, account, connector, now, report, gate=self.may_send)
+            if report.error is None:
+                self.follow_mailbox(account, connector, now, report)
             reports.append(report)
         replica.sync_once(self.store, self.conn)  # what was pulled and sent reaches the others
         # Where each account's pull stopped, now that the mail it read is the team's: a worker
         # taking an account over resumes there.
         records.send(self.store, self.locks, records.collect(self.store, held))
         return reports
+
+    def follow_mailbox(
+        self, account: Account, connector: Connector, now: datetime, report: engine.AccountReport
+    ) -> None:
+        """Flag and move in the account's mailbox what any agent answered or solved: the
+        changes folding their events queued here."""
+        try:
+            engine.push_mailbox_changes(self.store, account, connector, now)
+        except ConnectorError as exc:
+            report.state, report.error = "error", str(exc)
 
     def grant(self, account: Account) -> None:
         """Claim the account's replies this worker may send now, each under a new fence."""

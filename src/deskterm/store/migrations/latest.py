@@ -1,5 +1,6 @@
 """The newest migrations (V24 on): the bulk change's batches, the drafts' Cc and files, the
-team replica's notes of changed shared records, the KPIs' per-day totals.
+team replica's notes of changed shared records, the KPIs' per-day totals, the rules' skipped
+actions, the calls other replicas of a team made.
 
 New migrations are appended here, with the next version number."""
 
@@ -216,10 +217,18 @@ CREATE TABLE rule_skips (
 ) WITHOUT ROWID;
 """
 
+# A connector call another replica of the team made (deskterm.team): the role that made it.
+# Only that replica runs, retries or settles it: its idempotency key and lease live there.
+# NULL: made here.
+V29_CALLS_MADE_ELSEWHERE = """
+ALTER TABLE connector_calls ADD COLUMN made_by TEXT;
+"""
+
 SCRIPTS: list[tuple[int, str]] = [
     (24, V24_EVENT_BATCHES),
     (25, V25_DRAFT_CC_FILES),
     (26, V26_TEAM_RECORDS),
     (27, V27_KPI_DAYS),
     (28, V28_RULE_SKIPS),
+    (29, V29_CALLS_MADE_ELSEWHERE),
 ]
