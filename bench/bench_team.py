@@ -235,7 +235,12 @@ def _simulate(args: argparse.Namespace, tmp: Path, pg: Postgres, dovecot: Doveco
     replies = _replies_settled(owner_url, 120)
     measures.stop(pg.root / "data", worker.pid)
     worker.send_signal(signal.SIGINT)
-    worker.wait(30)
+    try:
+        worker.wait(120)
+    except subprocess.TimeoutExpired:
+        print("the worker did not stop within 120 s of SIGINT: killed")
+        worker.kill()
+        worker.wait()
     report(args, measures, owner_url, paths, out, fed[0], replies, sink.counts())
 
 
