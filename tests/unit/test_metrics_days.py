@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from deskterm.domain import to_iso
 from deskterm.metrics import buckets, daily, stats, summed
 from deskterm.metrics.figures import Period
-from deskterm.store import open_store
+from deskterm.store import kpi_cache, open_store
 from tests.unit import test_metrics_cache as history
 from tests.unit.test_metrics_cache import (
     COSTS,
@@ -193,3 +193,30 @@ def test_a_ticket_merged_away_leaves_the_totals():
     assert fast.groups[0].current["created"] == 1
     assert conn.execute("SELECT COUNT(*) FROM kpi_spans WHERE ticket_id = 1").fetchone()[0] == 0
     assert kept(conn, "kpi_days") == summed_parts(conn, 10)
+
+
+def test_a_new_ticket_given_a_deleted_tickets_id_is_marked_to_compute():
+    store = with_customers()
+    conn = store.conn
+
+    def ticket(number: int) -> None:
+        conn.execute(
+            "INSERT INTO tickets (id, customer_id, account, channel, status, created_at,"
+            " updated_at, last_message_at) VALUES (?, 1, 'shop', 'email', 'new', ?, ?, ?)",
+            (number, *[to_iso(START)] * 3),
+        )
+
+    def marked() -> list[int]:
+        kpi_cache.note_new(conn)
+        kpi_cache.forget_gone(conn)
+        return [r[0] for r in conn.execute("SELECT ticket_id FROM kpi_dirty ORDER BY 1")]
+
+    with store.tx():
+        ticket(1)
+        ticket(2)
+        assert marked() == [1, 2]
+        # As a team replica drops a ticket the server never took (store.team).
+        conn.execute("DELETE FROM tickets WHERE id = 2")
+        assert marked() == [1]
+        ticket(2)
+        assert marked() == [1, 2]

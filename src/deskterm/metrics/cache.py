@@ -198,10 +198,12 @@ def refresh(
     written."""
     with store.tx() as conn:
         kpi_cache.keep_if_computed_with(conn, fingerprint(settings, zone))
+        kpi_cache.note_new(conn)
         kpi_cache.forget_gone(conn)
     conn = store.conn
     moment = to_iso(now)
     todo = kpi_cache.stale_all(conn, moment) if ids is None else kpi_cache.stale(conn, ids, moment)
+    todo = sorted({*todo, *kpi_cache.recontacted(conn, todo)})
     for batch in _batches(todo):
         opened = fig.opened_by_customer(
             (customer, channel, from_iso(at))

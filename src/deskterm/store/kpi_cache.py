@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 # meta key: what the cached rows were computed with (the cache's form and the SLA settings).
 FINGERPRINT_KEY = "kpi_cache"
+# meta key: the highest ticket id a report has put in kpi_dirty (tickets above it are new).
+SEEN_KEY = "kpi_cache_seen"
 TICKET_COLUMNS = "ticket_id, created, replies, handled, done_since, valid_from, valid_until"
 SPAN_COLUMNS = "ticket_id, kind, seq, at, value, business, label, day, bucket, bbucket"
 
@@ -60,6 +62,45 @@ def stale_all(conn: sqlite3.Connection, now: str) -> list[int]:
             r[0] for r in conn.execute(f"SELECT ticket_id FROM kpi_tickets WHERE {bound}", (now,))
         )
     return sorted(found)
+
+
+def recontacted(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
+    """The cached tickets a ticket of `ids` re-contacts: of the same customer on the same channel,
+    with a one-touch solve in the three days before it was created (their first-contact
+    resolution no longer holds)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT s.ticket_id FROM json_each(?) d CROSS JOIN tickets n ON n.id = d.value"
+            " CROSS JOIN tickets t ON t.customer_id = n.customer_id AND +t.channel = n.channel"
+            " AND t.id <> n.id CROSS JOIN kpi_spans s ON s.ticket_id = t.id"
+            " AND s.kind = 'solve_one' AND +s.at < n.created_at"
+            " AND +s.at >= strftime('%Y-%m-%dT%H:%M:%SZ', n.created_at, '-3 days')",
+            (json.dumps(list(ids)),),
+        )
+    ]
+
+
+def note_new(conn: sqlite3.Connection) -> None:
+    """Put the tickets written since the last look (ids above SEEN_KEY) that are not cached in
+    kpi_dirty. The mark follows the highest id down when that ticket is deleted, as SQLite gives
+    its id again."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEEN_KEY,)).fetchone()
+    seen = int(row[0]) if row is not None else 0
+    conn.execute(
+        "INSERT OR IGNORE INTO kpi_dirty SELECT id FROM tickets t WHERE id > ?"
+        " AND NOT EXISTS (SELECT 1 FROM kpi_tickets k WHERE k.ticket_id = t.id)",
+        (seen,),
+    )
+    _seen(conn, conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0])
+
+
+def _seen(conn: sqlite3.Connection, last: int) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (SEEN_KEY, str(last)),
+    )
 
 
 def forget_gone(conn: sqlite3.Connection) -> None:
