@@ -4,12 +4,11 @@ deskterm.team.server.migrate, and the lock keys and channel the scripts and thei
 
 from __future__ import annotations
 
-from deskterm.team.shared_schema import V11_FILES, v9_records, v12_records_in_order
+from deskterm.team.shared_schema import V11_FILES, v9_records
 
-# pg_advisory_xact_lock keys: writing events, migrating the schema, numbering shared records.
+# pg_advisory_xact_lock keys: one for writing events, one for migrating the schema.
 EVENT_LOCK = 0x6465736B01
 MIGRATE_LOCK = 0x6465736B02
-RECORD_LOCK = 0x6465736B03
 CHANNEL = "deskterm_events"
 
 V1_EVENTS = f"""
@@ -531,5 +530,4 @@ MIGRATIONS: list[str] = [
     V9_RECORDS,
     V10_TAKE_NEXT_PRESENCE,
     V11_FILES,
-    v12_records_in_order(RECORD_LOCK),
 ]

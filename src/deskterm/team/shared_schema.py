@@ -1,5 +1,5 @@
 """The team server's scripts for what it shares beside the event log: records (orders, accounts,
-sync cursors) and attachment files, V9, V11 and V12 of deskterm.team.schema, kept apart so that
+sync cursors) and attachment files, V9 and V11 of deskterm.team.schema, kept apart so that
 schema.py stays under 600 lines."""
 
 from __future__ import annotations
@@ -94,23 +94,5 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog 
 BEGIN
     PERFORM signed_in_agent();
     RETURN QUERY SELECT f.sha256, f.data FROM files f WHERE f.sha256 = ANY(digests);
-END $$;
-"""
-
-
-def v12_records_in_order(lock: int) -> str:
-    """V12: shared records numbered in commit order, under the transaction-wide advisory `lock`."""
-    return f"""
--- A record's number comes from a sequence, and two writers could commit out of the order of their
--- numbers: a replica pulling between the two commits would move past the lower number and never
--- see that record. Writers now take a transaction-wide lock first, as events do, so numbers are
--- committed in order. The function of V9 stays as the body, under a name nobody may call.
-ALTER FUNCTION deskterm.put_records(jsonb) RENAME TO put_records_unlocked;
-REVOKE EXECUTE ON FUNCTION deskterm.put_records_unlocked(jsonb) FROM PUBLIC;
-CREATE FUNCTION deskterm.put_records(given jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock({lock});
-    RETURN put_records_unlocked(given);
 END $$;
 """
