@@ -88,7 +88,7 @@ SLA_MOMENT = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 class Replica(dict):
     """A replica's tickets by global id, compared with another's together with the records
-    beside them: orders, accounts and connector calls."""
+    beside them: orders, customer profiles, accounts and connector calls."""
 
     shared: dict
 
@@ -119,7 +119,7 @@ def _attachments(raw: str) -> list[tuple]:
 def state(store: Store) -> Replica:
     """What a person sees of a replica, by global names: tickets (each one's number, fields, SLA
     columns, tags, messages with their attachment files, and events), orders with their items and
-    refunds, accounts (whose secrets are in each machine's keyring, never in the store) and
+    refunds, customer profiles, accounts (whose secrets are in each machine's keyring, never in the store) and
     connector calls."""
     conn = store.conn
     tickets = Replica()
@@ -143,7 +143,12 @@ def state(store: Store) -> Replica:
             (tid,),
         ).fetchall()
         tickets[gid] = (fields, [t for (t,) in tags], messages, events, tid)
-    tickets.shared = {"orders": _orders(conn), "accounts": _accounts(conn), "calls": _calls(conn)}
+    tickets.shared = {
+        "orders": _orders(conn),
+        "profiles": _profiles(conn),
+        "accounts": _accounts(conn),
+        "calls": _calls(conn),
+    }
     return tickets
 
 
@@ -158,6 +163,10 @@ def _sla(conn: sqlite3.Connection, ticket_id: int) -> tuple | None:
     return (summary.deadline, summary.warn_at, summary.state, summary.recheck_at)
 
 
+# The order columns that hold JSON: compared by what they hold, not by the order of their keys.
+ORDER_JSON = ("items", "tags", "shipping_address", "fulfillments", "refunds")
+
+
 def _orders(conn: sqlite3.Connection) -> list[tuple]:
     """Every order column but the local ids, with the identities it names and its ticket's."""
     cursor = conn.execute("SELECT * FROM orders ORDER BY account, external_id")
@@ -167,6 +176,9 @@ def _orders(conn: sqlite3.Connection) -> list[tuple]:
         order = dict(zip(names, row, strict=True))
         order_id = order.pop("id")
         order.pop("customer_id")
+        # The team server keeps an order as jsonb, which orders an object's keys its own way.
+        for column in ORDER_JSON:
+            order[column] = json.loads(order[column]) if order[column] else order[column]
         who = conn.execute(
             "SELECT kind, value FROM order_identities WHERE order_id = ? ORDER BY kind, value",
             (order_id,),
@@ -174,7 +186,23 @@ def _orders(conn: sqlite3.Connection) -> list[tuple]:
         linked = conn.execute(
             "SELECT gid FROM tickets WHERE order_id = ? ORDER BY gid", (order_id,)
         ).fetchall()
-        found.append((sorted(order.items()), who, linked))
+        found.append((json.dumps(order, sort_keys=True), who, linked))
+    return found
+
+
+def _profiles(conn: sqlite3.Connection) -> list[tuple]:
+    """What each account knows of a customer (lifetime figures, tags, note), without the local
+    customer id, with the identities of the customer it is linked to."""
+    cursor = conn.execute("SELECT * FROM customer_profiles ORDER BY account, external_id")
+    names = [d[0] for d in cursor.description]
+    found = []
+    for row in cursor.fetchall():
+        profile = dict(zip(names, row, strict=True))
+        who = conn.execute(
+            "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY kind, value",
+            (profile.pop("customer_id"),),
+        ).fetchall()
+        found.append((sorted(profile.items()), who))
     return found
 
 

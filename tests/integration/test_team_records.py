@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from deskterm import actions
-from deskterm.domain import Attachment, Batch, Identity, InboundMessage, OrderSnapshot, Refund
+from deskterm.domain import (
+    Attachment,
+    Batch,
+    CustomerProfile,
+    Identity,
+    InboundMessage,
+    OrderSnapshot,
+    Refund,
+)
 from deskterm.store import Store, accounts
 from deskterm.store import orders as store_orders
 from deskterm.store.attachments import AttachmentStore, attach_file
@@ -54,14 +63,21 @@ class Shop(Channel):
     def __init__(self, inbox: list[InboundMessage]) -> None:
         super().__init__(ACCOUNT, inbox)
         self.orders: list[OrderSnapshot] = []
+        self.customers: list[CustomerProfile] = []
         self.handed = 0
 
     def pull(self, cursors: dict[str, dict]) -> Iterator[Batch]:
         for batch in super().pull(cursors):
             self.handed += len(batch.messages)
             yield batch
-        if self.orders:
-            yield Batch([], {"orders": len(self.orders)}, "orders", orders=self.orders)
+        if self.orders or self.customers:
+            yield Batch(
+                [],
+                {"orders": len(self.orders)},
+                "orders",
+                orders=self.orders,
+                customers=self.customers,
+            )
 
 
 @pytest.fixture
@@ -100,6 +116,54 @@ def test_an_order_the_worker_syncs_reaches_every_replica_with_its_items_and_refu
     assert (order.status, order.refunds) == ("partially_refunded", (refund,))
     crew.team.sync(crew.machines[1])
     assert state(crew.ben) == state(crew.machines[0]) == state(crew.machines[1])
+
+
+def _buyer(spent: str, count: int, note: str) -> CustomerProfile:
+    return CustomerProfile(
+        account="shop",
+        external_id="gid://shopify/Customer/7",
+        name="Anna Adams",
+        identities=(BUYER, Identity("phone", "+4915112345678")),
+        orders_count=count,
+        amount_spent=spent,
+        currency="EUR",
+        tags=("vip",),
+        note=note,
+        changed_at=NOW,
+    )
+
+
+def test_a_customer_profile_the_worker_syncs_shows_the_same_on_every_replica(
+    crew: Crew,
+) -> None:
+    shop = crew.channel
+    assert isinstance(shop, Shop)
+    shop.orders = [replace(_order(), customer_ref="gid://shopify/Customer/7")]
+    shop.customers = [_buyer("59.90", 1, "")]
+    crew.workers[0].run_once()
+    crew.team.sync(crew.ben)
+    shown = store_orders.profile(crew.ben, "shop", "gid://shopify/Customer/7")
+    assert shown is not None
+    assert (shown.orders_count, shown.amount_spent, shown.tags) == (1, "59.90", ("vip",))
+    # Her phone number, which only the shop knew, leads to her on ben's replica too.
+    (buyer,) = crew.ben.conn.execute(
+        "SELECT customer_id FROM tickets WHERE subject = 'Where is #1042?'"
+    ).fetchone()
+    assert shown.customer_id == buyer
+    assert crew.ben.conn.execute(
+        "SELECT customer_id FROM identities WHERE value = '+4915112345678'"
+    ).fetchone() == (buyer,)
+
+    shop.customers = [_buyer("159.80", 2, "Prefers email")]
+    crew.workers[0].run_once()
+    for store in (crew.ben, crew.machines[1]):
+        crew.team.sync(store)
+    shown = store_orders.profile(crew.ben, "shop", "gid://shopify/Customer/7")
+    assert shown is not None
+    assert (shown.orders_count, shown.amount_spent, shown.note) == (2, "159.80", "Prefers email")
+    found = [state(store) for store in (crew.ben, *crew.machines)]
+    assert found[0] == found[1] == found[2]
+    assert found[0].shared["profiles"]
 
 
 def test_a_worker_taking_an_account_over_resumes_where_the_last_one_stopped(

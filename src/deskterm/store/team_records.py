@@ -1,7 +1,8 @@
-"""The replica's side of the team's shared records (orders, accounts, sync cursors) in SQL: which
-changed here since the last push, and each one's local row by its global key.
+"""The replica's side of the team's shared records (orders, customer profiles, accounts, sync
+cursors) in SQL: which changed here since the last push, and each one's local row by its global
+key.
 
-Triggers (store.migrations.latest, V26) note every write to those tables in `team_changed` while the
+Triggers (store.migrations.latest, V26 and V31) note every write to those tables in `team_changed` while the
 file is a team replica; a push sends them and forgets them, and folding in the team's version of
 a record forgets the note its own write left.
 """
@@ -13,7 +14,7 @@ import sqlite3
 
 from deskterm.store import accounts
 
-ORDER, ACCOUNT, CURSOR = "order", "account", "cursor"
+ORDER, PROFILE, ACCOUNT, CURSOR = "order", "profile", "account", "cursor"
 # Account settings that name places on this machine: they stay as each machine has them.
 MACHINE_SETTINGS = ("data_dir",)
 
@@ -30,6 +31,10 @@ def forget(conn: sqlite3.Connection, notes: list[tuple[str, str]]) -> None:
 def note_all(conn: sqlite3.Connection) -> None:
     """Note every record as changed (a workspace being published to a team)."""
     conn.execute("INSERT OR IGNORE INTO team_changed SELECT 'order', id FROM orders")
+    conn.execute(
+        "INSERT OR IGNORE INTO team_changed"
+        " SELECT 'profile', json_array(account, external_id) FROM customer_profiles"
+    )
     conn.execute("INSERT OR IGNORE INTO team_changed SELECT 'account', name FROM accounts")
     conn.execute(
         "INSERT OR IGNORE INTO team_changed SELECT 'cursor', json_array(account, folder)"
@@ -51,6 +56,37 @@ def order_id(conn: sqlite3.Connection, key: str) -> int | None:
         "SELECT id FROM orders WHERE account = ? AND external_id = ?", (account, external_id)
     ).fetchone()
     return row[0] if row else None
+
+
+def profile_record(conn: sqlite3.Connection, key: str) -> dict | None:
+    """What an account knows of a customer (key: [account, external id] as JSON) as the team
+    shares it: the profile's columns but this replica's customer id, and every identity of that
+    customer (ingest linked the profile's own to it), so each replica links them alike."""
+    account, external_id = json.loads(key)
+    row = conn.execute(
+        "SELECT customer_id, name, orders_count, amount_spent, currency, tags, note, admin_url,"
+        " changed_at, updated_at FROM customer_profiles WHERE account = ? AND external_id = ?",
+        (account, external_id),
+    ).fetchone()
+    if row is None:
+        return None
+    customer_id, name, count, spent, currency, tags, note, url, changed_at, stored_at = row
+    identities = conn.execute(
+        "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY kind, value",
+        (customer_id,),
+    ).fetchall()
+    return {
+        "name": name,
+        "identities": [list(identity) for identity in identities],
+        "orders_count": count,
+        "amount_spent": spent,
+        "currency": currency,
+        "tags": json.loads(tags),
+        "note": note,
+        "admin_url": url,
+        "changed_at": changed_at,
+        "stored_at": stored_at,
+    }
 
 
 def account_record(conn: sqlite3.Connection, name: str) -> dict | None:

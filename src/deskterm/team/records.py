@@ -1,11 +1,11 @@
-"""The team's shared records: orders, accounts and sync cursors, which are no change to a ticket
-but which every replica needs (docs/team.md, "Shared records").
+"""The team's shared records: orders, customer profiles, accounts and sync cursors, which are no
+change to a ticket but which every replica needs (docs/team.md, "Shared records").
 
 Each is one row on the server, by a global key, and the last write wins: the server numbers
 every write that changes a row, and a replica pulls the rows written since the last number it
-saw and stores each through the code that stores it locally (ingest's for orders, the sync
-state's for cursors, as a sync pass does). Orders and cursors are written by the worker that
-pulls their account, and an account by whoever sets it up; what a replica wrote itself and
+saw and stores each through the code that stores it locally (ingest's for orders and profiles, the
+sync state's for cursors, as a sync pass does). Orders, profiles and cursors are written by the
+worker that pulls their account, and an account by whoever sets it up; what a replica wrote itself and
 pulls back changes nothing.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from deskterm import ingest
-from deskterm.domain import to_iso, utcnow
+from deskterm.domain import CustomerProfile, Identity, from_iso, to_iso, utcnow
 from deskterm.store import Store, sync_state
 from deskterm.store import orders as store_orders
 from deskterm.store import team as rows
@@ -49,6 +49,8 @@ def outgoing(
                 "stored_at": stored_at,
             }
             key = order_key
+        elif kind == local.PROFILE:
+            data = local.profile_record(conn, key)
         elif kind == local.ACCOUNT:
             data = local.account_record(conn, key)
         else:
@@ -114,6 +116,9 @@ def apply(conn: sqlite3.Connection, record: dict) -> None:
         ingest.upsert_orders(conn, [snapshot], data["stored_at"])
         order_id = local.order_id(conn, key)
         local.forget(conn, [(kind, str(order_id))])
+    elif kind == local.PROFILE:
+        ingest.upsert_profiles(conn, [_profile(key, data)], data["stored_at"])
+        local.forget(conn, [(kind, key)])
     elif kind == local.ACCOUNT:
         local.write_account(conn, key, data, to_iso(utcnow()))
         local.forget(conn, [(kind, key)])
@@ -121,3 +126,20 @@ def apply(conn: sqlite3.Connection, record: dict) -> None:
         account, folder = json.loads(key)
         sync_state.save_cursor(conn, account, folder, data, utcnow())
         local.forget(conn, [(kind, key)])
+
+
+def _profile(key: str, data: dict) -> CustomerProfile:
+    account, external_id = json.loads(key)
+    return CustomerProfile(
+        account=account,
+        external_id=external_id,
+        name=data["name"],
+        identities=tuple(Identity(kind, value) for kind, value in data["identities"]),
+        orders_count=data["orders_count"],
+        amount_spent=data["amount_spent"],
+        currency=data["currency"],
+        tags=tuple(data["tags"]),
+        note=data["note"],
+        admin_url=data["admin_url"],
+        changed_at=from_iso(data["changed_at"]) if data["changed_at"] else None,
+    )

@@ -238,6 +238,19 @@ CREATE TRIGGER kpi_intent_au AFTER UPDATE OF intent, assignee ON tickets
 END;
 """
 
+# A team replica notes every write to a customer profile (what an account knows of a buyer: name,
+# lifetime figures, tags, note) as it does orders (V26): profiles are shared records too.
+V31_TEAM_PROFILES = """
+CREATE TRIGGER team_changed_profile_ai AFTER INSERT ON customer_profiles
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'team.url') BEGIN
+    INSERT OR IGNORE INTO team_changed VALUES ('profile', json_array(new.account, new.external_id));
+END;
+CREATE TRIGGER team_changed_profile_au AFTER UPDATE ON customer_profiles
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'team.url') BEGIN
+    INSERT OR IGNORE INTO team_changed VALUES ('profile', json_array(new.account, new.external_id));
+END;
+"""
+
 SCRIPTS: list[tuple[int, str]] = [
     (24, V24_EVENT_BATCHES),
     (25, V25_DRAFT_CC_FILES),
@@ -246,4 +259,5 @@ SCRIPTS: list[tuple[int, str]] = [
     (28, V28_RULE_SKIPS),
     (29, V29_CALLS_MADE_ELSEWHERE),
     (30, V30_KPI_LIGHTER_TRIGGERS),
+    (31, V31_TEAM_PROFILES),
 ]
