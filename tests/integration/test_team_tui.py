@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from deskterm import actions
 from deskterm.config import Config
 from deskterm.domain import utcnow
 from deskterm.store import Store
@@ -125,6 +126,55 @@ async def test_what_ben_opens_and_types_in_reaches_anna_and_goes_when_he_quits(
         assert others_seen_by(store) == {} and online_per(store) == []  # quitting withdrew it
     finally:
         ben.close()
+
+
+def sessions_of(postgres: Postgres, team: Team, agent: str) -> int:
+    """How many connections the agent's role holds to the team's database now."""
+    with postgres.admin() as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND datname = %s",
+            (team.roles[agent], team.db),
+        ).fetchone()
+    return int(found[0]) if found else 0
+
+
+async def test_a_syncing_workstation_holds_one_connection_for_its_sync_and_its_presence(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    deliver(make_message(subject="Where is my parcel"))
+    team = Team(postgres, tmp_path)
+    replica.init(store, team.url("anna"), "anna")
+    ben = team.join("ben")
+    gid = store.conn.execute("SELECT gid FROM tickets WHERE id = 1").fetchone()[0]
+    anna = replica.open_server(replica.configured(store))
+    app = make_app(ben.path, Config(agent="ben"), sync=True)
+    try:
+        assert sessions_of(postgres, team, "ben") == 0
+        async with app.run_test(size=(120, 30)) as pilot:
+            # Presence comes and goes through the sync's connection ...
+            presence.announce(anna, store, 1, "writing")
+            await until(pilot, lambda: "✎AN Where is my parcel" in queue_text(app))
+            await app.open_ticket(ticket_of(ben, gid))
+            await until(pilot, lambda: others_seen_by(store).get(1) == [("ben", "viewing")])
+            # ... while it syncs: anna's note reaches ben's replica.
+            actions.note(store, 1, "I called them", actor="agent:anna")
+            team.sync(store)
+            await until(pilot, lambda: _has_note(ben, "I called them"))
+            assert sessions_of(postgres, team, "ben") == 1
+            await pilot.press("escape")
+            await until(pilot, lambda: others_seen_by(store) == {})
+            presence.withdraw(anna, store)
+            await until(pilot, lambda: "✎AN" not in queue_text(app))
+        assert online_per(store) == []  # quitting withdrew ben (anna withdrew herself)
+        assert sessions_of(postgres, team, "ben") == 0
+    finally:
+        anna.close()
+        ben.close()
+
+
+def _has_note(store: Store, text: str) -> bool:
+    found = store.conn.execute("SELECT 1 FROM messages WHERE text = ?", (text,)).fetchone()
+    return found is not None
 
 
 async def test_a_rule_in_bens_replica_assigns_only_agents_whose_workstation_is_open(

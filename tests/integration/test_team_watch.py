@@ -262,3 +262,47 @@ def test_a_write_by_this_process_wakes_the_replica_sync_at_once(
         watching.join()
         own.close()
         ben.close()
+
+
+class RefusedRider:
+    """A rider the server refuses each time: the sync must go on without it."""
+
+    channel = "deskterm_presence"
+
+    def __init__(self) -> None:
+        self.beats = 0
+        self.lost_times = 0
+
+    def beat(self, conn: object, store: Store) -> None:
+        from deskterm.team.server import TeamError
+
+        self.beats += 1
+        raise TeamError("the team server refused the presence: permission denied")
+
+    def heard(self) -> None:
+        pass
+
+    def lost(self) -> None:
+        self.lost_times += 1
+
+    def done(self, conn: object, store: Store) -> None:
+        raise AssertionError("a rider put down is not asked to finish")
+
+
+def test_a_rider_the_server_refuses_is_put_down_and_the_sync_goes_on(
+    published: tuple[Team, Store], store: Store
+) -> None:
+    team, ben = published
+    rider = RefusedRider()
+    watcher = Watcher(ben.path, interval=30.0, team_rider=rider)
+    watcher.start()
+    try:
+        actions.note(store, 1, "I called them", actor="agent:anna")
+        team.sync(store)
+        assert _until(lambda: state(ben) == state(store))
+        assert _until(lambda: rider.lost_times == 1)
+        time.sleep(1.0)  # five turns of the wait
+        assert (rider.beats, rider.lost_times) == (1, 1)  # once per connection, not every turn
+    finally:
+        watcher.stop()
+        ben.close()

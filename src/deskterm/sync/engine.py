@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskterm import automation, ingest, mailbox
 from deskterm.connector import (
@@ -28,6 +29,9 @@ from deskterm.store import Store, StoreError, open_store, queries, sync_state
 from deskterm.store import team as team_rows
 from deskterm.sync.sending import backoff, push_outbox
 from deskterm.triage.backfill import backfill
+
+if TYPE_CHECKING:
+    from deskterm.team.replica import Rider
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +152,12 @@ class Watcher:
         interval: float = 30.0,
         on_report: Callable[[AccountReport], None] | None = None,
         now: Callable[[], datetime] = utcnow,
+        team_rider: Rider | None = None,
     ) -> None:
         self.db_path = db_path
         self.interval = interval
+        # What shares a team replica's sync connection (the workstation's presence beacon).
+        self.team_rider = team_rider
         self.on_report = on_report or (lambda report: None)
         self.now = now
         self.stop_event = threading.Event()
@@ -195,10 +202,21 @@ class Watcher:
 
         store = open_store(self.db_path)
         failures = 0
+
+        def passed(pushed: int, pulled: int) -> None:
+            nonlocal failures
+            failures = 0  # connected again: a later loss starts the backoff afresh
+
         try:
             while not self.stop_event.is_set():
                 try:
-                    replica.watch(store, self.stop_event, poll_s=self.interval)
+                    replica.watch(
+                        store,
+                        self.stop_event,
+                        poll_s=self.interval,
+                        on_pass=passed,
+                        rider=self.team_rider,
+                    )
                 except TeamError as exc:
                     failures += 1
                     log.warning("team sync: %s", exc)

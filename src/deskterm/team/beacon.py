@@ -1,11 +1,13 @@
 """The workstation's presence beacon: it tells the team which ticket this agent has open, and
-hears which tickets the others have open and who is online, on a thread of its own.
+hears which tickets the others have open and who is online.
 
 The screen only says what it shows (`show`, `leave`); the beacon announces it, again before it
 lapses, and reads the others' whenever the server says presence changed (LISTEN) or every
-`every` seconds. Nothing here waits on the screen's thread: an unreachable server costs the
-beacon a retry, never a keystroke. When the app closes the announcement is withdrawn; when the
-machine goes away it lapses after `ttl` seconds.
+`every` seconds. It rides the replica's sync loop, on the sync's one connection to the server
+(`replica.watch(rider=...)`), so an agent holds one connection, not two; a workstation that does
+not sync runs it on a thread and a connection of its own (`start`). Nothing here waits on the
+screen's thread: an unreachable server costs the beacon a retry, never a keystroke. When the app
+closes the announcement is withdrawn; when the machine goes away it lapses after `ttl` seconds.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ class Beacon:
         self._thread: threading.Thread | None = None
         self._reported: Others | None = None
         self._online = roster.OnlineKeeper()
+        # What was last announced, and when the next announcement and read are due (monotonic).
+        self._announced: tuple[int | None, str] | None = None
+        self._renew_at = self._read_at = 0.0
 
     def show(self, ticket_id: int | None, doing: str = "viewing") -> None:
         """The agent now has `ticket_id` open (None: no ticket); returns at once."""
@@ -85,6 +90,42 @@ class Beacon:
     def wish(self) -> tuple[int | None, str]:
         with self._lock:
             return self._wish
+
+    # --- riding a loop that holds the connection (replica.watch, or `_serve` below) ---
+
+    channel = CHANNEL
+
+    def beat(self, conn: psycopg.Connection, store: Store) -> None:
+        """Announce what the screen shows if it changed or is due again, and read the others'
+        when due; cheap when neither is (the loop calls it every turn)."""
+        now = time.monotonic()
+        wish = self.wish
+        if wish != self._announced or now >= self._renew_at:
+            _announce(conn, store, wish, self.ttl)
+            self._announced, self._renew_at = wish, now + self.ttl / 3
+        if now >= self._read_at:
+            self._report(presence.others(conn, store))
+            self._online.heard(store, presence.online(conn), self.now())
+            self._read_at = now + self.every
+
+    def heard(self) -> None:
+        """The server notified a change of presence: read the others' at the next beat."""
+        self._read_at = 0.0
+
+    def lost(self) -> None:
+        """The connection is gone: announce afresh on the next one; nobody is shown meanwhile
+        rather than stale marks."""
+        self._announced, self._renew_at, self._read_at = None, 0.0, 0.0
+        self._report({})
+
+    def done(self, conn: psycopg.Connection, store: Store) -> None:
+        """Closing the app: the others stop seeing this agent at once, not when it lapses."""
+        try:
+            presence.withdraw(conn, store)
+        except TeamError as exc:
+            log.info("team presence not withdrawn: %s", exc)
+
+    # --- on a thread of its own, for a workstation that does not sync ---
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="team-presence", daemon=True)
@@ -103,7 +144,7 @@ class Beacon:
                     self._serve(store)
                 except TeamError as exc:
                     log.warning("team presence: %s", exc)
-                self._report({})  # unknown while away: nobody is shown rather than stale marks
+                self.lost()
                 self._stop.wait(RETRY)
         finally:
             store.close()
@@ -119,21 +160,11 @@ class Beacon:
         try:
             conn.autocommit = True
             conn.execute(f"LISTEN {CHANNEL}")
-            announced: tuple[int | None, str] | None = None
-            renew_at = read_at = 0.0
             while not self._stop.is_set():
-                now = time.monotonic()
-                wish = self.wish
-                if wish != announced or now >= renew_at:
-                    _announce(conn, store, wish, self.ttl)
-                    announced, renew_at = wish, now + self.ttl / 3
-                if now >= read_at:
-                    self._report(presence.others(conn, store))
-                    self._online.heard(store, presence.online(conn), self.now())
-                    read_at = now + self.every
+                self.beat(conn, store)
                 if any(True for _ in conn.notifies(timeout=TURN, stop_after=1)):
-                    read_at = 0.0
-            _withdraw(conn, store)
+                    self.heard()
+            self.done(conn, store)
         except server.db_errors() as exc:
             raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
         finally:
@@ -147,11 +178,3 @@ def _announce(
     if ticket_id is not None and rows.gid_of(store.conn, ticket_id) is None:
         ticket_id = None  # not pushed yet: the others could not name it
     presence.announce(conn, store, ticket_id, doing, ttl)
-
-
-def _withdraw(conn: psycopg.Connection, store: Store) -> None:
-    """Closing the app: the others stop seeing this agent at once, not when it lapses."""
-    try:
-        presence.withdraw(conn, store)
-    except TeamError as exc:
-        log.info("team presence not withdrawn: %s", exc)

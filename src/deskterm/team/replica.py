@@ -16,9 +16,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from deskterm import secrets
 from deskterm.store import Store, StoreError, on_commit, queries
@@ -45,6 +45,54 @@ BUSY_RETRY_S = 1.0
 LOOK_S = 0.2
 URL, AGENT, WORKSPACE = rows.TEAM_URL, "team.agent", "team.workspace"
 PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
+
+
+class Rider(Protocol):
+    """Work that shares the sync's connection to the server (the workstation's presence
+    beacon), so an agent holds one connection, not one per task. The loop calls `beat` at every
+    turn of its waits (every LOOK_S at least), `heard` for each notification on `channel`,
+    `lost` when the connection went, and `done` before it closes the connection on stop."""
+
+    channel: str
+
+    def beat(self, conn: psycopg.Connection, store: Store) -> None: ...
+
+    def heard(self) -> None: ...
+
+    def lost(self) -> None: ...
+
+    def done(self, conn: psycopg.Connection, store: Store) -> None: ...
+
+
+class _Riding:
+    """A rider as a watch loop carries it: one that fails (the server refused it) is put down
+    for the rest of this connection, since it must never stop the sync."""
+
+    def __init__(self, rider: Rider) -> None:
+        self.rider: Rider | None = rider
+        self.channel = rider.channel
+
+    def beat(self, conn: psycopg.Connection, store: Store) -> None:
+        if self.rider is None:
+            return
+        try:
+            self.rider.beat(conn, store)
+        except TeamError as exc:
+            log.warning("team sync goes on without %s: %s", self.channel, exc)
+            self.rider.lost()
+            self.rider = None
+
+    def heard(self) -> None:
+        if self.rider is not None:
+            self.rider.heard()
+
+    def lost(self) -> None:
+        if self.rider is not None:
+            self.rider.lost()
+
+    def done(self, conn: psycopg.Connection, store: Store) -> None:
+        if self.rider is not None:
+            self.rider.done(conn, store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +265,7 @@ def watch(
     *,
     poll_s: float = 30.0,
     on_pass: Callable[[int, int], None] | None = None,
+    rider: Rider | None = None,
 ) -> None:
     """Sync until `stop` is set: at once when the server announces new events or this replica's
     file changes, and every `poll_s` seconds in any case (a lost notification costs no more).
@@ -224,8 +273,9 @@ def watch(
     One connection serves the whole loop: it listens between passes and pushes and pulls
     during them (the notifications that arrive meanwhile wait in psycopg for the next wait).
     It runs in autocommit, so a push holds the server's event lock for its one statement only,
-    never across a round trip to this process."""
-    conn = listening(configured(store))
+    never across a round trip to this process. A `rider` (presence) shares it, between passes."""
+    riding = _Riding(rider) if rider is not None else None
+    conn = listening(configured(store), riding.channel if riding else None)
     try:
         with woken_by_writes(store) as wake:
             seen = store.data_version()
@@ -235,14 +285,18 @@ def watch(
                 except StoreError as exc:
                     # Another writer held the file too long: the events wait on the server.
                     log.warning("team sync: %s", exc)
-                    seen = wait_for_news(store, conn, stop, BUSY_RETRY_S, seen, wake)
+                    seen = wait_for_news(store, conn, stop, BUSY_RETRY_S, seen, wake, riding)
                     continue
                 if on_pass is not None:
                     on_pass(*done)
-                seen = wait_for_news(store, conn, stop, poll_s, seen, wake)
+                seen = wait_for_news(store, conn, stop, poll_s, seen, wake, riding)
+        if riding is not None:
+            riding.done(conn, store)
     except server.db_errors() as exc:
         raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
     finally:
+        if riding is not None and not stop.is_set():
+            riding.lost()
         conn.close()
 
 
@@ -271,12 +325,14 @@ def woken_by_writes(store: Store) -> Iterator[socket.socket | None]:
         poke.close()
 
 
-def listening(address: Address) -> psycopg.Connection:
-    """A connection in autocommit that hears the server's announcements of new events."""
+def listening(address: Address, also: str | None = None) -> psycopg.Connection:
+    """A connection in autocommit that hears the server's announcements of new events (and
+    those on channel `also`)."""
     conn = open_server(address)
     try:
         conn.autocommit = True
-        conn.execute(f"LISTEN {schema.CHANNEL}")
+        for channel in (schema.CHANNEL, also) if also else (schema.CHANNEL,):
+            conn.execute(f"LISTEN {channel}")
     except server.db_errors() as exc:
         conn.close()
         raise TeamError(f"lost the team server: {server.reason(exc)}") from exc
@@ -290,15 +346,19 @@ def wait_for_news(
     poll_s: float,
     seen: int,
     wake: socket.socket | None = None,
+    rider: Rider | None = None,
 ) -> int:
     """Until a notification of events this replica has not pulled yet, a write to the file by
     another connection (at once from this process, through `wake`; within LOOK_S from
-    others), `stop` or `poll_s`; returns the file's data version then."""
+    others), `stop` or `poll_s`; returns the file's data version then. The `rider` beats at
+    every turn and hears the notifications on its channel."""
     deadline = time.monotonic() + poll_s
     while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
         # Those psycopg kept from the last pass first, then what the socket has.
-        if any(_news(n.payload, store) for n in listener.notifies(timeout=0)):
+        if _any_news(store, listener, rider):
             break
+        if rider is not None:
+            rider.beat(listener, store)
         waiting = [listener.fileno()] if wake is None else [listener.fileno(), wake.fileno()]
         ready, _, _ = select.select(waiting, [], [], min(left, LOOK_S))
         if wake is not None and wake.fileno() in ready:
@@ -308,6 +368,19 @@ def wait_for_news(
         if version != seen:
             return version
     return store.data_version()
+
+
+def _any_news(store: Store, listener: psycopg.Connection, rider: Rider | None) -> bool:
+    """Whether the notifications waiting name events past what this replica pulled; those on
+    the rider's channel go to the rider. All are read: one not read now may be gone."""
+    news = False
+    with closing(listener.notifies(timeout=0)) as waiting:
+        for notify in waiting:
+            if rider is not None and notify.channel == rider.channel:
+                rider.heard()
+            else:
+                news = _news(notify.payload, store) or news
+    return news
 
 
 def _news(payload: str, store: Store) -> bool:

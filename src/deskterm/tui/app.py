@@ -120,14 +120,15 @@ class DeskApp(App[None]):
         self.kb_watch.start()
         self._forget_sighup = hangup.on_sighup(self.hang_up)
         self.set_interval(HANGUP_CHECK_SECONDS, self.check_terminal)
-        if self.sync_enabled:
-            self.start_sync()
         if self.in_team:
             # Only team replicas load team mode (and psycopg with it).
             from deskterm.team.beacon import Beacon
 
             self._beacon = Beacon(self.store_path, self._heard, now=self.now)
-            self._beacon.start()
+        if self.sync_enabled:
+            self.start_sync()  # the beacon rides the team sync's connection
+        elif self._beacon is not None:
+            self._beacon.start()  # no sync here: the beacon keeps a connection of its own
 
     def get_key_display(self, binding: Binding) -> str:
         return "" if binding.key == UNSENT_KEY else super().get_key_display(binding)
@@ -154,7 +155,9 @@ class DeskApp(App[None]):
         def report(account: AccountReport) -> None:
             self.post_message(SyncReported(account))
 
-        self._watcher = Watcher(self.store_path, on_report=report, now=self.now)
+        self._watcher = Watcher(
+            self.store_path, on_report=report, now=self.now, team_rider=self._beacon
+        )
         self._watcher.start()
 
     def kick_sync(self) -> None:
