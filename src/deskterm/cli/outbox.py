@@ -16,10 +16,11 @@ from deskterm.cli.common import (
     run_action,
     state,
 )
-from deskterm.notices.watch import notify_until
+from deskterm.notices.watch import interrupted_by_signals, notify_until
 
 if TYPE_CHECKING:
-    from deskterm.sync.engine import AccountReport
+    from deskterm.config import Config
+    from deskterm.sync.engine import AccountReport, Watcher
 
 
 @click.command()
@@ -84,12 +85,18 @@ def sync(
 
         work_on(store, interval, show, shared.db_path, shared.config)
         return
-    watcher = engine.Watcher(shared.db_path, interval=interval, on_report=show)
-    watcher.start()
-    try:
-        notify_until(watcher.stop_event, shared.db_path, shared.config)
-    except KeyboardInterrupt:
-        watcher.stop()
+    watch_here(engine.Watcher(shared.db_path, interval=interval, on_report=show), shared.config)
+
+
+def watch_here(watcher: Watcher, config: Config) -> None:
+    """`deskterm sync --watch` outside a team: every account synced on this machine, with the
+    desktop notifications, until Ctrl-C or SIGTERM."""
+    with interrupted_by_signals():
+        try:
+            watcher.start()
+            notify_until(watcher.stop_event, watcher.db_path, config)
+        except KeyboardInterrupt:
+            watcher.stop()
 
 
 @click.group(invoke_without_command=True)

@@ -23,7 +23,11 @@ class Crossings:
     crossed: list[SlaCrossing]
     until: datetime
     following: datetime | None
-    # Customer mail on the agent's own tickets in the same window (when asked for).
+    # The last message stored on this replica at the read: the next read's mail starts after it.
+    mail_through: int
+    # Customer mail on the agent's own tickets that arrived here since the last read (when
+    # asked for): by arrival on this replica, not by the time the message was written, which a
+    # team replica may receive later than others.
     mail: list[NewMail] = field(default_factory=list)
 
 
@@ -36,6 +40,8 @@ class CrossingWatch:
     # The data changed since the last read (or nothing was read yet): the next moment may be sooner.
     stale: bool = True
     reading: bool = field(default=False)
+    # The last message already looked at for new mail (watching_from sets it to the newest).
+    mail_after: int = 0
 
     def due(self, now: datetime) -> bool:
         """True when the store must be asked (and no read is under way)."""
@@ -59,11 +65,20 @@ class CrossingWatch:
         if found is not None:
             self.checked = max(self.checked, found.until)
             self.following = found.following
+            self.mail_after = max(self.mail_after, found.mail_through)
 
 
-def read(store: Store, since: datetime, until: datetime, mine: str | None = None) -> Crossings:
-    """The crossings in (since, until] and the first one after `until`; with `mine`, the new
-    customer mail on that agent's tickets too."""
+def watching_from(store: Store, moment: datetime) -> CrossingWatch:
+    """A watch that announces the crossings after `moment` and the mail arriving from now on."""
+    return CrossingWatch(moment, mail_after=queries.last_message_id(store))
+
+
+def read(
+    store: Store, since: datetime, until: datetime, mine: str | None = None, mail_after: int = 0
+) -> Crossings:
+    """The crossings in (since, until] and the first one after `until`; with `mine`, the
+    customer mail on that agent's tickets that arrived here after the message `mail_after`."""
+    through = queries.last_message_id(store)
     crossed = queries.sla_crossings(store, since, until) if until > since else []
-    mail = queries.new_mail_for(store, mine, since, until) if mine and until > since else []
-    return Crossings(crossed, until, queries.next_sla_crossing(store, until), mail)
+    mail = queries.new_mail_for(store, mine, mail_after, through) if mine else []
+    return Crossings(crossed, until, queries.next_sla_crossing(store, until), through, mail)

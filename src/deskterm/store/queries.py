@@ -429,13 +429,20 @@ def sla_crossings(store: Store, start: datetime, end: datetime) -> list[SlaCross
     return [SlaCrossing(*row) for row in rows]
 
 
-def new_mail_for(store: Store, assignee: str, start: datetime, end: datetime) -> list[NewMail]:
-    """Customer mail that reached `assignee`'s tickets in (start, end], oldest first."""
+def last_message_id(store: Store) -> int:
+    """The id of the last message stored on this replica (0: none yet). Ids grow in the order
+    messages arrive here, whenever they were written elsewhere."""
+    return store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+
+
+def new_mail_for(store: Store, assignee: str, after: int, through: int) -> list[NewMail]:
+    """Customer mail on `assignee`'s tickets that arrived on this replica after the message
+    `after` and up to the message `through`, oldest first."""
     rows = store.conn.execute(
         "SELECT t.id, t.subject, m.author_name, m.author_addr FROM tickets t"
         " JOIN messages m ON m.ticket_id = t.id WHERE t.assignee = ? AND m.direction = 'in'"
-        " AND m.automatic = 0 AND m.created_at > ? AND m.created_at <= ? ORDER BY m.id",
-        (assignee, to_iso(start), to_iso(end)),
+        " AND m.automatic = 0 AND m.id > ? AND m.id <= ? ORDER BY m.id",
+        (assignee, after, through),
     )
     return [NewMail(*row) for row in rows]
 

@@ -49,7 +49,8 @@ class AccountReport:
     error: str | None = None
 
 
-def _set_status(store: Store, report: AccountReport, now: datetime) -> None:
+def record_status(store: Store, report: AccountReport, now: datetime) -> None:
+    """The account's sync status after a pass: its state, its error, what it pulled and sent."""
     counts = (report.pulled, report.sent)
     with store.tx() as conn:
         sync_state.record_status(conn, report.account, report.state, now, report.error, counts)
@@ -78,8 +79,10 @@ def sync_account(
     connector: Connector | None = None,
     now: datetime | None = None,
     push: bool = True,
+    stop: threading.Event | None = None,
 ) -> AccountReport:
-    """Pull then push one account; errors end up in the report and sync_status, never raised."""
+    """Pull then push one account; errors end up in the report and sync_status, never raised.
+    Once `stop` is set, the pull ends after the batch in hand (each is stored with its cursor)."""
     now = now or utcnow()
     report = AccountReport(account.name)
     try:
@@ -96,6 +99,8 @@ def sync_account(
                     report.pulled += result.added
                     report.duplicates += result.duplicates
                     settler.step()
+                    if stop is not None and stop.is_set():
+                        break
             finally:
                 settler.finish()
         if not cursors and report.pulled:
@@ -113,7 +118,7 @@ def sync_account(
     except Exception as exc:  # a connector bug must not take the other accounts down
         log.exception("sync of %s failed", account.name)
         report.state, report.error = "error", f"{type(exc).__name__}: {exc}"
-    _set_status(store, report, now)
+    record_status(store, report, now)
     return report
 
 
@@ -257,7 +262,7 @@ class Watcher:
                     connector = connector or connector_for(account, clock=self.now)
                 except ConnectorError as exc:
                     report = AccountReport(account.name, state="error", error=str(exc))
-                    _set_status(store, report, self.now())
+                    record_status(store, report, self.now())
                 else:
                     report = sync_account(store, account, connector=connector, now=self.now())
                 self.on_report(report)

@@ -240,13 +240,17 @@ def push_outbox(
     now: datetime,
     report: Tally,
     gate: Gate | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Send the account's due replies under one lease owner; a TemporaryError stops the pass.
-    `gate`, when given, is asked just before each reply is handed to the channel whether it may
-    still go from here (the team's fencing); a reply it refuses is not sent."""
+    """Send the account's due replies under one lease owner; a TemporaryError stops the pass,
+    and so does `stop`, between two replies. `gate`, when given, is asked just before each
+    reply is handed to the channel whether it may still go from here (the team's fencing); a
+    reply it refuses is not sent."""
     with _lease_kept(store) as owner:
         recover_interrupted(store, account, connector, now, owner)
         for row in rows.due(store.conn, account.name, to_iso(now)):
+            if stop is not None and stop.is_set():
+                return
             item = outbound(row[:6], account.channel)
             attempts = row[6] + 1
             with store.tx() as conn:

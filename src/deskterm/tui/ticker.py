@@ -34,7 +34,7 @@ class Ticker:
         self.app = app
         self._last = app.now()
         self._data_version = app.store.data_version()
-        self.crossings = clock.CrossingWatch(self._last)
+        self.crossings = clock.watching_from(app.store, self._last)
 
     def start(self, *, store_sla_states: bool) -> None:
         self.app.set_interval(TICK_SECONDS, self.tick)
@@ -95,7 +95,7 @@ class Ticker:
     def _read_crossings(self, since: datetime, until: datetime) -> clock.Crossings:
         mine = self.app.config.agent if "mine" in self.app.settings.desktop else None
         with self.app.connection() as store:
-            return clock.read(store, since, until, mine)
+            return clock.read(store, since, until, mine, self.crossings.mail_after)
 
     def ended(self, worker: Worker) -> None:
         """A worker of CROSSINGS finished (the app's worker handler hands it over)."""
