@@ -10,6 +10,7 @@ from pathlib import Path
 
 from deskterm.sla import clocks
 from deskterm.store import Store, open_store
+from deskterm.store import clocks as sla_rows
 from deskterm.store.team_records import MACHINE_SETTINGS
 from deskterm.team import replica, server
 
@@ -119,7 +120,8 @@ def _attachments(raw: str) -> list[tuple]:
 def state(store: Store) -> Replica:
     """What a person sees of a replica, by global names: tickets (each one's number, fields, SLA
     columns, tags, messages with their attachment files, and events), orders with their items and
-    refunds, customer profiles, accounts (whose secrets are in each machine's keyring, never in the store) and
+    refunds, customer profiles, the team's SLA policy (which the SLA columns are worked out
+    with), accounts (whose secrets are in each machine's keyring, never in the store) and
     connector calls."""
     conn = store.conn
     tickets = Replica()
@@ -148,6 +150,7 @@ def state(store: Store) -> Replica:
         "profiles": _profiles(conn),
         "accounts": _accounts(conn),
         "calls": _calls(conn),
+        "sla policy": sla_rows.team_policy(conn),
     }
     return tickets
 

@@ -96,6 +96,7 @@ def report(
     from deskterm.domain import from_iso, local_zone, utcnow
     from deskterm.metrics import report as reports
     from deskterm.metrics.settings import METRICS
+    from deskterm.sla import clocks
     from deskterm.sla.settings import SLA
 
     if as_json and as_csv:
@@ -110,13 +111,14 @@ def report(
     config = shared.config
     settings = config.get(METRICS)
     store = shared.store(create=False)
+    sla = clocks.policies_for(store.conn, config.get(SLA))
     if recompute:
-        facts, opened, measured = reports.collect(store, period, config.get(SLA), moment)
+        facts, opened, measured = reports.collect(store, period, sla, moment)
         built = reports.build(facts, opened, period, settings.costs, zone, by, measured=measured)
     else:
         from deskterm.metrics import summed
 
-        built = summed.build(store, period, config.get(SLA), moment, settings.costs, zone, by)
+        built = summed.build(store, period, sla, moment, settings.costs, zone, by)
     if html_file is not None:
         _write_html(html_file, built, config.shop.name)
     if as_json:

@@ -87,7 +87,10 @@ def _evaluation(shared: State, ticket_id: int) -> Evaluation | None:
     from deskterm.sla import clocks
     from deskterm.sla.settings import SLA
 
-    return clocks.evaluate_ticket(shared.store().conn, ticket_id, utcnow(), shared.config.get(SLA))
+    conn = shared.store().conn
+    return clocks.evaluate_ticket(
+        conn, ticket_id, utcnow(), clocks.policies_for(conn, shared.config.get(SLA))
+    )
 
 
 def _sla_json(evaluation: Evaluation | None) -> dict[str, Any] | None:

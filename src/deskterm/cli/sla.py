@@ -234,19 +234,23 @@ def check(config: Path | None, db: Path | None, as_json: bool) -> None:
     db_path, config = _paths(db, config)
     settings = _settings(config)
     source = str(settings.path) if settings.path else "shipped defaults (no config file)"
-    stale = _stale(db_path, settings)
+    stale, team = _stale(db_path, settings)
     if as_json:
         print_json(
             {
                 "ok": True,
                 "source": source,
+                "team": team,
                 "calendars": sorted(settings.calendars),
                 "policies": [p.name for p in settings.policies],
                 "recompute_needed": stale,
             }
         )
         return
-    lines = [f"SLA settings are valid: {source}", "Calendars:"]
+    lines = [f"SLA settings are valid: {source}"]
+    if team:
+        lines.append(f"In this team replica {team}")
+    lines.append("Calendars:")
     lines += [f"  {_calendar_words(c)}" for c in settings.calendars.values()]
     lines.append("Policies, first match wins:")
     for policy in settings.policies:
@@ -269,17 +273,19 @@ def check(config: Path | None, db: Path | None, as_json: bool) -> None:
     echo("\n".join(lines))
 
 
-def _stale(path: Path, settings: SlaSettings) -> bool | None:
-    """Whether the database's tickets were computed with other settings; None without a database."""
+def _stale(path: Path, settings: SlaSettings) -> tuple[bool | None, str | None]:
+    """Whether the database's tickets were computed with other settings than those in force
+    (None without a database), and in a team replica which policy is in force."""
     from deskterm.sla import clocks
     from deskterm.store import open_store
+    from deskterm.team import policy
 
     if not path.exists():
-        return None
+        return None, None
     store = open_store(path)
     try:
         clocks.use_policies(settings)
-        return clocks.policies_changed(store.conn)
+        return clocks.policies_changed(store.conn), policy.describe(store, settings)
     finally:
         store.close()
 

@@ -1,4 +1,5 @@
-"""`deskterm team`: share this workspace through PostgreSQL (init, join, add-agent, sync, status).
+"""`deskterm team`: share this workspace through PostgreSQL (init, join, add-agent, sync, status,
+policy).
 
 Addresses are libpq URLs or key=value strings; a password in one goes to the keyring, and only
 the rest is written into the workspace. TLS follows the address's sslmode.
@@ -17,6 +18,7 @@ from deskterm.cli.common import db_option, echo, fail, state
 
 if TYPE_CHECKING:
     from deskterm.config import Config
+    from deskterm.sla.settings import SlaSettings
     from deskterm.store import Store
     from deskterm.sync.engine import AccountReport
 
@@ -52,10 +54,52 @@ def _run(fn: Callable[[], T]) -> T:
 def init(url: str, agent: str, db: Path | None) -> None:
     """Create the shared schema at URL (postgresql://ROLE[:PASSWORD]@HOST/DB) and publish this
     workspace to it."""
+    from deskterm.sla import clocks
     from deskterm.team import replica
 
-    pushed = _run(lambda: replica.init(state(db).store(), url, agent))
+    shared = state(db)
+    clocks.use_policies(_my_sla(shared.config))  # published as the team's SLA policy
+    pushed = _run(lambda: replica.init(shared.store(), url, agent))
     echo(f"published {pushed} events; agents join with deskterm team join URL --agent NAME")
+
+
+def _my_sla(config: Config) -> SlaSettings:
+    """This machine's SLA settings (its config file's [sla]), or one line and exit 2."""
+    from deskterm.config import ConfigError
+    from deskterm.sla.settings import SLA
+
+    try:
+        return config.get(SLA)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+@app.command()
+@click.option("--publish", is_flag=True, help="Make this machine's SLA settings the team's.")
+@db_option
+def policy(publish: bool, db: Path | None) -> None:
+    """Which SLA policy is in force in this team (every replica computes its deadlines with the
+    team's, whatever its own settings file says); --publish makes this machine's the team's."""
+    from deskterm.team import policy as shared_policy
+    from deskterm.team import replica
+    from deskterm.team.server import TeamError
+
+    shared = state(db)
+    store = shared.store(create=False)
+    address = _run(lambda: replica.configured(store))
+    mine = _my_sla(shared.config)
+    if publish:
+        shared_policy.publish(store, mine)
+        try:
+            conn = replica.open_server(address)
+        except TeamError as exc:
+            echo(f"published here; it reaches the team with the next sync ({exc})")
+        else:
+            try:
+                _run(lambda: replica.push(store, conn))
+            finally:
+                conn.close()
+    echo(shared_policy.describe(store, mine) or "no SLA policy shared yet: the next sync shares it")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from datetime import datetime
 from deskterm.domain import canonical_json, from_iso, to_iso
 from deskterm.sla import rules
 from deskterm.sla.history import history_from_rows
-from deskterm.sla.settings import SlaSettings, load_sla
+from deskterm.sla.settings import SlaSettings, from_shared, load_sla
 from deskterm.store import Store
 from deskterm.store import clocks as sla_rows
 from deskterm.sync import pools
@@ -39,6 +39,23 @@ def current_policies() -> SlaSettings:
     if _settings is None:
         _settings = load_sla()
     return _settings
+
+
+# The settings of the last team whose replica asked (policies_for), parsed once per change.
+_team_settings: SlaSettings | None = None
+
+
+def policies_for(conn: sqlite3.Connection, local: SlaSettings | None = None) -> SlaSettings:
+    """The SLA settings in force for this store: in a team replica, the team's (every replica
+    computes the same deadlines, whatever each machine's file says); else `local`, by default
+    current_policies()."""
+    global _team_settings
+    fingerprint = sla_rows.team_fingerprint(conn)
+    if fingerprint is None:
+        return local or current_policies()
+    if _team_settings is None or _team_settings.fingerprint != fingerprint:
+        _team_settings = from_shared(sla_rows.team_policy(conn)["toml"])  # type: ignore[index]
+    return _team_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +100,7 @@ def evaluate_ticket(
     conn: sqlite3.Connection, ticket_id: int, now: datetime, settings: SlaSettings | None = None
 ) -> Evaluation | None:
     """Read one ticket and evaluate it; None when there is no such ticket."""
-    settings = settings or current_policies()
+    settings = settings or policies_for(conn)
     row = sla_rows.ticket(conn, ticket_id)
     if row is None:
         return None
@@ -215,12 +232,12 @@ def refresh(conn: sqlite3.Connection, ticket_ids: Iterable[int], now: datetime) 
     ids = sorted(set(ticket_ids))
     if not ids:
         return
-    _update(conn, sla_rows.tickets(conn, ids), current_policies(), now)
+    _update(conn, sla_rows.tickets(conn, ids), policies_for(conn), now)
 
 
 def policies_changed(conn: sqlite3.Connection) -> bool:
     """True when the open tickets were last computed with other SLA settings than today's."""
-    return sla_rows.settings_fingerprint(conn) != current_policies().fingerprint
+    return sla_rows.settings_fingerprint(conn) != policies_for(conn).fingerprint
 
 
 def recompute_if_changed(store: Store, now: datetime) -> int | None:
@@ -241,7 +258,7 @@ def recompute_all(store: Store, now: datetime, *, chunk: int = 5000) -> int:
     chunk, and reads each chunk's messages and events in one ordered index scan. Remembers the
     settings' fingerprint once every chunk is done.
     """
-    settings = current_policies()
+    settings = policies_for(store.conn)
     done = 0
     last_id = 0
     while True:
@@ -314,7 +331,7 @@ def _unsettled(conn: sqlite3.Connection, size: int) -> tuple[list[int], list[Seq
 
 
 def _settle(store: Store, now: datetime, limit: int | None, chunk: int, mapper: Mapper) -> int:
-    settings = current_policies()
+    settings = policies_for(store.conn)
     done = 0
     while limit is None or done < limit:
         size = chunk if limit is None else min(chunk, limit - done)
@@ -341,7 +358,7 @@ class Settler:
     def __init__(self, store: Store, now: datetime) -> None:
         self.store = store
         self.now = now
-        self.settings = current_policies()
+        self.settings = policies_for(store.conn)
         self._pool: ProcessPoolExecutor | None = None
         self._job: tuple[list[Sequence], dict[int, int], Future[list[Outcome]]] | None = None
 

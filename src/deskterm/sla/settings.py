@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,8 @@ class SlaSettings:
     # Changes whenever the settings (or the shipped defaults) change; stored tickets remember
     # the fingerprint they were computed with, so a change can trigger a recompute.
     fingerprint: str = ""
+    # The [sla] table as written (empty: the shipped defaults), which a team shares (as_shared).
+    section: dict = field(default_factory=dict, compare=False)
 
     @property
     def uses_tags(self) -> bool:
@@ -334,10 +336,25 @@ def parse_sla(section: Any, path: Path | None = None) -> SlaSettings:
         seen.add(policy.name)
     canonical = json.dumps([DEFAULTS_TOML, raw], sort_keys=True, default=str)
     fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    return SlaSettings(calendars=calendars, policies=policies, path=path, fingerprint=fingerprint)
+    return SlaSettings(
+        calendars=calendars, policies=policies, path=path, fingerprint=fingerprint, section=raw
+    )
 
 
 SLA = Section("sla", lambda raw, config: parse_sla(raw, config.path))
+
+
+def as_shared(settings: SlaSettings) -> str:
+    """The settings' [sla] table as TOML text, as a team shares it (from_shared reads it back
+    with the same fingerprint)."""
+    import tomlkit
+
+    return tomlkit.dumps({"sla": settings.section})
+
+
+def from_shared(text: str) -> SlaSettings:
+    """The settings a team shares (as_shared's text)."""
+    return parse_sla(tomllib.loads(text).get("sla"))
 
 
 def load_sla(path: Path | str | None = None) -> SlaSettings:

@@ -18,6 +18,11 @@ from deskterm.store import meta
 
 BREACH_ACTOR = "system:sla"
 FINGERPRINT_KEY = "sla_settings"
+# In a team replica, the SLA settings the team shares (deskterm.team.policy), which are in force
+# there instead of this machine's file: the fingerprint alone (read on every refresh), and the
+# whole record ({"toml", "fingerprint", "by", "at"}).
+TEAM_FINGERPRINT_KEY = "team.sla_fingerprint"
+TEAM_POLICY_KEY = "team.sla_policy"
 # The events that start, stop or settle a clock.
 CLOCK_EVENT_KINDS = (
     "created",
@@ -182,6 +187,23 @@ def settings_fingerprint(conn: sqlite3.Connection) -> str | None:
 
 def remember_settings(conn: sqlite3.Connection, fingerprint: str) -> None:
     meta.put(conn, FINGERPRINT_KEY, fingerprint)
+
+
+def team_fingerprint(conn: sqlite3.Connection) -> str | None:
+    """The fingerprint of the SLA settings this replica's team shares; None outside a team, or
+    before the team's settings reached this replica."""
+    return meta.get(conn, TEAM_FINGERPRINT_KEY)
+
+
+def team_policy(conn: sqlite3.Connection) -> dict | None:
+    """The team's SLA settings as the replica holds them: toml, fingerprint, by, at."""
+    text = meta.get(conn, TEAM_POLICY_KEY)
+    return json.loads(text) if text else None
+
+
+def save_team_policy(conn: sqlite3.Connection, record: dict) -> None:
+    meta.put(conn, TEAM_POLICY_KEY, json.dumps(record, sort_keys=True))
+    meta.put(conn, TEAM_FINGERPRINT_KEY, record["fingerprint"])
 
 
 def mark_unsettled(conn: sqlite3.Connection, ticket_ids: Iterable[int]) -> None:

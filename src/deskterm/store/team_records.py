@@ -15,6 +15,7 @@ import sqlite3
 from deskterm.store import accounts
 
 ORDER, PROFILE, ACCOUNT, CURSOR = "order", "profile", "account", "cursor"
+POLICY = "policy"  # the team's SLA settings (deskterm.team.policy), written on purpose only
 # Account settings that name places on this machine: they stay as each machine has them.
 MACHINE_SETTINGS = ("data_dir",)
 
@@ -22,6 +23,11 @@ MACHINE_SETTINGS = ("data_dir",)
 def changed(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(kind, local key) of every record written here since the last push."""
     return conn.execute("SELECT kind, key FROM team_changed ORDER BY kind, key").fetchall()
+
+
+def note(conn: sqlite3.Connection, kind: str, key: str) -> None:
+    """Note a record written here that no trigger notes (the team's SLA policy)."""
+    conn.execute("INSERT OR IGNORE INTO team_changed VALUES (?, ?)", (kind, key))
 
 
 def forget(conn: sqlite3.Connection, notes: list[tuple[str, str]]) -> None:

@@ -1,5 +1,5 @@
-"""The team's shared records: orders, customer profiles, accounts and sync cursors, which are no
-change to a ticket but which every replica needs (docs/team.md, "Shared records").
+"""The team's shared records: orders, customer profiles, accounts, sync cursors and the SLA
+policy, which are no change to a ticket but which every replica needs (docs/team.md, "Shared records").
 
 Each is one row on the server, by a global key, and the last write wins: the server numbers
 every write that changes a row, and a replica pulls the rows written since the last number it
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from deskterm import ingest
 from deskterm.domain import CustomerProfile, Identity, from_iso, to_iso, utcnow
+from deskterm.sla import clocks
 from deskterm.store import Store, sync_state
 from deskterm.store import orders as store_orders
 from deskterm.store import team as rows
 from deskterm.store import team_records as local
-from deskterm.team import server
+from deskterm.team import policy, server
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,6 +54,8 @@ def outgoing(
             data = local.profile_record(conn, key)
         elif kind == local.ACCOUNT:
             data = local.account_record(conn, key)
+        elif kind == local.POLICY:
+            data = policy.outgoing(conn)
         else:
             data = local.cursor_record(conn, key)
         if data is not None:
@@ -100,6 +103,8 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
                 apply(db, record)
             rows.meta_set(db, PULLED, str(found[-1]["seq"]))
         total += len(found)
+        if any(record["kind"] == local.POLICY for record in found):
+            clocks.recompute_if_changed(store, utcnow())  # the team's SLA policy changed
         if len(found) < BATCH:
             return total
 
@@ -119,6 +124,8 @@ def apply(conn: sqlite3.Connection, record: dict) -> None:
     elif kind == local.PROFILE:
         ingest.upsert_profiles(conn, [_profile(key, data)], data["stored_at"])
         local.forget(conn, [(kind, key)])
+    elif kind == local.POLICY:
+        policy.store_pulled(conn, data)
     elif kind == local.ACCOUNT:
         local.write_account(conn, key, data, to_iso(utcnow()))
         local.forget(conn, [(kind, key)])

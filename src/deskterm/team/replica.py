@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from deskterm import secrets
+from deskterm.sla import clocks
 from deskterm.store import Store, StoreError, on_commit, queries
 from deskterm.store import team as rows
 from deskterm.store import team_records as shared
-from deskterm.team import files, records, schema, server
+from deskterm.team import files, policy, records, schema, server
 from deskterm.team.apply import apply_all
 from deskterm.team.server import TeamError
 from deskterm.team.wire import outgoing
@@ -162,6 +163,7 @@ def init(store: Store, url: str, agent: str) -> int:
         _remember(store, address, agent, workspace_id)
         with store.tx() as local:
             shared.note_all(local)
+        policy.publish(store, clocks.current_policies())
         return push(store, conn)
     finally:
         conn.close()
@@ -231,6 +233,9 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
     wrote since the last pull; returns how many events were new."""
     total = _pull_events(store, conn)
     records.pull(store, conn)
+    if policy.missing(store):  # a team from before the policy was shared: this machine's
+        policy.publish(store, clocks.current_policies())
+        push(store, conn)
     return total
 
 
@@ -404,4 +409,5 @@ def status(store: Store) -> dict[str, str]:
         "workspace": rows.meta_get(conn, WORKSPACE) or "",
         "pulled through": rows.meta_get(conn, PULLED) or "0",
         "not pushed yet": str(waiting),
+        "SLA policy": policy.describe(store, clocks.current_policies()) or "none shared yet",
     }

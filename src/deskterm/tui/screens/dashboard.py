@@ -22,6 +22,7 @@ from deskterm.metrics import dashboard
 from deskterm.metrics.figures import FIGURES
 from deskterm.metrics.render import change_text, value_text
 from deskterm.metrics.settings import METRICS
+from deskterm.sla import clocks
 from deskterm.sla.rules import format_duration
 from deskterm.sla.settings import SLA
 from deskterm.store import metrics as reads
@@ -116,7 +117,7 @@ class DashboardScreen(DeskScreen[None]):
                 store,
                 desk.now(),
                 desk.zone,
-                config.get(SLA),
+                clocks.policies_for(store.conn, config.get(SLA)),
                 config.get(METRICS).costs,
                 self.chosen,
             )
