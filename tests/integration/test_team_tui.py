@@ -241,3 +241,63 @@ async def test_a_reply_is_held_when_anna_wrote_after_the_thread_bens_screen_show
             assert outbox()[1] == ("queued", None)
     finally:
         ben.close()
+
+
+async def test_a_macros_reply_is_judged_against_the_thread_shown_and_its_hold_reads_for_each(
+    postgres: Postgres, tmp_path: Path, store: Store, deliver: Callable, make_message: Callable
+) -> None:
+    from deskterm.macros import MacroSet, parse_macro
+    from deskterm.store.team import held_reason
+    from deskterm.tui.screens.macros import MacroPalette
+
+    ben = team_of_two(postgres, tmp_path, store, deliver, make_message)
+    gid = store.conn.execute("SELECT gid FROM tickets WHERE id = 1").fetchone()[0]
+    macro_set = MacroSet()
+    thanks = parse_macro(
+        'name = "thanks"\ndescription = "Thank them"\nreply = "Thanks, sorted."\nafter = "stay"\n',
+        source="test",
+        stem="thanks",
+    )
+    macro_set.macros[thanks.name] = thanks
+    app = make_app(ben.path, Config(agent="ben"), sync=False, macro_set=macro_set)
+
+    def outbox() -> list[tuple[str, str | None]]:
+        found = ben.conn.execute("SELECT status, last_error FROM outbox ORDER BY id").fetchall()
+        return [(status, held_reason(error)) for status, error in found]
+
+    def pushed(count: int) -> bool:
+        on_server(ben, lambda conn: replica.push(ben, conn))
+        return len(outbox()) == count
+
+    async def apply_thanks(pilot: Pilot, meanwhile: Callable[[], None] = lambda: None) -> None:
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MacroPalette))
+        meanwhile()
+        await pilot.press("enter")
+
+    def annas_note() -> None:
+        """While ben picks the macro: anna's note reaches his replica, not his eyes."""
+        actions.note(store, 1, "I called them", actor="agent:anna")
+        on_server(store, lambda conn: replica.push(store, conn))
+        on_server(ben, lambda conn: replica.pull(ben, conn))
+
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await app.open_ticket(ticket_of(ben, gid))
+            await until(pilot, lambda: getattr(app.screen, "shown_seen", None) is not None)
+            await apply_thanks(pilot, annas_note)
+            await until(pilot, lambda: pushed(1))
+            assert outbox() == [("failed", "anna added a note after you started your reply")]
+            held = "anna added a note after you started your reply"
+            await until(pilot, lambda: held in str(app.screen.query_one("#ticket-held").render()))
+            await apply_thanks(pilot)  # the screen shows anna's note now
+            await until(pilot, lambda: pushed(2))
+            assert outbox()[1] == ("queued", None)
+        on_server(store, lambda conn: replica.pull(store, conn))
+        annas = make_app(store.path, Config(agent="anna"), sync=False)
+        async with annas.run_test(size=(120, 30)) as pilot:
+            await annas.open_ticket(1)
+            mine = "you added a note after ben started this reply"
+            await until(pilot, lambda: mine in str(annas.screen.query_one("#ticket-held").render()))
+    finally:
+        ben.close()

@@ -148,6 +148,35 @@ def run_action(fn: Callable[[], Done], what: str, as_json: bool) -> None:
         echo(what)
 
 
+seen_all_option = click.option(
+    "--seen-all",
+    is_flag=True,
+    help="In a team: you have read all this replica holds of the ticket (else what your last "
+    "`deskterm show ID` printed counts as read).",
+)
+
+
+def seen_in_team(shared: State, ticket_id: int, seen_all: bool) -> int | None:
+    """How far into the team's log the writer of a reply read the ticket: as far as their last
+    `deskterm show ID` printed it here (the team server holds the reply when someone else wrote
+    after that: Traffic Cop). None: all this replica holds, as `--seen-all` says, or the ticket
+    is not shared. A reply to a shared ticket never shown here is refused."""
+    from deskterm.store import team as team_rows
+
+    conn = shared.store().conn
+    if seen_all or team_rows.gid_of(conn, ticket_id) is None:
+        return None
+    if team_rows.meta_get(conn, team_rows.TEAM_URL) is None:
+        return None
+    seen = team_rows.shown_through(conn, ticket_id)
+    if seen is None:
+        fail(
+            f"you have not read #{ticket_id} here: run deskterm show {ticket_id} first, or pass "
+            "--seen-all if you have read all of it (nothing was changed)"
+        )
+    return seen
+
+
 def open_tui(shared: State, *, sync: bool) -> None:
     # Textual costs ~150 ms to import; only the TUI pays for it.
     from deskterm.tui.app import run

@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from deskterm.cli.common import State, db_option, echo, fail, json_option, print_json, state
+from deskterm.cli.common import (
+    State,
+    db_option,
+    echo,
+    fail,
+    json_option,
+    print_json,
+    seen_all_option,
+    seen_in_team,
+    state,
+)
 
 if TYPE_CHECKING:
     from deskterm import macros
@@ -182,6 +192,7 @@ def show(name: str, ticket: int | None, agent: str | None, as_json: bool, db: Pa
 @click.option("--ticket", "-t", type=int, required=True, help="The ticket to act on.")
 @click.option("--dry-run", is_flag=True, help="Show what it would do; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Confirm connector actions (refunds, ...).")
+@seen_all_option
 @agent_option
 @json_option
 @db_option
@@ -190,13 +201,15 @@ def apply_macro(
     ticket: int,
     dry_run: bool,
     yes: bool,
+    seen_all: bool,
     agent: str | None,
     as_json: bool,
     db: Path | None,
 ) -> None:
     """Apply a macro to a ticket: all its steps or, if one fails, none.
 
-    NAME: the macro's name.
+    NAME: the macro's name. In a team, its reply is written against the thread as your last
+    `deskterm show ID` printed it, as `deskterm reply`'s is (--seen-all: all of it).
     """
     from deskterm import macros
 
@@ -213,6 +226,8 @@ def apply_macro(
         else:
             _print_preview(planned)
         return
+    replies = any(s.kind == "reply" and not s.skip for s in planned.steps)
+    seen = seen_in_team(shared, ticket, seen_all) if replies else None
     confirm = yes
     if planned.needs_confirmation and not yes:
         if not sys.stdin.isatty() or as_json:
@@ -226,7 +241,9 @@ def apply_macro(
         if not confirm:
             fail("not confirmed; nothing was changed", 3)
     try:
-        done = macros.apply(item, store, ticket, agent_name, confirm=confirm, config=shared.config)
+        done = macros.apply(
+            item, store, ticket, agent_name, confirm=confirm, config=shared.config, seen=seen
+        )
     except macros.MacroError as exc:
         fail(str(exc))
     events = macros.applied_events(store, done)

@@ -18,6 +18,7 @@ from deskterm.cli.output import terminal_width
 if TYPE_CHECKING:
     from deskterm.domain import Message, Order, Ticket
     from deskterm.sla.clocks import Evaluation
+    from deskterm.store import Store
 
 # How a reply stands with the channel, by outbox status; a reply the channel has is "sent".
 DELIVERY_WORDS = {
@@ -44,6 +45,7 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
     found = queries.ticket(store, ticket_id)
     if found is None:
         fail(f"there is no ticket #{ticket_id}")
+    _remember_shown(store, ticket_id)
     thread = queries.messages(store, ticket_id)
     orders = sorted(
         store_orders.orders_of_customer_and_ticket(store, found.customer_id, found.order_id),
@@ -80,6 +82,17 @@ def show(ticket_id: int, as_json: bool, db: Path | None) -> None:
         title = f"── {_author(message)} · {message.sent_at}{_delivery(message)} "
         echo(title + "─" * max(width - len(title), 0))
         echo(message.text)
+
+
+def _remember_shown(store: Store, ticket_id: int) -> None:
+    """In a team replica, how far into the team's log this thread goes, read before the thread:
+    a reply from the command line is judged against it (Traffic Cop; cli.common.seen_in_team)."""
+    from deskterm.store import team as team_rows
+    from deskterm.store import tickets
+
+    if team_rows.meta_get(store.conn, team_rows.TEAM_URL) is not None:
+        with store.tx() as conn:
+            team_rows.remember_shown(conn, ticket_id, tickets.last_seq(conn, ticket_id))
 
 
 def _evaluation(shared: State, ticket_id: int) -> Evaluation | None:

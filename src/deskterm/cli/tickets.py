@@ -23,6 +23,8 @@ from deskterm.cli.common import (
     json_option,
     print_json,
     run_action,
+    seen_all_option,
+    seen_in_team,
     state,
 )
 from deskterm.cli.output import (
@@ -179,6 +181,7 @@ ticket_arg = click.argument("ticket_id", metavar="ID", type=int)
     "--attach", type=click.Path(path_type=Path), multiple=True, help="Attach a file (repeatable)."
 )
 @click.option("--cc", multiple=True, help="Send a copy to this address (mail only; repeatable).")
+@seen_all_option
 @as_option
 @json_option
 @db_option
@@ -188,23 +191,30 @@ def reply(
     editor: bool,
     attach: tuple[Path, ...],
     cc: tuple[str, ...],
+    seen_all: bool,
     agent: str | None,
     as_json: bool,
     db: Path | None,
 ) -> None:
-    """Queue a reply to the customer; it leaves with the next sync."""
+    """Queue a reply to the customer; it leaves with the next sync.
+
+    In a team, the reply is written against the thread as your last `deskterm show ID` printed
+    it: if someone else replied or noted, or the customer wrote, after that, the team server
+    holds it (`deskterm outbox`). A ticket not shown here is refused unless --seen-all."""
     from deskterm import actions
     from deskterm.store.attachments import AttachmentError, attach_file
 
     shared = state(db)
+    seen = seen_in_team(shared, ticket_id, seen_all)
     text = _read_body(body, editor)
     try:
         files = [attach_file(path) for path in attach]
     except AttachmentError as exc:
         fail(str(exc), 2)
+    who = shared.actor(agent)
     run_action(
         lambda: actions.reply(
-            shared.store(), ticket_id, text, actor=shared.actor(agent), attachments=files, cc=cc
+            shared.store(), ticket_id, text, actor=who, attachments=files, cc=cc, seen=seen
         ),
         f"reply queued on #{ticket_id}"
         + (f" with {len(files)} attachment{'s' * (len(files) > 1)}" if files else ""),

@@ -186,7 +186,6 @@ def preview(
 
 # Steps that are one action on the ticket, taking the step's value as is.
 TICKET_STEPS: dict[str, Callable[..., Done]] = {
-    "reply": actions.reply,
     "note": actions.note,
     "status": actions.set_status,
     "priority": actions.set_priority,
@@ -198,10 +197,18 @@ TICKET_STEPS: dict[str, Callable[..., Done]] = {
 
 
 def _execute(
-    store: Store, ticket_id: int, step: Step, actor: str, at: datetime, levels: tuple[str, ...]
+    store: Store,
+    ticket_id: int,
+    step: Step,
+    actor: str,
+    at: datetime,
+    levels: tuple[str, ...],
+    seen: int | None,
 ) -> Done:
     if step.kind == "escalate":
         return actions.escalate(store, ticket_id, step.value, actor=actor, levels=levels, at=at)
+    if step.kind == "reply":
+        return actions.reply(store, ticket_id, step.value, actor=actor, at=at, seen=seen)
     return TICKET_STEPS[step.kind](store, ticket_id, step.value, actor=actor, at=at)
 
 
@@ -239,8 +246,10 @@ def apply(
     config: Config | None = None,
     at: datetime | None = None,
     zone: tzinfo | None = None,
+    seen: int | None = None,
 ) -> list[Done]:
-    """Apply `item` to one ticket; snooze moments are read in `zone` as for `preview`.
+    """Apply `item` to one ticket; snooze moments are read in `zone` as for `preview`. Its reply
+    is written against the thread as far as `seen` went in a team (actions.reply).
 
     Connector actions need `confirm=True` (a person said yes) and run first, each through
     deskterm.connector_calls: never inside a transaction, each step in the ticket's timeline.
@@ -271,7 +280,9 @@ def apply(
                     continue
                 try:
                     done.append(
-                        _execute(store, ticket_id, step, item.actor, at, config.escalation_levels)
+                        _execute(
+                            store, ticket_id, step, item.actor, at, config.escalation_levels, seen
+                        )
                     )
                 except ActionError as exc:
                     raise MacroError(

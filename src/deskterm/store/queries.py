@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -29,6 +29,7 @@ from deskterm.domain import (
 )
 from deskterm.store import Store
 from deskterm.store import accounts as store_accounts
+from deskterm.store import team as team_rows
 from deskterm.store.filters import Filter
 
 
@@ -268,7 +269,27 @@ def messages(store: Store, ticket_id: int) -> list[Message]:
         " ORDER BY m.sent_at, m.id",
         (ticket_id,),
     )
-    return [_message(*row) for row in rows]
+    found = [_message(*row) for row in rows]
+    return [
+        replace(m, delivery_error=_for_reader(store, ticket_id, m.outbox_id, m.delivery_error))
+        if _held(m.delivery_error)
+        else m
+        for m in found
+    ]
+
+
+def _held(error: str | None) -> bool:
+    return team_rows.held_reason(error) is not None
+
+
+def _for_reader(
+    store: Store, ticket_id: int, outbox_id: int | None, error: str | None
+) -> str | None:
+    """A reply's delivery error as this replica's agent reads it: a reply the team server held
+    names its writer to the others (deskterm.store.team.held_for)."""
+    if outbox_id is None:
+        return error
+    return team_rows.held_error_for_reader(store.conn, ticket_id, outbox_id, error)
 
 
 def _message(
@@ -400,7 +421,13 @@ def outbox(store: Store, *, everything: bool = False) -> list[OutboxItem]:
         " json_extract(o.payload, '$.subject') AS subject"
         f" FROM outbox o{where} ORDER BY o.id"
     )
-    return [OutboxItem(*row) for row in rows]
+    found = [OutboxItem(*row) for row in rows]
+    return [
+        replace(i, last_error=_for_reader(store, i.ticket_id, i.id, i.last_error))
+        if _held(i.last_error)
+        else i
+        for i in found
+    ]
 
 
 def failed_sends(store: Store, ticket_id: int) -> list[int]:

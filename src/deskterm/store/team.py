@@ -13,6 +13,8 @@ from deskterm.store import index_messages, inserted_id, meta, numbers
 
 # The meta key of the server a team replica follows (deskterm.team.replica keeps the others).
 TEAM_URL = "team.url"
+# The agent this replica writes as.
+TEAM_AGENT = "team.agent"
 # The lease owner of a reply taken over from a worker that is gone (ended at once: stale).
 TAKEN_OVER = "team/taken-over"
 # Kinds every replica works out for itself from the events and the clock: never pushed.
@@ -76,6 +78,51 @@ def held_reason(error: str | None) -> str | None:
     if not error or not error.startswith(HELD):
         return None
     return error[len(HELD) :].removesuffix(HELD_ADVICE)
+
+
+# The server words a held reply's reason for the reply's writer (team/schema.py, news_since):
+# "ben added a note after you started your reply", "the customer wrote again after you ...".
+HELD_AFTER = " after you started your reply"
+
+
+def held_for(reason: str, writer: str | None, reader: str | None) -> str:
+    """A held reply's reason as `reader` (this replica's agent) reads it: its writer reads the
+    server's words; anyone else reads whose reply it is, and "you" for their own part in it
+    ("you added a note after ben started this reply")."""
+    if writer is None or reader is None or writer == reader or not reason.endswith(HELD_AFTER):
+        return reason
+    cause = reason.removesuffix(HELD_AFTER)
+    who, added, what = cause.partition(" added a ")
+    if added and who == reader:
+        cause = f"you added a {what}"
+    return f"{cause} after {writer} started this reply"
+
+
+def reply_writer(conn: sqlite3.Connection, ticket_id: int, outbox_id: int) -> str | None:
+    """The agent who wrote reply `outbox_id`: the agent of its event, or the one who applied the
+    macro that wrote it; None when no agent did (a rule's reply)."""
+    found = conn.execute(
+        "SELECT actor, json_extract(data, '$.agent') FROM events WHERE ticket_id = ?"
+        " AND kind = 'reply' AND json_extract(data, '$.outbox') = ? ORDER BY id LIMIT 1",
+        (ticket_id, outbox_id),
+    ).fetchone()
+    if found is None:
+        return None
+    actor, applier = found
+    kind, _, name = str(actor).partition(":")
+    return name if kind == "agent" else applier
+
+
+def held_error_for_reader(
+    conn: sqlite3.Connection, ticket_id: int, outbox_id: int, error: str | None
+) -> str | None:
+    """A reply's outbox error as this replica's agent reads it (`held_for`); any other error,
+    or none, as it is."""
+    reason = held_reason(error)
+    if reason is None:
+        return error
+    reader = meta_get(conn, TEAM_AGENT)
+    return held_error(held_for(reason, reply_writer(conn, ticket_id, outbox_id), reader))
 
 
 # The meta key of who is online as this replica's workstation last heard it (deskterm.team.roster).
@@ -214,6 +261,26 @@ def gid_of(conn: sqlite3.Connection, ticket_id: int) -> str | None:
     """The ticket's global id, if it has reached the team yet."""
     row = conn.execute("SELECT gid FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
     return row[0] if row else None
+
+
+# The meta key (+ the ticket's global id) of how far into the team's log the thread went when
+# `deskterm show` last printed it here: what a reply from the command line was written against.
+SHOWN = "team.shown:"
+
+
+def remember_shown(conn: sqlite3.Connection, ticket_id: int, seq: int | None) -> None:
+    """`deskterm show` printed the ticket's thread as far as `seq` (a ticket not shared yet has
+    nothing to remember: nobody else can have written to it)."""
+    gid = gid_of(conn, ticket_id)
+    if gid is not None and meta_get(conn, TEAM_URL) is not None:
+        meta_set(conn, SHOWN + gid, str(seq or 0))
+
+
+def shown_through(conn: sqlite3.Connection, ticket_id: int) -> int | None:
+    """How far into the team's log `deskterm show` last printed the ticket here; None: never."""
+    gid = gid_of(conn, ticket_id)
+    found = meta_get(conn, SHOWN + gid) if gid is not None else None
+    return int(found) if found is not None else None
 
 
 def ticket_by_gid(conn: sqlite3.Connection, gid: str) -> int | None:

@@ -44,7 +44,7 @@ BUSY_RETRY_S = 1.0
 # How often a wait looks for writes by other processes to the replica's file, and for its stop
 # (a write by this process, such as an action on the screen, wakes it at once).
 LOOK_S = 0.2
-URL, AGENT, WORKSPACE = rows.TEAM_URL, "team.agent", "team.workspace"
+URL, AGENT, WORKSPACE = rows.TEAM_URL, rows.TEAM_AGENT, "team.workspace"
 PUSHED, PULLED = "team.pushed_through", "team.pulled_through"
 
 

@@ -196,6 +196,7 @@ class TicketScreen(TicketActions):
         self._shown: tuple[list[tuple[int, str | None]], bool] | None = None
         self.held: list[tuple[int, str]] = []
         self.seen: int | None = None  # Shown.seen of the thread the reply is written against
+        self.shown_seen: int | None = None  # Shown.seen of the thread on the screen now
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
@@ -269,6 +270,7 @@ class TicketScreen(TicketActions):
         # the screen while the composer is open is news to them (the server holds the reply).
         if self.seen is None or not self.query_one(Composer).is_open:
             self.seen = shown.seen
+        self.shown_seen = shown.seen  # what a macro's reply is written against
         self.orders = shown.context["orders"]
         self.suggested = shown.context["suggested"]
         # A reply's delivery state counts too: "waiting in the outbox" must go once it has left.
@@ -319,6 +321,9 @@ class TicketScreen(TicketActions):
 
     def suggested_macros(self) -> list[Suggestion]:
         return self.suggested
+
+    def thread_seen(self, ticket_id: int) -> int | None:
+        return self.shown_seen if ticket_id == self.ticket_id else None
 
     def after_action(self, kind: str, ticket_id: int, after: str) -> None:
         if kind in FINISHING and after == "next":

@@ -59,6 +59,12 @@ class TicketActions(DeskScreen[None]):
     def merged_into(self, target: int) -> None:
         """The current ticket was merged into `target` (the ticket screen follows it)."""
 
+    def thread_seen(self, ticket_id: int) -> int | None:
+        """How far into a team's log the thread of `ticket_id` went as this screen showed it,
+        for a reply written against it (Traffic Cop); None: this screen shows no thread, so
+        the reply counts what the replica holds."""
+        return None
+
     def suggested_macros(self) -> list[Suggestion]:
         """Macros to offer first in the palette (the ticket screen knows them; the queue not)."""
         return []
@@ -259,11 +265,13 @@ class TicketActions(DeskScreen[None]):
         if not len(self.desk.macros):
             self.notify("No macros are installed", severity="warning")
             return
+        # Its reply is written against the thread shown as the agent picks it.
+        seen = self.thread_seen(ticket_id)
         await self.app.push_screen(
             MacroPalette(
                 self.desk.macros, ticket_id, chosen=chosen, suggested=self.suggested_macros()
             ),
-            self._macro_chosen,
+            lambda picked: self._macro_chosen(picked, ticket_id, seen),
         )
 
     def action_connector_actions(self, chosen: str | None = None) -> None:
@@ -297,7 +305,7 @@ class TicketActions(DeskScreen[None]):
             label=f"{confirmed.name} on #{{id}}",
         )
 
-    def _macro_chosen(self, chosen: Chosen | None) -> None:
+    def _macro_chosen(self, chosen: Chosen | None, shown: int, seen: int | None) -> None:
         if chosen is None:
             return
         item = self.desk.macros.get(chosen.name)
@@ -305,12 +313,12 @@ class TicketActions(DeskScreen[None]):
         # On many tickets, what writes to customers is asked once, after the one preview.
         ask = chosen.needs_confirmation or (marked and chosen.replies)
         if not ask:
-            self._apply_macro(item, confirm=False)
+            self._apply_macro(item, False, shown, seen)
             return
 
         def confirmed(answer: str | None) -> None:
             if answer == "yes":
-                self._apply_macro(item, confirm=True)
+                self._apply_macro(item, True, shown, seen)
 
         question = f"Macro {item.name} acts outside deskterm (see its steps). Run it?"
         if marked:
@@ -325,12 +333,21 @@ class TicketActions(DeskScreen[None]):
             ChoicePrompt(question, [("No, cancel", "no"), ("Yes, run it", "yes")]), confirmed
         )
 
-    def _apply_macro(self, item: macros.Macro, *, confirm: bool) -> None:
+    def _apply_macro(self, item: macros.Macro, confirm: bool, shown: int, seen: int | None) -> None:
+        """Apply `item`; its reply on ticket `shown` is written against `seen` (on the other
+        marked tickets, whose thread was not on the screen, against what the replica holds)."""
         config, at = self.desk.config, self.desk.now()
         self.act(
             "macro",
             lambda s, t: macros.apply(
-                item, s, t, config.agent, confirm=confirm, config=config, at=at
+                item,
+                s,
+                t,
+                config.agent,
+                confirm=confirm,
+                config=config,
+                at=at,
+                seen=seen if t == shown else None,
             ),
             f"Applied {item.name} to #{{id}}",
             undo=("macro", item.name),
