@@ -10,11 +10,11 @@ A call goes in three steps, each visible in the ticket's timeline:
    `connector_failed` (the channel refused; its own error text), `connector_retry` (the outcome is
    unknown and will be settled again later), or `connector_uncertain` (a person must check).
 
-A row left `running` by a crash is picked up by `recover` only once its lease has expired, and
-then only run again with the same idempotency key (actions the channel deduplicates), or after
-the connector's `confirm` says it did not happen; otherwise it becomes `uncertain` and waits for
-a person (`settle`, or `retry` with the same key). Rules may only `propose`; running a call takes
-a person (`agent:NAME`).
+A row left `running` by a crash is picked up by `recover` once its lease has expired, or at once
+when its process was one of this machine's and is gone, and then only run again with the same
+idempotency key (actions the channel deduplicates), or after the connector's `confirm` says it
+did not happen; otherwise it becomes `uncertain` and waits for a person (`settle`, or `retry`
+with the same key). Rules may only `propose`; running a call takes a person (`agent:NAME`).
 
 Event data always holds {call, action}; `text` is the outcome or the error in the channel's words.
 """
@@ -91,6 +91,14 @@ class Call:
             proposed_by=row["proposed_by"],
             confirmed_by=row["confirmed_by"],
             made_by=row.get("made_by"),
+        )
+
+    @property
+    def summary(self) -> str:
+        """One line for people: which call, on which ticket, and where it ended."""
+        return (
+            f"connector call #{self.id} ({self.action}, ticket #{self.ticket_id}): "
+            f"{self.status}: {self.outcome}"
         )
 
     @property
@@ -405,24 +413,57 @@ def _call(store: Store, call: Call, action: ConnectorAction) -> Call:
 
 
 def recover(store: Store, *, now: datetime | None = None) -> list[Call]:
-    """Settle every call left running under an expired lease, or queued and due.
+    """Settle every call left running by a process that is gone, or queued and due.
 
-    Run it from any process now and then (the sync engine's loop): it never repeats an action the
-    channel might have done, except with the same idempotency key or after `confirm` said no.
+    A call's process is gone when its lease has expired, or at once when it was a process of this
+    machine that is no longer running (a crash, a kill). Each is asked of the channel before
+    anything is run again: run again only with the same idempotency key (actions the channel
+    deduplicates), or after `confirm` said it did not happen; otherwise it waits for a person.
+    The workstation and `deskterm sync --watch` run it when they start and every minute after;
+    `deskterm action recover` runs it once.
     """
     now = now or utcnow()
     settled = []
-    for call_id in rows.due(store.conn, now):
-        call = _take(store, call_id, now)
+    for call_id, stale in _pending(store, now):
+        call = _take(store, call_id, now, stale)
         if call is not None:
             settled.append(_resume(store, call, now))
     return settled
 
 
-def _take(store: Store, call_id: int, now: datetime) -> Call | None:
-    """Claim a due call under this process's lease; None when another process took it first."""
+def _pending(store: Store, now: datetime) -> list[tuple[int, str | None]]:
+    """(call, owner) to take over: due ones (None), then those of a process of here that died."""
+    due = rows.due(store.conn, now)
+    pending: list[tuple[int, str | None]] = [(call_id, None) for call_id in due]
+    return pending + [
+        (call_id, owner)
+        for call_id, owner in rows.running_here(store.conn)
+        if call_id not in due and _gone(owner)
+    ]
+
+
+def _gone(owner: str) -> bool:
+    """Whether the process that holds a lease certainly ended: only one of this machine can be
+    looked up, and a number taken again by a newer process counts as running."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs as another user
+        return False
+    return False
+
+
+def _take(store: Store, call_id: int, now: datetime, stale: str | None) -> Call | None:
+    """Claim a call under this process's lease: one due, or one still under the lease of the
+    dead process `stale`; None when another process took it first."""
     with store.tx() as conn:
-        if call_id not in rows.due(conn, now):
+        if call_id not in rows.due(conn, now) and (
+            stale is None or rows.running_owner(conn, call_id) != stale
+        ):
             return None
         rows.claim(
             conn, call_id, owner=_owner(), lease_until=now + LEASE, confirmed_by=None, at=now

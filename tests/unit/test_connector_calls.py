@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import queue
+import socket
 import sqlite3
+import subprocess
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +21,7 @@ from deskterm.connector import ActionOutcome, ConnectorAction, PermanentError, T
 from deskterm.connector_calls import LEASE, CallError
 from deskterm.domain import utcnow
 from deskterm.store import Store, queries
+from deskterm.sync.engine import Watcher
 
 PERSON = "agent:sam"
 
@@ -299,3 +303,64 @@ def test_the_command_line_shows_each_step_of_an_interrupted_call_in_the_timeline
         ("connector_started", "connector:shop", ""),
         ("connector_done", "connector:shop", "refund #1001 done"),
     ]
+
+
+def _crashed_in(store: Store, ticket: int, pid: int) -> connector_calls.Call:
+    """A refund the channel did, whose process (`pid` on this machine) never heard so."""
+    with pytest.raises(Crash):
+        connector_calls.run(
+            store, ticket, "fakeshop.refund", {"order": "#1001"}, confirmed_by=PERSON
+        )
+    with store.tx() as conn:
+        conn.execute("UPDATE connector_calls SET owner = ?", (f"{socket.gethostname()}:{pid}",))
+    (call,) = connector_calls.calls(store, ticket)
+    return call
+
+
+def test_a_call_whose_process_on_this_machine_is_gone_is_settled_without_waiting_out_its_lease(
+    store: Store, shop: FakeChannel, ticket: int
+) -> None:
+    shop.crash_after_acting = True
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    crashed = _crashed_in(store, ticket, ended.pid)
+
+    (call,) = connector_calls.recover(store)
+
+    assert (call.id, call.status) == (crashed.id, "done")
+    assert list(shop.effects) == [call.idempotency_key]
+
+
+def test_a_call_whose_process_still_runs_keeps_its_lease(
+    store: Store, shop: FakeChannel, ticket: int
+) -> None:
+    shop.crash_after_acting = True
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        crashed = _crashed_in(store, ticket, alive.pid)
+        assert connector_calls.recover(store) == []
+    finally:
+        alive.kill()
+        alive.wait()
+    (call,) = connector_calls.recover(store)  # now it is gone
+    assert (call.id, call.status) == (crashed.id, "done")
+
+
+def test_the_sync_engine_settles_a_crashed_call_when_it_starts_as_the_workstation_does(
+    store: Store, shop: FakeChannel, ticket: int, db_path: Path
+) -> None:
+    shop.crash_after_acting = True
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    crashed = _crashed_in(store, ticket, ended.pid)
+    heard: queue.Queue[connector_calls.Call] = queue.Queue()
+    watcher = Watcher(db_path, interval=3600, on_call=heard.put)
+
+    watcher.start()
+    try:
+        call = heard.get(timeout=60)
+    finally:
+        watcher.stop()
+
+    assert (call.id, call.status, call.outcome) == (crashed.id, "done", "refund #1001 done")
+    assert list(shop.effects) == [call.idempotency_key]

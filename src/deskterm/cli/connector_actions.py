@@ -1,5 +1,6 @@
 """`deskterm action list|run TICKET`: the connector actions a ticket's order offers (Amazon buyer
-messages, review requests, ...), previewed and confirmed before they run."""
+messages, review requests, ...), previewed and confirmed before they run; `deskterm action
+recover`: the calls a crash left unfinished, settled with the channel."""
 
 from __future__ import annotations
 
@@ -117,4 +118,30 @@ def run_action(
     else:
         echo(f"{call.status}: {call.outcome}", style=None if call.status == "done" else "red")
     if call.status not in ("done", "queued"):
+        raise click.exceptions.Exit(1)
+
+
+@app.command("recover")
+@json_option
+@db_option
+def recover(as_json: bool, db: Path | None) -> None:
+    """Settle the connector calls a crash left unfinished here, and retries that fell due.
+
+    Each is asked of the channel first (by its idempotency key, or whether it happened) before
+    anything runs again; one nobody can check waits for a person (exit 1). The workstation and
+    `deskterm sync --watch` do this when they start and every minute after.
+    """
+    from deskterm import connector_calls
+
+    try:
+        settled = connector_calls.recover(state(db).store())
+    except connector_calls.CallError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json([{"call": c.id, "status": c.status, "outcome": c.outcome} for c in settled])
+    elif not settled:
+        echo("no connector call waits to be settled")
+    for call in settled if not as_json else ():
+        echo(call.summary, style=None if call.status == "done" else "red")
+    if any(call.status == "uncertain" for call in settled):
         raise click.exceptions.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from deskterm.notices.watch import interrupted_by_signals, notify_until
 
 if TYPE_CHECKING:
     from deskterm.config import Config
+    from deskterm.connector_calls import Call
     from deskterm.sync.engine import AccountReport, Watcher
 
 
@@ -85,7 +87,10 @@ def sync(
 
         work_on(store, interval, show, shared.db_path, shared.config)
         return
-    watch_here(engine.Watcher(shared.db_path, interval=interval, on_report=show), shared.config)
+    watcher = engine.Watcher(
+        shared.db_path, interval=interval, on_report=show, on_call=settled_call(as_json)
+    )
+    watch_here(watcher, shared.config)
 
 
 def watch_here(watcher: Watcher, config: Config) -> None:
@@ -97,6 +102,18 @@ def watch_here(watcher: Watcher, config: Config) -> None:
             notify_until(watcher.stop_event, watcher.db_path, config)
         except KeyboardInterrupt:
             watcher.stop()
+
+
+def settled_call(as_json: bool) -> Callable[[Call], None]:
+    """How `sync --watch` tells of a connector call it settled (one a crash left unfinished)."""
+
+    def show(call: Call) -> None:
+        if as_json:
+            print_json({"call": call.id, "ticket": call.ticket_id, "status": call.status})
+        else:
+            echo(call.summary, style=None if call.status == "done" else "red")
+
+    return show
 
 
 @click.group(invoke_without_command=True)

@@ -213,16 +213,24 @@ def work_on(
     desktop notifications of `sync --watch`; it takes over the accounts of a worker that stops."""
     import threading
 
+    from deskterm.cli.outbox import settled_call
     from deskterm.notices.watch import watch_with_news
+    from deskterm.sync.engine import settle_calls
     from deskterm.team.worker import Worker
 
     worker = _run(lambda: Worker(store))
 
     def work(stop: threading.Event) -> None:
+        # The refunds and cancels the agents of this machine confirmed, left unfinished by a crash.
+        calls = threading.Thread(
+            target=settle_calls, args=(db_path, stop, settled_call(False)), daemon=True
+        )
+        calls.start()
         try:
             worker.watch(stop, interval, on_report=show)
         finally:
             worker.close()
+            calls.join(5)
 
     _run(lambda: watch_with_news(work, db_path, config))
 

@@ -174,6 +174,23 @@ def due(conn: sqlite3.Connection, now: datetime) -> list[int]:
     ]
 
 
+def running_here(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(id, owner) of every call running under the lease of a process of this replica."""
+    return conn.execute(
+        "SELECT id, owner FROM connector_calls WHERE status = 'running' AND owner IS NOT NULL"
+        " AND made_by IS NULL ORDER BY id"
+    ).fetchall()
+
+
+def running_owner(conn: sqlite3.Connection, call_id: int) -> str | None:
+    """The process whose lease the call runs under; None when it is not running here."""
+    row = conn.execute(
+        "SELECT owner FROM connector_calls WHERE id = ? AND status = 'running' AND made_by IS NULL",
+        (call_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
 def event_ids(store: Store, ticket_id: int, call_id: int) -> list[int]:
     """The timeline events of one call, oldest first."""
     return [

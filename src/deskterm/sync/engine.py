@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deskterm import automation, ingest, mailbox
+from deskterm import automation, connector_calls, ingest, mailbox
 from deskterm.connector import (
     Account,
     Connector,
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOCK_TICK = 15.0
+# How often connector calls left unfinished by a crash, and retries that fell due, are looked for.
+CALLS_TICK = 60.0
 
 
 @dataclass(slots=True)
@@ -145,6 +147,28 @@ def run_once(
     return reports
 
 
+def settle_calls(
+    db_path: Path,
+    stop: threading.Event,
+    on_call: Callable[[connector_calls.Call], None],
+    every: float = CALLS_TICK,
+) -> None:
+    """Settle the connector calls a crash left unfinished here, and the retries that fell due
+    (connector_calls.recover), at once and then every `every` seconds until `stop`; `on_call`
+    hears of each one settled."""
+    store = open_store(db_path)
+    try:
+        while not stop.is_set():
+            try:
+                for call in connector_calls.recover(store):
+                    on_call(call)
+            except (StoreError, connector_calls.CallError) as exc:
+                log.warning("connector calls: %s", exc)
+            stop.wait(every)
+    finally:
+        store.close()
+
+
 class Watcher:
     """Keeps every account in sync until stopped: one thread each, IDLE-style waits where the
     connector offers them, a poll interval otherwise. `kick()` wakes everyone (a reply was queued).
@@ -158,12 +182,14 @@ class Watcher:
         on_report: Callable[[AccountReport], None] | None = None,
         now: Callable[[], datetime] = utcnow,
         team_rider: Rider | None = None,
+        on_call: Callable[[connector_calls.Call], None] | None = None,
     ) -> None:
         self.db_path = db_path
         self.interval = interval
         # What shares a team replica's sync connection (the workstation's presence beacon).
         self.team_rider = team_rider
         self.on_report = on_report or (lambda report: None)
+        self.on_call = on_call or (lambda call: None)
         self.now = now
         self.stop_event = threading.Event()
         self._wake = threading.Event()
@@ -177,6 +203,7 @@ class Watcher:
         finally:
             store.close()
         self._spawn(self._clock_loop, "sla-clock")
+        self._spawn(settle_calls, "connector-calls", self.db_path, self.stop_event, self.on_call)
         if in_team:
             self._spawn(self._team_loop, "team-sync")
         for account in accounts:

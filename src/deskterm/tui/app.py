@@ -47,6 +47,7 @@ from deskterm.tui.widgets.composer import Composer
 from deskterm.views import TUI, views_for
 
 if TYPE_CHECKING:
+    from deskterm.connector_calls import Call
     from deskterm.team.beacon import Beacon
 
 # A change that takes longer than this shows a line saying what is under way.
@@ -155,8 +156,16 @@ class DeskApp(App[None]):
         def report(account: AccountReport) -> None:
             self.post_message(SyncReported(account))
 
+        def settled(call: Call) -> None:
+            # A refund or cancel this machine left unfinished, settled with the channel.
+            self.call_from_thread(self.notify, call.summary, title="Connector call")
+
         self._watcher = Watcher(
-            self.store_path, on_report=report, now=self.now, team_rider=self._beacon
+            self.store_path,
+            on_report=report,
+            now=self.now,
+            team_rider=self._beacon,
+            on_call=settled,
         )
         self._watcher.start()
 

@@ -120,6 +120,11 @@ class FakeShopify:
         self.forced: list[tuple[int, dict]] = []
         self.forced_errors: list[dict] = []
         self.drop_once: set[str] = set()
+        # Operations whose answer waits, once, after the work is done, until `release` is set
+        # (`holding` says one is waiting): time for a test to kill the process that asked.
+        self.hold_once: set[str] = set()
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.throttled = 0
         self._lock = threading.Lock()
         self._http: ThreadingHTTPServer | None = None
@@ -225,6 +230,10 @@ class FakeShopify:
         response["extensions"] = {"cost": self._cost(requested, actual)}
         drop = name in self.drop_once
         self.drop_once.discard(name)
+        if name in self.hold_once:
+            self.hold_once.discard(name)
+            self.holding.set()
+            self.release.wait(120)
         return 200, response, drop
 
     def _cost(self, requested: float, actual: float | None) -> dict:
