@@ -306,3 +306,36 @@ def test_a_rider_the_server_refuses_is_put_down_and_the_sync_goes_on(
     finally:
         watcher.stop()
         ben.close()
+
+
+class CountingRider(RefusedRider):
+    """A rider that notes how far the replica had pulled at each beat."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pulled_at: list[int] = []
+
+    def beat(self, conn: object, store: Store) -> None:
+        self.pulled_at.append(replica.pulled_through(store))
+
+    def done(self, conn: object, store: Store) -> None:
+        pass
+
+
+def test_a_rider_beats_while_a_long_catch_up_is_applied(
+    published: tuple[Team, Store], store: Store
+) -> None:
+    team, ben = published
+    for n in range(3 * replica.APPLY):
+        actions.tag(store, 1, f"t{n}", actor="agent:anna")
+    team.sync(store)
+    start, end = replica.pulled_through(ben), replica.pulled_through(store)
+    rider = CountingRider()
+    watcher = Watcher(ben.path, interval=30.0, team_rider=rider)
+    watcher.start()
+    try:
+        assert _until(lambda: replica.pulled_through(ben) == end, 30.0)
+    finally:
+        watcher.stop()
+        ben.close()
+    assert [p for p in rider.pulled_at if start < p < end]  # mid-way, not only before and after

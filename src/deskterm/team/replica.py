@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from deskterm import secrets
@@ -228,10 +229,10 @@ def _push_events(store: Store, conn: psycopg.Connection) -> int:
         total += len(batch)
 
 
-def pull(store: Store, conn: psycopg.Connection) -> int:
+def pull(store: Store, conn: psycopg.Connection, between: Callable[[], None] | None = None) -> int:
     """Fold in every event the server has after the last one pulled, then the records the team
     wrote since the last pull; returns how many events were new."""
-    total = _pull_events(store, conn)
+    total = _pull_events(store, conn, between)
     records.pull(store, conn)
     if policy.missing(store):  # a team from before the policy was shared: this machine's
         policy.publish(store, clocks.current_policies())
@@ -239,8 +240,9 @@ def pull(store: Store, conn: psycopg.Connection) -> int:
     return total
 
 
-def _pull_events(store: Store, conn: psycopg.Connection) -> int:
-    """Each piece of APPLY events is its own transaction, and records how far it got."""
+def _pull_events(store: Store, conn: psycopg.Connection, between: Callable[[], None] | None) -> int:
+    """Each piece of APPLY events is its own transaction, and records how far it got; `between`
+    runs after each (a long catch-up does not keep a rider of the connection waiting)."""
     total = 0
     while True:
         events = server.fetch(conn, pulled_through(store), BATCH)
@@ -250,6 +252,8 @@ def _pull_events(store: Store, conn: psycopg.Connection) -> int:
             with store.tx() as local:
                 total += apply_all(store, piece)
                 rows.meta_set(local, PULLED, str(piece[-1]["seq"]))
+            if between is not None:
+                between()
         if len(events) < BATCH:  # that was all: no round trip to hear so
             return total
 
@@ -259,9 +263,15 @@ def pulled_through(store: Store) -> int:
     return int(rows.meta_get(store.conn, PULLED) or 0)
 
 
-def sync_once(store: Store, conn: psycopg.Connection) -> tuple[int, int]:
-    """Push, then pull: (events pushed, events pulled)."""
-    return push(store, conn), pull(store, conn)
+def sync_once(
+    store: Store, conn: psycopg.Connection, between: Callable[[], None] | None = None
+) -> tuple[int, int]:
+    """Push, then pull: (events pushed, events pulled); `between` runs after the push and after
+    each piece pulled."""
+    pushed = push(store, conn)
+    if between is not None:
+        between()
+    return pushed, pull(store, conn, between)
 
 
 def watch(
@@ -278,15 +288,18 @@ def watch(
     One connection serves the whole loop: it listens between passes and pushes and pulls
     during them (the notifications that arrive meanwhile wait in psycopg for the next wait).
     It runs in autocommit, so a push holds the server's event lock for its one statement only,
-    never across a round trip to this process. A `rider` (presence) shares it, between passes."""
+    never across a round trip to this process. A `rider` (presence) shares it: it beats in the
+    waits, after the push and after each piece a pull applies, so a long catch-up does not
+    keep it waiting."""
     riding = _Riding(rider) if rider is not None else None
     conn = listening(configured(store), riding.channel if riding else None)
+    between = partial(riding.beat, conn, store) if riding is not None else None
     try:
         with woken_by_writes(store) as wake:
             seen = store.data_version()
             while not stop.is_set():
                 try:
-                    done = sync_once(store, conn)
+                    done = sync_once(store, conn, between)
                 except StoreError as exc:
                     # Another writer held the file too long: the events wait on the server.
                     log.warning("team sync: %s", exc)
