@@ -1,6 +1,8 @@
 """Presence latency: how long after anna opens a ticket (or starts writing) ben's workstation
 knows it. Starts a PostgreSQL of its own; anna announces through team.presence as `team here`
-does, ben listens with the beacon the workstation runs (team/beacon.py).
+does, ben listens with the beacon the workstation runs (team/beacon.py), riding his replica's
+sync on its one connection as a syncing workstation does, or with --own-connection on a thread
+and connection of its own (a workstation that does not sync).
 
     python bench/bench_presence.py                 # 200 announcements, one every 0.2 s
 
@@ -21,18 +23,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.integration.postgres: the PostgreSQL launcher
 
-from bench_team import _seed  # noqa: E402
+from team_agent import seed as _seed  # noqa: E402
 
 from tests.integration.postgres import postgres_bin, running_postgres  # noqa: E402
 
 
 def main() -> None:
     from deskterm.store import open_store
+    from deskterm.sync.engine import Watcher
     from deskterm.team import beacon, presence, replica, server
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--times", type=int, default=200)
     parser.add_argument("--every", type=float, default=0.2)
+    parser.add_argument(
+        "--own-connection", action="store_true", help="the beacon alone, not riding the sync"
+    )
     args = parser.parse_args()
     bindir = postgres_bin()
     if bindir is None:
@@ -60,7 +66,11 @@ def main() -> None:
             changed.set()
 
         listening = beacon.Beacon(Path(tmp) / "ben.db", on_others)
-        listening.start()
+        syncing = Watcher(Path(tmp) / "ben.db", team_rider=listening)
+        if args.own_connection:
+            listening.start()
+        else:
+            syncing.start()
         time.sleep(1.0)
         delays = []
         cpu = time.process_time()
@@ -80,6 +90,7 @@ def main() -> None:
             time.sleep(args.every)
         cpu = time.process_time() - cpu
         listening.stop()
+        syncing.stop()
         conn.close()
     ms = sorted(d * 1000 for d in delays)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]

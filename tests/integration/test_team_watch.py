@@ -339,3 +339,32 @@ def test_a_rider_beats_while_a_long_catch_up_is_applied(
         watcher.stop()
         ben.close()
     assert [p for p in rider.pulled_at if start < p < end]  # mid-way, not only before and after
+
+
+class EchoRider(CountingRider):
+    """Its first beat makes a notification on its own channel, as another agent's announcement
+    arriving during the beat's statements would: psycopg keeps it aside, off the socket."""
+
+    def beat(self, conn: object, store: Store) -> None:
+        super().beat(conn, store)
+        if len(self.pulled_at) == 1:
+            conn.execute(f"NOTIFY {self.channel}")  # type: ignore[attr-defined]
+
+
+def test_what_a_rider_hears_during_its_beat_it_reads_at_once(
+    published: tuple[Team, Store],
+) -> None:
+    import threading
+
+    _, ben = published
+    rider = EchoRider()
+    conn = replica.listening(replica.configured(ben), rider.channel)
+    try:
+        # Shorter than one turn of the wait: a second beat can only come from hearing the first.
+        replica.wait_for_news(
+            ben, conn, threading.Event(), replica.LOOK_S / 2, ben.data_version(), rider=rider
+        )
+    finally:
+        conn.close()
+        ben.close()
+    assert len(rider.pulled_at) == 2

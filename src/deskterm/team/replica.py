@@ -373,10 +373,10 @@ def wait_for_news(
     deadline = time.monotonic() + poll_s
     while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
         # Those psycopg kept from the last pass first, then what the socket has.
-        if _any_news(store, listener, rider):
+        if _notified(store, listener, rider)[0]:
             break
-        if rider is not None:
-            rider.beat(listener, store)
+        if rider is not None and _ride(store, listener, rider):
+            break
         waiting = [listener.fileno()] if wake is None else [listener.fileno(), wake.fileno()]
         ready, _, _ = select.select(waiting, [], [], min(left, LOOK_S))
         if wake is not None and wake.fileno() in ready:
@@ -388,17 +388,34 @@ def wait_for_news(
     return store.data_version()
 
 
-def _any_news(store: Store, listener: psycopg.Connection, rider: Rider | None) -> bool:
-    """Whether the notifications waiting name events past what this replica pulled; those on
-    the rider's channel go to the rider. All are read: one not read now may be gone."""
-    news = False
+def _notified(store: Store, listener: psycopg.Connection, rider: Rider | None) -> tuple[bool, bool]:
+    """(whether the notifications waiting name events past what this replica pulled, whether
+    one was on the rider's channel: those go to the rider). All are read: one not read now may
+    be gone."""
+    news = heard = False
     with closing(listener.notifies(timeout=0)) as waiting:
         for notify in waiting:
             if rider is not None and notify.channel == rider.channel:
                 rider.heard()
+                heard = True
             else:
                 news = _news(notify.payload, store) or news
-    return news
+    return news, heard
+
+
+# At most this many beats in a row for what the rider heard during its own beat.
+RIDES = 3
+
+
+def _ride(store: Store, listener: psycopg.Connection, rider: Rider) -> bool:
+    """Let the rider beat, and again at once for what it heard during that beat (psycopg kept
+    it aside, so the socket will not say so); True when news of events came meanwhile."""
+    for _ in range(RIDES):
+        rider.beat(listener, store)
+        news, heard = _notified(store, listener, rider)
+        if news or not heard:
+            return news
+    return False
 
 
 def _news(payload: str, store: Store) -> bool:
