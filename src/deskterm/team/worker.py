@@ -190,7 +190,7 @@ class Worker:
     ) -> None:
         """Send the account's replies granted to this worker; a channel that cannot be reached
         leaves the reply waiting with its error, to be tried again later (sync.sending), and is
-        told in the report and one line of the log."""
+        told in the report (one line of `deskterm sync`) and the account's sync status."""
         if not connector.can_send:
             return
         self.grant(account)
@@ -199,7 +199,6 @@ class Worker:
         except ConnectorError as exc:
             offline = isinstance(exc, TemporaryError)
             report.state, report.error = ("offline" if offline else "error"), str(exc)
-            log.warning("sending for %s: %s", account.name, exc)
             engine.record_status(self.store, report, now)
 
     def follow_mailbox(
