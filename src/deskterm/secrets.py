@@ -16,6 +16,9 @@ import json
 import os
 import re
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SERVICE = "deskterm"
@@ -71,12 +74,36 @@ def _read_file(path: Path) -> dict[str, str]:
 
 
 def _write_file(path: Path, data: dict[str, str]) -> None:
+    """Replace the file at once, through a temporary file of this writer's own."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")  # owner-only (0600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _changing_file(path: Path) -> Iterator[dict[str, str]]:
+    """The secrets file's contents, written back if the block changed them; one process or
+    thread at a time (a lock on a file beside it, where the system has such locks), so two
+    writers at once neither lose each other's secret nor mix their bytes."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    lock = os.open(path.with_name(path.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        data = _read_file(path)
+        before = dict(data)
+        yield data
+        if data != before:
+            _write_file(path, data)
+    finally:
+        os.close(lock)  # and the lock with it
 
 
 def _slot(account: str, key: str) -> str:
@@ -115,9 +142,8 @@ def set_secret(account: str, value: str, key: str = "password") -> str:
                 f"the system keyring refused to store {account}'s {key}: {exc}"
             ) from exc
     path = secrets_file()
-    data = _read_file(path)
-    data[_slot(account, key)] = value
-    _write_file(path, data)
+    with _changing_file(path) as data:
+        data[_slot(account, key)] = value
     return str(path)
 
 
@@ -131,9 +157,7 @@ def delete_secret(account: str, key: str = "password") -> bool:
             removed = True
         except Exception:  # not there (PasswordDeleteError) or backend trouble: nothing to remove
             pass
-    path = secrets_file()
-    data = _read_file(path)
-    if data.pop(_slot(account, key), None) is not None:
-        _write_file(path, data)
-        removed = True
+    with _changing_file(secrets_file()) as data:
+        if data.pop(_slot(account, key), None) is not None:
+            removed = True
     return removed

@@ -49,3 +49,22 @@ def test_deleted_secret_is_gone_and_others_stay(no_keyring):
 def test_empty_secret_is_refused(no_keyring):
     with pytest.raises(secrets.SecretError):
         secrets.set_secret("a", "")
+
+
+def test_secrets_stored_at_once_by_many_writers_are_all_kept(no_keyring):
+    import threading
+
+    def store(writer: int) -> None:
+        for n in range(25):
+            secrets.set_secret(f"team {writer}-{n}", "pw")
+
+    writers = [threading.Thread(target=store, args=(w,)) for w in range(8)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    assert all(secrets.get_secret(f"team {w}-{n}") == "pw" for w in range(8) for n in range(25))
+    assert sorted(p.name for p in no_keyring.parent.iterdir()) == [
+        "secrets.json",
+        "secrets.json.lock",
+    ]
