@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from deskterm.domain import MailboxChange, to_iso, utcnow
-from deskterm.store import Store, mailbox_changes
+from deskterm.store import Store, mailbox_changes, team_records
 
 SEEN = MailboxChange.SEEN
 ARCHIVE = MailboxChange.ARCHIVE
@@ -25,27 +25,41 @@ ARCHIVE = MailboxChange.ARCHIVE
 SETTING = {SEEN: "$.mark_seen", ARCHIVE: "$.archive_folder"}
 
 
-def _queue(conn: sqlite3.Connection, ticket_id: int, change: str, at: datetime) -> int:
+def _queue(conn: sqlite3.Connection, ticket_id: int, change: str, at: datetime) -> list[int]:
     rows = mailbox_changes.wanted(conn, ticket_id, SETTING[change], change)
     mailbox_changes.queue(conn, rows, change, to_iso(at))
-    return len(rows)
+    return [message_row for message_row, _ in rows]
 
 
 def mark_read(store: Store, ticket_id: int, at: datetime | None = None) -> int:
     """An agent read the ticket: queue `seen` for its unread mail; returns how many were queued.
 
     Looks before it writes, so opening a ticket again (or one from an account without
-    `mark_seen`) takes no write lock from a busy sync.
+    `mark_seen`) takes no write lock from a busy sync. In a team replica each message read is
+    noted once for the team (deskterm.team.records): the worker holding the account flags it,
+    and no other replica counts it unread.
     """
     if not mailbox_changes.any_wanted(store.conn, ticket_id, SETTING[SEEN], SEEN):
         return 0
     with store.tx() as conn:
-        return _queue(conn, ticket_id, SEEN, at or utcnow())
+        read = _queue(conn, ticket_id, SEEN, at or utcnow())
+        team_records.note_read(conn, read)
+        return len(read)
+
+
+def read_elsewhere(conn: sqlite3.Connection, account: str, external_id: str, at: datetime) -> int:
+    """An agent of the team read this message on another replica: queue `seen` for it as
+    mark_read does (no second note for the team); returns 1 when queued, 0 when the message is
+    not here, was read here already or its account does not want `seen`."""
+    rows = mailbox_changes.wanted_message(conn, account, external_id, SETTING[SEEN], SEEN)
+    mailbox_changes.queue(conn, rows, SEEN, to_iso(at))
+    return len(rows)
 
 
 def queue_seen(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> int:
-    """mark_read() inside the caller's transaction (an agent answering has read the ticket)."""
-    return _queue(conn, ticket_id, SEEN, at)
+    """mark_read() inside the caller's transaction (an agent answering has read the ticket; in a
+    team, every replica folds the reply, so nothing is noted for the team)."""
+    return len(_queue(conn, ticket_id, SEEN, at))
 
 
 def status_changed(conn: sqlite3.Connection, ticket_id: int, finished: bool, at: datetime) -> None:

@@ -120,9 +120,9 @@ def _attachments(raw: str) -> list[tuple]:
 def state(store: Store) -> Replica:
     """What a person sees of a replica, by global names: tickets (each one's number, fields, SLA
     columns, tags, messages with their attachment files, and events), orders with their items and
-    refunds, customer profiles, the team's SLA policy (which the SLA columns are worked out
-    with), accounts (whose secrets are in each machine's keyring, never in the store) and
-    connector calls."""
+    refunds, customer profiles, the mail the team read, the team's SLA policy (which the SLA
+    columns are worked out with), accounts (whose secrets are in each machine's keyring, never in
+    the store) and connector calls."""
     conn = store.conn
     tickets = Replica()
     for gid, tid, *fields in conn.execute(
@@ -151,6 +151,7 @@ def state(store: Store) -> Replica:
         "accounts": _accounts(conn),
         "calls": _calls(conn),
         "sla policy": sla_rows.team_policy(conn),
+        "read": _read(conn),
     }
     return tickets
 
@@ -207,6 +208,16 @@ def _profiles(conn: sqlite3.Connection) -> list[tuple]:
         ).fetchall()
         found.append((sorted(profile.items()), who))
     return found
+
+
+def _read(conn: sqlite3.Connection) -> list[tuple]:
+    """The customer messages the team read (opened or answered, on any replica), which the
+    account's mailbox flags seen: (account, Message-ID, external id)."""
+    return conn.execute(
+        "SELECT m.account, m.message_id, m.external_id FROM mailbox_changes c"
+        " JOIN messages m ON m.id = c.message_row"
+        " WHERE c.change = 'seen' AND c.status != 'cancelled' ORDER BY 1, 2, 3"
+    ).fetchall()
 
 
 def _calls(conn: sqlite3.Connection) -> list[tuple]:

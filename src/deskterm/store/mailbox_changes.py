@@ -31,6 +31,16 @@ def wanted(
     return conn.execute(_WANTED, (ticket_id, setting, change)).fetchall()
 
 
+def wanted_message(
+    conn: sqlite3.Connection, account: str, external_id: str, setting: str, change: str
+) -> list[tuple[int, str]]:
+    """wanted() for the one message the channel knows as `external_id` in `account`."""
+    return conn.execute(
+        _WANTED.replace("m.ticket_id = ?", "m.account = ? AND m.external_id = ?"),
+        (account, external_id, setting, change),
+    ).fetchall()
+
+
 def any_wanted(conn: sqlite3.Connection, ticket_id: int, setting: str, change: str) -> bool:
     """Whether wanted() finds a message, read without taking the write lock."""
     return conn.execute(_WANTED, (ticket_id, setting, change)).fetchone() is not None

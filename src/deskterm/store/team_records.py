@@ -16,6 +16,7 @@ from deskterm.store import accounts
 
 ORDER, PROFILE, ACCOUNT, CURSOR = "order", "profile", "account", "cursor"
 POLICY = "policy"  # the team's SLA settings (deskterm.team.policy), written on purpose only
+SEEN = "seen"  # a customer message an agent read here (deskterm.mailbox.mark_read)
 # Account settings that name places on this machine: they stay as each machine has them.
 MACHINE_SETTINGS = ("data_dir",)
 
@@ -28,6 +29,23 @@ def changed(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 def note(conn: sqlite3.Connection, kind: str, key: str) -> None:
     """Note a record written here that no trigger notes (the team's SLA policy)."""
     conn.execute("INSERT OR IGNORE INTO team_changed VALUES (?, ?)", (kind, key))
+
+
+def note_read(conn: sqlite3.Connection, message_rows: list[int]) -> None:
+    """Note customer messages an agent read here, in a team replica only (elsewhere no-op)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO team_changed SELECT 'seen', CAST(value AS TEXT)"
+        " FROM json_each(?) WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'team.url')",
+        (json.dumps(message_rows),),
+    )
+
+
+def message_key(conn: sqlite3.Connection, message_row: int) -> str | None:
+    """A message's global key: its account and the channel's id, as JSON."""
+    row = conn.execute(
+        "SELECT json_array(account, external_id) FROM messages WHERE id = ?", (message_row,)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def forget(conn: sqlite3.Connection, notes: list[tuple[str, str]]) -> None:

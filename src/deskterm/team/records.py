@@ -1,5 +1,6 @@
-"""The team's shared records: orders, customer profiles, accounts, sync cursors and the SLA
-policy, which are no change to a ticket but which every replica needs (docs/team.md, "Shared records").
+"""The team's shared records: orders, customer profiles, accounts, sync cursors, the SLA policy
+and the customer messages an agent read, which are no change to a ticket but which every
+replica needs (docs/team.md, "Shared records").
 
 Each is one row on the server, by a global key, and the last write wins: the server numbers
 every write that changes a row, and a replica pulls the rows written since the last number it
@@ -16,7 +17,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from deskterm import ingest
+from deskterm import ingest, mailbox
 from deskterm.domain import CustomerProfile, Identity, from_iso, to_iso, utcnow
 from deskterm.sla import clocks
 from deskterm.store import Store, sync_state
@@ -56,6 +57,11 @@ def outgoing(
             data = local.account_record(conn, key)
         elif kind == local.POLICY:
             data = policy.outgoing(conn)
+        elif kind == local.SEEN:
+            message_key = local.message_key(conn, int(key))
+            if message_key is None:
+                continue
+            data, key = {"seen": True}, message_key
         else:
             data = local.cursor_record(conn, key)
         if data is not None:
@@ -126,6 +132,9 @@ def apply(conn: sqlite3.Connection, record: dict) -> None:
         local.forget(conn, [(kind, key)])
     elif kind == local.POLICY:
         policy.store_pulled(conn, data)
+    elif kind == local.SEEN:
+        account, external_id = json.loads(key)
+        mailbox.read_elsewhere(conn, account, external_id, utcnow())
     elif kind == local.ACCOUNT:
         local.write_account(conn, key, data, to_iso(utcnow()))
         local.forget(conn, [(kind, key)])
