@@ -135,6 +135,27 @@ def _feed(dovecot: Dovecot, user: str, rate: float, stop: threading.Event) -> in
     return sent
 
 
+def _until_held(owner_url: str, seconds: float) -> None:
+    """Wait until the worker holds the account (its advisory lock is granted)."""
+    from deskterm.team import schema, server
+
+    conn = server.connect(owner_url)
+    conn.autocommit = True
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            found = conn.execute(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+                " AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('mail', %s)",
+                (schema.ACCOUNT_LOCK_SEED,),
+            ).fetchone()
+            if found:
+                return
+            time.sleep(0.1)
+    finally:
+        conn.close()
+
+
 def _replies_settled(owner_url: str, seconds: float) -> dict[str, str]:
     """Wait until no reply is queued or being sent; Message-ID -> status of every reply."""
     from deskterm.team import server
@@ -155,9 +176,11 @@ def _replies_settled(owner_url: str, seconds: float) -> dict[str, str]:
         conn.close()
 
 
-def _run_agents(paths: dict[str, Path], args: argparse.Namespace, out: Path) -> None:
-    """Start every agent, let them all begin at once (after each has imported and synced), and
-    wait for them to finish."""
+def _run_agents(
+    paths: dict[str, Path], args: argparse.Namespace, out: Path, begun: threading.Event
+) -> None:
+    """Start every agent, let them all begin at once (after each has imported and synced), set
+    `begun`, and wait for them to finish."""
     spawn = multiprocessing.get_context("spawn")
     ready = spawn.Barrier(args.agents + 1)
     procs = []
@@ -177,6 +200,7 @@ def _run_agents(paths: dict[str, Path], args: argparse.Namespace, out: Path) -> 
         proc.start()
         procs.append(proc)
     ready.wait()
+    begun.set()
     for proc in procs:
         proc.join()
 
@@ -221,16 +245,24 @@ def _simulate(args: argparse.Namespace, tmp: Path, pg: Postgres, dovecot: Doveco
     measures = Measures(load_before=os.getloadavg()[0])
     measures.start(pg.root / "data")
     worker = _start_worker(paths["owner"], settings, args.profile_worker)
-    feeding = threading.Event()
+    _until_held(owner_url, 60)
+    feeding, begun = threading.Event(), threading.Event()
     fed: list[int] = []
-    feeder = threading.Thread(
-        target=lambda: fed.append(_feed(dovecot, settings["username"], args.mail_rate, feeding))
-    )
+
+    def feed() -> None:
+        # Mail that lands while the agents start up would measure their start.
+        begun.wait()
+        fed.append(_feed(dovecot, settings["username"], args.mail_rate, feeding))
+
+    feeder = threading.Thread(target=feed)
     feeder.start()
     out = tmp / "agents"
     out.mkdir()
-    _run_agents(paths, args, out)
-    feeding.set()
+    try:
+        _run_agents(paths, args, out, begun)
+    finally:
+        feeding.set()
+        begun.set()  # agents that never began: the feed ends at once
     feeder.join()
     replies = _replies_settled(owner_url, 120)
     measures.stop(pg.root / "data", worker.pid)
