@@ -3,6 +3,7 @@ agent queued it, and a worker that dies taken over without losing or repeating a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -394,3 +395,30 @@ def test_a_rule_in_a_headless_worker_assigns_only_agents_who_are_online(
         .fetchall()
     )
     assert assignees == [("ben",)] * 3  # anna is offline: passed over every time
+
+
+def test_mail_a_pass_could_not_push_is_pushed_before_the_cursor_past_it(
+    crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm.store import StoreError
+
+    first, _ = crew.workers
+    assert first.holds("mail")
+    stop = threading.Event()
+    pushes = replica.push
+
+    def busy(store: Store, conn) -> int:
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(replica, "push", busy)
+    reported: list = []
+    assert not first._pull_pass(
+        first.store, first.conn, ACCOUNT, crew.channel, stop, reported.append
+    )
+    assert crew.team.records("cursor") == {}  # the mail is not the team's yet: nor is its cursor
+    monkeypatch.setattr(replica, "push", pushes)
+    # The next pass finds no new mail; what the last one pulled goes first, then its cursor.
+    assert first._pull_pass(first.store, first.conn, ACCOUNT, crew.channel, stop, reported.append)
+    assert len(crew.team.records("cursor")) == 1
+    crew.team.sync(crew.ben)
+    assert len(state(crew.ben)) == 4

@@ -163,13 +163,14 @@ class Worker:
         now: datetime,
         stop: threading.Event | None = None,
     ) -> engine.AccountReport:
-        """Pull the account's channel into `store` and push what came to the team at once."""
+        """Pull the account's channel into `store` and push what came to the team at once, with
+        whatever an earlier pass pulled and could not push (a busy file), so the cursors sent
+        next cover only mail the team has."""
         report = engine.sync_account(
             store, account, connector=connector, now=now, push=False, stop=stop
         )
-        if report.pulled:
-            with self._syncing:
-                replica.push(store, conn)
+        with self._syncing:
+            replica.push(store, conn)
         return report
 
     def send_cursors(self, store: Store, accounts: list[str]) -> None:
