@@ -80,7 +80,8 @@ class Engine:
 
     def calendar(self, rule: Rule) -> Calendar:
         if self._calendars is None:
-            self._calendars = clocks.current_policies().calendars
+            # In a team replica the team's SLA calendars, as its deadlines (team.policy).
+            self._calendars = clocks.policies_for(self.store.conn).calendars
         calendars = self._calendars
         if rule.calendar not in calendars:
             raise RuleError(f"rule {rule.name}: unknown calendar {rule.calendar!r}")
