@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from deskterm.actions import write_event
 from deskterm.connector import (
@@ -44,6 +44,9 @@ from deskterm.connector import (
 from deskterm.domain import to_iso, utcnow
 from deskterm.store import Store
 from deskterm.store import connector_calls as rows
+
+if TYPE_CHECKING:
+    from deskterm.team.calls import Decision
 
 # How long a call may run before another process may take it for crashed.
 LEASE = timedelta(minutes=15)
@@ -126,6 +129,60 @@ def _made_here(call: Call) -> None:
             f"connector call #{call.id} was made on another replica of the team (role "
             f"{call.made_by}); only that one runs, retries or settles it"
         )
+
+
+VERBS = {"confirm": "confirmed", "dismiss": "dismissed"}
+
+
+def open_proposal(store: Store, call_id: int) -> Call:
+    """A proposal nobody has decided yet, as this replica and, in a team, the team's server know
+    it: ask before showing a person its preview. CallError says who decided it, and when."""
+    call = _load(store, call_id)
+    if call.status != "proposed":
+        raise CallError(f"connector call #{call.id} is {call.status}, no longer a proposal")
+    from deskterm.team import calls as team_calls
+    from deskterm.team.server import TeamError
+
+    if team_calls.in_team(store):
+        try:
+            first = team_calls.decided(store, call.idempotency_key)
+        except TeamError as exc:
+            raise CallError(f"connector call #{call.id} cannot be decided now: {exc}") from None
+        if first is not None and not first.ours:
+            raise _decided_elsewhere(call, first)
+    return call
+
+
+def _decide(store: Store, call: Call, decision: str, actor: str) -> Call:
+    """A proposal's decision: in a team, first recorded on the team's server, where the first
+    agent to decide wins however many decide at once; a confirmed call then runs here. CallError
+    when it is no proposal, or another agent or replica decided first."""
+    if call.status != "proposed":
+        raise CallError(f"connector call #{call.id} is {call.status}, no longer a proposal")
+    from deskterm.team import calls as team_calls
+    from deskterm.team.server import TeamError
+
+    if not team_calls.in_team(store):
+        return call
+    try:
+        first = team_calls.decide(store, call.idempotency_key, decision, actor)
+    except TeamError as exc:
+        raise CallError(f"connector call #{call.id} was not {VERBS[decision]}: {exc}") from None
+    if not first.ours:
+        raise _decided_elsewhere(call, first)
+    with store.tx() as conn:
+        rows.run_here(conn, call.id)
+    return _load(store, call.id)
+
+
+def _decided_elsewhere(call: Call, first: Decision) -> CallError:
+    """What a person hears when another agent (or another replica) decided `call` first."""
+    when = first.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    where = " on another machine" if first.decision == "confirm" else ""
+    return CallError(
+        f"connector call #{call.id} was {VERBS[first.decision]} by {first.agent} at {when}"
+        f"{where}; nothing was done here"
+    )
 
 
 def _check_person(actor: str) -> None:
@@ -276,7 +333,8 @@ def _prepared(action: ConnectorAction, params: Mapping[str, Any]) -> Mapping[str
 
 
 def confirm_proposed(store: Store, call_id: int, *, confirmed_by: str) -> Call:
-    """A person runs a proposed call."""
+    """A person runs a proposed call. In a team any replica may, once the team's server has
+    this confirmation as the first decision on the call (CallError says who decided first)."""
     return _restart(store, call_id, confirmed_by, ("proposed",))
 
 
@@ -289,7 +347,10 @@ def _restart(store: Store, call_id: int, confirmed_by: str, allowed: tuple[str, 
     _check_person(confirmed_by)
     at = utcnow()
     call = _load(store, call_id)
-    _made_here(call)
+    if allowed == ("proposed",):
+        call = _decide(store, call, "confirm", confirmed_by)
+    else:
+        _made_here(call)
     with _action(rows.account_row(store.conn, call.account), call.action) as action:
         # A proposal is prepared when a person runs it; a retry keeps what was sent before.
         prepared = _prepared(action, call.params) if call.status == "proposed" else None
@@ -325,17 +386,18 @@ def _started(conn: sqlite3.Connection, call: Call, actor: str, at: datetime) -> 
 
 
 def dismiss(store: Store, call_id: int, *, actor: str, at: datetime | None = None) -> Call:
-    """Drop a proposed call without running it."""
+    """Drop a proposed call without running it (in a team, from any replica, as for
+    `confirm_proposed`)."""
     at = at or utcnow()
+    _decide(store, _load(store, call_id), "dismiss", actor)
     with store.tx() as conn:
         call = _load(store, call_id)
-        _made_here(call)
         if call.status != "proposed":
             raise CallError(
                 f"connector call #{call_id} is {call.status}; only a proposal can be dismissed"
             )
         rows.record(conn, call_id, status="dismissed", outcome="dismissed", at=at)
-        _event(conn, call, "connector_dismissed", actor, at)
+        _event(conn, call, "connector_dismissed", actor, at, text="dismissed")
     return _load(store, call_id)
 
 

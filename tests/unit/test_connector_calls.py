@@ -364,3 +364,42 @@ def test_the_sync_engine_settles_a_crashed_call_when_it_starts_as_the_workstatio
 
     assert (call.id, call.status, call.outcome) == (crashed.id, "done", "refund #1001 done")
     assert list(shop.effects) == [call.idempotency_key]
+
+
+def test_a_person_lists_confirms_and_dismisses_proposals_on_the_command_line(
+    store: Store, shop: FakeChannel, ticket: int, db_path: Path
+) -> None:
+    refund = connector_calls.propose(
+        store, ticket, "fakeshop.refund", {"order": "#1001"}, actor="rule:vip"
+    )
+    tag = connector_calls.propose(
+        store, ticket, "fakeshop.tag", {"order": "#1001"}, actor="rule:vip"
+    )
+
+    def cli(*args: str):
+        return CliRunner().invoke(app, ["action", *args, "--db", str(db_path)])
+
+    listed = cli("calls", str(ticket))
+    confirmed = cli("confirm", str(refund.id), "--yes", "--as", "sam")
+    again = cli("confirm", str(refund.id), "--yes", "--as", "sam")
+    dismissed = cli("dismiss", str(tag.id), "--as", "sam")
+
+    assert listed.stdout.splitlines() == [
+        f"#{refund.id}  fakeshop.refund  proposed  proposed by rule:vip",
+        f"#{tag.id}  fakeshop.tag  proposed  proposed by rule:vip",
+    ]
+    assert (confirmed.exit_code, confirmed.stdout) == (
+        0,
+        "would refund 59.00 EUR on #1001\ndone: refund #1001 done\n",
+    )
+    assert (again.exit_code, again.stderr) == (
+        1,
+        f"deskterm: connector call #{refund.id} is done, no longer a proposal\n",
+    )
+    assert dismissed.stdout == f"dismissed: connector call #{tag.id} (fakeshop.tag) will not run\n"
+    assert shop.requests == [connector_calls.calls(store, ticket)[0].idempotency_key]
+    assert cli("calls", str(ticket)).stdout.splitlines() == [
+        f"#{refund.id}  fakeshop.refund  done  proposed by rule:vip, confirmed by agent:sam: "
+        "refund #1001 done",
+        f"#{tag.id}  fakeshop.tag  dismissed  proposed by rule:vip: dismissed",
+    ]

@@ -19,6 +19,7 @@ NOT_THE_STORE = {
     "team/beacon.py": "LISTEN on the server's channel",
     "team/worker.py": "the server's per-account advisory locks and LISTEN",
     "team/assignment.py": "the server's take_next",
+    "team/calls.py": "the server's claim_call and call_decision",
     "team/replica.py": "LISTEN on the server's channel",
     # The demo shop's own SQLite file beside the workspace (simulated_shop.path_beside), and the
     # demo check that reads a workspace's mark before deskterm opens it as a store.

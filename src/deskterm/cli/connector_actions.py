@@ -1,6 +1,7 @@
 """`deskterm action list|run TICKET`: the connector actions a ticket's order offers (Amazon buyer
 messages, review requests, ...), previewed and confirmed before they run; `deskterm action
-recover`: the calls a crash left unfinished, settled with the channel."""
+calls TICKET` and `confirm|dismiss CALL`: what rules proposed (in a team, from any replica);
+`deskterm action recover`: the calls a crash left unfinished, settled with the channel."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ import click
 from deskterm.cli.common import as_option, db_option, echo, fail, json_option, print_json, state
 
 if TYPE_CHECKING:
+    from deskterm.cli.common import State
+    from deskterm.connector_calls import Call
     from deskterm.connector_offers import Offer
+    from deskterm.store import Store
 
 
 @click.group(no_args_is_help=True)
@@ -145,3 +149,125 @@ def recover(as_json: bool, db: Path | None) -> None:
         echo(call.summary, style=None if call.status == "done" else "red")
     if any(call.status == "uncertain" for call in settled):
         raise click.exceptions.Exit(1)
+
+
+@app.command("calls")
+@click.argument("ticket", type=int)
+@json_option
+@db_option
+def list_calls(ticket: int, as_json: bool, db: Path | None) -> None:
+    """TICKET's connector calls, oldest first; a proposed one waits for a person to confirm or
+    dismiss it (`deskterm action confirm|dismiss CALL`)."""
+    from deskterm import connector_calls
+    from deskterm.store.queries import ticket_exists
+
+    store = state(db).store()
+    if not ticket_exists(store, ticket):
+        fail(f"there is no ticket #{ticket}")
+    found = connector_calls.calls(store, ticket)
+    if as_json:
+        print_json([_call_json(call) for call in found])
+        return
+    if not found:
+        echo(f"ticket #{ticket} has no connector calls")
+    for call in found:
+        who = f"proposed by {call.proposed_by}"
+        if call.confirmed_by:
+            who += f", confirmed by {call.confirmed_by}"
+        echo(f"#{call.id}  {call.action}  {call.status}  {who}" + _outcome(call))
+
+
+def _outcome(call: Call) -> str:
+    return f": {call.outcome}" if call.outcome else ""
+
+
+def _call_json(call: Call) -> dict[str, Any]:
+    keys = ("id", "ticket_id", "action", "params", "status", "outcome", "proposed_by")
+    return {key: getattr(call, key) for key in keys} | {"confirmed_by": call.confirmed_by}
+
+
+def _proposal(store: Store, call_id: int) -> Call:
+    from deskterm import connector_calls
+
+    try:
+        return connector_calls.open_proposal(store, call_id)
+    except connector_calls.CallError as exc:
+        fail(str(exc))
+
+
+def _person(shared: State, store: Store, agent: str | None) -> str:
+    """Who decides: --as, else in a team the agent this replica signs in as, else the settings'."""
+    from deskterm.team import calls as team_calls
+
+    return shared.actor(agent or team_calls.agent_here(store))
+
+
+@app.command("confirm")
+@click.argument("call_id", metavar="CALL", type=int)
+@click.option("--yes", is_flag=True, help="Run after the preview without asking.")
+@as_option
+@json_option
+@db_option
+def confirm(call_id: int, yes: bool, agent: str | None, as_json: bool, db: Path | None) -> None:
+    """Run the proposed connector call CALL (as `action calls TICKET` numbers it), after the
+    channel's preview. In a team, from any replica: the first agent to decide wins, and the
+    others are told who did."""
+    from deskterm import connector_calls
+    from deskterm.connector import ConnectorError
+
+    shared = state(db)
+    store = shared.store()
+    call = _proposal(store, call_id)
+    try:
+        preview = connector_calls.preview(store, call.ticket_id, call.action, call.params)
+    except (ConnectorError, connector_calls.CallError) as exc:
+        fail(str(exc))
+    if preview and not as_json:
+        echo(preview)
+    if not yes:
+        click.confirm(f"Run {call.action} on ticket #{call.ticket_id}?", abort=True, err=True)
+    person = _person(shared, store, agent)
+    try:
+        done = connector_calls.confirm_proposed(store, call_id, confirmed_by=person)
+    except connector_calls.CallError as exc:
+        fail(str(exc))
+    _publish(store)
+    if as_json:
+        print_json(_call_json(done))
+    else:
+        echo(f"{done.status}: {done.outcome}", style=None if done.status == "done" else "red")
+    if done.status not in ("done", "queued"):
+        raise click.exceptions.Exit(1)
+
+
+@app.command("dismiss")
+@click.argument("call_id", metavar="CALL", type=int)
+@as_option
+@db_option
+def dismiss(call_id: int, agent: str | None, db: Path | None) -> None:
+    """Drop the proposed connector call CALL without running it (in a team, from any replica;
+    the first agent to decide wins)."""
+    from deskterm import connector_calls
+
+    shared = state(db)
+    store = shared.store()
+    _proposal(store, call_id)
+    try:
+        done = connector_calls.dismiss(store, call_id, actor=_person(shared, store, agent))
+    except connector_calls.CallError as exc:
+        fail(str(exc))
+    _publish(store)
+    echo(f"{done.status}: connector call #{done.id} ({done.action}) will not run")
+
+
+def _publish(store: Store) -> None:
+    """In a team, the decision and the outcome go to the others now (else at the next sync)."""
+    from deskterm.team import calls as team_calls
+    from deskterm.team.server import TeamError, db_errors, reason
+
+    if not team_calls.in_team(store):
+        return
+    try:
+        team_calls.publish(store)
+    except (TeamError, db_errors()) as exc:
+        echo(f"the team hears of it at the next sync: {reason(exc)}", style="red", err=True)

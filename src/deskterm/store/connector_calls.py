@@ -27,6 +27,12 @@ def _dict(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return found
 
 
+def _params_json(params: Mapping[str, Any]) -> str:
+    """A call's params as stored: keys in order, so every replica of a team stores the same
+    text whatever order the team's server handed them on in."""
+    return json.dumps(dict(params), ensure_ascii=False, sort_keys=True)
+
+
 def account_for(conn: sqlite3.Connection, connector: str, ticket_id: int) -> Account | None:
     """The enabled account of `connector` that fits the ticket: its order's, its own, else first."""
     row = conn.execute(
@@ -67,7 +73,7 @@ def insert(
             ticket_id,
             account,
             action,
-            json.dumps(dict(params), ensure_ascii=False),
+            _params_json(params),
             key,
             status,
             proposed_by,
@@ -112,7 +118,7 @@ def set_params(conn: sqlite3.Connection, call_id: int, params: Mapping[str, Any]
     """Replace a call's params with what its channel prepared to send."""
     conn.execute(
         "UPDATE connector_calls SET params = ? WHERE id = ?",
-        (json.dumps(dict(params), ensure_ascii=False), call_id),
+        (_params_json(params), call_id),
     )
 
 
@@ -252,7 +258,7 @@ def insert_copy(conn: sqlite3.Connection, ticket_id: int, call: dict, made_by: s
                 ticket_id,
                 call["account"],
                 call["action"],
-                json.dumps(call["params"], ensure_ascii=False),
+                _params_json(call["params"]),
                 call["idempotency_key"],
                 call["proposed_by"],
                 call["confirmed_by"],
@@ -264,22 +270,38 @@ def insert_copy(conn: sqlite3.Connection, ticket_id: int, call: dict, made_by: s
     )
 
 
-def follow(conn: sqlite3.Connection, call_id: int, kind: str, data: dict, at: str) -> None:
-    """Move the copy of another replica's call as its `kind` event says (a call made here is
-    left alone: its own events moved it)."""
+def follow(conn: sqlite3.Connection, call_id: int, event: dict, data: dict) -> None:
+    """Move the copy of another replica's call as its event (a row of the team's log, `data` its
+    data here) says. A proposal made here moves too: another replica decided it (the team's
+    server let only one decide), and a start makes the call that replica's (its author's), to
+    run, confirmed by the start's actor. A call run here is left alone: its own events moved it."""
+    kind, actor, author = event["kind"], event["actor"], event["author"]
     if kind not in FOLLOWED:
         return
+    started = kind == "connector_started"
     params = data.get("params")
     conn.execute(
         "UPDATE connector_calls SET status = ?, outcome = COALESCE(?, outcome),"
-        " attempts = COALESCE(?, attempts), params = COALESCE(?, params), updated_at = ?"
-        " WHERE id = ? AND made_by IS NOT NULL",
+        " attempts = COALESCE(?, attempts), params = COALESCE(?, params), updated_at = ?,"
+        " confirmed_by = COALESCE(?, confirmed_by),"
+        " made_by = CASE WHEN ? THEN ? ELSE COALESCE(made_by, ?) END"
+        " WHERE id = ? AND (made_by IS NOT NULL OR status = 'proposed')",
         (
             FOLLOWED[kind],
             data.get("text"),
             data.get("attempt"),
-            json.dumps(params, ensure_ascii=False) if params is not None else None,
-            at,
+            _params_json(params) if params is not None else None,
+            event["at"],
+            actor if started and actor.startswith("agent:") else None,
+            started,
+            author,
+            author,
             call_id,
         ),
     )
+
+
+def run_here(conn: sqlite3.Connection, call_id: int) -> None:
+    """This replica runs the call from now on: a person here confirmed it, and the team's server
+    let no one else (deskterm.team.calls)."""
+    conn.execute("UPDATE connector_calls SET made_by = NULL WHERE id = ?", (call_id,))

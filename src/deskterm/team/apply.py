@@ -105,7 +105,7 @@ def _fold(conn: sqlite3.Connection, event: dict) -> None:
         else:
             store_kb.clear_tick(conn, ticket_id, data["sop"], data["step"])
     if kind.startswith("connector_") and data.get("call") is not None:
-        calls.follow(conn, data["call"], kind, data, event["at"])
+        calls.follow(conn, data["call"], event, data)
     if kind == "reply":
         # As actions.reply does: whoever answers a new ticket opens it, and has read it.
         mailbox.queue_seen(conn, ticket_id, at)

@@ -4,7 +4,7 @@ deskterm.team.server.migrate, and the lock keys and channel the scripts and thei
 
 from __future__ import annotations
 
-from deskterm.team.shared_schema import V11_FILES, v9_records
+from deskterm.team.shared_schema import V11_FILES, V12_CALL_CLAIMS, v9_records
 
 # pg_advisory_xact_lock keys: one for writing events, one for migrating the schema.
 EVENT_LOCK = 0x6465736B01
@@ -530,4 +530,5 @@ MIGRATIONS: list[str] = [
     V9_RECORDS,
     V10_TAKE_NEXT_PRESENCE,
     V11_FILES,
+    V12_CALL_CLAIMS,
 ]

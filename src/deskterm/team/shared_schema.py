@@ -1,6 +1,6 @@
 """The team server's scripts for what it shares beside the event log: records (orders, accounts,
-sync cursors) and attachment files, V9 and V11 of deskterm.team.schema, kept apart so that
-schema.py stays under 600 lines."""
+sync cursors), attachment files and who decides a proposed connector call, V9, V11 and V12 of
+deskterm.team.schema, kept apart so that schema.py stays under 600 lines."""
 
 from __future__ import annotations
 
@@ -94,5 +94,43 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog 
 BEGIN
     PERFORM signed_in_agent();
     RETURN QUERY SELECT f.sha256, f.data FROM files f WHERE f.sha256 = ANY(digests);
+END $$;
+"""
+
+
+V12_CALL_CLAIMS = """
+-- Who decides a proposed connector call (deskterm.team.calls): a refund or cancel a rule proposed
+-- on one replica may be confirmed or dismissed by any agent on any replica, and the first of them
+-- the server hears decides, however many ask at once (the key's row, under its unique index, is
+-- the claim); the others are told who decided and when. A confirmation names the replica that
+-- runs the call: that replica may confirm it again (a process that died before starting it),
+-- no other. Written only through the function, as the signed-in agent.
+CREATE TABLE deskterm.call_claims (
+    key text PRIMARY KEY,
+    decision text NOT NULL CHECK (decision IN ('confirm', 'dismiss')),
+    agent text NOT NULL,
+    replica text NOT NULL,
+    at timestamptz NOT NULL
+);
+CREATE FUNCTION deskterm.claim_call(call_key text, wanted text, from_replica text)
+RETURNS TABLE (decided text, decided_by text, decided_at timestamptz, won boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    INSERT INTO call_claims VALUES (call_key, wanted, me, from_replica, now())
+        ON CONFLICT (key) DO NOTHING;
+    RETURN QUERY SELECT c.decision, c.agent, c.at,
+            c.agent = me AND c.replica = from_replica AND c.decision = wanted
+        FROM call_claims c WHERE c.key = call_key;
+END $$;
+CREATE FUNCTION deskterm.call_decision(call_key text, from_replica text)
+RETURNS TABLE (decided text, decided_by text, decided_at timestamptz, won boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+DECLARE
+    me text := signed_in_agent();
+BEGIN
+    RETURN QUERY SELECT c.decision, c.agent, c.at, c.agent = me AND c.replica = from_replica
+        FROM call_claims c WHERE c.key = call_key;
 END $$;
 """
