@@ -52,6 +52,15 @@ def pair(
     return team, ben
 
 
+@pytest.fixture
+def thanks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A macro that only replies, among the user's macros."""
+    folder = tmp_path / "macros"
+    folder.mkdir()
+    (folder / "thanks.toml").write_text(THANKS, encoding="utf-8")
+    monkeypatch.setenv("DESKTERM_MACROS", str(folder))
+
+
 def anna_notes(team: Team, anna: Store, ticket_id: int, text: str) -> None:
     actions.note(anna, ticket_id, text, actor="agent:anna")
     team.sync(anna)
@@ -99,13 +108,9 @@ def test_seen_all_counts_what_the_replica_holds_offline_too(
 
 
 def test_a_macro_from_the_command_line_follows_the_same_rule(
-    pair: tuple[Team, Store], store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pair: tuple[Team, Store], store: Store, thanks: None
 ) -> None:
     team, ben = pair
-    folder = tmp_path / "macros"
-    folder.mkdir()
-    (folder / "thanks.toml").write_text(THANKS, encoding="utf-8")
-    monkeypatch.setenv("DESKTERM_MACROS", str(folder))
     code, _, err = cli(ben, "macro", "apply", "thanks", "-t", "2", "--as", "ben")
     assert code == 1 and "you have not read #2 here" in err and replies(ben, 2) == []
     assert cli(ben, "show", "2")[0] == 0
@@ -136,3 +141,21 @@ def test_a_held_reply_names_its_writer_to_the_others(
     _, shown, _ = cli(store, "show", "1")
     assert "held: you added a note after ben started this reply" in shown
     assert "after you started" not in annas + shown
+
+
+def test_a_hold_for_a_macros_reply_names_the_agent_who_applied_it(
+    pair: tuple[Team, Store], store: Store, thanks: None
+) -> None:
+    team, ben = pair
+    cli(ben, "show", "1")
+    assert cli(store, "macro", "apply", "thanks", "-t", "1", "--as", "anna", "--seen-all")[0] == 0
+    team.sync(store)
+    cli(ben, "reply", "1", "--as", "ben", "--body", "Sorted")
+    team.sync(ben)
+    (error,) = ben.conn.execute("SELECT last_error FROM outbox WHERE status = 'failed'").fetchone()
+    assert held_reason(error) == "thanks added a reply after you started your reply"  # the server
+    team.sync(store)
+    _, bens, _ = cli(ben, "outbox")
+    _, annas, _ = cli(store, "outbox")
+    assert "needs attention: anna added a reply after you started your reply" in bens
+    assert "needs attention: you added a reply after ben started this reply" in annas

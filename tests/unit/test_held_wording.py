@@ -1,10 +1,10 @@
-"""A held reply's reason, worded for whoever reads it (deskterm.store.team.held_for)."""
+"""A held reply's reason, worded for whoever reads it (deskterm.store.held_replies.held_for)."""
 
 from __future__ import annotations
 
 import pytest
 
-from deskterm.store.team import held_for
+from deskterm.store.held_replies import held_for
 
 NOTE = "anna added a note after you started your reply"
 CUSTOMER = "the customer wrote again after you started your reply"

@@ -27,7 +27,7 @@ from deskterm.domain import (
     from_iso,
     to_iso,
 )
-from deskterm.store import Store
+from deskterm.store import Store, held_replies
 from deskterm.store import accounts as store_accounts
 from deskterm.store import team as team_rows
 from deskterm.store.filters import Filter
@@ -286,10 +286,10 @@ def _for_reader(
     store: Store, ticket_id: int, outbox_id: int | None, error: str | None
 ) -> str | None:
     """A reply's delivery error as this replica's agent reads it: a reply the team server held
-    names its writer to the others (deskterm.store.team.held_for)."""
+    names its writer to the others (deskterm.store.held_replies.held_for)."""
     if outbox_id is None:
         return error
-    return team_rows.held_error_for_reader(store.conn, ticket_id, outbox_id, error)
+    return held_replies.held_error_for_reader(store.conn, ticket_id, outbox_id, error)
 
 
 def _message(

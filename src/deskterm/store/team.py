@@ -80,51 +80,6 @@ def held_reason(error: str | None) -> str | None:
     return error[len(HELD) :].removesuffix(HELD_ADVICE)
 
 
-# The server words a held reply's reason for the reply's writer (team/schema.py, news_since):
-# "ben added a note after you started your reply", "the customer wrote again after you ...".
-HELD_AFTER = " after you started your reply"
-
-
-def held_for(reason: str, writer: str | None, reader: str | None) -> str:
-    """A held reply's reason as `reader` (this replica's agent) reads it: its writer reads the
-    server's words; anyone else reads whose reply it is, and "you" for their own part in it
-    ("you added a note after ben started this reply")."""
-    if writer is None or reader is None or writer == reader or not reason.endswith(HELD_AFTER):
-        return reason
-    cause = reason.removesuffix(HELD_AFTER)
-    who, added, what = cause.partition(" added a ")
-    if added and who == reader:
-        cause = f"you added a {what}"
-    return f"{cause} after {writer} started this reply"
-
-
-def reply_writer(conn: sqlite3.Connection, ticket_id: int, outbox_id: int) -> str | None:
-    """The agent who wrote reply `outbox_id`: the agent of its event, or the one who applied the
-    macro that wrote it; None when no agent did (a rule's reply)."""
-    found = conn.execute(
-        "SELECT actor, json_extract(data, '$.agent') FROM events WHERE ticket_id = ?"
-        " AND kind = 'reply' AND json_extract(data, '$.outbox') = ? ORDER BY id LIMIT 1",
-        (ticket_id, outbox_id),
-    ).fetchone()
-    if found is None:
-        return None
-    actor, applier = found
-    kind, _, name = str(actor).partition(":")
-    return name if kind == "agent" else applier
-
-
-def held_error_for_reader(
-    conn: sqlite3.Connection, ticket_id: int, outbox_id: int, error: str | None
-) -> str | None:
-    """A reply's outbox error as this replica's agent reads it (`held_for`); any other error,
-    or none, as it is."""
-    reason = held_reason(error)
-    if reason is None:
-        return error
-    reader = meta_get(conn, TEAM_AGENT)
-    return held_error(held_for(reason, reply_writer(conn, ticket_id, outbox_id), reader))
-
-
 # The meta key of who is online as this replica's workstation last heard it (deskterm.team.roster).
 ONLINE = "team.online"
 
