@@ -62,6 +62,13 @@ def queue_seen(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> int:
     return len(_queue(conn, ticket_id, SEEN, at))
 
 
+def seen_for_replies(store: Store) -> int:
+    """Queue `seen` for all mail the stored replies answered (deskterm.team: a replica that
+    joined folded the team's replies before it held their accounts); how many were queued."""
+    with store.tx() as conn:
+        return mailbox_changes.queue_seen_for_replies(conn, SETTING[SEEN])
+
+
 def status_changed(conn: sqlite3.Connection, ticket_id: int, finished: bool, at: datetime) -> None:
     """The ticket was solved or closed (`finished`), or opened again: queue or take back archiving.
 

@@ -72,5 +72,11 @@ def test_mail_another_agent_answered_read_or_solved_is_flagged_and_archived_by_t
     read = [(name, message_id) for name, message_id, _ in state(ben).shared["read"]]
     assert read == [(account.name, "<answered@x>"), (account.name, "<read@x>")]
     assert mailbox.mark_read(ben, ticket_of(ben, "<read@x>")) == 0  # read for ben too
+    # A machine that joins now folds ben's reply before it holds the account: it catches up.
+    monkeypatch.setenv("DESKTERM_DATA", str(tmp_path / "anna3"))
+    third = team.replica("anna3")
+    replica.join(third, team.url("anna"), "anna")
+    assert state(third) == state(ben)
+    third.close()
     ben.close()
     second_store.close()

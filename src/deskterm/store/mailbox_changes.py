@@ -41,6 +41,25 @@ def wanted_message(
     ).fetchall()
 
 
+def queue_seen_for_replies(conn: sqlite3.Connection, setting: str) -> int:
+    """Queue `seen` for every customer message a reply here answered (stored before it in its
+    ticket) that its account wants seen and that has none yet; how many. A replica that folded
+    the replies before it held the accounts (a join) catches up with this."""
+    return conn.execute(
+        "INSERT INTO mailbox_changes (account, message_row, change, created_at)"
+        " SELECT m.account, m.id, 'seen', MIN(e.at) FROM events e"
+        " JOIN messages m ON m.ticket_id = e.ticket_id"
+        "  AND m.id < json_extract(e.data, '$.message')"
+        " JOIN accounts a ON a.name = m.account"
+        " WHERE e.kind = 'reply' AND m.direction = 'in' AND m.raw_path IS NOT NULL"
+        "  AND COALESCE(json_extract(a.settings, ?), 0) NOT IN (0, '')"
+        "  AND NOT EXISTS (SELECT 1 FROM mailbox_changes c"
+        "   WHERE c.message_row = m.id AND c.change = 'seen')"
+        " GROUP BY m.id",
+        (setting,),
+    ).rowcount
+
+
 def any_wanted(conn: sqlite3.Connection, ticket_id: int, setting: str, change: str) -> bool:
     """Whether wanted() finds a message, read without taking the write lock."""
     return conn.execute(_WANTED, (ticket_id, setting, change)).fetchone() is not None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from deskterm import secrets
+from deskterm import mailbox, secrets
 from deskterm.sla import clocks
 from deskterm.store import Store, StoreError, on_commit, queries
 from deskterm.store import team as rows
@@ -191,7 +191,9 @@ def join(store: Store, url: str, agent: str) -> int:
                 f"adds agents with deskterm team add-agent ROLE {agent}"
             )
         _remember(store, address, agent, found[0])
-        return pull(store, conn)
+        pulled = pull(store, conn)
+        mailbox.seen_for_replies(store)  # the accounts came after the replies they answer
+        return pulled
     finally:
         conn.close()
 
