@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from deskterm import actions
+from deskterm.domain import utcnow
 from deskterm.store import Store
 from deskterm.store import team as team_rows
 from deskterm.team import replica, server
@@ -222,6 +224,31 @@ def test_an_undo_pulled_after_a_later_change_to_its_field_leaves_the_later_chang
     fields, tags, _, events, _ = state(ben)[gid]
     assert (fields[1], tags) == ("solved", ["late"])
     assert [e[3] for e in events][-5:] == ["undo", "undo", "status", "untag", "tag"]
+
+
+def test_a_pulled_undo_older_than_a_later_change_leaves_the_later_changes_sla_columns(
+    pair: tuple, team: Team
+) -> None:
+    anna, ben = pair
+    gid = anna.conn.execute("SELECT gid FROM tickets WHERE id = 2").fetchone()[0]
+    now = utcnow()
+    actions.set_status(
+        anna, ticket_of(anna, gid), "pending", actor="agent:anna", at=now - timedelta(minutes=2)
+    )
+    team.sync(anna)
+    team.sync(ben)
+    # Her undo was written a minute before ben solves the ticket, and reaches him after that.
+    actions.undo(anna, actor="agent:anna", at=now - timedelta(minutes=1))
+    team.sync(anna)
+    actions.set_status(ben, ticket_of(ben, gid), "solved", actor="agent:ben", at=now)
+    team.sync(ben)
+    team.sync(anna)
+    assert state(ben) == state(anna)
+    columns = "SELECT status, next_deadline, sla_state FROM tickets WHERE gid = ?"
+    assert ben.conn.execute(columns, (gid,)).fetchone() == (
+        anna.conn.execute(columns, (gid,)).fetchone()
+    )
+    assert ben.conn.execute(columns, (gid,)).fetchone()[:2] == ("solved", None)
 
 
 def _new_ticket(store: Store, make_message: Callable, sender: str) -> str:

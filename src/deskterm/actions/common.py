@@ -155,11 +155,18 @@ def clocks_deferred() -> Iterator[set[int]]:
 
 def finish(conn: sqlite3.Connection, ticket_id: int, at: datetime) -> None:
     tickets.touch(conn, ticket_id, to_iso(at))
+    refresh_clocks(conn, [ticket_id], at)
+
+
+def refresh_clocks(conn: sqlite3.Connection, ticket_ids: list[int], at: datetime) -> None:
+    """Work out the tickets' SLA clocks as of `at`, or, inside clocks_deferred(), leave them to
+    the caller: a team pull folds events written before ones this replica already holds, and
+    clocks worked out as of such an event's own time would miss those later ones."""
     deferred = _deferred.get()
     if deferred is None:
-        clocks.refresh(conn, [ticket_id], at)
+        clocks.refresh(conn, ticket_ids, at)
     else:
-        deferred.add(ticket_id)
+        deferred.update(ticket_ids)
 
 
 # Actors whose changes set off event rules: people, and the macros they apply. A rule's own

@@ -12,12 +12,12 @@ from deskterm.actions.common import (
     Origin,
     check_actor,
     finish,
+    refresh_clocks,
     set_off_rules,
     ticket_row,
     write_event,
 )
 from deskterm.domain import Direction, to_iso, utcnow
-from deskterm.sla import clocks
 from deskterm.store import Store, splits, tickets
 
 
@@ -105,7 +105,7 @@ def write_merge(
     tickets.set_last_message_at(conn, target_id, tickets.last_sent(conn, target_id))
     data = {"source": source_id, "messages": moved, "source_status": source_status}
     event = write_event(conn, target_id, "merge", actor, at, data, origin)
-    clocks.refresh(conn, [source_id], at)
+    refresh_clocks(conn, [source_id], at)
     finish(conn, target_id, at)
     return event
 
@@ -147,6 +147,6 @@ def write_split(
     tickets.set_last_message_at(conn, source_id, tickets.last_sent(conn, source_id))
     data = {"source": source_id, "message": message_id}
     event = write_event(conn, target_id, "split", actor, at, data, origin)
-    clocks.refresh(conn, [source_id], at)
+    refresh_clocks(conn, [source_id], at)
     finish(conn, target_id, at)
     return event

@@ -6,10 +6,16 @@ import sqlite3
 from datetime import datetime
 
 from deskterm import mailbox
-from deskterm.actions.common import ActionError, Done, Origin, check_actor, write_event
+from deskterm.actions.common import (
+    ActionError,
+    Done,
+    Origin,
+    check_actor,
+    refresh_clocks,
+    write_event,
+)
 from deskterm.actions.fields import FIELD_COLUMNS
 from deskterm.domain import Status, to_iso, utcnow
-from deskterm.sla import clocks
 from deskterm.store import Store, drafts, outbox, splits, tickets
 from deskterm.store import knowledge as store_kb
 from deskterm.triage import teach
@@ -84,7 +90,7 @@ def write_undo(
         conn, ticket_id, "undo", actor, at, {"event": event_id, "kind": kind}, origin
     )
     tickets.mark_undone(conn, event_id, undo_event)
-    clocks.refresh(conn, touched, at)
+    refresh_clocks(conn, touched, at)
     tickets.touch(conn, ticket_id, to_iso(at))
     return undo_event
 
