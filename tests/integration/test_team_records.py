@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from deskterm import actions
 from deskterm.domain import (
@@ -24,7 +26,7 @@ from deskterm.domain import (
 from deskterm.store import Store, accounts
 from deskterm.store import orders as store_orders
 from deskterm.store.attachments import AttachmentStore, attach_file
-from deskterm.team import replica
+from deskterm.team import replica, server
 
 from .postgres import Postgres
 from .teams import Team, state
@@ -268,3 +270,46 @@ def test_a_file_the_worker_receives_opens_on_another_replica_and_one_an_agent_at
     assert str(tmp_path / "ben") not in on_server and str(tmp_path / "anna-mail") not in on_server
     crew.team.sync(crew.ben)
     assert state(crew.ben) == state(crew.machines[0])
+
+
+def test_a_record_numbered_later_waits_for_an_earlier_writer_to_commit(crew: Crew) -> None:
+    """Records are numbered in commit order: while one writer's transaction is open, a second
+    writer waits, so no pull can pass a number that is yet to commit."""
+    import threading
+    import time
+
+    first = server.connect(crew.team.url("anna"))
+    second = server.connect(crew.team.url("ben"))
+    watcher = server.connect(crew.team.url("ben"))  # a role sees its own sessions' waits
+    try:
+        first.execute("SELECT deskterm.put_records(%s)", (Jsonb([_record("a")]),))
+        (waiting_pid,) = second.execute("SELECT pg_backend_pid()").fetchone()
+        second.commit()
+        writer = threading.Thread(target=server.put_records, args=(second, [_record("b")]))
+        writer.start()
+        deadline = time.monotonic() + 60
+        while not _waits_for_a_lock(watcher, waiting_pid):
+            assert writer.is_alive(), "the second writer committed before the first"
+            assert time.monotonic() < deadline, "the second writer neither waited nor ended"
+        first.commit()
+        writer.join()
+        seqs = watcher.execute(
+            "SELECT key, seq FROM deskterm.records_after(0, 10) WHERE kind = 'account'"
+            " ORDER BY seq"
+        ).fetchall()
+        assert [key for key, _ in seqs] == ['["a"]', '["b"]']
+    finally:
+        for conn in (first, second, watcher):
+            conn.close()
+
+
+def _record(name: str) -> dict:
+    return {"kind": "account", "key": json.dumps([name]), "data": {"name": name}}
+
+
+def _waits_for_a_lock(watcher: psycopg.Connection, pid: int) -> bool:
+    (kind,) = watcher.execute(
+        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+    ).fetchone()
+    watcher.commit()
+    return kind == "Lock"

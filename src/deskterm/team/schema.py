@@ -4,11 +4,12 @@ deskterm.team.server.migrate, and the lock keys and channel the scripts and thei
 
 from __future__ import annotations
 
-from deskterm.team.shared_schema import V11_FILES, V12_CALL_CLAIMS, v9_records
+from deskterm.team.shared_schema import V11_FILES, V12_CALL_CLAIMS, v9_records, v13_records_in_order
 
-# pg_advisory_xact_lock keys: one for writing events, one for migrating the schema.
+# pg_advisory_xact_lock keys: writing events, migrating the schema, numbering shared records.
 EVENT_LOCK = 0x6465736B01
 MIGRATE_LOCK = 0x6465736B02
+RECORD_LOCK = 0x6465736B03
 CHANNEL = "deskterm_events"
 
 V1_EVENTS = f"""
@@ -531,4 +532,5 @@ MIGRATIONS: list[str] = [
     V10_TAKE_NEXT_PRESENCE,
     V11_FILES,
     V12_CALL_CLAIMS,
+    v13_records_in_order(RECORD_LOCK),
 ]

@@ -1,6 +1,7 @@
 """The team server's scripts for what it shares beside the event log: records (orders, accounts,
-sync cursors), attachment files and who decides a proposed connector call, V9, V11 and V12 of
-deskterm.team.schema, kept apart so that schema.py stays under 600 lines."""
+sync cursors), attachment files, who decides a proposed connector call and the order of
+records' numbers, V9, V11, V12 and V13 of deskterm.team.schema, kept apart so that schema.py
+stays under 600 lines."""
 
 from __future__ import annotations
 
@@ -132,5 +133,23 @@ DECLARE
 BEGIN
     RETURN QUERY SELECT c.decision, c.agent, c.at, c.agent = me AND c.replica = from_replica
         FROM call_claims c WHERE c.key = call_key;
+END $$;
+"""
+
+
+def v13_records_in_order(lock: int) -> str:
+    """V13: shared records numbered in commit order, under the transaction-wide advisory `lock`."""
+    return f"""
+-- A record's number comes from a sequence, and two writers could commit out of the order of their
+-- numbers: a replica pulling between the two commits would move past the lower number and never
+-- see that record. Writers now take a transaction-wide lock first, as events do, so numbers are
+-- committed in order. The function of V9 stays as the body, under a name nobody may call.
+ALTER FUNCTION deskterm.put_records(jsonb) RENAME TO put_records_unlocked;
+REVOKE EXECUTE ON FUNCTION deskterm.put_records_unlocked(jsonb) FROM PUBLIC;
+CREATE FUNCTION deskterm.put_records(given jsonb) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = deskterm, pg_catalog AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({lock});
+    RETURN put_records_unlocked(given);
 END $$;
 """
