@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from deskterm.domain import from_iso, to_iso
+from deskterm.store import meta
 
 # Everything a condition can test, one row per ticket; moments stay ISO text for the caller.
 _FACTS = """
@@ -270,12 +271,12 @@ LAST_PASS = "rules_time_pass"
 
 def note_time_pass(conn: sqlite3.Connection, at: datetime) -> None:
     """Remember when the time pass last ran on this database (rules explain says it)."""
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (LAST_PASS, to_iso(at)))
+    meta.put(conn, LAST_PASS, to_iso(at))
 
 
 def last_time_pass(conn: sqlite3.Connection) -> datetime | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (LAST_PASS,)).fetchone()
-    return from_iso(row[0]) if row else None
+    found = meta.get(conn, LAST_PASS)
+    return from_iso(found) if found is not None else None
 
 
 def created_since(conn: sqlite3.Connection, start: datetime) -> list[int]:

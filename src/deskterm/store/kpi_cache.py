@@ -9,6 +9,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from deskterm.store import meta
+
 # meta key: what the cached rows were computed with (the cache's form and the SLA settings).
 FINGERPRINT_KEY = "kpi_cache"
 # meta key: the highest ticket id a report has put in kpi_dirty (tickets above it are new).
@@ -19,18 +21,13 @@ SPAN_COLUMNS = "ticket_id, kind, seq, at, value, business, label, day, bucket, b
 
 def keep_if_computed_with(conn: sqlite3.Connection, fingerprint: str) -> None:
     """Drop every cached row unless they were computed with `fingerprint`; remember it."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,)).fetchone()
-    if row is not None and row[0] == fingerprint:
+    if meta.get(conn, FINGERPRINT_KEY) == fingerprint:
         return
     conn.execute("DELETE FROM kpi_spans")
     conn.execute("DELETE FROM kpi_tickets")
     conn.execute("DELETE FROM kpi_days")
     conn.execute("DELETE FROM kpi_months")
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (FINGERPRINT_KEY, fingerprint),
-    )
+    meta.put(conn, FINGERPRINT_KEY, fingerprint)
 
 
 def stale(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> list[int]:
@@ -85,22 +82,14 @@ def note_new(conn: sqlite3.Connection) -> None:
     """Put the tickets written since the last look (ids above SEEN_KEY) that are not cached in
     kpi_dirty. The mark follows the highest id down when that ticket is deleted, as SQLite gives
     its id again."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (SEEN_KEY,)).fetchone()
-    seen = int(row[0]) if row is not None else 0
+    seen = int(meta.get(conn, SEEN_KEY) or 0)
     conn.execute(
         "INSERT OR IGNORE INTO kpi_dirty SELECT id FROM tickets t WHERE id > ?"
         " AND NOT EXISTS (SELECT 1 FROM kpi_tickets k WHERE k.ticket_id = t.id)",
         (seen,),
     )
-    _seen(conn, conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0])
-
-
-def _seen(conn: sqlite3.Connection, last: int) -> None:
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (SEEN_KEY, str(last)),
-    )
+    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+    meta.put(conn, SEEN_KEY, str(last))
 
 
 def forget_gone(conn: sqlite3.Connection) -> None:
