@@ -294,8 +294,7 @@ def test_a_record_numbered_later_waits_for_an_earlier_writer_to_commit(crew: Cre
         first.commit()
         writer.join()
         seqs = watcher.execute(
-            "SELECT key, seq FROM deskterm.records_after(0, 10) WHERE kind = 'account'"
-            " ORDER BY seq"
+            "SELECT key, seq FROM deskterm.records_after(0, 10) WHERE kind = 'account' ORDER BY seq"
         ).fetchall()
         assert [key for key, _ in seqs] == ['["a"]', '["b"]']
     finally:
