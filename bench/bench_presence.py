@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.integration.postgres: the PostgreSQL launcher
 
+from team_agent import keep_secrets_in  # noqa: E402
 from team_agent import seed as _seed  # noqa: E402
 
 from tests.integration.postgres import postgres_bin, running_postgres  # noqa: E402
@@ -44,6 +45,7 @@ def main() -> None:
     if bindir is None:
         sys.exit("PostgreSQL is not installed (apt-get install postgresql)")
     with tempfile.TemporaryDirectory() as tmp, running_postgres(bindir) as pg:
+        keep_secrets_in(Path(tmp))
         db, roles = pg.new_database(), {a: pg.new_role(a) for a in ("anna", "ben")}
         with pg.admin() as conn:
             conn.execute(f'ALTER DATABASE "{db}" OWNER TO "{roles["anna"]}"')

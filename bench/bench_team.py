@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.integration.*: the PostgreSQL, Dovecot and SMTP fixtures
 sys.path.insert(0, str(ROOT / "bench"))
 
-from team_agent import Plan, agent_main, seed  # noqa: E402
+from team_agent import Plan, agent_main, keep_secrets_in, seed  # noqa: E402
 from team_measures import Measures, report  # noqa: E402
 
 from tests.integration.postgres import Postgres, postgres_bin, running_postgres  # noqa: E402
@@ -240,6 +240,7 @@ def main() -> None:
 
 
 def _simulate(args: argparse.Namespace, tmp: Path, pg: Postgres, dovecot: Dovecot, sink) -> None:
+    keep_secrets_in(tmp)
     owner_url, paths = _setup(pg, tmp, args.agents)
     settings = _mail_account(dovecot, sink.port, tmp)
     measures = Measures(load_before=os.getloadavg()[0])

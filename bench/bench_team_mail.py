@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))  # tests.integration.*: the PostgreSQL, Dovecot an
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_team import _mail_account  # noqa: E402
+from team_agent import keep_secrets_in  # noqa: E402
 from team_measures import cpu_of  # noqa: E402
 
 from tests.integration.postgres import Postgres, postgres_bin, running_postgres  # noqa: E402
@@ -165,6 +166,7 @@ def main() -> None:
         running_dovecot() as dovecot,
         running_smtp(args.smtp_delay) as sink,
     ):
+        keep_secrets_in(Path(tmp))
         settings = _mail_account(dovecot, sink.port, Path(tmp))
         url = _team_with_backlog(pg, Path(tmp), dovecot, settings, args.replies)
         load = os.getloadavg()[0]

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.integration: the PostgreSQL and Dovecot launchers
 
+from team_agent import keep_secrets_in  # noqa: E402
+
 from deskterm import ingest  # noqa: E402
 from deskterm.domain import Identity, OrderSnapshot, Refund, to_iso  # noqa: E402
 from deskterm.secrets import env_name  # noqa: E402
@@ -171,6 +173,7 @@ def main() -> None:
         running_postgres(bindir) as pg,
         running_dovecot(Path(tmp) / "dovecot") as dovecot,
     ):
+        keep_secrets_in(Path(tmp))
         orders(pg, Path(tmp), args.orders, args.changed)
         for shared in (False, True):
             takeover(pg, dovecot, Path(tmp), args.mails, shared)

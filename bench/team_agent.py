@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import os
 import random
 import resource
 import threading
@@ -22,6 +23,13 @@ TICKETS = 40
 TAGS = ("vip", "refund", "late", "damaged", "wismo")
 # After its last action an agent keeps syncing this long, so the others' last actions reach it.
 DRAIN = 5.0
+
+
+def keep_secrets_in(folder: Path) -> None:
+    """The team passwords the bench's replicas store go to a file in `folder`, not to the user's
+    keyring or secrets file (50 replicas joining at once must not touch the user's)."""
+    os.environ["DESKTERM_SECRETS_FILE"] = str(folder / "secrets.json")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @dataclass(frozen=True)
