@@ -15,6 +15,8 @@ import click
 from deskterm.cli.common import as_option, db_option, echo, fail, json_option, print_json, state
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from deskterm.cli.common import State
     from deskterm.connector_calls import Call
     from deskterm.connector_offers import Offer
@@ -95,7 +97,6 @@ def run_action(
 ) -> None:
     """Run the connector action NAME (as `action list` shows it) on TICKET's order."""
     from deskterm import connector_calls
-    from deskterm.connector import ConnectorError
 
     shared = state(db)
     offer = next((o for o in _offers(ticket, db) if o.name == name), None)
@@ -105,6 +106,21 @@ def run_action(
         fail(f"{name} is not offered for ticket #{ticket}: {offer.reason}")
     params = _params(offer, values)
     store = shared.store()
+    _preview_then_ask(store, ticket, name, params, yes=yes, as_json=as_json)
+    try:
+        call = connector_calls.run(store, ticket, name, params, confirmed_by=shared.actor(agent))
+    except connector_calls.CallError as exc:
+        fail(str(exc))
+    _tell(call, {"call": call.id, "status": call.status, "outcome": call.outcome}, as_json)
+
+
+def _preview_then_ask(
+    store: Store, ticket: int, name: str, params: Mapping[str, Any], *, yes: bool, as_json: bool
+) -> None:
+    """Show what the channel says the call would do, then ask (unless --yes) before it runs."""
+    from deskterm import connector_calls
+    from deskterm.connector import ConnectorError
+
     try:
         preview = connector_calls.preview(store, ticket, name, params)
     except (ConnectorError, connector_calls.CallError) as exc:
@@ -113,12 +129,12 @@ def run_action(
         echo(preview)
     if not yes:
         click.confirm(f"Run {name} on ticket #{ticket}?", abort=True, err=True)
-    try:
-        call = connector_calls.run(store, ticket, name, params, confirmed_by=shared.actor(agent))
-    except connector_calls.CallError as exc:
-        fail(str(exc))
+
+
+def _tell(call: Call, data: dict[str, Any], as_json: bool) -> None:
+    """Say how a call ended (`data` as JSON); exit 1 unless it was done or waits its turn."""
     if as_json:
-        print_json({"call": call.id, "status": call.status, "outcome": call.outcome})
+        print_json(data)
     else:
         echo(f"{call.status}: {call.outcome}", style=None if call.status == "done" else "red")
     if call.status not in ("done", "queued"):
@@ -213,31 +229,18 @@ def confirm(call_id: int, yes: bool, agent: str | None, as_json: bool, db: Path 
     channel's preview. In a team, from any replica: the first agent to decide wins, and the
     others are told who did."""
     from deskterm import connector_calls
-    from deskterm.connector import ConnectorError
 
     shared = state(db)
     store = shared.store()
     call = _proposal(store, call_id)
-    try:
-        preview = connector_calls.preview(store, call.ticket_id, call.action, call.params)
-    except (ConnectorError, connector_calls.CallError) as exc:
-        fail(str(exc))
-    if preview and not as_json:
-        echo(preview)
-    if not yes:
-        click.confirm(f"Run {call.action} on ticket #{call.ticket_id}?", abort=True, err=True)
+    _preview_then_ask(store, call.ticket_id, call.action, call.params, yes=yes, as_json=as_json)
     person = _person(shared, store, agent)
     try:
         done = connector_calls.confirm_proposed(store, call_id, confirmed_by=person)
     except connector_calls.CallError as exc:
         fail(str(exc))
     _publish(store)
-    if as_json:
-        print_json(_call_json(done))
-    else:
-        echo(f"{done.status}: {done.outcome}", style=None if done.status == "done" else "red")
-    if done.status not in ("done", "queued"):
-        raise click.exceptions.Exit(1)
+    _tell(done, _call_json(done), as_json)
 
 
 @app.command("dismiss")

@@ -59,33 +59,25 @@ def decide(store: Store, key: str, decision: str, actor: str) -> Decision:
     kind, _, name = actor.partition(":")
     if kind == "agent" and name != agent:
         raise TeamError(f"this replica signs in as {agent}, not as {name}")
-    name = replica_name(store)
-    conn = replica.open_server(replica.configured(store))
-    try:
-        with conn.transaction():
-            row = conn.execute(
-                "SELECT decided, decided_by, decided_at, won FROM deskterm.claim_call(%s, %s, %s)",
-                (key, decision, name),
-            ).fetchone()
-    except db_errors() as exc:
-        raise TeamError(f"the team's server was not reached: {reason(exc)}") from exc
-    finally:
-        conn.close()
-    if row is None:
+    found = _ask(store, "claim_call(%s, %s, %s)", (key, decision, replica_name(store)))
+    if found is None:
         raise TeamError("the team's server kept no decision on the call")
-    return Decision(*row)
+    return found
 
 
 def decided(store: Store, key: str) -> Decision | None:
     """What the server holds for the call with idempotency key `key`, deciding nothing; None
     while nobody decided it."""
-    name = replica_name(store)
+    return _ask(store, "call_decision(%s, %s)", (key, replica_name(store)))
+
+
+def _ask(store: Store, function: str, args: tuple) -> Decision | None:
+    """The decision one of the server's claim functions answers with (None: no row)."""
     conn = replica.open_server(replica.configured(store))
     try:
         with conn.transaction():
             row = conn.execute(
-                "SELECT decided, decided_by, decided_at, won FROM deskterm.call_decision(%s, %s)",
-                (key, name),
+                f"SELECT decided, decided_by, decided_at, won FROM deskterm.{function}", args
             ).fetchone()
     except db_errors() as exc:
         raise TeamError(f"the team's server was not reached: {reason(exc)}") from exc
